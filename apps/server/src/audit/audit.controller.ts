@@ -1,0 +1,32 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth.decorators';
+import { Page } from '../common/pagination';
+import { AuditEventEntity } from './audit-event.entity';
+import { AuditService } from './audit.service';
+import { AuditEventResponse, AuditQueryDto } from './dto/audit-query.dto';
+
+export function toAuditEventResponse(e: AuditEventEntity): AuditEventResponse {
+  return {
+    id: e.id,
+    occurredAt: e.occurredAt.toISOString(),
+    actor: { kind: e.actorKind, id: e.actorId, email: e.actorEmail },
+    action: e.action,
+    target: e.targetType ? { type: e.targetType, id: e.targetId } : null,
+    details: e.details,
+    sourceIp: e.sourceIp,
+  };
+}
+
+@ApiTags('audit')
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Roles('admin')
+  async list(@Query() query: AuditQueryDto): Promise<Page<AuditEventResponse>> {
+    const { items, total } = await this.audit.find(query);
+    return { items: items.map(toAuditEventResponse), total, page: query.page, pageSize: query.pageSize };
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import type { Actor } from '../common/actor';
+import { CurrentActor, CurrentPrincipal, type Principal, Public, Roles } from '../common/auth.decorators';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { toUserResponse, UserResponse } from '../users/dto/user.dto';
+import { UsersService } from '../users/users.service';
+import { SESSION_COOKIE } from './auth.guard';
+import { AuthService } from './auth.service';
+import { LoginDto, LoginResponse } from './dto/auth.dto';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @HttpCode(200)
+  async login(
+    @CurrentActor() actor: Actor,
+    @Body() dto: LoginDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponse> {
+    const result = await this.auth.login(actor, dto.email, dto.password, req.get('user-agent') ?? null);
+    res.cookie(SESSION_COOKIE, result.accessToken, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.config.cookieSecure === 'auto' ? req.secure : this.config.cookieSecure,
+      path: '/',
+      expires: result.expiresAt,
+    });
+    return { accessToken: result.accessToken, expiresAt: result.expiresAt.toISOString(), user: toUserResponse(result.user) };
+  }
+
+  @Post('logout')
+  @Roles('viewer')
+  @HttpCode(204)
+  async logout(
+    @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.auth.logout(actor, principal);
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict' });
+  }
+
+  @Get('me')
+  async me(@CurrentPrincipal() principal: Principal): Promise<UserResponse> {
+    return toUserResponse(await this.users.get(principal.userId));
+  }
+}

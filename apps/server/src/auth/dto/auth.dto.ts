@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsInt, IsString, Max, MaxLength, Min, MinLength, IsOptional } from 'class-validator';
+import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
+import { OmitType } from '@nestjs/swagger';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin@example.com' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  password!: string;
+}
+
+export class LoginResponse {
+  @ApiProperty() accessToken!: string;
+  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ type: UserResponse }) user!: UserResponse;
+}
+
+export class SetupDto extends OmitType(CreateUserDto, ['role'] as const) {
+  @ApiProperty({ description: 'The one-time token printed in the server log at first start' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  setupToken!: string;
+}
+
+export class SetupStatusResponse {
+  @ApiProperty() needsSetup!: boolean;
+}
+
+export class CreateApiTokenDto {
+  @ApiProperty({ example: 'nightly export' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'Days until it expires; omit for no expiry' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+}
+
+export class ApiTokenResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'First characters of the secret' }) prefix!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) expiresAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+}
+
+export class CreatedApiTokenResponse extends ApiTokenResponse {
+  @ApiProperty({ description: 'The secret. It is shown this once and never again.' })
+  token!: string;
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Actor } from '../common/actor';
+import { CurrentActor, Public } from '../common/auth.decorators';
+import { toUserResponse, UserResponse } from '../users/dto/user.dto';
+import { SetupDto, SetupStatusResponse } from './dto/auth.dto';
+import { SetupService } from './setup.service';
+
+@ApiTags('setup')
+@Controller('setup')
+@Public()
+export class SetupController {
+  constructor(private readonly setup: SetupService) {}
+
+  @Get()
+  async status(): Promise<SetupStatusResponse> {
+    return { needsSetup: await this.setup.needsSetup() };
+  }
+
+  @Post()
+  @UseGuards(ThrottlerGuard)
+  async complete(@CurrentActor() actor: Actor, @Body() dto: SetupDto): Promise<UserResponse> {
+    return toUserResponse(await this.setup.completeSetup(actor, dto));
+  }
+}

@@ -1,0 +1,24 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * Base of every domain error. Each feature declares its own codes (e.g. `USER_NOT_FOUND`);
+ * the global filter turns them into HTTP responses (and, later, socket error frames).
+ */
+export class AppException extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: HttpStatus,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  errors?: { field: string; reason: string }[];
+  details?: Record<string, unknown>;
+}

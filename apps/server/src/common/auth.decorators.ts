@@ -1,0 +1,45 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Role } from '../users/user.entity';
+import type { Actor } from './actor';
+
+export const IS_PUBLIC = 'fleetdesk:public';
+export const MIN_ROLE = 'fleetdesk:min-role';
+
+/** Opts a route out of authentication. Everything else needs a signed-in user. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * The least role allowed on a route. Unmarked routes default to `viewer` for reads and
+ * `admin` for anything else, so a forgotten annotation fails closed.
+ */
+export const Roles = (minimum: Role) => SetMetadata(MIN_ROLE, minimum);
+
+export interface Principal {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  via: 'session' | 'api_token';
+  credentialId: string;
+}
+
+export type AuthedRequest = Request & { principal?: Principal };
+
+export function actorFrom(req: AuthedRequest): Actor {
+  const p = req.principal;
+  return p
+    ? { kind: 'user', userId: p.userId, email: p.email, role: p.role, ip: req.ip ?? null }
+    : { kind: 'anonymous', userId: null, email: null, role: null, ip: req.ip ?? null };
+}
+
+/** The acting user (or anonymous caller), with source IP, for services that audit. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor =>
+  actorFrom(ctx.switchToHttp().getRequest<AuthedRequest>()),
+);
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
+  if (!principal) throw new Error('CurrentPrincipal used on a public route');
+  return principal;
+});

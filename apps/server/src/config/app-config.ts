@@ -1,0 +1,187 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MinLength,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { isAbsolute, resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * The environment as the server accepts it. Every variable the server reads is declared here,
+ * and this is the only place that looks at process.env.
+ */
+class EnvSchema {
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be between 0 and 65535' })
+  @Max(65535, { message: 'must be between 0 and 65535' })
+  PORT: number = 3000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  HOST?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsString()
+  DATA_DIR: string = './data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  FLEETDESK_ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  FLEETDESK_ADMIN_PASSWORD?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 720' })
+  @Max(720, { message: 'must be between 1 and 720' })
+  SESSION_TTL_HOURS: number = 12;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  LOGIN_RATE_LIMIT: number = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  LOGIN_RATE_WINDOW_SECONDS: number = 60;
+
+  @Transform(emptyToUndefined)
+  @IsIn(['auto', 'true', 'false'], { message: 'must be auto, true or false' })
+  COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
+
+  @Transform(emptyToUndefined)
+  @Matches(/^(true|false|\d{1,2})$/, {
+    message: 'must be true, false, or the number of proxy hops to trust',
+  })
+  TRUST_PROXY: string = 'false';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  SHUTDOWN_TIMEOUT_MS: number = 10000;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string | undefined;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  bootstrapAdmin: { email: string; password: string } | undefined;
+  sessionTtlMs: number;
+  loginRateLimit: { limit: number; windowMs: number };
+  cookieSecure: 'auto' | boolean;
+  trustProxy: boolean | number;
+  shutdownTimeoutMs: number;
+}
+
+const ENV_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'REDIS_URL',
+  'LOG_LEVEL',
+  'FLEETDESK_ADMIN_EMAIL',
+  'FLEETDESK_ADMIN_PASSWORD',
+  'SESSION_TTL_HOURS',
+  'LOGIN_RATE_LIMIT',
+  'LOGIN_RATE_WINDOW_SECONDS',
+  'COOKIE_SECURE',
+  'TRUST_PROXY',
+  'SHUTDOWN_TIMEOUT_MS',
+] as const;
+
+/** Injection token for the validated, typed configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+    readonly value: unknown,
+  ) {
+    super(`${variable} ${reason}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`);
+  }
+}
+
+/** Validates the environment once; the first problem becomes a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.fromEntries(
+    ENV_VARIABLES.filter((key) => env[key] !== undefined).map((key) => [key, env[key]]),
+  );
+  const parsed = plainToInstance(EnvSchema, known, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    const shown = first.property.includes('PASSWORD') ? undefined : known[first.property];
+    throw new ConfigError(first.property, reason, shown);
+  }
+  const hasEmail = parsed.FLEETDESK_ADMIN_EMAIL !== undefined;
+  const hasPassword = parsed.FLEETDESK_ADMIN_PASSWORD !== undefined;
+  if (hasEmail !== hasPassword) {
+    const missing = hasEmail ? 'FLEETDESK_ADMIN_PASSWORD' : 'FLEETDESK_ADMIN_EMAIL';
+    const other = hasEmail ? 'FLEETDESK_ADMIN_EMAIL' : 'FLEETDESK_ADMIN_PASSWORD';
+    throw new ConfigError(missing, `must be set together with ${other}`, undefined);
+  }
+  return {
+    port: parsed.PORT,
+    host: parsed.HOST,
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: isAbsolute(parsed.DATA_DIR) ? parsed.DATA_DIR : resolve(parsed.DATA_DIR),
+    redisUrl: parsed.REDIS_URL,
+    logLevel: parsed.LOG_LEVEL,
+    bootstrapAdmin:
+      parsed.FLEETDESK_ADMIN_EMAIL && parsed.FLEETDESK_ADMIN_PASSWORD
+        ? { email: parsed.FLEETDESK_ADMIN_EMAIL, password: parsed.FLEETDESK_ADMIN_PASSWORD }
+        : undefined,
+    sessionTtlMs: parsed.SESSION_TTL_HOURS * 3_600_000,
+    loginRateLimit: {
+      limit: parsed.LOGIN_RATE_LIMIT,
+      windowMs: parsed.LOGIN_RATE_WINDOW_SECONDS * 1000,
+    },
+    cookieSecure: parsed.COOKIE_SECURE === 'auto' ? 'auto' : parsed.COOKIE_SECURE === 'true',
+    trustProxy:
+      parsed.TRUST_PROXY === 'true' ? true : parsed.TRUST_PROXY === 'false' ? false : Number(parsed.TRUST_PROXY),
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+  };
+}

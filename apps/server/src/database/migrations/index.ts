@@ -1,0 +1,4 @@
+import { Foundation1764000000000 } from './1764000000000-foundation';
+
+/** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
+export const MIGRATIONS = [Foundation1764000000000];

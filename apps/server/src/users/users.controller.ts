@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../common/actor';
+import { CurrentActor, Roles } from '../common/auth.decorators';
+import { Page, PageQueryDto } from '../common/pagination';
+import { CreateUserDto, toUserResponse, UpdateUserDto, UserResponse } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('users')
+@Roles('admin')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  async list(@Query() q: PageQueryDto): Promise<Page<UserResponse>> {
+    const { items, total } = await this.users.list(q.page, q.pageSize);
+    return { items: items.map(toUserResponse), total, page: q.page, pageSize: q.pageSize };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
+    return toUserResponse(await this.users.get(id));
+  }
+
+  @Post()
+  async create(@CurrentActor() actor: Actor, @Body() dto: CreateUserDto): Promise<UserResponse> {
+    return toUserResponse(await this.users.create(actor, dto));
+  }
+
+  @Patch(':id')
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserResponse> {
+    return toUserResponse(await this.users.update(actor, id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.users.remove(actor, id);
+  }
+}

@@ -1,0 +1,3 @@
+module.exports = {
+  projects: ['<rootDir>/libs/protocol/jest.config.js', '<rootDir>/apps/server/jest.config.js'],
+};
