@@ -23,7 +23,11 @@ export class AppModule {
               level: c.logLevel,
               // Credentials never reach the log.
               redact: {
-                paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+                paths: [
+                  'req.headers.authorization',
+                  'req.headers.cookie',
+                  'res.headers["set-cookie"]',
+                ],
                 censor: '[redacted]',
               },
               autoLogging: { ignore: (req) => req.url === '/health' },

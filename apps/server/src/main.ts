@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.port, config.host ?? '0.0.0.0');
   const url = await app.getUrl();
-  process.stdout.write(`fleetdesk: listening on ${url.replace('[::1]', 'localhost')} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})\n`);
+  process.stdout.write(
+    `fleetdesk: listening on ${url.replace('[::1]', 'localhost')} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})\n`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     // Stop accepting and let in-flight requests finish before the database goes away.
-    const server = app.getHttpServer() as Server;
+    const server: Server = app.getHttpServer();
     new Promise<void>((resolve) => server.close(() => resolve()))
       .then(() => app.close())
       .then(() => process.exit(0))
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`fleetdesk: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `fleetdesk: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

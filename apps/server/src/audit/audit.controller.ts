@@ -27,6 +27,11 @@ export class AuditController {
   @Roles('admin')
   async list(@Query() query: AuditQueryDto): Promise<Page<AuditEventResponse>> {
     const { items, total } = await this.audit.find(query);
-    return { items: items.map(toAuditEventResponse), total, page: query.page, pageSize: query.pageSize };
+    return {
+      items: items.map(toAuditEventResponse),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
   }
 }

@@ -20,7 +20,9 @@ export interface AuditPage {
 
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+  constructor(
+    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+  ) {}
 
   /**
    * Writes one audit event through the caller's transaction manager, so the change and its
@@ -51,7 +53,8 @@ export class AuditService {
         qb.andWhere('e.action = :action', { action: query.action });
       }
     }
-    if (query.targetType) qb.andWhere('e.target_type = :targetType', { targetType: query.targetType });
+    if (query.targetType)
+      qb.andWhere('e.target_type = :targetType', { targetType: query.targetType });
     if (query.targetId) qb.andWhere('e.target_id = :targetId', { targetId: query.targetId });
     if (query.since) qb.andWhere('e.occurred_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('e.occurred_at < :until', { until: query.until });

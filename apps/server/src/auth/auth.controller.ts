@@ -3,7 +3,13 @@ import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import type { Actor } from '../common/actor';
-import { CurrentActor, CurrentPrincipal, type Principal, Public, Roles } from '../common/auth.decorators';
+import {
+  CurrentActor,
+  CurrentPrincipal,
+  type Principal,
+  Public,
+  Roles,
+} from '../common/auth.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { toUserResponse, UserResponse } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
@@ -30,7 +36,12 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponse> {
-    const result = await this.auth.login(actor, dto.email, dto.password, req.get('user-agent') ?? null);
+    const result = await this.auth.login(
+      actor,
+      dto.email,
+      dto.password,
+      req.get('user-agent') ?? null,
+    );
     res.cookie(SESSION_COOKIE, result.accessToken, {
       httpOnly: true,
       sameSite: 'strict',
@@ -38,7 +49,11 @@ export class AuthController {
       path: '/',
       expires: result.expiresAt,
     });
-    return { accessToken: result.accessToken, expiresAt: result.expiresAt.toISOString(), user: toUserResponse(result.user) };
+    return {
+      accessToken: result.accessToken,
+      expiresAt: result.expiresAt.toISOString(),
+      user: toUserResponse(result.user),
+    };
   }
 
   @Post('logout')

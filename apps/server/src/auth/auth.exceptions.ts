@@ -3,13 +3,21 @@ import { AppException } from '../common/app-exception';
 
 export class AuthRequiredException extends AppException {
   constructor() {
-    super('AUTH_REQUIRED', 'Sign in first: this route needs a session or an API token', HttpStatus.UNAUTHORIZED);
+    super(
+      'AUTH_REQUIRED',
+      'Sign in first: this route needs a session or an API token',
+      HttpStatus.UNAUTHORIZED,
+    );
   }
 }
 
 export class AuthInvalidException extends AppException {
   constructor() {
-    super('AUTH_INVALID', 'Your session or API token is invalid or has expired; sign in again', HttpStatus.UNAUTHORIZED);
+    super(
+      'AUTH_INVALID',
+      'Your session or API token is invalid or has expired; sign in again',
+      HttpStatus.UNAUTHORIZED,
+    );
   }
 }
 
@@ -21,13 +29,21 @@ export class LoginFailedException extends AppException {
 
 export class RoleForbiddenException extends AppException {
   constructor(needed: string, has: string) {
-    super('AUTH_ROLE_FORBIDDEN', `This action needs the ${needed} role; you are a ${has}`, HttpStatus.FORBIDDEN);
+    super(
+      'AUTH_ROLE_FORBIDDEN',
+      `This action needs the ${needed} role; you are a ${has}`,
+      HttpStatus.FORBIDDEN,
+    );
   }
 }
 
 export class SetupTokenInvalidException extends AppException {
   constructor() {
-    super('SETUP_TOKEN_INVALID', 'The setup token is wrong; copy it from the server log', HttpStatus.FORBIDDEN);
+    super(
+      'SETUP_TOKEN_INVALID',
+      'The setup token is wrong; copy it from the server log',
+      HttpStatus.FORBIDDEN,
+    );
   }
 }
 

@@ -2,7 +2,11 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type AuthedRequest, IS_PUBLIC, MIN_ROLE } from '../common/auth.decorators';
 import type { Role } from '../users/user.entity';
-import { AuthInvalidException, AuthRequiredException, RoleForbiddenException } from './auth.exceptions';
+import {
+  AuthInvalidException,
+  AuthRequiredException,
+  RoleForbiddenException,
+} from './auth.exceptions';
 import { AuthService } from './auth.service';
 
 export const SESSION_COOKIE = 'fleetdesk_session';
@@ -32,7 +36,8 @@ export class AuthGuard implements CanActivate {
     const needed =
       this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, targets) ??
       (SAFE_METHODS.has(req.method) ? 'viewer' : 'admin');
-    if (RANK[principal.role] < RANK[needed]) throw new RoleForbiddenException(needed, principal.role);
+    if (RANK[principal.role] < RANK[needed])
+      throw new RoleForbiddenException(needed, principal.role);
     return true;
   }
 

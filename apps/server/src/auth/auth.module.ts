@@ -22,14 +22,25 @@ import { TokensService } from './tokens.service';
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'auth', ttl: config.loginRateLimit.windowMs, limit: config.loginRateLimit.limit }],
+        throttlers: [
+          {
+            name: 'default',
+            ttl: config.loginRateLimit.windowMs,
+            limit: config.loginRateLimit.limit,
+          },
+        ],
       }),
     }),
     UsersModule,
     AuditModule,
   ],
   controllers: [AuthController, SetupController, TokensController],
-  providers: [AuthService, SetupService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    AuthService,
+    SetupService,
+    TokensService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService],
 })
 export class AuthModule {}

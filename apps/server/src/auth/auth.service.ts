@@ -27,7 +27,12 @@ export class AuthService {
     private readonly audit: AuditService,
   ) {}
 
-  async login(actor: Actor, email: string, password: string, userAgent: string | null): Promise<LoginResult> {
+  async login(
+    actor: Actor,
+    email: string,
+    password: string,
+    userAgent: string | null,
+  ): Promise<LoginResult> {
     const { user, ok } = await this.users.verifyCredentials(email, password);
     if (!user || !ok || user.disabled) {
       const reason = !user ? 'unknown_email' : !ok ? 'bad_password' : 'disabled';
@@ -67,7 +72,8 @@ export class AuthService {
 
   async logout(actor: Actor, principal: Principal): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      if (principal.via === 'session') await m.delete(SessionEntity, { id: principal.credentialId });
+      if (principal.via === 'session')
+        await m.delete(SessionEntity, { id: principal.credentialId });
       await this.audit.record(m, actor, {
         action: 'auth.logout',
         targetType: principal.via === 'session' ? 'session' : 'api_token',
@@ -96,7 +102,8 @@ export class AuthService {
   private async authenticateApiToken(secret: string): Promise<Principal | null> {
     const repo = this.dataSource.getRepository(ApiTokenEntity);
     const token = await repo.findOneBy({ tokenHash: hashSecret(secret) });
-    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now())) return null;
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now()))
+      return null;
     const user = await this.users.findById(token.userId);
     if (!user || user.disabled) return null;
     // At most one write a minute per token, however busy the automation using it is.
@@ -104,12 +111,21 @@ export class AuthService {
       .createQueryBuilder()
       .update()
       .set({ lastUsedAt: () => 'now()' })
-      .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { id: token.id })
+      .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, {
+        id: token.id,
+      })
       .execute();
     return this.principal(user, 'api_token', token.id);
   }
 
   private principal(user: UserEntity, via: Principal['via'], credentialId: string): Principal {
-    return { userId: user.id, email: user.email, displayName: user.displayName, role: user.role, via, credentialId };
+    return {
+      userId: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      via,
+      credentialId,
+    };
   }
 }

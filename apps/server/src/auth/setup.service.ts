@@ -34,7 +34,9 @@ export class SetupService implements OnApplicationBootstrap {
           { email: admin.email, password: admin.password, displayName: 'Administrator' },
           'environment',
         );
-        this.logger.log(`Created the first administrator ${admin.email} from FLEETDESK_ADMIN_EMAIL`);
+        this.logger.log(
+          `Created the first administrator ${admin.email} from FLEETDESK_ADMIN_EMAIL`,
+        );
       } catch (error) {
         // Another replica got there first; that is the outcome we wanted.
         if (!(error instanceof SetupAlreadyDoneException)) throw error;

@@ -16,10 +16,16 @@ export class TokensService {
   ) {}
 
   list(userId: string): Promise<ApiTokenEntity[]> {
-    return this.dataSource.getRepository(ApiTokenEntity).find({ where: { userId }, order: { createdAt: 'DESC' } });
+    return this.dataSource
+      .getRepository(ApiTokenEntity)
+      .find({ where: { userId }, order: { createdAt: 'DESC' } });
   }
 
-  async create(actor: Actor, userId: string, dto: CreateApiTokenDto): Promise<{ token: ApiTokenEntity; secret: string }> {
+  async create(
+    actor: Actor,
+    userId: string,
+    dto: CreateApiTokenDto,
+  ): Promise<{ token: ApiTokenEntity; secret: string }> {
     const secret = newSecret(API_TOKEN_PREFIX);
     const token = await this.dataSource.transaction(async (m) => {
       const saved = await m.save(
@@ -29,7 +35,9 @@ export class TokensService {
           name: dto.name,
           tokenHash: hashSecret(secret),
           tokenPrefix: secret.slice(0, API_TOKEN_PREFIX.length + 6),
-          expiresAt: dto.expiresInDays ? new Date(Date.now() + dto.expiresInDays * 86_400_000) : null,
+          expiresAt: dto.expiresInDays
+            ? new Date(Date.now() + dto.expiresInDays * 86_400_000)
+            : null,
         }),
       );
       await this.audit.record(m, actor, {
@@ -44,9 +52,17 @@ export class TokensService {
   }
 
   /** Revokes one of the caller's tokens; admins may revoke anyone's. */
-  async revoke(actor: Actor, id: string, ownerId: string, isAdmin: boolean): Promise<ApiTokenEntity> {
+  async revoke(
+    actor: Actor,
+    id: string,
+    ownerId: string,
+    isAdmin: boolean,
+  ): Promise<ApiTokenEntity> {
     return this.dataSource.transaction(async (m) => {
-      const token = await m.findOne(ApiTokenEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const token = await m.findOne(ApiTokenEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!token || (!isAdmin && token.userId !== ownerId)) throw new TokenNotFoundException(id);
       if (token.revokedAt) throw new TokenAlreadyRevokedException(id);
       token.revokedAt = new Date();

@@ -9,4 +9,10 @@ export interface Actor {
   ip: string | null;
 }
 
-export const SYSTEM_ACTOR: Actor = { kind: 'system', userId: null, email: null, role: null, ip: null };
+export const SYSTEM_ACTOR: Actor = {
+  kind: 'system',
+  userId: null,
+  email: null,
+  role: null,
+  ip: null,
+};

@@ -152,7 +152,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const errors = validateSync(parsed, { forbidUnknownValues: true });
   if (errors.length > 0) {
     const first = errors[0];
-    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    // class-validator lists constraints bottom-up; the last is the first one declared (the type check).
+    const reason = Object.values(first.constraints ?? {}).at(-1) ?? 'is invalid';
     const shown = first.property.includes('PASSWORD') ? undefined : known[first.property];
     throw new ConfigError(first.property, reason, shown);
   }
@@ -181,7 +182,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     cookieSecure: parsed.COOKIE_SECURE === 'auto' ? 'auto' : parsed.COOKIE_SECURE === 'true',
     trustProxy:
-      parsed.TRUST_PROXY === 'true' ? true : parsed.TRUST_PROXY === 'false' ? false : Number(parsed.TRUST_PROXY),
+      parsed.TRUST_PROXY === 'true'
+        ? true
+        : parsed.TRUST_PROXY === 'false'
+          ? false
+          : Number(parsed.TRUST_PROXY),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
   };
 }

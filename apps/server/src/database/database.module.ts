@@ -26,7 +26,9 @@ type FleetdeskOptions = TypeOrmModuleOptions & { embeddedDataDir?: string };
         // The embedded engine is single-connection; a real server gets a real pool.
         extra: { max: config.databaseUrl ? 20 : 1 },
         retryAttempts: config.databaseUrl ? 5 : 0,
-        logging: ['error', 'warn'],
+        // TypeORM's error log prints query parameters (password hashes, token hashes); errors
+        // are thrown and reach the exception filter instead.
+        logging: false,
         embeddedDataDir: config.databaseUrl ? undefined : config.dataDir,
       }),
       dataSourceFactory: async (options) => {
@@ -40,7 +42,13 @@ type FleetdeskOptions = TypeOrmModuleOptions & { embeddedDataDir?: string };
           const dataDir = embeddedDataDir;
           embedded = new EmbeddedPostgres(dataDir);
           const conn = await embedded.start();
-          finalOptions = { ...config, host: conn.host, port: conn.port, username: 'postgres', database: 'postgres' };
+          finalOptions = {
+            ...config,
+            host: conn.host,
+            port: conn.port,
+            username: 'postgres',
+            database: 'postgres',
+          };
           logger.log(`Embedded PostgreSQL (PGlite) at ${dataDir}`);
         }
         const dataSource = new DataSource(finalOptions);
@@ -67,4 +75,3 @@ type FleetdeskOptions = TypeOrmModuleOptions & { embeddedDataDir?: string };
   ],
 })
 export class DatabaseModule {}
-

@@ -37,7 +37,8 @@ export class EmbeddedPostgres {
     const socketPath = join(runDir, `.s.PGSQL.${socketPort}`);
     const useUnixSocket = process.platform !== 'win32' && Buffer.byteLength(socketPath) < 100;
     // A socket file left by a crashed process would make listen() fail with EADDRINUSE.
-    if (useUnixSocket) await import('node:fs/promises').then((fs) => fs.rm(socketPath, { force: true }));
+    if (useUnixSocket)
+      await import('node:fs/promises').then((fs) => fs.rm(socketPath, { force: true }));
     this.server = new PGLiteSocketServer({
       db: this.db,
       maxConnections: 1,

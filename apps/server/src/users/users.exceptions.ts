@@ -25,6 +25,10 @@ export class LastAdminException extends AppException {
 
 export class SetupAlreadyDoneException extends AppException {
   constructor() {
-    super('SETUP_ALREADY_DONE', 'Fleetdesk already has users; sign in instead', HttpStatus.CONFLICT);
+    super(
+      'SETUP_ALREADY_DONE',
+      'Fleetdesk already has users; sign in instead',
+      HttpStatus.CONFLICT,
+    );
   }
 }

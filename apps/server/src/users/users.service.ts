@@ -18,7 +18,9 @@ import {
 const FIRST_ADMIN_LOCK_KEY = 7_340_021_115;
 
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+  return (
+    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
+  );
 }
 
 @Injectable()
@@ -39,7 +41,9 @@ export class UsersService {
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity).findOneBy({ email: email.trim().toLowerCase() });
+    return this.dataSource
+      .getRepository(UserEntity)
+      .findOneBy({ email: email.trim().toLowerCase() });
   }
 
   async list(page: number, pageSize: number): Promise<{ items: UserEntity[]; total: number }> {
@@ -61,7 +65,10 @@ export class UsersService {
    * Checks an email/password pair. Unknown emails still pay for one hash, so response time
    * does not reveal which accounts exist.
    */
-  async verifyCredentials(email: string, password: string): Promise<{ user: UserEntity | null; ok: boolean }> {
+  async verifyCredentials(
+    email: string,
+    password: string,
+  ): Promise<{ user: UserEntity | null; ok: boolean }> {
     const user = await this.findByEmail(email);
     if (!user) {
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
@@ -122,7 +129,10 @@ export class UsersService {
   async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserEntity> {
     const passwordHash = dto.password === undefined ? undefined : await hashPassword(dto.password);
     return this.dataSource.transaction(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const user = await m.findOne(UserEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!user) throw new UserNotFoundException(id);
       const losesAdmin =
         user.role === 'admin' &&
@@ -148,7 +158,8 @@ export class UsersService {
         changed.push('password');
       }
       // Changing the password or disabling the account ends every session made before now.
-      if (changed.includes('password') || dto.disabled === true) user.credentialsChangedAt = new Date();
+      if (changed.includes('password') || dto.disabled === true)
+        user.credentialsChangedAt = new Date();
       const saved = await m.save(UserEntity, user);
       await this.audit.record(m, actor, {
         action: 'users.update',
@@ -166,7 +177,10 @@ export class UsersService {
 
   async remove(actor: Actor, id: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const user = await m.findOne(UserEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!user) throw new UserNotFoundException(id);
       if (user.role === 'admin' && !user.disabled) await this.assertAnotherAdmin(m, id);
       await m.delete(UserEntity, { id });

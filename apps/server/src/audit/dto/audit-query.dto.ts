@@ -11,7 +11,9 @@ export class AuditQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Exact action, or a prefix ending in ".*" (e.g. "users.*")' })
   @IsOptional()
-  @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, { message: 'action must look like "users.create" or "users.*"' })
+  @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, {
+    message: 'action must look like "users.create" or "users.*"',
+  })
   @MaxLength(64)
   action?: string;
 

@@ -1,12 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Max, MaxLength, Min, MinLength, IsOptional } from 'class-validator';
+import {
+  IsEmail,
+  IsInt,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  IsOptional,
+} from 'class-validator';
 import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
 import { OmitType } from '@nestjs/swagger';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().toLowerCase() : value,
+  )
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
@@ -44,7 +55,11 @@ export class CreateApiTokenDto {
   @MaxLength(100)
   name!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'Days until it expires; omit for no expiry' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 3650,
+    description: 'Days until it expires; omit for no expiry',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -65,10 +65,18 @@ export class Foundation1764000000000 implements MigrationInterface {
         "source_ip" varchar(64),
         CONSTRAINT "CHK_audit_event_actor_kind" CHECK ("actor_kind" IN ('user', 'system', 'anonymous', 'device'))
       )`);
-    await q.query(`CREATE INDEX "IDX_audit_event_occurred_at" ON "audit_event" ("occurred_at" DESC, "id" DESC)`);
-    await q.query(`CREATE INDEX "IDX_audit_event_actor" ON "audit_event" ("actor_id", "occurred_at" DESC)`);
-    await q.query(`CREATE INDEX "IDX_audit_event_action" ON "audit_event" ("action", "occurred_at" DESC)`);
-    await q.query(`CREATE INDEX "IDX_audit_event_target" ON "audit_event" ("target_type", "target_id", "occurred_at" DESC)`);
+    await q.query(
+      `CREATE INDEX "IDX_audit_event_occurred_at" ON "audit_event" ("occurred_at" DESC, "id" DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX "IDX_audit_event_actor" ON "audit_event" ("actor_id", "occurred_at" DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX "IDX_audit_event_action" ON "audit_event" ("action", "occurred_at" DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX "IDX_audit_event_target" ON "audit_event" ("target_type", "target_id", "occurred_at" DESC)`,
+    );
     // Append-only, enforced by the database rather than by good intentions.
     await q.query(`
       CREATE FUNCTION "audit_event_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$

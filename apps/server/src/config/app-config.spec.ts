@@ -1,0 +1,86 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+      bootstrapAdmin: undefined,
+      sessionTtlMs: 12 * 3_600_000,
+      cookieSecure: 'auto',
+      trustProxy: false,
+    });
+    expect(c.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads every variable it documents', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u@db:5432/fleet',
+      DATA_DIR: '/var/lib/fleetdesk',
+      REDIS_URL: 'redis://cache:6379',
+      LOG_LEVEL: 'debug',
+      FLEETDESK_ADMIN_EMAIL: 'a@b.co',
+      FLEETDESK_ADMIN_PASSWORD: 'twelve-chars-long',
+      TRUST_PROXY: '1',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u@db:5432/fleet',
+      dataDir: '/var/lib/fleetdesk',
+      redisUrl: 'redis://cache:6379',
+      logLevel: 'debug',
+      bootstrapAdmin: { email: 'a@b.co', password: 'twelve-chars-long' },
+      trustProxy: 1,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535 (got "70000")'],
+    [
+      { DATABASE_URL: 'mysql://x' },
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://x")',
+    ],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL must be a redis:// or rediss:// URL (got "http://x")'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+    [
+      { FLEETDESK_ADMIN_EMAIL: 'nope', FLEETDESK_ADMIN_PASSWORD: 'long-enough-pass' },
+      'FLEETDESK_ADMIN_EMAIL must be an email address (got "nope")',
+    ],
+    [
+      { FLEETDESK_ADMIN_EMAIL: 'a@b.co', FLEETDESK_ADMIN_PASSWORD: 'short' },
+      'FLEETDESK_ADMIN_PASSWORD must be at least 12 characters',
+    ],
+    [
+      { FLEETDESK_ADMIN_EMAIL: 'a@b.co' },
+      'FLEETDESK_ADMIN_PASSWORD must be set together with FLEETDESK_ADMIN_EMAIL',
+    ],
+    [
+      { TRUST_PROXY: 'maybe' },
+      'TRUST_PROXY must be true, false, or the number of proxy hops to trust (got "maybe")',
+    ],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(message);
+    expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('never echoes a password back in an error', () => {
+    expect(() =>
+      loadConfig({ FLEETDESK_ADMIN_EMAIL: 'a@b.co', FLEETDESK_ADMIN_PASSWORD: 'secret' }),
+    ).toThrow(/^FLEETDESK_ADMIN_PASSWORD must be at least 12 characters$/);
+  });
+});

@@ -1,0 +1,121 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ADMIN, TestDatabase } from './test-support/test-app';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address() as { port: number };
+  srv.close();
+  return port;
+}
+
+interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(env: Record<string, string>): Proc {
+  let out = '';
+  let err = '';
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.stderr()}`);
+    const res = await request(url)
+      .get('/health')
+      .catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not become healthy in time');
+}
+
+describe('the server process (integration)', () => {
+  beforeAll(() => {
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-b',
+        'apps/server/tsconfig.app.json',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+  }, 120_000);
+
+  it('stops at start-up with one clear line for a bad setting', async () => {
+    const proc = run({ PORT: 'eighty' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.stderr().trim()).toBe(
+      'fleetdesk: invalid configuration: PORT must be an integer (got "eighty")',
+    );
+  });
+
+  it('serves /health, logs the admin in, shuts down on SIGTERM and keeps its data across a restart', async () => {
+    const db = await TestDatabase.create();
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: db.dataDir,
+      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+      FLEETDESK_ADMIN_EMAIL: ADMIN.email,
+      FLEETDESK_ADMIN_PASSWORD: ADMIN.password,
+    };
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const first = run(env);
+      await waitHealthy(url, first);
+      const login = await request(url).post('/api/auth/login').send(ADMIN).expect(200);
+      const token = `Bearer ${login.body.accessToken}`;
+      await request(url)
+        .post('/api/users')
+        .set('Authorization', token)
+        .send({
+          email: 'kept@example.com',
+          displayName: 'Kept',
+          password: 'kept-password-123',
+          role: 'viewer',
+        })
+        .expect(201);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(first.stdout()).toContain('SIGTERM received');
+
+      const second = run(env);
+      await waitHealthy(url, second);
+      await request(url)
+        .post('/api/auth/login')
+        .send({ email: 'kept@example.com', password: 'kept-password-123' })
+        .expect(200);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

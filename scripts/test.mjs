@@ -1,0 +1,46 @@
+// `npm test`: unit + integration tests on the embedded engine, then the integration suite
+// again on PostgreSQL when TEST_DATABASE_URL is set. Ends with one "N passed, N failed" line.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const extra = process.argv.slice(2);
+const runs = [{ engine: 'embedded', args: [] }];
+if (process.env.TEST_DATABASE_URL) {
+  runs.push({ engine: 'postgres', args: ['--testPathPatterns', '\\.int-spec\\.ts$'] });
+}
+
+mkdirSync('tmp', { recursive: true });
+let passed = 0;
+let failed = 0;
+let ok = true;
+for (const run of runs) {
+  const out = `tmp/jest-${run.engine}.json`;
+  rmSync(out, { force: true });
+  console.log(`\n=== tests on the ${run.engine} database engine ===`);
+  const res = spawnSync(
+    'npx',
+    ['jest', '--maxWorkers=2', '--json', `--outputFile=${out}`, ...run.args, ...extra],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        FLEETDESK_TEST_ENGINE: run.engine,
+        // PGlite loads its WASM build through dynamic import(), which Jest's VM needs this for.
+        NODE_OPTIONS:
+          `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),
+      },
+    },
+  );
+  try {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    if (!report.success) ok = false;
+  } catch {
+    ok = false;
+    console.error(`no test report for the ${run.engine} run (jest exited with ${res.status})`);
+  }
+  if (res.status !== 0) ok = false;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 ? 0 : 1);
