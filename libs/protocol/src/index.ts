@@ -1,5 +1,9 @@
 /**
  * The agent <-> server wire protocol: one source of truth for both sides.
- * Filled in by the agent issue; the version constant is here so both sides can pin it now.
+ * Design notes: ARCHITECTURE.md, section "Agent <-> server protocol".
  */
-export const PROTOCOL_VERSION = 1;
+export * from './errors';
+export * from './validate';
+export * from './messages';
+export * from './envelope';
+export * from './crypto';

@@ -1,0 +1,262 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import {
+  AGENT_AUTH_CONTEXT,
+  SERVER_AUTH_CONTEXT,
+  agentAuthPayload,
+  canonicalPayload,
+  generateDeviceKeyPair,
+  newNonce,
+  parsePublicKey,
+  serverAuthPayload,
+  signPayload,
+  verifyPayload,
+} from './crypto';
+import { encodeFrame, parseFrame } from './envelope';
+import { NONCE_BYTES } from './messages';
+import { base64Bytes } from './validate';
+
+const device = generateDeviceKeyPair();
+const server = generateDeviceKeyPair();
+const fields = {
+  deviceId: '3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a1b',
+  serverNonce: newNonce(),
+  agentNonce: newNonce(),
+};
+
+describe('keys and nonces', () => {
+  it('generates Ed25519 PEM key pairs (SPKI public, PKCS#8 private)', () => {
+    expect(device.publicKey).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(device.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(createPublicKey(device.publicKey).asymmetricKeyType).toBe('ed25519');
+    expect(device.publicKey).not.toBe(server.publicKey);
+  });
+
+  it('parsePublicKey accepts Ed25519 public keys only', () => {
+    expect(parsePublicKey(device.publicKey)?.asymmetricKeyType).toBe('ed25519');
+    expect(parsePublicKey(createPublicKey(device.publicKey))).not.toBeNull();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const x25519 = generateKeyPairSync('x25519');
+    for (const bad of [
+      '',
+      'garbage',
+      '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      rsa.publicKey,
+      x25519.publicKey,
+      createPrivateKey(device.privateKey),
+      // Would derive the right public key, but a private key here means it leaked.
+      device.privateKey,
+      Buffer.from(device.publicKey) as unknown as string,
+    ]) {
+      expect(parsePublicKey(bad)).toBeNull();
+    }
+  });
+
+  it('newNonce makes distinct canonical 32-byte base64 nonces', () => {
+    const nonces = new Set(Array.from({ length: 100 }, newNonce));
+    expect(nonces.size).toBe(100);
+    for (const n of nonces) expect(base64Bytes(NONCE_BYTES)(n).ok).toBe(true);
+  });
+});
+
+describe('canonical payloads', () => {
+  it('has a fixed, length-prefixed layout (golden bytes)', () => {
+    expect(canonicalPayload('ab', ['c', Uint8Array.of(0xff)]).toString('hex')).toBe(
+      '00000002' + '6162' + '00000001' + '63' + '00000001' + 'ff',
+    );
+    const agent = agentAuthPayload({ deviceId: 'd', serverNonce: 'S', agentNonce: 'A' });
+    const label = Buffer.from(AGENT_AUTH_CONTEXT).toString('hex');
+    expect(agent.toString('hex')).toBe(
+      `000000${AGENT_AUTH_CONTEXT.length.toString(16)}${label}` +
+        '00000001' +
+        '64' +
+        '00000001' +
+        '53' +
+        '00000001' +
+        '41',
+    );
+  });
+
+  it('binds the server payload in the order context, deviceId, agentNonce, serverNonce', () => {
+    expect(serverAuthPayload(fields)).toEqual(
+      canonicalPayload(SERVER_AUTH_CONTEXT, [
+        fields.deviceId,
+        fields.agentNonce,
+        fields.serverNonce,
+      ]),
+    );
+  });
+
+  it('cannot be confused by shifting bytes between fields', () => {
+    const variants = [
+      canonicalPayload('ctx', ['ab', 'c']),
+      canonicalPayload('ctx', ['a', 'bc']),
+      canonicalPayload('ctxa', ['b', 'c']),
+      canonicalPayload('ct', ['xab', 'c']),
+      canonicalPayload('ctx', ['abc']),
+      canonicalPayload('ctx', ['abc', '']),
+      canonicalPayload('ctx', ['', 'abc']),
+      canonicalPayload('ctx', ['ab', 'c', '']),
+    ];
+    const distinct = new Set(variants.map((b) => b.toString('hex')));
+    expect(distinct.size).toBe(variants.length);
+  });
+
+  it('a signature over one split of the fields does not verify another', () => {
+    const a = agentAuthPayload({ deviceId: 'dev', serverNonce: 'ice-nonce', agentNonce: 'x' });
+    const b = agentAuthPayload({ deviceId: 'device', serverNonce: '-nonce', agentNonce: 'x' });
+    const sig = signPayload(device.privateKey, a);
+    expect(verifyPayload(device.publicKey, a, sig)).toBe(true);
+    expect(verifyPayload(device.publicKey, b, sig)).toBe(false);
+  });
+
+  it('separates the agent and server contexts and the nonce roles', () => {
+    expect(agentAuthPayload(fields)).not.toEqual(serverAuthPayload(fields));
+    const swapped = { ...fields, serverNonce: fields.agentNonce, agentNonce: fields.serverNonce };
+    expect(agentAuthPayload(swapped)).not.toEqual(agentAuthPayload(fields));
+    // A signature the agent made must not pass as the server's (reflection).
+    const agentSig = signPayload(device.privateKey, agentAuthPayload(fields));
+    expect(verifyPayload(device.publicKey, serverAuthPayload(fields), agentSig)).toBe(false);
+    expect(verifyPayload(device.publicKey, serverAuthPayload(swapped), agentSig)).toBe(false);
+  });
+
+  it('refuses strings whose UTF-8 form would be ambiguous', () => {
+    expect(() => canonicalPayload('ctx', ['\ud800'])).toThrow(TypeError);
+    expect(() => canonicalPayload('ctx', ['\ud83d\ude00'])).not.toThrow();
+  });
+});
+
+describe('sign and verify', () => {
+  const payload = agentAuthPayload(fields);
+  const sig = signPayload(device.privateKey, payload);
+
+  it('verifies a good signature with a PEM or a KeyObject', () => {
+    expect(base64Bytes(64)(sig).ok).toBe(true);
+    expect(verifyPayload(device.publicKey, payload, sig)).toBe(true);
+    expect(verifyPayload(createPublicKey(device.publicKey), payload, sig)).toBe(true);
+    const viaKeyObject = signPayload(createPrivateKey(device.privateKey), payload);
+    expect(verifyPayload(device.publicKey, payload, viaKeyObject)).toBe(true);
+  });
+
+  it('rejects a tampered payload, wherever the flipped bit is', () => {
+    for (let i = 0; i < payload.length; i += 7) {
+      const tampered = Buffer.from(payload);
+      tampered[i] ^= 0x01;
+      expect(verifyPayload(device.publicKey, tampered, sig)).toBe(false);
+    }
+    expect(verifyPayload(device.publicKey, payload.subarray(1), sig)).toBe(false);
+    expect(verifyPayload(device.publicKey, Buffer.concat([payload, Buffer.of(0)]), sig)).toBe(
+      false,
+    );
+  });
+
+  it('rejects the wrong key', () => {
+    expect(verifyPayload(server.publicKey, payload, sig)).toBe(false);
+  });
+
+  it('returns false, never throws, on garbage signatures', () => {
+    const raw = Buffer.from(sig, 'base64');
+    const flipped = Buffer.from(raw);
+    flipped[10] ^= 0x80;
+    const garbage: unknown[] = [
+      '',
+      'not base64 at all',
+      'A'.repeat(88),
+      'A'.repeat(86) + '==',
+      sig.slice(0, -1),
+      sig + '=',
+      sig.slice(0, 84) + '!!==',
+      raw.toString('base64url'),
+      raw.subarray(0, 63).toString('base64'),
+      Buffer.concat([raw, Buffer.of(0)]).toString('base64'),
+      flipped.toString('base64'),
+      ` ${sig}`,
+      null,
+      undefined,
+      42,
+      raw,
+    ];
+    for (const bad of garbage) {
+      expect(verifyPayload(device.publicKey, payload, bad as string)).toBe(false);
+    }
+  });
+
+  it('returns false, never throws, on garbage keys and payloads', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const badKeys: unknown[] = [
+      '',
+      'garbage',
+      device.privateKey,
+      createPrivateKey(device.privateKey),
+      rsa.publicKey,
+      rsa.publicKey.export({ type: 'spki', format: 'pem' }),
+      null,
+      undefined,
+      {},
+      Buffer.from(device.publicKey),
+    ];
+    for (const key of badKeys) {
+      expect(verifyPayload(key as string, payload, sig)).toBe(false);
+    }
+    const badPayloads: unknown[] = [null, undefined, 'string payload', 42, {}];
+    for (const bad of badPayloads) {
+      expect(verifyPayload(device.publicKey, bad as Buffer, sig)).toBe(false);
+    }
+  });
+
+  it('signPayload refuses keys that are not Ed25519 private keys', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    expect(() => signPayload(rsa.privateKey, payload)).toThrow(TypeError);
+    expect(() => signPayload('garbage', payload)).toThrow();
+  });
+});
+
+describe('handshake end to end', () => {
+  it('agent and server each prove their key over fresh nonces', () => {
+    // server → agent
+    const serverNonce = newNonce();
+    const hello = parseFrame(encodeFrame('hello', { serverNonce, serverTime: Date.now() }), {
+      from: 'server',
+    });
+    if (!hello.ok || hello.message.type !== 'hello') throw new Error('hello did not parse');
+
+    // agent → server
+    const agentNonce = newNonce();
+    const ids = {
+      deviceId: fields.deviceId,
+      serverNonce: hello.message.body.serverNonce,
+      agentNonce,
+    };
+    const auth = parseFrame(
+      encodeFrame('auth', {
+        deviceId: ids.deviceId,
+        agentVersion: '0.1.0',
+        agentNonce,
+        signature: signPayload(device.privateKey, agentAuthPayload(ids)),
+      }),
+      { from: 'agent' },
+    );
+    if (!auth.ok || auth.message.type !== 'auth') throw new Error('auth did not parse');
+
+    // The server rebuilds the payload from its own nonce, not one the agent echoes.
+    const { body } = auth.message;
+    const check = { deviceId: body.deviceId, serverNonce, agentNonce: body.agentNonce };
+    expect(verifyPayload(device.publicKey, agentAuthPayload(check), body.signature)).toBe(true);
+    // A replay against a later hello fails.
+    const replay = { ...check, serverNonce: newNonce() };
+    expect(verifyPayload(device.publicKey, agentAuthPayload(replay), body.signature)).toBe(false);
+
+    // server → agent; the agent checks against the pinned server key.
+    const ok = parseFrame(
+      encodeFrame('auth_ok', {
+        deviceId: body.deviceId,
+        serverSignature: signPayload(server.privateKey, serverAuthPayload(check)),
+        heartbeatIntervalMs: 15_000,
+      }),
+      { from: 'server' },
+    );
+    if (!ok.ok || ok.message.type !== 'auth_ok') throw new Error('auth_ok did not parse');
+    const sig = ok.message.body.serverSignature;
+    expect(verifyPayload(server.publicKey, serverAuthPayload(ids), sig)).toBe(true);
+    expect(verifyPayload(device.publicKey, serverAuthPayload(ids), sig)).toBe(false);
+  });
+});

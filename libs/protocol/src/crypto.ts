@@ -1,0 +1,131 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
+import { NONCE_BYTES, SIGNATURE_BYTES } from './messages';
+import { decodeBase64Exact } from './validate';
+
+/**
+ * Context labels make a signature valid for one purpose only: the agent's handshake
+ * signature can never be replayed as the server's, or later as a job signature. Bump the
+ * suffix if the payload layout ever changes.
+ */
+export const AGENT_AUTH_CONTEXT = 'fleetdesk-agent-auth-v1';
+export const SERVER_AUTH_CONTEXT = 'fleetdesk-server-auth-v1';
+
+export interface AuthPayloadFields {
+  deviceId: string;
+  /** base64, exactly as sent in `hello`. */
+  serverNonce: string;
+  /** base64, exactly as sent in `auth`. */
+  agentNonce: string;
+}
+
+/**
+ * Encodes a context label and fields as `u32be length ‖ UTF-8 bytes` each. Every field
+ * carries its own length, so no bytes can be moved from one field to the next without
+ * changing the result (unlike plain concatenation, where "ab"+"c" equals "a"+"bc").
+ *
+ * Throws on strings with lone surrogates: UTF-8 encoding would replace them with U+FFFD
+ * and two different strings would sign the same.
+ */
+export function canonicalPayload(
+  context: string,
+  fields: readonly (string | Uint8Array)[],
+): Buffer {
+  const parts: Buffer[] = [];
+  for (const field of [context, ...fields]) {
+    const bytes = typeof field === 'string' ? Buffer.from(field, 'utf8') : Buffer.from(field);
+    if (typeof field === 'string' && bytes.toString('utf8') !== field) {
+      throw new TypeError('canonicalPayload: string field is not well-formed UTF-16');
+    }
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+/** What the agent signs with its device key in `auth`. */
+export const agentAuthPayload = (f: AuthPayloadFields): Buffer =>
+  canonicalPayload(AGENT_AUTH_CONTEXT, [f.deviceId, f.serverNonce, f.agentNonce]);
+
+/** What the server signs with its own key in `auth_ok`. */
+export const serverAuthPayload = (f: AuthPayloadFields): Buffer =>
+  canonicalPayload(SERVER_AUTH_CONTEXT, [f.deviceId, f.agentNonce, f.serverNonce]);
+
+const isEd25519 = (key: KeyObject, type: 'public' | 'private') =>
+  key.type === type && key.asymmetricKeyType === 'ed25519';
+
+/**
+ * Parses an Ed25519 public key (SPKI PEM or KeyObject). Returns null for anything else,
+ * so enrollment can reject a bad key up front.
+ */
+export function parsePublicKey(key: KeyObject | string): KeyObject | null {
+  if (key instanceof KeyObject) return isEd25519(key, 'public') ? key : null;
+  // createPublicKey would happily derive a public key from a private PEM; a private key
+  // arriving where a public one belongs means it has leaked, so refuse it.
+  if (typeof key !== 'string' || !key.trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) {
+    return null;
+  }
+  try {
+    const keyObject = createPublicKey(key);
+    return isEd25519(keyObject, 'public') ? keyObject : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Signs `payload` with an Ed25519 private key (PKCS#8 PEM or KeyObject); returns base64.
+ * Throws on a key that is not Ed25519: the signer owns its key, so that is a setup bug.
+ */
+export function signPayload(privateKey: KeyObject | string, payload: Uint8Array): string {
+  const key = privateKey instanceof KeyObject ? privateKey : createPrivateKey(privateKey);
+  if (!isEd25519(key, 'private')) throw new TypeError('signPayload needs an Ed25519 private key');
+  // Ed25519 hashes internally, hence no digest name.
+  return sign(null, payload, key).toString('base64');
+}
+
+/**
+ * True only if `signature` (base64) is a valid Ed25519 signature of `payload` by
+ * `publicKey`. Never throws: every input may come from the peer, and anything malformed
+ * is simply not a valid signature.
+ */
+export function verifyPayload(
+  publicKey: KeyObject | string,
+  payload: Uint8Array,
+  signature: string,
+): boolean {
+  try {
+    const key = parsePublicKey(publicKey);
+    const sig = decodeBase64Exact(signature, SIGNATURE_BYTES);
+    if (!key || !sig || !(payload instanceof Uint8Array)) return false;
+    return verify(null, payload, key, sig);
+  } catch {
+    return false;
+  }
+}
+
+export interface PemKeyPair {
+  /** SPKI PEM: what the server stores (device key) or the agent pins (server key). */
+  publicKey: string;
+  /** PKCS#8 PEM: never leaves the machine that made it. */
+  privateKey: string;
+}
+
+/** A fresh Ed25519 key pair. Used for device identities and for the server's own key. */
+export function generateDeviceKeyPair(): PemKeyPair {
+  return generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+}
+
+/** 32 random bytes, base64: a handshake nonce. */
+export const newNonce = (): string => randomBytes(NONCE_BYTES).toString('base64');

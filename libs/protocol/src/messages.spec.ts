@@ -1,0 +1,369 @@
+import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
+import { ProtocolError } from './errors';
+import {
+  AGENT_MESSAGE_TYPES,
+  BODY_VALIDATORS,
+  LIMITS,
+  SERVER_MESSAGE_TYPES,
+  isMessageType,
+  type MessageBodies,
+  type MessageType,
+} from './messages';
+import { rawFrame, sampleBodies } from './test-support/samples';
+
+const ALL_TYPES = Object.keys(sampleBodies()) as MessageType[];
+
+describe('message type maps', () => {
+  it('lists each direction exactly', () => {
+    expect([...AGENT_MESSAGE_TYPES].sort()).toEqual(['auth', 'error', 'heartbeat', 'inventory']);
+    expect([...SERVER_MESSAGE_TYPES].sort()).toEqual(['ack', 'auth_ok', 'error', 'hello']);
+    expect(Object.keys(BODY_VALIDATORS).sort()).toEqual([...ALL_TYPES].sort());
+  });
+
+  it('does not treat Object.prototype members as message types', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(isMessageType(name)).toBe(false);
+    }
+  });
+
+  // Compile-time check as much as a run-time one: switch-exhaustiveness-check and the
+  // `never` assignments fail lint/typecheck if a type is added without a case here.
+  it('supports exhaustive switches per direction', () => {
+    const agentSide = (m: AgentMessage): string => {
+      switch (m.type) {
+        case 'auth':
+          return m.body.deviceId;
+        case 'heartbeat':
+          return String(m.body.load[2]);
+        case 'inventory':
+          return m.body.hostname;
+        case 'error':
+          return m.body.code;
+        default: {
+          const unreachable: never = m;
+          return unreachable;
+        }
+      }
+    };
+    const serverSide = (m: ServerMessage): string => {
+      switch (m.type) {
+        case 'hello':
+          return m.body.serverNonce;
+        case 'auth_ok':
+          return String(m.body.heartbeatIntervalMs);
+        case 'ack':
+          return m.body.ackId;
+        case 'error':
+          return m.body.message;
+        default: {
+          const unreachable: never = m;
+          return unreachable;
+        }
+      }
+    };
+    const bodies = sampleBodies();
+    const fromAgent = parseFrame(encodeFrame('inventory', bodies.inventory), { from: 'agent' });
+    const fromServer = parseFrame(encodeFrame('ack', bodies.ack), { from: 'server' });
+    expect(fromAgent.ok && agentSide(fromAgent.message)).toBe('build-01.example.internal');
+    expect(fromServer.ok && serverSide(fromServer.message)).toBe(bodies.ack.ackId);
+  });
+});
+
+describe('round trip', () => {
+  it.each(ALL_TYPES)('%s survives encode → parse unchanged', (type) => {
+    const body = sampleBodies()[type];
+    const before = Date.now();
+    const frame = encodeFrame(type, body, 'id-0123456789abcdef');
+    const result = parseFrame(frame);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.message.v).toBe(1);
+    expect(result.message.type).toBe(type);
+    expect(result.message.id).toBe('id-0123456789abcdef');
+    expect(result.message.ts).toBeGreaterThanOrEqual(before);
+    expect(result.message.ts).toBeLessThanOrEqual(Date.now());
+    expect(result.message.body).toEqual(body);
+    // Also from a Buffer, as `ws` delivers it.
+    expect(parseFrame(Buffer.from(frame))).toEqual(result);
+  });
+
+  it.each(ALL_TYPES)('%s is accepted only from the side that may send it', (type) => {
+    const frame = encodeFrame(type, sampleBodies()[type]);
+    const agent = parseFrame(frame, { from: 'agent' });
+    const server = parseFrame(frame, { from: 'server' });
+    expect(agent.ok).toBe((AGENT_MESSAGE_TYPES as readonly string[]).includes(type));
+    expect(server.ok).toBe((SERVER_MESSAGE_TYPES as readonly string[]).includes(type));
+    for (const result of [agent, server]) {
+      if (!result.ok) expect(result.error.code).toBe('UNKNOWN_TYPE');
+    }
+  });
+
+  it('accepts minimal bodies: empty lists, optional fields absent, empty free text', () => {
+    const inventory = {
+      ...sampleBodies().inventory,
+      disks: [],
+      network: [],
+      users: [{ name: 'root' }],
+      software: [],
+    };
+    expect(parseFrame(encodeFrame('inventory', inventory)).ok).toBe(true);
+    const error = { code: 'INTERNAL_ERROR' as const, message: '' };
+    const parsed = parseFrame(encodeFrame('error', error));
+    expect(parsed.ok && parsed.message.body).toEqual(error);
+  });
+
+  it('accepts the full 20000-item software list when it fits the frame', () => {
+    const software = Array.from({ length: LIMITS.softwareItems }, (_, i) => ({
+      name: `p${i}`,
+      version: '1',
+      source: 'rpm' as const,
+    }));
+    const result = parseFrame(encodeFrame('inventory', { ...sampleBodies().inventory, software }));
+    expect(
+      result.ok && result.message.type === 'inventory' && result.message.body.software,
+    ).toEqual(software);
+  });
+});
+
+/** Deep-clones the sample for `type`, lets `mutate` break it, returns the frame. */
+function brokenFrame(type: MessageType, mutate: Mutation): string {
+  const body = structuredClone(sampleBodies()[type]);
+  mutate(body);
+  return rawFrame({ type, id: 'broken-0123456789', body });
+}
+
+// Bodies are broken on purpose, so these write past the declared types.
+const set = (target: object, key: string, value: unknown) =>
+  Object.assign(target, { [key]: value });
+const unset = (target: object, key: string) => Reflect.deleteProperty(target, key);
+
+type Mutation = (body: object) => void;
+type Case = [MessageType, string, Mutation, string, RegExp];
+
+/** A table row whose mutation sees the body type for `type`. */
+const c = <T extends MessageType>(
+  type: T,
+  name: string,
+  mutate: (body: MessageBodies[T]) => void,
+  path: string,
+  reason: RegExp,
+): Case => [type, name, mutate as Mutation, path, reason];
+
+const BIG = { maxBytes: 64 * 1024 * 1024 };
+const b64 = (bytes: number, fill = 0) => Buffer.alloc(bytes, fill).toString('base64');
+
+describe('body validation', () => {
+  const cases: Case[] = [
+    c('hello', 'missing nonce', (b) => unset(b, 'serverNonce'), 'body.serverNonce', /required/),
+    c('hello', 'short nonce', (b) => (b.serverNonce = b64(16)), 'body.serverNonce', /32 bytes/),
+    c('hello', 'float time', (b) => (b.serverTime = 1.5), 'body.serverTime', /integer/),
+    c(
+      'auth',
+      'uppercase uuid',
+      (b) => (b.deviceId = b.deviceId.toUpperCase()),
+      'body.deviceId',
+      /lowercase uuid/,
+    ),
+    c(
+      'auth',
+      'uuid without dashes',
+      (b) => (b.deviceId = b.deviceId.replace(/-/g, '')),
+      'body.deviceId',
+      /uuid/,
+    ),
+    c(
+      'auth',
+      'spaces in version',
+      (b) => (b.agentVersion = '1.0 beta'),
+      'body.agentVersion',
+      /version/,
+    ),
+    c('auth', '31-byte nonce', (b) => (b.agentNonce = b64(31)), 'body.agentNonce', /32 bytes/),
+    c('auth', '63-byte signature', (b) => (b.signature = b64(63)), 'body.signature', /64 bytes/),
+    c(
+      'auth',
+      'base64url signature',
+      (b) => (b.signature = Buffer.alloc(64, 0xfb).toString('base64url')),
+      'body.signature',
+      /base64/,
+    ),
+    c('auth', 'extra field', (b) => set(b, 'publicKey', 'x'), 'body.publicKey', /unknown field/),
+    c(
+      'auth_ok',
+      'interval too short',
+      (b) => (b.heartbeatIntervalMs = 10),
+      'body.heartbeatIntervalMs',
+      /between 1000 and 3600000/,
+    ),
+    c(
+      'heartbeat',
+      'cpu over 100',
+      (b) => (b.cpuPercent = 100.5),
+      'body.cpuPercent',
+      /between 0 and 100/,
+    ),
+    c(
+      'heartbeat',
+      'cpu as string',
+      (b) => set(b, 'cpuPercent', '50'),
+      'body.cpuPercent',
+      /expected a number/,
+    ),
+    c(
+      'heartbeat',
+      'negative bytes',
+      (b) => (b.memory.usedBytes = -1),
+      'body.memory.usedBytes',
+      /between/,
+    ),
+    c(
+      'heartbeat',
+      'fractional bytes',
+      (b) => (b.memory.totalBytes = 1.5),
+      'body.memory.totalBytes',
+      /integer/,
+    ),
+    c(
+      'heartbeat',
+      'unknown memory field',
+      (b) => set(b.memory, 'swapBytes', 1),
+      'body.memory.swapBytes',
+      /unknown field/,
+    ),
+    c('heartbeat', 'two load averages', (b) => set(b, 'load', [1, 2]), 'body.load', /3 items/),
+    c('heartbeat', 'negative load', (b) => (b.load = [1, 2, -3]), 'body.load[2]', /between/),
+    c(
+      'heartbeat',
+      'too many disks',
+      (b) => (b.disks = Array(65).fill(b.disks[0]) as typeof b.disks),
+      'body.disks',
+      /more than 64 items/,
+    ),
+    c('heartbeat', 'empty mount', (b) => (b.disks[1].mount = ''), 'body.disks[1].mount', /empty/),
+    c(
+      'heartbeat',
+      'missing uptime',
+      (b) => unset(b, 'uptimeSeconds'),
+      'body.uptimeSeconds',
+      /required/,
+    ),
+    c('inventory', 'empty hostname', (b) => (b.hostname = ''), 'body.hostname', /empty/),
+    c(
+      'inventory',
+      'long hostname',
+      (b) => (b.hostname = 'h'.repeat(256)),
+      'body.hostname',
+      /longer than 255/,
+    ),
+    c('inventory', 'NUL in distro', (b) => (b.os.distro = 'Ubuntu\u0000'), 'body.os.distro', /NUL/),
+    c('inventory', 'negative cores', (b) => (b.cpu.cores = -1), 'body.cpu.cores', /between/),
+    c(
+      'inventory',
+      'uppercase mac',
+      (b) => (b.network[0].mac = '02:42:AC:11:00:02'),
+      'body.network[0].mac',
+      /MAC/,
+    ),
+    c(
+      'inventory',
+      'bad ipv4',
+      (b) => (b.network[0].ipv4 = ['256.1.1.1']),
+      'body.network[0].ipv4[0]',
+      /IPv4/,
+    ),
+    c(
+      'inventory',
+      'ipv4 in ipv6 list',
+      (b) => (b.network[1].ipv6 = ['::1', '10.0.0.1']),
+      'body.network[1].ipv6[1]',
+      /IPv6/,
+    ),
+    c(
+      'inventory',
+      'long tty',
+      (b) => (b.users[0].tty = 't'.repeat(65)),
+      'body.users[0].tty',
+      /longer than 64/,
+    ),
+    c(
+      'inventory',
+      'loginAt as string',
+      (b) => set(b.users[0], 'loginAt', '2024-01-01'),
+      'body.users[0].loginAt',
+      /integer/,
+    ),
+    c(
+      'inventory',
+      'unknown source',
+      (b) => set(b.software[2], 'source', 'npm'),
+      'body.software[2].source',
+      /one of: dpkg, rpm/,
+    ),
+    c(
+      'inventory',
+      'nameless package',
+      (b) => unset(b.software[0], 'name'),
+      'body.software[0].name',
+      /required/,
+    ),
+    c(
+      'inventory',
+      'too many packages',
+      (b) => (b.software = Array(20_001).fill(b.software[0]) as typeof b.software),
+      'body.software',
+      /more than 20000 items/,
+    ),
+    c(
+      'inventory',
+      'network not a list',
+      (b) => set(b, 'network', {}),
+      'body.network',
+      /expected an array/,
+    ),
+    c('ack', 'short ack id', (b) => (b.ackId = 'abc'), 'body.ackId', /shorter than 16/),
+    c('error', 'unknown code', (b) => set(b, 'code', 'NOPE'), 'body.code', /one of/),
+    c(
+      'error',
+      'long message',
+      (b) => (b.message = 'm'.repeat(1025)),
+      'body.message',
+      /longer than 1024/,
+    ),
+    c('error', 'bad refId', (b) => (b.refId = 'has spaces in it!!'), 'body.refId', /message id/),
+  ];
+
+  it.each(cases)('%s: %s → INVALID_BODY', (type, _name, mutate, path, reason) => {
+    const result = parseFrame(brokenFrame(type, mutate), BIG);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({
+      code: 'INVALID_BODY',
+      path,
+      type,
+      refId: 'broken-0123456789',
+    });
+    expect(result.error.reason).toMatch(reason);
+    expect(result.error.message).toContain(path);
+    expect(result.error.closeCode).toBeUndefined();
+  });
+
+  it.each(cases)('%s: %s is refused by encodeFrame too', (type, _name, mutate, path) => {
+    const body = structuredClone(sampleBodies()[type]);
+    mutate(body);
+    expect(() => encodeFrame(type, body as never)).toThrow(ProtocolError);
+    expect(() => encodeFrame(type, body as never)).toThrow(path);
+  });
+
+  it('rejects a smuggled __proto__ key in a body', () => {
+    const frame = rawFrame({ type: 'ack' }).replace(
+      '"body":{',
+      '"body":{"__proto__":{"polluted":true},',
+    );
+    const result = parseFrame(frame);
+    expect(!result.ok && result.error).toMatchObject({
+      code: 'INVALID_BODY',
+      path: 'body.__proto__',
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,85 @@
+import type { MessageBodies, MessageType } from '../messages';
+
+/** One valid body per message type, touching every field (optional ones included). */
+export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
+  const deviceId = '3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a1b';
+  return {
+    hello: { serverNonce: 'A'.repeat(43) + '=', serverTime: 1_732_450_000_000 },
+    auth: {
+      deviceId,
+      agentVersion: '0.1.0-beta.1+build.7',
+      agentNonce: Buffer.alloc(32, 7).toString('base64'),
+      signature: Buffer.alloc(64, 9).toString('base64'),
+    },
+    auth_ok: {
+      deviceId,
+      serverSignature: Buffer.alloc(64, 3).toString('base64'),
+      heartbeatIntervalMs: 30_000,
+    },
+    heartbeat: {
+      cpuPercent: 12.5,
+      memory: { totalBytes: 16_000_000_000, usedBytes: 9_500_000_000 },
+      disks: [
+        { mount: '/', totalBytes: 500_000_000_000, usedBytes: 120_000_000_000 },
+        { mount: 'C:\\', totalBytes: 1, usedBytes: 0 },
+      ],
+      load: [0.42, 0.5, 0.61],
+      uptimeSeconds: 86_400.5,
+    },
+    inventory: {
+      os: {
+        platform: 'linux',
+        distro: 'Ubuntu 24.04.1 LTS',
+        release: '24.04',
+        kernel: '6.8.0-49-generic',
+        arch: 'x64',
+      },
+      hostname: 'build-01.example.internal',
+      cpu: { model: 'AMD EPYC 7763 64-Core Processor', cores: 8 },
+      memoryBytes: 16_000_000_000,
+      disks: [{ device: '/dev/nvme0n1p2', mount: '/', fsType: 'ext4', sizeBytes: 500_000_000_000 }],
+      network: [
+        {
+          name: 'eth0',
+          mac: '02:42:ac:11:00:02',
+          ipv4: ['172.17.0.2'],
+          ipv6: ['fe80::42:acff:fe11:2', '2001:db8::1'],
+        },
+        { name: 'lo', mac: '00:00:00:00:00:00', ipv4: ['127.0.0.1'], ipv6: ['::1'] },
+      ],
+      users: [{ name: 'alice', tty: 'pts/0', loginAt: 1_732_440_000_000 }, { name: 'svc-backup' }],
+      software: [
+        { name: 'openssl', version: '3.0.13-0ubuntu3.4', source: 'dpkg' },
+        { name: 'Microsoft Edge', version: '', source: 'winget' },
+        { name: 'ünïcødé-tool', version: '1.0', source: 'other' },
+      ],
+      collectedAt: 1_732_450_000_000,
+    },
+    ack: { ackId: '5d0c8a3e-2f71-4b9e-a6c4-0d8e1f2a3b4c' },
+    error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
+  };
+}
+
+/** A JSON frame with a hand-set envelope, for tests that need frames encodeFrame refuses. */
+export function rawFrame(envelope: Record<string, unknown>): string {
+  return JSON.stringify({
+    v: 1,
+    type: 'ack',
+    id: '0123456789abcdef',
+    ts: 1_732_450_000_000,
+    body: { ackId: 'fedcba9876543210' },
+    ...envelope,
+  });
+}
+
+/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
