@@ -1,11 +1,16 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
+import { ConsoleGatewayModule } from './console-gateway/console-gateway.module';
 import { DatabaseModule } from './database/database.module';
+import { DevicesModule } from './devices/devices.module';
+import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
+import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -39,6 +44,11 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        ServerKeysModule,
+        DevicesModule,
+        EnrollmentModule,
+        AgentGatewayModule,
+        ConsoleGatewayModule,
       ],
     };
   }

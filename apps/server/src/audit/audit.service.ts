@@ -43,6 +43,11 @@ export class AuditService {
     await manager.insert(AuditEventEntity, event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
+  /** For events that are not part of a larger change (e.g. a refused agent handshake). */
+  async recordAlone(actor: Actor, entry: AuditEntry): Promise<void> {
+    await this.events.manager.transaction((m) => this.record(m, actor, entry));
+  }
+
   async find(query: AuditQueryDto): Promise<AuditPage> {
     const qb = this.events.createQueryBuilder('e');
     if (query.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: query.actorId });

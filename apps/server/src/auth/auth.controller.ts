@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { RateLimited } from '../common/rate-limit';
 import type { Request, Response } from 'express';
 import type { Actor } from '../common/actor';
 import {
@@ -28,7 +28,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @RateLimited('login')
   @HttpCode(200)
   async login(
     @CurrentActor() actor: Actor,

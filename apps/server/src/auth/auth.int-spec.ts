@@ -149,7 +149,7 @@ describe('login rate limit (integration)', () => {
     const blocked = await request(server.url).post('/api/auth/login').send(ADMIN);
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('TOO_MANY_REQUESTS');
-    expect(blocked.headers['retry-after']).toBeDefined();
+    expect(blocked.headers['retry-after-login']).toBeDefined();
     const failures = (await server.dataSource.query(
       `SELECT count(*)::int AS n FROM audit_event WHERE action = 'auth.login_failed'`,
     )) as { n: number }[];

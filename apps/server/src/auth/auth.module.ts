@@ -18,15 +18,21 @@ import { TokensService } from './tokens.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([SessionEntity, ApiTokenEntity]),
-    // Applied only where @UseGuards(ThrottlerGuard) asks: login and first-admin setup.
+    // Global, but applied only where @RateLimited(bucket) asks; each such route skips the
+    // other buckets (common/rate-limit.ts).
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         throttlers: [
           {
-            name: 'default',
+            name: 'login',
             ttl: config.loginRateLimit.windowMs,
             limit: config.loginRateLimit.limit,
+          },
+          {
+            name: 'enroll',
+            ttl: config.enrollRateLimit.windowMs,
+            limit: config.enrollRateLimit.limit,
           },
         ],
       }),

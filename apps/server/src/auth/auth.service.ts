@@ -9,7 +9,7 @@ import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { ApiTokenEntity } from './api-token.entity';
 import { LoginFailedException } from './auth.exceptions';
-import { API_TOKEN_PREFIX, hashSecret, newSecret, SESSION_PREFIX } from './secrets';
+import { API_TOKEN_PREFIX, hashSecret, newSecret, SESSION_PREFIX } from '../common/secrets';
 import { SessionEntity } from './session.entity';
 
 export interface LoginResult {

@@ -8,6 +8,7 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/login',
   'GET /api/setup',
   'POST /api/setup',
+  'POST /api/agent/enroll',
 ]);
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { RateLimited } from '../common/rate-limit';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Public } from '../common/auth.decorators';
 import { toUserResponse, UserResponse } from '../users/dto/user.dto';
@@ -19,7 +19,7 @@ export class SetupController {
   }
 
   @Post()
-  @UseGuards(ThrottlerGuard)
+  @RateLimited('login')
   async complete(@CurrentActor() actor: Actor, @Body() dto: SetupDto): Promise<UserResponse> {
     return toUserResponse(await this.setup.completeSetup(actor, dto));
   }

@@ -7,7 +7,7 @@ import { UsersService } from '../users/users.service';
 import { SetupAlreadyDoneException } from '../users/users.exceptions';
 import { SetupTokenInvalidException } from './auth.exceptions';
 import { SetupDto } from './dto/auth.dto';
-import { secretsEqual } from './secrets';
+import { secretsEqual } from '../common/secrets';
 
 /**
  * Creates the first administrator. Never through an open page: either from

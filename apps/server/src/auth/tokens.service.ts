@@ -6,7 +6,7 @@ import type { Actor } from '../common/actor';
 import { ApiTokenEntity } from './api-token.entity';
 import { TokenAlreadyRevokedException, TokenNotFoundException } from './auth.exceptions';
 import { CreateApiTokenDto } from './dto/auth.dto';
-import { API_TOKEN_PREFIX, hashSecret, newSecret } from './secrets';
+import { API_TOKEN_PREFIX, hashSecret, newSecret } from '../common/secrets';
 
 @Injectable()
 export class TokensService {

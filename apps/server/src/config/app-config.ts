@@ -96,6 +96,22 @@ class EnvSchema {
   @IsInt({ message: 'must be an integer' })
   @Min(0, { message: 'must be at least 0' })
   SHUTDOWN_TIMEOUT_MS: number = 10000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1000, { message: 'must be between 1000 and 3600000' })
+  @Max(3_600_000, { message: 'must be between 1000 and 3600000' })
+  AGENT_HEARTBEAT_INTERVAL_MS: number = 30000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  ENROLL_RATE_LIMIT: number = 30;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  ENROLL_RATE_WINDOW_SECONDS: number = 60;
 }
 
 export interface AppConfig {
@@ -111,6 +127,8 @@ export interface AppConfig {
   cookieSecure: 'auto' | boolean;
   trustProxy: boolean | number;
   shutdownTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  enrollRateLimit: { limit: number; windowMs: number };
 }
 
 const ENV_VARIABLES = [
@@ -128,6 +146,9 @@ const ENV_VARIABLES = [
   'COOKIE_SECURE',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
+  'AGENT_HEARTBEAT_INTERVAL_MS',
+  'ENROLL_RATE_LIMIT',
+  'ENROLL_RATE_WINDOW_SECONDS',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -188,5 +209,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           ? false
           : Number(parsed.TRUST_PROXY),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    heartbeatIntervalMs: parsed.AGENT_HEARTBEAT_INTERVAL_MS,
+    enrollRateLimit: {
+      limit: parsed.ENROLL_RATE_LIMIT,
+      windowMs: parsed.ENROLL_RATE_WINDOW_SECONDS * 1000,
+    },
   };
 }

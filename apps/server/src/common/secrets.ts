@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_PREFIX = 'fds_';
+export const ENROLLMENT_PREFIX = 'fde_';
 export const API_TOKEN_PREFIX = 'fdp_';
 
 /** 256 bits of randomness with a type prefix, so a leaked secret is recognisable in logs and scanners. */

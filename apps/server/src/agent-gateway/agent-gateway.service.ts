@@ -1,0 +1,143 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type AgentMessage, CloseCode, MAX_FRAME_BYTES } from '@fleetdesk/protocol';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { AuditService } from '../audit/audit.service';
+import { DeviceEvents } from '../devices/device-events';
+import { DeviceTelemetryService } from '../devices/device-telemetry.service';
+import { ServerKeysService } from '../server-keys/server-keys.service';
+import { AgentConnection, type ConnectionHooks } from './agent-connection';
+
+export const AGENT_PATH = '/agent';
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * The agents' WebSocket endpoint. It shares the HTTP server with the console's socket.io by
+ * taking only upgrades whose path is /agent. Keeps the live registry: one socket per device.
+ */
+@Injectable()
+export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AgentGateway');
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly live = new Map<string, AgentConnection>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private server?: Server;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const ip = req.socket.remoteAddress ?? null;
+      new AgentConnection(ws, ip, this.hooks).start();
+    });
+  };
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly telemetry: DeviceTelemetryService,
+    private readonly serverKeys: ServerKeysService,
+    private readonly events: DeviceEvents,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Devices with a live, authenticated socket on this node. */
+  get connectedCount(): number {
+    return this.live.size;
+  }
+
+  isConnected(deviceId: string): boolean {
+    return this.live.has(deviceId);
+  }
+
+  onApplicationBootstrap(): void {
+    this.hooks.heartbeatIntervalMs = this.telemetry.heartbeatIntervalMs;
+    this.hooks.offlineAfterMs = this.telemetry.offlineAfterMs;
+    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.server.on('upgrade', this.onUpgrade);
+    this.unsubscribe.push(
+      this.events.on('revoked', ({ deviceId }) =>
+        this.live.get(deviceId)?.close(CloseCode.REVOKED, 'device revoked'),
+      ),
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    this.server?.off('upgrade', this.onUpgrade);
+    this.unsubscribe.forEach((off) => off());
+    for (const conn of this.live.values()) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  private readonly hooks: ConnectionHooks = {
+    handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+    heartbeatIntervalMs: 0,
+    offlineAfterMs: 0,
+    findIdentity: (deviceId) => this.telemetry.findIdentity(deviceId),
+    signServer: (payload) => this.serverKeys.sign(payload),
+    onAuthFailed: (deviceId, reason) => {
+      this.logger.warn(`refused agent handshake for ${deviceId}: ${reason}`);
+      // A known device presenting another key is a security event worth a permanent trace.
+      if (reason === 'bad_signature') {
+        this.audit
+          .recordAlone(
+            { kind: 'device', userId: null, email: null, role: null, ip: null },
+            {
+              action: 'agent.auth_failed',
+              targetType: 'device',
+              targetId: deviceId,
+              details: { reason },
+            },
+          )
+          .catch((error: unknown) => this.logger.error(`audit failed: ${String(error)}`));
+      }
+    },
+    onAuthenticated: async (conn) => {
+      const deviceId = conn.deviceId as string;
+      const previous = this.live.get(deviceId);
+      this.live.set(deviceId, conn);
+      previous?.close(CloseCode.REPLACED, 'replaced by a newer connection');
+      await this.telemetry.markOnline(deviceId, conn.remoteIp, conn.agentVersion);
+    },
+    onMessage: (conn, message) => this.handle(conn, message),
+    onClosed: (conn) => {
+      if (!conn.deviceId || this.live.get(conn.deviceId) !== conn) return;
+      this.live.delete(conn.deviceId);
+      this.telemetry
+        .markOffline(conn.deviceId)
+        .catch((error: unknown) => this.logger.error(String(error)));
+    },
+    log: (level, message) =>
+      level === 'warn' ? this.logger.warn(message) : this.logger.debug(message),
+  };
+
+  private async handle(conn: AgentConnection, message: AgentMessage): Promise<void> {
+    const deviceId = conn.deviceId as string;
+    switch (message.type) {
+      case 'heartbeat':
+        this.telemetry.recordHeartbeat(deviceId, message.body);
+        return;
+      case 'inventory':
+        await this.telemetry.saveInventory(deviceId, message.body);
+        conn.send('ack', { ackId: message.id });
+        return;
+      case 'error':
+        this.logger.warn(
+          `device ${deviceId} reported ${message.body.code}: ${message.body.message}`,
+        );
+        return;
+      case 'auth':
+        conn.send('error', {
+          code: 'UNEXPECTED_MESSAGE',
+          message: 'already authenticated',
+          refId: message.id,
+        });
+        return;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { AuthService } from '../auth/auth.service';
+import type { Principal } from '../common/auth.decorators';
+import { DeviceEvents } from '../devices/device-events';
+import type { ConsoleClientEvents, ConsoleServerEvents } from './console-events';
+
+export const CONSOLE_SOCKET_PATH = '/socket.io';
+const SESSION_COOKIE = 'fleetdesk_session';
+const RECHECK_EVERY_MS = 60_000;
+
+type ConsoleSocket = Socket<
+  ConsoleClientEvents,
+  ConsoleServerEvents,
+  Record<string, never>,
+  { principal: Principal; secret: string }
+>;
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+/** Same-origin only for browsers; tools without an Origin header still need a credential. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Live updates for technicians. Authenticates each socket with the same session or API token
+ * as the REST API, re-checks it every minute, and relays device events to the "fleet" room.
+ */
+@Injectable()
+export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private io?: Server<ConsoleClientEvents, ConsoleServerEvents>;
+  private readonly unsubscribe: (() => void)[] = [];
+  private recheckTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly auth: AuthService,
+    private readonly events: DeviceEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const http = this.adapterHost.httpAdapter.getHttpServer() as HttpServer;
+    this.io = new Server(http, {
+      path: CONSOLE_SOCKET_PATH,
+      serveClient: false,
+      // The agent endpoint shares this HTTP server; leave upgrades for other paths alone.
+      destroyUpgrade: false,
+      allowRequest: (req, callback) =>
+        callback(sameOrigin(req) ? null : 'origin not allowed', sameOrigin(req)),
+    });
+    this.io.use((socket: ConsoleSocket, next) => {
+      const fromAuth = (socket.handshake.auth as { token?: unknown }).token;
+      const secret =
+        typeof fromAuth === 'string'
+          ? fromAuth
+          : cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
+      if (!secret) return next(new Error('AUTH_REQUIRED'));
+      this.auth
+        .authenticate(secret)
+        .then((principal) => {
+          if (!principal) return next(new Error('AUTH_INVALID'));
+          socket.data.principal = principal;
+          socket.data.secret = secret;
+          next();
+        })
+        .catch(() => next(new Error('AUTH_INVALID')));
+    });
+    this.io.on('connection', (socket: ConsoleSocket) => void socket.join('fleet'));
+
+    const fleet = () => this.io?.to('fleet');
+    this.unsubscribe.push(
+      this.events.on('status', (e) => fleet()?.emit('device.status', e)),
+      this.events.on('metrics', (e) => fleet()?.emit('device.metrics', e)),
+      this.events.on('changed', (e) => fleet()?.emit('device.changed', e)),
+    );
+    this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.recheckTimer);
+    this.unsubscribe.forEach((off) => off());
+    this.io?.disconnectSockets(true);
+    // io.close() would also close the shared HTTP server, which main.ts closes itself.
+    this.io?.engine.close();
+  }
+
+  /** Logged-out, expired or disabled users stop receiving fleet data within a minute. */
+  private async recheckSessions(): Promise<void> {
+    for (const socket of (await this.io?.fetchSockets()) ?? []) {
+      const principal = await this.auth
+        .authenticate((socket.data as { secret: string }).secret)
+        .catch(() => null);
+      if (!principal) socket.disconnect(true);
+    }
+  }
+}

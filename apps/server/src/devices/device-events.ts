@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type { HeartbeatBody } from '@fleetdesk/protocol';
+import type { DeviceStatus } from './device.entity';
+
+export interface DeviceEventMap {
+  status: [{ deviceId: string; status: DeviceStatus; at: string }];
+  metrics: [{ deviceId: string; metrics: HeartbeatBody; at: string }];
+  changed: [{ deviceId: string }];
+  /** The device may no longer connect: live sockets must close now. */
+  revoked: [{ deviceId: string }];
+}
+
+/**
+ * Device happenings, for the gateways to act on (close a revoked device's socket, push a
+ * status change to consoles). In-process for now; the Redis bus of the scale-out issue will
+ * fan the same events across replicas.
+ */
+@Injectable()
+export class DeviceEvents {
+  private readonly emitter = new EventEmitter().setMaxListeners(50);
+
+  emit<K extends keyof DeviceEventMap>(event: K, ...args: DeviceEventMap[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  on<K extends keyof DeviceEventMap>(
+    event: K,
+    listener: (...args: DeviceEventMap[K]) => void,
+  ): () => void {
+    this.emitter.on(event, listener as (...a: unknown[]) => void);
+    return () => this.emitter.off(event, listener as (...a: unknown[]) => void);
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { DeviceEvents } from './device-events';
+import { DeviceTelemetryService } from './device-telemetry.service';
+import { DeviceEntity } from './device.entity';
+import { DevicesController } from './devices.controller';
+import { DevicesService } from './devices.service';
+import { GroupsController, TagsController } from './groups-tags.controller';
+import { GroupsTagsService } from './groups-tags.service';
+import { DeviceGroupEntity } from './group.entity';
+import { DeviceInventoryEntity } from './inventory.entity';
+import { TagEntity } from './tag.entity';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([DeviceEntity, DeviceGroupEntity, TagEntity, DeviceInventoryEntity]),
+    AuditModule,
+  ],
+  controllers: [DevicesController, GroupsController, TagsController],
+  providers: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+  exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+})
+export class DevicesModule {}

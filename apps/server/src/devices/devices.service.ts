@@ -1,0 +1,310 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import type { Page } from '../common/pagination';
+import { DeviceEvents } from './device-events';
+import { DeviceEntity } from './device.entity';
+import {
+  DeviceNotFoundException,
+  GroupNotFoundException,
+  TagNotFoundException,
+} from './devices.exceptions';
+import {
+  DeviceQueryDto,
+  DeviceResponse,
+  SoftwareQueryDto,
+  toDeviceResponse,
+  UpdateDeviceDto,
+} from './dto/device.dto';
+import { DeviceGroupEntity } from './group.entity';
+import { DeviceInventoryEntity } from './inventory.entity';
+
+const SORT_SQL: Record<DeviceQueryDto['sort'], string> = {
+  name: 'lower(COALESCE(d.name, d.hostname))',
+  hostname: 'lower(d.hostname)',
+  status: 'd.status',
+  os: 'd.os_platform',
+  lastSeenAt: 'd.last_seen_at',
+  enrolledAt: 'd.enrolled_at',
+};
+
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface NewDevice {
+  hostname: string;
+  publicKey: string;
+  os: { platform: string; distro: string; release: string; arch: string };
+  agentVersion: string;
+  groupId: string | null;
+  tags: string[];
+  enrollmentTokenId: string;
+}
+
+export interface DeviceDetail extends DeviceResponse {
+  inventory:
+    | (Omit<DeviceInventoryEntity['data'], 'collectedAt'> & {
+        collectedAt: string;
+        softwareCount: number;
+      })
+    | null;
+}
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly events: DeviceEvents,
+  ) {}
+
+  /** Called by enrollment inside its own transaction, so the token use and the device commit together. */
+  async createEnrolled(m: EntityManager, input: NewDevice): Promise<DeviceEntity> {
+    if (input.groupId && !(await m.existsBy(DeviceGroupEntity, { id: input.groupId }))) {
+      input = { ...input, groupId: null };
+    }
+    const device = await m.save(
+      DeviceEntity,
+      m.create(DeviceEntity, {
+        hostname: input.hostname,
+        publicKey: input.publicKey,
+        osPlatform: input.os.platform,
+        osDistro: input.os.distro,
+        osRelease: input.os.release,
+        arch: input.os.arch,
+        agentVersion: input.agentVersion,
+        status: 'offline',
+        ipAddresses: [],
+        groupId: input.groupId,
+        enrollmentTokenId: input.enrollmentTokenId,
+      }),
+    );
+    await this.linkTags(m, device.id, input.tags);
+    return device;
+  }
+
+  async list(q: DeviceQueryDto): Promise<Page<DeviceResponse>> {
+    const qb = this.dataSource.getRepository(DeviceEntity).createQueryBuilder('d');
+    if (q.status === 'revoked') qb.andWhere('d.revoked_at IS NOT NULL');
+    else if (q.status)
+      qb.andWhere('d.revoked_at IS NULL AND d.status = :status', { status: q.status });
+    if (q.os) qb.andWhere('d.os_platform = :os', { os: q.os });
+    if (q.groupId) qb.andWhere('d.group_id = :groupId', { groupId: q.groupId });
+    if (q.tag) {
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM device_tag dt JOIN tag t ON t.id = dt.tag_id WHERE dt.device_id = d.id AND t.name = :tag)',
+        { tag: q.tag },
+      );
+    }
+    if (q.q) {
+      qb.andWhere(
+        `(d.hostname ILIKE :like OR d.name ILIKE :like OR d.last_ip ILIKE :like
+          OR EXISTS (SELECT 1 FROM unnest(d.ip_addresses) AS ip WHERE ip ILIKE :like))`,
+        { like: likePattern(q.q) },
+      );
+    }
+    const total = await qb.getCount();
+    const direction = q.order === 'desc' ? 'DESC' : 'ASC';
+    const rows = await qb
+      .orderBy(SORT_SQL[q.sort], direction, direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
+      .addOrderBy('d.id', 'ASC')
+      .offset((q.page - 1) * q.pageSize)
+      .limit(q.pageSize)
+      .getMany();
+    return { items: await this.toResponses(rows), total, page: q.page, pageSize: q.pageSize };
+  }
+
+  async get(id: string): Promise<DeviceDetail> {
+    const device = await this.dataSource.getRepository(DeviceEntity).findOneBy({ id });
+    if (!device) throw new DeviceNotFoundException(id);
+    const [response] = await this.toResponses([device]);
+    const inventory = await this.dataSource
+      .getRepository(DeviceInventoryEntity)
+      .findOneBy({ deviceId: id });
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM device_software WHERE device_id = $1`,
+      [id],
+    );
+    return {
+      ...response,
+      inventory: inventory
+        ? { ...inventory.data, collectedAt: inventory.collectedAt.toISOString(), softwareCount: n }
+        : null,
+    };
+  }
+
+  async software(
+    id: string,
+    q: SoftwareQueryDto,
+  ): Promise<Page<{ name: string; version: string; source: string }>> {
+    await this.getEntity(id);
+    const params: unknown[] = [id];
+    let where = 'device_id = $1';
+    if (q.q) {
+      params.push(likePattern(q.q));
+      where += ` AND name ILIKE $2`;
+    }
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM device_software WHERE ${where}`,
+      params,
+    );
+    const items = await this.dataSource.query<{ name: string; version: string; source: string }[]>(
+      `SELECT name, version, source FROM device_software WHERE ${where}
+       ORDER BY lower(name), version LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    return { items, total: n, page: q.page, pageSize: q.pageSize };
+  }
+
+  async update(actor: Actor, id: string, dto: UpdateDeviceDto): Promise<DeviceResponse> {
+    await this.dataSource.transaction(async (m) => {
+      const device = await this.lockDevice(m, id);
+      const changes: Record<string, unknown> = {};
+      if (dto.name !== undefined && dto.name !== device.name) changes.name = dto.name;
+      if (dto.groupId !== undefined && dto.groupId !== device.groupId) {
+        if (dto.groupId && !(await m.existsBy(DeviceGroupEntity, { id: dto.groupId }))) {
+          throw new GroupNotFoundException(dto.groupId);
+        }
+        changes.groupId = dto.groupId;
+      }
+      if (Object.keys(changes).length > 0) await m.update(DeviceEntity, { id }, changes);
+      await this.audit.record(m, actor, {
+        action: 'devices.update',
+        targetType: 'device',
+        targetId: id,
+        details: changes,
+      });
+    });
+    this.events.emit('changed', { deviceId: id });
+    return (await this.toResponses([await this.getEntity(id)]))[0];
+  }
+
+  async addTags(actor: Actor, id: string, tags: string[]): Promise<DeviceResponse> {
+    await this.dataSource.transaction(async (m) => {
+      await this.lockDevice(m, id);
+      await this.linkTags(m, id, tags);
+      await this.audit.record(m, actor, {
+        action: 'devices.tag',
+        targetType: 'device',
+        targetId: id,
+        details: { tags },
+      });
+    });
+    this.events.emit('changed', { deviceId: id });
+    return (await this.toResponses([await this.getEntity(id)]))[0];
+  }
+
+  async removeTag(actor: Actor, id: string, tag: string): Promise<DeviceResponse> {
+    await this.dataSource.transaction(async (m) => {
+      await this.lockDevice(m, id);
+      const result = await m.query<unknown[][]>(
+        `DELETE FROM device_tag dt USING tag t WHERE dt.tag_id = t.id AND dt.device_id = $1 AND t.name = $2 RETURNING dt.tag_id`,
+        [id, tag],
+      );
+      if (result[0].length === 0) throw new TagNotFoundException(tag);
+      await this.audit.record(m, actor, {
+        action: 'devices.untag',
+        targetType: 'device',
+        targetId: id,
+        details: { tag },
+      });
+    });
+    this.events.emit('changed', { deviceId: id });
+    return (await this.toResponses([await this.getEntity(id)]))[0];
+  }
+
+  /** Revoking is final: the socket closes now and every reconnect is refused. */
+  async revoke(actor: Actor, id: string): Promise<DeviceResponse> {
+    await this.dataSource.transaction(async (m) => {
+      const device = await this.lockDevice(m, id);
+      if (!device.revokedAt)
+        await m.update(DeviceEntity, { id }, { revokedAt: () => 'now()', status: 'offline' });
+      await this.audit.record(m, actor, {
+        action: 'devices.revoke',
+        targetType: 'device',
+        targetId: id,
+        details: { hostname: device.hostname, alreadyRevoked: device.revokedAt !== null },
+      });
+    });
+    this.events.emit('revoked', { deviceId: id });
+    this.events.emit('status', { deviceId: id, status: 'offline', at: new Date().toISOString() });
+    return (await this.toResponses([await this.getEntity(id)]))[0];
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const device = await this.lockDevice(m, id);
+      await m.delete(DeviceEntity, { id });
+      await this.audit.record(m, actor, {
+        action: 'devices.delete',
+        targetType: 'device',
+        targetId: id,
+        details: { hostname: device.hostname },
+      });
+    });
+    this.events.emit('revoked', { deviceId: id });
+  }
+
+  private async getEntity(id: string): Promise<DeviceEntity> {
+    const device = await this.dataSource.getRepository(DeviceEntity).findOneBy({ id });
+    if (!device) throw new DeviceNotFoundException(id);
+    return device;
+  }
+
+  private async lockDevice(m: EntityManager, id: string): Promise<DeviceEntity> {
+    const device = await m.findOne(DeviceEntity, {
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!device) throw new DeviceNotFoundException(id);
+    return device;
+  }
+
+  private async linkTags(m: EntityManager, deviceId: string, tags: string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await m.query(
+      `INSERT INTO tag (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`,
+      [tags],
+    );
+    await m.query(
+      `INSERT INTO device_tag (device_id, tag_id) SELECT $1, id FROM tag WHERE name = ANY($2::text[])
+       ON CONFLICT DO NOTHING`,
+      [deviceId, tags],
+    );
+  }
+
+  private async toResponses(devices: DeviceEntity[]): Promise<DeviceResponse[]> {
+    if (devices.length === 0) return [];
+    const ids = devices.map((d) => d.id);
+    const tagRows = await this.dataSource.query<{ device_id: string; name: string }[]>(
+      `SELECT dt.device_id, t.name FROM device_tag dt JOIN tag t ON t.id = dt.tag_id
+       WHERE dt.device_id = ANY($1::uuid[]) ORDER BY t.name`,
+      [ids],
+    );
+    const groupIds = [
+      ...new Set(devices.map((d) => d.groupId).filter((g): g is string => g !== null)),
+    ];
+    const groups = groupIds.length
+      ? await this.dataSource.query<
+          {
+            id: string;
+            name: string;
+          }[]
+        >(`SELECT id, name FROM device_group WHERE id = ANY($1::uuid[])`, [groupIds])
+      : [];
+    const tagsBy = new Map<string, string[]>();
+    for (const row of tagRows)
+      tagsBy.set(row.device_id, [...(tagsBy.get(row.device_id) ?? []), row.name]);
+    const groupBy = new Map(groups.map((g) => [g.id, g]));
+    return devices.map((d) =>
+      toDeviceResponse(
+        d,
+        tagsBy.get(d.id) ?? [],
+        d.groupId ? (groupBy.get(d.groupId) ?? null) : null,
+      ),
+    );
+  }
+}

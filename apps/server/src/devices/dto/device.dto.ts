@@ -1,0 +1,146 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import type { HeartbeatBody } from '@fleetdesk/protocol';
+import { PageQueryDto } from '../../common/pagination';
+import { IsTagList, IsTagName } from '../../common/validators';
+import type { DeviceEntity } from '../device.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export const DEVICE_SORTS = [
+  'name',
+  'hostname',
+  'status',
+  'os',
+  'lastSeenAt',
+  'enrolledAt',
+] as const;
+export type DeviceSort = (typeof DEVICE_SORTS)[number];
+
+export class DeviceQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['online', 'offline', 'revoked'] })
+  @IsOptional()
+  @IsIn(['online', 'offline', 'revoked'])
+  status?: 'online' | 'offline' | 'revoked';
+
+  @ApiPropertyOptional({ description: 'OS platform, e.g. linux, darwin, win32' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  os?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsTagName()
+  tag?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  groupId?: string;
+
+  @ApiPropertyOptional({ description: 'Free text on name, hostname and IP addresses' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: DEVICE_SORTS, default: 'name' })
+  @IsOptional()
+  @IsIn(DEVICE_SORTS)
+  sort: DeviceSort = 'name';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'asc';
+}
+
+export class UpdateDeviceDto {
+  @ApiPropertyOptional({ nullable: true, description: 'Display name; null to show the hostname' })
+  @IsOptional()
+  @Transform(trim)
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name?: string | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    format: 'uuid',
+    description: 'Group; null to remove from its group',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsUUID()
+  groupId?: string | null;
+}
+
+export class DeviceTagsDto {
+  @IsTagList()
+  tags!: string[];
+}
+
+export class SoftwareQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+export class DeviceResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'Display name: the technician-given name, else the hostname' })
+  displayName!: string;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty() hostname!: string;
+  @ApiProperty({ enum: ['online', 'offline', 'revoked'] }) status!:
+    'online' | 'offline' | 'revoked';
+  @ApiProperty() os!: { platform: string; distro: string; release: string; arch: string };
+  @ApiProperty() agentVersion!: string;
+  @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastIp!: string | null;
+  @ApiProperty({ type: [String] }) ipAddresses!: string[];
+  @ApiProperty({ type: [String] }) tags!: string[];
+  @ApiProperty({ nullable: true }) group!: { id: string; name: string } | null;
+  @ApiProperty({ nullable: true }) metrics!: (HeartbeatBody & { at: string }) | null;
+  @ApiProperty() enrolledAt!: string;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+}
+
+export function toDeviceResponse(
+  d: DeviceEntity,
+  tags: string[],
+  group: { id: string; name: string } | null,
+): DeviceResponse {
+  return {
+    id: d.id,
+    displayName: d.name ?? d.hostname,
+    name: d.name,
+    hostname: d.hostname,
+    status: d.revokedAt ? 'revoked' : d.status,
+    os: { platform: d.osPlatform, distro: d.osDistro, release: d.osRelease, arch: d.arch },
+    agentVersion: d.agentVersion,
+    lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
+    lastIp: d.lastIp,
+    ipAddresses: d.ipAddresses,
+    tags,
+    group,
+    metrics: d.metrics && d.metricsAt ? { ...d.metrics, at: d.metricsAt.toISOString() } : null,
+    enrolledAt: d.enrolledAt.toISOString(),
+    revokedAt: d.revokedAt?.toISOString() ?? null,
+  };
+}

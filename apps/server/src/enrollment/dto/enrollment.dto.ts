@@ -1,0 +1,140 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsTagList } from '../../common/validators';
+import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateEnrollmentTokenDto {
+  @ApiProperty({ example: 'Paris office laptops' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 8760, default: 24 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  expiresInHours: number = 24;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100000,
+    description: 'Omit for unlimited uses until expiry',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  maxUses?: number;
+
+  @IsOptional()
+  @IsTagList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  groupId?: string;
+}
+
+export class EnrollmentTokenResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() prefix!: string;
+  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ nullable: true, type: Number }) maxUses!: number | null;
+  @ApiProperty() uses!: number;
+  @ApiProperty({ type: [String] }) tags!: string[];
+  @ApiProperty({ nullable: true, type: String }) groupId!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ enum: ['active', 'expired', 'used_up', 'revoked'] }) state!: string;
+}
+
+export class CreatedEnrollmentTokenResponse extends EnrollmentTokenResponse {
+  @ApiProperty({ description: 'The secret, shown this once' }) token!: string;
+}
+
+export function toEnrollmentTokenResponse(t: EnrollmentTokenEntity): EnrollmentTokenResponse {
+  const state = t.revokedAt
+    ? 'revoked'
+    : t.expiresAt.getTime() <= Date.now()
+      ? 'expired'
+      : t.maxUses !== null && t.uses >= t.maxUses
+        ? 'used_up'
+        : 'active';
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.tokenPrefix,
+    expiresAt: t.expiresAt.toISOString(),
+    maxUses: t.maxUses,
+    uses: t.uses,
+    tags: t.defaultTags,
+    groupId: t.defaultGroupId,
+    createdAt: t.createdAt.toISOString(),
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    state,
+  };
+}
+
+class EnrollOsDto {
+  @IsString() @MaxLength(32) platform!: string;
+  @IsString() @MaxLength(128) distro!: string;
+  @IsString() @MaxLength(128) release!: string;
+  @IsString() @MaxLength(32) arch!: string;
+}
+
+class EnrollFactsDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  hostname!: string;
+
+  @ValidateNested()
+  @Type(() => EnrollOsDto)
+  os!: EnrollOsDto;
+
+  @IsString()
+  @MaxLength(64)
+  agentVersion!: string;
+}
+
+export class EnrollDto {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  token!: string;
+
+  @ApiProperty({ description: 'Ed25519 public key, SPKI PEM' })
+  @IsString()
+  @MaxLength(1000)
+  publicKey!: string;
+
+  @ApiProperty()
+  @ValidateNested()
+  @Type(() => EnrollFactsDto)
+  facts!: EnrollFactsDto;
+}
+
+export class EnrollResponse {
+  @ApiProperty() deviceId!: string;
+  @ApiProperty() serverPublicKey!: string;
+  @ApiProperty() heartbeatIntervalMs!: number;
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { Actor } from '../common/actor';
+import { CurrentActor, Public, Roles } from '../common/auth.decorators';
+import { RateLimited } from '../common/rate-limit';
+import {
+  CreatedEnrollmentTokenResponse,
+  CreateEnrollmentTokenDto,
+  EnrollDto,
+  EnrollmentTokenResponse,
+  EnrollResponse,
+  toEnrollmentTokenResponse,
+} from './dto/enrollment.dto';
+import { EnrollmentService } from './enrollment.service';
+
+@ApiTags('enrollment')
+@Controller('enrollment-tokens')
+@Roles('technician')
+export class EnrollmentTokensController {
+  constructor(private readonly enrollment: EnrollmentService) {}
+
+  @Get()
+  async list(): Promise<EnrollmentTokenResponse[]> {
+    return (await this.enrollment.list()).map(toEnrollmentTokenResponse);
+  }
+
+  @Post()
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateEnrollmentTokenDto,
+  ): Promise<CreatedEnrollmentTokenResponse> {
+    const { token, secret } = await this.enrollment.create(actor, dto);
+    return { ...toEnrollmentTokenResponse(token), token: secret };
+  }
+
+  @Delete(':id')
+  async revoke(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<EnrollmentTokenResponse> {
+    return toEnrollmentTokenResponse(await this.enrollment.revoke(actor, id));
+  }
+}
+
+/** The agent's only REST call: authenticated by the enrollment token in its body, not by a user. */
+@ApiTags('enrollment')
+@Controller('agent')
+export class AgentEnrollController {
+  constructor(private readonly enrollment: EnrollmentService) {}
+
+  @Post('enroll')
+  @Public()
+  @RateLimited('enroll')
+  enroll(@Req() req: Request, @Body() dto: EnrollDto): Promise<EnrollResponse> {
+    return this.enrollment.enroll(req.ip ?? null, dto);
+  }
+}
