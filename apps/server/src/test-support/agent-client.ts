@@ -82,6 +82,8 @@ export class TestAgent {
   readonly received: ServerMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
+  /** The server's hello, kept even after next('hello') consumed it. */
+  readonly hello: Promise<Extract<ServerMessage, { type: 'hello' }>>;
   private waiters: (() => void)[] = [];
 
   constructor(url: string, headers: Record<string, string> = {}) {
@@ -94,9 +96,12 @@ export class TestAgent {
       this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
     this.ws.on('error', () => undefined);
+    let gotHello: (m: Extract<ServerMessage, { type: 'hello' }>) => void = () => undefined;
+    this.hello = new Promise((resolve) => (gotHello = resolve));
     this.ws.on('message', (data: Buffer) => {
       const parsed = parseFrame(data, { from: 'server' });
       if (parsed.ok) this.received.push(parsed.message);
+      if (parsed.ok && parsed.message.type === 'hello') gotHello(parsed.message);
       this.waiters.splice(0).forEach((w) => w());
     });
   }
@@ -132,7 +137,7 @@ export class TestAgent {
 
   /** Completes the handshake as a genuine agent and checks the server's signature. */
   async authenticate(id: Enrolled, signWith: string = id.keys.privateKey): Promise<void> {
-    const hello = await this.next('hello');
+    const hello = await this.hello;
     const agentNonce = newNonce();
     const payload = agentAuthPayload({
       deviceId: id.deviceId,
