@@ -336,12 +336,14 @@ describe('agent gateway (integration)', () => {
     const id = await enroll(server.url, token);
     const agent = await connectAgent(server.url, id);
     await waitFor(
-      async () => statuses.some((s) => s.deviceId === id.deviceId && s.status === 'online'),
+      () =>
+        Promise.resolve(statuses.some((s) => s.deviceId === id.deviceId && s.status === 'online')),
       2000,
     );
     agent.close();
     await waitFor(
-      async () => statuses.some((s) => s.deviceId === id.deviceId && s.status === 'offline'),
+      () =>
+        Promise.resolve(statuses.some((s) => s.deviceId === id.deviceId && s.status === 'offline')),
       2000,
     );
     consoleSocket.close();
