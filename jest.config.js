@@ -3,6 +3,7 @@ module.exports = {
     '<rootDir>/libs/protocol/jest.config.js',
     '<rootDir>/apps/agent/jest.config.js',
     '<rootDir>/apps/server/jest.config.js',
+    '<rootDir>/test/jest.config.js',
   ],
   // Global-only option: integration tests boot a database, which can take seconds on 2 cores.
   testTimeout: 60000,

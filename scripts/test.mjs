@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 const extra = process.argv.slice(2);
 const runs = [{ engine: 'embedded', args: [] }];
 if (process.env.TEST_DATABASE_URL) {
-  runs.push({ engine: 'postgres', args: ['--testPathPatterns', '\\.int-spec\\.ts$'] });
+  runs.push({ engine: 'postgres', args: ['--testPathPatterns', '\\.(int|e2e)-spec\\.ts$'] });
 }
 
 mkdirSync('tmp', { recursive: true });

@@ -1,0 +1,79 @@
+import { parseCli, UsageError } from './cli';
+
+const fails = (argv: string[], message: RegExp) => {
+  expect(() => parseCli(argv)).toThrow(UsageError);
+  expect(() => parseCli(argv)).toThrow(message);
+};
+
+describe('parseCli', () => {
+  it.each([[[]], [['help']], [['--help']], [['-h']], [['run', '--help']], [['enroll', '-h']]])(
+    'shows help for %j',
+    (argv) => expect(parseCli(argv)).toEqual({ kind: 'help' }),
+  );
+
+  it('parses enroll', () => {
+    expect(
+      parseCli(['enroll', '--server', 'https://rmm.example.com/', '--token', 't0k', '--force']),
+    ).toEqual({
+      kind: 'enroll',
+      server: 'https://rmm.example.com',
+      token: 't0k',
+      stateDir: undefined,
+      force: true,
+    });
+  });
+
+  it('parses simulate with a bind list', () => {
+    expect(
+      parseCli([
+        'simulate',
+        '--server=http://10.0.0.5:3000',
+        '--count',
+        '5000',
+        '--bind',
+        '127.0.0.2, 127.0.0.3',
+        '--heartbeat-jitter',
+        '--state-dir',
+        '/tmp/sim',
+      ]),
+    ).toEqual({
+      kind: 'simulate',
+      server: 'http://10.0.0.5:3000',
+      token: undefined,
+      count: 5000,
+      bind: ['127.0.0.2', '127.0.0.3'],
+      stateDir: '/tmp/sim',
+      heartbeatJitter: true,
+    });
+  });
+
+  it('parses run and install-service', () => {
+    expect(parseCli(['run', '--state-dir', '/x'])).toEqual({ kind: 'run', stateDir: '/x' });
+    expect(parseCli(['install-service', '--dry-run'])).toEqual({
+      kind: 'install-service',
+      stateDir: undefined,
+      dryRun: true,
+    });
+  });
+
+  it('rejects unknown commands and options', () => {
+    fails(['frobnicate'], /unknown command 'frobnicate'/);
+    fails(['--verbose'], /unknown option '--verbose'/);
+    fails(['run', '--server', 'http://x'], /run: Unknown option '--server'/);
+    fails(['run', 'extra'], /run: .*positional/i);
+  });
+
+  it('insists on required options and sane values', () => {
+    fails(['enroll', '--token', 't'], /--server is required/);
+    fails(['enroll', '--server', 'http://x'], /--token is required/);
+    fails(['enroll', '--server', 'ftp://x', '--token', 't'], /http:\/\/ or https:\/\//);
+    fails(['enroll', '--server', 'not a url', '--token', 't'], /must be a URL/);
+    fails(['enroll', '--server', 'http://x?a=1', '--token', 't'], /query/);
+    fails(['enroll', '--server'], /argument missing|--server/);
+    fails(['simulate', '--server', 'http://x'], /--count is required/);
+    fails(['simulate', '--server', 'http://x', '--count', '0'], /whole number/);
+    fails(['simulate', '--server', 'http://x', '--count', '1.5'], /whole number/);
+    fails(['simulate', '--server', 'http://x', '--count', '5', '--bind', '127.0.0.2,x'], /'x'/);
+    fails(['run', '--state-dir', ''], /must not be empty/);
+  });
+});

@@ -1,0 +1,190 @@
+import { isIP } from 'node:net';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { normalizeServerUrl } from './server-url';
+
+export const USAGE = `Usage: fleetdesk-agent <command> [options]
+
+Commands:
+  enroll --server URL --token TOKEN [--state-dir DIR] [--force]
+      Create this device's identity and register it with the server.
+      --force replaces an existing identity (the device enrolls as a new one).
+  run [--state-dir DIR]
+      Connect to the server and report inventory and heartbeats until stopped.
+  simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
+           [--heartbeat-jitter]
+      Run N virtual agents in this process for load testing. Identities are kept in
+      DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
+      for agents not yet enrolled). --bind spreads sockets over local source addresses;
+      --heartbeat-jitter also varies every heartbeat period by +/-10%.
+  install-service [--state-dir DIR] [--dry-run]
+      Install and start the agent as a system service (systemd on Linux); on Windows and
+      macOS, print the equivalent commands. --dry-run prints instead of installing.
+  help, --help, -h        Show this text.
+  version, --version      Print the agent version.
+
+State directory: /var/lib/fleetdesk-agent when root on Linux, else ~/.fleetdesk-agent;
+FLEETDESK_AGENT_STATE_DIR overrides the default.
+
+Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked.
+`;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'enroll'; server: string; token: string; stateDir?: string; force: boolean }
+  | { kind: 'run'; stateDir?: string }
+  | {
+      kind: 'simulate';
+      server: string;
+      token?: string;
+      count: number;
+      bind: string[];
+      stateDir?: string;
+      heartbeatJitter: boolean;
+    }
+  | { kind: 'install-service'; stateDir?: string; dryRun: boolean };
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const MAX_SIMULATED_AGENTS = 100_000;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const str = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+const help = { help: { type: 'boolean', short: 'h' } } as const;
+
+const OPTIONS = {
+  enroll: { server: str, token: str, 'state-dir': str, force: flag, ...help },
+  run: { 'state-dir': str, ...help },
+  simulate: {
+    server: str,
+    token: str,
+    count: str,
+    bind: str,
+    'state-dir': str,
+    'heartbeat-jitter': flag,
+    ...help,
+  },
+  'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
+} satisfies Record<string, Options>;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parseOptions(command: keyof typeof OPTIONS, args: string[]): Values {
+  try {
+    return parseArgs({ args, options: OPTIONS[command], strict: true, allowPositionals: false })
+      .values as Values;
+  } catch (err) {
+    // parseArgs' messages are clear ("Unknown option '--foo'"), but mention the command.
+    // Not `instanceof Error`: under jest, node's own errors come from another realm.
+    const raw = (err as { message?: unknown } | null)?.message;
+    const message = typeof raw === 'string' ? raw : String(err);
+    throw new UsageError(`${command}: ${message.replace(/\. To specify.*$/s, '')}`);
+  }
+}
+
+function required(values: Values, name: string, command: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new UsageError(`${command}: --${name} is required`);
+  }
+  return value;
+}
+
+const optionalString = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  if (value === '') throw new UsageError(`--${name} must not be empty`);
+  return typeof value === 'string' ? value : undefined;
+};
+
+function server(values: Values, command: string): string {
+  try {
+    return normalizeServerUrl(required(values, 'server', command));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+function count(values: Values): number {
+  const raw = required(values, 'count', 'simulate');
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_SIMULATED_AGENTS) {
+    throw new UsageError(
+      `simulate: --count must be a whole number from 1 to ${MAX_SIMULATED_AGENTS}`,
+    );
+  }
+  return n;
+}
+
+function bind(values: Values): string[] {
+  const raw = optionalString(values, 'bind');
+  if (raw === undefined) return [];
+  const addresses = raw.split(',').map((a) => a.trim());
+  const bad = addresses.find((a) => isIP(a) === 0);
+  if (bad !== undefined) {
+    throw new UsageError(
+      `simulate: --bind wants comma-separated IP addresses; '${bad}' is not one`,
+    );
+  }
+  return addresses;
+}
+
+/** Parses argv (without node and the script). Throws UsageError for anything off. */
+export function parseCli(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return { kind: 'help' };
+    case 'version':
+    case '--version':
+      return { kind: 'version' };
+    case 'enroll': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return {
+        kind: 'enroll',
+        server: server(v, command),
+        token: required(v, 'token', command),
+        stateDir: optionalString(v, 'state-dir'),
+        force: v.force === true,
+      };
+    }
+    case 'run': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return { kind: 'run', stateDir: optionalString(v, 'state-dir') };
+    }
+    case 'simulate': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return {
+        kind: 'simulate',
+        server: server(v, command),
+        token: optionalString(v, 'token'),
+        count: count(v),
+        bind: bind(v),
+        stateDir: optionalString(v, 'state-dir'),
+        heartbeatJitter: v['heartbeat-jitter'] === true,
+      };
+    }
+    case 'install-service': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return {
+        kind: 'install-service',
+        stateDir: optionalString(v, 'state-dir'),
+        dryRun: v['dry-run'] === true,
+      };
+    }
+    default:
+      throw new UsageError(
+        command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`,
+      );
+  }
+}

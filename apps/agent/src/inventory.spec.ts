@@ -1,0 +1,113 @@
+import type { Systeminformation } from 'systeminformation';
+import { normalizeMac, toDiskInfo, toNetwork, toUsers } from './inventory';
+import { toDiskUsage } from './heartbeat';
+import { cleanString, truncate } from './sanitize';
+
+const iface = (over: Partial<Systeminformation.NetworkInterfacesData>) =>
+  ({
+    iface: 'eth0',
+    ip4: '',
+    ip6: '',
+    mac: '',
+    ...over,
+  }) as Systeminformation.NetworkInterfacesData;
+const fs = (over: Partial<Systeminformation.FsSizeData>) =>
+  ({
+    fs: '/dev/sda1',
+    type: 'ext4',
+    size: 100,
+    used: 40,
+    mount: '/',
+    ...over,
+  }) as Systeminformation.FsSizeData;
+
+describe('inventory shaping', () => {
+  it('merges every address of an interface and drops invalid ones', () => {
+    const network = toNetwork(
+      [iface({ ip4: '10.0.0.5', ip6: 'fe80::1%eth0', mac: '02-42-AC-11-00-02' })],
+      {
+        eth0: [
+          {
+            address: '10.0.0.5',
+            family: 'IPv4',
+            mac: '02:42:ac:11:00:02',
+            internal: false,
+            netmask: '',
+            cidr: null,
+          },
+          {
+            address: '10.0.0.6',
+            family: 'IPv4',
+            mac: '02:42:ac:11:00:02',
+            internal: false,
+            netmask: '',
+            cidr: null,
+          },
+          {
+            address: '2001:db8::5',
+            family: 'IPv6',
+            mac: '',
+            internal: false,
+            netmask: '',
+            cidr: null,
+            scopeid: 0,
+          },
+        ],
+        wg0: [
+          { address: 'bogus', family: 'IPv4', mac: '', internal: false, netmask: '', cidr: null },
+        ],
+      },
+    );
+    expect(network).toEqual([
+      {
+        name: 'eth0',
+        mac: '02:42:ac:11:00:02',
+        ipv4: ['10.0.0.5', '10.0.0.6'],
+        ipv6: ['fe80::1', '2001:db8::5'],
+      },
+      { name: 'wg0', mac: '00:00:00:00:00:00', ipv4: [], ipv6: [] },
+    ]);
+  });
+
+  it('normalises MAC addresses to the protocol form', () => {
+    expect(normalizeMac('AA-BB-CC-DD-EE-FF')).toBe('aa:bb:cc:dd:ee:ff');
+    expect(normalizeMac('')).toBe('00:00:00:00:00:00');
+    expect(normalizeMac('zz:zz')).toBe('00:00:00:00:00:00');
+  });
+
+  it('turns who-style logins into users with a timestamp when it parses', () => {
+    const users = toUsers([
+      { user: 'alice', tty: 'pts/0', date: '2024-11-24', time: '09:30', ip: '', command: '' },
+      { user: 'bob', tty: '', date: '', time: '', ip: '', command: '' },
+      { user: '', tty: 'x', date: '', time: '', ip: '', command: '' },
+    ]);
+    expect(users).toHaveLength(2);
+    expect(users[0]).toMatchObject({ name: 'alice', tty: 'pts/0' });
+    expect(typeof users[0]?.loginAt).toBe('number');
+    expect(users[1]).toEqual({ name: 'bob' });
+  });
+
+  it('keeps disks within the limits and skips pseudo file systems in heartbeats', () => {
+    const many = Array.from({ length: 300 }, (_, i) => fs({ mount: `/m${i}` }));
+    expect(toDiskInfo(many)).toHaveLength(256);
+    const usage = toDiskUsage([
+      fs({}),
+      fs({}),
+      fs({ mount: '/proc', size: 0 }),
+      fs({ mount: '/x', used: 500 }),
+    ]);
+    expect(usage).toEqual([
+      { mount: '/', totalBytes: 100, usedBytes: 40 },
+      { mount: '/x', totalBytes: 100, usedBytes: 100 },
+    ]);
+    expect(toDiskUsage(many)).toHaveLength(64);
+  });
+
+  it('truncates strings without splitting surrogate pairs or keeping NULs', () => {
+    expect(truncate('ab🙂', 3)).toBe('ab');
+    expect(truncate('abc', 5)).toBe('abc');
+    expect(cleanString('a\u0000b', 10)).toBe('ab');
+    expect(cleanString(undefined, 10, 'unknown')).toBe('unknown');
+    expect(cleanString('x'.repeat(300), 255)).toHaveLength(255);
+  });
+});

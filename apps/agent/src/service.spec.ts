@@ -1,0 +1,150 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { ExitCode } from './exit-codes';
+import {
+  installService,
+  launchdPlist,
+  systemdUnit,
+  systemdWord,
+  SYSTEMD_UNIT_PATH,
+  windowsCommands,
+} from './service';
+import { saveIdentity } from './state';
+import { recordingLogger } from './test-support/recording-logger';
+
+const target = {
+  nodePath: '/usr/bin/node',
+  bundlePath: '/opt/fleet desk/fleetdesk-agent.js',
+  stateDir: '/var/lib/fleetdesk-agent',
+};
+
+describe('service definitions', () => {
+  it('systemd: runs the bundle with this node, restarts, but not after revoke', () => {
+    const unit = systemdUnit(target);
+    expect(unit).toContain(
+      'ExecStart=/usr/bin/node "/opt/fleet desk/fleetdesk-agent.js" run --state-dir /var/lib/fleetdesk-agent',
+    );
+    expect(unit).toMatch(/^Restart=always$/m);
+    expect(unit).toMatch(/^RestartSec=5$/m);
+    expect(unit).toMatch(/^RestartPreventExitStatus=2 3$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
+    // Sandboxing that would stop an RMM agent doing admin work stays off.
+    expect(unit).not.toMatch(/^(ProtectSystem|ProtectHome|PrivateTmp|NoNewPrivileges)=/m);
+  });
+
+  it('systemd: escapes specifiers and quotes', () => {
+    expect(systemdWord('/a/100%/$HOME')).toBe('/a/100%%/$$HOME');
+    expect(systemdWord('say "hi"')).toBe('"say \\"hi\\""');
+  });
+
+  it('launchd and Windows equivalents carry the same command line', () => {
+    expect(launchdPlist({ ...target, stateDir: '/a&b' })).toContain('<string>/a&amp;b</string>');
+    const [create] = windowsCommands(target);
+    expect(create).toContain(
+      'binPath= "\\"/usr/bin/node\\" \\"/opt/fleet desk/fleetdesk-agent.js\\" run',
+    );
+  });
+});
+
+describe('installService', () => {
+  let dir: string;
+  let out: string[];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleetdesk-svc-'));
+    out = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const enroll = () =>
+    saveIdentity(dir, {
+      deviceId: '3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a1b',
+      serverUrl: 'http://s',
+      enrolledAt: '',
+      deviceKeyPem: generateDeviceKeyPair().privateKey,
+      serverKeyPem: generateDeviceKeyPair().publicKey,
+    });
+
+  it('--dry-run prints the unit and the commands and touches nothing', async () => {
+    await enroll();
+    const writes: string[] = [];
+    const runs: string[] = [];
+    const code = await installService(
+      {
+        ...target,
+        stateDir: dir,
+        dryRun: true,
+        platform: 'linux',
+        isRoot: false,
+        writeFile: (p) => Promise.resolve(void writes.push(p)),
+        run: (c, a) => Promise.resolve(void runs.push([c, ...a].join(' '))),
+      },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(writes).toEqual([]);
+    expect(runs).toEqual([]);
+    const printed = out.join('');
+    expect(printed).toContain(`# ${SYSTEMD_UNIT_PATH}`);
+    expect(printed).toContain(`run --state-dir ${dir}`);
+    expect(printed).toContain('systemctl daemon-reload\nsystemctl enable --now fleetdesk-agent\n');
+  });
+
+  it('writes the unit, reloads systemd and enables the service', async () => {
+    await enroll();
+    const writes: [string, number][] = [];
+    const runs: string[] = [];
+    const code = await installService(
+      {
+        ...target,
+        stateDir: dir,
+        dryRun: false,
+        platform: 'linux',
+        isRoot: true,
+        writeFile: (p, _d, mode) => Promise.resolve(void writes.push([p, mode])),
+        run: (c, a) => Promise.resolve(void runs.push([c, ...a].join(' '))),
+      },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(writes).toEqual([[SYSTEMD_UNIT_PATH, 0o644]]);
+    expect(runs).toEqual(['systemctl daemon-reload', 'systemctl enable --now fleetdesk-agent']);
+  });
+
+  it('refuses when not enrolled, or not root', async () => {
+    const base = {
+      ...target,
+      stateDir: dir,
+      dryRun: false,
+      platform: 'linux' as const,
+      run: () => Promise.resolve(),
+    };
+    const log = recordingLogger();
+    expect(await installService({ ...base, isRoot: true }, log)).toBe(ExitCode.USAGE);
+    expect(log.has('error', /run enroll first/)).toBe(true);
+    await enroll();
+    expect(await installService({ ...base, isRoot: false }, log)).toBe(ExitCode.FAILURE);
+    expect(log.has('error', /must run as root/)).toBe(true);
+  });
+
+  it('prints the Windows and macOS equivalents and exits 0', async () => {
+    await enroll();
+    const base = { ...target, stateDir: dir, dryRun: false, isRoot: false };
+    expect(await installService({ ...base, platform: 'win32' }, recordingLogger())).toBe(
+      ExitCode.OK,
+    );
+    expect(out.join('')).toContain('sc.exe create FleetdeskAgent');
+    expect(await installService({ ...base, platform: 'darwin' }, recordingLogger())).toBe(
+      ExitCode.OK,
+    );
+    expect(out.join('')).toContain('launchctl bootstrap system');
+  });
+});

@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ExitCode } from './exit-codes';
+import { errorMessage, type Logger } from './log';
+import { loadIdentity, writeFileAtomic } from './state';
+
+export const SERVICE_NAME = 'fleetdesk-agent';
+export const SYSTEMD_UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
+export const LAUNCHD_LABEL = 'com.fleetdesk.agent';
+export const LAUNCHD_PLIST_PATH = `/Library/LaunchDaemons/${LAUNCHD_LABEL}.plist`;
+export const WINDOWS_SERVICE_NAME = 'FleetdeskAgent';
+
+export interface ServiceTarget {
+  /** Absolute path of the node binary running now. */
+  nodePath: string;
+  /** Absolute path of the bundled agent. */
+  bundlePath: string;
+  stateDir: string;
+}
+
+/** Quotes one ExecStart word; `%` and `$` would otherwise be expanded by systemd. */
+export function systemdWord(arg: string): string {
+  const escaped = arg.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/(["\\])/g, '\\$1')}"` : escaped;
+}
+
+export function systemdUnit(t: ServiceTarget): string {
+  const exec = [t.nodePath, t.bundlePath, 'run', '--state-dir', t.stateDir].map(systemdWord);
+  return `[Unit]
+Description=Fleetdesk agent (remote management)
+Wants=network-online.target
+After=network-online.target
+# Keep retrying however long the server is away.
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart=${exec.join(' ')}
+Restart=always
+RestartSec=5
+# 2 = not enrolled or broken state, 3 = revoked: restarting cannot help, only re-enrolling.
+RestartPreventExitStatus=2 3
+# The agent runs scripts and installs software as root by design, so the usual sandbox
+# (ProtectSystem, ProtectHome, PrivateTmp, NoNewPrivileges, RestrictSUIDSGID, UMask) stays
+# off: each would break admin work it is asked to do, e.g. NoNewPrivileges forbids the
+# SELinux/AppArmor domain transitions rpm, dnf and passwd rely on. What remains cannot.
+LockPersonality=yes
+RestrictRealtime=yes
+TimeoutStopSec=15
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+const xml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function launchdPlist(t: ServiceTarget): string {
+  const args = [t.nodePath, t.bundlePath, 'run', '--state-dir', t.stateDir]
+    .map((a) => `    <string>${xml(a)}</string>`)
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>Label</key>
+  <string>${LAUNCHD_LABEL}</string>
+  <key>ProgramArguments</key>
+  <array>
+${args}
+  </array>
+  <key>RunAtLoad</key>
+  <true/>
+  <key>KeepAlive</key>
+  <dict>
+    <key>SuccessfulExit</key>
+    <false/>
+  </dict>
+  <key>ThrottleInterval</key>
+  <integer>5</integer>
+  <key>StandardOutPath</key>
+  <string>/Library/Logs/fleetdesk-agent.log</string>
+  <key>StandardErrorPath</key>
+  <string>/Library/Logs/fleetdesk-agent.log</string>
+</dict>
+</plist>
+`;
+}
+
+export function windowsCommands(t: ServiceTarget): string[] {
+  const q = (s: string) => `\\"${s}\\"`;
+  const binPath = `${q(t.nodePath)} ${q(t.bundlePath)} run --state-dir ${q(t.stateDir)}`;
+  return [
+    `sc.exe create ${WINDOWS_SERVICE_NAME} binPath= "${binPath}" start= auto DisplayName= "Fleetdesk Agent"`,
+    `sc.exe failure ${WINDOWS_SERVICE_NAME} reset= 86400 actions= restart/5000/restart/5000/restart/5000`,
+    `sc.exe start ${WINDOWS_SERVICE_NAME}`,
+  ];
+}
+
+export interface InstallOptions extends ServiceTarget {
+  dryRun: boolean;
+  platform: NodeJS.Platform;
+  isRoot: boolean;
+  /** Injected for tests. */
+  run?: (command: string, args: string[]) => Promise<void>;
+  writeFile?: (path: string, data: string, mode: number) => Promise<void>;
+}
+
+const SYSTEMCTL_STEPS: [string, string[]][] = [
+  ['systemctl', ['daemon-reload']],
+  ['systemctl', ['enable', '--now', SERVICE_NAME]],
+];
+
+const execFileAsync = promisify(execFile);
+const defaultRun = async (command: string, args: string[]) => {
+  await execFileAsync(command, args, { timeout: 60_000 });
+};
+
+/** Output for the user goes to stdout: it is what they asked to see. */
+const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+export async function installService(options: InstallOptions, log: Logger): Promise<ExitCode> {
+  const enrolled = await loadIdentity(options.stateDir).then(
+    (id) => id !== null,
+    () => false,
+  );
+  if (!enrolled) {
+    const message = `no usable identity in ${options.stateDir}: run enroll first, or the service will exit at once`;
+    if (!options.dryRun) {
+      log.error(message);
+      return ExitCode.USAGE;
+    }
+    log.warn(message);
+  }
+
+  if (options.platform === 'linux') return installSystemd(options, log);
+  if (options.platform === 'darwin') {
+    print(`# Save as ${LAUNCHD_PLIST_PATH} (root:wheel, 0644), then load it:`);
+    print(launchdPlist(options));
+    print(`sudo launchctl bootstrap system ${LAUNCHD_PLIST_PATH}`);
+    return ExitCode.OK;
+  }
+  if (options.platform === 'win32') {
+    print('# From an elevated prompt. node.exe does not answer the Service Control Manager');
+    print('# itself, so for production wrap the same command line with WinSW or NSSM.');
+    windowsCommands(options).forEach((c) => print(c));
+    return ExitCode.OK;
+  }
+  log.error(
+    `install-service does not support ${options.platform}; run the agent with: ${options.nodePath} ${options.bundlePath} run`,
+  );
+  return ExitCode.FAILURE;
+}
+
+async function installSystemd(options: InstallOptions, log: Logger): Promise<ExitCode> {
+  const unit = systemdUnit(options);
+  if (options.dryRun) {
+    print(`# ${SYSTEMD_UNIT_PATH}`);
+    print(unit);
+    print('# then:');
+    SYSTEMCTL_STEPS.forEach(([cmd, args]) => print([cmd, ...args].join(' ')));
+    return ExitCode.OK;
+  }
+  if (!options.isRoot) {
+    log.error('install-service must run as root (sudo); --dry-run shows what it would do');
+    return ExitCode.FAILURE;
+  }
+  if (!options.run && !existsSync('/run/systemd/system')) {
+    log.error('systemd is not running on this machine; use --dry-run and adapt the unit');
+    return ExitCode.FAILURE;
+  }
+  const write = options.writeFile ?? writeFileAtomic;
+  const run = options.run ?? defaultRun;
+  try {
+    await write(SYSTEMD_UNIT_PATH, unit, 0o644);
+    log.info(`wrote ${SYSTEMD_UNIT_PATH}`);
+    for (const [cmd, args] of SYSTEMCTL_STEPS) {
+      await run(cmd, args);
+      log.info(`ran ${[cmd, ...args].join(' ')}`);
+    }
+  } catch (err) {
+    const stderr = (err as { stderr?: unknown }).stderr;
+    const detail = typeof stderr === 'string' && stderr.trim() ? `\n${stderr.trim()}` : '';
+    log.error(`install-service failed: ${errorMessage(err)}${detail}`);
+    return ExitCode.FAILURE;
+  }
+  log.info(
+    `${SERVICE_NAME} is enabled and running; follow it with: journalctl -u ${SERVICE_NAME} -f`,
+  );
+  return ExitCode.OK;
+}

@@ -1,0 +1,133 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloseCode } from '@fleetdesk/protocol';
+import { ExitCode } from './exit-codes';
+import { SIM_IDENTITIES_FILE } from './sim-identities';
+import { simulate, type SimulateOptions } from './simulate';
+import { FakeServer, waitFor } from './test-support/fake-server';
+import { recordingLogger } from './test-support/recording-logger';
+
+// Real sockets on a busy 2-core CI box: more headroom than jest's default 5 s.
+jest.setTimeout(30_000);
+
+let dir: string;
+let server: FakeServer;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fleetdesk-sim-'));
+  server = await new FakeServer({ heartbeatIntervalMs: 1_000 }).start();
+});
+afterEach(async () => {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(extra: Partial<SimulateOptions>, stopWhen: () => boolean) {
+  const lines: string[] = [];
+  let stop: (reason: string) => void = () => {};
+  const until = new Promise<string>((resolve) => (stop = resolve));
+  const done = simulate(
+    {
+      server: server.url,
+      token: 'tok',
+      count: 25,
+      bind: [],
+      stateDir: dir,
+      heartbeatJitter: false,
+      enrollConcurrency: 4,
+      handshakeConcurrency: 5,
+      progressEveryMs: 100,
+      until,
+      print: (l) => lines.push(l),
+      ...extra,
+    },
+    recordingLogger(),
+  );
+  const finished = waitFor(stopWhen, 10_000, 'the simulation to get there').then(() =>
+    stop('test'),
+  );
+  return { lines, result: finished.then(() => done) };
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('simulate', () => {
+  it('enrolls N agents that authenticate and report, then reuses them on the next run', async () => {
+    const first = run(
+      {},
+      () =>
+        server.authenticated.filter((c) => c.frames.some((f) => f.type === 'heartbeat')).length ===
+        25,
+    );
+    expect(await first.result).toBe(ExitCode.OK);
+    expect(server.enrollRequests).toHaveLength(25);
+    expect(new Set(server.authenticated.map((c) => c.deviceId)).size).toBe(25);
+    expect(server.connections.every((c) => c.invalid.length === 0)).toBe(true);
+    // Every socket was closed by the agents with 1000 on the way out.
+    await waitFor(() => server.connections.every((c) => c.closed), 2_000, 'all closed');
+    expect(server.connections.every((c) => c.closed?.code === CloseCode.NORMAL)).toBe(true);
+
+    const file = join(dir, SIM_IDENTITIES_FILE);
+    expect(lines(await readFile(file, 'utf8'))).toHaveLength(25);
+    if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(first.lines.some((l) => /enrolled 25\/25/.test(l) && /authenticated/.test(l))).toBe(
+      true,
+    );
+
+    const before = server.connections.length;
+    const second = run({ token: undefined }, () => server.authenticated.length >= before + 25);
+    expect(await second.result).toBe(ExitCode.OK);
+    expect(server.enrollRequests).toHaveLength(25); // nobody enrolled again
+    expect(second.lines[0]).toMatch(/25 reused/);
+  });
+
+  it('spreads sockets over --bind source addresses', async () => {
+    const sources = new Map<string, number>();
+    const sim = run(
+      { count: 6, bind: ['127.0.0.1', '127.0.0.2'] },
+      () => server.authenticated.length === 6,
+    );
+    await waitFor(() => server.authenticated.length === 6, 10_000, 'six agents');
+    for (const c of server.authenticated) {
+      const addr = (c.ws as unknown as { _socket: { remoteAddress: string } })._socket
+        .remoteAddress;
+      sources.set(addr, (sources.get(addr) ?? 0) + 1);
+    }
+    expect(await sim.result).toBe(ExitCode.OK);
+    expect(Object.fromEntries(sources)).toEqual({ '127.0.0.1': 3, '127.0.0.2': 3 });
+  });
+
+  it('needs --token only for agents not enrolled yet', async () => {
+    const code = await simulate(
+      { server: server.url, count: 3, bind: [], stateDir: dir, heartbeatJitter: false },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.USAGE);
+  });
+
+  it('stops enrolling at the first refusal and reports it by reason', async () => {
+    await server.stop();
+    server = await new FakeServer({
+      enrollError: {
+        status: 401,
+        body: { statusCode: 401, code: 'ENROLLMENT_TOKEN_REVOKED', message: 'revoked' },
+      },
+    }).start();
+    const log = recordingLogger();
+    const code = await simulate(
+      {
+        server: server.url,
+        token: 't',
+        count: 50,
+        bind: [],
+        stateDir: dir,
+        heartbeatJitter: false,
+        print: () => {},
+      },
+      log,
+    );
+    expect(code).toBe(ExitCode.FAILURE);
+    expect(server.enrollRequests.length).toBeLessThanOrEqual(20);
+    expect(log.has('error', /enrollment stopped: .*ENROLLMENT_TOKEN_REVOKED/)).toBe(true);
+  });
+});

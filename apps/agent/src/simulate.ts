@@ -1,0 +1,246 @@
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { Backoff } from './backoff';
+import { AgentConnection } from './connection';
+import { EnrollError, requestEnrollment, type FetchFn } from './enroll';
+import { ExitCode } from './exit-codes';
+import { Gate } from './gate';
+import { errorMessage, type Logger } from './log';
+import { startReporting } from './reporter';
+import { fakeFacts, fakeInventory, fakeMetrics } from './sim-fakes';
+import { SimIdentityStore, type SimIdentity } from './sim-identities';
+import { SimStats } from './sim-stats';
+import { AGENT_VERSION } from './version';
+
+export interface SimulateOptions {
+  server: string;
+  token?: string;
+  count: number;
+  bind: string[];
+  stateDir: string;
+  heartbeatJitter: boolean;
+  /** Defaults suit a real run; tests shrink them. */
+  enrollConcurrency?: number;
+  handshakeConcurrency?: number;
+  progressEveryMs?: number;
+  fetchFn?: FetchFn;
+  /** Resolves when the simulation should stop; default: SIGINT or SIGTERM. */
+  until?: Promise<string>;
+  print?: (line: string) => void;
+}
+
+const ENROLL_RETRIES = 8;
+
+/**
+ * `simulate`: N virtual agents in one process, each with its own key and its own socket,
+ * speaking the real protocol through the same AgentConnection as the real agent.
+ */
+export async function simulate(options: SimulateOptions, log: Logger): Promise<ExitCode> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const store = new SimIdentityStore(options.stateDir);
+  const { mine, skipped } = await store.load(options.server);
+  if (skipped) log.warn(`skipped ${skipped} unreadable lines in ${store.path}`);
+  const reuse = mine.slice(0, options.count);
+  const missing = options.count - reuse.length;
+  const token = options.token;
+  if (missing > 0 && !token) {
+    log.error(
+      `${store.path} has ${reuse.length} identities for ${options.server}; pass --token to enroll the other ${missing}`,
+    );
+    return ExitCode.USAGE;
+  }
+  warnAboutLimits(options, log);
+
+  const stats = new SimStats();
+  stats.target = options.count;
+  stats.reused = reuse.length;
+  const agentLog = stats.logger();
+  const gate = new Gate(options.handshakeConcurrency ?? 200);
+  const agents: AgentConnection[] = [];
+  const revoked = new Set<string>();
+  const serverKeys = new Map<string, KeyObject>();
+  let stopping = false;
+
+  const launch = (identity: SimIdentity) => {
+    if (stopping) return;
+    const { deviceId, hostname } = identity;
+    const metrics = fakeMetrics(fakeInventory(deviceId, hostname));
+    // Every agent pins the same server key: parse it once, not ten thousand times.
+    let serverKey = serverKeys.get(identity.serverPublicKey);
+    if (!serverKey) {
+      serverKey = createPublicKey(identity.serverPublicKey);
+      serverKeys.set(identity.serverPublicKey, serverKey);
+    }
+    const connection = new AgentConnection({
+      serverUrl: options.server,
+      identity: {
+        deviceId,
+        privateKey: createPrivateKey(identity.privateKey),
+        serverPublicKey: serverKey,
+      },
+      agentVersion: AGENT_VERSION,
+      log: agentLog,
+      gate,
+      localAddress: options.bind.length
+        ? options.bind[agents.length % options.bind.length]
+        : undefined,
+      onStateChange: stats.onStateChange,
+      startSession: (session) =>
+        startReporting(session, {
+          collectInventory: () => Promise.resolve(fakeInventory(deviceId, hostname)),
+          collectHeartbeat: () => Promise.resolve(metrics()),
+          log: agentLog,
+          // Spread over the interval: agents that came up together must not beat together.
+          firstHeartbeatDelayMs: (interval) => Math.random() * interval,
+          jitter: options.heartbeatJitter ? 0.1 : 0,
+          onSent: (type) => (type === 'heartbeat' ? stats.heartbeats++ : stats.inventories++),
+        }),
+      onRevoked: () => {
+        stats.revoked += 1;
+        revoked.add(deviceId);
+      },
+    });
+    agents.push(connection);
+    connection.start();
+  };
+
+  const stop = options.until ?? untilSignal();
+  const abort = new AbortController();
+  const progress = setInterval(() => print(stats.line()), options.progressEveryMs ?? 5_000);
+  print(
+    `simulating ${options.count} agents against ${options.server}: ${reuse.length} reused from ${store.path}, ${missing} to enroll`,
+  );
+  reuse.forEach(launch);
+  const enrolling =
+    missing > 0 && token
+      ? enrollMissing(missing, { ...options, token }, store, stats, abort.signal, launch, log)
+      : Promise.resolve();
+
+  const reason = await Promise.race([
+    stop,
+    enrolling.then(() => (agents.length === 0 ? 'no agents' : stop)),
+  ]);
+  stopping = true;
+  abort.abort();
+  clearInterval(progress);
+  await enrolling;
+  print(`${reason}: closing ${agents.length} connections`);
+  await Promise.all(agents.map((a) => a.close()));
+  await store
+    .remove(revoked)
+    .catch((err: unknown) => log.warn(`could not drop revoked identities: ${errorMessage(err)}`));
+  print(stats.line());
+  print(stats.summary());
+  return reason === 'no agents' ? ExitCode.FAILURE : ExitCode.OK;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Enrolls `missing` new identities, a few at a time, retrying rate limits and outages. */
+async function enrollMissing(
+  missing: number,
+  options: SimulateOptions & { token: string },
+  store: SimIdentityStore,
+  stats: SimStats,
+  signal: AbortSignal,
+  launch: (identity: SimIdentity) => void,
+  log: Logger,
+): Promise<void> {
+  let remaining = missing;
+  let fatal: string | null = null;
+
+  const enrollOne = async (): Promise<void> => {
+    const keys = generateDeviceKeyPair();
+    const hostname = `sim-${randomBytes(4).toString('hex')}`;
+    const backoff = new Backoff({ capMs: 30_000 });
+    for (;;) {
+      try {
+        const result = await requestEnrollment(
+          options.server,
+          { token: options.token, publicKey: keys.publicKey, facts: fakeFacts(hostname) },
+          options.fetchFn,
+          signal,
+        );
+        const identity: SimIdentity = {
+          deviceId: result.deviceId,
+          hostname,
+          serverUrl: options.server,
+          privateKey: keys.privateKey,
+          serverPublicKey: result.serverPublicKey,
+          enrolledAt: new Date().toISOString(),
+        };
+        await store.append(identity).catch((err: unknown) => {
+          stats.count('identity not saved');
+          log.warn(`could not save identity ${result.deviceId}: ${errorMessage(err)}`);
+        });
+        stats.enrolled += 1;
+        launch(identity);
+        return;
+      } catch (err) {
+        const e = err instanceof EnrollError ? err : new EnrollError(errorMessage(err));
+        stats.count(`enroll ${e.code ?? e.status ?? 'unreachable'}`);
+        if (!e.retryable) throw e;
+        if (backoff.attempt >= ENROLL_RETRIES) throw e;
+        const delay = e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : backoff.next();
+        await sleep(delay, undefined, { signal });
+      }
+    }
+  };
+
+  const worker = async () => {
+    while (remaining > 0 && !signal.aborted && !fatal) {
+      remaining -= 1;
+      try {
+        await enrollOne();
+      } catch (err) {
+        if (signal.aborted) return;
+        stats.enrollFailed += 1;
+        if (err instanceof EnrollError && !err.retryable && !fatal) {
+          fatal = err.message;
+          log.error(`enrollment stopped: ${err.message}`);
+        }
+      }
+    }
+  };
+  const workers = Math.min(options.enrollConcurrency ?? 20, missing);
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+/** Warns before the OS limits that make large runs fail in confusing ways. */
+function warnAboutLimits(options: SimulateOptions, log: Logger): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const soft = Number(/Max open files\s+(\d+)/.exec(limits)?.[1]);
+    if (soft && soft < options.count + 100) {
+      log.warn(
+        `the open-file limit is ${soft}, too low for ${options.count} sockets; raise it first (ulimit -n ${options.count + 1000})`,
+      );
+    }
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const ports = (high ?? 0) - (low ?? 0) + 1;
+    const sources = Math.max(1, options.bind.length);
+    if (ports > 0 && options.count > ports * sources) {
+      log.warn(
+        `${options.count} sockets need more than the ${ports} ephemeral ports of ${sources} source address(es); add addresses with --bind 127.0.0.2,127.0.0.3,…`,
+      );
+    }
+  } catch {
+    // Not fatal: the limits only make the warning possible.
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import {
+  agentAuthPayload,
+  encodeFrame,
+  generateDeviceKeyPair,
+  newNonce,
+  parseFrame,
+  serverAuthPayload,
+  signPayload,
+  verifyPayload,
+  type AgentMessage,
+  type PemKeyPair,
+} from '@fleetdesk/protocol';
+
+/**
+ * A small in-process stand-in for the server side of the contract: enrollment over HTTP
+ * and the /agent handshake over ws, recording everything the agent sends.
+ */
+export interface FakeServerOptions {
+  heartbeatIntervalMs?: number;
+  /** Sign auth_ok with a key the agent did not pin. */
+  impostor?: boolean;
+  /** Accept the socket but never say hello. */
+  silent?: boolean;
+  /** Answer enrollment with this instead of 201. */
+  enrollError?: { status: number; body: unknown };
+}
+
+export interface FakeConnection {
+  ws: WebSocket;
+  frames: AgentMessage[];
+  /** Frames that failed to parse: the agent must never send one. */
+  invalid: string[];
+  deviceId?: string;
+  closed?: { code: number; by: 'agent' | 'server' };
+}
+
+export class FakeServer {
+  readonly keys: PemKeyPair = generateDeviceKeyPair();
+  readonly devices = new Map<string, string>();
+  readonly connections: FakeConnection[] = [];
+  readonly enrollRequests: unknown[] = [];
+  url = '';
+  private readonly http: Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+
+  constructor(readonly options: FakeServerOptions = {}) {
+    this.http = createServer((req, res) => void this.onHttp(req, res));
+    this.http.on('upgrade', (req, socket, head) => {
+      if (req.url !== '/agent') return socket.destroy();
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.connections) c.ws.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise((resolve) => this.http.close(resolve));
+  }
+
+  /** Connections that completed the handshake. */
+  get authenticated(): FakeConnection[] {
+    return this.connections.filter((c) => c.deviceId);
+  }
+
+  private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || req.url !== '/api/agent/enroll') return send(404, {});
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { publicKey: string };
+    this.enrollRequests.push(body);
+    if (this.options.enrollError) {
+      return send(this.options.enrollError.status, this.options.enrollError.body);
+    }
+    const deviceId = randomUUID();
+    this.devices.set(deviceId, body.publicKey);
+    send(201, {
+      deviceId,
+      serverPublicKey: this.keys.publicKey,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1_000,
+    });
+  }
+
+  private onSocket(ws: WebSocket): void {
+    const conn: FakeConnection = { ws, frames: [], invalid: [] };
+    this.connections.push(conn);
+    const serverNonce = newNonce();
+    ws.on('close', (code) => (conn.closed ??= { code, by: 'agent' }));
+    ws.on('message', (data) => {
+      const parsed = parseFrame(data as Buffer, { from: 'agent' });
+      if (!parsed.ok) return conn.invalid.push(parsed.error.message);
+      conn.frames.push(parsed.message);
+      if (parsed.message.type !== 'auth') return;
+      const { deviceId, agentNonce, signature } = parsed.message.body;
+      const key = this.devices.get(deviceId);
+      const payload = agentAuthPayload({ deviceId, serverNonce, agentNonce });
+      if (!key || !verifyPayload(key, payload, signature)) return this.close(conn, 4001);
+      conn.deviceId = deviceId;
+      const signer = this.options.impostor
+        ? generateDeviceKeyPair().privateKey
+        : this.keys.privateKey;
+      const serverSignature = signPayload(
+        signer,
+        serverAuthPayload({ deviceId, serverNonce, agentNonce }),
+      );
+      ws.send(
+        encodeFrame('auth_ok', {
+          deviceId,
+          serverSignature,
+          heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1_000,
+        }),
+      );
+    });
+    if (!this.options.silent)
+      ws.send(encodeFrame('hello', { serverNonce, serverTime: Date.now() }));
+  }
+
+  close(conn: FakeConnection, code: number, reason = ''): void {
+    conn.closed ??= { code, by: 'server' };
+    conn.ws.close(code, reason);
+  }
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

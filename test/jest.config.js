@@ -1,0 +1,7 @@
+module.exports = {
+  ...require('../jest.preset.js'),
+  displayName: 'e2e',
+  rootDir: __dirname,
+  moduleNameMapper: { '^@fleetdesk/(.*)$': '<rootDir>/../libs/$1/src' },
+  testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
+};
