@@ -66,10 +66,17 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     );
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
     this.unsubscribe.forEach((off) => off());
-    for (const conn of this.live.values()) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    // One UPDATE for every device this node holds, while the database is still open; the
+    // close events that follow find an empty registry and write nothing.
+    const conns = [...this.live.values()];
+    this.live.clear();
+    await this.telemetry
+      .markManyOffline(conns.map((c) => c.deviceId as string))
+      .catch((error: unknown) => this.logger.error(`could not mark devices offline: ${String(error)}`));
+    for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }

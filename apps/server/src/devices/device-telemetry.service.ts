@@ -88,6 +88,15 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
     this.events.emit('status', { deviceId: id, status: 'offline', at: new Date().toISOString() });
   }
 
+  async markManyOffline(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) this.pending.delete(id);
+    await this.dataSource.query(
+      `UPDATE device SET status = 'offline' WHERE id = ANY($1::uuid[]) AND status = 'online'`,
+      [ids],
+    );
+  }
+
   recordHeartbeat(id: string, metrics: HeartbeatBody): void {
     const at = new Date();
     this.pending.set(id, { metrics, at });
