@@ -75,7 +75,9 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     this.live.clear();
     await this.telemetry
       .markManyOffline(conns.map((c) => c.deviceId as string))
-      .catch((error: unknown) => this.logger.error(`could not mark devices offline: ${String(error)}`));
+      .catch((error: unknown) =>
+        this.logger.error(`could not mark devices offline: ${String(error)}`),
+      );
     for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
