@@ -4,4 +4,5 @@ module.exports = {
   rootDir: __dirname,
   moduleNameMapper: { '^@fleetdesk/(.*)$': '<rootDir>/../libs/$1/src' },
   testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
+  testTimeout: 60000,
 };

@@ -1,14 +1,24 @@
-import { AgentConnection } from './connection';
+import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { RunManager } from './runs/runs';
 import { loadIdentity, StateError } from './state';
 import { AGENT_VERSION } from './version';
 
+export interface RunAgentOptions {
+  /** Runs executing at once; the rest wait in memory. */
+  maxConcurrentRuns?: number;
+}
+
 /** `run`: stay connected until revoked (exit 3) or told to stop by SIGTERM/SIGINT (exit 0). */
-export async function runAgent(stateDir: string, log: Logger): Promise<ExitCode> {
+export async function runAgent(
+  stateDir: string,
+  log: Logger,
+  options: RunAgentOptions = {},
+): Promise<ExitCode> {
   let identity;
   try {
     identity = await loadIdentity(stateDir);
@@ -25,6 +35,20 @@ export async function runAgent(stateDir: string, log: Logger): Promise<ExitCode>
   }
 
   log.info(`fleetdesk-agent ${AGENT_VERSION} starting as device ${identity.deviceId}`);
+  let runs: RunManager;
+  try {
+    runs = await RunManager.open({
+      stateDir,
+      deviceId: identity.deviceId,
+      serverPublicKey: identity.serverPublicKey,
+      log,
+      maxConcurrentRuns: options.maxConcurrentRuns,
+    });
+  } catch (err) {
+    // Without the journal, no run could be kept from running twice: better not to start.
+    log.error(`cannot open the run journal in ${stateDir}: ${errorMessage(err)}`);
+    return ExitCode.FAILURE;
+  }
   const inventory = new InventorySource(log);
   return new Promise<ExitCode>((resolve) => {
     const connection = new AgentConnection({
@@ -33,23 +57,30 @@ export async function runAgent(stateDir: string, log: Logger): Promise<ExitCode>
       agentVersion: AGENT_VERSION,
       log,
       startSession: (session) =>
-        startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
-      onRevoked: () => finish(ExitCode.REVOKED),
+        combineSessions(
+          startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
+          runs.attach(session),
+        ),
+      onRevoked: () => void finish(ExitCode.REVOKED),
     });
 
     const onSignal = (signal: NodeJS.Signals) => {
-      log.info(`${signal} received; closing the connection`);
-      connection.close().then(
-        () => finish(ExitCode.OK),
-        (err: unknown) => {
-          log.error(`error while closing: ${errorMessage(err)}`);
-          finish(ExitCode.OK);
-        },
-      );
+      log.info(`${signal} received; stopping runs and closing the connection`);
+      void finish(ExitCode.OK);
     };
-    const finish = (code: ExitCode) => {
+    let finishing = false;
+    const finish = async (code: ExitCode) => {
+      if (finishing) return;
+      finishing = true;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // Runs first, while the socket may still carry their results; then the socket.
+      try {
+        await runs.close();
+        await connection.close();
+      } catch (err) {
+        log.error(`error while stopping: ${errorMessage(err)}`);
+      }
       inventory.close();
       resolve(code);
     };

@@ -48,7 +48,16 @@ describe('parseCli', () => {
   });
 
   it('parses run and install-service', () => {
-    expect(parseCli(['run', '--state-dir', '/x'])).toEqual({ kind: 'run', stateDir: '/x' });
+    expect(parseCli(['run', '--state-dir', '/x'])).toEqual({
+      kind: 'run',
+      stateDir: '/x',
+      maxConcurrentRuns: 4,
+    });
+    expect(parseCli(['run', '--max-concurrent-runs', '12'])).toEqual({
+      kind: 'run',
+      stateDir: undefined,
+      maxConcurrentRuns: 12,
+    });
     expect(parseCli(['install-service', '--dry-run'])).toEqual({
       kind: 'install-service',
       stateDir: undefined,
@@ -75,5 +84,8 @@ describe('parseCli', () => {
     fails(['simulate', '--server', 'http://x', '--count', '1.5'], /whole number/);
     fails(['simulate', '--server', 'http://x', '--count', '5', '--bind', '127.0.0.2,x'], /'x'/);
     fails(['run', '--state-dir', ''], /must not be empty/);
+    fails(['run', '--max-concurrent-runs', '0'], /from 1 to 64/);
+    fails(['run', '--max-concurrent-runs', '65'], /from 1 to 64/);
+    fails(['run', '--max-concurrent-runs', '2x'], /from 1 to 64/);
   });
 });

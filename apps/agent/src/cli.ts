@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_MAX_CONCURRENT_RUNS } from './runs/runs';
 import { normalizeServerUrl } from './server-url';
 
 export const USAGE = `Usage: fleetdesk-agent <command> [options]
@@ -8,14 +9,20 @@ Commands:
   enroll --server URL --token TOKEN [--state-dir DIR] [--force]
       Create this device's identity and register it with the server.
       --force replaces an existing identity (the device enrolls as a new one).
-  run [--state-dir DIR]
-      Connect to the server and report inventory and heartbeats until stopped.
+  run [--state-dir DIR] [--max-concurrent-runs N]
+      Connect to the server, report inventory and heartbeats, and run the scripts the
+      server sends (signed by its key, each run at most once) until stopped. Up to N runs
+      execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
-           [--heartbeat-jitter]
+           [--heartbeat-jitter] [--exec-log FILE]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
       --heartbeat-jitter also varies every heartbeat period by +/-10%.
+      Simulated agents check and acknowledge runs like real ones but never execute the
+      script: each run reports one line of output and succeeds with exit code 0.
+      --exec-log appends each run id a virtual agent accepts to FILE, so fault tests can
+      count executions.
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux); on Windows and
       macOS, print the equivalent commands. --dry-run prints instead of installing.
@@ -32,7 +39,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'enroll'; server: string; token: string; stateDir?: string; force: boolean }
-  | { kind: 'run'; stateDir?: string }
+  | { kind: 'run'; stateDir?: string; maxConcurrentRuns: number }
   | {
       kind: 'simulate';
       server: string;
@@ -41,6 +48,7 @@ export type Command =
       bind: string[];
       stateDir?: string;
       heartbeatJitter: boolean;
+      execLog?: string;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean };
 
@@ -49,6 +57,7 @@ export class UsageError extends Error {
 }
 
 export const MAX_SIMULATED_AGENTS = 100_000;
+export const MAX_CONCURRENT_RUNS = 64;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const str = { type: 'string' } as const;
@@ -57,7 +66,7 @@ const help = { help: { type: 'boolean', short: 'h' } } as const;
 
 const OPTIONS = {
   enroll: { server: str, token: str, 'state-dir': str, force: flag, ...help },
-  run: { 'state-dir': str, ...help },
+  run: { 'state-dir': str, 'max-concurrent-runs': str, ...help },
   simulate: {
     server: str,
     token: str,
@@ -65,6 +74,7 @@ const OPTIONS = {
     bind: str,
     'state-dir': str,
     'heartbeat-jitter': flag,
+    'exec-log': str,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -119,6 +129,18 @@ function count(values: Values): number {
   return n;
 }
 
+function maxConcurrentRuns(values: Values): number {
+  const raw = optionalString(values, 'max-concurrent-runs');
+  if (raw === undefined) return DEFAULT_MAX_CONCURRENT_RUNS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_CONCURRENT_RUNS) {
+    throw new UsageError(
+      `run: --max-concurrent-runs must be a whole number from 1 to ${MAX_CONCURRENT_RUNS}`,
+    );
+  }
+  return n;
+}
+
 function bind(values: Values): string[] {
   const raw = optionalString(values, 'bind');
   if (raw === undefined) return [];
@@ -158,7 +180,11 @@ export function parseCli(argv: readonly string[]): Command {
     case 'run': {
       const v = parseOptions(command, rest);
       if (v.help) return { kind: 'help' };
-      return { kind: 'run', stateDir: optionalString(v, 'state-dir') };
+      return {
+        kind: 'run',
+        stateDir: optionalString(v, 'state-dir'),
+        maxConcurrentRuns: maxConcurrentRuns(v),
+      };
     }
     case 'simulate': {
       const v = parseOptions(command, rest);
@@ -171,6 +197,7 @@ export function parseCli(argv: readonly string[]): Command {
         bind: bind(v),
         stateDir: optionalString(v, 'state-dir'),
         heartbeatJitter: v['heartbeat-jitter'] === true,
+        execLog: optionalString(v, 'exec-log'),
       };
     }
     case 'install-service': {

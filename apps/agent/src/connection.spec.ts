@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { CloseCode, generateDeviceKeyPair } from '@fleetdesk/protocol';
 import { Backoff } from './backoff';
-import { AgentConnection, type Identity, type Session } from './connection';
+import { AgentConnection, type Identity, type JobMessage, type Session } from './connection';
 import { startReporting } from './reporter';
 import { fakeInventory, fakeMetrics } from './sim-fakes';
 import { delay, FakeServer, waitFor, type FakeServerOptions } from './test-support/fake-server';
@@ -30,7 +30,10 @@ function identityFor(s: FakeServer): Identity {
   };
 }
 
-async function setup(options: FakeServerOptions = {}, extra: { stableAfterMs?: number } = {}) {
+async function setup(
+  options: FakeServerOptions = {},
+  extra: { stableAfterMs?: number; onMessage?: (message: JobMessage) => void } = {},
+) {
   server = await new FakeServer(options).start();
   const identity = identityFor(server);
   const log = recordingLogger();
@@ -50,11 +53,12 @@ async function setup(options: FakeServerOptions = {}, extra: { stableAfterMs?: n
     stableAfterMs: extra.stableAfterMs,
     startSession: (session) => {
       sessions.push(session);
-      return startReporting(session, {
+      const reporting = startReporting(session, {
         collectInventory: () => Promise.resolve(inventory),
         collectHeartbeat: () => Promise.resolve(metrics()),
         log,
       });
+      return extra.onMessage ? { ...reporting, onMessage: extra.onMessage } : reporting;
     },
     onRevoked: () => (revoked += 1),
   });
@@ -152,6 +156,31 @@ describe('AgentConnection', () => {
     expect(log.has('warn', /invalid frame INVALID_JSON/)).toBe(true);
     expect(log.has('warn', /invalid frame UNKNOWN_TYPE/)).toBe(true);
     expect(log.has('warn', /invalid frame UNSUPPORTED_VERSION/)).toBe(true);
+    expect(conn.closed).toBeUndefined();
+  });
+
+  it('hands run, cancel and result_ack to the session', async () => {
+    const got: JobMessage[] = [];
+    const { identity } = await setup({}, { onMessage: (m) => got.push(m) });
+    const conn = await waitFor(() => server.authenticated[0], 2_000, 'authentication');
+    const runId = randomUUID();
+    server.send(conn, 'result_ack', { runId });
+    server.sendCancel(conn, runId, identity.deviceId);
+    server.sendRun(conn, server.runSpec(identity.deviceId, { runId }));
+    await waitFor(() => got.length === 3, 2_000, 'three job messages');
+    expect(got.map((m) => m.type)).toEqual(['result_ack', 'cancel', 'run']);
+    expect(got.map((m) => (m.type === 'run' ? m.body.spec.runId : m.body.runId))).toEqual([
+      runId,
+      runId,
+      runId,
+    ]);
+  });
+
+  it('logs and drops job messages when the session takes no jobs', async () => {
+    const { log } = await setup();
+    const conn = await waitFor(() => server.authenticated[0], 2_000, 'authentication');
+    server.send(conn, 'result_ack', { runId: randomUUID() });
+    await waitFor(() => log.has('warn', /unhandled result_ack/), 2_000, 'the warning');
     expect(conn.closed).toBeUndefined();
   });
 

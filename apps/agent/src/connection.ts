@@ -38,9 +38,22 @@ export interface Session {
   sendFrame(frame: string): boolean;
 }
 
+/** The server messages about runs, handed to the session that is current when they arrive. */
+export type JobMessage = Extract<ServerMessage, { type: 'run' | 'cancel' | 'result_ack' }>;
+
 /** Returned by `startSession`; closed when the socket goes, so its timers go with it. */
 export interface SessionHandle {
   close(): void;
+  /** Job messages arriving on this session; without it they are logged and dropped. */
+  onMessage?(message: JobMessage): void;
+}
+
+/** One handle for several: closes them all, hands each message to every one that wants it. */
+export function combineSessions(...handles: SessionHandle[]): SessionHandle {
+  return {
+    close: () => handles.forEach((h) => h.close()),
+    onMessage: (message) => handles.forEach((h) => h.onMessage?.(message)),
+  };
 }
 
 export type ConnectionState =
@@ -230,8 +243,12 @@ export class AgentConnection {
       case 'auth_ok':
         return this.onAuthOk(attempt, message.body);
       case 'ack':
-        // Nothing waits for acks yet; the result outbox will.
+        // Nothing waits for message acks: results wait for result_ack instead.
         return;
+      case 'run':
+      case 'cancel':
+      case 'result_ack':
+        return this.onJobMessage(attempt, message);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
@@ -313,6 +330,32 @@ export class AgentConnection {
       this.session = this.options.startSession(this.sessionFor(attempt, body.heartbeatIntervalMs));
     } catch (err) {
       this.options.log.error(`could not start reporting: ${errorMessage(err)}`, 'session failed');
+    }
+  }
+
+  private onJobMessage(attempt: Attempt, message: JobMessage): void {
+    if (!attempt.authenticated) {
+      this.options.log.warn(
+        `ignoring ${message.type} before auth_ok`,
+        `unexpected ${message.type}`,
+      );
+      return;
+    }
+    const session = this.session;
+    if (!session?.onMessage) {
+      this.options.log.warn(
+        `ignoring ${message.type}: this agent does not take jobs`,
+        `unhandled ${message.type}`,
+      );
+      return;
+    }
+    try {
+      session.onMessage(message);
+    } catch (err) {
+      this.options.log.error(
+        `${message.type} failed: ${errorMessage(err)}`,
+        `${message.type} failed`,
+      );
     }
   }
 

@@ -23,7 +23,9 @@ async function execute(command: Command): Promise<ExitCode> {
     case 'enroll':
       return enrollCommand({ ...command, stateDir: stateDir(command.stateDir) }, log);
     case 'run':
-      return runAgent(stateDir(command.stateDir), log);
+      return runAgent(stateDir(command.stateDir), log, {
+        maxConcurrentRuns: command.maxConcurrentRuns,
+      });
     case 'simulate':
       return simulate({ ...command, stateDir: stateDir(command.stateDir) }, log);
     case 'install-service':

@@ -14,6 +14,8 @@ export class SimStats {
   heartbeats = 0;
   inventories = 0;
   revoked = 0;
+  /** Runs accepted and answered (simulated agents never execute them). */
+  runs = 0;
   readonly states = new Map<ConnectionState, number>();
   private errors = new Map<string, number>();
   private errorsTotal = new Map<string, number>();
@@ -51,6 +53,7 @@ export class SimStats {
       `connecting ${this.state('connecting')}, backing off ${this.state('backoff')}`,
       `inventories ${this.inventories}, heartbeats ${this.heartbeats}`,
     ];
+    if (this.runs) parts.push(`runs ${this.runs}`);
     if (this.revoked) parts.push(`revoked ${this.revoked}`);
     parts.push(`errors: ${format(this.errors) || 'none'}`);
     this.errors = new Map();
@@ -58,7 +61,7 @@ export class SimStats {
   }
 
   summary(): string {
-    return `totals: enrolled ${this.enrolled} new + ${this.reused} reused, inventories ${this.inventories}, heartbeats ${this.heartbeats}; errors: ${format(this.errorsTotal) || 'none'}`;
+    return `totals: enrolled ${this.enrolled} new + ${this.reused} reused, inventories ${this.inventories}, heartbeats ${this.heartbeats}, runs ${this.runs}; errors: ${format(this.errorsTotal) || 'none'}`;
   }
 }
 

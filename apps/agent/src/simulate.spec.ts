@@ -1,11 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloseCode } from '@fleetdesk/protocol';
+import { CloseCode, generateDeviceKeyPair } from '@fleetdesk/protocol';
 import { ExitCode } from './exit-codes';
 import { SIM_IDENTITIES_FILE } from './sim-identities';
 import { simulate, type SimulateOptions } from './simulate';
-import { FakeServer, waitFor } from './test-support/fake-server';
+import { delay, FakeServer, waitFor } from './test-support/fake-server';
 import { recordingLogger } from './test-support/recording-logger';
 
 // Real sockets on a busy 2-core CI box: more headroom than jest's default 5 s.
@@ -43,8 +44,13 @@ function run(extra: Partial<SimulateOptions>, stopWhen: () => boolean) {
     },
     recordingLogger(),
   );
-  const finished = waitFor(stopWhen, 10_000, 'the simulation to get there').then(() =>
-    stop('test'),
+  // Stopped whether or not it got there, so a failing test cannot leave agents running.
+  const finished = waitFor(stopWhen, 10_000, 'the simulation to get there').then(
+    () => stop('test'),
+    (err: unknown) => {
+      stop('test');
+      throw err;
+    },
   );
   return { lines, result: finished.then(() => done) };
 }
@@ -79,6 +85,69 @@ describe('simulate', () => {
     expect(await second.result).toBe(ExitCode.OK);
     expect(server.enrollRequests).toHaveLength(25); // nobody enrolled again
     expect(second.lines[0]).toMatch(/25 reused/);
+  });
+
+  it('answers runs without executing them, checks them like a real agent, re-sends until acked', async () => {
+    let stopNow = false;
+    const sim = run({ count: 3 }, () => stopNow);
+    await waitFor(() => server.authenticated.length === 3, 10_000, 'three agents');
+    const marker = join(dir, 'must-not-exist');
+    const runs = server.authenticated.map((conn) => {
+      const spec = server.runSpec(conn.deviceId ?? '', { script: `touch ${marker}` });
+      server.sendRun(conn, spec);
+      return { conn, spec };
+    });
+    for (const { conn, spec } of runs) {
+      const result = await waitFor(
+        () => server.received('result', spec.runId)[0],
+        5_000,
+        'a result',
+      );
+      expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, lastSeq: 0 });
+      expect(server.received('run_accepted', spec.runId)).toHaveLength(1);
+      expect(server.received('output', spec.runId)).toEqual([
+        {
+          runId: spec.runId,
+          seq: 0,
+          stream: 'stdout',
+          data: expect.stringMatching(/^simulated run on sim-/),
+        },
+      ]);
+      expect(conn.invalid).toEqual([]);
+    }
+    expect(existsSync(marker)).toBe(false);
+
+    // Checked like the real agent: a forged run and a run for another device are refused.
+    const [a, b] = runs;
+    const forged = server.signRun(
+      server.runSpec(a?.conn.deviceId ?? ''),
+      generateDeviceKeyPair().privateKey,
+    );
+    server.sendRun(a!.conn, forged);
+    server.sendRun(a!.conn, server.runSpec(b?.conn.deviceId ?? ''));
+    await waitFor(() => server.received('run_rejected').length === 2, 5_000, 'two rejections');
+    expect(server.received('run_rejected').map((r) => r.reason)).toEqual([
+      'bad_signature',
+      'wrong_device',
+    ]);
+
+    // Unacknowledged results come back after a reconnect; acknowledged ones do not.
+    server.send(a!.conn, 'result_ack', { runId: a!.spec.runId });
+    await delay(100);
+    for (const { conn } of runs.slice(0, 2)) server.close(conn, CloseCode.GOING_AWAY);
+    await waitFor(() => server.authenticated.length === 5, 10_000, 'two reconnects');
+    await waitFor(() => server.received('result', b!.spec.runId).length === 2, 5_000, 'a re-send');
+    expect(server.received('result', a!.spec.runId)).toHaveLength(1);
+
+    // A re-delivery after the ack is a duplicate, and still nothing runs.
+    const again = server.authenticated.find((c) => c.deviceId === a?.conn.deviceId && !c.closed);
+    server.sendRun(again!, a!.spec);
+    await waitFor(() => server.received('run_rejected', a!.spec.runId)[0], 5_000, 'a duplicate');
+    expect(server.received('run_rejected', a!.spec.runId)[0]?.reason).toBe('duplicate');
+
+    stopNow = true;
+    expect(await sim.result).toBe(ExitCode.OK);
+    expect(sim.lines.at(-1)).toMatch(/runs 3/);
   });
 
   it('spreads sockets over --bind source addresses', async () => {

@@ -1,14 +1,16 @@
+import { appendFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateDeviceKeyPair } from '@fleetdesk/protocol';
 import { Backoff } from './backoff';
-import { AgentConnection } from './connection';
+import { AgentConnection, combineSessions } from './connection';
 import { EnrollError, requestEnrollment, type FetchFn } from './enroll';
 import { ExitCode } from './exit-codes';
 import { Gate } from './gate';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { SimRuns } from './runs/sim-runs';
 import { fakeFacts, fakeInventory, fakeMetrics } from './sim-fakes';
 import { SimIdentityStore, type SimIdentity } from './sim-identities';
 import { SimStats } from './sim-stats';
@@ -21,6 +23,8 @@ export interface SimulateOptions {
   bind: string[];
   stateDir: string;
   heartbeatJitter: boolean;
+  /** Appends every accepted run id, one per line, written before the run is reported. */
+  execLog?: string;
   /** Defaults suit a real run; tests shrink them. */
   enrollConcurrency?: number;
   handshakeConcurrency?: number;
@@ -35,7 +39,8 @@ const ENROLL_RETRIES = 8;
 
 /**
  * `simulate`: N virtual agents in one process, each with its own key and its own socket,
- * speaking the real protocol through the same AgentConnection as the real agent.
+ * speaking the real protocol through the same AgentConnection as the real agent. Runs are
+ * checked like the real agent checks them but never executed (see SimRuns).
  */
 export async function simulate(options: SimulateOptions, log: Logger): Promise<ExitCode> {
   const print = options.print ?? ((line: string) => console.log(line));
@@ -73,6 +78,17 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
       serverKey = createPublicKey(identity.serverPublicKey);
       serverKeys.set(identity.serverPublicKey, serverKey);
     }
+    const runs = new SimRuns({
+      deviceId,
+      hostname,
+      serverPublicKey: serverKey,
+      log: agentLog,
+      onRun: (runId) => {
+        stats.runs++;
+        if (options.execLog) appendFileSync(options.execLog, `${runId}\n`);
+      },
+      onRejected: (reason) => stats.count(`run rejected ${reason}`),
+    });
     const connection = new AgentConnection({
       serverUrl: options.server,
       identity: {
@@ -88,15 +104,18 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
         : undefined,
       onStateChange: stats.onStateChange,
       startSession: (session) =>
-        startReporting(session, {
-          collectInventory: () => Promise.resolve(fakeInventory(deviceId, hostname)),
-          collectHeartbeat: () => Promise.resolve(metrics()),
-          log: agentLog,
-          // Spread over the interval: agents that came up together must not beat together.
-          firstHeartbeatDelayMs: (interval) => Math.random() * interval,
-          jitter: options.heartbeatJitter ? 0.1 : 0,
-          onSent: (type) => (type === 'heartbeat' ? stats.heartbeats++ : stats.inventories++),
-        }),
+        combineSessions(
+          startReporting(session, {
+            collectInventory: () => Promise.resolve(fakeInventory(deviceId, hostname)),
+            collectHeartbeat: () => Promise.resolve(metrics()),
+            log: agentLog,
+            // Spread over the interval: agents that came up together must not beat together.
+            firstHeartbeatDelayMs: (interval) => Math.random() * interval,
+            jitter: options.heartbeatJitter ? 0.1 : 0,
+            onSent: (type) => (type === 'heartbeat' ? stats.heartbeats++ : stats.inventories++),
+          }),
+          runs.attach(session),
+        ),
       onRevoked: () => {
         stats.revoked += 1;
         revoked.add(deviceId);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { parsePublicKey, uuid } from '@fleetdesk/protocol';
 
 /**
- * The state directory holds the device identity and nothing else: the private key, the
- * pinned server key, and state.json with the device id and server URL. Directory 0700,
- * files 0600, every file replaced atomically so a crash never leaves half a key.
+ * The state directory holds the device identity: the private key, the pinned server key,
+ * and state.json with the device id and server URL. Directory 0700, files 0600, every file
+ * replaced atomically so a crash never leaves half a key. Runs keep their journal
+ * (journal.jsonl) and their unacknowledged results (outbox/) here too; see runs/runs.ts.
  */
 export const STATE_FILES = {
   state: 'state.json',

@@ -31,6 +31,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     }),
   );
   app.use(cookieParser());
+  // A 256 KiB script grows with JSON escaping; anything bigger is refused with a 413.
+  app.useBodyParser('json', { limit: '2mb' });
   app.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

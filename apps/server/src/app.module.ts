@@ -10,6 +10,8 @@ import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { ScriptsModule } from './scripts/scripts.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
 
@@ -47,7 +49,9 @@ export class AppModule {
         ServerKeysModule,
         DevicesModule,
         EnrollmentModule,
+        ScriptsModule,
         AgentGatewayModule,
+        JobsModule,
         ConsoleGatewayModule,
       ],
     };

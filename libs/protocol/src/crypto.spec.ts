@@ -4,6 +4,8 @@ import {
   SERVER_AUTH_CONTEXT,
   agentAuthPayload,
   canonicalPayload,
+  cancelSigningPayload,
+  runSigningPayload,
   generateDeviceKeyPair,
   newNonce,
   parsePublicKey,
@@ -12,6 +14,7 @@ import {
   verifyPayload,
 } from './crypto';
 import { encodeFrame, parseFrame } from './envelope';
+import { sampleBodies } from './test-support/samples';
 import { NONCE_BYTES } from './messages';
 import { base64Bytes } from './validate';
 
@@ -258,5 +261,44 @@ describe('handshake end to end', () => {
     const sig = ok.message.body.serverSignature;
     expect(verifyPayload(server.publicKey, serverAuthPayload(ids), sig)).toBe(true);
     expect(verifyPayload(device.publicKey, serverAuthPayload(ids), sig)).toBe(false);
+  });
+});
+
+describe('run signing payload', () => {
+  const spec = () => structuredClone(sampleBodies().run.spec);
+
+  it('signs and verifies a run, and any changed field breaks the signature', () => {
+    const { publicKey, privateKey } = generateDeviceKeyPair();
+    const signature = signPayload(privateKey, runSigningPayload(spec()));
+    expect(verifyPayload(publicKey, runSigningPayload(spec()), signature)).toBe(true);
+    const tampered: ((s: ReturnType<typeof spec>) => void)[] = [
+      (s) => (s.script = 'rm -rf /'),
+      (s) => (s.env[0].value = 'other'),
+      (s) => s.env.push({ name: 'EXTRA', value: '1' }),
+      (s) => (s.args = []),
+      (s) => (s.deviceId = '00000000-0000-4000-8000-000000000000'),
+      (s) => (s.expiresAt += 1),
+      (s) => (s.timeoutMs += 1),
+      (s) => (s.language = 'sh'),
+    ];
+    for (const change of tampered) {
+      const s = spec();
+      change(s);
+      expect(verifyPayload(publicKey, runSigningPayload(s), signature)).toBe(false);
+    }
+  });
+
+  it('does not depend on the order of env entries', () => {
+    const a = spec();
+    a.env = [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ];
+    const b = { ...a, env: [...a.env].reverse() };
+    expect(runSigningPayload(a).equals(runSigningPayload(b))).toBe(true);
+  });
+
+  it('cannot be confused with a cancel or a handshake', () => {
+    expect(cancelSigningPayload('a', 'b').equals(runSigningPayload(spec()))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { NONCE_BYTES, SIGNATURE_BYTES } from './messages';
+import { NONCE_BYTES, type RunSpec, SIGNATURE_BYTES } from './messages';
 import { decodeBase64Exact } from './validate';
 
 /**
@@ -17,6 +17,8 @@ import { decodeBase64Exact } from './validate';
  */
 export const AGENT_AUTH_CONTEXT = 'fleetdesk-agent-auth-v1';
 export const SERVER_AUTH_CONTEXT = 'fleetdesk-server-auth-v1';
+export const RUN_CONTEXT = 'fleetdesk-run-v1';
+export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -58,6 +60,31 @@ export const agentAuthPayload = (f: AuthPayloadFields): Buffer =>
 /** What the server signs with its own key in `auth_ok`. */
 export const serverAuthPayload = (f: AuthPayloadFields): Buffer =>
   canonicalPayload(SERVER_AUTH_CONTEXT, [f.deviceId, f.agentNonce, f.serverNonce]);
+
+/** What the server signs for each run: every field, in a fixed order, env sorted by name. */
+export function runSigningPayload(spec: RunSpec): Buffer {
+  const env = [...spec.env].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return canonicalPayload(RUN_CONTEXT, [
+    spec.runId,
+    spec.jobId,
+    spec.deviceId,
+    spec.language,
+    spec.script,
+    spec.scriptSha256,
+    String(env.length),
+    ...env.flatMap((e) => [e.name, e.value]),
+    String(spec.args.length),
+    ...spec.args,
+    String(spec.timeoutMs),
+    String(spec.expiresAt),
+    String(spec.issuedAt),
+    spec.nonce,
+    String(spec.maxOutputBytes),
+  ]);
+}
+
+export const cancelSigningPayload = (runId: string, deviceId: string): Buffer =>
+  canonicalPayload(CANCEL_CONTEXT, [runId, deviceId]);
 
 const isEd25519 = (key: KeyObject, type: 'public' | 'private') =>
   key.type === type && key.asymmetricKeyType === 'ed25519';

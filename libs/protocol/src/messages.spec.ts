@@ -15,8 +15,25 @@ const ALL_TYPES = Object.keys(sampleBodies()) as MessageType[];
 
 describe('message type maps', () => {
   it('lists each direction exactly', () => {
-    expect([...AGENT_MESSAGE_TYPES].sort()).toEqual(['auth', 'error', 'heartbeat', 'inventory']);
-    expect([...SERVER_MESSAGE_TYPES].sort()).toEqual(['ack', 'auth_ok', 'error', 'hello']);
+    expect([...AGENT_MESSAGE_TYPES].sort()).toEqual([
+      'auth',
+      'error',
+      'heartbeat',
+      'inventory',
+      'output',
+      'result',
+      'run_accepted',
+      'run_rejected',
+    ]);
+    expect([...SERVER_MESSAGE_TYPES].sort()).toEqual([
+      'ack',
+      'auth_ok',
+      'cancel',
+      'error',
+      'hello',
+      'result_ack',
+      'run',
+    ]);
     expect(Object.keys(BODY_VALIDATORS).sort()).toEqual([...ALL_TYPES].sort());
   });
 
@@ -37,6 +54,11 @@ describe('message type maps', () => {
           return String(m.body.load[2]);
         case 'inventory':
           return m.body.hostname;
+        case 'run_accepted':
+        case 'run_rejected':
+        case 'output':
+        case 'result':
+          return m.body.runId;
         case 'error':
           return m.body.code;
         default: {
@@ -53,6 +75,11 @@ describe('message type maps', () => {
           return String(m.body.heartbeatIntervalMs);
         case 'ack':
           return m.body.ackId;
+        case 'run':
+          return m.body.spec.runId;
+        case 'cancel':
+        case 'result_ack':
+          return m.body.runId;
         case 'error':
           return m.body.message;
         default: {

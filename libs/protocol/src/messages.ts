@@ -206,6 +206,122 @@ export interface ErrorBody {
   refId?: string;
 }
 
+// ---- jobs --------------------------------------------------------------------------------
+
+export const SCRIPT_LANGUAGES = ['bash', 'sh', 'powershell', 'python', 'node', 'cmd'] as const;
+export type ScriptLanguage = (typeof SCRIPT_LANGUAGES)[number];
+
+export const JOB_LIMITS = {
+  scriptBytes: 256 * 1024,
+  envEntries: 64,
+  envValueLength: 32 * 1024,
+  args: 64,
+  argLength: 4096,
+  /** One output chunk's text; chunks are small so live output stays live. */
+  chunkLength: 64 * 1024,
+  timeoutMs: { min: 1_000, max: 86_400_000 },
+  maxOutputBytes: { min: 1024, max: 100 * 1024 * 1024 },
+} as const;
+
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+/** Everything the agent needs to run one job run; signed by the server as a whole. */
+export interface RunSpec {
+  runId: string;
+  jobId: string;
+  deviceId: string;
+  language: ScriptLanguage;
+  script: string;
+  /** Hex SHA-256 of `script` (UTF-8); the agent recomputes it before running. */
+  scriptSha256: string;
+  /** Parameters reach the script as environment variables, never spliced into its text. */
+  env: EnvVar[];
+  args: string[];
+  /** The agent kills the process tree this long after starting it. */
+  timeoutMs: number;
+  /** Epoch ms: past this the agent refuses to start the run. */
+  expiresAt: number;
+  issuedAt: number;
+  nonce: string;
+  maxOutputBytes: number;
+}
+
+/** server → agent: run this. `signature` covers `runSigningPayload(spec)`. */
+export interface RunBody {
+  spec: RunSpec;
+  signature: string;
+}
+
+/** server → agent: stop this run (kill its process tree). Signed like a run. */
+export interface CancelBody {
+  runId: string;
+  deviceId: string;
+  signature: string;
+}
+
+/** server → agent: the result of `runId` is stored; drop it from the outbox. */
+export interface ResultAckBody {
+  runId: string;
+}
+
+export const REJECT_REASONS = [
+  'bad_signature',
+  'wrong_device',
+  'expired',
+  'duplicate',
+  'bad_hash',
+  'invalid',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** agent → server: journaled and started. */
+export interface RunAcceptedBody {
+  runId: string;
+  startedAt: number;
+}
+
+/** agent → server: refused without executing anything. */
+export interface RunRejectedBody {
+  runId: string;
+  reason: RejectReason;
+  message: string;
+}
+
+export interface OutputBody {
+  runId: string;
+  /** 0, 1, 2, … per run, in order; the server stores each once. */
+  seq: number;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+export const RUN_OUTCOMES = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** agent → server, re-sent after every reconnect until acknowledged with `result_ack`. */
+export interface ResultBody {
+  runId: string;
+  outcome: RunOutcome;
+  exitCode?: number;
+  signal?: string;
+  startedAt: number;
+  finishedAt: number;
+  /** Highest output seq sent, -1 when there was no output. */
+  lastSeq: number;
+  outputBytes: number;
+  truncated: boolean;
+  error?: string;
+}
+
 // ---- the type maps -----------------------------------------------------------------------
 
 /**
@@ -217,6 +333,10 @@ export interface AgentToServer {
   auth: AuthBody;
   heartbeat: HeartbeatBody;
   inventory: InventoryBody;
+  run_accepted: RunAcceptedBody;
+  run_rejected: RunRejectedBody;
+  output: OutputBody;
+  result: ResultBody;
   error: ErrorBody;
 }
 
@@ -224,6 +344,9 @@ export interface ServerToAgent {
   hello: HelloBody;
   auth_ok: AuthOkBody;
   ack: AckBody;
+  run: RunBody;
+  cancel: CancelBody;
+  result_ack: ResultAckBody;
   error: ErrorBody;
 }
 
@@ -339,6 +462,62 @@ const error = object<ErrorBody>({
   refId: optional(messageId),
 });
 
+const envName = string({
+  min: 1,
+  max: 128,
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  expected: 'an environment variable name',
+});
+
+const runSpec = object<RunSpec>({
+  runId: uuid,
+  jobId: uuid,
+  deviceId: uuid,
+  language: oneOf(SCRIPT_LANGUAGES),
+  script: string({ max: JOB_LIMITS.scriptBytes }),
+  scriptSha256: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, expected: 'a hex SHA-256' }),
+  env: array(object<EnvVar>({ name: envName, value: string({ max: JOB_LIMITS.envValueLength }) }), {
+    max: JOB_LIMITS.envEntries,
+  }),
+  args: array(string({ max: JOB_LIMITS.argLength }), { max: JOB_LIMITS.args }),
+  timeoutMs: int(JOB_LIMITS.timeoutMs),
+  expiresAt: epochMs,
+  issuedAt: epochMs,
+  nonce,
+  maxOutputBytes: int(JOB_LIMITS.maxOutputBytes),
+});
+
+const run = object<RunBody>({ spec: runSpec, signature });
+const cancel = object<CancelBody>({ runId: uuid, deviceId: uuid, signature });
+const resultAck = object<ResultAckBody>({ runId: uuid });
+const runAccepted = object<RunAcceptedBody>({ runId: uuid, startedAt: epochMs });
+const runRejected = object<RunRejectedBody>({
+  runId: uuid,
+  reason: oneOf(REJECT_REASONS),
+  message: string({ max: LIMITS.errorMessageLength }),
+});
+const output = object<OutputBody>({
+  runId: uuid,
+  seq: int({ min: 0, max: 10_000_000 }),
+  stream: oneOf(['stdout', 'stderr'] as const),
+  data: string({ max: JOB_LIMITS.chunkLength }),
+});
+const result = object<ResultBody>({
+  runId: uuid,
+  outcome: oneOf(RUN_OUTCOMES),
+  exitCode: optional(int({ min: -2_147_483_648, max: 4_294_967_295 })),
+  signal: optional(string({ max: 32 })),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+  lastSeq: int({ min: -1, max: 10_000_000 }),
+  outputBytes: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  truncated: (input: unknown) =>
+    typeof input === 'boolean'
+      ? { ok: true, value: input }
+      : { ok: false, path: [], reason: 'expected a boolean' },
+  error: optional(string({ max: LIMITS.errorMessageLength })),
+});
+
 /** One validator per message type; the mapped type makes a missing entry a compile error. */
 export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBodies[K]> } = {
   hello,
@@ -347,6 +526,13 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   heartbeat,
   inventory,
   ack,
+  run,
+  cancel,
+  result_ack: resultAck,
+  run_accepted: runAccepted,
+  run_rejected: runRejected,
+  output,
+  result,
   error,
 };
 
@@ -355,12 +541,19 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   auth: true,
   heartbeat: true,
   inventory: true,
+  run_accepted: true,
+  run_rejected: true,
+  output: true,
+  result: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
   hello: true,
   auth_ok: true,
   ack: true,
+  run: true,
+  cancel: true,
+  result_ack: true,
   error: true,
 };
 

@@ -1,18 +1,25 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
   agentAuthPayload,
+  cancelSigningPayload,
   encodeFrame,
   generateDeviceKeyPair,
   newNonce,
   parseFrame,
+  runSigningPayload,
   serverAuthPayload,
   signPayload,
   verifyPayload,
   type AgentMessage,
+  type AgentToServer,
   type PemKeyPair,
+  type RunBody,
+  type RunSpec,
+  type ServerMessageType,
+  type MessageBodies,
 } from '@fleetdesk/protocol';
 
 /**
@@ -27,6 +34,8 @@ export interface FakeServerOptions {
   silent?: boolean;
   /** Answer enrollment with this instead of 201. */
   enrollError?: { status: number; body: unknown };
+  /** Answer every `result` with `result_ack`, as the real server does once it is stored. */
+  autoAckResults?: boolean;
 }
 
 export interface FakeConnection {
@@ -103,6 +112,9 @@ export class FakeServer {
       const parsed = parseFrame(data as Buffer, { from: 'agent' });
       if (!parsed.ok) return conn.invalid.push(parsed.error.message);
       conn.frames.push(parsed.message);
+      if (parsed.message.type === 'result' && this.options.autoAckResults) {
+        this.send(conn, 'result_ack', { runId: parsed.message.body.runId });
+      }
       if (parsed.message.type !== 'auth') return;
       const { deviceId, agentNonce, signature } = parsed.message.body;
       const key = this.devices.get(deviceId);
@@ -126,6 +138,64 @@ export class FakeServer {
     });
     if (!this.options.silent)
       ws.send(encodeFrame('hello', { serverNonce, serverTime: Date.now() }));
+  }
+
+  send<T extends ServerMessageType>(conn: FakeConnection, type: T, body: MessageBodies[T]): void {
+    conn.ws.send(encodeFrame(type, body));
+  }
+
+  /** A run for `deviceId` with sane defaults; the script's hash is computed. */
+  runSpec(deviceId: string, overrides: Partial<RunSpec> = {}): RunSpec {
+    const script = overrides.script ?? 'echo hello\n';
+    const now = Date.now();
+    return {
+      runId: randomUUID(),
+      jobId: randomUUID(),
+      deviceId,
+      language: 'bash',
+      scriptSha256: createHash('sha256').update(script, 'utf8').digest('hex'),
+      env: [],
+      args: [],
+      timeoutMs: 30_000,
+      expiresAt: now + 60_000,
+      issuedAt: now,
+      nonce: newNonce(),
+      maxOutputBytes: 1024 * 1024,
+      ...overrides,
+      script,
+    };
+  }
+
+  /** Signs with the server key, or with `privateKey` to play an impostor. */
+  signRun(spec: RunSpec, privateKey: string = this.keys.privateKey): RunBody {
+    return { spec, signature: signPayload(privateKey, runSigningPayload(spec)) };
+  }
+
+  sendRun(conn: FakeConnection, run: RunSpec | RunBody): void {
+    this.send(conn, 'run', 'spec' in run ? run : this.signRun(run));
+  }
+
+  sendCancel(
+    conn: FakeConnection,
+    runId: string,
+    deviceId: string,
+    privateKey: string = this.keys.privateKey,
+  ): void {
+    const signature = signPayload(privateKey, cancelSigningPayload(runId, deviceId));
+    this.send(conn, 'cancel', { runId, deviceId, signature });
+  }
+
+  /** Bodies of every frame of `type` the agents sent, over all connections, in order. */
+  received<T extends keyof AgentToServer>(type: T, runId?: string): AgentToServer[T][] {
+    const bodies: AgentToServer[T][] = [];
+    for (const conn of this.connections) {
+      for (const frame of conn.frames) {
+        if (frame.type !== type) continue;
+        const body = frame.body as AgentToServer[T];
+        if (runId === undefined || ('runId' in body && body.runId === runId)) bodies.push(body);
+      }
+    }
+    return bodies;
   }
 
   close(conn: FakeConnection, code: number, reason = ''): void {

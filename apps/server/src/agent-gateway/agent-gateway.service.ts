@@ -5,7 +5,14 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { type AgentMessage, CloseCode, MAX_FRAME_BYTES } from '@fleetdesk/protocol';
+import {
+  type AgentMessage,
+  type AgentToServer,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  type MessageBodies,
+  type ServerToAgent,
+} from '@fleetdesk/protocol';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -16,6 +23,10 @@ import { ServerKeysService } from '../server-keys/server-keys.service';
 import { AgentConnection, type ConnectionHooks } from './agent-connection';
 
 export const AGENT_PATH = '/agent';
+
+/** Agent messages that belong to another feature (jobs); it subscribes through the gateway. */
+export type RoutedType = 'run_accepted' | 'run_rejected' | 'output' | 'result';
+type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
@@ -28,6 +39,8 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly live = new Map<string, AgentConnection>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly routes: { [T in RoutedType]?: RoutedHandler<T> } = {};
+  private readonly authenticatedListeners: ((deviceId: string) => void)[] = [];
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return;
@@ -52,6 +65,30 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
 
   isConnected(deviceId: string): boolean {
     return this.live.has(deviceId);
+  }
+
+  connectedDeviceIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Sends to a device's live socket on this node; false when it has none. */
+  send<T extends keyof ServerToAgent>(
+    deviceId: string,
+    type: T,
+    body: ServerToAgent[T] & MessageBodies[T],
+  ): boolean {
+    const conn = this.live.get(deviceId);
+    if (!conn) return false;
+    conn.send(type, body);
+    return true;
+  }
+
+  route<T extends RoutedType>(type: T, handler: RoutedHandler<T>): void {
+    (this.routes as Record<T, RoutedHandler<T>>)[type] = handler;
+  }
+
+  onAuthenticated(listener: (deviceId: string) => void): void {
+    this.authenticatedListeners.push(listener);
   }
 
   onApplicationBootstrap(): void {
@@ -112,6 +149,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       this.live.set(deviceId, conn);
       previous?.close(CloseCode.REPLACED, 'replaced by a newer connection');
       await this.telemetry.markOnline(deviceId, conn.remoteIp, conn.agentVersion);
+      for (const listener of this.authenticatedListeners) listener(deviceId);
     },
     onMessage: (conn, message) => this.handle(conn, message),
     onClosed: (conn) => {
@@ -135,6 +173,11 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
         await this.telemetry.saveInventory(deviceId, message.body);
         conn.send('ack', { ackId: message.id });
         return;
+      case 'run_accepted':
+      case 'run_rejected':
+      case 'output':
+      case 'result':
+        return this.dispatch(deviceId, message);
       case 'error':
         this.logger.warn(
           `device ${deviceId} reported ${message.body.code}: ${message.body.message}`,
@@ -148,5 +191,14 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
         });
         return;
     }
+  }
+
+  private dispatch(deviceId: string, message: Extract<AgentMessage, { type: RoutedType }>): void {
+    const handler = this.routes[message.type] as RoutedHandler<typeof message.type> | undefined;
+    if (!handler) {
+      this.logger.warn(`no handler for ${message.type} from ${deviceId}`);
+      return;
+    }
+    handler(deviceId, message.body);
   }
 }

@@ -68,6 +68,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
             : exception.message;
       return { statusCode: status, code: CODE_BY_STATUS[status] ?? 'ERROR', message };
     }
+    // body-parser's own errors (too large, bad JSON, bad charset) carry their HTTP status.
+    const parserError = exception as { type?: unknown; status?: unknown };
+    if (
+      typeof parserError.type === 'string' &&
+      parserError.type.startsWith('entity.') &&
+      typeof parserError.status === 'number'
+    ) {
+      const status = parserError.status;
+      return {
+        statusCode: status,
+        code: CODE_BY_STATUS[status] ?? 'BAD_REQUEST',
+        message:
+          status === 413
+            ? 'The request body is too large (limit 2 MB)'
+            : 'The request body could not be read',
+      };
+    }
     return { statusCode: 500, code: 'INTERNAL', message: 'Internal server error' };
   }
 }

@@ -157,3 +157,43 @@ describe('input validation (integration)', () => {
     ]);
   });
 });
+
+describe('request size (integration)', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    server = await startServer(db);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.destroy();
+  });
+
+  it('refuses a body over the limit with 413, and accepts a large one under it', async () => {
+    const admin = await login(server, ADMIN.email, ADMIN.password);
+    const huge = await request(server.url)
+      .post('/api/users')
+      .set('Authorization', admin)
+      .send({
+        email: 'big@example.com',
+        displayName: 'x'.repeat(3 * 1024 * 1024),
+        password: 'long-enough-password',
+        role: 'viewer',
+      });
+    expect(huge.status).toBe(413);
+    expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
+    const large = await request(server.url)
+      .post('/api/users')
+      .set('Authorization', admin)
+      .send({
+        email: 'large@example.com',
+        displayName: 'x'.repeat(500 * 1024),
+        password: 'long-enough-password',
+        role: 'viewer',
+      });
+    expect(large.status).toBe(400);
+    expect(large.body.code).toBe('VALIDATION_FAILED');
+  });
+});

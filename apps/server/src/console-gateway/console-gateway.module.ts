@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { DevicesModule } from '../devices/devices.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { ConsoleGatewayService } from './console-gateway.service';
 
 @Module({
-  imports: [AuthModule, DevicesModule],
+  imports: [AuthModule, DevicesModule, JobsModule],
   providers: [ConsoleGatewayService],
 })
 export class ConsoleGatewayModule {}

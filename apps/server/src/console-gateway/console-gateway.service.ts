@@ -5,11 +5,13 @@ import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import type { Principal } from '../common/auth.decorators';
 import { DeviceEvents } from '../devices/device-events';
+import { JobEvents } from '../jobs/job-events';
 import type { ConsoleClientEvents, ConsoleServerEvents } from './console-events';
 
 export const CONSOLE_SOCKET_PATH = '/socket.io';
 const SESSION_COOKIE = 'fleetdesk_session';
 const RECHECK_EVERY_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type ConsoleSocket = Socket<
   ConsoleClientEvents,
@@ -51,6 +53,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
     private readonly adapterHost: HttpAdapterHost,
     private readonly auth: AuthService,
     private readonly events: DeviceEvents,
+    private readonly jobEvents: JobEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,13 +83,27 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
         })
         .catch(() => next(new Error('AUTH_INVALID')));
     });
-    this.io.on('connection', (socket: ConsoleSocket) => void socket.join('fleet'));
+    this.io.on('connection', (socket: ConsoleSocket) => {
+      void socket.join('fleet');
+      // Every signed-in role may watch jobs; a job id that is not a uuid is ignored.
+      socket.on('job.watch', (jobId, ack) => {
+        const ok = typeof jobId === 'string' && UUID.test(jobId);
+        if (ok) void socket.join(`job:${jobId}`);
+        if (typeof ack === 'function') ack(ok);
+      });
+      socket.on('job.unwatch', (jobId) => {
+        if (typeof jobId === 'string') void socket.leave(`job:${jobId}`);
+      });
+    });
 
     const fleet = () => this.io?.to('fleet');
     this.unsubscribe.push(
       this.events.on('status', (e) => fleet()?.emit('device.status', e)),
       this.events.on('metrics', (e) => fleet()?.emit('device.metrics', e)),
       this.events.on('changed', (e) => fleet()?.emit('device.changed', e)),
+      this.jobEvents.on('run.output', (e) => this.io?.to(`job:${e.jobId}`).emit('run.output', e)),
+      this.jobEvents.on('run.status', (e) => this.io?.to(`job:${e.jobId}`).emit('run.status', e)),
+      this.jobEvents.on('job.changed', (e) => fleet()?.emit('job.changed', e)),
     );
     this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
   }

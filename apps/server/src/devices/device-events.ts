@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
+import { TypedEvents } from '../common/typed-events';
 import type { HeartbeatBody } from '@fleetdesk/protocol';
 import type { DeviceStatus } from './device.entity';
 
-export interface DeviceEventMap {
+export type DeviceEventMap = {
   status: [{ deviceId: string; status: DeviceStatus; at: string }];
   metrics: [{ deviceId: string; metrics: HeartbeatBody; at: string }];
   changed: [{ deviceId: string }];
   /** The device may no longer connect: live sockets must close now. */
   revoked: [{ deviceId: string }];
-}
+};
 
 /**
  * Device happenings, for the gateways to act on (close a revoked device's socket, push a
@@ -17,18 +17,4 @@ export interface DeviceEventMap {
  * fan the same events across replicas.
  */
 @Injectable()
-export class DeviceEvents {
-  private readonly emitter = new EventEmitter().setMaxListeners(50);
-
-  emit<K extends keyof DeviceEventMap>(event: K, ...args: DeviceEventMap[K]): void {
-    this.emitter.emit(event, ...args);
-  }
-
-  on<K extends keyof DeviceEventMap>(
-    event: K,
-    listener: (...args: DeviceEventMap[K]) => void,
-  ): () => void {
-    this.emitter.on(event, listener as (...a: unknown[]) => void);
-    return () => this.emitter.off(event, listener as (...a: unknown[]) => void);
-  }
-}
+export class DeviceEvents extends TypedEvents<DeviceEventMap> {}

@@ -1,0 +1,109 @@
+import type { KeyObject } from 'node:crypto';
+import type { OutputBody, ResultBody, RunBody } from '@fleetdesk/protocol';
+import type { JobMessage, Session, SessionHandle } from '../connection';
+import type { Logger } from '../log';
+import { checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
+
+export interface SimRunsOptions {
+  deviceId: string;
+  hostname: string;
+  serverPublicKey: KeyObject;
+  log: Logger;
+  onRun?(runId: string): void;
+  onRejected?(reason: Rejection['reason']): void;
+}
+
+/** Past this many journaled runs, expired ones are forgotten (the expiry check refuses them). */
+const PRUNE_AT = 1_000;
+
+/**
+ * Runs for one virtual agent of `simulate`: checked exactly like the real agent's (signature,
+ * device, hash, duplicates, expiry), but never executed. Ten thousand agents on two cores
+ * cannot spawn ten thousand processes; each run reports one line of output and succeeds.
+ * The journal and the unacknowledged results live in memory, re-sent after a reconnect.
+ */
+export class SimRuns {
+  /** runId → expiresAt. */
+  private readonly journal = new Map<string, number>();
+  private readonly unacked = new Map<string, { output: OutputBody; result: ResultBody }>();
+  private session: Session | null = null;
+
+  constructor(private readonly options: SimRunsOptions) {}
+
+  attach(session: Session): SessionHandle {
+    this.session = session;
+    for (const runId of this.unacked.keys()) this.resend(runId);
+    return {
+      close: () => {
+        if (this.session === session) this.session = null;
+      },
+      onMessage: (message) => this.receive(message),
+    };
+  }
+
+  private receive(message: JobMessage): void {
+    switch (message.type) {
+      case 'run':
+        return this.onRun(message.body);
+      case 'cancel': {
+        const problem = checkCancel(message.body, this.options);
+        // Simulated runs finish at once: there is never anything left to cancel.
+        if (problem) this.options.log.warn(`ignoring a cancel: ${problem}`, 'cancel refused');
+        return;
+      }
+      case 'result_ack':
+        this.unacked.delete(message.body.runId);
+        return;
+    }
+  }
+
+  private onRun(body: RunBody): void {
+    const { spec } = body;
+    const { runId } = spec;
+    const now = Date.now();
+    let rejection = checkRun(body, this.options);
+    if (!rejection && this.unacked.has(runId)) return this.resend(runId);
+    if (!rejection && this.journal.has(runId)) {
+      rejection = { reason: 'duplicate', message: `run ${runId} already ran on this device` };
+    }
+    rejection ??= checkExpiry(spec, now);
+    if (rejection) {
+      this.options.onRejected?.(rejection.reason);
+      this.session?.send('run_rejected', { runId, ...rejection });
+      return;
+    }
+
+    this.remember(runId, spec.expiresAt, now);
+    this.options.onRun?.(runId);
+    const data = `simulated run on ${this.options.hostname}\n`;
+    const output: OutputBody = { runId, seq: 0, stream: 'stdout', data };
+    const result: ResultBody = {
+      runId,
+      outcome: 'succeeded',
+      exitCode: 0,
+      startedAt: now,
+      finishedAt: Date.now(),
+      lastSeq: 0,
+      outputBytes: Buffer.byteLength(data, 'utf8'),
+      truncated: false,
+    };
+    this.unacked.set(runId, { output, result });
+    this.session?.send('run_accepted', { runId, startedAt: now });
+    this.resend(runId);
+  }
+
+  private resend(runId: string): void {
+    const entry = this.unacked.get(runId);
+    const session = this.session;
+    if (!entry || !session) return;
+    if (session.send('output', entry.output)) session.send('result', entry.result);
+  }
+
+  private remember(runId: string, expiresAt: number, now: number): void {
+    this.journal.set(runId, expiresAt);
+    if (this.journal.size < PRUNE_AT) return;
+    for (const [id, expiry] of this.journal) {
+      if (expiry <= now && !this.unacked.has(id)) this.journal.delete(id);
+    }
+  }
+}

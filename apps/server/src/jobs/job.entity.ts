@@ -1,0 +1,92 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { EnvVar, ScriptLanguage } from '@fleetdesk/protocol';
+
+export type JobStatus = 'running' | 'completed' | 'cancelled' | 'stopped';
+
+export interface JobTarget {
+  all?: boolean;
+  deviceIds?: string[];
+  tags?: string[];
+  groupIds?: string[];
+  os?: string[];
+}
+
+@Entity({ name: 'job' })
+@Index('IDX_job_created_at', ['createdAt'])
+@Index('IDX_job_status', ['status', 'createdAt'])
+export class JobEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'running' })
+  status!: JobStatus;
+
+  @Column({ name: 'script_id', type: 'uuid', nullable: true })
+  scriptId!: string | null;
+
+  @Column({ name: 'script_version', type: 'integer', nullable: true })
+  scriptVersion!: number | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  language!: ScriptLanguage;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ name: 'body_sha256', type: 'char', length: 64 })
+  bodySha256!: string;
+
+  /** Parameters as shown to technicians: secret values already replaced. */
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  params!: Record<string, unknown>;
+
+  /** What the agent receives; holds secret values, so it is never returned by the API. */
+  @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
+  env!: EnvVar[];
+
+  @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
+  args!: string[];
+
+  @Column({ type: 'jsonb' })
+  target!: JobTarget;
+
+  @Column({ name: 'timeout_ms', type: 'integer' })
+  timeoutMs!: number;
+
+  @Column({
+    name: 'offline_expiry_ms',
+    type: 'bigint',
+    transformer: { from: Number, to: (v: number) => v },
+  })
+  offlineExpiryMs!: number;
+
+  @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
+  maxConcurrency!: number | null;
+
+  @Column({ name: 'failure_threshold_percent', type: 'integer', nullable: true })
+  failureThresholdPercent!: number | null;
+
+  @Column({ name: 'total_runs', type: 'integer' })
+  totalRuns!: number;
+
+  @Column({ name: 'rerun_of', type: 'uuid', nullable: true })
+  rerunOf!: string | null;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy!: string | null;
+
+  @Column({ name: 'created_by_email', type: 'varchar', length: 254, nullable: true })
+  createdByEmail!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @Column({ name: 'stop_reason', type: 'varchar', length: 500, nullable: true })
+  stopReason!: string | null;
+}

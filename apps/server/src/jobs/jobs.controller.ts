@@ -1,0 +1,90 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../common/actor';
+import { CurrentActor, Roles } from '../common/auth.decorators';
+import type { Page } from '../common/pagination';
+import { DispatcherService } from './dispatcher.service';
+import {
+  CreateJobDto,
+  JobQueryDto,
+  JobResponse,
+  RerunDto,
+  RunDetailResponse,
+  RunOutputQueryDto,
+  RunQueryDto,
+  RunResponse,
+} from './dto/job.dto';
+import { JobsService } from './jobs.service';
+
+@ApiTags('jobs')
+@Controller('jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly dispatcher: DispatcherService,
+  ) {}
+
+  @Post()
+  @Roles('technician')
+  async create(@CurrentActor() actor: Actor, @Body() dto: CreateJobDto): Promise<JobResponse> {
+    const job = await this.jobs.create(actor, dto);
+    this.dispatcher.kick();
+    return job;
+  }
+
+  @Get()
+  list(@Query() q: JobQueryDto): Promise<Page<JobResponse>> {
+    return this.jobs.list(q);
+  }
+
+  @Get(':id')
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<JobResponse> {
+    return this.jobs.get(id);
+  }
+
+  @Get(':id/runs')
+  runs(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: RunQueryDto,
+  ): Promise<Page<RunResponse>> {
+    return this.jobs.runs(id, q);
+  }
+
+  @Post(':id/cancel')
+  @Roles('technician')
+  @HttpCode(200)
+  async cancel(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<JobResponse> {
+    const { job, inFlight } = await this.jobs.cancel(actor, id);
+    this.dispatcher.cancelRuns(inFlight);
+    return job;
+  }
+
+  @Post(':id/rerun')
+  @Roles('technician')
+  async rerun(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RerunDto,
+  ): Promise<JobResponse> {
+    const job = await this.jobs.rerun(actor, id, dto.scope);
+    this.dispatcher.kick();
+    return job;
+  }
+}
+
+@ApiTags('jobs')
+@Controller('runs')
+export class RunsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Get(':id')
+  get(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: RunOutputQueryDto,
+  ): Promise<RunDetailResponse> {
+    return this.jobs.run(id, q.afterSeq);
+  }
+}

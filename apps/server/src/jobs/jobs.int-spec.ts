@@ -1,0 +1,302 @@
+import { runSigningPayload, type ServerMessage, verifyPayload } from '@fleetdesk/protocol';
+import request from 'supertest';
+import {
+  connectAgent,
+  enroll,
+  type Enrolled,
+  type TestAgent,
+  waitFor,
+} from '../test-support/agent-client';
+import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+
+type RunMsg = Extract<ServerMessage, { type: 'run' }>;
+
+describe('jobs (integration, protocol-level agents)', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+  let token: string;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    server = await startServer(db, { ENROLL_RATE_LIMIT: '10000' });
+    admin = await login(server, ADMIN.email, ADMIN.password);
+    token = (
+      await request(server.url)
+        .post('/api/enrollment-tokens')
+        .set('Authorization', admin)
+        .send({ name: 'jobs' })
+        .expect(201)
+    ).body.token as string;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.destroy();
+  });
+
+  const api = () => request(server.url);
+  const job = async (id: string) =>
+    (await api().get(`/api/jobs/${id}`).set('Authorization', admin).expect(200)).body as {
+      status: string;
+      stopReason: string | null;
+      counts: Record<string, number>;
+    };
+  const createJob = (body: Record<string, unknown>) =>
+    api().post('/api/jobs').set('Authorization', admin).send(body);
+
+  async function fleet(n: number, tag?: string): Promise<{ id: Enrolled; agent: TestAgent }[]> {
+    const out = [];
+    for (let i = 0; i < n; i += 1) {
+      const id = await enroll(server.url, token);
+      if (tag)
+        await api()
+          .post(`/api/devices/${id.deviceId}/tags`)
+          .set('Authorization', admin)
+          .send({ tags: [tag] })
+          .expect(200);
+      out.push({ id, agent: await connectAgent(server.url, id) });
+    }
+    return out;
+  }
+
+  /** Plays the agent's side: verifies the signature, then reports the given outcome. */
+  async function execute(
+    a: { id: Enrolled; agent: TestAgent },
+    exitCode = 0,
+    text = 'hi\n',
+  ): Promise<RunMsg> {
+    const run = await a.agent.next('run');
+    expect(
+      verifyPayload(a.id.serverPublicKey, runSigningPayload(run.body.spec), run.body.signature),
+    ).toBe(true);
+    expect(run.body.spec.deviceId).toBe(a.id.deviceId);
+    const { runId } = run.body.spec;
+    const now = Date.now();
+    a.agent.send('run_accepted', { runId, startedAt: now });
+    a.agent.send('output', { runId, seq: 0, stream: 'stdout', data: text });
+    a.agent.send('result', {
+      runId,
+      outcome: exitCode === 0 ? 'succeeded' : 'failed',
+      exitCode,
+      startedAt: now,
+      finishedAt: now + 5,
+      lastSeq: 0,
+      outputBytes: text.length,
+      truncated: false,
+    });
+    return run;
+  }
+
+  it('commits the job and its runs, sends signed runs, records results idempotently, and audits', async () => {
+    const devices = await fleet(3, 'jobs-a');
+    const res = await createJob({
+      command: { language: 'bash', body: 'echo hi' },
+      target: { tags: ['jobs-a'] },
+    }).expect(201);
+    expect(res.body.counts.total).toBe(3);
+    expect(res.body.bodySha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const runs = await Promise.all(devices.map((d, i) => execute(d, i === 2 ? 3 : 0)));
+    await waitFor(async () => (await job(res.body.id)).status === 'completed', 5000);
+    const done = await job(res.body.id);
+    expect(done.counts).toMatchObject({ succeeded: 2, failed: 1, total: 3 });
+
+    // The same result again (a re-send after a reconnect) changes nothing but is acknowledged.
+    const d0 = devices[0];
+    const runId = runs[0].body.spec.runId;
+    d0.agent.send('result', {
+      runId,
+      outcome: 'failed',
+      exitCode: 9,
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      lastSeq: 0,
+      outputBytes: 0,
+      truncated: false,
+    });
+    await d0.agent.next('result_ack');
+    await d0.agent.next('result_ack');
+    const detail = await api().get(`/api/runs/${runId}`).set('Authorization', admin).expect(200);
+    expect(detail.body).toMatchObject({
+      status: 'succeeded',
+      exitCode: 0,
+      output: [{ seq: 0, stream: 'stdout', data: 'hi\n' }],
+    });
+    const failedRun = await api()
+      .get(`/api/runs/${runs[2].body.spec.runId}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(failedRun.body).toMatchObject({ status: 'failed', exitCode: 3 });
+
+    const audit = await api()
+      .get(`/api/audit?action=jobs.create&targetId=${res.body.id}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].details).toMatchObject({
+      runs: 3,
+      sha256: res.body.bodySha256,
+      target: { tags: ['jobs-a'] },
+    });
+    devices.forEach((d) => d.agent.close());
+  });
+
+  it('refuses a result from a device that does not own the run', async () => {
+    const [a, b] = await fleet(2, 'jobs-b');
+    const res = await createJob({
+      command: { language: 'sh', body: 'true' },
+      target: { tags: ['jobs-b'] },
+    }).expect(201);
+    const runA = await a.agent.next('run');
+    await b.agent.next('run');
+    b.agent.send('result', {
+      runId: runA.body.spec.runId,
+      outcome: 'succeeded',
+      exitCode: 0,
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      lastSeq: -1,
+      outputBytes: 0,
+      truncated: false,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const runs = await api()
+      .get(`/api/jobs/${res.body.id}/runs`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(runs.body.items.every((r: { status: string }) => r.status === 'dispatched')).toBe(true);
+    a.agent.close();
+    b.agent.close();
+  });
+
+  it('holds runs for offline devices until they connect, and expires them if they never do', async () => {
+    const late = await enroll(server.url, token);
+    const never = await enroll(server.url, token);
+    const res = await createJob({
+      command: { language: 'sh', body: 'true' },
+      target: { deviceIds: [late.deviceId, never.deviceId] },
+      offlineExpirySeconds: 2,
+    }).expect(201);
+    const agent = await connectAgent(server.url, late);
+    await execute({ id: late, agent });
+    await waitFor(async () => (await job(res.body.id)).status === 'completed', 6000);
+    const done = await job(res.body.id);
+    expect(done.counts).toMatchObject({ succeeded: 1, expired: 1 });
+    agent.close();
+  });
+
+  it('sends no more than maxConcurrency runs at once', async () => {
+    const devices = await fleet(4, 'jobs-c');
+    const res = await createJob({
+      command: { language: 'sh', body: 'true' },
+      target: { tags: ['jobs-c'] },
+      maxConcurrency: 2,
+    }).expect(201);
+    await new Promise((r) => setTimeout(r, 1500));
+    const received = devices.filter((d) => d.agent.received.some((m) => m.type === 'run'));
+    expect(received).toHaveLength(2);
+    for (const d of received) await execute(d);
+    // The other two get theirs only once slots free up.
+    const rest = devices.filter((x) => !received.includes(x));
+    for (const d of rest) await execute(d);
+    await waitFor(async () => (await job(res.body.id)).status === 'completed', 4000);
+    devices.forEach((d) => d.agent.close());
+  });
+
+  it('stops the job when more than the threshold of finished runs failed', async () => {
+    const devices = await fleet(4, 'jobs-d');
+    const res = await createJob({
+      command: { language: 'sh', body: 'false' },
+      target: { tags: ['jobs-d'] },
+      maxConcurrency: 1,
+      failureThresholdPercent: 0,
+    }).expect(201);
+    const first =
+      devices.find((d) => d.agent.received.some((m) => m.type === 'run')) ??
+      (await waitFor(
+        () => Promise.resolve(devices.find((d) => d.agent.received.some((m) => m.type === 'run'))),
+        3000,
+      ));
+    await execute(first, 1);
+    await waitFor(async () => (await job(res.body.id)).status === 'stopped', 4000);
+    const stopped = await job(res.body.id);
+    expect(stopped.stopReason).toMatch(/1 of 1 finished runs failed/);
+    expect(stopped.counts).toMatchObject({ failed: 1, cancelled: 3 });
+    devices.forEach((d) => d.agent.close());
+  });
+
+  it('cancels: pending runs end at once, running runs get a signed cancel', async () => {
+    const [a] = await fleet(1, 'jobs-e');
+    const offline = await enroll(server.url, token);
+    await api()
+      .post(`/api/devices/${offline.deviceId}/tags`)
+      .set('Authorization', admin)
+      .send({ tags: ['jobs-e'] })
+      .expect(200);
+    const res = await createJob({
+      command: { language: 'sh', body: 'sleep 100' },
+      target: { tags: ['jobs-e'] },
+    }).expect(201);
+    const run = await a.agent.next('run');
+    a.agent.send('run_accepted', { runId: run.body.spec.runId, startedAt: Date.now() });
+    await waitFor(async () => (await job(res.body.id)).counts.running === 1, 3000);
+    const cancelled = await api()
+      .post(`/api/jobs/${res.body.id}/cancel`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(cancelled.body.counts.cancelled).toBe(1);
+    const cancel = await a.agent.next('cancel');
+    expect(cancel.body.runId).toBe(run.body.spec.runId);
+    await api().post(`/api/jobs/${res.body.id}/cancel`).set('Authorization', admin).expect(409);
+    a.agent.close();
+  });
+
+  it('re-runs the failed part of a job as a new, audited job', async () => {
+    const devices = await fleet(2, 'jobs-f');
+    const res = await createJob({
+      command: { language: 'sh', body: 'exit 1' },
+      target: { tags: ['jobs-f'] },
+    }).expect(201);
+    await execute(devices[0], 0);
+    await execute(devices[1], 1);
+    await waitFor(async () => (await job(res.body.id)).status === 'completed', 4000);
+    const rerun = await api()
+      .post(`/api/jobs/${res.body.id}/rerun`)
+      .set('Authorization', admin)
+      .send({ scope: 'failed' })
+      .expect(201);
+    expect(rerun.body).toMatchObject({
+      rerunOf: res.body.id,
+      counts: { total: 1 },
+      bodySha256: res.body.bodySha256,
+    });
+    const again = await devices[1].agent.next('run');
+    expect(again.body.spec.runId).not.toBe(res.body.id);
+    const audit = await api()
+      .get(`/api/audit?action=jobs.rerun&targetId=${rerun.body.id}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+    devices.forEach((d) => d.agent.close());
+  });
+
+  it('refuses bad job requests without writing anything', async () => {
+    const before = (await api().get('/api/jobs').set('Authorization', admin)).body.total as number;
+    await createJob({ command: { language: 'bash', body: 'x' }, target: {} }).expect(400);
+    await createJob({ command: { language: 'cobol', body: 'x' }, target: { all: true } }).expect(
+      400,
+    );
+    await createJob({ target: { all: true } }).expect(400);
+    await createJob({
+      command: { language: 'sh', body: 'x' },
+      target: { deviceIds: ['00000000-0000-4000-8000-000000000000'] },
+    }).expect(400);
+    await createJob({
+      command: { language: 'sh', body: 'x' },
+      target: { all: true },
+      timeoutSeconds: 0,
+    }).expect(400);
+    expect((await api().get('/api/jobs').set('Authorization', admin)).body.total).toBe(before);
+  });
+});

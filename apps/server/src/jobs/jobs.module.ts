@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentGatewayModule } from '../agent-gateway/agent-gateway.module';
+import { AuditModule } from '../audit/audit.module';
+import { ScriptsModule } from '../scripts/scripts.module';
+import { ServerKeysModule } from '../server-keys/server-keys.module';
+import { DispatcherService } from './dispatcher.service';
+import { JobEvents } from './job-events';
+import { JobEntity } from './job.entity';
+import { JobsController, RunsController } from './jobs.controller';
+import { JobsService } from './jobs.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([JobEntity]),
+    AuditModule,
+    AgentGatewayModule,
+    ServerKeysModule,
+    ScriptsModule,
+  ],
+  controllers: [JobsController, RunsController],
+  providers: [JobsService, DispatcherService, JobEvents],
+  exports: [JobsService, JobEvents],
+})
+export class JobsModule {}

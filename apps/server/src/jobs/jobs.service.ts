@@ -1,0 +1,390 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import type { Page } from '../common/pagination';
+import { ScriptsService } from '../scripts/scripts.service';
+import {
+  CreateJobDto,
+  JobQueryDto,
+  JobResponse,
+  RunDetailResponse,
+  RunQueryDto,
+  RunResponse,
+} from './dto/job.dto';
+import { JobEvents } from './job-events';
+import { JobEntity, type JobTarget } from './job.entity';
+import {
+  JobNotFoundException,
+  JobNotRunningException,
+  JobSpecInvalidException,
+  JobTargetEmptyException,
+  NothingToRerunException,
+  RunNotFoundException,
+} from './jobs.exceptions';
+import { emptyCounts, FAILED_STATES, type RunCounts, type RunState, sqlList } from './run-states';
+
+const DEFAULT_TIMEOUT_S = 300;
+const INSERT_BATCH = 5000;
+
+interface RunRow {
+  id: string;
+  job_id: string;
+  device_id: string;
+  hostname: string;
+  name: string | null;
+  status: RunState;
+  created_at: Date;
+  expires_at: Date;
+  dispatched_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+  output_bytes: string | number;
+  truncated: boolean;
+  last_seq: number;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+function toRunResponse(r: RunRow): RunResponse {
+  return {
+    id: r.id,
+    jobId: r.job_id,
+    device: { id: r.device_id, hostname: r.hostname, displayName: r.name ?? r.hostname },
+    status: r.status,
+    createdAt: new Date(r.created_at).toISOString(),
+    expiresAt: new Date(r.expires_at).toISOString(),
+    dispatchedAt: iso(r.dispatched_at),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    exitCode: r.exit_code,
+    signal: r.signal,
+    error: r.error,
+    outputBytes: Number(r.output_bytes),
+    truncated: r.truncated,
+    lastSeq: r.last_seq,
+  };
+}
+
+export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
+  return {
+    id: j.id,
+    name: j.name,
+    status: j.status,
+    script: j.scriptId && j.scriptVersion ? { id: j.scriptId, version: j.scriptVersion } : null,
+    language: j.language,
+    bodySha256: j.bodySha256,
+    params: j.params,
+    target: j.target,
+    timeoutSeconds: j.timeoutMs / 1000,
+    offlineExpirySeconds: j.offlineExpiryMs / 1000,
+    maxConcurrency: j.maxConcurrency,
+    failureThresholdPercent: j.failureThresholdPercent,
+    rerunOf: j.rerunOf,
+    createdBy: { id: j.createdBy, email: j.createdByEmail },
+    createdAt: j.createdAt.toISOString(),
+    finishedAt: j.finishedAt?.toISOString() ?? null,
+    stopReason: j.stopReason,
+    counts,
+  };
+}
+
+const RUN_SELECT = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
+
+/**
+ * Technician intents: a job and all its runs are committed together, before anything is
+ * sent; the dispatcher then delivers them. Also owns cancel and re-run.
+ */
+@Injectable()
+export class JobsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly scripts: ScriptsService,
+    private readonly events: JobEvents,
+  ) {}
+
+  async create(actor: Actor, dto: CreateJobDto, rerunOf?: JobEntity): Promise<JobResponse> {
+    if (!rerunOf && Boolean(dto.script) === Boolean(dto.command)) {
+      throw new JobSpecInvalidException(
+        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
+      );
+    }
+    const spec = rerunOf ? this.specOf(rerunOf) : await this.resolveSpec(dto);
+    const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
+    const job = await this.dataSource.transaction(async (m) => {
+      const deviceIds = await this.resolveTarget(m, dto.target);
+      if (deviceIds.length === 0) throw new JobTargetEmptyException();
+      const saved = await m.save(
+        JobEntity,
+        m.create(JobEntity, {
+          name: dto.name ?? rerunOf?.name ?? spec.name,
+          status: 'running',
+          scriptId: spec.scriptId,
+          scriptVersion: spec.scriptVersion,
+          language: spec.language,
+          body: spec.body,
+          bodySha256: spec.sha256,
+          params: spec.params,
+          env: spec.env,
+          args: spec.args,
+          target: dto.target,
+          timeoutMs,
+          offlineExpiryMs: dto.offlineExpirySeconds * 1000,
+          maxConcurrency: dto.maxConcurrency ?? null,
+          failureThresholdPercent: dto.failureThresholdPercent ?? null,
+          totalRuns: deviceIds.length,
+          rerunOf: rerunOf?.id ?? null,
+          createdBy: actor.userId,
+          createdByEmail: actor.email,
+        }),
+      );
+      // Batched inserts: ten thousand runs are a couple of statements, not ten thousand.
+      for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
+        await m.query(
+          `INSERT INTO job_run (job_id, device_id, expires_at)
+           SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
+          [saved.id, deviceIds.slice(i, i + INSERT_BATCH), saved.offlineExpiryMs],
+        );
+      }
+      await this.audit.record(m, actor, {
+        action: rerunOf ? 'jobs.rerun' : 'jobs.create',
+        targetType: 'job',
+        targetId: saved.id,
+        details: {
+          ...(rerunOf ? { rerunOf: rerunOf.id } : {}),
+          target: dto.target,
+          runs: deviceIds.length,
+          script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
+          language: spec.language,
+          sha256: spec.sha256,
+          params: spec.params,
+        },
+      });
+      return saved;
+    });
+    this.events.emit('job.changed', { jobId: job.id });
+    return this.get(job.id);
+  }
+
+  async list(q: JobQueryDto): Promise<Page<JobResponse>> {
+    const repo = this.dataSource.getRepository(JobEntity);
+    const [jobs, total] = await repo.findAndCount({
+      where: q.status ? { status: q.status } : {},
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (q.page - 1) * q.pageSize,
+      take: q.pageSize,
+    });
+    const counts = await this.countsFor(jobs.map((j) => j.id));
+    return {
+      items: jobs.map((j) => toJobResponse(j, counts.get(j.id) ?? emptyCounts())),
+      total,
+      page: q.page,
+      pageSize: q.pageSize,
+    };
+  }
+
+  async get(id: string): Promise<JobResponse> {
+    const job = await this.getEntity(id);
+    const counts = await this.countsFor([id]);
+    return toJobResponse(job, counts.get(id) ?? emptyCounts());
+  }
+
+  async runs(jobId: string, q: RunQueryDto): Promise<Page<RunResponse>> {
+    await this.getEntity(jobId);
+    const params: unknown[] = [jobId];
+    let where = 'r.job_id = $1';
+    if (q.status) {
+      params.push(q.status);
+      where += ' AND r.status = $2';
+    }
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
+      params,
+    );
+    const rows = await this.dataSource.query<RunRow[]>(
+      `${RUN_SELECT} WHERE ${where} ORDER BY lower(coalesce(d.name, d.hostname)), r.id
+       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    return { items: rows.map(toRunResponse), total: n, page: q.page, pageSize: q.pageSize };
+  }
+
+  async run(id: string, afterSeq: number): Promise<RunDetailResponse> {
+    const [row] = await this.dataSource.query<RunRow[]>(`${RUN_SELECT} WHERE r.id = $1`, [id]);
+    if (!row) throw new RunNotFoundException(id);
+    const output = await this.dataSource.query<
+      { seq: number; stream: 'stdout' | 'stderr'; data: string }[]
+    >(`SELECT seq, stream, data FROM run_output WHERE run_id = $1 AND seq > $2 ORDER BY seq`, [
+      id,
+      afterSeq,
+    ]);
+    return { ...toRunResponse(row), output };
+  }
+
+  /** Pending runs end now; runs already on a device get a cancel from the dispatcher. */
+  async cancel(
+    actor: Actor,
+    id: string,
+  ): Promise<{ job: JobResponse; inFlight: { runId: string; deviceId: string }[] }> {
+    const inFlight = await this.dataSource.transaction(async (m) => {
+      const job = await m.findOne(JobEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!job) throw new JobNotFoundException(id);
+      if (job.status !== 'running') throw new JobNotRunningException(id, job.status);
+      await m.update(
+        JobEntity,
+        { id },
+        {
+          status: 'cancelled',
+          finishedAt: () => 'now()',
+          stopReason: `cancelled by ${actor.email ?? 'system'}`,
+        },
+      );
+      const [cancelled] = await m.query<[{ id: string }[], number]>(
+        `UPDATE job_run SET status = 'cancelled', finished_at = now(), error = 'cancelled before it was sent'
+         WHERE job_id = $1 AND status = 'pending' RETURNING id`,
+        [id],
+      );
+      const open = await m.query<{ id: string; device_id: string }[]>(
+        `SELECT id, device_id FROM job_run WHERE job_id = $1 AND status IN ('dispatched', 'running')`,
+        [id],
+      );
+      await this.audit.record(m, actor, {
+        action: 'jobs.cancel',
+        targetType: 'job',
+        targetId: id,
+        details: {
+          sha256: job.bodySha256,
+          pendingCancelled: cancelled.length,
+          inFlight: open.length,
+        },
+      });
+      return open.map((r) => ({ runId: r.id, deviceId: r.device_id }));
+    });
+    this.events.emit('job.changed', { jobId: id });
+    return { job: await this.get(id), inFlight };
+  }
+
+  async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
+    const job = await this.getEntity(id);
+    const states: RunState[] | null = scope === 'failed' ? [...FAILED_STATES, 'expired'] : null;
+    const rows = await this.dataSource.query<{ device_id: string }[]>(
+      `SELECT device_id FROM job_run WHERE job_id = $1 ${states ? `AND status IN (${sqlList(states)})` : ''}`,
+      [id],
+    );
+    if (rows.length === 0) throw new NothingToRerunException();
+    const dto: CreateJobDto = {
+      name: `${job.name} (re-run ${scope})`.slice(0, 200),
+      target: { deviceIds: rows.map((r) => r.device_id) },
+      timeoutSeconds: job.timeoutMs / 1000,
+      offlineExpirySeconds: job.offlineExpiryMs / 1000,
+      maxConcurrency: job.maxConcurrency ?? undefined,
+      failureThresholdPercent: job.failureThresholdPercent ?? undefined,
+    };
+    return this.create(actor, dto, job);
+  }
+
+  async getEntity(id: string): Promise<JobEntity> {
+    const job = await this.dataSource.getRepository(JobEntity).findOneBy({ id });
+    if (!job) throw new JobNotFoundException(id);
+    return job;
+  }
+
+  async countsFor(jobIds: string[]): Promise<Map<string, RunCounts>> {
+    const result = new Map<string, RunCounts>();
+    if (jobIds.length === 0) return result;
+    const rows = await this.dataSource.query<{ job_id: string; status: RunState; n: number }[]>(
+      `SELECT job_id, status, count(*)::int AS n FROM job_run WHERE job_id = ANY($1::uuid[]) GROUP BY job_id, status`,
+      [jobIds],
+    );
+    for (const row of rows) {
+      const counts = result.get(row.job_id) ?? emptyCounts();
+      counts[row.status] = row.n;
+      counts.total += row.n;
+      result.set(row.job_id, counts);
+    }
+    return result;
+  }
+
+  private async resolveSpec(dto: CreateJobDto) {
+    if (dto.script) {
+      const r = await this.scripts.resolveForRun(
+        dto.script.id,
+        dto.script.version,
+        dto.script.params ?? {},
+      );
+      return {
+        name: `Script ${r.scriptId.slice(0, 8)} v${r.version}`,
+        scriptId: r.scriptId,
+        scriptVersion: r.version,
+        language: r.language,
+        body: r.body,
+        sha256: r.sha256,
+        env: r.env,
+        args: r.args,
+        params: r.redactedParams,
+        defaultTimeoutSeconds: r.defaultTimeoutSeconds,
+      };
+    }
+    const command = dto.command as NonNullable<CreateJobDto['command']>;
+    if (command.body.includes('\u0000'))
+      throw new JobSpecInvalidException('The command contains a NUL character');
+    return {
+      name: command.body.split('\n')[0].slice(0, 80) || 'Command',
+      scriptId: null,
+      scriptVersion: null,
+      language: command.language,
+      body: command.body,
+      sha256: createHash('sha256').update(command.body, 'utf8').digest('hex'),
+      env: [],
+      args: [],
+      params: {},
+      defaultTimeoutSeconds: DEFAULT_TIMEOUT_S,
+    };
+  }
+
+  private specOf(job: JobEntity) {
+    return {
+      name: job.name,
+      scriptId: job.scriptId,
+      scriptVersion: job.scriptVersion,
+      language: job.language,
+      body: job.body,
+      sha256: job.bodySha256,
+      env: job.env,
+      args: job.args,
+      params: job.params,
+      defaultTimeoutSeconds: job.timeoutMs / 1000,
+    };
+  }
+
+  /** Union of everything named in the target, limited to enrolled, non-revoked devices. */
+  private async resolveTarget(m: EntityManager, t: JobTarget): Promise<string[]> {
+    const any =
+      t.all || t.deviceIds?.length || t.tags?.length || t.groupIds?.length || t.os?.length;
+    if (!any)
+      throw new JobSpecInvalidException(
+        'The target is empty: give all, deviceIds, tags, groupIds or os',
+      );
+    const rows = await m.query<{ id: string }[]>(
+      `SELECT d.id FROM device d WHERE d.revoked_at IS NULL AND (
+         $1::boolean
+         OR d.id = ANY($2::uuid[])
+         OR d.group_id = ANY($3::uuid[])
+         OR d.os_platform = ANY($4::text[])
+         OR EXISTS (SELECT 1 FROM device_tag dt JOIN tag tg ON tg.id = dt.tag_id
+                    WHERE dt.device_id = d.id AND tg.name = ANY($5::text[])))
+       ORDER BY d.id`,
+      [Boolean(t.all), t.deviceIds ?? [], t.groupIds ?? [], t.os ?? [], t.tags ?? []],
+    );
+    return rows.map((r) => r.id);
+  }
+}

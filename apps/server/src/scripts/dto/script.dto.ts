@@ -1,0 +1,299 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { IsTagList, IsTagName } from '../../common/validators';
+import {
+  bodyProblem,
+  DEFAULT_TIMEOUT_SECONDS,
+  MAX_BODY_BYTES,
+  MAX_TIMEOUT_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+} from '../script-content';
+import { MAX_PARAMETERS } from '../script-parameters';
+import {
+  SCRIPT_LANGUAGES,
+  type ScriptLanguage,
+  type ScriptVersionEntity,
+} from '../script-version.entity';
+import type { ScriptEntity } from '../script.entity';
+import {
+  NoNul,
+  Satisfies,
+  ScriptParameterDto,
+  ScriptParameterResponse,
+  toParameterResponse,
+  UniqueParameterNames,
+} from './script-parameter.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+export const MAX_SCRIPT_TAGS = 20;
+
+/** A script name: trimmed, 1 to 100 characters, no control characters. */
+function IsScriptName() {
+  return applyDecorators(
+    Transform(trim),
+    IsString(),
+    MinLength(1),
+    MaxLength(100),
+    Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' }),
+  );
+}
+
+const LANGUAGE_MESSAGE = `language must be one of ${SCRIPT_LANGUAGES.join(', ')}`;
+const BodyRule = () => Satisfies('scriptBody', (v) => bodyProblem(v));
+const TIMEOUT_DOC = {
+  minimum: MIN_TIMEOUT_SECONDS,
+  maximum: MAX_TIMEOUT_SECONDS,
+  default: DEFAULT_TIMEOUT_SECONDS,
+};
+
+export class CreateScriptDto {
+  @ApiProperty({ example: 'Rotate nginx logs', maxLength: 100 })
+  @IsScriptName()
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @NoNul('description')
+  description?: string;
+
+  @ApiProperty({ enum: SCRIPT_LANGUAGES })
+  @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
+  language!: ScriptLanguage;
+
+  @ApiProperty({ description: `The script itself, at most ${MAX_BODY_BYTES} bytes of UTF-8` })
+  @IsString()
+  @BodyRule()
+  body!: string;
+
+  @ApiPropertyOptional({ type: [ScriptParameterDto], maxItems: MAX_PARAMETERS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_PARAMETERS)
+  @ValidateNested({ each: true })
+  @Type(() => ScriptParameterDto)
+  @UniqueParameterNames()
+  parameters: ScriptParameterDto[] = [];
+
+  @ApiPropertyOptional(TIMEOUT_DOC)
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_TIMEOUT_SECONDS)
+  @Max(MAX_TIMEOUT_SECONDS)
+  defaultTimeoutSeconds: number = DEFAULT_TIMEOUT_SECONDS;
+
+  @IsOptional()
+  @IsTagList(MAX_SCRIPT_TAGS)
+  tags: string[] = [];
+}
+
+/**
+ * Name, description and tags change in place; language, body, parameters or the default
+ * timeout make a new version.
+ */
+export class UpdateScriptDto {
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsScriptName()
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @NoNul('description')
+  description?: string;
+
+  @IsOptional()
+  @IsTagList(MAX_SCRIPT_TAGS)
+  tags?: string[];
+
+  @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
+  @IsOptional()
+  @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
+  language?: ScriptLanguage;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @BodyRule()
+  body?: string;
+
+  @ApiPropertyOptional({
+    type: [ScriptParameterDto],
+    maxItems: MAX_PARAMETERS,
+    description: 'Replaces the whole list',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_PARAMETERS)
+  @ValidateNested({ each: true })
+  @Type(() => ScriptParameterDto)
+  @UniqueParameterNames()
+  parameters?: ScriptParameterDto[];
+
+  @ApiPropertyOptional(TIMEOUT_DOC)
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_TIMEOUT_SECONDS)
+  @Max(MAX_TIMEOUT_SECONDS)
+  defaultTimeoutSeconds?: number;
+}
+
+export class ScriptQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Free text on name and description' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsTagName()
+  tag?: string;
+
+  @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
+  @IsOptional()
+  @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
+  language?: ScriptLanguage;
+
+  @ApiPropertyOptional({ default: false, description: 'Include archived scripts' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'archived must be true or false' })
+  archived: boolean = false;
+}
+
+export class ScriptVersionSummary {
+  @ApiProperty() version!: number;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class ScriptSummaryResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: [String] }) tags!: string[];
+  @ApiProperty() builtin!: boolean;
+  @ApiProperty() currentVersion!: number;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty({ description: 'SHA-256 of the current body' }) sha256!: string;
+  @ApiProperty() defaultTimeoutSeconds!: number;
+  @ApiProperty() parameterCount!: number;
+  @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+  @ApiProperty({ nullable: true, type: String }) archivedAt!: string | null;
+}
+
+export class ScriptResponse extends ScriptSummaryResponse {
+  @ApiProperty() body!: string;
+  @ApiProperty({ type: [ScriptParameterResponse] }) parameters!: ScriptParameterResponse[];
+  @ApiProperty({ type: [ScriptVersionSummary], description: 'Newest first' })
+  versions!: ScriptVersionSummary[];
+}
+
+export class ScriptVersionResponse {
+  @ApiProperty() scriptId!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty({ description: 'Whether this is the script’s current version' }) current!: boolean;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty() body!: string;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ type: [ScriptParameterResponse] }) parameters!: ScriptParameterResponse[];
+  @ApiProperty() defaultTimeoutSeconds!: number;
+  @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+/** `current` may come without its body (lists never load bodies). */
+export function toScriptSummaryResponse(
+  s: ScriptEntity,
+  current: Omit<ScriptVersionEntity, 'body'>,
+): ScriptSummaryResponse {
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    tags: s.tags,
+    builtin: s.builtin,
+    currentVersion: s.currentVersion,
+    language: current.language,
+    sha256: current.bodySha256,
+    defaultTimeoutSeconds: current.defaultTimeoutSeconds,
+    parameterCount: current.parameters.length,
+    createdBy: s.createdBy,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+    archivedAt: s.archivedAt?.toISOString() ?? null,
+  };
+}
+
+export function toScriptVersionSummary(
+  v: Pick<ScriptVersionEntity, 'version' | 'bodySha256' | 'language' | 'createdBy' | 'createdAt'>,
+): ScriptVersionSummary {
+  return {
+    version: v.version,
+    sha256: v.bodySha256,
+    language: v.language,
+    createdBy: v.createdBy,
+    createdAt: v.createdAt.toISOString(),
+  };
+}
+
+export function toScriptResponse(
+  s: ScriptEntity,
+  current: ScriptVersionEntity,
+  versions: Parameters<typeof toScriptVersionSummary>[0][],
+): ScriptResponse {
+  return {
+    ...toScriptSummaryResponse(s, current),
+    body: current.body,
+    parameters: current.parameters.map(toParameterResponse),
+    versions: versions.map(toScriptVersionSummary),
+  };
+}
+
+export function toScriptVersionResponse(
+  s: ScriptEntity,
+  v: ScriptVersionEntity,
+): ScriptVersionResponse {
+  return {
+    scriptId: s.id,
+    version: v.version,
+    current: v.version === s.currentVersion,
+    language: v.language,
+    body: v.body,
+    sha256: v.bodySha256,
+    parameters: v.parameters.map(toParameterResponse),
+    defaultTimeoutSeconds: v.defaultTimeoutSeconds,
+    createdBy: v.createdBy,
+    createdAt: v.createdAt.toISOString(),
+  };
+}

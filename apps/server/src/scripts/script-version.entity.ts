@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import type { ScriptParameter } from './script-parameters';
+import { ScriptEntity } from './script.entity';
+
+export const SCRIPT_LANGUAGES = ['bash', 'sh', 'powershell', 'python', 'node', 'cmd'] as const;
+export type ScriptLanguage = (typeof SCRIPT_LANGUAGES)[number];
+
+/** One immutable revision of a script's content. Jobs point at (script, version). */
+@Entity({ name: 'script_version' })
+export class ScriptVersionEntity {
+  @PrimaryColumn({ name: 'script_id', type: 'uuid' })
+  scriptId!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  version!: number;
+
+  @ManyToOne(() => ScriptEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'script_id' })
+  script?: ScriptEntity;
+
+  @Column({ type: 'varchar', length: 16 })
+  language!: ScriptLanguage;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ name: 'body_sha256', type: 'char', length: 64 })
+  bodySha256!: string;
+
+  @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
+  parameters!: ScriptParameter[];
+
+  @Column({ name: 'default_timeout_seconds', type: 'integer' })
+  defaultTimeoutSeconds!: number;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,135 @@
+// Shared by the benchmark scripts: a real server process on a fresh embedded database (or
+// DATABASE_URL), simulated agents, and /proc sampling of the server.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+const PASSWORD = 'bench-password-123';
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function build() {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'apps/server/tsconfig.app.json'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  execFileSync(process.execPath, [join(ROOT, 'apps/agent/build.mjs')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export async function startBench(env = {}) {
+  build();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-'));
+  const children = [];
+  const server = spawn(process.execPath, [join(ROOT, 'apps/server/dist/main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: join(work, 'data'),
+      LOG_LEVEL: 'warn',
+      FLEETDESK_ADMIN_EMAIL: 'bench@example.com',
+      FLEETDESK_ADMIN_PASSWORD: PASSWORD,
+      ENROLL_RATE_LIMIT: '1000000',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(server);
+  const stop = () => {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => (stop(), process.exit(130)));
+
+  async function api(path, init = {}) {
+    const res = await fetch(url + path, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+  for (let i = 0; ; i++) {
+    try {
+      await api('/health');
+      break;
+    } catch {
+      if (i > 300) throw new Error('server did not start');
+      await sleep(200);
+    }
+  }
+  const { accessToken } = await api('/api/auth/login', {
+    method: 'POST',
+    body: JSON.stringify({ email: 'bench@example.com', password: PASSWORD }),
+  });
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const authed = (path, init = {}) =>
+    api(path, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
+
+  /** Starts `agents` simulated agents over `processes` simulator processes. */
+  async function simulate(agents, processes = 1) {
+    const { token } = await authed('/api/enrollment-tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'bench', maxUses: agents }),
+    });
+    const per = Math.ceil(agents / processes);
+    for (let p = 0; p < processes; p++) {
+      const count = Math.min(per, agents - p * per);
+      const bind = Array.from({ length: 4 }, (_, i) => `127.0.${p + 1}.${i + 2}`).join(',');
+      children.push(
+        spawn(
+          process.execPath,
+          [
+            join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
+            'simulate',
+            '--server',
+            url,
+            '--token',
+            token,
+            '--count',
+            String(count),
+            '--bind',
+            bind,
+            '--state-dir',
+            join(work, `sim-${p}`),
+          ],
+          {
+            stdio: ['ignore', 'ignore', 'inherit'],
+          },
+        ),
+      );
+    }
+    const t0 = Date.now();
+    for (;;) {
+      const n = (await authed('/api/devices?status=online&pageSize=1')).total;
+      if (n >= agents) return (Date.now() - t0) / 1000;
+      if (Date.now() - t0 > 900_000) throw new Error(`only ${n}/${agents} online after 15 min`);
+      await sleep(1000);
+    }
+  }
+
+  const ticks = () => {
+    const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const rssMiB = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+  return { url, api: authed, simulate, stop, ticks, rssMiB };
+}

@@ -1,0 +1,266 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Fleet } from './support/fleet';
+import { buildAll, freePort, waitFor } from './support/processes';
+
+interface Job {
+  id: string;
+  status: string;
+  counts: Record<string, number>;
+}
+interface Run {
+  id: string;
+  status: string;
+  exitCode: number | null;
+  output: { seq: number; stream: string; data: string }[];
+  error: string | null;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Real server process, real agent processes, real scripts, real sockets. */
+describe('jobs end to end', () => {
+  let fleet: Fleet;
+  let marks: string;
+  let agent: { stateDir: string; deviceId: string };
+
+  beforeAll(async () => {
+    buildAll();
+    fleet = await Fleet.start();
+    marks = await mkdtemp(join(tmpdir(), 'fleetdesk-marks-'));
+    agent = await fleet.enrollAgent();
+    fleet.runAgent(agent.stateDir);
+    await waitFor(async () => (await device(agent.deviceId)).status === 'online', 10_000);
+  }, 180_000);
+  afterAll(async () => {
+    await fleet?.stop();
+    await rm(marks, { recursive: true, force: true });
+  });
+
+  const device = async (id: string) =>
+    (await fleet.api().get(`/api/devices/${id}`).set('Authorization', fleet.admin).expect(200))
+      .body as { status: string };
+  const job = async (id: string) =>
+    (await fleet.api().get(`/api/jobs/${id}`).set('Authorization', fleet.admin).expect(200))
+      .body as Job;
+  const runsOf = async (jobId: string) =>
+    (await fleet.api().get(`/api/jobs/${jobId}/runs`).set('Authorization', fleet.admin).expect(200))
+      .body.items as { id: string; status: string }[];
+  const run = async (id: string) =>
+    (await fleet.api().get(`/api/runs/${id}`).set('Authorization', fleet.admin).expect(200))
+      .body as Run;
+
+  async function start(
+    body: string,
+    extra: Record<string, unknown> = {},
+    deviceId = agent.deviceId,
+  ): Promise<Job> {
+    const res = await fleet
+      .api()
+      .post('/api/jobs')
+      .set('Authorization', fleet.admin)
+      .send({ command: { language: 'bash', body }, target: { deviceIds: [deviceId] }, ...extra })
+      .expect(201);
+    return res.body as Job;
+  }
+
+  const OPEN = ['pending', 'dispatched', 'running'];
+
+  /** Waits until the job's (single) run has reached a terminal state. */
+  async function finished(jobId: string, timeoutMs = 20_000): Promise<Run> {
+    const [r] = await waitFor(
+      async () => {
+        const runs = await runsOf(jobId);
+        return runs.every((x) => !OPEN.includes(x.status)) && runs;
+      },
+      timeoutMs,
+      200,
+    );
+    return run(r.id);
+  }
+
+  const lines = async (file: string) =>
+    existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter(Boolean) : [];
+
+  it('runs a script: exit 0 with its output, exit 3 kept as failed', async () => {
+    const ok = await finished((await start('echo "hello from $(hostname)"; echo oops >&2')).id);
+    expect(ok.status).toBe('succeeded');
+    expect(ok.exitCode).toBe(0);
+    expect(ok.output.map((o) => o.data).join('')).toMatch(/hello from/);
+    expect(ok.output.some((o) => o.stream === 'stderr' && o.data.includes('oops'))).toBe(true);
+
+    const bad = await finished((await start('echo before; exit 3')).id);
+    expect(bad).toMatchObject({ status: 'failed', exitCode: 3 });
+  });
+
+  it('kills the whole process tree at the deadline', async () => {
+    const pids = join(marks, 'timeout.pids');
+    const r = await finished(
+      (
+        await start(`sleep 300 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`, {
+          timeoutSeconds: 2,
+        })
+      ).id,
+    );
+    expect(r.status).toBe('timed_out');
+    const list = (await lines(pids)).map(Number);
+    expect(list).toHaveLength(2);
+    await waitFor(() => Promise.resolve(list.every((p) => !alive(p))), 8000);
+  });
+
+  it('cancels a running run and its process tree', async () => {
+    const pids = join(marks, 'cancel.pids');
+    const j = await start(`sleep 300 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`);
+    await waitFor(async () => (await lines(pids)).length === 2, 10_000);
+    await fleet
+      .api()
+      .post(`/api/jobs/${j.id}/cancel`)
+      .set('Authorization', fleet.admin)
+      .expect(200);
+    const r = await finished(j.id);
+    expect(r.status).toBe('cancelled');
+    const list = (await lines(pids)).map(Number);
+    await waitFor(() => Promise.resolve(list.every((p) => !alive(p))), 8000);
+  });
+
+  it('passes parameters literally: quotes, $() and ; run nothing extra', async () => {
+    const evil = `it's "quoted" $(touch ${marks}/pwned1) ; touch ${marks}/pwned2 \`touch ${marks}/pwned3\``;
+    const script = await fleet
+      .api()
+      .post('/api/scripts')
+      .set('Authorization', fleet.admin)
+      .send({
+        name: 'Echo a message',
+        description: 'prints MSG',
+        language: 'bash',
+        body: 'printf "%s|%s" "$MSG" "$1"',
+        parameters: [{ name: 'MSG', type: 'string', required: true, secret: false }],
+        defaultTimeoutSeconds: 60,
+      })
+      .expect(201);
+    const res = await fleet
+      .api()
+      .post('/api/jobs')
+      .set('Authorization', fleet.admin)
+      .send({
+        script: { id: script.body.id, params: { MSG: evil } },
+        target: { deviceIds: [agent.deviceId] },
+      })
+      .expect(201);
+    const r = await finished(res.body.id);
+    expect(r.status).toBe('succeeded');
+    expect(r.output.map((o) => o.data).join('')).toBe(`${evil}|${evil}`);
+    for (const f of ['pwned1', 'pwned2', 'pwned3']) expect(existsSync(join(marks, f))).toBe(false);
+  });
+
+  it('delivers to an offline device when it returns, and never runs an expired run', async () => {
+    const other = await fleet.enrollAgent();
+    const marker = join(marks, 'offline.marks');
+    const expiredMarker = join(marks, 'expired.marks');
+    const waiting = await start(
+      `echo ran >> ${marker}`,
+      { offlineExpirySeconds: 600 },
+      other.deviceId,
+    );
+    const expiring = await start(
+      `echo ran >> ${expiredMarker}`,
+      { offlineExpirySeconds: 1 },
+      other.deviceId,
+    );
+    await waitFor(async () => (await job(expiring.id)).counts.expired === 1, 5000);
+    const proc = fleet.runAgent(other.stateDir);
+    expect((await finished(waiting.id)).status).toBe('succeeded');
+    expect(await lines(marker)).toEqual(['ran']);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await job(expiring.id)).counts.expired).toBe(1);
+    expect(existsSync(expiredMarker)).toBe(false);
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+  });
+
+  it('never re-runs a run whose agent was killed mid-run: it is reported failed after restart', async () => {
+    const other = await fleet.enrollAgent();
+    let proc = fleet.runAgent(other.stateDir);
+    await waitFor(async () => (await device(other.deviceId)).status === 'online', 10_000);
+    const marker = join(marks, 'killed.marks');
+    const j = await start(
+      `echo start >> ${marker}; sleep 3; echo end >> ${marker}`,
+      {},
+      other.deviceId,
+    );
+    await waitFor(async () => (await lines(marker)).includes('start'), 10_000);
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    proc = fleet.runAgent(other.stateDir);
+    const r = await finished(j.id);
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/not run again|in progress/);
+    await new Promise((res) => setTimeout(res, 4000));
+    expect((await lines(marker)).filter((l) => l === 'start')).toHaveLength(1);
+    proc.child.kill('SIGTERM');
+  });
+
+  it('re-sends a result whose acknowledgement was lost, and the server records it once', async () => {
+    // A relay between agent and server that drops both sockets right after the first result.
+    const other = await fleet.enrollAgent();
+    const port = await freePort();
+    const relay = new WebSocketServer({ port, host: '127.0.0.1' });
+    let dropped = 0;
+    relay.on('connection', (client) => {
+      const upstream = new WebSocket(`${fleet.url.replace('http', 'ws')}/agent`);
+      const pending: string[] = [];
+      upstream.on('open', () => pending.splice(0).forEach((m) => upstream.send(m)));
+      upstream.on(
+        'message',
+        (m) => client.readyState === client.OPEN && client.send(String(m as Buffer)),
+      );
+      client.on('message', (raw) => {
+        // Relayed as text frames, as both ends require.
+        const m = String(raw as Buffer);
+        const isResult = (JSON.parse(m) as { type: string }).type === 'result';
+        if (upstream.readyState === upstream.OPEN) upstream.send(m);
+        else pending.push(m);
+        if (isResult && dropped === 0) {
+          dropped += 1;
+          client.terminate();
+          upstream.terminate();
+        }
+      });
+      client.on('close', () => upstream.close());
+      upstream.on('close', () => client.close());
+    });
+    const { writeFile } = await import('node:fs/promises');
+    const statePath = join(other.stateDir, 'state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { serverUrl: string };
+    await writeFile(
+      statePath,
+      JSON.stringify({ ...state, serverUrl: `http://127.0.0.1:${port}` }),
+      { mode: 0o600 },
+    );
+    const proc = fleet.runAgent(other.stateDir);
+    try {
+      await waitFor(async () => (await device(other.deviceId)).status === 'online', 10_000);
+      const marker = join(marks, 'ack.marks');
+      const r = await finished(
+        (await start(`echo ran >> ${marker}`, {}, other.deviceId)).id,
+        30_000,
+      );
+      expect(dropped).toBe(1);
+      expect(r.status).toBe('succeeded');
+      expect(await lines(marker)).toEqual(['ran']);
+    } finally {
+      proc.child.kill('SIGTERM');
+      relay.close();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ADMIN, TestDatabase } from '../../apps/server/src/test-support/test-app';
+import {
+  AGENT_BUNDLE,
+  freePort,
+  type Proc,
+  SERVER_MAIN,
+  spawnNode,
+  waitHealthy,
+} from './processes';
+
+/** A real server process on a private database, plus helpers to enroll and run real agents. */
+export class Fleet {
+  url = '';
+  admin = '';
+  server?: Proc;
+  private port = 0;
+  private readonly agents = new Set<Proc>();
+  private readonly dirs: string[] = [];
+
+  constructor(
+    readonly db: TestDatabase,
+    private readonly env: Record<string, string> = {},
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<Fleet> {
+    const fleet = new Fleet(await TestDatabase.create(), env);
+    fleet.port = await freePort();
+    fleet.url = `http://127.0.0.1:${fleet.port}`;
+    await fleet.startServer();
+    const res = await request(fleet.url).post('/api/auth/login').send(ADMIN).expect(200);
+    fleet.admin = `Bearer ${res.body.accessToken}`;
+    return fleet;
+  }
+
+  async startServer(): Promise<void> {
+    this.server = spawnNode([SERVER_MAIN], {
+      PORT: String(this.port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: this.db.dataDir,
+      ...(this.db.databaseUrl ? { DATABASE_URL: this.db.databaseUrl } : {}),
+      FLEETDESK_ADMIN_EMAIL: ADMIN.email,
+      FLEETDESK_ADMIN_PASSWORD: ADMIN.password,
+      AGENT_HEARTBEAT_INTERVAL_MS: '1000',
+      ENROLL_RATE_LIMIT: '100000',
+      ...this.env,
+    });
+    await waitHealthy(this.url, this.server);
+  }
+
+  async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.server?.child.kill(signal);
+    await this.server?.exited;
+  }
+
+  api() {
+    return request(this.url);
+  }
+
+  async token(uses = 1000): Promise<string> {
+    const res = await this.api()
+      .post('/api/enrollment-tokens')
+      .set('Authorization', this.admin)
+      .send({ name: 't', maxUses: uses })
+      .expect(201);
+    return res.body.token as string;
+  }
+
+  /** Enrolls a real agent in its own state dir and returns that dir and the device id. */
+  async enrollAgent(token?: string): Promise<{ stateDir: string; deviceId: string }> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'fleetdesk-agent-'));
+    this.dirs.push(stateDir);
+    const proc = spawnNode(
+      [
+        AGENT_BUNDLE,
+        'enroll',
+        '--server',
+        this.url,
+        '--token',
+        token ?? (await this.token()),
+        '--state-dir',
+        stateDir,
+      ],
+      {},
+    );
+    if ((await proc.exited) !== 0) throw new Error(`enroll failed: ${proc.output()}`);
+    const state = JSON.parse(
+      await import('node:fs/promises').then((fs) =>
+        fs.readFile(join(stateDir, 'state.json'), 'utf8'),
+      ),
+    ) as { deviceId: string };
+    return { stateDir, deviceId: state.deviceId };
+  }
+
+  runAgent(stateDir: string, extra: string[] = []): Proc {
+    const proc = spawnNode([AGENT_BUNDLE, 'run', '--state-dir', stateDir, ...extra], {});
+    this.agents.add(proc);
+    void proc.exited.then(() => this.agents.delete(proc));
+    return proc;
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents) a.child.kill('SIGKILL');
+    await this.stopServer();
+    await this.db.destroy();
+    for (const d of this.dirs) await rm(d, { recursive: true, force: true });
+  }
+}
