@@ -10,6 +10,13 @@ const TAG_MESSAGE =
 const lowerTrim = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
+/** Trims a string field before it is validated; other types pass through to be refused. */
+export const Trim = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/** Trims and lowercases a string field (emails, tag names). */
+export const TrimLower = () => Transform(lowerTrim);
+
 /** One tag name, normalised to lowercase. */
 export function IsTagName() {
   return applyDecorators(

@@ -1,5 +1,5 @@
+import { Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsEmail,
   IsInt,
@@ -15,9 +15,7 @@ import { OmitType } from '@nestjs/swagger';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.trim().toLowerCase() : value,
-  )
+  @TrimLower()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
@@ -49,7 +47,7 @@ export class SetupStatusResponse {
 
 export class CreateApiTokenDto {
   @ApiProperty({ example: 'nightly export' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsOptional,
@@ -11,10 +10,8 @@ import {
 } from 'class-validator';
 import type { HeartbeatBody } from '@fleetdesk/protocol';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, IsTagName } from '../../common/validators';
+import { IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export const DEVICE_SORTS = [
   'name',
@@ -50,7 +47,7 @@ export class DeviceQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Free text on name, hostname and IP addresses' })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(100)
   q?: string;
@@ -69,7 +66,7 @@ export class DeviceQueryDto extends PageQueryDto {
 export class UpdateDeviceDto {
   @ApiPropertyOptional({ nullable: true, description: 'Display name; null to show the hostname' })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @ValidateIf((_, v) => v !== null)
   @IsString()
   @MinLength(1)
@@ -95,7 +92,7 @@ export class DeviceTagsDto {
 export class SoftwareQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(100)
   q?: string;

@@ -1,13 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsTagName } from '../../common/validators';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+import { IsTagName, Trim } from '../../common/validators';
 
 export class CreateGroupDto {
   @ApiProperty({ example: 'Paris office' })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -23,7 +20,7 @@ export class CreateGroupDto {
 export class UpdateGroupDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

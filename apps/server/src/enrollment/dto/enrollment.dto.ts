@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   IsInt,
   IsOptional,
@@ -11,14 +11,12 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsTagList } from '../../common/validators';
+import { IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateEnrollmentTokenDto {
   @ApiProperty({ example: 'Paris office laptops' })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

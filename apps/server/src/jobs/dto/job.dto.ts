@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { SCRIPT_LANGUAGES, type ScriptLanguage } from '@fleetdesk/protocol';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList } from '../../common/validators';
+import { IsTagList, Trim } from '../../common/validators';
 import { RUN_STATES, type RunCounts, type RunState } from '../run-states';
 import type { JobStatus, JobTarget } from '../job.entity';
 
@@ -87,7 +87,7 @@ export class JobCommandDto {
 export class CreateJobDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(200)

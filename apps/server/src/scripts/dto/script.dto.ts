@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, IsTagName } from '../../common/validators';
+import { IsTagList, IsTagName, Trim } from '../../common/validators';
 import {
   bodyProblem,
   DEFAULT_TIMEOUT_SECONDS,
@@ -41,7 +41,6 @@ import {
   UniqueParameterNames,
 } from './script-parameter.dto';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 export const MAX_SCRIPT_TAGS = 20;
@@ -49,7 +48,7 @@ export const MAX_SCRIPT_TAGS = 20;
 /** A script name: trimmed, 1 to 100 characters, no control characters. */
 function IsScriptName() {
   return applyDecorators(
-    Transform(trim),
+    Trim(),
     IsString(),
     MinLength(1),
     MaxLength(100),
@@ -163,7 +162,7 @@ export class UpdateScriptDto {
 export class ScriptQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Free text on name and description' })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(100)
   q?: string;

@@ -1,5 +1,5 @@
+import { Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsEmail,
@@ -11,22 +11,18 @@ import {
 } from 'class-validator';
 import { ROLES, type Role, UserEntity } from '../user.entity';
 
-const trimLower = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
 export class CreateUserDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @Transform(trimLower)
+  @TrimLower()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -46,7 +42,7 @@ export class CreateUserDto {
 export class UpdateUserDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
