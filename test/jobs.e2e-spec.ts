@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket, { WebSocketServer } from 'ws';
 import { Fleet } from './support/fleet';
-import { buildAll, freePort, waitFor } from './support/processes';
+import { buildAll, waitFor } from './support/processes';
+import { startRelay } from './support/relay';
 
 interface Job {
   id: string;
@@ -213,40 +213,18 @@ describe('jobs end to end', () => {
   it('re-sends a result whose acknowledgement was lost, and the server records it once', async () => {
     // A relay between agent and server that drops both sockets right after the first result.
     const other = await fleet.enrollAgent();
-    const port = await freePort();
-    const relay = new WebSocketServer({ port, host: '127.0.0.1' });
     let dropped = 0;
-    relay.on('connection', (client) => {
-      const upstream = new WebSocket(`${fleet.url.replace('http', 'ws')}/agent`);
-      const pending: string[] = [];
-      upstream.on('open', () => pending.splice(0).forEach((m) => upstream.send(m)));
-      upstream.on(
-        'message',
-        (m) => client.readyState === client.OPEN && client.send(String(m as Buffer)),
-      );
-      client.on('message', (raw) => {
-        // Relayed as text frames, as both ends require.
-        const m = String(raw as Buffer);
-        const isResult = (JSON.parse(m) as { type: string }).type === 'result';
-        if (upstream.readyState === upstream.OPEN) upstream.send(m);
-        else pending.push(m);
-        if (isResult && dropped === 0) {
-          dropped += 1;
-          client.terminate();
-          upstream.terminate();
-        }
-      });
-      client.on('close', () => upstream.close());
-      upstream.on('close', () => client.close());
+    const relay = await startRelay(fleet.url, {
+      fromAgent: ({ type }) => {
+        if (type !== 'result' || dropped > 0) return 'forward';
+        dropped += 1;
+        return 'forward-then-drop';
+      },
     });
     const { writeFile } = await import('node:fs/promises');
     const statePath = join(other.stateDir, 'state.json');
     const state = JSON.parse(await readFile(statePath, 'utf8')) as { serverUrl: string };
-    await writeFile(
-      statePath,
-      JSON.stringify({ ...state, serverUrl: `http://127.0.0.1:${port}` }),
-      { mode: 0o600 },
-    );
+    await writeFile(statePath, JSON.stringify({ ...state, serverUrl: relay.url }), { mode: 0o600 });
     const proc = fleet.runAgent(other.stateDir);
     try {
       await waitFor(async () => (await device(other.deviceId)).status === 'online', 10_000);
@@ -258,6 +236,54 @@ describe('jobs end to end', () => {
       expect(dropped).toBe(1);
       expect(r.status).toBe('succeeded');
       expect(await lines(marker)).toEqual(['ran']);
+    } finally {
+      proc.child.kill('SIGTERM');
+      relay.close();
+    }
+  });
+
+  it('refuses a tampered run and a replayed run: nothing extra executes', async () => {
+    const other = await fleet.enrollAgent();
+    let captured: string | undefined;
+    let tamperNext = true;
+    const relay = await startRelay(fleet.url, {
+      fromServer: ({ type, raw }) => {
+        if (type !== 'run') return raw;
+        if (tamperNext) {
+          // Change what the script does without re-signing: the agent must refuse it.
+          tamperNext = false;
+          const frame = JSON.parse(raw) as { body: { spec: { script: string } } };
+          frame.body.spec.script = frame.body.spec.script.replace('echo ran', 'echo tampered');
+          return JSON.stringify(frame);
+        }
+        captured = raw;
+        return raw;
+      },
+    });
+    const statePath = join(other.stateDir, 'state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { serverUrl: string };
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(statePath, JSON.stringify({ ...state, serverUrl: relay.url }), { mode: 0o600 });
+    const proc = fleet.runAgent(other.stateDir);
+    try {
+      await waitFor(async () => (await device(other.deviceId)).status === 'online', 10_000);
+      const tamperedMarker = join(marks, 'tampered.marks');
+      const refused = await finished(
+        (await start(`echo ran >> ${tamperedMarker}`, {}, other.deviceId)).id,
+      );
+      expect(refused.status).toBe('failed');
+      expect(refused.error).toMatch(/refused the run \((bad_signature|bad_hash)\)/);
+      expect(existsSync(tamperedMarker)).toBe(false);
+
+      const marker = join(marks, 'replayed.marks');
+      const ok = await finished((await start(`echo ran >> ${marker}`, {}, other.deviceId)).id);
+      expect(ok.status).toBe('succeeded');
+      // The same signed envelope again, after its result was acknowledged.
+      expect(captured).toBeDefined();
+      relay.toAgent(captured as string);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await lines(marker)).toEqual(['ran']);
+      expect((await run(ok.id)).status).toBe('succeeded');
     } finally {
       proc.child.kill('SIGTERM');
       relay.close();

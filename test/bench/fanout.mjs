@@ -55,5 +55,5 @@ try {
     ),
   );
 } finally {
-  bench.stop();
+  await bench.stop();
 }

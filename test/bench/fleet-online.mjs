@@ -46,6 +46,6 @@ try {
   );
   ok = minOnline === N;
 } finally {
-  bench.stop();
+  await bench.stop();
 }
 process.exit(ok ? 0 : 1);

@@ -52,11 +52,13 @@ export async function startBench(env = {}) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(server);
-  const stop = () => {
+  // The data dir goes only after the server has exited: it writes to it while shutting down.
+  const stop = async () => {
     for (const c of children) c.kill('SIGTERM');
+    if (server.exitCode === null) await new Promise((resolve) => server.once('exit', resolve));
     rmSync(work, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => (stop(), process.exit(130)));
+  process.on('SIGINT', () => void stop().then(() => process.exit(130)));
 
   async function api(path, init = {}) {
     const res = await fetch(url + path, {

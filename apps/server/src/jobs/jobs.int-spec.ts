@@ -1,5 +1,6 @@
 import { runSigningPayload, type ServerMessage, verifyPayload } from '@fleetdesk/protocol';
 import request from 'supertest';
+import { io } from 'socket.io-client';
 import {
   connectAgent,
   enroll,
@@ -249,6 +250,16 @@ describe('jobs (integration, protocol-level agents)', () => {
     const cancel = await a.agent.next('cancel');
     expect(cancel.body.runId).toBe(run.body.spec.runId);
     await api().post(`/api/jobs/${res.body.id}/cancel`).set('Authorization', admin).expect(409);
+    const audit = await api()
+      .get(`/api/audit?action=jobs.cancel&targetId=${res.body.id}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].details).toMatchObject({
+      sha256: res.body.bodySha256,
+      pendingCancelled: 1,
+      inFlight: 1,
+    });
     a.agent.close();
   });
 
@@ -298,5 +309,56 @@ describe('jobs (integration, protocol-level agents)', () => {
       timeoutSeconds: 0,
     }).expect(400);
     expect((await api().get('/api/jobs').set('Authorization', admin)).body.total).toBe(before);
+  });
+
+  it('streams output live to consoles watching the job; a late viewer gets the rest over REST', async () => {
+    const [a] = await fleet(1, 'jobs-g');
+    const res = await createJob({
+      command: { language: 'sh', body: 'yes | head' },
+      target: { tags: ['jobs-g'] },
+    }).expect(201);
+    const jobId = res.body.id as string;
+    const session = admin.replace('Bearer ', '');
+    const viewer = io(server.url, {
+      auth: { token: session },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const live: { seq: number; data: string }[] = [];
+    viewer.on('run.output', (e: { jobId: string; seq: number; data: string }) => {
+      if (e.jobId === jobId) live.push(e);
+    });
+    await new Promise<void>((resolve, reject) => {
+      viewer.on('connect', () => resolve());
+      viewer.on('connect_error', reject);
+    });
+    expect(await viewer.emitWithAck('job.watch', jobId)).toBe(true);
+
+    const run = await a.agent.next('run');
+    const { runId } = run.body.spec;
+    a.agent.send('run_accepted', { runId, startedAt: Date.now() });
+    for (let seq = 0; seq < 3; seq += 1)
+      a.agent.send('output', { runId, seq, stream: 'stdout', data: `line ${seq}\n` });
+    await waitFor(() => Promise.resolve(live.length === 3), 3000);
+    expect(live.map((c) => c.seq)).toEqual([0, 1, 2]);
+
+    // Someone opening the job now loads what exists, then follows the tail from its last seq.
+    const sofar = await api().get(`/api/runs/${runId}`).set('Authorization', admin).expect(200);
+    expect(sofar.body.output.map((o: { data: string }) => o.data).join('')).toBe(
+      'line 0\nline 1\nline 2\n',
+    );
+    a.agent.send('output', { runId, seq: 3, stream: 'stderr', data: 'late\n' });
+    await waitFor(() => Promise.resolve(live.length === 4), 3000);
+    const tail = await api()
+      .get(`/api/runs/${runId}?afterSeq=2`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(tail.body.output).toEqual([{ seq: 3, stream: 'stderr', data: 'late\n' }]);
+    // A repeated chunk (re-sent after a reconnect) is stored and shown once.
+    a.agent.send('output', { runId, seq: 3, stream: 'stderr', data: 'late\n' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(live).toHaveLength(4);
+    viewer.close();
+    a.agent.close();
   });
 });
