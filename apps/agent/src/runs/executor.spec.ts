@@ -126,6 +126,14 @@ describe('startExecution', () => {
     expect(out.stdout).toBe('from agent/from spec');
   });
 
+  itPosix('points TMPDIR at the run directory, which is gone after the run', async () => {
+    const { out, done } = execute(spec('f=$(mktemp); printf "%s %s" "$TMPDIR" "$f"'));
+    expect((await done).outcome).toBe('succeeded');
+    const [tmp, file] = out.stdout.split(' ');
+    expect(file.startsWith(`${tmp}/`)).toBe(true);
+    expect(existsSync(tmp)).toBe(false);
+  });
+
   itPosix('runs python scripts with python3', async () => {
     const { out, done } = execute(
       spec('import os, sys\nprint(os.environ["GREETING"], sys.argv[1:])', {

@@ -125,6 +125,10 @@ class ScriptExecution implements Execution {
   private spawnAndWait(command: ScriptCommand, dir: string): Promise<ExecutionEnd> {
     const { spec } = this.options;
     const env: NodeJS.ProcessEnv = { ...(this.options.baseEnv ?? process.env) };
+    // Temporary files land in the run's own directory, which is removed after the run even
+    // when the script is killed. (The server refuses parameters named TMPDIR, TEMP or TMP.)
+    if (this.platform === 'win32') env.TEMP = env.TMP = dir;
+    else env.TMPDIR = dir;
     for (const { name, value } of spec.env) env[name] = value;
 
     return new Promise<ExecutionEnd>((resolve) => {
