@@ -46,7 +46,7 @@ export class SetupService implements OnApplicationBootstrap {
     this.setupToken = randomBytes(24).toString('base64url');
     this.logger.warn(
       `No administrator exists yet. One-time setup token: ${this.setupToken} ` +
-        '(enter it on the console setup page, or POST it to /api/setup with email, displayName and password)',
+        '(POST it to /api/setup as {"setupToken", "email", "displayName", "password"}; see the README)',
     );
   }
 
