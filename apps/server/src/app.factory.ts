@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { SESSION_COOKIE } from './common/auth.decorators';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 
@@ -42,7 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     .setDescription('Remote support and fleet management')
     .setVersion('0.1.0')
     .addBearerAuth()
-    .addCookieAuth('fleetdesk_session')
+    .addCookieAuth(SESSION_COOKIE)
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
   return app;

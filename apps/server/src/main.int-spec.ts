@@ -1,55 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
+import { freePort, ROOT, SERVER_MAIN, spawnNode, waitHealthy } from './test-support/processes';
 import { ADMIN, TestDatabase } from './test-support/test-app';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  return port;
-}
-
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Proc {
-  let out = '';
-  let err = '';
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.stderr()}`);
-    const res = await request(url)
-      .get('/health')
-      .catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not become healthy in time');
-}
+const run = (env: Record<string, string>) =>
+  spawnNode([SERVER_MAIN], { LOG_LEVEL: 'warn', ...env });
 
 describe('the server process (integration)', () => {
   beforeAll(() => {

@@ -9,11 +9,11 @@ import {
   type Principal,
   Public,
   Roles,
+  SESSION_COOKIE,
 } from '../common/auth.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { toUserResponse, UserResponse } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
-import { SESSION_COOKIE } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResponse } from './dto/auth.dto';
 

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type AuthedRequest, IS_PUBLIC, MIN_ROLE } from '../common/auth.decorators';
+import { type AuthedRequest, IS_PUBLIC, MIN_ROLE, SESSION_COOKIE } from '../common/auth.decorators';
 import type { Role } from '../users/user.entity';
 import {
   AuthInvalidException,
@@ -8,8 +8,6 @@ import {
   RoleForbiddenException,
 } from './auth.exceptions';
 import { AuthService } from './auth.service';
-
-export const SESSION_COOKIE = 'fleetdesk_session';
 
 const RANK: Record<Role, number> = { viewer: 0, technician: 1, admin: 2 };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -6,6 +6,9 @@ import type { Actor } from './actor';
 export const IS_PUBLIC = 'fleetdesk:public';
 export const MIN_ROLE = 'fleetdesk:min-role';
 
+/** The console's httpOnly session cookie, read by the REST guard and the console socket. */
+export const SESSION_COOKIE = 'fleetdesk_session';
+
 /** Opts a route out of authentication. Everything else needs a signed-in user. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 

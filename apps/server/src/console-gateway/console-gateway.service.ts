@@ -3,13 +3,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
-import type { Principal } from '../common/auth.decorators';
+import { type Principal, SESSION_COOKIE } from '../common/auth.decorators';
 import { DeviceEvents } from '../devices/device-events';
 import { JobEvents } from '../jobs/job-events';
 import type { ConsoleClientEvents, ConsoleServerEvents } from './console-events';
 
 export const CONSOLE_SOCKET_PATH = '/socket.io';
-const SESSION_COOKIE = 'fleetdesk_session';
 const RECHECK_EVERY_MS = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

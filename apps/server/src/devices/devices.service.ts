@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { likePattern } from '../common/sql';
 import type { Page } from '../common/pagination';
 import { DeviceEvents } from './device-events';
 import { DeviceEntity } from './device.entity';
@@ -29,10 +30,6 @@ const SORT_SQL: Record<DeviceQueryDto['sort'], string> = {
   lastSeenAt: 'd.last_seen_at',
   enrolledAt: 'd.enrolled_at',
 };
-
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 export interface NewDevice {
   hostname: string;
@@ -179,7 +176,7 @@ export class DevicesService {
       });
     });
     this.events.emit('changed', { deviceId: id });
-    return (await this.toResponses([await this.getEntity(id)]))[0];
+    return this.response(id);
   }
 
   async addTags(actor: Actor, id: string, tags: string[]): Promise<DeviceResponse> {
@@ -194,7 +191,7 @@ export class DevicesService {
       });
     });
     this.events.emit('changed', { deviceId: id });
-    return (await this.toResponses([await this.getEntity(id)]))[0];
+    return this.response(id);
   }
 
   async removeTag(actor: Actor, id: string, tag: string): Promise<DeviceResponse> {
@@ -213,7 +210,7 @@ export class DevicesService {
       });
     });
     this.events.emit('changed', { deviceId: id });
-    return (await this.toResponses([await this.getEntity(id)]))[0];
+    return this.response(id);
   }
 
   /** Revoking is final: the socket closes now and every reconnect is refused. */
@@ -231,7 +228,7 @@ export class DevicesService {
     });
     this.events.emit('revoked', { deviceId: id });
     this.events.emit('status', { deviceId: id, status: 'offline', at: new Date().toISOString() });
-    return (await this.toResponses([await this.getEntity(id)]))[0];
+    return this.response(id);
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
@@ -246,6 +243,10 @@ export class DevicesService {
       });
     });
     this.events.emit('revoked', { deviceId: id });
+  }
+
+  private async response(id: string): Promise<DeviceResponse> {
+    return (await this.toResponses([await this.getEntity(id)]))[0];
   }
 
   private async getEntity(id: string): Promise<DeviceEntity> {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { isUniqueViolation } from '../common/sql';
 import {
   GroupNameTakenException,
   GroupNotFoundException,
@@ -17,9 +18,6 @@ import type {
 } from './dto/group-tag.dto';
 import { DeviceGroupEntity } from './group.entity';
 import { TagEntity } from './tag.entity';
-
-const isUniqueViolation = (e: unknown) =>
-  e instanceof QueryFailedError && (e.driverError as { code?: string }).code === '23505';
 
 interface GroupRow {
   id: string;

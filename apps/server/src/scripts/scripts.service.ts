@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { isUniqueViolation, likePattern } from '../common/sql';
 import type { Page } from '../common/pagination';
 import {
   CreateScriptDto,
@@ -68,16 +69,6 @@ const VERSION_LIST_SELECT = {
   createdBy: true,
   createdAt: true,
 } as const;
-
-function isNameTaken(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const e = error.driverError as { code?: string; constraint?: string };
-  return e.code === '23505' && (e.constraint === undefined || e.constraint === 'UQ_script_name');
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** JSON with object keys sorted, so jsonb round trips compare equal. */
 function canonical(value: unknown): string {
@@ -209,7 +200,7 @@ export class ScriptsService {
       });
       return toScriptResponse(script, version, [version]);
     } catch (error) {
-      if (isNameTaken(error)) throw new ScriptNameTakenException(dto.name);
+      if (isUniqueViolation(error, 'UQ_script_name')) throw new ScriptNameTakenException(dto.name);
       throw error;
     }
   }
@@ -277,7 +268,8 @@ export class ScriptsService {
         });
       });
     } catch (error) {
-      if (isNameTaken(error)) throw new ScriptNameTakenException(dto.name ?? '');
+      if (isUniqueViolation(error, 'UQ_script_name'))
+        throw new ScriptNameTakenException(dto.name ?? '');
       throw error;
     }
     return this.get(id);

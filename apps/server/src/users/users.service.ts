@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { isUniqueViolation } from '../common/sql';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { hashPassword, verifyPassword } from './password';
 import { UserEntity } from './user.entity';
@@ -16,12 +17,6 @@ import {
 
 /** Serialises first-admin creation across replicas. */
 const FIRST_ADMIN_LOCK_KEY = 7_340_021_115;
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
-  );
-}
 
 @Injectable()
 export class UsersService {
