@@ -17,12 +17,29 @@ export function buildAll(): void {
   });
 }
 
+/** Builds the web console the server serves at /, as `npm start` does. */
+export function buildConsole(): void {
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'apps/console/vite.config.mjs',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+}
+
 export { waitFor } from '../../apps/server/src/test-support/agent-client';
 export {
   freePort,
   type Proc,
   ROOT,
   SERVER_MAIN,
+  spawnCommand,
   spawnNode,
   waitHealthy,
 } from '../../apps/server/src/test-support/processes';

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -10,6 +11,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { SESSION_COOKIE } from './common/auth.decorators';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { serveConsole } from './web-console/serve-console';
 
 /** Builds the whole server; main.ts and the integration tests both start it this way. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -20,20 +22,43 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Swagger UI at /api/docs needs its inline bootstrap script and styles.
-          'script-src': ["'self'", "'unsafe-inline'"],
-          'style-src': ["'self'", "'unsafe-inline'"],
-        },
+  // The console gets a strict policy: scripts only from this origin, no inline script, no eval,
+  // so an agent-reported string that slipped into the DOM as markup still could not run.
+  // Styles allow inline because Mantine writes its CSS variables into a <style> element.
+  const strict = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
       },
-    }),
+    },
+  });
+  // Swagger UI at /api/docs needs its inline bootstrap script and styles.
+  const docs = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next),
   );
   app.use(cookieParser());
   // A 256 KiB script grows with JSON escaping; anything bigger is refused with a 413.
   app.useBodyParser('json', { limit: '2mb' });
+  serveConsole(app, config.consoleDir);
   app.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

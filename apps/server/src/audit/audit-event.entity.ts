@@ -1,6 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-
-export type ActorKind = 'user' | 'system' | 'anonymous' | 'device';
+import type { ActorKind } from '@fleetdesk/api-types';
 
 @Entity({ name: 'audit_event' })
 @Index('IDX_audit_event_occurred_at', ['occurredAt', 'id'])

@@ -1,10 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth.decorators';
-import { Page } from '../common/pagination';
+import type { AuditEventResponse, Page } from '@fleetdesk/api-types';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditService } from './audit.service';
-import { AuditEventResponse, AuditQueryDto } from './dto/audit-query.dto';
+import { AuditQueryDto } from './dto/audit-query.dto';
 
 export function toAuditEventResponse(e: AuditEventEntity): AuditEventResponse {
   return {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type AuthedRequest, IS_PUBLIC, MIN_ROLE, SESSION_COOKIE } from '../common/auth.decorators';
-import type { Role } from '../users/user.entity';
+import type { Role } from '@fleetdesk/api-types';
 import {
   AuthInvalidException,
   AuthRequiredException,

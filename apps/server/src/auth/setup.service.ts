@@ -46,7 +46,7 @@ export class SetupService implements OnApplicationBootstrap {
     this.setupToken = randomBytes(24).toString('base64url');
     this.logger.warn(
       `No administrator exists yet. One-time setup token: ${this.setupToken} ` +
-        '(POST it to /api/setup as {"setupToken", "email", "displayName", "password"}; see the README)',
+        '(open the web console and enter it to create the first admin, or POST it to /api/setup; see the README)',
     );
   }
 

@@ -1,8 +1,8 @@
-import type { Role } from '../users/user.entity';
+import type { ActorKind, Role } from '@fleetdesk/api-types';
 
 /** Who is acting, as every service that writes an audit entry needs to know. */
 export interface Actor {
-  kind: 'user' | 'system' | 'anonymous' | 'device';
+  kind: ActorKind;
   userId: string | null;
   email: string | null;
   role: Role | null;

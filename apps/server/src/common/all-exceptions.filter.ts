@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { AppException, ErrorBody } from './app-exception';
+import type { ErrorBody } from '@fleetdesk/api-types';
+import { AppException } from './app-exception';
 
 const CODE_BY_STATUS: Partial<Record<number, string>> = {
   400: 'BAD_REQUEST',

@@ -14,11 +14,3 @@ export class AppException extends Error {
     super(message);
   }
 }
-
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  errors?: { field: string; reason: string }[];
-  details?: Record<string, unknown>;
-}

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Role } from '../users/user.entity';
+import type { Role } from '@fleetdesk/api-types';
 import type { Actor } from './actor';
 
 export const IS_PUBLIC = 'fleetdesk:public';

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
-import type { ErrorBody } from './app-exception';
+import type { ErrorBody } from '@fleetdesk/api-types';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; reason: string }[] {
   return errors.flatMap((error) => {

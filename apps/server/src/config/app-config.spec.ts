@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       trustProxy: false,
     });
     expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.consoleOrigins).toEqual([]);
+    expect(c.consoleDir).toMatch(/apps\/console\/dist$/);
   });
 
   it('reads every variable it documents', () => {
@@ -26,6 +28,8 @@ describe('loadConfig', () => {
       FLEETDESK_ADMIN_EMAIL: 'a@b.co',
       FLEETDESK_ADMIN_PASSWORD: 'twelve-chars-long',
       TRUST_PROXY: '1',
+      CONSOLE_ORIGINS: 'http://localhost:5173, https://rmm.example.com/',
+      CONSOLE_DIR: '/srv/console',
     });
     expect(c).toMatchObject({
       port: 8080,
@@ -35,6 +39,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       bootstrapAdmin: { email: 'a@b.co', password: 'twelve-chars-long' },
       trustProxy: 1,
+      consoleOrigins: ['http://localhost:5173', 'https://rmm.example.com'],
+      consoleDir: '/srv/console',
     });
   });
 
@@ -65,6 +71,10 @@ describe('loadConfig', () => {
     [
       { TRUST_PROXY: 'maybe' },
       'TRUST_PROXY must be true, false, or the number of proxy hops to trust (got "maybe")',
+    ],
+    [
+      { CONSOLE_ORIGINS: 'localhost:5173' },
+      'CONSOLE_ORIGINS must be a comma-separated list of origins like https://rmm.example.com (got "localhost:5173")',
     ],
   ])('refuses %j with one line naming the variable', (env, message) => {
     let error: unknown;

@@ -112,6 +112,18 @@ class EnvSchema {
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
   ENROLL_RATE_WINDOW_SECONDS: number = 60;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s,]+\/?(,\s*https?:\/\/[^/\s,]+\/?)*$/, {
+    message: 'must be a comma-separated list of origins like https://rmm.example.com',
+  })
+  CONSOLE_ORIGINS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  CONSOLE_DIR?: string;
 }
 
 export interface AppConfig {
@@ -129,6 +141,10 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   heartbeatIntervalMs: number;
   enrollRateLimit: { limit: number; windowMs: number };
+  /** Origins, besides the server's own, whose pages may open the console socket. */
+  consoleOrigins: string[];
+  /** The built web console; the server serves it at / when index.html is there. */
+  consoleDir: string;
 }
 
 const ENV_VARIABLES = [
@@ -149,6 +165,8 @@ const ENV_VARIABLES = [
   'AGENT_HEARTBEAT_INTERVAL_MS',
   'ENROLL_RATE_LIMIT',
   'ENROLL_RATE_WINDOW_SECONDS',
+  'CONSOLE_ORIGINS',
+  'CONSOLE_DIR',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -214,5 +232,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       limit: parsed.ENROLL_RATE_LIMIT,
       windowMs: parsed.ENROLL_RATE_WINDOW_SECONDS * 1000,
     },
+    consoleOrigins: (parsed.CONSOLE_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean)
+      .map((origin) => new URL(origin).origin),
+    // Relative to this file in both src/ (tests) and dist/ (npm start): apps/console/dist.
+    consoleDir: parsed.CONSOLE_DIR
+      ? resolve(parsed.CONSOLE_DIR)
+      : resolve(__dirname, '../../../console/dist'),
   };
 }

@@ -1,12 +1,18 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import { type Principal, SESSION_COOKIE } from '../common/auth.decorators';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeviceEvents } from '../devices/device-events';
 import { JobEvents } from '../jobs/job-events';
-import type { ConsoleClientEvents, ConsoleServerEvents } from './console-events';
+import type { ConsoleClientEvents, ConsoleServerEvents } from '@fleetdesk/api-types';
 
 export const CONSOLE_SOCKET_PATH = '/socket.io';
 const RECHECK_EVERY_MS = 60_000;
@@ -27,15 +33,22 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-/** Same-origin only for browsers; tools without an Origin header still need a credential. */
-function sameOrigin(req: IncomingMessage): boolean {
+/**
+ * A browser may open the console socket only from this server's own origin or one on the
+ * CONSOLE_ORIGINS allow-list; otherwise any page a technician visits could ride their session
+ * cookie into a live feed of the fleet. Tools without an Origin header still need a credential.
+ */
+export function originAllowed(req: IncomingMessage, allowList: readonly string[]): boolean {
   const origin = req.headers.origin;
-  if (!origin) return true;
+  if (origin === undefined) return true;
+  let parsed: URL;
   try {
-    return new URL(origin).host === req.headers.host;
+    parsed = new URL(origin);
   } catch {
     return false;
   }
+  if (parsed.origin === 'null') return false;
+  return parsed.host === req.headers.host || allowList.includes(parsed.origin);
 }
 
 /**
@@ -53,6 +66,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
     private readonly auth: AuthService,
     private readonly events: DeviceEvents,
     private readonly jobEvents: JobEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,8 +76,10 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       serveClient: false,
       // The agent endpoint shares this HTTP server; leave upgrades for other paths alone.
       destroyUpgrade: false,
-      allowRequest: (req, callback) =>
-        callback(sameOrigin(req) ? null : 'origin not allowed', sameOrigin(req)),
+      allowRequest: (req, callback) => {
+        const allowed = originAllowed(req, this.config.consoleOrigins);
+        callback(allowed ? null : 'origin not allowed', allowed);
+      },
     });
     this.io.use((socket: ConsoleSocket, next) => {
       const fromAuth = (socket.handshake.auth as { token?: unknown }).token;

@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { TypedEvents } from '../common/typed-events';
-import type { HeartbeatBody } from '@fleetdesk/protocol';
-import type { DeviceStatus } from './device.entity';
+import type {
+  DeviceChangedEvent,
+  DeviceMetricsEvent,
+  DeviceStatusEvent,
+} from '@fleetdesk/api-types';
 
+/** The first three are relayed to consoles as they are (device.status, .metrics, .changed). */
 export type DeviceEventMap = {
-  status: [{ deviceId: string; status: DeviceStatus; at: string }];
-  metrics: [{ deviceId: string; metrics: HeartbeatBody; at: string }];
-  changed: [{ deviceId: string }];
+  status: [DeviceStatusEvent];
+  metrics: [DeviceMetricsEvent];
+  changed: [DeviceChangedEvent];
   /** The device may no longer connect: live sockets must close now. */
   revoked: [{ deviceId: string }];
 };

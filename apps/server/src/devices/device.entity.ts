@@ -1,7 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { DeviceConnectionStatus } from '@fleetdesk/api-types';
 import type { HeartbeatBody } from '@fleetdesk/protocol';
-
-export type DeviceStatus = 'online' | 'offline';
 
 @Entity({ name: 'device' })
 @Index('IDX_device_status', ['status', 'lastSeenAt'])
@@ -38,7 +37,7 @@ export class DeviceEntity {
   agentVersion!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  status!: DeviceStatus;
+  status!: DeviceConnectionStatus;
 
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
   lastSeenAt!: Date | null;

@@ -13,9 +13,9 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import type { Page } from '../common/pagination';
+import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
 import { TagParamPipe } from './tag-param.pipe';
-import { DeviceDetail, DevicesService } from './devices.service';
+import { DevicesService } from './devices.service';
 import {
   DeviceQueryDto,
   DeviceResponse,
@@ -40,7 +40,10 @@ export class DevicesController {
   }
 
   @Get(':id/software')
-  software(@Param('id', ParseUUIDPipe) id: string, @Query() q: SoftwareQueryDto) {
+  software(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: SoftwareQueryDto,
+  ): Promise<Page<DeviceSoftwareItem>> {
     return this.devices.software(id, q);
   }
 
@@ -50,7 +53,7 @@ export class DevicesController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateDeviceDto,
-  ) {
+  ): Promise<DeviceResponse> {
     return this.devices.update(actor, id, dto);
   }
 
@@ -61,7 +64,7 @@ export class DevicesController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: DeviceTagsDto,
-  ) {
+  ): Promise<DeviceResponse> {
     return this.devices.addTags(actor, id, dto.tags);
   }
 
@@ -71,7 +74,7 @@ export class DevicesController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Param('tag', TagParamPipe) tag: string,
-  ) {
+  ): Promise<DeviceResponse> {
     return this.devices.removeTag(actor, id, tag);
   }
 

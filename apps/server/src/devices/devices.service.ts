@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { likePattern } from '../common/sql';
-import type { Page } from '../common/pagination';
+import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
 import { DeviceEvents } from './device-events';
 import { DeviceEntity } from './device.entity';
 import {
@@ -39,15 +39,6 @@ export interface NewDevice {
   groupId: string | null;
   tags: string[];
   enrollmentTokenId: string;
-}
-
-export interface DeviceDetail extends DeviceResponse {
-  inventory:
-    | (Omit<DeviceInventoryEntity['data'], 'collectedAt'> & {
-        collectedAt: string;
-        softwareCount: number;
-      })
-    | null;
 }
 
 @Injectable()
@@ -133,10 +124,7 @@ export class DevicesService {
     };
   }
 
-  async software(
-    id: string,
-    q: SoftwareQueryDto,
-  ): Promise<Page<{ name: string; version: string; source: string }>> {
+  async software(id: string, q: SoftwareQueryDto): Promise<Page<DeviceSoftwareItem>> {
     await this.getEntity(id);
     const params: unknown[] = [id];
     let where = 'device_id = $1';
@@ -148,7 +136,7 @@ export class DevicesService {
       `SELECT count(*)::int AS n FROM device_software WHERE ${where}`,
       params,
     );
-    const items = await this.dataSource.query<{ name: string; version: string; source: string }[]>(
+    const items = await this.dataSource.query<DeviceSoftwareItem[]>(
       `SELECT name, version, source FROM device_software WHERE ${where}
        ORDER BY lower(name), version LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
       params,

@@ -12,13 +12,8 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import {
-  CreateGroupDto,
-  CreateTagDto,
-  GroupResponse,
-  TagResponse,
-  UpdateGroupDto,
-} from './dto/group-tag.dto';
+import type { GroupResponse, TagResponse } from '@fleetdesk/api-types';
+import { CreateGroupDto, CreateTagDto, UpdateGroupDto } from './dto/group-tag.dto';
 import { GroupsTagsService } from './groups-tags.service';
 import { TagParamPipe } from './tag-param.pipe';
 
@@ -44,7 +39,7 @@ export class GroupsController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateGroupDto,
-  ) {
+  ): Promise<GroupResponse> {
     return this.service.updateGroup(actor, id, dto);
   }
 

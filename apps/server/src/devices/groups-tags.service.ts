@@ -10,12 +10,8 @@ import {
   TagExistsException,
   TagNotFoundException,
 } from './devices.exceptions';
-import type {
-  CreateGroupDto,
-  GroupResponse,
-  TagResponse,
-  UpdateGroupDto,
-} from './dto/group-tag.dto';
+import type { GroupResponse, TagResponse } from '@fleetdesk/api-types';
+import type { CreateGroupDto, UpdateGroupDto } from './dto/group-tag.dto';
 import { DeviceGroupEntity } from './group.entity';
 import { TagEntity } from './tag.entity';
 

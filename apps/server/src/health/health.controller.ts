@@ -1,11 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import {
-  HealthCheck,
-  HealthCheckResult,
-  HealthCheckService,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { HealthResponse } from '@fleetdesk/api-types';
 import { Public } from '../common/auth.decorators';
 
 @ApiTags('health')
@@ -19,7 +15,7 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  check(): Promise<HealthCheckResult> {
+  check(): Promise<HealthResponse> {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
   }
 }

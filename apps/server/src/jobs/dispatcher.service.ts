@@ -15,18 +15,13 @@ import {
   type RunSpec,
   runSigningPayload,
 } from '@fleetdesk/protocol';
+import type { RunState } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
 import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { JobEvents } from './job-events';
 import { JobEntity } from './job.entity';
-import {
-  FAILED_STATES,
-  LOST_GRACE_MS,
-  type RunState,
-  sqlList,
-  TERMINAL_STATES,
-} from './run-states';
+import { FAILED_STATES, LOST_GRACE_MS, sqlList, TERMINAL_STATES } from './run-states';
 
 const TICK_MS = 1000;
 const FLUSH_MS = 50;

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { TypedEvents } from '../common/typed-events';
-import type { RunState } from './run-states';
+import type { JobChangedEvent, RunOutputEvent, RunStatusEvent } from '@fleetdesk/api-types';
 
+/** Relayed to consoles as they are, under the same names. */
 export type JobEventMap = {
-  'run.output': [
-    { jobId: string; runId: string; seq: number; stream: 'stdout' | 'stderr'; data: string },
-  ];
-  'run.status': [{ jobId: string; runId: string; status: RunState }];
-  'job.changed': [{ jobId: string }];
+  'run.output': [RunOutputEvent];
+  'run.status': [RunStatusEvent];
+  'job.changed': [JobChangedEvent];
 };
 
 /** Job happenings for the console gateway to relay to technicians watching a job. */

@@ -1,15 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { JobStatus, JobTarget } from '@fleetdesk/api-types';
 import type { EnvVar, ScriptLanguage } from '@fleetdesk/protocol';
-
-export type JobStatus = 'running' | 'completed' | 'cancelled' | 'stopped';
-
-export interface JobTarget {
-  all?: boolean;
-  deviceIds?: string[];
-  tags?: string[];
-  groupIds?: string[];
-  os?: string[];
-}
 
 @Entity({ name: 'job' })
 @Index('IDX_job_created_at', ['createdAt'])

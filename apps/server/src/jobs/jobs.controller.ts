@@ -2,18 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import type { Page } from '../common/pagination';
+import type { JobResponse, Page, RunDetailResponse, RunResponse } from '@fleetdesk/api-types';
 import { DispatcherService } from './dispatcher.service';
-import {
-  CreateJobDto,
-  JobQueryDto,
-  JobResponse,
-  RerunDto,
-  RunDetailResponse,
-  RunOutputQueryDto,
-  RunQueryDto,
-  RunResponse,
-} from './dto/job.dto';
+import { CreateJobDto, JobQueryDto, RerunDto, RunOutputQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')

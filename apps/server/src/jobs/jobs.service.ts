@@ -4,18 +4,20 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
-import type { Page } from '../common/pagination';
-import { ScriptsService } from '../scripts/scripts.service';
-import {
-  CreateJobDto,
-  JobQueryDto,
+import type {
   JobResponse,
+  JobTarget,
+  Page,
+  RunCounts,
   RunDetailResponse,
-  RunQueryDto,
+  RunOutputChunk,
   RunResponse,
-} from './dto/job.dto';
+  RunState,
+} from '@fleetdesk/api-types';
+import { ScriptsService } from '../scripts/scripts.service';
+import type { CreateJobDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobEvents } from './job-events';
-import { JobEntity, type JobTarget } from './job.entity';
+import { JobEntity } from './job.entity';
 import {
   JobNotFoundException,
   JobNotRunningException,
@@ -24,7 +26,7 @@ import {
   NothingToRerunException,
   RunNotFoundException,
 } from './jobs.exceptions';
-import { emptyCounts, FAILED_STATES, type RunCounts, type RunState, sqlList } from './run-states';
+import { emptyCounts, FAILED_STATES, sqlList } from './run-states';
 
 const DEFAULT_TIMEOUT_S = 300;
 const INSERT_BATCH = 5000;
@@ -218,12 +220,10 @@ export class JobsService {
   async run(id: string, afterSeq: number): Promise<RunDetailResponse> {
     const [row] = await this.dataSource.query<RunRow[]>(`${RUN_SELECT} WHERE r.id = $1`, [id]);
     if (!row) throw new RunNotFoundException(id);
-    const output = await this.dataSource.query<
-      { seq: number; stream: 'stdout' | 'stderr'; data: string }[]
-    >(`SELECT seq, stream, data FROM run_output WHERE run_id = $1 AND seq > $2 ORDER BY seq`, [
-      id,
-      afterSeq,
-    ]);
+    const output = await this.dataSource.query<RunOutputChunk[]>(
+      `SELECT seq, stream, data FROM run_output WHERE run_id = $1 AND seq > $2 ORDER BY seq`,
+      [id, afterSeq],
+    );
     return { ...toRunResponse(row), output };
   }
 

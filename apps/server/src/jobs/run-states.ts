@@ -1,4 +1,7 @@
-export const RUN_STATES = [
+import type { RunCounts, RunState } from '@fleetdesk/api-types';
+import { exhaustiveList } from '../common/exhaustive-list';
+
+export const RUN_STATES = exhaustiveList<RunState>()([
   'pending',
   'dispatched',
   'running',
@@ -8,8 +11,7 @@ export const RUN_STATES = [
   'expired',
   'cancelled',
   'lost',
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
+]);
 
 export const OPEN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
 export const TERMINAL_STATES: readonly RunState[] = [
@@ -28,8 +30,6 @@ export const sqlList = (states: readonly RunState[]) => states.map((s) => `'${s}
 
 /** How long the server waits past a run's deadline before calling it lost. Always longer than the agent's kill. */
 export const LOST_GRACE_MS = 60_000;
-
-export type RunCounts = Record<RunState, number> & { total: number };
 
 export function emptyCounts(): RunCounts {
   return Object.fromEntries([...RUN_STATES.map((s) => [s, 0]), ['total', 0]]) as RunCounts;

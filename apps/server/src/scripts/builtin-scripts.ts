@@ -1,5 +1,4 @@
-import type { ScriptParameter } from './script-parameters';
-import type { ScriptLanguage } from './script-version.entity';
+import type { ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
 
 /** A script shipped with Fleetdesk, installed (or brought up to date) at start-up. */
 export interface BuiltinScript {

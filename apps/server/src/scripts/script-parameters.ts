@@ -1,22 +1,9 @@
+import type { ParamType, ParamValue, ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
+import { exhaustiveList } from '../common/exhaustive-list';
 import { hasNul } from './script-content';
-import type { ScriptLanguage } from './script-version.entity';
 import { type FieldProblem, ScriptParamInvalidException } from './scripts.exceptions';
 
-export const PARAM_TYPES = ['string', 'number', 'boolean', 'enum'] as const;
-export type ParamType = (typeof PARAM_TYPES)[number];
-export type ParamValue = string | number | boolean;
-
-/** A declared script parameter, as stored in `script_version.parameters`. */
-export interface ScriptParameter {
-  name: string;
-  type: ParamType;
-  required: boolean;
-  secret: boolean;
-  default?: ParamValue;
-  /** The allowed values of an enum parameter. */
-  options?: string[];
-  description?: string;
-}
+export const PARAM_TYPES = exhaustiveList<ParamType>()(['string', 'number', 'boolean', 'enum']);
 
 export const MAX_PARAMETERS = 32;
 export const MAX_ENUM_OPTIONS = 100;

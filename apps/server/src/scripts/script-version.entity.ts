@@ -1,9 +1,16 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import type { ScriptParameter } from './script-parameters';
+import type { ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
+import { exhaustiveList } from '../common/exhaustive-list';
 import { ScriptEntity } from './script.entity';
 
-export const SCRIPT_LANGUAGES = ['bash', 'sh', 'powershell', 'python', 'node', 'cmd'] as const;
-export type ScriptLanguage = (typeof SCRIPT_LANGUAGES)[number];
+export const SCRIPT_LANGUAGES = exhaustiveList<ScriptLanguage>()([
+  'bash',
+  'sh',
+  'powershell',
+  'python',
+  'node',
+  'cmd',
+]);
 
 /** One immutable revision of a script's content. Jobs point at (script, version). */
 @Entity({ name: 'script_version' })

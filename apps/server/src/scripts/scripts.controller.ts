@@ -13,7 +13,7 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import type { Page } from '../common/pagination';
+import type { Page } from '@fleetdesk/api-types';
 import {
   CreateScriptDto,
   ScriptQueryDto,

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { isUniqueViolation, likePattern } from '../common/sql';
-import type { Page } from '../common/pagination';
+import type { Page, ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
 import {
   CreateScriptDto,
   ScriptQueryDto,
@@ -19,8 +19,8 @@ import {
 } from './dto/script.dto';
 import type { ScriptParameterDto } from './dto/script-parameter.dto';
 import { contentProblems, sha256Hex } from './script-content';
-import { parameterProblems, renderParams, type ScriptParameter } from './script-parameters';
-import { type ScriptLanguage, ScriptVersionEntity } from './script-version.entity';
+import { parameterProblems, renderParams } from './script-parameters';
+import { ScriptVersionEntity } from './script-version.entity';
 import { ScriptEntity } from './script.entity';
 import {
   ScriptArchivedException,

@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR } from '../common/actor';
-import type { Role } from '../users/user.entity';
+import type { Role } from '@fleetdesk/api-types';
 import { UsersService } from '../users/users.service';
 import { login, type TestServer } from './test-app';
 

@@ -28,10 +28,15 @@ export interface Proc {
 
 /** Runs `node ARGS` from the repository root with a minimal environment plus `env`. */
 export function spawnNode(args: string[], env: Record<string, string>): Proc {
+  return spawnCommand(process.execPath, args, env);
+}
+
+/** Runs any command the way spawnNode runs node: repository root, minimal environment. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string>): Proc {
   let out = '';
   let err = '';
   let all = '';
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

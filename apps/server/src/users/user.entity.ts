@@ -6,9 +6,11 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { Role } from '@fleetdesk/api-types';
+import { exhaustiveList } from '../common/exhaustive-list';
 
-export const ROLES = ['viewer', 'technician', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** Every role, least powerful first. */
+export const ROLES = exhaustiveList<Role>()(['viewer', 'technician', 'admin']);
 
 @Entity({ name: 'user' })
 @Index('UQ_user_email', ['email'], { unique: true })

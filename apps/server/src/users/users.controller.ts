@@ -13,7 +13,8 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import { Page, PageQueryDto } from '../common/pagination';
+import type { Page } from '@fleetdesk/api-types';
+import { PageQueryDto } from '../common/pagination';
 import { CreateUserDto, toUserResponse, UpdateUserDto, UserResponse } from './dto/user.dto';
 import { UsersService } from './users.service';
 

@@ -1,9 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import type { AuditListQuery } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 
-export class AuditQueryDto extends PageQueryDto {
+/** `since` and `until` arrive as ISO strings and are parsed into dates here. */
+export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 'since' | 'until'> {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -40,14 +42,4 @@ export class AuditQueryDto extends PageQueryDto {
   @Type(() => Date)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
-}
-
-export interface AuditEventResponse {
-  id: string;
-  occurredAt: string;
-  actor: { kind: string; id: string | null; email: string | null };
-  action: string;
-  target: { type: string; id: string | null } | null;
-  details: Record<string, unknown>;
-  sourceIp: string | null;
 }

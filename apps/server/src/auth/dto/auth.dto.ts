@@ -12,8 +12,9 @@ import {
 } from 'class-validator';
 import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
 import { OmitType } from '@nestjs/swagger';
+import type * as api from '@fleetdesk/api-types';
 
-export class LoginDto {
+export class LoginDto implements api.LoginRequest {
   @ApiProperty({ example: 'admin@example.com' })
   @TrimLower()
   @IsEmail({}, { message: 'email must be an email address' })
@@ -27,13 +28,16 @@ export class LoginDto {
   password!: string;
 }
 
-export class LoginResponse {
+export class LoginResponse implements api.LoginResponse {
   @ApiProperty() accessToken!: string;
   @ApiProperty() expiresAt!: string;
   @ApiProperty({ type: UserResponse }) user!: UserResponse;
 }
 
-export class SetupDto extends OmitType(CreateUserDto, ['role'] as const) {
+export class SetupDto
+  extends OmitType(CreateUserDto, ['role'] as const)
+  implements api.SetupRequest
+{
   @ApiProperty({ description: 'The one-time token printed in the server log at first start' })
   @IsString()
   @MinLength(1)
@@ -41,11 +45,11 @@ export class SetupDto extends OmitType(CreateUserDto, ['role'] as const) {
   setupToken!: string;
 }
 
-export class SetupStatusResponse {
+export class SetupStatusResponse implements api.SetupStatusResponse {
   @ApiProperty() needsSetup!: boolean;
 }
 
-export class CreateApiTokenDto {
+export class CreateApiTokenDto implements api.CreateApiTokenRequest {
   @ApiProperty({ example: 'nightly export' })
   @Trim()
   @IsString()
@@ -65,7 +69,7 @@ export class CreateApiTokenDto {
   expiresInDays?: number;
 }
 
-export class ApiTokenResponse {
+export class ApiTokenResponse implements api.ApiTokenResponse {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'First characters of the secret' }) prefix!: string;
@@ -75,7 +79,10 @@ export class ApiTokenResponse {
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
 }
 
-export class CreatedApiTokenResponse extends ApiTokenResponse {
+export class CreatedApiTokenResponse
+  extends ApiTokenResponse
+  implements api.CreatedApiTokenResponse
+{
   @ApiProperty({ description: 'The secret. It is shown this once and never again.' })
   token!: string;
 }

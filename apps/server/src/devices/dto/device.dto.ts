@@ -8,26 +8,27 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import type { HeartbeatBody } from '@fleetdesk/protocol';
+import type * as api from '@fleetdesk/api-types';
+import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
 import { IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
 
-export const DEVICE_SORTS = [
+export const DEVICE_SORTS = exhaustiveList<api.DeviceSort>()([
   'name',
   'hostname',
   'status',
   'os',
   'lastSeenAt',
   'enrolledAt',
-] as const;
-export type DeviceSort = (typeof DEVICE_SORTS)[number];
+]);
+const DEVICE_STATUSES = exhaustiveList<api.DeviceStatus>()(['online', 'offline', 'revoked']);
 
-export class DeviceQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['online', 'offline', 'revoked'] })
+export class DeviceQueryDto extends PageQueryDto implements api.DeviceListQuery {
+  @ApiPropertyOptional({ enum: DEVICE_STATUSES })
   @IsOptional()
-  @IsIn(['online', 'offline', 'revoked'])
-  status?: 'online' | 'offline' | 'revoked';
+  @IsIn(DEVICE_STATUSES)
+  status?: api.DeviceStatus;
 
   @ApiPropertyOptional({ description: 'OS platform, e.g. linux, darwin, win32' })
   @IsOptional()
@@ -55,15 +56,15 @@ export class DeviceQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: DEVICE_SORTS, default: 'name' })
   @IsOptional()
   @IsIn(DEVICE_SORTS)
-  sort: DeviceSort = 'name';
+  sort: api.DeviceSort = 'name';
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
   @IsOptional()
   @IsIn(['asc', 'desc'])
-  order: 'asc' | 'desc' = 'asc';
+  order: api.SortOrder = 'asc';
 }
 
-export class UpdateDeviceDto {
+export class UpdateDeviceDto implements api.UpdateDeviceRequest {
   @ApiPropertyOptional({ nullable: true, description: 'Display name; null to show the hostname' })
   @IsOptional()
   @Trim()
@@ -84,12 +85,12 @@ export class UpdateDeviceDto {
   groupId?: string | null;
 }
 
-export class DeviceTagsDto {
+export class DeviceTagsDto implements api.DeviceTagsRequest {
   @IsTagList()
   tags!: string[];
 }
 
-export class SoftwareQueryDto extends PageQueryDto {
+export class SoftwareQueryDto extends PageQueryDto implements api.SoftwareListQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @Trim()
@@ -98,14 +99,13 @@ export class SoftwareQueryDto extends PageQueryDto {
   q?: string;
 }
 
-export class DeviceResponse {
+export class DeviceResponse implements api.DeviceResponse {
   @ApiProperty() id!: string;
   @ApiProperty({ description: 'Display name: the technician-given name, else the hostname' })
   displayName!: string;
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
   @ApiProperty() hostname!: string;
-  @ApiProperty({ enum: ['online', 'offline', 'revoked'] }) status!:
-    'online' | 'offline' | 'revoked';
+  @ApiProperty({ enum: DEVICE_STATUSES }) status!: api.DeviceStatus;
   @ApiProperty() os!: { platform: string; distro: string; release: string; arch: string };
   @ApiProperty() agentVersion!: string;
   @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
@@ -113,7 +113,7 @@ export class DeviceResponse {
   @ApiProperty({ type: [String] }) ipAddresses!: string[];
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ nullable: true }) group!: { id: string; name: string } | null;
-  @ApiProperty({ nullable: true }) metrics!: (HeartbeatBody & { at: string }) | null;
+  @ApiProperty({ nullable: true }) metrics!: api.DeviceMetrics | null;
   @ApiProperty() enrolledAt!: string;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
 }

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
 import { IsTagName, Trim } from '../../common/validators';
 
-export class CreateGroupDto {
+export class CreateGroupDto implements api.CreateGroupRequest {
   @ApiProperty({ example: 'Paris office' })
   @Trim()
   @IsString()
@@ -17,7 +18,7 @@ export class CreateGroupDto {
   description?: string;
 }
 
-export class UpdateGroupDto {
+export class UpdateGroupDto implements api.UpdateGroupRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @Trim()
@@ -33,23 +34,8 @@ export class UpdateGroupDto {
   description?: string;
 }
 
-export class CreateTagDto {
+export class CreateTagDto implements api.CreateTagRequest {
   @ApiProperty({ example: 'web' })
   @IsTagName()
   name!: string;
-}
-
-export interface GroupResponse {
-  id: string;
-  name: string;
-  description: string;
-  deviceCount: number;
-  createdAt: string;
-}
-
-export interface TagResponse {
-  id: string;
-  name: string;
-  deviceCount: number;
-  createdAt: string;
 }

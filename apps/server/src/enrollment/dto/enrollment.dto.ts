@@ -11,10 +11,19 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
+import { exhaustiveList } from '../../common/exhaustive-list';
 import { IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
 
-export class CreateEnrollmentTokenDto {
+const TOKEN_STATES = exhaustiveList<api.EnrollmentTokenState>()([
+  'active',
+  'expired',
+  'used_up',
+  'revoked',
+]);
+
+export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenRequest {
   @ApiProperty({ example: 'Paris office laptops' })
   @Trim()
   @IsString()
@@ -50,7 +59,7 @@ export class CreateEnrollmentTokenDto {
   groupId?: string;
 }
 
-export class EnrollmentTokenResponse {
+export class EnrollmentTokenResponse implements api.EnrollmentTokenResponse {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() prefix!: string;
@@ -61,10 +70,13 @@ export class EnrollmentTokenResponse {
   @ApiProperty({ nullable: true, type: String }) groupId!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
-  @ApiProperty({ enum: ['active', 'expired', 'used_up', 'revoked'] }) state!: string;
+  @ApiProperty({ enum: TOKEN_STATES }) state!: api.EnrollmentTokenState;
 }
 
-export class CreatedEnrollmentTokenResponse extends EnrollmentTokenResponse {
+export class CreatedEnrollmentTokenResponse
+  extends EnrollmentTokenResponse
+  implements api.CreatedEnrollmentTokenResponse
+{
   @ApiProperty({ description: 'The secret, shown this once' }) token!: string;
 }
 
@@ -131,7 +143,7 @@ export class EnrollDto {
   facts!: EnrollFactsDto;
 }
 
-export class EnrollResponse {
+export class EnrollResponse implements api.EnrollResponse {
   @ApiProperty() deviceId!: string;
   @ApiProperty() serverPublicKey!: string;
   @ApiProperty() heartbeatIntervalMs!: number;

@@ -16,13 +16,21 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { SCRIPT_LANGUAGES, type ScriptLanguage } from '@fleetdesk/protocol';
+import type * as api from '@fleetdesk/api-types';
+import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
+import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
 import { IsTagList, Trim } from '../../common/validators';
-import { RUN_STATES, type RunCounts, type RunState } from '../run-states';
-import type { JobStatus, JobTarget } from '../job.entity';
+import { RUN_STATES } from '../run-states';
 
-export class JobTargetDto implements JobTarget {
+const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
+  'running',
+  'completed',
+  'cancelled',
+  'stopped',
+]);
+
+export class JobTargetDto implements api.JobTarget {
   @ApiPropertyOptional({ description: 'Every enrolled, non-revoked device' })
   @IsOptional()
   @IsBoolean()
@@ -55,7 +63,7 @@ export class JobTargetDto implements JobTarget {
   os?: string[];
 }
 
-export class JobScriptDto {
+export class JobScriptDto implements api.JobScriptSpec {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
   id!: string;
@@ -72,10 +80,10 @@ export class JobScriptDto {
   params?: Record<string, unknown>;
 }
 
-export class JobCommandDto {
+export class JobCommandDto implements api.JobCommandSpec {
   @ApiProperty({ enum: SCRIPT_LANGUAGES })
   @IsIn(SCRIPT_LANGUAGES)
-  language!: ScriptLanguage;
+  language!: api.ScriptLanguage;
 
   @ApiProperty()
   @IsString()
@@ -84,7 +92,7 @@ export class JobCommandDto {
   body!: string;
 }
 
-export class CreateJobDto {
+export class CreateJobDto implements api.CreateJobRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @Trim()
@@ -151,74 +159,31 @@ export class CreateJobDto {
   failureThresholdPercent?: number;
 }
 
-export class RerunDto {
+export class RerunDto implements api.RerunRequest {
   @ApiProperty({ enum: ['failed', 'all'] })
   @IsIn(['failed', 'all'])
   scope!: 'failed' | 'all';
 }
 
-export class JobQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['running', 'completed', 'cancelled', 'stopped'] })
+export class JobQueryDto extends PageQueryDto implements api.JobListQuery {
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
   @IsOptional()
-  @IsIn(['running', 'completed', 'cancelled', 'stopped'])
-  status?: JobStatus;
+  @IsIn(JOB_STATUSES)
+  status?: api.JobStatus;
 }
 
-export class RunQueryDto extends PageQueryDto {
+export class RunQueryDto extends PageQueryDto implements api.RunListQuery {
   @ApiPropertyOptional({ enum: RUN_STATES })
   @IsOptional()
   @IsIn(RUN_STATES)
-  status?: RunState;
+  status?: api.RunState;
 }
 
-export class RunOutputQueryDto {
+export class RunOutputQueryDto implements api.RunOutputQuery {
   @ApiPropertyOptional({ description: 'Only chunks after this sequence number (for a live tail)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(-1)
   afterSeq: number = -1;
-}
-
-export interface JobResponse {
-  id: string;
-  name: string;
-  status: JobStatus;
-  script: { id: string; version: number } | null;
-  language: ScriptLanguage;
-  bodySha256: string;
-  params: Record<string, unknown>;
-  target: JobTarget;
-  timeoutSeconds: number;
-  offlineExpirySeconds: number;
-  maxConcurrency: number | null;
-  failureThresholdPercent: number | null;
-  rerunOf: string | null;
-  createdBy: { id: string | null; email: string | null };
-  createdAt: string;
-  finishedAt: string | null;
-  stopReason: string | null;
-  counts: RunCounts;
-}
-
-export interface RunResponse {
-  id: string;
-  jobId: string;
-  device: { id: string; hostname: string; displayName: string };
-  status: RunState;
-  createdAt: string;
-  expiresAt: string;
-  dispatchedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  error: string | null;
-  outputBytes: number;
-  truncated: boolean;
-  lastSeq: number;
-}
-
-export interface RunDetailResponse extends RunResponse {
-  output: { seq: number; stream: 'stdout' | 'stderr'; data: string }[];
 }

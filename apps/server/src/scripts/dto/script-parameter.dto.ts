@@ -9,6 +9,7 @@ import {
   registerDecorator,
   ValidateIf,
 } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
 import { hasNul } from '../script-content';
 import {
   defaultProblem,
@@ -19,10 +20,7 @@ import {
   PARAM_NAME_MESSAGE,
   PARAM_NAME_PATTERN,
   PARAM_TYPES,
-  type ParamType,
-  type ParamValue,
   reservedNameProblem,
-  type ScriptParameter,
 } from '../script-parameters';
 
 /**
@@ -52,7 +50,7 @@ export const NoNul = (field: string) =>
 
 const VALUE_SCHEMA = { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
 
-export class ScriptParameterDto {
+export class ScriptParameterDto implements api.ScriptParameterInput {
   @ApiProperty({ example: 'SERVICE', pattern: PARAM_NAME_PATTERN.source })
   @IsString()
   @Matches(PARAM_NAME_PATTERN, { message: PARAM_NAME_MESSAGE })
@@ -63,7 +61,7 @@ export class ScriptParameterDto {
 
   @ApiProperty({ enum: PARAM_TYPES })
   @IsIn(PARAM_TYPES, { message: `type must be one of ${PARAM_TYPES.join(', ')}` })
-  type!: ParamType;
+  type!: api.ParamType;
 
   @ApiPropertyOptional({ default: false })
   @IsOptional()
@@ -86,7 +84,7 @@ export class ScriptParameterDto {
   })
   @IsOptional()
   @Satisfies('defaultMatchesType', (_, o) => defaultProblem(o))
-  default?: ParamValue | null;
+  default?: api.ParamValue | null;
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_ENUM_OPTIONS })
   @ValidateIf(
@@ -118,20 +116,20 @@ export const UniqueParameterNames = () =>
     return dupes.length ? `parameter names must be unique: ${dupes.join(', ')} repeated` : null;
   });
 
-export class ScriptParameterResponse {
+export class ScriptParameterResponse implements api.ScriptParameterResponse {
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: PARAM_TYPES }) type!: ParamType;
+  @ApiProperty({ enum: PARAM_TYPES }) type!: api.ParamType;
   @ApiProperty() required!: boolean;
   @ApiProperty() secret!: boolean;
   @ApiProperty({ description: 'Whether a default is set (a secret default is never shown)' })
   hasDefault!: boolean;
-  @ApiPropertyOptional(VALUE_SCHEMA) default?: ParamValue;
+  @ApiPropertyOptional(VALUE_SCHEMA) default?: api.ParamValue;
   @ApiPropertyOptional({ type: [String] }) options?: string[];
   @ApiPropertyOptional() description?: string;
 }
 
 /** Never lets a secret default out. */
-export function toParameterResponse(p: ScriptParameter): ScriptParameterResponse {
+export function toParameterResponse(p: api.ScriptParameter): ScriptParameterResponse {
   return {
     name: p.name,
     type: p.type,

@@ -16,6 +16,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { IsTagList, IsTagName, Trim } from '../../common/validators';
 import {
@@ -26,11 +27,7 @@ import {
   MIN_TIMEOUT_SECONDS,
 } from '../script-content';
 import { MAX_PARAMETERS } from '../script-parameters';
-import {
-  SCRIPT_LANGUAGES,
-  type ScriptLanguage,
-  type ScriptVersionEntity,
-} from '../script-version.entity';
+import { SCRIPT_LANGUAGES, type ScriptVersionEntity } from '../script-version.entity';
 import type { ScriptEntity } from '../script.entity';
 import {
   NoNul,
@@ -64,7 +61,7 @@ const TIMEOUT_DOC = {
   default: DEFAULT_TIMEOUT_SECONDS,
 };
 
-export class CreateScriptDto {
+export class CreateScriptDto implements api.CreateScriptRequest {
   @ApiProperty({ example: 'Rotate nginx logs', maxLength: 100 })
   @IsScriptName()
   name!: string;
@@ -78,7 +75,7 @@ export class CreateScriptDto {
 
   @ApiProperty({ enum: SCRIPT_LANGUAGES })
   @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
-  language!: ScriptLanguage;
+  language!: api.ScriptLanguage;
 
   @ApiProperty({ description: `The script itself, at most ${MAX_BODY_BYTES} bytes of UTF-8` })
   @IsString()
@@ -110,7 +107,7 @@ export class CreateScriptDto {
  * Name, description and tags change in place; language, body, parameters or the default
  * timeout make a new version.
  */
-export class UpdateScriptDto {
+export class UpdateScriptDto implements api.UpdateScriptRequest {
   @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @IsScriptName()
@@ -130,7 +127,7 @@ export class UpdateScriptDto {
   @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
   @IsOptional()
   @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
-  language?: ScriptLanguage;
+  language?: api.ScriptLanguage;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -159,7 +156,7 @@ export class UpdateScriptDto {
   defaultTimeoutSeconds?: number;
 }
 
-export class ScriptQueryDto extends PageQueryDto {
+export class ScriptQueryDto extends PageQueryDto implements api.ScriptListQuery {
   @ApiPropertyOptional({ description: 'Free text on name and description' })
   @IsOptional()
   @Trim()
@@ -175,7 +172,7 @@ export class ScriptQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
   @IsOptional()
   @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
-  language?: ScriptLanguage;
+  language?: api.ScriptLanguage;
 
   @ApiPropertyOptional({ default: false, description: 'Include archived scripts' })
   @IsOptional()
@@ -186,22 +183,22 @@ export class ScriptQueryDto extends PageQueryDto {
   archived: boolean = false;
 }
 
-export class ScriptVersionSummary {
+export class ScriptVersionSummary implements api.ScriptVersionSummary {
   @ApiProperty() version!: number;
   @ApiProperty() sha256!: string;
-  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: api.ScriptLanguage;
   @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
   @ApiProperty() createdAt!: string;
 }
 
-export class ScriptSummaryResponse {
+export class ScriptSummaryResponse implements api.ScriptSummaryResponse {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() description!: string;
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty() builtin!: boolean;
   @ApiProperty() currentVersion!: number;
-  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: api.ScriptLanguage;
   @ApiProperty({ description: 'SHA-256 of the current body' }) sha256!: string;
   @ApiProperty() defaultTimeoutSeconds!: number;
   @ApiProperty() parameterCount!: number;
@@ -211,18 +208,18 @@ export class ScriptSummaryResponse {
   @ApiProperty({ nullable: true, type: String }) archivedAt!: string | null;
 }
 
-export class ScriptResponse extends ScriptSummaryResponse {
+export class ScriptResponse extends ScriptSummaryResponse implements api.ScriptResponse {
   @ApiProperty() body!: string;
   @ApiProperty({ type: [ScriptParameterResponse] }) parameters!: ScriptParameterResponse[];
   @ApiProperty({ type: [ScriptVersionSummary], description: 'Newest first' })
   versions!: ScriptVersionSummary[];
 }
 
-export class ScriptVersionResponse {
+export class ScriptVersionResponse implements api.ScriptVersionResponse {
   @ApiProperty() scriptId!: string;
   @ApiProperty() version!: number;
   @ApiProperty({ description: 'Whether this is the script’s current version' }) current!: boolean;
-  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: ScriptLanguage;
+  @ApiProperty({ enum: SCRIPT_LANGUAGES }) language!: api.ScriptLanguage;
   @ApiProperty() body!: string;
   @ApiProperty() sha256!: string;
   @ApiProperty({ type: [ScriptParameterResponse] }) parameters!: ScriptParameterResponse[];

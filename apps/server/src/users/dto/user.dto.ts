@@ -9,12 +9,13 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ROLES, type Role, UserEntity } from '../user.entity';
+import type * as api from '@fleetdesk/api-types';
+import { ROLES, UserEntity } from '../user.entity';
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
-export class CreateUserDto {
+export class CreateUserDto implements api.CreateUserRequest {
   @ApiProperty({ example: 'ada@example.com' })
   @TrimLower()
   @IsEmail({}, { message: 'email must be an email address' })
@@ -36,10 +37,10 @@ export class CreateUserDto {
 
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
-  role!: Role;
+  role!: api.Role;
 }
 
-export class UpdateUserDto {
+export class UpdateUserDto implements api.UpdateUserRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @Trim()
@@ -58,7 +59,7 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES })
   @IsOptional()
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
-  role?: Role;
+  role?: api.Role;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -66,11 +67,11 @@ export class UpdateUserDto {
   disabled?: boolean;
 }
 
-export class UserResponse {
+export class UserResponse implements api.UserResponse {
   @ApiProperty() id!: string;
   @ApiProperty() email!: string;
   @ApiProperty() displayName!: string;
-  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ enum: ROLES }) role!: api.Role;
   @ApiProperty() disabled!: boolean;
   @ApiProperty({ nullable: true, type: String }) lastLoginAt!: string | null;
   @ApiProperty() createdAt!: string;

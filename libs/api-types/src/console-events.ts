@@ -1,0 +1,65 @@
+import type { DeviceConnectionStatus, HeartbeatMetrics } from './devices';
+import type { OutputStream, RunState } from './jobs';
+
+/** A device's agent connected or went away (a revoke also sends `offline`). */
+export interface DeviceStatusEvent {
+  deviceId: string;
+  status: DeviceConnectionStatus;
+  at: string;
+}
+
+/** A heartbeat arrived. */
+export interface DeviceMetricsEvent {
+  deviceId: string;
+  metrics: HeartbeatMetrics;
+  at: string;
+}
+
+/** Anything else about a device changed (name, group, tags, inventory): refetch it. */
+export interface DeviceChangedEvent {
+  deviceId: string;
+}
+
+/** One chunk of live output, sent to consoles watching the job. */
+export interface RunOutputEvent {
+  jobId: string;
+  runId: string;
+  seq: number;
+  stream: OutputStream;
+  data: string;
+}
+
+/** A run changed state, sent to consoles watching the job. */
+export interface RunStatusEvent {
+  jobId: string;
+  runId: string;
+  status: RunState;
+}
+
+/** A job was created, cancelled, stopped or finished: refetch it (counts also move between these). */
+export interface JobChangedEvent {
+  jobId: string;
+}
+
+/**
+ * What the server pushes to consoles over socket.io (path `/socket.io`). Every socket is in the
+ * fleet room (device.* and job.changed); run.* reach only sockets that watch the job.
+ */
+export interface ConsoleServerEvents {
+  'device.status': (e: DeviceStatusEvent) => void;
+  'device.metrics': (e: DeviceMetricsEvent) => void;
+  'device.changed': (e: DeviceChangedEvent) => void;
+  'run.output': (e: RunOutputEvent) => void;
+  'run.status': (e: RunStatusEvent) => void;
+  'job.changed': (e: JobChangedEvent) => void;
+}
+
+/**
+ * What consoles send. Watching a job joins its room: the console first joins, then loads
+ * the output so far over REST, then applies live chunks with a higher seq, so nothing is
+ * missed or shown twice.
+ */
+export interface ConsoleClientEvents {
+  'job.watch': (jobId: string, ack?: (ok: boolean) => void) => void;
+  'job.unwatch': (jobId: string) => void;
+}

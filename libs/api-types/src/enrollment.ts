@@ -1,0 +1,45 @@
+/** Derived at read time: revoked, else expired, else used up, else active. */
+export type EnrollmentTokenState = 'active' | 'expired' | 'used_up' | 'revoked';
+
+/** A token that lets new devices enroll, without its secret. */
+export interface EnrollmentTokenResponse {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it by. */
+  prefix: string;
+  expiresAt: string;
+  /** null: unlimited uses until it expires. */
+  maxUses: number | null;
+  uses: number;
+  /** Tags every device enrolled with this token gets. */
+  tags: string[];
+  /** The group every device enrolled with this token joins. */
+  groupId: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+  state: EnrollmentTokenState;
+}
+
+/** The answer to creating an enrollment token: the only time its secret is ever shown. */
+export interface CreatedEnrollmentTokenResponse extends EnrollmentTokenResponse {
+  token: string;
+}
+
+/** Body of `POST /api/enrollment-tokens`. */
+export interface CreateEnrollmentTokenRequest {
+  name: string;
+  /** 1..8760, default 24. */
+  expiresInHours?: number;
+  /** 1..100000; omit for unlimited uses until expiry. */
+  maxUses?: number;
+  tags?: string[];
+  groupId?: string;
+}
+
+/** `POST /api/agent/enroll`, called by the agent, not the console. */
+export interface EnrollResponse {
+  deviceId: string;
+  /** The server's Ed25519 public key, which the agent pins. */
+  serverPublicKey: string;
+  heartbeatIntervalMs: number;
+}

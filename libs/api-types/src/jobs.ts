@@ -1,0 +1,148 @@
+import type { PageQuery } from './common';
+import type { ScriptLanguage } from './scripts';
+
+/** `running` until every run is final; `stopped` when the failure threshold was crossed. */
+export type JobStatus = 'running' | 'completed' | 'cancelled' | 'stopped';
+
+/**
+ * Where a job runs: the union of every part (a device matching any listed id, group, OS or
+ * tag), limited to enrolled, non-revoked devices. At least one part must be given.
+ */
+export interface JobTarget {
+  all?: boolean;
+  deviceIds?: string[];
+  tags?: string[];
+  groupIds?: string[];
+  /** OS platforms, e.g. linux, darwin, win32. */
+  os?: string[];
+}
+
+/**
+ * One device's run of a job. Open: pending, dispatched, running. Final: succeeded, failed,
+ * timed_out, expired (device stayed offline), cancelled, lost (no result long after its deadline).
+ */
+export type RunState =
+  | 'pending'
+  | 'dispatched'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'expired'
+  | 'cancelled'
+  | 'lost';
+
+/** How many of a job's runs are in each state, plus `total`. */
+export type RunCounts = Record<RunState, number> & { total: number };
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** One ordered piece of a run's output; `seq` counts from 0 per run. */
+export interface RunOutputChunk {
+  seq: number;
+  stream: OutputStream;
+  data: string;
+}
+
+/** A job: one technician intent, fanned out into one run per targeted device. */
+export interface JobResponse {
+  id: string;
+  name: string;
+  status: JobStatus;
+  /** The saved script and version it ran; null for an inline command. */
+  script: { id: string; version: number } | null;
+  language: ScriptLanguage;
+  bodySha256: string;
+  /** The effective parameter values, secret ones replaced by "[secret]". */
+  params: Record<string, unknown>;
+  target: JobTarget;
+  timeoutSeconds: number;
+  offlineExpirySeconds: number;
+  maxConcurrency: number | null;
+  failureThresholdPercent: number | null;
+  /** The job this one re-ran, if any. */
+  rerunOf: string | null;
+  createdBy: { id: string | null; email: string | null };
+  createdAt: string;
+  finishedAt: string | null;
+  /** Why the job ended early (cancelled or stopped). */
+  stopReason: string | null;
+  counts: RunCounts;
+}
+
+/** One device's run, without its output. */
+export interface RunResponse {
+  id: string;
+  jobId: string;
+  device: { id: string; hostname: string; displayName: string };
+  status: RunState;
+  createdAt: string;
+  /** When a run still pending (device offline) expires. */
+  expiresAt: string;
+  dispatchedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+  outputBytes: number;
+  /** The agent stopped sending output at its size limit. */
+  truncated: boolean;
+  /** The highest output seq the agent reported in its result; -1 before a result or without output. */
+  lastSeq: number;
+}
+
+/** `GET /api/runs/:id`: the run plus its output chunks after `afterSeq`, in order. */
+export interface RunDetailResponse extends RunResponse {
+  output: RunOutputChunk[];
+}
+
+/** Query of `GET /api/jobs` (newest first). */
+export interface JobListQuery extends PageQuery {
+  status?: JobStatus;
+}
+
+/** Query of `GET /api/jobs/:id/runs` (ordered by device name). */
+export interface RunListQuery extends PageQuery {
+  status?: RunState;
+}
+
+/** Query of `GET /api/runs/:id`: only output chunks with a higher seq (default -1: all). */
+export interface RunOutputQuery {
+  afterSeq?: number;
+}
+
+/** A saved script to run; `version` defaults to the current one. */
+export interface JobScriptSpec {
+  id: string;
+  version?: number;
+  params?: Record<string, unknown>;
+}
+
+/** A one-off inline command (at most 256 KiB). */
+export interface JobCommandSpec {
+  language: ScriptLanguage;
+  body: string;
+}
+
+/** Body of `POST /api/jobs`: exactly one of `script` or `command`. */
+export interface CreateJobRequest {
+  /** 1..200 characters; defaults to "Script <id> v<version>" or the command's first line. */
+  name?: string;
+  script?: JobScriptSpec;
+  command?: JobCommandSpec;
+  target: JobTarget;
+  /** 1..86400; defaults to the script's default timeout (300 for a command). */
+  timeoutSeconds?: number;
+  /** How long a run waits for an offline device: 0..2592000, default 3600. */
+  offlineExpirySeconds?: number;
+  /** At most this many devices at once. */
+  maxConcurrency?: number;
+  /** 0..100: stop the job when more than this % of finished runs failed. */
+  failureThresholdPercent?: number;
+}
+
+/** Body of `POST /api/jobs/:id/rerun`: `failed` re-runs failed, timed-out, lost and expired runs. */
+export interface RerunRequest {
+  scope: 'failed' | 'all';
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ROOT } from './processes';
+
+/** Where the e2e run leaves its screenshots; the README shows them to newcomers. */
+export const SCREENSHOTS = process.env.FLEETDESK_SCREENSHOTS ?? join(ROOT, 'docs', 'screenshots');
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // This machine's network is closed: without the background-networking flags Chromium
+    // keeps trying to reach Google and fills the log with refused connections.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** What a page did that it never should: run injected script, or trip the CSP. */
+export interface PageAlarms {
+  /** Calls to window.__xss: only an injected payload calls it. */
+  xss: () => Promise<unknown[]>;
+  cspViolations: string[];
+  dialogs: string[];
+  pageErrors: string[];
+}
+
+/**
+ * A browser context whose pages carry a tripwire: window.__xss records any call (every test
+ * payload calls it), CSP violations and dialogs are collected, and uncaught page errors too.
+ */
+export async function watchedContext(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; alarms: PageAlarms }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(() => {
+    const w = window as unknown as { __xss: (...a: unknown[]) => void; __xssCalls: unknown[] };
+    w.__xssCalls = [];
+    w.__xss = (...args: unknown[]) => void w.__xssCalls.push(args);
+    document.addEventListener('securitypolicyviolation', (e) => {
+      w.__xssCalls.push(['csp', e.violatedDirective, e.blockedURI]);
+    });
+  });
+  const page = await context.newPage();
+  const alarms: PageAlarms = {
+    xss: () => page.evaluate(() => (window as unknown as { __xssCalls: unknown[] }).__xssCalls),
+    cspViolations: [],
+    dialogs: [],
+    pageErrors: [],
+  };
+  page.on('console', (message) => {
+    if (/Content[- ]Security[- ]Policy/i.test(message.text())) {
+      alarms.cspViolations.push(message.text());
+    }
+  });
+  page.on('dialog', (dialog) => {
+    alarms.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('pageerror', (error) => alarms.pageErrors.push(error.message));
+  return { context, page, alarms };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+export async function signIn(page: Page, url: string, email: string, password: string) {
+  await page.goto(url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('current-user').waitFor();
+}
