@@ -78,7 +78,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function signIn(page: Page, url: string, email: string, password: string) {
   await page.goto(url);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('current-user').waitFor();
 }

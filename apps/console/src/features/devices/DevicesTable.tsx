@@ -1,0 +1,205 @@
+import {
+  Anchor,
+  Badge,
+  Checkbox,
+  Group,
+  Stack,
+  Table,
+  Text,
+  Tooltip,
+  UnstyledButton,
+} from '@mantine/core';
+import type { DeviceResponse, DeviceSort, SortOrder } from '@fleetdesk/api-types';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import { RelativeTime, StatusDot } from '../../components/common';
+import { osLabel } from './health';
+
+const TAGS_SHOWN = 3;
+
+function SortHeader({
+  label,
+  field,
+  sort,
+  order,
+  onSort,
+  w,
+}: {
+  label: string;
+  field: DeviceSort;
+  sort: DeviceSort;
+  order: SortOrder;
+  onSort: (field: DeviceSort, order: SortOrder) => void;
+  w?: number;
+}) {
+  const active = sort === field;
+  return (
+    <Table.Th w={w} aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <UnstyledButton
+        onClick={() => onSort(field, active && order === 'asc' ? 'desc' : 'asc')}
+        fw={700}
+        fz="sm"
+        aria-label={`Sort by ${label.toLowerCase()}`}
+      >
+        <Group gap={4} wrap="nowrap">
+          {label}
+          <Text span size="xs" c={active ? undefined : 'dimmed'} aria-hidden>
+            {active ? (order === 'asc' ? '▲' : '▼') : '↕'}
+          </Text>
+        </Group>
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+export function TagBadges({ tags, max = TAGS_SHOWN }: { tags: string[]; max?: number }): ReactNode {
+  if (tags.length === 0)
+    return (
+      <Text c="dimmed" size="sm">
+        —
+      </Text>
+    );
+  const rest = tags.slice(max);
+  return (
+    <Group gap={4} wrap="wrap">
+      {tags.slice(0, max).map((t) => (
+        <Badge key={t} variant="outline" size="sm" tt="none">
+          {t}
+        </Badge>
+      ))}
+      {rest.length > 0 && (
+        <Tooltip label={rest.join(', ')} multiline maw={300}>
+          <Badge variant="default" size="sm" tt="none" tabIndex={0}>
+            +{rest.length}
+          </Badge>
+        </Tooltip>
+      )}
+    </Group>
+  );
+}
+
+/** One page of devices. Selection checkboxes appear only for users who can act on them. */
+export function DevicesTable({
+  devices,
+  sort,
+  order,
+  onSort,
+  selectable,
+  selected,
+  onToggle,
+  onTogglePage,
+}: {
+  devices: DeviceResponse[];
+  sort: DeviceSort;
+  order: SortOrder;
+  onSort: (field: DeviceSort, order: SortOrder) => void;
+  selectable: boolean;
+  selected: ReadonlySet<string>;
+  onToggle: (device: DeviceResponse) => void;
+  onTogglePage: (select: boolean) => void;
+}) {
+  const selectedOnPage = devices.filter((d) => selected.has(d.id)).length;
+  const allOnPage = devices.length > 0 && selectedOnPage === devices.length;
+  const sortProps = { sort, order, onSort };
+
+  return (
+    <Table.ScrollContainer minWidth={980}>
+      <Table highlightOnHover verticalSpacing="xs" data-testid="devices-table">
+        <Table.Thead>
+          <Table.Tr>
+            {selectable && (
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select all devices on this page"
+                  checked={allOnPage}
+                  indeterminate={selectedOnPage > 0 && !allOnPage}
+                  onChange={() => onTogglePage(!allOnPage)}
+                />
+              </Table.Th>
+            )}
+            <SortHeader label="Status" field="status" w={90} {...sortProps} />
+            <SortHeader label="Name" field="name" {...sortProps} />
+            <SortHeader label="OS" field="os" w={190} {...sortProps} />
+            <Table.Th w={140}>IP address</Table.Th>
+            <Table.Th w={190}>Tags</Table.Th>
+            <Table.Th w={130}>Group</Table.Th>
+            <SortHeader label="Last seen" field="lastSeenAt" w={120} {...sortProps} />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {devices.map((d) => (
+            <Table.Tr
+              key={d.id}
+              data-testid="device-row"
+              data-device-id={d.id}
+              data-status={d.status}
+              bg={selected.has(d.id) ? 'var(--mantine-primary-color-light)' : undefined}
+            >
+              {selectable && (
+                <Table.Td>
+                  <Checkbox
+                    aria-label={`Select ${d.displayName}`}
+                    checked={selected.has(d.id)}
+                    onChange={() => onToggle(d)}
+                  />
+                </Table.Td>
+              )}
+              <Table.Td>
+                <Group gap={6} wrap="nowrap">
+                  <StatusDot status={d.status} />
+                  <Text size="sm" c="dimmed">
+                    {d.status}
+                  </Text>
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Stack gap={0}>
+                  <Anchor
+                    component={Link}
+                    to={`/devices/${d.id}`}
+                    fw={500}
+                    size="sm"
+                    style={{ overflowWrap: 'anywhere' }}
+                  >
+                    {d.displayName}
+                  </Anchor>
+                  {d.name && d.name !== d.hostname && (
+                    <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                      {d.hostname}
+                    </Text>
+                  )}
+                </Stack>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" lineClamp={1} title={osLabel(d.os)}>
+                  {osLabel(d.os)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {d.os.platform} · {d.os.arch}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                  {d.lastIp ?? d.ipAddresses[0] ?? '—'}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <TagBadges tags={d.tags} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" lineClamp={1}>
+                  {d.group?.name ?? '—'}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">
+                  {d.status === 'online' ? 'now' : <RelativeTime iso={d.lastSeenAt} />}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

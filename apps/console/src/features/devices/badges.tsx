@@ -1,0 +1,60 @@
+import { Badge } from '@mantine/core';
+import type { DeviceStatus, JobStatus, RunState } from '@fleetdesk/api-types';
+
+const JOB_COLOR: Record<JobStatus, string> = {
+  running: 'blue',
+  completed: 'green',
+  cancelled: 'gray',
+  stopped: 'orange',
+};
+
+/** `failed`: a completed job with failed runs shows orange, so "completed" does not read as "all good". */
+export function JobStatusBadge({ status, failed = 0 }: { status: JobStatus; failed?: number }) {
+  return (
+    <Badge
+      color={status === 'completed' && failed > 0 ? 'orange' : JOB_COLOR[status]}
+      variant="light"
+      data-testid="job-status"
+      title={failed > 0 ? `${failed} run${failed === 1 ? '' : 's'} failed` : undefined}
+    >
+      {status}
+    </Badge>
+  );
+}
+
+const RUN_COLOR: Record<RunState, string> = {
+  pending: 'gray',
+  dispatched: 'blue',
+  running: 'blue',
+  succeeded: 'green',
+  failed: 'red',
+  timed_out: 'red',
+  expired: 'orange',
+  cancelled: 'gray',
+  lost: 'red',
+};
+
+export function RunStatusBadge({ status }: { status: RunState }) {
+  return (
+    <Badge color={RUN_COLOR[status]} variant="light" data-testid="run-status">
+      {status.replace('_', ' ')}
+    </Badge>
+  );
+}
+
+const DEVICE_COLOR: Record<DeviceStatus, string> = {
+  online: 'green',
+  offline: 'gray',
+  revoked: 'red',
+};
+
+export function DeviceStatusBadge({ status }: { status: DeviceStatus }) {
+  return (
+    <Badge color={DEVICE_COLOR[status]} variant="light" data-testid="device-status">
+      {status}
+    </Badge>
+  );
+}
+
+/** Runs that ended badly: what the overview and the run history flag. */
+export const FAILED_RUN_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost', 'expired'];

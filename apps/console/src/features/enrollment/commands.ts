@@ -1,0 +1,97 @@
+/**
+ * The copy-paste commands that install and enroll the agent, per OS. They follow the agent's
+ * real CLI (apps/agent/src/cli.ts): `enroll --server --token --state-dir`, then
+ * `install-service --state-dir`, which writes a systemd unit on Linux and prints the launchd
+ * job (macOS) or the sc.exe commands (Windows). The server does not serve the agent bundle, so
+ * each starts from a fleetdesk-agent.js copied onto the device.
+ */
+export type InstallPlatform = 'linux' | 'macos' | 'windows';
+
+export interface InstallGuide {
+  platform: InstallPlatform;
+  label: string;
+  /** Where to paste the commands. */
+  shell: string;
+  commands: string;
+  /** What to do after pasting, when the commands cannot finish the job alone. */
+  after?: string;
+}
+
+/** POSIX single quotes: nothing inside is expanded. */
+export const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * cmd.exe double quotes. The server origin and the token (fde_ + base64url) never contain
+ * `"` or `%`; anything else is refused rather than half-quoted.
+ */
+export function cmdQuote(s: string): string {
+  if (/["%^&|<>\r\n]/.test(s)) throw new Error(`cannot quote ${JSON.stringify(s)} for cmd.exe`);
+  return `"${s}"`;
+}
+
+const LINUX_DIR = '/opt/fleetdesk';
+const LINUX_STATE = '/var/lib/fleetdesk-agent';
+const MAC_DIR = '/usr/local/fleetdesk';
+const MAC_STATE = '/Library/Application Support/Fleetdesk';
+const MAC_PLIST = '/Library/LaunchDaemons/com.fleetdesk.agent.plist';
+const WIN_DIR = 'C:\\Program Files\\Fleetdesk';
+const WIN_STATE = 'C:\\ProgramData\\Fleetdesk';
+
+export function installGuides(server: string, token: string): InstallGuide[] {
+  const linuxAgent = `${LINUX_DIR}/fleetdesk-agent.js`;
+  const macAgent = `${MAC_DIR}/fleetdesk-agent.js`;
+  const winAgent = `${WIN_DIR}\\fleetdesk-agent.js`;
+  // `$(command -v node)`: sudo's PATH often lacks a node installed by nvm or Homebrew, and
+  // install-service records the node binary it runs under in the service definition.
+  const node = 'sudo "$(command -v node)"';
+  return [
+    {
+      platform: 'linux',
+      label: 'Linux',
+      shell: 'a terminal, in the folder where you copied fleetdesk-agent.js (systemd required)',
+      commands: [
+        'node --version   # needs v20.19 or newer',
+        `sudo install -D -m 0755 fleetdesk-agent.js ${linuxAgent}`,
+        `${node} ${linuxAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} --state-dir ${LINUX_STATE}`,
+        `${node} ${linuxAgent} install-service --state-dir ${LINUX_STATE}`,
+        'systemctl status fleetdesk-agent --no-pager',
+      ].join('\n'),
+    },
+    {
+      platform: 'macos',
+      label: 'macOS',
+      shell: 'Terminal, in the folder where you copied fleetdesk-agent.js',
+      commands: [
+        'node --version   # needs v20.19 or newer',
+        `sudo mkdir -p ${MAC_DIR}`,
+        `sudo install -m 0755 fleetdesk-agent.js ${macAgent}`,
+        `${node} ${macAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} --state-dir ${shQuote(MAC_STATE)}`,
+        '# install-service prints the launchd job for this machine: save it, then load it',
+        `${node} ${macAgent} install-service --state-dir ${shQuote(MAC_STATE)} | sed -n '/^<?xml/,/^<\\/plist>/p' | sudo tee ${MAC_PLIST} >/dev/null`,
+        `sudo launchctl bootstrap system ${MAC_PLIST}`,
+      ].join('\n'),
+    },
+    {
+      platform: 'windows',
+      label: 'Windows',
+      shell:
+        'a Command Prompt (cmd.exe) run as administrator, in the folder where you copied fleetdesk-agent.js',
+      commands: [
+        'node --version',
+        `if not exist ${cmdQuote(WIN_DIR)} mkdir ${cmdQuote(WIN_DIR)}`,
+        `copy /Y fleetdesk-agent.js ${cmdQuote(winAgent)}`,
+        `node ${cmdQuote(winAgent)} enroll --server ${cmdQuote(server)} --token ${cmdQuote(token)} --state-dir ${cmdQuote(WIN_STATE)}`,
+        `node ${cmdQuote(winAgent)} install-service --state-dir ${cmdQuote(WIN_STATE)}`,
+      ].join('\n'),
+      after:
+        'The last command prints three sc.exe commands (create, failure, start) with the full paths of node.exe and the agent: run them in the same prompt. node.exe does not answer the Service Control Manager itself, so for production wrap the same command line with WinSW or NSSM, as the agent notes.',
+    },
+  ];
+}
+
+/** The platform of the browser in use, as the tab to open first. */
+export function guessPlatform(userAgent: string): InstallPlatform {
+  if (/Windows/i.test(userAgent)) return 'windows';
+  if (/Mac OS X|Macintosh/i.test(userAgent)) return 'macos';
+  return 'linux';
+}

@@ -1,0 +1,357 @@
+import type {
+  CreateJobRequest,
+  JobResponse,
+  ScriptResponse,
+  ScriptSummaryResponse,
+} from '@fleetdesk/api-types';
+import {
+  Alert,
+  Badge,
+  Button,
+  Divider,
+  Fieldset,
+  Group,
+  Loader,
+  Modal,
+  NumberInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { ApiError, errorMessage, post } from '../../api/client';
+import { ErrorAlert } from '../../components/common';
+import { notifyError, notifySuccess } from '../../lib/notify';
+import { useScript, useScripts } from '../scripts/api';
+import { languageLabel } from '../scripts/languages';
+import { jobKeys } from './api';
+import { type ParamTexts, ParamValuesForm, paramValueProblem, paramsToSend } from './ParamValues';
+import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from './TargetPicker';
+
+export interface RunScriptTarget {
+  deviceIds?: string[];
+}
+
+interface Rollout {
+  timeout: number | string;
+  concurrency: number | string;
+  threshold: number | string;
+  offlineMinutes: number | string;
+}
+
+const MAX_OFFLINE_MINUTES = 30 * 24 * 60;
+
+function rolloutProblems(r: Rollout): Partial<Record<keyof Rollout, string>> {
+  const out: Partial<Record<keyof Rollout, string>> = {};
+  const int = (v: number | string, min: number, max: number) =>
+    v === '' || (Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max);
+  if (!int(r.timeout, 1, 86_400)) out.timeout = 'Whole seconds, 1 to 86400';
+  if (!int(r.concurrency, 1, 100_000)) out.concurrency = 'A whole number from 1';
+  if (!int(r.threshold, 0, 100)) out.threshold = 'A percentage from 0 to 100';
+  if (!int(r.offlineMinutes, 0, MAX_OFFLINE_MINUTES) || r.offlineMinutes === '')
+    out.offlineMinutes = `Minutes, 0 to ${MAX_OFFLINE_MINUTES}`;
+  return out;
+}
+
+const optionalInt = (v: number | string) => (v === '' ? undefined : Number(v));
+
+function ScriptPicker({
+  value,
+  onChange,
+  selected,
+}: {
+  value: string | null;
+  onChange: (id: string | null) => void;
+  selected: ScriptResponse | undefined;
+}) {
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 200);
+  // Once a script is picked the input shows its name; that is not a search.
+  const searching = q !== '' && q !== selected?.name;
+  const list = useScripts({ q: searching ? q : undefined, pageSize: 100 });
+  const items: ScriptSummaryResponse[] = list.data?.items ?? [];
+  const byId = new Map(items.map((s) => [s.id, s]));
+  const data = items.map((s) => ({ value: s.id, label: s.name }));
+  if (selected && !byId.has(selected.id))
+    data.unshift({ value: selected.id, label: selected.name });
+
+  return (
+    <Select
+      label="Script"
+      placeholder="Search the library"
+      data={data}
+      value={value}
+      onChange={(id) => onChange(id)}
+      searchable
+      searchValue={search}
+      onSearchChange={setSearch}
+      filter={({ options }) => options}
+      nothingFoundMessage={list.isFetching ? 'Searching…' : 'No script matches'}
+      rightSection={list.isFetching ? <Loader size="xs" /> : undefined}
+      error={list.isError ? errorMessage(list.error) : undefined}
+      required
+      data-autofocus
+      renderOption={({ option }) => {
+        const s = byId.get(option.value);
+        return (
+          <Stack gap={0}>
+            <Group gap={6}>
+              <Text size="sm">{option.label}</Text>
+              {s?.builtin && (
+                <Badge size="xs" variant="outline" color="gray">
+                  built-in
+                </Badge>
+              )}
+            </Group>
+            {s && (
+              <Text size="xs" c="dimmed" lineClamp={1}>
+                {languageLabel(s.language)} · v{s.currentVersion}
+                {s.description ? ` · ${s.description}` : ''}
+              </Text>
+            )}
+          </Stack>
+        );
+      }}
+    />
+  );
+}
+
+function RunScriptForm({
+  target: preset,
+  initialScriptId,
+  onClose,
+}: {
+  target?: RunScriptTarget;
+  initialScriptId?: string;
+  onClose: () => void;
+}) {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const [scriptId, setScriptId] = useState<string | null>(initialScriptId ?? null);
+  const [texts, setTexts] = useState<ParamTexts>({});
+  const [paramServerError, setParamServerError] = useState<{ name: string; reason: string } | null>(
+    null,
+  );
+  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(preset?.deviceIds));
+  const [rollout, setRollout] = useState<Rollout>({
+    timeout: '',
+    concurrency: '',
+    threshold: '',
+    offlineMinutes: 60,
+  });
+  const [name, setName] = useState('');
+  const [attempted, setAttempted] = useState(false);
+  const script = useScript(scriptId);
+  const s = script.data;
+  const params = s?.parameters ?? [];
+
+  const paramErrors: Record<string, string | undefined> = {};
+  for (const p of params) {
+    const problem = paramValueProblem(p, texts);
+    if (problem && attempted) paramErrors[p.name] = problem;
+    if (paramServerError?.name === p.name) paramErrors[p.name] ??= paramServerError.reason;
+  }
+  const builtTarget = buildTarget(target, preset?.deviceIds);
+  const rolloutErrors = rolloutProblems(rollout);
+
+  const run = useMutation({
+    mutationFn: (body: CreateJobRequest) => post<JobResponse>('/jobs', body),
+    onSuccess: (job) => {
+      void client.invalidateQueries({ queryKey: jobKeys.lists });
+      notifySuccess(
+        `Started “${job.name}” on ${job.counts.total} device${job.counts.total === 1 ? '' : 's'}`,
+      );
+      onClose();
+      void navigate(`/jobs/${job.id}`);
+    },
+    onError: (e) => {
+      // "Parameter NAME: reason" from the server: put it under that field.
+      const m =
+        e instanceof ApiError ? /^Parameter ([A-Z][A-Z0-9_]*): (.*)$/.exec(e.message) : null;
+      if (m) setParamServerError({ name: m[1], reason: m[2] });
+      notifyError(e, 'The job was not started');
+    },
+  });
+
+  const submit = () => {
+    setAttempted(true);
+    if (!s) return;
+    const hasParamProblem = params.some((p) => paramValueProblem(p, texts) !== null);
+    if (hasParamProblem || 'problem' in builtTarget || Object.keys(rolloutErrors).length) return;
+    run.mutate({
+      name: (name.trim() || s.name).slice(0, 200),
+      script: { id: s.id, version: s.currentVersion, params: paramsToSend(params, texts) },
+      target: builtTarget.target,
+      timeoutSeconds: optionalInt(rollout.timeout),
+      maxConcurrency: optionalInt(rollout.concurrency),
+      failureThresholdPercent: optionalInt(rollout.threshold),
+      offlineExpirySeconds: Number(rollout.offlineMinutes) * 60,
+    });
+  };
+
+  const archived = Boolean(s?.archivedAt);
+
+  return (
+    <Stack gap="md">
+      <ScriptPicker
+        value={scriptId}
+        selected={s}
+        onChange={(id) => {
+          setScriptId(id);
+          setTexts({});
+          setParamServerError(null);
+        }}
+      />
+      {attempted && !scriptId && (
+        <Text size="sm" c="red" role="alert">
+          Choose a script to run
+        </Text>
+      )}
+      {scriptId && script.isPending && <Loader size="sm" aria-label="Loading script" />}
+      {script.isError && <ErrorAlert error={script.error} onRetry={() => void script.refetch()} />}
+      {s && (
+        <>
+          <Group gap="xs">
+            <Badge variant="light" style={{ textTransform: 'none' }}>
+              {languageLabel(s.language)}
+            </Badge>
+            <Badge variant="outline" color="gray" style={{ textTransform: 'none' }}>
+              version {s.currentVersion}
+            </Badge>
+            {s.description && (
+              <Text size="sm" c="dimmed" style={{ flex: 1 }} lineClamp={2}>
+                {s.description}
+              </Text>
+            )}
+          </Group>
+          {archived && (
+            <Alert color="red" title="Archived script">
+              This script was deleted from the library and cannot be run.
+            </Alert>
+          )}
+          <Fieldset legend="Parameters" variant="filled">
+            <ParamValuesForm
+              params={params}
+              texts={texts}
+              errors={paramErrors}
+              onChange={(n, text) => {
+                setTexts((t) => ({ ...t, [n]: text }));
+                if (paramServerError?.name === n) setParamServerError(null);
+              }}
+            />
+          </Fieldset>
+        </>
+      )}
+
+      <Divider />
+      <Title order={4} size="h5">
+        Target
+      </Title>
+      <TargetPicker
+        value={target}
+        onChange={setTarget}
+        presetIds={preset?.deviceIds}
+        error={attempted && 'problem' in builtTarget ? builtTarget.problem : undefined}
+      />
+
+      <Fieldset legend="Rollout">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
+          <NumberInput
+            label="Timeout (seconds)"
+            description="Each run is stopped after this"
+            placeholder={s ? `${s.defaultTimeoutSeconds} (script default)` : 'Script default'}
+            min={1}
+            max={86_400}
+            allowDecimal={false}
+            value={rollout.timeout}
+            onChange={(v) => setRollout((r) => ({ ...r, timeout: v }))}
+            error={rolloutErrors.timeout}
+          />
+          <NumberInput
+            label="Max devices at once"
+            description="Concurrency limit; empty for no limit"
+            placeholder="No limit"
+            min={1}
+            allowDecimal={false}
+            value={rollout.concurrency}
+            onChange={(v) => setRollout((r) => ({ ...r, concurrency: v }))}
+            error={rolloutErrors.concurrency}
+          />
+          <NumberInput
+            label="Stop when failures exceed (%)"
+            description="Cancels the pending runs once more than this share of finished runs failed"
+            placeholder="Never stop"
+            min={0}
+            max={100}
+            allowDecimal={false}
+            suffix=" %"
+            value={rollout.threshold}
+            onChange={(v) => setRollout((r) => ({ ...r, threshold: v }))}
+            error={rolloutErrors.threshold}
+          />
+          <NumberInput
+            label="Wait for offline devices (minutes)"
+            description="Runs for devices still offline after this expire"
+            min={0}
+            max={MAX_OFFLINE_MINUTES}
+            allowDecimal={false}
+            value={rollout.offlineMinutes}
+            onChange={(v) => setRollout((r) => ({ ...r, offlineMinutes: v }))}
+            error={rolloutErrors.offlineMinutes}
+          />
+        </SimpleGrid>
+      </Fieldset>
+
+      <TextInput
+        label="Job name"
+        description="Shown in the jobs list"
+        placeholder={s?.name ?? 'The script’s name'}
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        maxLength={200}
+      />
+
+      {run.isError && (
+        <Alert color="red" role="alert" title="The job was not started">
+          {errorMessage(run.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button onClick={submit} loading={run.isPending} disabled={archived}>
+          Run
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** Choose a script, its parameters, the target and rollout controls, then start a job. */
+export function RunScriptModal(props: {
+  opened: boolean;
+  onClose: () => void;
+  target?: RunScriptTarget;
+  /** Preselects a script (from the library or the editor). */
+  initialScriptId?: string;
+}) {
+  return (
+    <Modal opened={props.opened} onClose={props.onClose} title="Run script" size="xl">
+      {/* Mounted only while open, so each opening starts from a clean form. */}
+      {props.opened && (
+        <RunScriptForm
+          target={props.target}
+          initialScriptId={props.initialScriptId}
+          onClose={props.onClose}
+        />
+      )}
+    </Modal>
+  );
+}

@@ -1,0 +1,92 @@
+import type { JobResponse, JobStatus, RunCounts, RunState } from '@fleetdesk/api-types';
+
+export interface StateLook {
+  label: string;
+  color: string;
+  /** One sentence for tooltips and the output panel: what the state means for the technician. */
+  meaning: string;
+}
+
+/** Every run state in words and a colour; failures are never only a colour. */
+export const RUN_STATE: Record<RunState, StateLook> = {
+  pending: {
+    label: 'Pending',
+    color: 'gray',
+    meaning: 'Waiting to be sent: the device is offline or the job is at its concurrency limit.',
+  },
+  dispatched: {
+    label: 'Sent',
+    color: 'cyan',
+    meaning: 'Sent to the device; waiting for the agent to start it.',
+  },
+  running: { label: 'Running', color: 'blue', meaning: 'Running on the device now.' },
+  succeeded: { label: 'Succeeded', color: 'green', meaning: 'Finished with exit code 0.' },
+  failed: {
+    label: 'Failed',
+    color: 'red',
+    meaning: 'Finished with a non-zero exit code, or the agent could not run it.',
+  },
+  timed_out: {
+    label: 'Timed out',
+    color: 'orange',
+    meaning: 'Ran longer than the job’s timeout and was stopped by the agent.',
+  },
+  expired: {
+    label: 'Expired (device offline)',
+    color: 'yellow',
+    meaning: 'The device did not come online before the run expired; it never ran.',
+  },
+  cancelled: {
+    label: 'Cancelled',
+    color: 'gray',
+    meaning: 'Cancelled before it finished.',
+  },
+  lost: {
+    label: 'Lost',
+    color: 'grape',
+    meaning: 'No result from the device long after the deadline; unknown whether it ran.',
+  },
+};
+
+export const RUN_STATES = Object.keys(RUN_STATE) as RunState[];
+export const OPEN_RUN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
+/** What "Re-run failed" picks up (the server's rerun scope `failed`). */
+export const RERUNNABLE_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost', 'expired'];
+
+export const isOpenRun = (s: RunState) => OPEN_RUN_STATES.includes(s);
+
+export const JOB_STATUS: Record<JobStatus, StateLook> = {
+  running: { label: 'Running', color: 'blue', meaning: 'Some runs are still open.' },
+  completed: { label: 'Completed', color: 'green', meaning: 'Every run has finished.' },
+  cancelled: { label: 'Cancelled', color: 'gray', meaning: 'A technician cancelled the job.' },
+  stopped: {
+    label: 'Stopped',
+    color: 'orange',
+    meaning: 'Stopped because too many runs failed (failure threshold).',
+  },
+};
+
+export const JOB_STATUSES = Object.keys(JOB_STATUS) as JobStatus[];
+
+export function failedCount(counts: RunCounts): number {
+  return RERUNNABLE_STATES.reduce((n, s) => n + counts[s], 0);
+}
+
+export function finishedCount(counts: RunCounts): number {
+  return counts.total - OPEN_RUN_STATES.reduce((n, s) => n + counts[s], 0);
+}
+
+/** Who started a job, for lists: the user's email, else the system. */
+export function startedBy(job: JobResponse): string {
+  return job.createdBy.email ?? (job.createdBy.id ? 'unknown user' : 'system');
+}
+
+/** Duration of a run so far (running) or in total (finished), in ms; null before it started. */
+export function runDurationMs(
+  run: { startedAt: string | null; finishedAt: string | null },
+  now = Date.now(),
+): number | null {
+  if (!run.startedAt) return null;
+  const end = run.finishedAt ? new Date(run.finishedAt).getTime() : now;
+  return Math.max(0, end - new Date(run.startedAt).getTime());
+}

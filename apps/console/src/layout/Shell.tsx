@@ -1,0 +1,120 @@
+import {
+  ActionIcon,
+  AppShell,
+  Badge,
+  Burger,
+  Button,
+  Group,
+  NavLink,
+  Text,
+  Tooltip,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { NavLink as RouterLink, Outlet, useLocation } from 'react-router-dom';
+import type { Role } from '@fleetdesk/api-types';
+import { useSocket } from '../api/socket';
+import { useAuth, useCan } from '../auth/auth';
+
+const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
+  { to: '/', label: 'Overview', role: 'viewer', end: true },
+  { to: '/devices', label: 'Devices', role: 'viewer' },
+  { to: '/enroll', label: 'Enroll a device', role: 'technician' },
+  { to: '/scripts', label: 'Scripts', role: 'viewer' },
+  { to: '/jobs', label: 'Jobs', role: 'viewer' },
+  { to: '/tokens', label: 'API tokens', role: 'viewer' },
+  { to: '/users', label: 'Users', role: 'admin' },
+  { to: '/audit', label: 'Audit log', role: 'admin' },
+];
+
+function NavItem({ item, onNavigate }: { item: (typeof NAV)[number]; onNavigate: () => void }) {
+  const allowed = useCan(item.role);
+  const location = useLocation();
+  if (!allowed) return null;
+  const active = item.end ? location.pathname === item.to : location.pathname.startsWith(item.to);
+  return (
+    <NavLink
+      component={RouterLink}
+      to={item.to}
+      end={item.end}
+      label={item.label}
+      active={active}
+      onClick={onNavigate}
+    />
+  );
+}
+
+/** Tells the technician when live updates stop, instead of silently showing stale states. */
+function LiveIndicator() {
+  const { connected } = useSocket();
+  return (
+    <Tooltip
+      label={
+        connected
+          ? 'Live: device states and job output update as they happen'
+          : 'Live updates paused: reconnecting to the server. What you see may be out of date.'
+      }
+    >
+      <Badge
+        color={connected ? 'green' : 'orange'}
+        variant="light"
+        data-testid="live-indicator"
+        data-connected={connected}
+      >
+        {connected ? 'Live' : 'Reconnecting…'}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+export function Shell() {
+  const { user, signOut } = useAuth();
+  const [opened, { toggle, close }] = useDisclosure();
+  const { setColorScheme } = useMantineColorScheme();
+  const scheme = useComputedColorScheme('light');
+
+  return (
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            <Text fw={700} size="lg">
+              Fleetdesk
+            </Text>
+            <LiveIndicator />
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" visibleFrom="xs" data-testid="current-user">
+              {user?.displayName}
+            </Text>
+            <Badge variant="outline">{user?.role}</Badge>
+            <ActionIcon
+              variant="subtle"
+              aria-label="Toggle dark mode"
+              onClick={() => setColorScheme(scheme === 'dark' ? 'light' : 'dark')}
+            >
+              {scheme === 'dark' ? '☀' : '☾'}
+            </ActionIcon>
+            <Button variant="subtle" size="compact-sm" onClick={() => void signOut()}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main">
+        {NAV.map((item) => (
+          <NavItem key={item.to} item={item} onNavigate={close} />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
