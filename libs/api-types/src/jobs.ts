@@ -107,6 +107,22 @@ export interface RunListQuery extends PageQuery {
   status?: RunState;
 }
 
+/**
+ * One run in a device's history (`GET /api/runs?deviceId=`): the run plus the job it belongs
+ * to, so the history can name and link the job without fetching it.
+ */
+export interface DeviceRunResponse extends RunResponse {
+  /** The job's id and its name as stored when the job was created. */
+  job: { id: string; name: string };
+}
+
+/** Query of `GET /api/runs`: one device's runs across every job, newest first. */
+export interface DeviceRunListQuery extends PageQuery {
+  /** The device whose runs to list (a UUID; required). */
+  deviceId: string;
+  status?: RunState;
+}
+
 /** Query of `GET /api/runs/:id`: only output chunks with a higher seq (default -1: all). */
 export interface RunOutputQuery {
   afterSeq?: number;

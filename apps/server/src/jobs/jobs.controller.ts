@@ -2,9 +2,22 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
-import type { JobResponse, Page, RunDetailResponse, RunResponse } from '@fleetdesk/api-types';
+import type {
+  DeviceRunResponse,
+  JobResponse,
+  Page,
+  RunDetailResponse,
+  RunResponse,
+} from '@fleetdesk/api-types';
 import { DispatcherService } from './dispatcher.service';
-import { CreateJobDto, JobQueryDto, RerunDto, RunOutputQueryDto, RunQueryDto } from './dto/job.dto';
+import {
+  CreateJobDto,
+  DeviceRunQueryDto,
+  JobQueryDto,
+  RerunDto,
+  RunOutputQueryDto,
+  RunQueryDto,
+} from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
@@ -70,6 +83,12 @@ export class JobsController {
 @Controller('runs')
 export class RunsController {
   constructor(private readonly jobs: JobsService) {}
+
+  /** One device's runs across every job, newest first. */
+  @Get()
+  list(@Query() q: DeviceRunQueryDto): Promise<Page<DeviceRunResponse>> {
+    return this.jobs.deviceRuns(q);
+  }
 
   @Get(':id')
   get(

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import type {
+  DeviceRunResponse,
   JobResponse,
   JobTarget,
   Page,
@@ -15,7 +16,7 @@ import type {
   RunState,
 } from '@fleetdesk/api-types';
 import { ScriptsService } from '../scripts/scripts.service';
-import type { CreateJobDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
+import type { CreateJobDto, DeviceRunQueryDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobEvents } from './job-events';
 import { JobEntity } from './job.entity';
 import {
@@ -215,6 +216,36 @@ export class JobsService {
       params,
     );
     return { items: rows.map(toRunResponse), total: n, page: q.page, pageSize: q.pageSize };
+  }
+
+  /**
+   * One device's runs across every job, newest first (IDX_job_run_device), each with its job's
+   * id and name. An unknown device has no runs: an empty page, not a 404.
+   */
+  async deviceRuns(q: DeviceRunQueryDto): Promise<Page<DeviceRunResponse>> {
+    const params: unknown[] = [q.deviceId];
+    let where = 'r.device_id = $1';
+    if (q.status) {
+      params.push(q.status);
+      where += ' AND r.status = $2';
+    }
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
+      params,
+    );
+    const rows = await this.dataSource.query<(RunRow & { job_name: string })[]>(
+      `SELECT r.*, d.hostname, d.name, j.name AS job_name
+       FROM job_run r JOIN device d ON d.id = r.device_id JOIN job j ON j.id = r.job_id
+       WHERE ${where} ORDER BY r.created_at DESC, r.id
+       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    return {
+      items: rows.map((r) => ({ ...toRunResponse(r), job: { id: r.job_id, name: r.job_name } })),
+      total: n,
+      page: q.page,
+      pageSize: q.pageSize,
+    };
   }
 
   async run(id: string, afterSeq: number): Promise<RunDetailResponse> {

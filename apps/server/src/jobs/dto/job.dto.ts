@@ -179,6 +179,17 @@ export class RunQueryDto extends PageQueryDto implements api.RunListQuery {
   status?: api.RunState;
 }
 
+export class DeviceRunQueryDto extends PageQueryDto implements api.DeviceRunListQuery {
+  @ApiProperty({ format: 'uuid', description: 'The device whose runs to list' })
+  @IsUUID('all', { message: 'deviceId is required and must be a device id (a UUID)' })
+  deviceId!: string;
+
+  @ApiPropertyOptional({ enum: RUN_STATES })
+  @IsOptional()
+  @IsIn(RUN_STATES)
+  status?: api.RunState;
+}
+
 export class RunOutputQueryDto implements api.RunOutputQuery {
   @ApiPropertyOptional({ description: 'Only chunks after this sequence number (for a live tail)' })
   @IsOptional()
