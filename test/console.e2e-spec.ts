@@ -128,7 +128,10 @@ describe('web console end to end', () => {
     await screenshot(page, 'devices');
 
     await nav(page, 'Overview');
-    await page.getByText(hostname).first().waitFor();
+    await waitFor(
+      async () => (await page.getByTestId('stat-online-value').innerText()) === '1',
+      10_000,
+    );
     await screenshot(page, 'overview');
     await expectClean(page, alarms);
     await page.context().close();
@@ -186,7 +189,7 @@ describe('web console end to end', () => {
     await page.context().close();
   });
 
-  it('gives a viewer no run button, and the API refuses the run anyway', async () => {
+  it('gives a viewer no run button, the API refuses the run anyway, and sign-out ends the session', async () => {
     const { page, alarms } = await watchedContext(browser);
     await signIn(page, fleet.url, VIEWER.email, VIEWER.password);
     await page.goto(`${fleet.url}/devices/${agent.deviceId}`);
@@ -209,6 +212,12 @@ describe('web console end to end', () => {
       [scripts['Count slowly'], agent.deviceId],
     );
     expect(status).toBe(403);
+
+    // Signing out ends the session on the server, not just in the page.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const me = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
+    expect(me).toBe(401);
     await expectClean(page, alarms);
     await page.context().close();
   });
@@ -237,8 +246,7 @@ describe('web console end to end', () => {
       await waitFor(async () => (await terminalText(page)).includes(HOSTILE_OUTPUT[2]), 20_000);
       const text = await terminalText(page);
       for (const payload of HOSTILE_OUTPUT) expect(text).toContain(payload);
-      await nav(page, 'Overview');
-      await page.getByText(HOSTILE_HOSTNAME).first().waitFor();
+      await page.getByTestId('run-row').getByText(HOSTILE_HOSTNAME).waitFor();
       await expectClean(page, alarms);
       await page.context().close();
     } finally {

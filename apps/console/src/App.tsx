@@ -1,24 +1,48 @@
 import { Center, Loader } from '@mantine/core';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import type { Role } from '@fleetdesk/api-types';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode } from 'react';
 import { SocketProvider } from './api/socket';
 import { useAuth, useCan } from './auth/auth';
 import { EmptyState } from './components/common';
-import { AuditPage } from './features/audit/AuditPage';
 import { SetupPage } from './features/auth/SetupPage';
 import { SignInPage } from './features/auth/SignInPage';
-import { DeviceDetailPage } from './features/devices/DeviceDetailPage';
-import { DevicesPage } from './features/devices/DevicesPage';
-import { EnrollPage } from './features/enrollment/EnrollPage';
-import { JobDetailPage } from './features/jobs/JobDetailPage';
-import { JobsPage } from './features/jobs/JobsPage';
-import { OverviewPage } from './features/overview/OverviewPage';
-import { ScriptEditorPage } from './features/scripts/ScriptEditorPage';
-import { ScriptsPage } from './features/scripts/ScriptsPage';
-import { TokensPage } from './features/tokens/TokensPage';
-import { UsersPage } from './features/users/UsersPage';
 import { Shell } from './layout/Shell';
+
+// Each page is its own chunk: the editor, terminal and charts load only where they are used.
+const AuditPage = lazy(() =>
+  import('./features/audit/AuditPage').then((m) => ({ default: m.AuditPage })),
+);
+const DeviceDetailPage = lazy(() =>
+  import('./features/devices/DeviceDetailPage').then((m) => ({ default: m.DeviceDetailPage })),
+);
+const DevicesPage = lazy(() =>
+  import('./features/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })),
+);
+const EnrollPage = lazy(() =>
+  import('./features/enrollment/EnrollPage').then((m) => ({ default: m.EnrollPage })),
+);
+const JobDetailPage = lazy(() =>
+  import('./features/jobs/JobDetailPage').then((m) => ({ default: m.JobDetailPage })),
+);
+const JobsPage = lazy(() =>
+  import('./features/jobs/JobsPage').then((m) => ({ default: m.JobsPage })),
+);
+const OverviewPage = lazy(() =>
+  import('./features/overview/OverviewPage').then((m) => ({ default: m.OverviewPage })),
+);
+const ScriptEditorPage = lazy(() =>
+  import('./features/scripts/ScriptEditorPage').then((m) => ({ default: m.ScriptEditorPage })),
+);
+const ScriptsPage = lazy(() =>
+  import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
+);
+const TokensPage = lazy(() =>
+  import('./features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })),
+);
+const UsersPage = lazy(() =>
+  import('./features/users/UsersPage').then((m) => ({ default: m.UsersPage })),
+);
 
 function RequireRole({ role, children }: { role: Role; children: ReactNode }) {
   const allowed = useCan(role);

@@ -1,5 +1,5 @@
 import type { Role, UserResponse } from '@fleetdesk/api-types';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo } from 'react';
 import { ApiError, get, post, SESSION_EXPIRED_EVENT } from '../api/client';
 
@@ -17,6 +17,18 @@ interface AuthState {
 const AuthContext = createContext<AuthState | null>(null);
 
 export const ME_KEY = ['auth', 'me'] as const;
+
+/**
+ * Back to signed-out: nothing of the previous user's data may stay in memory for the next
+ * one. The "me" query itself stays (set to null) because AuthProvider observes it; clearing
+ * the whole cache would leave that observer on a dropped query and the page would not change.
+ */
+function forgetUser(client: QueryClient): void {
+  client.setQueryData(ME_KEY, null);
+  client.removeQueries({
+    predicate: (query) => query.queryKey[0] !== ME_KEY[0] && query.queryKey[0] !== 'setup',
+  });
+}
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
@@ -49,18 +61,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       await post('/auth/logout');
     } finally {
-      // Nothing of the previous user's data may stay in memory for the next one.
-      client.clear();
-      client.setQueryData(ME_KEY, null);
+      forgetUser(client);
     }
   }, [client]);
 
   useEffect(() => {
     // Only a session that existed can expire; the first /auth/me 401 is just "signed out".
     const expired = () => {
-      if (!client.getQueryData(ME_KEY)) return;
-      client.clear();
-      client.setQueryData(ME_KEY, null);
+      if (client.getQueryData(ME_KEY)) forgetUser(client);
     };
     window.addEventListener(SESSION_EXPIRED_EVENT, expired);
     return () => window.removeEventListener(SESSION_EXPIRED_EVENT, expired);

@@ -4,6 +4,8 @@ import {
   Badge,
   Burger,
   Button,
+  Center,
+  Loader,
   Group,
   NavLink,
   Text,
@@ -12,6 +14,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { Suspense } from 'react';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router-dom';
 import type { Role } from '@fleetdesk/api-types';
 import { useSocket } from '../api/socket';
@@ -80,11 +83,15 @@ export function Shell() {
       navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }}
       padding="md"
     >
+      {/* Keyboard users skip the eight menu links on every page. */}
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
-            <Text fw={700} size="lg">
+            <Text component={RouterLink} to="/" fw={700} size="lg" c="inherit" td="none">
               Fleetdesk
             </Text>
             <LiveIndicator />
@@ -112,8 +119,16 @@ export function Shell() {
           <NavItem key={item.to} item={item} onNavigate={close} />
         ))}
       </AppShell.Navbar>
-      <AppShell.Main>
-        <Outlet />
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Suspense
+          fallback={
+            <Center py="xl">
+              <Loader aria-label="Loading page" />
+            </Center>
+          }
+        >
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -91,10 +91,6 @@ export function DeviceDetailPage() {
   useSocketEvent('device.changed', (e) => {
     if (e.deviceId === id) refetch();
   });
-  const refetchRuns = useThrottledCallback(() => {
-    void client.invalidateQueries({ queryKey: ['jobs'] });
-  }, 5000);
-  useSocketEvent('job.changed', () => refetchRuns());
   useOnReconnect(() => {
     void client.invalidateQueries({ queryKey: deviceKeys.detail(id) });
   });

@@ -36,9 +36,10 @@ import {
   patchDeviceStatus,
 } from '../devices/api';
 import { FAILED_RUN_STATES, JobStatusBadge } from '../devices/badges';
-import { recentJobsKey } from '../devices/detail/RunHistoryPanel';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
+
+const recentJobsKey = (pageSize: number) => ['jobs', 'recent', pageSize] as const;
 
 const JOBS_PAGE = 50;
 const ITEMS_SHOWN = 6;

@@ -25,9 +25,6 @@ const OPEN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
 /** job.changed marks only a job's creation and end, so open runs on an online device are polled. */
 const OPEN_POLL_MS = 5000;
 
-/** The overview's recent-jobs query key (it imports it from here). */
-export const recentJobsKey = (pageSize: number) => ['jobs', 'recent', pageSize] as const;
-
 const runDuration = (r: DeviceRunResponse) =>
   r.startedAt && r.finishedAt
     ? new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime()
