@@ -38,6 +38,7 @@ describe('web console end to end', () => {
   let browser: Browser;
   let agent: { stateDir: string; deviceId: string };
   let hostname: string;
+  let consoleDir: string;
   const scripts: Record<string, string> = {};
 
   const api = () => fleet.api();
@@ -60,8 +61,8 @@ describe('web console end to end', () => {
 
   beforeAll(async () => {
     buildAll();
-    buildConsole();
-    fleet = await Fleet.start();
+    consoleDir = buildConsole();
+    fleet = await Fleet.start({ CONSOLE_DIR: consoleDir });
     browser = await launchBrowser();
     await createScript('Count slowly', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 1; done');
     await createScript('Wait a long time', 'echo started; sleep 600; echo never');
@@ -76,6 +77,7 @@ describe('web console end to end', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
+    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   async function adminPage(): Promise<{ page: Page; alarms: PageAlarms }> {

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../apps/server/src/test-support/processes';
 
@@ -17,8 +19,13 @@ export function buildAll(): void {
   });
 }
 
-/** Builds the web console the server serves at /, as `npm start` does. */
-export function buildConsole(): void {
+/**
+ * Builds the web console into a fresh folder of its own and returns it, for the server's
+ * CONSOLE_DIR: test files build in parallel, and one build emptying a shared dist/ under
+ * another file's running server would fail that file's page loads.
+ */
+export function buildConsole(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'fleetdesk-console-'));
   execFileSync(
     process.execPath,
     [
@@ -26,11 +33,15 @@ export function buildConsole(): void {
       'build',
       '--config',
       'apps/console/vite.config.mjs',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
       '--logLevel',
       'warn',
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
+  return outDir;
 }
 
 export { waitFor } from '../../apps/server/src/test-support/agent-client';
