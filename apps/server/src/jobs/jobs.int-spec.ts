@@ -222,7 +222,12 @@ describe('jobs (integration, protocol-level agents)', () => {
     await waitFor(async () => (await job(res.body.id)).status === 'stopped', 4000);
     const stopped = await job(res.body.id);
     expect(stopped.stopReason).toMatch(/1 of 1 finished runs failed/);
-    expect(stopped.counts).toMatchObject({ failed: 1, cancelled: 3 });
+    // The freed slot may have dispatched a second run just before the stop: that one waits
+    // for the agent to act on its cancel (this protocol-level agent never does). The other
+    // runs never left the server and are cancelled outright.
+    expect(stopped.counts).toMatchObject({ failed: 1, succeeded: 0, pending: 0 });
+    expect(stopped.counts.cancelled).toBeGreaterThanOrEqual(2);
+    expect(stopped.counts.cancelled + stopped.counts.dispatched).toBe(3);
     devices.forEach((d) => d.agent.close());
   });
 
