@@ -90,3 +90,16 @@ export function RelativeTime({ iso }: { iso: string | null | undefined }) {
     </Tooltip>
   );
 }
+
+/**
+ * Text for screen readers only, as an inline style: Mantine's VisuallyHidden renders a div,
+ * which a table header cell cannot hold in every reader.
+ */
+export const visuallyHidden = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  overflow: 'hidden',
+  clip: 'rect(0 0 0 0)',
+  whiteSpace: 'nowrap',
+} as const;

@@ -3,7 +3,7 @@ import { Button, Group, Loader, Pagination, Select, Stack, Table, Text } from '@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router-dom';
 import { get } from '../../api/client';
-import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
+import { EmptyState, ErrorAlert, PageHeader, visuallyHidden } from '../../components/common';
 import { AuditFilters } from './AuditFilters';
 import { AuditRow } from './AuditRow';
 import {
@@ -124,7 +124,7 @@ export function AuditPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th w={44}>
-                    <span style={hidden}>Details</span>
+                    <span style={visuallyHidden}>Details</span>
                   </Table.Th>
                   <Table.Th w={180}>Time</Table.Th>
                   <Table.Th>Actor</Table.Th>
@@ -174,12 +174,3 @@ export function AuditPage() {
     </>
   );
 }
-
-const hidden = {
-  position: 'absolute',
-  width: 1,
-  height: 1,
-  overflow: 'hidden',
-  clip: 'rect(0 0 0 0)',
-  whiteSpace: 'nowrap',
-} as const;

@@ -1,20 +1,10 @@
-import {
-  Badge,
-  Button,
-  Code,
-  Group,
-  Modal,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Tooltip,
-} from '@mantine/core';
+import { Badge, Button, Code, Skeleton, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { EnrollmentTokenResponse, EnrollmentTokenState } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { del, get } from '../../api/client';
 import { EmptyState, ErrorAlert, RelativeTime } from '../../components/common';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { formatDateTime } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
 import { fetchGroups, groupsKey } from '../devices/api';
@@ -58,30 +48,20 @@ function RevokeTokenModal({
     onError: (e) => notifyError(e, 'Could not revoke the token'),
   });
   return (
-    <Modal
+    <ConfirmModal
       opened={token !== null}
       onClose={onClose}
       title={token ? `Revoke token "${token.name}"?` : ''}
+      confirmLabel="Revoke token"
+      loading={revoke.isPending}
+      error={revoke.error}
+      onConfirm={() => token && revoke.mutate(token.id)}
     >
-      <Stack gap="sm">
-        <Text size="sm">
-          No device can enroll with this token any more. Devices already enrolled with it are not
-          affected: they stay connected and managed.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose} disabled={revoke.isPending}>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            loading={revoke.isPending}
-            onClick={() => token && revoke.mutate(token.id)}
-          >
-            Revoke token
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text size="sm">
+        No device can enroll with this token any more. Devices already enrolled with it are not
+        affected: they stay connected and managed.
+      </Text>
+    </ConfirmModal>
   );
 }
 

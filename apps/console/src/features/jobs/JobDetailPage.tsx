@@ -15,7 +15,6 @@ import {
   Grid,
   Group,
   Loader,
-  Modal,
   Select,
   SimpleGrid,
   Stack,
@@ -27,7 +26,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { errorMessage, post } from '../../api/client';
+import { post } from '../../api/client';
 import { useOnReconnect, useSocket, useSocketEvent } from '../../api/socket';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
@@ -37,7 +36,8 @@ import { useScript } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
 import { jobKeys, useJob, useRunInfo, useRuns, useThrottledInvalidate } from './api';
 import { CountsLegend, JobProgress, JobStatusBadge, RunStateBadge } from './JobBits';
-import { Paging } from './Paging';
+import { ConfirmModal } from '../../components/ConfirmModal';
+import { Paging } from '../../components/Paging';
 import { RunOutput } from './RunOutput';
 import { failedCount, isOpenRun, RUN_STATE, RUN_STATES, runDurationMs, startedBy } from './states';
 
@@ -188,28 +188,22 @@ function CancelJobButton({ job }: { job: JobResponse }) {
       <Button color="red" variant="light" onClick={() => setOpen(true)}>
         Cancel job
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Cancel this job?">
-        <Stack>
-          <Text size="sm">
-            {pending} pending run{pending === 1 ? '' : 's'} will not start, and {inFlight} run
-            {inFlight === 1 ? '' : 's'} already sent to devices will be told to stop. Finished runs
-            keep their results.
-          </Text>
-          {cancel.isError && (
-            <Alert color="red" role="alert">
-              {errorMessage(cancel.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Keep running
-            </Button>
-            <Button color="red" loading={cancel.isPending} onClick={() => cancel.mutate()}>
-              Yes, cancel job
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmModal
+        opened={open}
+        onClose={() => setOpen(false)}
+        title="Cancel this job?"
+        confirmLabel="Yes, cancel job"
+        cancelLabel="Keep running"
+        loading={cancel.isPending}
+        error={cancel.error}
+        onConfirm={() => cancel.mutate()}
+      >
+        <Text size="sm">
+          {pending} pending run{pending === 1 ? '' : 's'} will not start, and {inFlight} run
+          {inFlight === 1 ? '' : 's'} already sent to devices will be told to stop. Finished runs
+          keep their results.
+        </Text>
+      </ConfirmModal>
     </>
   );
 }

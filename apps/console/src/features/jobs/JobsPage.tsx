@@ -19,7 +19,7 @@ import { useScripts } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
 import { jobKeys, useJobs, useThrottledInvalidate } from './api';
 import { JobProgress, JobStatusBadge } from './JobBits';
-import { Paging } from './Paging';
+import { Paging } from '../../components/Paging';
 import { RunScriptModal } from './RunScriptModal';
 import { failedCount, JOB_STATUS, JOB_STATUSES, startedBy } from './states';
 

@@ -9,7 +9,6 @@ import {
   Grid,
   Group,
   Loader,
-  Modal,
   NumberInput,
   Select,
   SimpleGrid,
@@ -28,6 +27,7 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { ApiError, del, errorMessage, patch, post } from '../../api/client';
 import { useCan } from '../../auth/auth';
 import { ErrorAlert, PageHeader } from '../../components/common';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { formatDateTime } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
 import { RunScriptModal } from '../jobs/RunScriptModal';
@@ -108,27 +108,21 @@ function DeleteScriptModal({
     onError: (e) => notifyError(e, 'Could not delete the script'),
   });
   return (
-    <Modal opened={opened} onClose={onClose} title="Delete script?">
-      <Stack>
-        <Text size="sm">
-          “{script.name}” leaves the library and can no longer be run. Jobs that already ran it keep
-          their record, and its versions stay readable from those jobs.
-        </Text>
-        {remove.isError && (
-          <Alert color="red" role="alert">
-            {errorMessage(remove.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-            Yes, delete script
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmModal
+      opened={opened}
+      onClose={onClose}
+      title="Delete script?"
+      confirmLabel="Yes, delete script"
+      cancelLabel="Keep it"
+      loading={remove.isPending}
+      error={remove.error}
+      onConfirm={() => remove.mutate()}
+    >
+      <Text size="sm">
+        “{script.name}” leaves the library and can no longer be run. Jobs that already ran it keep
+        their record, and its versions stay readable from those jobs.
+      </Text>
+    </ConfirmModal>
   );
 }
 

@@ -18,7 +18,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
-import { Paging } from '../jobs/Paging';
+import { Paging } from '../../components/Paging';
 import { RunScriptModal } from '../jobs/RunScriptModal';
 import { useScripts } from './api';
 import { LANGUAGES, languageLabel } from './languages';

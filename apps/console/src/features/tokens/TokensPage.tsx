@@ -1,10 +1,16 @@
 import type { ApiTokenResponse } from '@fleetdesk/api-types';
 import { Badge, Button, Code, Group, Loader, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { useState } from 'react';
-import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
+import {
+  EmptyState,
+  ErrorAlert,
+  PageHeader,
+  RelativeTime,
+  visuallyHidden,
+} from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
-import { ConfirmModal } from '../users/ConfirmModal';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { CreateTokenModal } from './CreateTokenModal';
 import { type TokenState, tokenState, useNow, useRevokeToken, useTokens } from './tokens-api';
 
@@ -99,7 +105,7 @@ export function TokensPage() {
                   <Table.Th w={120}>Last used</Table.Th>
                   <Table.Th w={120}>Status</Table.Th>
                   <Table.Th w={100}>
-                    <span style={hidden}>Actions</span>
+                    <span style={visuallyHidden}>Actions</span>
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -143,15 +149,6 @@ export function TokensPage() {
     </>
   );
 }
-
-const hidden = {
-  position: 'absolute',
-  width: 1,
-  height: 1,
-  overflow: 'hidden',
-  clip: 'rect(0 0 0 0)',
-  whiteSpace: 'nowrap',
-} as const;
 
 function TokenRow({
   token,

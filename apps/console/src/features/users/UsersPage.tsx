@@ -16,10 +16,16 @@ import { type ReactNode, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useAuth } from '../../auth/auth';
-import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
+import {
+  EmptyState,
+  ErrorAlert,
+  PageHeader,
+  RelativeTime,
+  visuallyHidden,
+} from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
-import { ConfirmModal } from './ConfirmModal';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { CreateUserModal } from './CreateUserModal';
 import { ResetPasswordModal } from './ResetPasswordModal';
 import { ROLE_OPTIONS, useDeleteUser, useUpdateUser, useUsers } from './users-api';
@@ -239,16 +245,6 @@ export function UsersPage() {
     </>
   );
 }
-
-/** Mantine's VisuallyHidden renders a div, which a <th> cannot hold in every reader. */
-const visuallyHidden = {
-  position: 'absolute',
-  width: 1,
-  height: 1,
-  overflow: 'hidden',
-  clip: 'rect(0 0 0 0)',
-  whiteSpace: 'nowrap',
-} as const;
 
 function confirmText(pending: Pending | null): {
   title: string;

@@ -1,17 +1,17 @@
 import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { errorMessage } from '../../api/client';
+import { errorMessage } from '../api/client';
 
 /**
  * Asks before a destructive or self-affecting change. The server's refusal is shown inside the
  * modal, next to the action that caused it, rather than in a toast that may go unread.
- * Also used by the API tokens page.
  */
 export function ConfirmModal({
   opened,
   title,
   children,
   confirmLabel,
+  cancelLabel = 'Cancel',
   color = 'red',
   loading,
   error,
@@ -23,6 +23,7 @@ export function ConfirmModal({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  cancelLabel?: string;
   color?: string;
   loading: boolean;
   error: unknown;
@@ -48,7 +49,7 @@ export function ConfirmModal({
         <Group justify="flex-end">
           {/* Focus starts on Cancel, so a stray Enter does not confirm a destructive action. */}
           <Button variant="default" onClick={onClose} disabled={loading} data-autofocus>
-            Cancel
+            {cancelLabel}
           </Button>
           <Button color={color} loading={loading} onClick={onConfirm}>
             {confirmLabel}
