@@ -17,7 +17,10 @@ const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'sm' });
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
-      staleTime: 10_000,
+      // Pages hear socket events only while mounted, so data cached on an earlier visit may
+      // be out of date by the next: refetch on every mount (TanStack's default, staleTime 0).
+      // Queries whose data cannot go stale that way (groups, me) set their own staleTime.
+      staleTime: 0,
       // A 4xx will not fix itself by asking again; a dropped connection may.
       retry: (failures, error) =>
         failures < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
