@@ -1,62 +1,46 @@
 import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
-import { TestDatabase } from '../apps/server/src/test-support/test-app';
 import { launchBrowser, watchedContext } from './support/browser';
-import {
-  buildAll,
-  buildConsole,
-  freePort,
-  type Proc,
-  SERVER_MAIN,
-  spawnNode,
-  waitFor,
-  waitHealthy,
-} from './support/processes';
+import { Fleet } from './support/fleet';
+import { buildAll, buildConsole, waitFor } from './support/processes';
 
 /**
  * First start with no administrator: the server prints a one-time setup token and the
  * console's first page turns it into the first admin.
  */
 describe('web console first-admin setup', () => {
-  let db: TestDatabase;
-  let server: Proc;
-  let url: string;
+  let fleet: Fleet;
   let browser: Browser;
   let consoleDir: string;
 
   beforeAll(async () => {
     buildAll();
     consoleDir = buildConsole();
-    db = await TestDatabase.create();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawnNode([SERVER_MAIN], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: db.dataDir,
+    // Empty values unset the bootstrap admin the harness gives every other fleet.
+    fleet = await Fleet.boot({
       CONSOLE_DIR: consoleDir,
-      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+      FLEETDESK_ADMIN_EMAIL: '',
+      FLEETDESK_ADMIN_PASSWORD: '',
     });
-    await waitHealthy(url, server);
     browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    await db?.destroy();
+    await fleet?.stop();
     if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('refuses a wrong token in words, then creates the admin from the logged one', async () => {
     const token = await waitFor(
-      () => Promise.resolve(/One-time setup token: ([A-Za-z0-9_-]+)/.exec(server.output())?.[1]),
+      () =>
+        Promise.resolve(
+          /One-time setup token: ([A-Za-z0-9_-]+)/.exec(fleet.server?.output() ?? '')?.[1],
+        ),
       10_000,
     );
     const { page, alarms } = await watchedContext(browser);
-    await page.goto(url);
+    await page.goto(fleet.url);
     await page.getByRole('heading', { name: 'Set up Fleetdesk' }).waitFor();
     const fill = async (setupToken: string) => {
       await page.getByLabel(/^Setup token/).fill(setupToken);

@@ -27,12 +27,18 @@ export class Fleet {
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<Fleet> {
+    const fleet = await Fleet.boot(env);
+    const res = await request(fleet.url).post('/api/auth/login').send(ADMIN).expect(200);
+    fleet.admin = `Bearer ${res.body.accessToken}`;
+    return fleet;
+  }
+
+  /** The server up, nobody signed in (`start` also signs the bootstrap admin in). */
+  static async boot(env: Record<string, string> = {}): Promise<Fleet> {
     const fleet = new Fleet(await TestDatabase.create(), env);
     fleet.port = await freePort();
     fleet.url = `http://127.0.0.1:${fleet.port}`;
     await fleet.startServer();
-    const res = await request(fleet.url).post('/api/auth/login').send(ADMIN).expect(200);
-    fleet.admin = `Bearer ${res.body.accessToken}`;
     return fleet;
   }
 
