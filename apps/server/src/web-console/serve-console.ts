@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 /** Paths the server itself answers; the console must never shadow them. */
 const SERVER_PATHS = /^\/(api|health|agent|socket\.io)(\/|$)/;
@@ -20,6 +20,7 @@ export function serveConsole(app: NestExpressApplication, consoleDir: string): v
     );
     return;
   }
+  const assets = join(consoleDir, 'assets') + sep;
   app.useStaticAssets(consoleDir, {
     index: false,
     setHeaders: (res: Response, path: string) => {
@@ -27,9 +28,7 @@ export function serveConsole(app: NestExpressApplication, consoleDir: string): v
       // index.html so a deploy reaches every browser at its next load.
       res.setHeader(
         'Cache-Control',
-        path.includes(`${join(consoleDir, 'assets')}`)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
+        path.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
     },
   });
