@@ -6,11 +6,15 @@ import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { AGENT_PATH } from './agent-gateway/agent-gateway.service';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { SESSION_COOKIE } from './common/auth.decorators';
+import { refuseHostileInput, requireJsonBody } from './common/request-shape';
+import { refuseUnknownUpgrades } from './common/upgrade-fallback';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { CONSOLE_SOCKET_PATH } from './console-gateway/console-gateway.service';
 import { serveConsole } from './web-console/serve-console';
 
 /** Builds the whole server; main.ts and the integration tests both start it this way. */
@@ -18,8 +22,15 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     abortOnError: false,
+    // Nest would add JSON and URL-encoded parsers; the API takes JSON only (see below).
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Matches engine.io's own test: its path with a trailing slash, as a prefix of the URL.
+  refuseUnknownUpgrades(
+    app.getHttpServer(),
+    (path) => path === AGENT_PATH || path.startsWith(`${CONSOLE_SOCKET_PATH}/`),
+  );
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   // The console gets a strict policy: scripts only from this origin, no inline script, no eval,
@@ -56,8 +67,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next),
   );
   app.use(cookieParser());
+  app.use('/api', requireJsonBody);
   // A 256 KiB script grows with JSON escaping; anything bigger is refused with a 413.
   app.useBodyParser('json', { limit: '2mb' });
+  app.use('/api', refuseHostileInput);
   serveConsole(app, config.consoleDir);
   app.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());

@@ -81,6 +81,13 @@ export class AgentConnection {
   private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     if (isBinary) {
       this.sendError('INVALID_JSON', 'binary frames are not part of the protocol');
+      // Before the handshake nothing but a valid auth frame is worth keeping a socket open for.
+      if (!this.authenticated) {
+        return this.close(
+          CloseCode.POLICY_VIOLATION,
+          'handshake first: binary frames are not part of the protocol',
+        );
+      }
       return this.strike();
     }
     const parsed = parseFrame(data, { from: 'agent' });

@@ -7,6 +7,7 @@ import {
   signPayload,
 } from '@fleetdesk/protocol';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import request from 'supertest';
 import { io } from 'socket.io-client';
 import {
@@ -180,6 +181,9 @@ describe('agent gateway (integration)', () => {
         4004,
       ));
 
+    it('a binary frame before the handshake', () =>
+      expectRefused('binary', (a) => a.sendRaw(Buffer.from([0, 1, 2, 3])), 1008, 'INVALID_JSON'));
+
     it('a message before the handshake', () =>
       expectRefused(
         'early',
@@ -266,6 +270,31 @@ describe('agent gateway (integration)', () => {
       expect((await a.closed).code).toBe(1008);
     });
   });
+
+  it.each(['/', '/nope', '/agent/x', '/api/devices', '/socket.iox'])(
+    'answers a WebSocket upgrade to %s with 404 and closes the socket at once',
+    async (path) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => undefined);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\n` +
+          `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n` +
+          `Sec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\n\r\n`,
+      );
+      // Without the fix the server never answers and never closes: this race times out.
+      const outcome = await Promise.race([
+        closed.then(() => 'closed'),
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 3000)),
+      ]);
+      socket.destroy();
+      expect(outcome).toBe('closed');
+      expect(received).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    },
+  );
 
   it('refuses a device identity on the REST API', async () => {
     const id = await enroll(server.url, token);

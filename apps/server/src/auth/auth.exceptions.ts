@@ -21,6 +21,16 @@ export class AuthInvalidException extends AppException {
   }
 }
 
+export class CrossOriginForbiddenException extends AppException {
+  constructor() {
+    super(
+      'AUTH_CROSS_ORIGIN',
+      'This request came from a page on another origin; a session cookie is accepted only from the console itself (or an origin in CONSOLE_ORIGINS). Scripts and tools should use an API token.',
+      HttpStatus.FORBIDDEN,
+    );
+  }
+}
+
 export class LoginFailedException extends AppException {
   constructor() {
     super('AUTH_LOGIN_FAILED', 'Email or password is incorrect', HttpStatus.UNAUTHORIZED);

@@ -1,10 +1,13 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type AuthedRequest, IS_PUBLIC, MIN_ROLE, SESSION_COOKIE } from '../common/auth.decorators';
+import { originAllowed } from '../common/origin';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Role } from '@fleetdesk/api-types';
 import {
   AuthInvalidException,
   AuthRequiredException,
+  CrossOriginForbiddenException,
   RoleForbiddenException,
 } from './auth.exceptions';
 import { AuthService } from './auth.service';
@@ -18,6 +21,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -25,8 +29,17 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const secret = this.extractSecret(req);
+    const { secret, fromCookie } = this.extractSecret(req);
     if (!secret) throw new AuthRequiredException();
+    // The browser attaches the cookie to any request to this host, whoever made the page; a
+    // bearer token is only ever sent by code that holds it, so only the cookie needs this.
+    if (
+      fromCookie &&
+      !SAFE_METHODS.has(req.method) &&
+      !originAllowed(req.headers, this.config.consoleOrigins)
+    ) {
+      throw new CrossOriginForbiddenException();
+    }
     const principal = await this.auth.authenticate(secret);
     if (!principal) throw new AuthInvalidException();
     req.principal = principal;
@@ -39,14 +52,16 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private extractSecret(req: AuthedRequest): string | undefined {
+  private extractSecret(req: AuthedRequest): { secret?: string; fromCookie: boolean } {
     const header = req.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      return match?.[1];
+      return { secret: match?.[1], fromCookie: false };
     }
     const cookies = req.cookies as Record<string, unknown> | undefined;
     const cookie = cookies?.[SESSION_COOKIE];
-    return typeof cookie === 'string' && cookie.length > 0 ? cookie : undefined;
+    return typeof cookie === 'string' && cookie.length > 0
+      ? { secret: cookie, fromCookie: true }
+      : { fromCookie: false };
   }
 }

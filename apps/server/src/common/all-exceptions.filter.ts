@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
 import type { ErrorBody } from '@fleetdesk/api-types';
 import { AppException } from './app-exception';
 
@@ -23,6 +24,16 @@ const CODE_BY_STATUS: Partial<Record<number, string>> = {
   429: 'TOO_MANY_REQUESTS',
 };
 
+/**
+ * SQLSTATE class 22, "data exception": a value out of range for its column, a NUL or invalid
+ * Unicode in text or json, an impossible date. Those values come from the request; every other
+ * database error (constraint, syntax, connection) stays a 500 because it means a server bug.
+ */
+function isDataException(error: QueryFailedError<unknown>): boolean {
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** The one place errors become responses: every error body has the same shape. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -31,7 +42,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (exception instanceof QueryFailedError && body.statusCode < 500) {
+      // Answered as the client's mistake, but still logged with its stack: a value the edge
+      // validation should have refused is a gap to close there, not to forget.
+      this.logger.warn(`database refused a request value: ${exception.stack ?? exception.message}`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
@@ -84,6 +99,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
           status === 413
             ? 'The request body is too large (limit 2 MB)'
             : 'The request body could not be read',
+      };
+    }
+    if (exception instanceof QueryFailedError && isDataException(exception)) {
+      return {
+        statusCode: 400,
+        code: 'BAD_REQUEST',
+        message:
+          'A value in the request is outside what can be stored (too large, or not valid text)',
       };
     }
     return { statusCode: 500, code: 'INTERNAL', message: 'Internal server error' };

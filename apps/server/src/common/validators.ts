@@ -1,7 +1,51 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, Matches, MaxLength } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDate,
+  IsInt,
+  Matches,
+  Max,
+  MaxDate,
+  Min,
+  MinDate,
+  MaxLength,
+} from 'class-validator';
+
+/** The largest value of PostgreSQL's `integer`; every integer input is bounded by its column. */
+export const INT32_MAX = 2_147_483_647;
+
+/**
+ * An integer query parameter, bounded so it always fits the `integer` column (or OFFSET) it
+ * ends up in: `page=1e20` is a 400 naming the field, not "bigint out of range".
+ */
+export function IsIntQuery(min: number, max: number = INT32_MAX) {
+  return applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
+}
+
+/**
+ * Dates the API accepts: JavaScript parses years like -271821, PostgreSQL's timestamptz does
+ * not; nothing in a fleet happened before 1970 or will after 9999.
+ */
+export const MIN_TIMESTAMP = new Date('1970-01-01T00:00:00Z');
+export const MAX_TIMESTAMP = new Date('9999-12-31T23:59:59.999Z');
+
+/** An ISO 8601 date-time query parameter, parsed into a Date within the range above. */
+export function IsTimestampQuery(name: string) {
+  return applyDecorators(
+    Type(() => Date),
+    IsDate({ message: `${name} must be an ISO 8601 date-time` }),
+    MinDate(MIN_TIMESTAMP, { message: `${name} must be between 1970 and 9999` }),
+    MaxDate(MAX_TIMESTAMP, { message: `${name} must be between 1970 and 9999` }),
+  );
+}
 
 export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]*$/;
 const TAG_MESSAGE =

@@ -5,10 +5,11 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import { type Principal, SESSION_COOKIE } from '../common/auth.decorators';
+import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeviceEvents } from '../devices/device-events';
 import { JobEvents } from '../jobs/job-events';
@@ -31,24 +32,6 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     if (k === name) return decodeURIComponent(v.join('='));
   }
   return undefined;
-}
-
-/**
- * A browser may open the console socket only from this server's own origin or one on the
- * CONSOLE_ORIGINS allow-list; otherwise any page a technician visits could ride their session
- * cookie into a live feed of the fleet. Tools without an Origin header still need a credential.
- */
-export function originAllowed(req: IncomingMessage, allowList: readonly string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (parsed.origin === 'null') return false;
-  return parsed.host === req.headers.host || allowList.includes(parsed.origin);
 }
 
 /**
@@ -77,7 +60,9 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       // The agent endpoint shares this HTTP server; leave upgrades for other paths alone.
       destroyUpgrade: false,
       allowRequest: (req, callback) => {
-        const allowed = originAllowed(req, this.config.consoleOrigins);
+        // A browser may open the console socket only from a trusted page; otherwise any page a
+        // technician visits could ride their session cookie into a live feed of the fleet.
+        const allowed = originAllowed(req.headers, this.config.consoleOrigins);
         callback(allowed ? null : 'origin not allowed', allowed);
       },
     });

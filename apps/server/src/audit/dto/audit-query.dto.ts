@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { AuditListQuery } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
+import { IsTimestampQuery } from '../../common/validators';
 
 /** `since` and `until` arrive as ISO strings and are parsed into dates here. */
 export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 'since' | 'until'> {
@@ -33,13 +33,11 @@ export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsTimestampQuery('since')
   since?: Date;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsTimestampQuery('until')
   until?: Date;
 }

@@ -20,7 +20,7 @@ import type * as api from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, Trim } from '../../common/validators';
+import { INT32_MAX, IsIntQuery, IsTagList, Trim } from '../../common/validators';
 import { RUN_STATES } from '../run-states';
 
 const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
@@ -72,6 +72,7 @@ export class JobScriptDto implements api.JobScriptSpec {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(INT32_MAX)
   version?: number;
 
   @ApiPropertyOptional({ type: Object })
@@ -191,10 +192,12 @@ export class DeviceRunQueryDto extends PageQueryDto implements api.DeviceRunList
 }
 
 export class RunOutputQueryDto implements api.RunOutputQuery {
-  @ApiPropertyOptional({ description: 'Only chunks after this sequence number (for a live tail)' })
+  @ApiPropertyOptional({
+    description: 'Only chunks after this sequence number (for a live tail)',
+    minimum: -1,
+    maximum: INT32_MAX,
+  })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(-1)
+  @IsIntQuery(-1)
   afterSeq: number = -1;
 }
