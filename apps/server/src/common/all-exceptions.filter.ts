@@ -29,7 +29,8 @@ const CODE_BY_STATUS: Partial<Record<number, string>> = {
  * Unicode in text or json, an impossible date. Those values come from the request; every other
  * database error (constraint, syntax, connection) stays a 500 because it means a server bug.
  */
-function isDataException(error: QueryFailedError<unknown>): boolean {
+function isDataException(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
   const code = (error.driverError as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('22');
 }
@@ -101,7 +102,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
             : 'The request body could not be read',
       };
     }
-    if (exception instanceof QueryFailedError && isDataException(exception)) {
+    if (isDataException(exception)) {
       return {
         statusCode: 400,
         code: 'BAD_REQUEST',

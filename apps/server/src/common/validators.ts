@@ -6,6 +6,10 @@ import {
   IsArray,
   IsDate,
   IsInt,
+  IsObject,
+  ValidateIf,
+  ValidateNested,
+  type ValidationOptions,
   Matches,
   Max,
   MaxDate,
@@ -13,6 +17,33 @@ import {
   MinDate,
   MaxLength,
 } from 'class-validator';
+
+/**
+ * The field may be left out, but `null` is validated like any other value (and so refused):
+ * class-validator's IsOptional lets null through to the service, which then wrote null into a
+ * NOT NULL column or called a method on it (500s). Use IsOptional only where null has a meaning
+ * the API documents (`nullable: true`), e.g. "null removes the device from its group".
+ */
+export const IsOmittable = (options?: ValidationOptions) =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined, options);
+
+/**
+ * A nested DTO. ValidateNested alone accepts an array in place of the object (its items are
+ * validated instead), which reached the service as `[]` and crashed it.
+ */
+export function IsNestedObject(type: () => new () => object) {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
+
+/** A list of nested DTOs: every item must be an object (not null, not a string). */
+export function IsNestedList(type: () => new () => object) {
+  return applyDecorators(
+    IsArray(),
+    IsObject({ each: true }),
+    ValidateNested({ each: true }),
+    Type(type),
+  );
+}
 
 /** The largest value of PostgreSQL's `integer`; every integer input is bounded by its column. */
 export const INT32_MAX = 2_147_483_647;

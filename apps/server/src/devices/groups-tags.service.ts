@@ -86,7 +86,11 @@ export class GroupsTagsService {
           lock: { mode: 'pessimistic_write' },
         });
         if (!group) throw new GroupNotFoundException(id);
-        await m.update(DeviceGroupEntity, { id }, { ...dto });
+        // An empty PATCH is a valid no-op; TypeORM refuses an UPDATE with nothing to set.
+        const changes = Object.fromEntries(
+          Object.entries(dto).filter(([, value]) => value !== undefined),
+        );
+        if (Object.keys(changes).length > 0) await m.update(DeviceGroupEntity, { id }, changes);
         await this.audit.record(m, actor, {
           action: 'groups.update',
           targetType: 'group',

@@ -137,8 +137,10 @@ export function duplicateNames(params: readonly { name?: unknown }[]): string[] 
   const seen = new Set<unknown>();
   const dupes = new Set<string>();
   for (const p of params) {
-    if (seen.has(p.name) && typeof p.name === 'string') dupes.add(p.name);
-    seen.add(p.name);
+    // Items that are not objects are reported by the list's own validators, not here.
+    const name = typeof p === 'object' && p !== null ? p.name : undefined;
+    if (seen.has(name) && typeof name === 'string') dupes.add(name);
+    seen.add(name);
   }
   return [...dupes];
 }

@@ -1,18 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { AuditListQuery } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTimestampQuery } from '../../common/validators';
+import { IsOmittable, IsTimestampQuery } from '../../common/validators';
 
 /** `since` and `until` arrive as ISO strings and are parsed into dates here. */
 export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 'since' | 'until'> {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   actorId?: string;
 
   @ApiPropertyOptional({ description: 'Exact action, or a prefix ending in ".*" (e.g. "users.*")' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, {
     message: 'action must look like "users.create" or "users.*"',
   })
@@ -20,24 +20,24 @@ export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 
   action?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(32)
   targetType?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(64)
   targetId?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimestampQuery('since')
   since?: Date;
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimestampQuery('until')
   until?: Date;
 }

@@ -1,15 +1,6 @@
-import { Trim, TrimLower } from '../../common/validators';
+import { IsOmittable, Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsEmail,
-  IsInt,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  IsOptional,
-} from 'class-validator';
+import { IsEmail, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
 import { OmitType } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
@@ -62,7 +53,7 @@ export class CreateApiTokenDto implements api.CreateApiTokenRequest {
     maximum: 3650,
     description: 'Days until it expires; omit for no expiry',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(3650)

@@ -11,7 +11,7 @@ import {
 import type * as api from '@fleetdesk/api-types';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, IsTagName, Trim } from '../../common/validators';
+import { IsOmittable, IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
 
 export const DEVICE_SORTS = exhaustiveList<api.DeviceSort>()([
@@ -26,47 +26,47 @@ const DEVICE_STATUSES = exhaustiveList<api.DeviceStatus>()(['online', 'offline',
 
 export class DeviceQueryDto extends PageQueryDto implements api.DeviceListQuery {
   @ApiPropertyOptional({ enum: DEVICE_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(DEVICE_STATUSES)
   status?: api.DeviceStatus;
 
   @ApiPropertyOptional({ description: 'OS platform, e.g. linux, darwin, win32' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(32)
   os?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsTagName()
   tag?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   groupId?: string;
 
   @ApiPropertyOptional({ description: 'Free text on name, hostname and IP addresses' })
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MaxLength(100)
   q?: string;
 
   @ApiPropertyOptional({ enum: DEVICE_SORTS, default: 'name' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(DEVICE_SORTS)
   sort: api.DeviceSort = 'name';
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['asc', 'desc'])
   order: api.SortOrder = 'asc';
 }
 
 export class UpdateDeviceDto implements api.UpdateDeviceRequest {
   @ApiPropertyOptional({ nullable: true, description: 'Display name; null to show the hostname' })
-  @IsOptional()
+  @IsOptional() // null has a documented meaning here
   @Trim()
   @ValidateIf((_, v) => v !== null)
   @IsString()
@@ -79,7 +79,7 @@ export class UpdateDeviceDto implements api.UpdateDeviceRequest {
     format: 'uuid',
     description: 'Group; null to remove from its group',
   })
-  @IsOptional()
+  @IsOptional() // null has a documented meaning here
   @ValidateIf((_, v) => v !== null)
   @IsUUID()
   groupId?: string | null;
@@ -92,7 +92,7 @@ export class DeviceTagsDto implements api.DeviceTagsRequest {
 
 export class SoftwareQueryDto extends PageQueryDto implements api.SoftwareListQuery {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MaxLength(100)

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { IsTagName, Trim } from '../../common/validators';
+import { IsOmittable, IsTagName, Trim } from '../../common/validators';
 
 export class CreateGroupDto implements api.CreateGroupRequest {
   @ApiProperty({ example: 'Paris office' })
@@ -12,7 +12,7 @@ export class CreateGroupDto implements api.CreateGroupRequest {
   name!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(500)
   description?: string;
@@ -20,7 +20,7 @@ export class CreateGroupDto implements api.CreateGroupRequest {
 
 export class UpdateGroupDto implements api.UpdateGroupRequest {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MinLength(1)
@@ -28,7 +28,7 @@ export class UpdateGroupDto implements api.UpdateGroupRequest {
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(500)
   description?: string;

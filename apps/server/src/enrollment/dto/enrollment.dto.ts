@@ -1,19 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { exhaustiveList } from '../../common/exhaustive-list';
-import { IsTagList, Trim } from '../../common/validators';
+import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
 
 const TOKEN_STATES = exhaustiveList<api.EnrollmentTokenState>()([
@@ -32,7 +21,7 @@ export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenReques
   name!: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 8760, default: 24 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(8760)
@@ -43,18 +32,18 @@ export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenReques
     maximum: 100000,
     description: 'Omit for unlimited uses until expiry',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(100000)
   maxUses?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsTagList()
   tags?: string[];
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   groupId?: string;
 }
@@ -116,8 +105,7 @@ class EnrollFactsDto {
   @MaxLength(255)
   hostname!: string;
 
-  @ValidateNested()
-  @Type(() => EnrollOsDto)
+  @IsNestedObject(() => EnrollOsDto)
   os!: EnrollOsDto;
 
   @IsString()
@@ -138,8 +126,7 @@ export class EnrollDto {
   publicKey!: string;
 
   @ApiProperty()
-  @ValidateNested()
-  @Type(() => EnrollFactsDto)
+  @IsNestedObject(() => EnrollFactsDto)
   facts!: EnrollFactsDto;
 }
 

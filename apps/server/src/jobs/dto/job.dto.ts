@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -7,20 +6,25 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   IsUUID,
   Max,
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
-import { INT32_MAX, IsIntQuery, IsTagList, Trim } from '../../common/validators';
+import {
+  INT32_MAX,
+  IsIntQuery,
+  IsNestedObject,
+  IsOmittable,
+  IsTagList,
+  Trim,
+} from '../../common/validators';
 import { RUN_STATES } from '../run-states';
 
 const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
@@ -32,30 +36,30 @@ const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
 
 export class JobTargetDto implements api.JobTarget {
   @ApiPropertyOptional({ description: 'Every enrolled, non-revoked device' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   all?: boolean;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100_000)
   @IsUUID('all', { each: true })
   deviceIds?: string[];
 
-  @IsOptional()
+  @IsOmittable()
   @IsTagList()
   tags?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   groupIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'OS platforms, e.g. linux, darwin, win32' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10)
   @IsString({ each: true })
@@ -69,14 +73,14 @@ export class JobScriptDto implements api.JobScriptSpec {
   id!: string;
 
   @ApiPropertyOptional({ description: 'Defaults to the current version' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(INT32_MAX)
   version?: number;
 
   @ApiPropertyOptional({ type: Object })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   params?: Record<string, unknown>;
 }
@@ -95,7 +99,7 @@ export class JobCommandDto implements api.JobCommandSpec {
 
 export class CreateJobDto implements api.CreateJobRequest {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MinLength(1)
@@ -103,27 +107,24 @@ export class CreateJobDto implements api.CreateJobRequest {
   name?: string;
 
   @ApiPropertyOptional({ type: JobScriptDto, description: 'A saved script; or give `command`' })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => JobScriptDto)
+  @IsOmittable()
+  @IsNestedObject(() => JobScriptDto)
   script?: JobScriptDto;
 
   @ApiPropertyOptional({
     type: JobCommandDto,
     description: 'An inline one-off command; or give `script`',
   })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => JobCommandDto)
+  @IsOmittable()
+  @IsNestedObject(() => JobCommandDto)
   command?: JobCommandDto;
 
   @ApiProperty({ type: JobTargetDto })
-  @ValidateNested()
-  @Type(() => JobTargetDto)
+  @IsNestedObject(() => JobTargetDto)
   target!: JobTargetDto;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 86400 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(86400)
@@ -135,14 +136,14 @@ export class CreateJobDto implements api.CreateJobRequest {
     default: 3600,
     description: 'How long a run waits for an offline device',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(30 * 86400)
   offlineExpirySeconds: number = 3600;
 
   @ApiPropertyOptional({ minimum: 1, description: 'At most this many devices at once' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(100_000)
@@ -153,7 +154,7 @@ export class CreateJobDto implements api.CreateJobRequest {
     maximum: 100,
     description: 'Stop the job when more than this % of finished runs failed',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)
@@ -168,14 +169,14 @@ export class RerunDto implements api.RerunRequest {
 
 export class JobQueryDto extends PageQueryDto implements api.JobListQuery {
   @ApiPropertyOptional({ enum: JOB_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(JOB_STATUSES)
   status?: api.JobStatus;
 }
 
 export class RunQueryDto extends PageQueryDto implements api.RunListQuery {
   @ApiPropertyOptional({ enum: RUN_STATES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RUN_STATES)
   status?: api.RunState;
 }
@@ -186,7 +187,7 @@ export class DeviceRunQueryDto extends PageQueryDto implements api.DeviceRunList
   deviceId!: string;
 
   @ApiPropertyOptional({ enum: RUN_STATES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RUN_STATES)
   status?: api.RunState;
 }
@@ -197,7 +198,7 @@ export class RunOutputQueryDto implements api.RunOutputQuery {
     minimum: -1,
     maximum: INT32_MAX,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIntQuery(-1)
   afterSeq: number = -1;
 }

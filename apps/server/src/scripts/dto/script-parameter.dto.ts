@@ -22,6 +22,7 @@ import {
   PARAM_TYPES,
   reservedNameProblem,
 } from '../script-parameters';
+import { IsOmittable } from '../../common/validators';
 
 /**
  * A rule written once as `(value, object) => problem | null`, applied as a class-validator
@@ -64,7 +65,7 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
   type!: api.ParamType;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   required: boolean = false;
 
@@ -72,7 +73,7 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
     default: false,
     description: 'A secret default is stored but never shown again',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   secret: boolean = false;
 
@@ -82,7 +83,7 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
     description:
       'Must match the type (an option for enum). On PATCH, a secret parameter sent without a default keeps its current one; send null to drop it.',
   })
-  @IsOptional()
+  @IsOptional() // null has a documented meaning here
   @Satisfies('defaultMatchesType', (_, o) => defaultProblem(o))
   default?: api.ParamValue | null;
 
@@ -94,7 +95,7 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
   options?: string[] | null;
 
   @ApiPropertyOptional({ maxLength: MAX_PARAM_DESCRIPTION })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(MAX_PARAM_DESCRIPTION)
   @NoNul('description')
@@ -104,7 +105,7 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
     description:
       'Read-only, ignored: accepted so a parameter list read from the API can be sent back',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   hasDefault?: boolean;
 }

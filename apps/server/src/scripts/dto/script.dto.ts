@@ -1,24 +1,21 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
-  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, IsTagName, Trim } from '../../common/validators';
+import { IsNestedList, IsOmittable, IsTagList, IsTagName, Trim } from '../../common/validators';
 import {
   bodyProblem,
   DEFAULT_TIMEOUT_SECONDS,
@@ -67,7 +64,7 @@ export class CreateScriptDto implements api.CreateScriptRequest {
   name!: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   @NoNul('description')
@@ -83,22 +80,20 @@ export class CreateScriptDto implements api.CreateScriptRequest {
   body!: string;
 
   @ApiPropertyOptional({ type: [ScriptParameterDto], maxItems: MAX_PARAMETERS })
-  @IsOptional()
-  @IsArray()
+  @IsOmittable()
+  @IsNestedList(() => ScriptParameterDto)
   @ArrayMaxSize(MAX_PARAMETERS)
-  @ValidateNested({ each: true })
-  @Type(() => ScriptParameterDto)
   @UniqueParameterNames()
   parameters: ScriptParameterDto[] = [];
 
   @ApiPropertyOptional(TIMEOUT_DOC)
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(MIN_TIMEOUT_SECONDS)
   @Max(MAX_TIMEOUT_SECONDS)
   defaultTimeoutSeconds: number = DEFAULT_TIMEOUT_SECONDS;
 
-  @IsOptional()
+  @IsOmittable()
   @IsTagList(MAX_SCRIPT_TAGS)
   tags: string[] = [];
 }
@@ -109,28 +104,28 @@ export class CreateScriptDto implements api.CreateScriptRequest {
  */
 export class UpdateScriptDto implements api.UpdateScriptRequest {
   @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
+  @IsOmittable()
   @IsScriptName()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   @NoNul('description')
   description?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsTagList(MAX_SCRIPT_TAGS)
   tags?: string[];
 
   @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
   language?: api.ScriptLanguage;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @BodyRule()
   body?: string;
@@ -140,16 +135,14 @@ export class UpdateScriptDto implements api.UpdateScriptRequest {
     maxItems: MAX_PARAMETERS,
     description: 'Replaces the whole list',
   })
-  @IsOptional()
-  @IsArray()
+  @IsOmittable()
+  @IsNestedList(() => ScriptParameterDto)
   @ArrayMaxSize(MAX_PARAMETERS)
-  @ValidateNested({ each: true })
-  @Type(() => ScriptParameterDto)
   @UniqueParameterNames()
   parameters?: ScriptParameterDto[];
 
   @ApiPropertyOptional(TIMEOUT_DOC)
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(MIN_TIMEOUT_SECONDS)
   @Max(MAX_TIMEOUT_SECONDS)
@@ -158,24 +151,24 @@ export class UpdateScriptDto implements api.UpdateScriptRequest {
 
 export class ScriptQueryDto extends PageQueryDto implements api.ScriptListQuery {
   @ApiPropertyOptional({ description: 'Free text on name and description' })
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MaxLength(100)
   q?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsTagName()
   tag?: string;
 
   @ApiPropertyOptional({ enum: SCRIPT_LANGUAGES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(SCRIPT_LANGUAGES, { message: LANGUAGE_MESSAGE })
   language?: api.ScriptLanguage;
 
   @ApiPropertyOptional({ default: false, description: 'Include archived scripts' })
-  @IsOptional()
+  @IsOmittable()
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' ? true : value === 'false' ? false : value,
   )

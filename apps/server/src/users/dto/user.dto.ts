@@ -1,14 +1,6 @@
-import { Trim, TrimLower } from '../../common/validators';
+import { IsOmittable, Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { ROLES, UserEntity } from '../user.entity';
 
@@ -42,7 +34,7 @@ export class CreateUserDto implements api.CreateUserRequest {
 
 export class UpdateUserDto implements api.UpdateUserRequest {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MinLength(1)
@@ -50,19 +42,19 @@ export class UpdateUserDto implements api.UpdateUserRequest {
   displayName?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(PASSWORD_MIN, { message: `password must be at least ${PASSWORD_MIN} characters` })
   @MaxLength(PASSWORD_MAX)
   password?: string;
 
   @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: api.Role;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   disabled?: boolean;
 }
