@@ -246,10 +246,47 @@ function fieldPaths(value: unknown, prefix: (string | number)[] = []): (string |
   return out.reverse();
 }
 
+/** Every property the schema describes, nested objects and array items included. */
+function schemaPaths(doc: OpenApi, root: Schema | undefined): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const stack: { s: Schema | undefined; p: (string | number)[] }[] = [{ s: root, p: [] }];
+  while (stack.length > 0) {
+    const { s: raw, p } = stack.pop()!;
+    const s = resolve(doc, raw);
+    if (p.length > 4) continue;
+    if (s.type === 'array') {
+      out.push([...p, 0]);
+      stack.push({ s: s.items, p: [...p, 0] });
+    }
+    for (const [k, child] of Object.entries(s.properties ?? {})) {
+      out.push([...p, k]);
+      stack.push({ s: child, p: [...p, k] });
+    }
+  }
+  return out;
+}
+
+/** The union of both lists, in a stable order. */
+function allFieldPaths(doc: OpenApi, base: unknown, schema: Schema | undefined) {
+  const seen = new Set<string>();
+  return [...fieldPaths(base), ...schemaPaths(doc, schema)].filter((p) => {
+    const key = JSON.stringify(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A copy of base with one field set, creating the objects and arrays on the way to it. */
 function withField(base: unknown, path: (string | number)[], value: unknown): unknown {
-  const copy = structuredClone(base) as Record<string | number, unknown>;
+  const copy = structuredClone(base ?? {}) as Record<string | number, unknown>;
   let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  path.slice(0, -1).forEach((key, i) => {
+    if (typeof node[key] !== 'object' || node[key] === null) {
+      node[key] = typeof path[i + 1] === 'number' ? [] : {};
+    }
+    node = node[key] as Record<string | number, unknown>;
+  });
   node[path[path.length - 1]] = value;
   return copy;
 }
@@ -403,7 +440,7 @@ describe('API fuzzing (integration)', () => {
         }
       }
       if (hasBody) {
-        for (const field of fieldPaths(base ?? {})) {
+        for (const field of allFieldPaths(doc, base ?? {}, schema)) {
           for (const [label, value] of BODY_VALUES) {
             add(
               `body ${field.join('.')}: ${label}`,
