@@ -1,4 +1,5 @@
 import { generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { enroll } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
@@ -102,7 +103,7 @@ const BODY_VALUES: [string, unknown][] = [
   ['true', true],
   ['empty array', []],
   ['array of NUL', ['\u0000']],
-  ['array of 10k strings', Array.from({ length: 10_000 }, () => 'a')],
+  ['array of 2k strings', Array.from({ length: 2_000 }, () => 'a')],
   ['array of numbers', [1e20, -1]],
   ['empty object', {}],
   ['object with a NUL key', { 'a\u0000': 1 }],
@@ -293,6 +294,40 @@ function withField(base: unknown, path: (string | number)[], value: unknown): un
 
 const GAP = /outside what can be stored|could not be validated/;
 
+/**
+ * One request on its own connection, with the path exactly as generated: fetch would normalise
+ * `..` and keep idle sockets alive past the test.
+ */
+function send(base: string, c: Case & { auth: string }): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: hostname,
+        port,
+        path: c.url,
+        method: c.method.toUpperCase(),
+        agent: false,
+        headers: {
+          Authorization: c.auth,
+          ...(c.contentType ? { 'Content-Type': c.contentType } : {}),
+          ...(c.body !== undefined ? { 'Content-Length': Buffer.byteLength(c.body) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(c.body);
+  });
+}
+
 interface Case {
   route: string;
   what: string;
@@ -464,25 +499,22 @@ describe('API fuzzing (integration)', () => {
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     const started = Date.now();
+    const slowest = new Map<string, number>();
     for (const c of cases) {
+      const sent = Date.now();
       let status: number;
       let detail = '';
       try {
-        const res = await fetch(`${server.url}${c.url}`, {
-          method: c.method.toUpperCase(),
-          headers: {
-            Authorization: admin,
-            ...(c.contentType ? { 'Content-Type': c.contentType } : {}),
-          },
-          body: c.body,
-        });
+        const res = await send(server.url, { ...c, auth: admin });
         status = res.status;
-        detail = (await res.text()).slice(0, 200);
+        detail = res.text.slice(0, 200);
       } catch (error) {
         status = 0;
         detail = String(error);
       }
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const label = c.what.replace(/^[^:]*: /, '');
+      slowest.set(label, (slowest.get(label) ?? 0) + Date.now() - sent);
       // The last two are 400s, but they mean a value got past validation (the database refused
       // it) or a validator crashed on it: a gap at the edge, reported like a 500.
       if (status >= 500 || status === 0 || GAP.test(detail)) {
@@ -493,7 +525,8 @@ describe('API fuzzing (integration)', () => {
     process.stdout.write(
       `fuzz: sent ${cases.length} requests to ${routes} routes in ${elapsed} ms ` +
         `(${Object.keys(EXCLUDED).length} excluded: ${Object.keys(EXCLUDED).join(', ')}); ` +
-        `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}\n`,
+        `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ` +
+        `slowest ${JSON.stringify([...slowest].sort((a, b) => b[1] - a[1]).slice(0, 4))}\n`,
     );
     expect(failures.slice(0, 30)).toEqual([]);
     expect(cases.length).toBeGreaterThan(1000);
@@ -506,5 +539,5 @@ describe('API fuzzing (integration)', () => {
       .send({ name: 'after the fuzz' })
       .expect(201);
     await login(server, ADMIN.email, ADMIN.password);
-  }, 240_000);
+  }, 300_000);
 });
