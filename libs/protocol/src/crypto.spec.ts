@@ -280,6 +280,9 @@ describe('run signing payload', () => {
       (s) => (s.expiresAt += 1),
       (s) => (s.timeoutMs += 1),
       (s) => (s.language = 'sh'),
+      // Unflagging a secret would get its value back unmasked; flagging one hides output.
+      (s) => delete s.env[1].secret,
+      (s) => (s.env[0].secret = true),
     ];
     for (const change of tampered) {
       const s = spec();
@@ -296,6 +299,30 @@ describe('run signing payload', () => {
     ];
     const b = { ...a, env: [...a.env].reverse() };
     expect(runSigningPayload(a).equals(runSigningPayload(b))).toBe(true);
+  });
+
+  it('signs a spec without secrets exactly as before secret flags existed', () => {
+    const s = spec();
+    s.env = s.env.filter((e) => !e.secret);
+    const fields = [
+      s.runId,
+      s.jobId,
+      s.deviceId,
+      s.language,
+      s.script,
+      s.scriptSha256,
+      '1',
+      'GREETING',
+      s.env[0].value,
+      String(s.args.length),
+      ...s.args,
+      String(s.timeoutMs),
+      String(s.expiresAt),
+      String(s.issuedAt),
+      s.nonce,
+      String(s.maxOutputBytes),
+    ];
+    expect(runSigningPayload(s).equals(canonicalPayload('fleetdesk-run-v1', fields))).toBe(true);
   });
 
   it('cannot be confused with a cancel or a handshake', () => {

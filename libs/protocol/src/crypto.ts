@@ -61,9 +61,15 @@ export const agentAuthPayload = (f: AuthPayloadFields): Buffer =>
 export const serverAuthPayload = (f: AuthPayloadFields): Buffer =>
   canonicalPayload(SERVER_AUTH_CONTEXT, [f.deviceId, f.agentNonce, f.serverNonce]);
 
-/** What the server signs for each run: every field, in a fixed order, env sorted by name. */
+/**
+ * What the server signs for each run: every field, in a fixed order, env sorted by name. The
+ * names of secret env entries come last and only when there are some, so a spec without
+ * secrets signs exactly as it did before they existed, and dropping a secret flag (to get
+ * the value unmasked) breaks the signature.
+ */
 export function runSigningPayload(spec: RunSpec): Buffer {
   const env = [...spec.env].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const secret = env.filter((e) => e.secret === true).map((e) => e.name);
   return canonicalPayload(RUN_CONTEXT, [
     spec.runId,
     spec.jobId,
@@ -80,6 +86,7 @@ export function runSigningPayload(spec: RunSpec): Buffer {
     String(spec.issuedAt),
     spec.nonce,
     String(spec.maxOutputBytes),
+    ...(secret.length > 0 ? ['secret', String(secret.length), ...secret] : []),
   ]);
 }
 

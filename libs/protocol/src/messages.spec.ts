@@ -185,6 +185,20 @@ describe('body validation', () => {
     c('hello', 'short nonce', (b) => (b.serverNonce = b64(16)), 'body.serverNonce', /32 bytes/),
     c('hello', 'float time', (b) => (b.serverTime = 1.5), 'body.serverTime', /integer/),
     c(
+      'run',
+      'secret flag false',
+      (b) => set(b.spec.env[1], 'secret', false),
+      'body.spec.env[1].secret',
+      /expected true/,
+    ),
+    c(
+      'run',
+      'secret flag as text',
+      (b) => set(b.spec.env[1], 'secret', 'yes'),
+      'body.spec.env[1].secret',
+      /expected true/,
+    ),
+    c(
       'auth',
       'uppercase uuid',
       (b) => (b.deviceId = b.deviceId.toUpperCase()),

@@ -226,6 +226,8 @@ export const JOB_LIMITS = {
 export interface EnvVar {
   name: string;
   value: string;
+  /** A secret parameter's value: the agent masks it in the output it sends back. */
+  secret?: true;
 }
 
 /** Everything the agent needs to run one job run; signed by the server as a whole. */
@@ -476,9 +478,18 @@ const runSpec = object<RunSpec>({
   language: oneOf(SCRIPT_LANGUAGES),
   script: string({ max: JOB_LIMITS.scriptBytes }),
   scriptSha256: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, expected: 'a hex SHA-256' }),
-  env: array(object<EnvVar>({ name: envName, value: string({ max: JOB_LIMITS.envValueLength }) }), {
-    max: JOB_LIMITS.envEntries,
-  }),
+  env: array(
+    object<EnvVar>({
+      name: envName,
+      value: string({ max: JOB_LIMITS.envValueLength }),
+      secret: optional((input: unknown) =>
+        input === true
+          ? { ok: true as const, value: true as const }
+          : { ok: false as const, path: [], reason: 'expected true (or no secret field)' },
+      ),
+    }),
+    { max: JOB_LIMITS.envEntries },
+  ),
   args: array(string({ max: JOB_LIMITS.argLength }), { max: JOB_LIMITS.args }),
   timeoutMs: int(JOB_LIMITS.timeoutMs),
   expiresAt: epochMs,

@@ -88,6 +88,23 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('\n');
   });
 
+  it('reads FLEETDESK_SECRET_KEY as hex or base64 of 32 bytes', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('hex') }).secretKey).toEqual(key);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('base64') }).secretKey).toEqual(key);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('base64url') }).secretKey).toEqual(key);
+    expect(loadConfig({}).secretKey).toBeUndefined();
+  });
+
+  it.each(['too-short', 'ab'.repeat(31), Buffer.alloc(31).toString('base64')])(
+    'refuses the secret key %j in one line, without echoing it',
+    (value) => {
+      expect(() => loadConfig({ FLEETDESK_SECRET_KEY: value })).toThrow(
+        /^FLEETDESK_SECRET_KEY must be 32 bytes written as 64 hex digits or as base64 \(e\.g\. `openssl rand -base64 32`\)$/,
+      );
+    },
+  );
+
   it('never echoes a password back in an error', () => {
     expect(() =>
       loadConfig({ FLEETDESK_ADMIN_EMAIL: 'a@b.co', FLEETDESK_ADMIN_PASSWORD: 'secret' }),

@@ -12,6 +12,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
+import { parseSecretKey } from '../secrets/secret-box';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -124,6 +125,14 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   CONSOLE_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/, {
+    message:
+      'must be 32 bytes written as 64 hex digits or as base64 (e.g. `openssl rand -base64 32`)',
+  })
+  FLEETDESK_SECRET_KEY?: string;
 }
 
 export interface AppConfig {
@@ -145,6 +154,8 @@ export interface AppConfig {
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
   consoleDir: string;
+  /** Encrypts secrets at rest; when unset, a key file under dataDir is used (made at first start). */
+  secretKey: Buffer | undefined;
 }
 
 const ENV_VARIABLES = [
@@ -167,6 +178,7 @@ const ENV_VARIABLES = [
   'ENROLL_RATE_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
+  'FLEETDESK_SECRET_KEY',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -193,8 +205,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const first = errors[0];
     // class-validator lists constraints bottom-up; the last is the first one declared (the type check).
     const reason = Object.values(first.constraints ?? {}).at(-1) ?? 'is invalid';
-    const shown = first.property.includes('PASSWORD') ? undefined : known[first.property];
+    const shown = /PASSWORD|SECRET/.test(first.property) ? undefined : known[first.property];
     throw new ConfigError(first.property, reason, shown);
+  }
+  const secretKey =
+    parsed.FLEETDESK_SECRET_KEY === undefined
+      ? undefined
+      : parseSecretKey(parsed.FLEETDESK_SECRET_KEY);
+  if (secretKey === null) {
+    // base64 of the right length that still decodes short (bad padding bits).
+    throw new ConfigError('FLEETDESK_SECRET_KEY', 'must decode to exactly 32 bytes', undefined);
   }
   const hasEmail = parsed.FLEETDESK_ADMIN_EMAIL !== undefined;
   const hasPassword = parsed.FLEETDESK_ADMIN_PASSWORD !== undefined;
@@ -241,5 +261,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     consoleDir: parsed.CONSOLE_DIR
       ? resolve(parsed.CONSOLE_DIR)
       : resolve(__dirname, '../../../console/dist'),
+    secretKey,
   };
 }

@@ -18,8 +18,10 @@ import {
 import type { RunState } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
 import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
+import { SecretBox } from '../secrets/secret-box';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { JobEvents } from './job-events';
+import { openJobEnv } from './job-env';
 import { JobEntity } from './job.entity';
 import { FAILED_STATES, LOST_GRACE_MS, sqlList, TERMINAL_STATES } from './run-states';
 
@@ -74,6 +76,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     private readonly gateway: AgentGatewayService,
     private readonly serverKeys: ServerKeysService,
     private readonly events: JobEvents,
+    private readonly box: SecretBox,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -218,7 +221,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         .where('j.id IN (:...ids)', { ids: missing })
         .getMany();
       if (this.jobCache.size > 1000) this.jobCache.clear();
-      for (const job of rows) this.jobCache.set(job.id, job);
+      // Opened once per job and kept in memory only, never written back.
+      for (const job of rows) this.jobCache.set(job.id, { ...job, ...openJobEnv(this.box, job) });
     }
     return new Map(
       ids.flatMap((id) =>
