@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  type AgentToServer,
   cancelSigningPayload,
   newNonce,
   type OutputBody,
@@ -17,7 +18,7 @@ import {
 } from '@fleetdesk/protocol';
 import type { RunState } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
-import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
+import { AgentGatewayService, type RoutedType } from '../agent-gateway/agent-gateway.service';
 import { describeDbError, type RejectedRow, writeBatch } from '../common/batch-write';
 import { DeviceTelemetryService, type ReportKind } from '../devices/device-telemetry.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
@@ -83,14 +84,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    this.gateway.route('run_accepted', (deviceId, body) =>
-      this.buffer(this.accepted, { deviceId, body }),
-    );
-    this.gateway.route('run_rejected', (deviceId, body) =>
-      this.buffer(this.rejected, { deviceId, body }),
-    );
-    this.gateway.route('output', (deviceId, body) => this.buffer(this.outputs, { deviceId, body }));
-    this.gateway.route('result', (deviceId, body) => this.buffer(this.results, { deviceId, body }));
+    for (const type of ['run_accepted', 'run_rejected', 'output', 'result'] as const)
+      this.gateway.route(type, (deviceId, body) => this.receive(type, deviceId, body));
     this.gateway.onAuthenticated((deviceId) => {
       this.reconnected.add(deviceId);
       this.kick();
@@ -124,6 +119,21 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           }
         });
     });
+  }
+
+  /** Takes one validated report of a device for the next batched write (flushed within 50 ms). */
+  receive<T extends RoutedType>(type: T, deviceId: string, body: AgentToServer[T]): void {
+    const report = { deviceId, body } as Report<never>;
+    switch (type) {
+      case 'run_accepted':
+        return this.buffer(this.accepted, report);
+      case 'run_rejected':
+        return this.buffer(this.rejected, report);
+      case 'output':
+        return this.buffer(this.outputs, report);
+      case 'result':
+        return this.buffer(this.results, report);
+    }
   }
 
   /** Sends a signed cancel to each run's device when it is connected here. */
