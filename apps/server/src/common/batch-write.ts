@@ -14,13 +14,19 @@ export function isDataFault(error: unknown): boolean {
   return typeof code === 'string' && ROW_FAULT_CLASSES.has(code.slice(0, 2));
 }
 
-/** What to log about a refused row: the database's words, never the query or its values. */
+const MAX_MESSAGE = 300;
+
+/**
+ * What to log about a refused row: the database's message (cut short, since it may quote
+ * the offending value), never the query, its parameters or the error's detail.
+ */
 export function describeDbError(error: unknown): { code?: string; message: string } {
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_MESSAGE);
   if (error instanceof QueryFailedError) {
     const code = (error.driverError as { code?: unknown } | undefined)?.code;
-    return { ...(typeof code === 'string' ? { code } : {}), message: error.message };
+    return { ...(typeof code === 'string' ? { code } : {}), message };
   }
-  return { message: error instanceof Error ? error.message : String(error) };
+  return { message };
 }
 
 export interface RejectedRow<T> {

@@ -191,7 +191,7 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
       const db = describeDbError(error);
       this.logger.warn(
         { deviceId, report: kind, dbCode: db.code, dbError: db.message },
-        `the database refused a ${kind} report of device ${deviceId}; dropped it: ${db.message}`,
+        `device ${deviceId}: the database refused its ${kind} report, which was dropped: ${db.message}`,
       );
     }
     try {
