@@ -47,7 +47,8 @@ interface RunRow {
   dispatched_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
-  exit_code: number | null;
+  /** bigint: node-postgres returns it as a string. */
+  exit_code: string | number | null;
   signal: string | null;
   error: string | null;
   output_bytes: string | number;
@@ -68,7 +69,8 @@ function toRunResponse(r: RunRow): RunResponse {
     dispatchedAt: iso(r.dispatched_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
-    exitCode: r.exit_code,
+    // Exit codes are within ±2^32 (the protocol's bound), so a number holds them exactly.
+    exitCode: r.exit_code === null ? null : Number(r.exit_code),
     signal: r.signal,
     error: r.error,
     outputBytes: Number(r.output_bytes),
