@@ -11,7 +11,9 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -124,6 +126,16 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   CONSOLE_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TLS_CERT_FILE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TLS_KEY_FILE?: string;
 }
 
 export interface AppConfig {
@@ -145,6 +157,8 @@ export interface AppConfig {
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
   consoleDir: string;
+  /** PEM certificate chain and key: the server speaks HTTPS (and WSS) itself when set. */
+  tls: { cert: Buffer; key: Buffer } | undefined;
 }
 
 const ENV_VARIABLES = [
@@ -167,6 +181,8 @@ const ENV_VARIABLES = [
   'ENROLL_RATE_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -180,6 +196,42 @@ export class ConfigError extends Error {
   ) {
     super(`${variable} ${reason}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`);
   }
+}
+
+/**
+ * Reads and checks the certificate and key at boot, so a wrong path or a key that does not
+ * belong to the certificate stops the server with the variable's name instead of failing the
+ * first TLS handshake.
+ */
+function loadTls(certFile?: string, keyFile?: string): AppConfig['tls'] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    const [missing, other] = certFile
+      ? ['TLS_KEY_FILE', 'TLS_CERT_FILE']
+      : ['TLS_CERT_FILE', 'TLS_KEY_FILE'];
+    throw new ConfigError(missing, `must be set together with ${other}`, undefined);
+  }
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new ConfigError(variable, `cannot be read (${code})`, file);
+    }
+  };
+  const cert = read('TLS_CERT_FILE', certFile);
+  const key = read('TLS_KEY_FILE', keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    const reason = (error as Error).message.replace(/\s+/g, ' ');
+    throw new ConfigError(
+      'TLS_KEY_FILE',
+      `and TLS_CERT_FILE are not a usable PEM key and certificate pair: ${reason}`,
+      keyFile,
+    );
+  }
+  return { cert, key };
 }
 
 /** Validates the environment once; the first problem becomes a ConfigError naming the variable. */
@@ -204,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(missing, `must be set together with ${other}`, undefined);
   }
   return {
+    tls: loadTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
     port: parsed.PORT,
     host: parsed.HOST,
     databaseUrl: parsed.DATABASE_URL,
