@@ -53,13 +53,18 @@ export function spawnCommand(command: string, args: string[], env: Record<string
   return { child, stdout: () => out, stderr: () => err, output: () => all, exited };
 }
 
-export async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
+/** Polls /health; `ca` is the PEM to trust when the server speaks HTTPS with a private CA. */
+export async function waitHealthy(
+  url: string,
+  proc: Proc,
+  timeoutMs = 60_000,
+  ca?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
-    const res = await request(url)
-      .get('/health')
-      .catch(() => undefined);
+    const get = request(url).get('/health');
+    const res = await (ca ? get.ca(ca) : get).catch(() => undefined);
     if (res?.status === 200) return;
     await new Promise((r) => setTimeout(r, 200));
   }
