@@ -167,7 +167,8 @@ describe('enrollment (integration)', () => {
   });
 
   it('rate limits enrollment per client', async () => {
-    const limited = await startServer(await TestDatabase.create(), { ENROLL_RATE_LIMIT: '2' });
+    const limitedDb = await TestDatabase.create();
+    const limited = await startServer(limitedDb, { ENROLL_RATE_LIMIT: '2' });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -182,6 +183,7 @@ describe('enrollment (integration)', () => {
       expect(codes).toEqual([400, 400, 429]);
     } finally {
       await limited.close();
+      await limitedDb.destroy();
     }
   });
 });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { track, untrack } from './leftovers';
 
 /** The repository root, where processes under test are started. */
 export const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -50,6 +51,12 @@ export function spawnCommand(command: string, args: string[], env: Record<string
     all += d.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A process the test forgot (or never reached the line that stops it) is killed after the file.
+  track(child, 'process', `${args[0] ?? command} (pid ${child.pid})`, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  void exited.then(() => untrack(child));
   return { child, stdout: () => out, stderr: () => err, output: () => all, exited };
 }
 
