@@ -84,6 +84,18 @@ class EnvSchema {
   @Min(1, { message: 'must be at least 1' })
   LOGIN_RATE_WINDOW_SECONDS: number = 60;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 1000' })
+  @Max(1000, { message: 'must be between 1 and 1000' })
+  LOGIN_ACCOUNT_LIMIT: number = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 3600' })
+  @Max(3600, { message: 'must be between 1 and 3600' })
+  LOGIN_LOCK_SECONDS: number = 60;
+
   @Transform(emptyToUndefined)
   @IsIn(['auto', 'true', 'false'], { message: 'must be auto, true or false' })
   COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
@@ -148,6 +160,8 @@ export interface AppConfig {
   bootstrapAdmin: { email: string; password: string } | undefined;
   sessionTtlMs: number;
   loginRateLimit: { limit: number; windowMs: number };
+  /** Failed sign-ins one account may have before it is locked, and the first lock's length. */
+  loginAccountLimit: { failures: number; lockMs: number };
   cookieSecure: 'auto' | boolean;
   trustProxy: boolean | number;
   shutdownTimeoutMs: number;
@@ -173,6 +187,8 @@ const ENV_VARIABLES = [
   'SESSION_TTL_HOURS',
   'LOGIN_RATE_LIMIT',
   'LOGIN_RATE_WINDOW_SECONDS',
+  'LOGIN_ACCOUNT_LIMIT',
+  'LOGIN_LOCK_SECONDS',
   'COOKIE_SECURE',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
@@ -271,6 +287,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     loginRateLimit: {
       limit: parsed.LOGIN_RATE_LIMIT,
       windowMs: parsed.LOGIN_RATE_WINDOW_SECONDS * 1000,
+    },
+    loginAccountLimit: {
+      failures: parsed.LOGIN_ACCOUNT_LIMIT,
+      lockMs: parsed.LOGIN_LOCK_SECONDS * 1000,
     },
     cookieSecure: parsed.COOKIE_SECURE === 'auto' ? 'auto' : parsed.COOKIE_SECURE === 'true',
     trustProxy:
