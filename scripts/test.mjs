@@ -11,7 +11,7 @@ if (process.env.TEST_DATABASE_URL) {
 }
 
 // Every PostgreSQL test database of this run is named fleetdesk_t_<run>_…; jest's global
-// teardown (scripts/jest-global-teardown.cjs) drops whichever a failed test file left behind.
+// teardown (scripts/jest-global-teardown.js) drops whichever a failed test file left behind.
 const testRun = Date.now().toString(36) + randomBytes(3).toString('hex');
 
 mkdirSync('tmp', { recursive: true });

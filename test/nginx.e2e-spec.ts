@@ -119,8 +119,8 @@ if (!NGINX) {
 
     // The agent's only server URL is the proxy's, so online means its wss:// went through.
     const agent = fleet.runAgent(stateDir);
-    await waitFor(async () => statuses.includes('online'), 20_000);
+    await waitFor(() => Promise.resolve(statuses.includes('online')), 20_000);
     agent.child.kill('SIGKILL');
-    await waitFor(async () => statuses.at(-1) === 'offline', 20_000);
+    await waitFor(() => Promise.resolve(statuses.at(-1) === 'offline'), 20_000);
   }, 90_000);
 });

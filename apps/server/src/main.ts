@@ -40,10 +40,10 @@ async function main(): Promise<void> {
     const server: Server = app.getHttpServer();
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    Promise.all([
-      app.get(AgentGatewayService, { strict: false }).closeSockets(),
-      app.get(ConsoleGatewayService, { strict: false }).closeSockets(),
-    ])
+    app.get(ConsoleGatewayService, { strict: false }).closeSockets();
+    app
+      .get(AgentGatewayService, { strict: false })
+      .closeSockets()
       .then(() => httpClosed)
       .then(() => app.close())
       .then(() => process.exit(0))

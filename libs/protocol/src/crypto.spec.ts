@@ -91,9 +91,7 @@ describe('server key fingerprint', () => {
     expect(serverKeyFingerprint(createPublicKey(GOLDEN_KEY))).toBe(
       serverKeyFingerprint(GOLDEN_KEY),
     );
-    expect(serverKeyFingerprint(device.publicKey)).not.toBe(
-      serverKeyFingerprint(server.publicKey),
-    );
+    expect(serverKeyFingerprint(device.publicKey)).not.toBe(serverKeyFingerprint(server.publicKey));
     expect(() => serverKeyFingerprint('garbage')).toThrow(TypeError);
   });
 

@@ -119,7 +119,9 @@ export function parsePublicKey(key: KeyObject | string): KeyObject | null {
 export function serverKeyFingerprint(publicKey: KeyObject | string): string {
   const key = parsePublicKey(publicKey);
   if (!key) throw new TypeError('serverKeyFingerprint needs an Ed25519 public key');
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** Accepts what people paste: any case, optional `sha256:` prefix, colons or spaces between bytes. */

@@ -3,10 +3,10 @@
  * beforeAll throws half way, or whose afterAll stops at its first failing step, would leave
  * them behind (a database on the shared PostgreSQL, a server process holding a port). The
  * setup file `close-leftovers.ts` closes whatever is still here after every test file, and
- * the global teardown (scripts/jest-global-teardown.cjs) drops this run's databases even when
+ * the global teardown (scripts/jest-global-teardown.js) drops this run's databases even when
  * a worker died. Kept free of heavy imports: every test file loads it.
  */
-type Closer = () => Promise<unknown> | unknown;
+type Closer = () => unknown;
 
 /** Lower closes first: processes before the servers they talk to, servers before databases. */
 export const CLOSE_ORDER = { process: 0, server: 1, database: 2 } as const;

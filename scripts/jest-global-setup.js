@@ -1,5 +1,5 @@
 // One id per `jest` run, inherited by every worker: TestDatabase puts it in the name of each
-// PostgreSQL database it creates (fleetdesk_t_<run>_...), so jest-global-teardown.cjs can drop
+// PostgreSQL database it creates (fleetdesk_t_<run>_...), so jest-global-teardown.js can drop
 // exactly this run's databases, even those of a test file that crashed.
 const { randomBytes } = require('node:crypto');
 
