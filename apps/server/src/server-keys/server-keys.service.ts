@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { generateDeviceKeyPair, serverKeyFingerprint, signPayload } from '@fleetdesk/protocol';
+import { generateDeviceKeyPair, signPayload } from '@fleetdesk/protocol';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { serverKeyFingerprint } from '@fleetdesk/protocol';
 import { ServerKeyEntity } from './server-key.entity';
 
 /**
