@@ -18,6 +18,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     abortOnError: false,
+    // The agent's /agent WebSocket and the console's socket.io attach to this same server, so
+    // with a certificate both become wss:// with no further change.
+    ...(config.tls ? { httpsOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);

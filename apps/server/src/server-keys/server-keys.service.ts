@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { generateDeviceKeyPair, signPayload } from '@fleetdesk/protocol';
+import { generateDeviceKeyPair, serverKeyFingerprint, signPayload } from '@fleetdesk/protocol';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../secrets/secret-box';
@@ -31,6 +31,11 @@ export class ServerKeysService implements OnApplicationBootstrap {
   get publicKeyPem(): string {
     if (!this.publicPem) throw new Error('server key not loaded yet');
     return this.publicPem;
+  }
+
+  /** What an operator passes to `enroll --server-key-sha256`; see serverKeyFingerprint. */
+  get publicKeyFingerprint(): string {
+    return serverKeyFingerprint(this.publicKeyPem);
   }
 
   sign(payload: Uint8Array): string {

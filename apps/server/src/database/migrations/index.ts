@@ -4,6 +4,7 @@ import { Scripts1764200000000 } from './1764200000000-scripts';
 import { Jobs1764300000000 } from './1764300000000-jobs';
 import { ReportSafety1764400000000 } from './1764400000000-report-safety';
 import { Secrets1764500000000 } from './1764500000000-secrets';
+import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Jobs1764300000000,
   ReportSafety1764400000000,
   Secrets1764500000000,
+  LoginThrottle1764600000000,
 ];
