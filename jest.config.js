@@ -7,4 +7,7 @@ module.exports = {
   ],
   // Global-only option: integration tests boot a database, which can take seconds on 2 cores.
   testTimeout: 60000,
+  // Name this run's test databases, and drop any a failed test file left behind.
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',
 };

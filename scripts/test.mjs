@@ -1,6 +1,7 @@
 // `npm test`: unit + integration tests on the embedded engine, then the integration suite
 // again on PostgreSQL when TEST_DATABASE_URL is set. Ends with one "N passed, N failed" line.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const extra = process.argv.slice(2);
@@ -8,6 +9,10 @@ const runs = [{ engine: 'embedded', args: [] }];
 if (process.env.TEST_DATABASE_URL) {
   runs.push({ engine: 'postgres', args: ['--testPathPatterns', '\\.(int|e2e)-spec\\.ts$'] });
 }
+
+// Every PostgreSQL test database of this run is named fleetdesk_t_<run>_…; jest's global
+// teardown (scripts/jest-global-teardown.js) drops whichever a failed test file left behind.
+const testRun = Date.now().toString(36) + randomBytes(3).toString('hex');
 
 mkdirSync('tmp', { recursive: true });
 let passed = 0;
@@ -25,6 +30,7 @@ for (const run of runs) {
       env: {
         ...process.env,
         FLEETDESK_TEST_ENGINE: run.engine,
+        FLEETDESK_TEST_RUN: testRun,
         // PGlite loads its WASM build through dynamic import(), which Jest's VM needs this for.
         NODE_OPTIONS:
           `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),

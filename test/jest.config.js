@@ -5,4 +5,5 @@ module.exports = {
   moduleNameMapper: { '^@fleetdesk/(.*)$': '<rootDir>/../libs/$1/src' },
   testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
   testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/../apps/server/src/test-support/close-leftovers.ts'],
 };

@@ -163,6 +163,49 @@ describe('jobs end to end', () => {
     for (const f of ['pwned1', 'pwned2', 'pwned3']) expect(existsSync(join(marks, f))).toBe(false);
   });
 
+  it('masks secret values in the output, even one written in two pieces', async () => {
+    const PW = 'pa55-w0rd-from-the-job';
+    const TOKEN = 'token-from-the-secret-default';
+    const script = await fleet
+      .api()
+      .post('/api/scripts')
+      .set('Authorization', fleet.admin)
+      .send({
+        name: 'Prints its secrets',
+        language: 'bash',
+        // The pause makes the agent read, and flush, the first half on its own.
+        body: [
+          'echo "pw=$PW token=$1 plain=$PLAIN"',
+          'printf "split=%s" "${PW:0:7}"; sleep 0.5; printf "%s\\n" "${PW:7}"',
+          'echo "err=$TOKEN" >&2',
+        ].join('\n'),
+        parameters: [
+          { name: 'TOKEN', type: 'string', secret: true, default: TOKEN },
+          { name: 'PW', type: 'string', secret: true },
+          { name: 'PLAIN', type: 'string', secret: false },
+        ],
+      })
+      .expect(201);
+    const res = await fleet
+      .api()
+      .post('/api/jobs')
+      .set('Authorization', fleet.admin)
+      .send({
+        script: { id: script.body.id, params: { PW, PLAIN: 'visible' } },
+        target: { deviceIds: [agent.deviceId] },
+      })
+      .expect(201);
+    const r = await finished(res.body.id);
+    expect(r.status).toBe('succeeded');
+    const stdout = r.output.filter((o) => o.stream === 'stdout').map((o) => o.data);
+    const stderr = r.output.filter((o) => o.stream === 'stderr').map((o) => o.data);
+    expect(stdout.join('')).toBe('pw=*** token=*** plain=visible\nsplit=***\n');
+    expect(stderr.join('')).toBe('err=***\n');
+    // The split line went out as at least two chunks: the first was sent before the pause.
+    expect(stdout.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(r)).not.toContain(PW.slice(0, 7));
+  });
+
   it('delivers to an offline device when it returns, and never runs an expired run', async () => {
     const other = await fleet.enrollAgent();
     const marker = join(marks, 'offline.marks');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ADMIN, TestDatabase } from '../../apps/server/src/test-support/test-app';
+import type { TestCertificates } from './tls';
 import {
   AGENT_BUNDLE,
   freePort,
@@ -17,6 +18,8 @@ export class Fleet {
   url = '';
   admin = '';
   server?: Proc;
+  /** Added to every agent process's environment, e.g. NODE_EXTRA_CA_CERTS as the README says. */
+  agentEnv: Record<string, string> = {};
   private port = 0;
   private readonly agents = new Set<Proc>();
   private readonly dirs: string[] = [];
@@ -24,20 +27,23 @@ export class Fleet {
   constructor(
     readonly db: TestDatabase,
     private readonly env: Record<string, string> = {},
+    /** The server serves HTTPS itself with this certificate; agents trust its CA. */
+    readonly tls?: TestCertificates,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<Fleet> {
-    const fleet = await Fleet.boot(env);
-    const res = await request(fleet.url).post('/api/auth/login').send(ADMIN).expect(200);
+  static async start(env: Record<string, string> = {}, tls?: TestCertificates): Promise<Fleet> {
+    const fleet = await Fleet.boot(env, tls);
+    const res = await fleet.api().post('/api/auth/login').send(ADMIN).expect(200);
     fleet.admin = `Bearer ${res.body.accessToken}`;
     return fleet;
   }
 
   /** The server up, nobody signed in (`start` also signs the bootstrap admin in). */
-  static async boot(env: Record<string, string> = {}): Promise<Fleet> {
-    const fleet = new Fleet(await TestDatabase.create(), env);
+  static async boot(env: Record<string, string> = {}, tls?: TestCertificates): Promise<Fleet> {
+    const fleet = new Fleet(await TestDatabase.create(), env, tls);
     fleet.port = await freePort();
-    fleet.url = `http://127.0.0.1:${fleet.port}`;
+    fleet.url = `${tls ? 'https' : 'http'}://127.0.0.1:${fleet.port}`;
+    if (tls) fleet.agentEnv = { NODE_EXTRA_CA_CERTS: tls.caFile };
     await fleet.startServer();
     return fleet;
   }
@@ -53,9 +59,10 @@ export class Fleet {
       FLEETDESK_ADMIN_PASSWORD: ADMIN.password,
       AGENT_HEARTBEAT_INTERVAL_MS: '1000',
       ENROLL_RATE_LIMIT: '100000',
+      ...(this.tls ? { TLS_CERT_FILE: this.tls.certFile, TLS_KEY_FILE: this.tls.keyFile } : {}),
       ...this.env,
     });
-    await waitHealthy(this.url, this.server);
+    await waitHealthy(this.url, this.server, undefined, this.tls?.ca);
   }
 
   async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -64,7 +71,7 @@ export class Fleet {
   }
 
   api() {
-    return request(this.url);
+    return this.tls ? request.agent(this.url, { ca: this.tls.ca }) : request(this.url);
   }
 
   async token(uses = 1000): Promise<string> {
@@ -76,23 +83,38 @@ export class Fleet {
     return res.body.token as string;
   }
 
-  /** Enrolls a real agent in its own state dir and returns that dir and the device id. */
-  async enrollAgent(token?: string): Promise<{ stateDir: string; deviceId: string }> {
-    const stateDir = await mkdtemp(join(tmpdir(), 'fleetdesk-agent-'));
-    this.dirs.push(stateDir);
-    const proc = spawnNode(
+  /** A fresh directory, removed by stop(). */
+  async tempDir(prefix = 'fleetdesk-agent-'): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** Starts `fleetdesk-agent enroll` against `server` (default: this fleet) without waiting. */
+  spawnEnroll(stateDir: string, token: string, extra: string[] = [], server = this.url): Proc {
+    return spawnNode(
       [
         AGENT_BUNDLE,
         'enroll',
         '--server',
-        this.url,
+        server,
         '--token',
-        token ?? (await this.token()),
+        token,
         '--state-dir',
         stateDir,
-      ],
-      {},
+      ].concat(extra),
+      this.agentEnv,
     );
+  }
+
+  /** Enrolls a real agent in its own state dir and returns that dir and the device id. */
+  async enrollAgent(
+    token?: string,
+    extra: string[] = [],
+    server = this.url,
+  ): Promise<{ stateDir: string; deviceId: string }> {
+    const stateDir = await this.tempDir();
+    const proc = this.spawnEnroll(stateDir, token ?? (await this.token()), extra, server);
     if ((await proc.exited) !== 0) throw new Error(`enroll failed: ${proc.output()}`);
     const state = JSON.parse(
       await import('node:fs/promises').then((fs) =>
@@ -103,7 +125,7 @@ export class Fleet {
   }
 
   runAgent(stateDir: string, extra: string[] = []): Proc {
-    const proc = spawnNode([AGENT_BUNDLE, 'run', '--state-dir', stateDir, ...extra], {});
+    const proc = spawnNode([AGENT_BUNDLE, 'run', '--state-dir', stateDir, ...extra], this.agentEnv);
     this.agents.add(proc);
     void proc.exited.then(() => this.agents.delete(proc));
     return proc;

@@ -28,6 +28,7 @@ describe('parseCli', () => {
       parseCli([
         'simulate',
         '--server=http://10.0.0.5:3000',
+        '--insecure',
         '--count',
         '5000',
         '--bind',
@@ -65,6 +66,43 @@ describe('parseCli', () => {
     });
   });
 
+  it('refuses plain http to another machine unless --insecure is given', () => {
+    for (const url of ['http://rmm.example.com', 'http://10.0.0.5:3000', 'http://[2001:db8::1]']) {
+      fails(['enroll', '--server', url, '--token', 't'], /is not https.*--insecure/);
+      fails(['simulate', '--server', url, '--count', '1'], /is not https.*--insecure/);
+      expect(parseCli(['enroll', '--server', url, '--token', 't', '--insecure'])).toMatchObject({
+        kind: 'enroll',
+      });
+    }
+    for (const url of [
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://127.9.8.7',
+      'http://[::1]:3000',
+      'https://rmm.example.com',
+    ]) {
+      expect(parseCli(['enroll', '--server', url, '--token', 't'])).toMatchObject({
+        kind: 'enroll',
+      });
+    }
+    // Names that only look like loopback are not.
+    for (const url of ['http://127.0.0.1.evil.example', 'http://localhost.evil.example']) {
+      fails(['enroll', '--server', url, '--token', 't'], /is not https/);
+    }
+  });
+
+  it('parses --server-key-sha256 as pasted and refuses anything else', () => {
+    const hex = 'ab'.repeat(32);
+    const pasted = `SHA256:${'AB:'.repeat(31)}AB`;
+    expect(
+      parseCli(['enroll', '--server', 'https://x', '--token', 't', '--server-key-sha256', pasted]),
+    ).toMatchObject({ serverKeySha256: hex });
+    fails(
+      ['enroll', '--server', 'https://x', '--token', 't', '--server-key-sha256', 'abc'],
+      /64 hex digits/,
+    );
+  });
+
   it('rejects unknown commands and options', () => {
     fails(['frobnicate'], /unknown command 'frobnicate'/);
     fails(['--verbose'], /unknown option '--verbose'/);
@@ -74,15 +112,15 @@ describe('parseCli', () => {
 
   it('insists on required options and sane values', () => {
     fails(['enroll', '--token', 't'], /--server is required/);
-    fails(['enroll', '--server', 'http://x'], /--token is required/);
+    fails(['enroll', '--server', 'https://x'], /--token is required/);
     fails(['enroll', '--server', 'ftp://x', '--token', 't'], /http:\/\/ or https:\/\//);
     fails(['enroll', '--server', 'not a url', '--token', 't'], /must be a URL/);
-    fails(['enroll', '--server', 'http://x?a=1', '--token', 't'], /query/);
+    fails(['enroll', '--server', 'https://x?a=1', '--token', 't'], /query/);
     fails(['enroll', '--server'], /argument missing|--server/);
-    fails(['simulate', '--server', 'http://x'], /--count is required/);
-    fails(['simulate', '--server', 'http://x', '--count', '0'], /whole number/);
-    fails(['simulate', '--server', 'http://x', '--count', '1.5'], /whole number/);
-    fails(['simulate', '--server', 'http://x', '--count', '5', '--bind', '127.0.0.2,x'], /'x'/);
+    fails(['simulate', '--server', 'https://x'], /--count is required/);
+    fails(['simulate', '--server', 'https://x', '--count', '0'], /whole number/);
+    fails(['simulate', '--server', 'https://x', '--count', '1.5'], /whole number/);
+    fails(['simulate', '--server', 'https://x', '--count', '5', '--bind', '127.0.0.2,x'], /'x'/);
     fails(['run', '--state-dir', ''], /must not be empty/);
     fails(['run', '--max-concurrent-runs', '0'], /from 1 to 64/);
     fails(['run', '--max-concurrent-runs', '65'], /from 1 to 64/);

@@ -1,20 +1,25 @@
+import { normalizeFingerprint } from '@fleetdesk/protocol';
 import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MAX_CONCURRENT_RUNS } from './runs/runs';
-import { normalizeServerUrl } from './server-url';
+import { assertSecureServerUrl, normalizeServerUrl } from './server-url';
 
 export const USAGE = `Usage: fleetdesk-agent <command> [options]
 
 Commands:
-  enroll --server URL --token TOKEN [--state-dir DIR] [--force]
+  enroll --server URL --token TOKEN [--server-key-sha256 HEX] [--state-dir DIR] [--force]
+         [--insecure]
       Create this device's identity and register it with the server.
-      --force replaces an existing identity (the device enrolls as a new one).
+      --server-key-sha256 pins the server's key from the first contact: enrollment is refused,
+      and nothing saved, unless the server's key has this fingerprint (the console's enroll
+      commands include it). --force replaces an existing identity (the device enrolls as a
+      new one). --insecure allows an http:// server that is not on this machine.
   run [--state-dir DIR] [--max-concurrent-runs N]
       Connect to the server, report inventory and heartbeats, and run the scripts the
       server sends (signed by its key, each run at most once) until stopped. Up to N runs
       execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
-           [--heartbeat-jitter] [--exec-log FILE]
+           [--heartbeat-jitter] [--exec-log FILE] [--insecure]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
@@ -29,6 +34,9 @@ Commands:
   help, --help, -h        Show this text.
   version, --version      Print the agent version.
 
+The server URL must be https:// unless it is on this machine (localhost, 127.0.0.0/8, ::1)
+or --insecure is given. To trust a private CA, point NODE_EXTRA_CA_CERTS at its PEM file.
+
 State directory: /var/lib/fleetdesk-agent when root on Linux, else ~/.fleetdesk-agent;
 FLEETDESK_AGENT_STATE_DIR overrides the default.
 
@@ -38,7 +46,15 @@ Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked.
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'enroll'; server: string; token: string; stateDir?: string; force: boolean }
+  | {
+      kind: 'enroll';
+      server: string;
+      token: string;
+      /** Lowercase hex; see serverKeyFingerprint in libs/protocol. */
+      serverKeySha256?: string;
+      stateDir?: string;
+      force: boolean;
+    }
   | { kind: 'run'; stateDir?: string; maxConcurrentRuns: number }
   | {
       kind: 'simulate';
@@ -65,7 +81,15 @@ const flag = { type: 'boolean' } as const;
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
 const OPTIONS = {
-  enroll: { server: str, token: str, 'state-dir': str, force: flag, ...help },
+  enroll: {
+    server: str,
+    token: str,
+    'server-key-sha256': str,
+    'state-dir': str,
+    force: flag,
+    insecure: flag,
+    ...help,
+  },
   run: { 'state-dir': str, 'max-concurrent-runs': str, ...help },
   simulate: {
     server: str,
@@ -75,6 +99,7 @@ const OPTIONS = {
     'state-dir': str,
     'heartbeat-jitter': flag,
     'exec-log': str,
+    insecure: flag,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -111,11 +136,25 @@ const optionalString = (values: Values, name: string): string | undefined => {
 
 function server(values: Values, command: string): string {
   try {
-    return normalizeServerUrl(required(values, 'server', command));
+    const url = normalizeServerUrl(required(values, 'server', command));
+    assertSecureServerUrl(url, values.insecure === true);
+    return url;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`${command}: ${(err as Error).message}`);
   }
+}
+
+function serverKeySha256(values: Values): string | undefined {
+  const raw = optionalString(values, 'server-key-sha256');
+  if (raw === undefined) return undefined;
+  const hex = normalizeFingerprint(raw);
+  if (!hex) {
+    throw new UsageError(
+      'enroll: --server-key-sha256 must be the 64 hex digits of a SHA-256 fingerprint, as the console shows it',
+    );
+  }
+  return hex;
 }
 
 function count(values: Values): number {
@@ -173,6 +212,7 @@ export function parseCli(argv: readonly string[]): Command {
         kind: 'enroll',
         server: server(v, command),
         token: required(v, 'token', command),
+        serverKeySha256: serverKeySha256(v),
         stateDir: optionalString(v, 'state-dir'),
         force: v.force === true,
       };

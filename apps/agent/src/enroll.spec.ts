@@ -1,5 +1,5 @@
-import { generateDeviceKeyPair } from '@fleetdesk/protocol';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { generateDeviceKeyPair, serverKeyFingerprint } from '@fleetdesk/protocol';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enrollCommand, EnrollError, requestEnrollment, type FetchFn } from './enroll';
@@ -156,5 +156,38 @@ describe('enrollCommand', () => {
       true,
     );
     expect(await loadIdentity(dir)).toBeNull();
+  });
+
+  it('saves the identity when the server key has the expected fingerprint', async () => {
+    server = await new FakeServer().start();
+    const expected = serverKeyFingerprint(server.keys.publicKey);
+    const code = await enrollCommand(
+      { server: server.url, token: 'tok', stateDir: dir, force: false, serverKeySha256: expected },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(await loadIdentity(dir)).not.toBeNull();
+  });
+
+  it('refuses a server key with another fingerprint and leaves the state dir untouched', async () => {
+    server = await new FakeServer().start();
+    const stateDir = join(dir, 'state');
+    const other = serverKeyFingerprint(generateDeviceKeyPair().publicKey);
+    const log = recordingLogger();
+    const code = await enrollCommand(
+      { server: server.url, token: 'tok', stateDir, force: false, serverKeySha256: other },
+      log,
+    );
+
+    expect(code).toBe(ExitCode.FAILURE);
+    expect(
+      log.has(
+        'error',
+        new RegExp(
+          `fingerprint ${serverKeyFingerprint(server.keys.publicKey)}, not the expected ${other}.*Nothing was saved`,
+        ),
+      ),
+    ).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -1,4 +1,9 @@
-import { generateDeviceKeyPair, parsePublicKey, uuid } from '@fleetdesk/protocol';
+import {
+  generateDeviceKeyPair,
+  parsePublicKey,
+  serverKeyFingerprint,
+  uuid,
+} from '@fleetdesk/protocol';
 import { collectFacts, type EnrollFacts } from './facts';
 import { errorMessage, type Logger } from './log';
 import { enrollUrl } from './server-url';
@@ -111,6 +116,8 @@ export async function requestEnrollment(
 export interface EnrollOptions {
   server: string;
   token: string;
+  /** When set, the server key must have this fingerprint (lowercase hex) or nothing is saved. */
+  serverKeySha256?: string;
   stateDir: string;
   force: boolean;
 }
@@ -140,6 +147,18 @@ export async function enrollCommand(
   } catch (err) {
     log.error(`enrollment failed: ${errorMessage(err)}`);
     return ExitCode.FAILURE;
+  }
+
+  // Checked before anything touches the disk: a server that is not the one the operator
+  // named must leave no identity behind that a later `run` could use.
+  if (options.serverKeySha256 !== undefined) {
+    const received = serverKeyFingerprint(result.serverPublicKey);
+    if (received !== options.serverKeySha256) {
+      log.error(
+        `enrollment refused: the server's key has fingerprint ${received}, not the expected ${options.serverKeySha256}. Someone may be intercepting the connection, or --server points at another Fleetdesk server. Nothing was saved; device ${result.deviceId} stays on that server until a technician removes it.`,
+      );
+      return ExitCode.FAILURE;
+    }
   }
 
   await saveIdentity(

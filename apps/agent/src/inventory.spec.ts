@@ -1,7 +1,7 @@
 import type { Systeminformation } from 'systeminformation';
 import { normalizeMac, toDiskInfo, toNetwork, toUsers } from './inventory';
 import { toDiskUsage } from './heartbeat';
-import { cleanString, truncate } from './sanitize';
+import { cleanString, clipText, truncate } from './sanitize';
 
 const iface = (over: Partial<Systeminformation.NetworkInterfacesData>) =>
   ({
@@ -109,5 +109,13 @@ describe('inventory shaping', () => {
     expect(cleanString('a\u0000b', 10)).toBe('ab');
     expect(cleanString(undefined, 10, 'unknown')).toBe('unknown');
     expect(cleanString('x'.repeat(300), 255)).toHaveLength(255);
+  });
+
+  it('shows lone surrogates as U+FFFD and keeps pairs, so the server accepts the text', () => {
+    expect(cleanString('D:\\\ud800data', 64)).toBe('D:\\\ufffddata');
+    expect(cleanString('\udc00x\ud83d', 64)).toBe('\ufffdx\ufffd');
+    expect(cleanString('disk 😀', 64)).toBe('disk 😀');
+    expect(clipText('a\u0000b\ud800', 10)).toBe('a\ufffdb\ufffd');
+    expect(clipText('ab😀', 3)).toBe('ab');
   });
 });

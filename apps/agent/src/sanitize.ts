@@ -12,11 +12,24 @@ export function truncate(value: string, max: number): string {
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
+// Without the u flag the regex sees UTF-16 units, so it can find halves of pairs.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Lone UTF-16 surrogates (Windows paths and registry names can hold them) become U+FFFD, as
+ * a UTF-8 decoder would show them: the server refuses strings PostgreSQL cannot store.
+ */
+export const wellFormed = (value: string): string => value.replace(LONE_SURROGATE, '\ufffd');
+
+/** Text fit for the wire as is: NUL and lone surrogates shown as U+FFFD, cut to `max`. */
+export const clipText = (value: string, max: number): string =>
+  truncate(wellFormed(value).replaceAll('\u0000', '\ufffd'), max);
+
 /** A string fit for the wire: NULs removed (the validator refuses them), trimmed, bounded. */
 export function cleanString(value: unknown, max: number, fallback = ''): string {
   if (typeof value !== 'string') return fallback;
   // eslint-disable-next-line no-control-regex
-  const text = truncate(value.replace(/\u0000/g, '').trim(), max);
+  const text = truncate(wellFormed(value.replace(/\u0000/g, '')).trim(), max);
   return text === '' ? fallback : text;
 }
 

@@ -18,6 +18,32 @@ export function normalizeServerUrl(input: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  if (/^::ffff:127\./.test(host)) return true;
+  const octets = host.split('.');
+  return (
+    octets.length === 4 &&
+    octets[0] === '127' &&
+    octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
+  );
+}
+
+/**
+ * Refuses a plain-http server unless it is on this machine or the operator said `--insecure`:
+ * over http anyone on the path reads the enrollment token and, at first contact, could hand
+ * the agent their own server key to pin.
+ */
+export function assertSecureServerUrl(server: string, insecure: boolean): void {
+  const url = new URL(server);
+  if (url.protocol === 'https:' || insecure || isLoopbackHost(url.hostname)) return;
+  throw new TypeError(
+    `--server ${server} is not https: the enrollment token and the server key would cross the network unencrypted. Serve Fleetdesk over TLS (see README, "TLS"), or pass --insecure to accept the risk`,
+  );
+}
+
 export const enrollUrl = (server: string): string => `${server}/api/agent/enroll`;
 
 /** http → ws, https → wss, plus the agent endpoint path. */

@@ -24,6 +24,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     abortOnError: false,
     // Nest would add JSON and URL-encoded parsers; the API takes JSON only (see below).
     bodyParser: false,
+    // The agent's /agent WebSocket and the console's socket.io attach to this same server, so
+    // with a certificate both become wss:// with no further change.
+    ...(config.tls ? { httpsOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
   });
   app.useLogger(app.get(Logger));
   // Matches engine.io's own test: its path with a trailing slash, as a prefix of the URL.

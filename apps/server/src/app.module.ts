@@ -12,6 +12,7 @@ import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ScriptsModule } from './scripts/scripts.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
 
@@ -42,6 +43,7 @@ export class AppModule {
           }),
         }),
         DatabaseModule,
+        SecretsModule,
         AuditModule,
         UsersModule,
         AuthModule,

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import { AgentGatewayService } from './agent-gateway/agent-gateway.service';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
+import { ConsoleGatewayService } from './console-gateway/console-gateway.service';
 
 async function main(): Promise<void> {
   let config;
@@ -32,9 +34,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    // Stop accepting and let in-flight requests finish before the database goes away.
+    // Stop accepting, close the WebSockets (agents and consoles reconnect, with backoff, to
+    // another node) since server.close() would wait for them forever, let in-flight requests
+    // finish, and only then close the database.
     const server: Server = app.getHttpServer();
-    new Promise<void>((resolve) => server.close(() => resolve()))
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    app.get(ConsoleGatewayService, { strict: false }).closeSockets();
+    app
+      .get(AgentGatewayService, { strict: false })
+      .closeSockets()
+      .then(() => httpClosed)
       .then(() => app.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

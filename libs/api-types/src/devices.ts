@@ -101,6 +101,12 @@ export interface DeviceResponse {
   metrics: DeviceMetrics | null;
   enrolledAt: string;
   revokedAt: string | null;
+  /**
+   * Reports from this device (heartbeats, inventory, run updates, output) that the database
+   * refused and that were dropped, and when the last one was; each is in the server log.
+   */
+  rejectedReports: number;
+  lastRejectedAt: string | null;
 }
 
 /**

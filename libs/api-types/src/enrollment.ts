@@ -23,6 +23,11 @@ export interface EnrollmentTokenResponse {
 /** The answer to creating an enrollment token: the only time its secret is ever shown. */
 export interface CreatedEnrollmentTokenResponse extends EnrollmentTokenResponse {
   token: string;
+  /**
+   * Lowercase hex SHA-256 of the server's Ed25519 public key (DER SubjectPublicKeyInfo), for
+   * the agent's `enroll --server-key-sha256`, so the device pins this server from first contact.
+   */
+  serverKeySha256: string;
 }
 
 /** Body of `POST /api/enrollment-tokens`. */

@@ -23,8 +23,10 @@ export interface ScriptParameter {
 
 /**
  * A parameter in a create or update body. `required` and `secret` default to false. On PATCH a
- * secret parameter sent without `default` keeps its stored one, and null drops it. `hasDefault`
- * is ignored, so a list read from the API can be sent back as it is.
+ * secret parameter sent without `default` keeps its stored one, and null drops it — but a PATCH
+ * that makes a new version keeps a secret default only if it is sent again or the caller is an
+ * admin; otherwise it is dropped and named in `droppedSecretDefaults`. `hasDefault` is ignored,
+ * so a list read from the API can be sent back as it is.
  */
 export interface ScriptParameterInput {
   name: string;
@@ -84,6 +86,15 @@ export interface ScriptResponse extends ScriptSummaryResponse {
   body: string;
   parameters: ScriptParameterResponse[];
   versions: ScriptVersionSummary[];
+}
+
+/** The answer to `PATCH /api/scripts/:id`. */
+export interface UpdateScriptResponse extends ScriptResponse {
+  /**
+   * Secret parameters whose default the new version does not keep: a technician who changes
+   * a script must enter secret defaults again, so a changed body cannot read the old ones.
+   */
+  droppedSecretDefaults: string[];
 }
 
 /** `GET /api/scripts/:id/versions/:version`: one immutable revision. */

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import {
   AGENT_AUTH_CONTEXT,
   SERVER_AUTH_CONTEXT,
@@ -8,7 +9,9 @@ import {
   runSigningPayload,
   generateDeviceKeyPair,
   newNonce,
+  normalizeFingerprint,
   parsePublicKey,
+  serverKeyFingerprint,
   serverAuthPayload,
   signPayload,
   verifyPayload,
@@ -58,6 +61,48 @@ describe('keys and nonces', () => {
     const nonces = new Set(Array.from({ length: 100 }, newNonce));
     expect(nonces.size).toBe(100);
     for (const n of nonces) expect(base64Bytes(NONCE_BYTES)(n).ok).toBe(true);
+  });
+});
+
+describe('server key fingerprint', () => {
+  // Fixed key, fixed answer: the agent and the console compare this value across versions.
+  const GOLDEN_KEY =
+    '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAjRug+xcXl3qAtFO+1ytaNdAmLKS/aETOm75R/0s7ui4=\n-----END PUBLIC KEY-----\n';
+
+  it('is the hex SHA-256 of the DER SubjectPublicKeyInfo (golden value)', () => {
+    expect(serverKeyFingerprint(GOLDEN_KEY)).toBe(
+      '134fa60c3c573120a46dee91fa8923e5a615f36aa56dffe8cdca95bae59405f0',
+    );
+  });
+
+  it('matches what openssl prints for the same key', () => {
+    let der: Buffer;
+    try {
+      der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: GOLDEN_KEY });
+    } catch {
+      return; // no openssl here: the golden value above still pins the encoding
+    }
+    expect(createHash('sha256').update(der).digest('hex')).toBe(serverKeyFingerprint(GOLDEN_KEY));
+  });
+
+  it('does not depend on PEM formatting and differs between keys', () => {
+    const spaced = GOLDEN_KEY.replace(/\n/g, '\r\n');
+    expect(serverKeyFingerprint(spaced)).toBe(serverKeyFingerprint(GOLDEN_KEY));
+    expect(serverKeyFingerprint(createPublicKey(GOLDEN_KEY))).toBe(
+      serverKeyFingerprint(GOLDEN_KEY),
+    );
+    expect(serverKeyFingerprint(device.publicKey)).not.toBe(serverKeyFingerprint(server.publicKey));
+    expect(() => serverKeyFingerprint('garbage')).toThrow(TypeError);
+  });
+
+  it('normalizes what people paste and refuses anything that is not 32 bytes of hex', () => {
+    const fp = serverKeyFingerprint(GOLDEN_KEY);
+    const colons = fp.toUpperCase().match(/../g)!.join(':');
+    expect(normalizeFingerprint(colons)).toBe(fp);
+    expect(normalizeFingerprint(`SHA256:${fp}\n`)).toBe(fp);
+    for (const bad of ['', fp.slice(2), `${fp}00`, fp.replace(/^./, 'g'), 'sha256:']) {
+      expect(normalizeFingerprint(bad)).toBeNull();
+    }
   });
 });
 
@@ -280,6 +325,9 @@ describe('run signing payload', () => {
       (s) => (s.expiresAt += 1),
       (s) => (s.timeoutMs += 1),
       (s) => (s.language = 'sh'),
+      // Unflagging a secret would get its value back unmasked; flagging one hides output.
+      (s) => delete s.env[1].secret,
+      (s) => (s.env[0].secret = true),
     ];
     for (const change of tampered) {
       const s = spec();
@@ -296,6 +344,30 @@ describe('run signing payload', () => {
     ];
     const b = { ...a, env: [...a.env].reverse() };
     expect(runSigningPayload(a).equals(runSigningPayload(b))).toBe(true);
+  });
+
+  it('signs a spec without secrets exactly as before secret flags existed', () => {
+    const s = spec();
+    s.env = s.env.filter((e) => !e.secret);
+    const fields = [
+      s.runId,
+      s.jobId,
+      s.deviceId,
+      s.language,
+      s.script,
+      s.scriptSha256,
+      '1',
+      'GREETING',
+      s.env[0].value,
+      String(s.args.length),
+      ...s.args,
+      String(s.timeoutMs),
+      String(s.expiresAt),
+      String(s.issuedAt),
+      s.nonce,
+      String(s.maxOutputBytes),
+    ];
+    expect(runSigningPayload(s).equals(canonicalPayload('fleetdesk-run-v1', fields))).toBe(true);
   });
 
   it('cannot be confused with a cancel or a handshake', () => {

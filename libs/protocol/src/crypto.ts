@@ -1,4 +1,5 @@
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -61,9 +62,15 @@ export const agentAuthPayload = (f: AuthPayloadFields): Buffer =>
 export const serverAuthPayload = (f: AuthPayloadFields): Buffer =>
   canonicalPayload(SERVER_AUTH_CONTEXT, [f.deviceId, f.agentNonce, f.serverNonce]);
 
-/** What the server signs for each run: every field, in a fixed order, env sorted by name. */
+/**
+ * What the server signs for each run: every field, in a fixed order, env sorted by name. The
+ * names of secret env entries come last and only when there are some, so a spec without
+ * secrets signs exactly as it did before they existed, and dropping a secret flag (to get
+ * the value unmasked) breaks the signature.
+ */
 export function runSigningPayload(spec: RunSpec): Buffer {
   const env = [...spec.env].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const secret = env.filter((e) => e.secret === true).map((e) => e.name);
   return canonicalPayload(RUN_CONTEXT, [
     spec.runId,
     spec.jobId,
@@ -80,6 +87,7 @@ export function runSigningPayload(spec: RunSpec): Buffer {
     String(spec.issuedAt),
     spec.nonce,
     String(spec.maxOutputBytes),
+    ...(secret.length > 0 ? ['secret', String(secret.length), ...secret] : []),
   ]);
 }
 
@@ -106,6 +114,31 @@ export function parsePublicKey(key: KeyObject | string): KeyObject | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The fingerprint of a server key that an operator passes to `enroll --server-key-sha256`:
+ * lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo (the bytes inside the PEM, so
+ * `openssl pkey -pubin -outform DER | sha256sum` gives the same value). DER, not the PEM
+ * text, so line endings or a trailing newline can never change it. Throws on anything but an
+ * Ed25519 public key: both sides call it on a key they already accepted.
+ */
+export function serverKeyFingerprint(publicKey: KeyObject | string): string {
+  const key = parsePublicKey(publicKey);
+  if (!key) throw new TypeError('serverKeyFingerprint needs an Ed25519 public key');
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+/** Accepts what people paste: any case, optional `sha256:` prefix, colons or spaces between bytes. */
+export function normalizeFingerprint(input: string): string | null {
+  const hex = input
+    .trim()
+    .replace(/^sha256:/i, '')
+    .replace(/[:\s]/g, '')
+    .toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { encodeFrame, parseFrame, type ParseResult } from './envelope';
 import { FRAME_ERROR_CODES } from './errors';
 import { AGENT_MESSAGE_TYPES, BODY_VALIDATORS, type MessageType } from './messages';
 import { prng, sampleBodies } from './test-support/samples';
+import { storableStringProblem } from './validate';
 
 // Seeded so a failure can be replayed; the seed is in the test name.
 const SEED = 20241124;
@@ -21,7 +22,40 @@ const INTERESTING_STRINGS = [
   'a'.repeat(70),
   '0123456789abcdef',
 ];
-const INTERESTING_NUMBERS = [0, -1, 1, 1.5, 1e300, -0, Number.MAX_SAFE_INTEGER + 2, 2 ** 53];
+const INTERESTING_NUMBERS = [
+  0,
+  -1,
+  1,
+  1.5,
+  1e300,
+  -0,
+  Number.MAX_SAFE_INTEGER + 2,
+  2 ** 53,
+  2 ** 31,
+  3_221_225_477,
+  2 ** 63,
+];
+/** Strings that PostgreSQL refuses (or would silently change), spliced into valid values. */
+const UNSTORABLE = ['\ud800', '\udc00', '\u0000', '\udbff\udbff'];
+
+/**
+ * Whatever the parser accepts must be storable as is: no NUL or lone surrogate in any string
+ * (keys included) and no number that is not finite, nor an integer past 2^53.
+ */
+function expectStorable(value: unknown, path = 'message'): void {
+  if (typeof value === 'string') {
+    expect({ path, problem: storableStringProblem(value) }).toEqual({ path, problem: null });
+  } else if (typeof value === 'number') {
+    const ok = Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
+    expect({ path, value, ok }).toEqual({ path, value, ok: true });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      expectStorable(k, `${path} key`);
+      expectStorable(v, `${path}.${k}`);
+    }
+  }
+}
+
 const KEYS = ['v', 'type', 'id', 'ts', 'body', 'ackId', 'code', 'message', '__proto__', 'x'];
 
 function randomString(): string {
@@ -82,6 +116,10 @@ function mutate(frame: string): string {
 
 /** Swaps the value at a random spot in the body for random JSON. */
 function mutateStructure(value: unknown): unknown {
+  if (typeof value === 'string' && rand() < 0.5) {
+    const at = randInt(value.length + 1);
+    return value.slice(0, at) + pick(UNSTORABLE) + value.slice(at);
+  }
   if (typeof value !== 'object' || value === null) return randomJson();
   const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
     ? [...value]
@@ -143,6 +181,7 @@ describe(`fuzz (seed ${SEED})`, () => {
       for (let i = 0; i < 400; i++) {
         const result = parseSafely(mutate(frame));
         if (result.ok) {
+          expectStorable(result.message);
           const m = result.message as { type: MessageType; body: never; id: string };
           // Parser and validator agree: whatever parses also passes the sender's checks.
           expect(() => encodeFrame(m.type, m.body, m.id)).not.toThrow();
@@ -160,8 +199,11 @@ describe(`fuzz (seed ${SEED})`, () => {
         const verdict = BODY_VALIDATORS[type](body).ok;
         const allowed = (AGENT_MESSAGE_TYPES as readonly string[]).includes(type);
         // parseSafely may have used { from: 'agent' }, which turns server types into UNKNOWN_TYPE.
-        if (result.ok) expect(verdict).toBe(true);
-        else if (verdict) expect(result.error.code).toBe(allowed ? 'INVALID_BODY' : 'UNKNOWN_TYPE');
+        if (result.ok) {
+          expect(verdict).toBe(true);
+          expectStorable(result.message);
+        } else if (verdict)
+          expect(result.error.code).toBe(allowed ? 'INVALID_BODY' : 'UNKNOWN_TYPE');
       }
     }
   });

@@ -1,5 +1,6 @@
 import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
 import { ProtocolError } from './errors';
+import { COLUMN_RANGES } from './validate';
 import {
   AGENT_MESSAGE_TYPES,
   BODY_VALIDATORS,
@@ -184,6 +185,20 @@ describe('body validation', () => {
     c('hello', 'missing nonce', (b) => unset(b, 'serverNonce'), 'body.serverNonce', /required/),
     c('hello', 'short nonce', (b) => (b.serverNonce = b64(16)), 'body.serverNonce', /32 bytes/),
     c('hello', 'float time', (b) => (b.serverTime = 1.5), 'body.serverTime', /integer/),
+    c(
+      'run',
+      'secret flag false',
+      (b) => set(b.spec.env[1], 'secret', false),
+      'body.spec.env[1].secret',
+      /expected true/,
+    ),
+    c(
+      'run',
+      'secret flag as text',
+      (b) => set(b.spec.env[1], 'secret', 'yes'),
+      'body.spec.env[1].secret',
+      /expected true/,
+    ),
     c(
       'auth',
       'uppercase uuid',
@@ -392,5 +407,128 @@ describe('body validation', () => {
       path: 'body.__proto__',
     });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+/**
+ * The server stores agent reports in PostgreSQL, many devices per statement; one value the
+ * database refuses would fail every device's row. So every inbound string and number must be
+ * one it can store, checked here at every leaf of every agent → server sample body.
+ */
+describe('inbound values PostgreSQL must be able to store', () => {
+  type Leaf = { path: (string | number)[]; value: unknown };
+  const leaves = (value: unknown, path: (string | number)[] = []): Leaf[] =>
+    typeof value === 'object' && value !== null
+      ? Object.entries(value).flatMap(([k, v]) =>
+          leaves(v, [...path, Array.isArray(value) ? Number(k) : k]),
+        )
+      : [{ path, value }];
+  const withLeaf = (type: MessageType, path: (string | number)[], replacement: unknown) => {
+    const body = structuredClone(sampleBodies()[type]) as unknown as Record<string, unknown>;
+    let at: Record<string | number, unknown> = body;
+    for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+    at[path[path.length - 1]] = replacement;
+    return body;
+  };
+  const inbound = AGENT_MESSAGE_TYPES.flatMap((type) =>
+    leaves(sampleBodies()[type]).map((leaf) => ({ type, ...leaf })),
+  );
+  const strings = inbound.filter((l) => typeof l.value === 'string');
+  const numbers = inbound.filter((l) => typeof l.value === 'number');
+
+  it('covers every field', () => {
+    expect(strings.length).toBeGreaterThan(40);
+    expect(numbers.length).toBeGreaterThan(20);
+  });
+
+  it.each(['\ud800', '\udfff', 'a\udc00', '\ud83d!', 'x\u0000'])(
+    'refuses %j in every string field, as a frame and to a sender',
+    (bad) => {
+      for (const { type, path, value } of strings) {
+        // Appended as well as alone, so patterns and length floors cannot be what refuses it.
+        for (const replacement of [bad, `${String(value)}${bad}`]) {
+          const body = withLeaf(type, path, replacement);
+          const frame = JSON.stringify({ v: 1, type, id: '0123456789abcdef', ts: 1, body });
+          const result = parseFrame(frame, { from: 'agent', maxBytes: 10_000_000 });
+          expect({ type, path, ok: result.ok }).toEqual({ type, path, ok: false });
+          if (!result.ok) expect(result.error.code).toBe('INVALID_BODY');
+          expect(() => encodeFrame(type as never, body as never)).toThrow(ProtocolError);
+        }
+      }
+    },
+  );
+
+  it('accepts emoji (surrogate pairs) in free-text fields', () => {
+    const free: [MessageType, (string | number)[]][] = [
+      ['heartbeat', ['disks', 0, 'mount']],
+      ['inventory', ['software', 0, 'name']],
+      ['inventory', ['hostname']],
+      ['output', ['data']],
+      ['result', ['error']],
+    ];
+    for (const [type, path] of free) {
+      expect(BODY_VALIDATORS[type](withLeaf(type, path, 'ok 😀 💾')).ok).toBe(true);
+    }
+  });
+
+  it('refuses non-finite numbers and integers past 2^53 in every number field', () => {
+    for (const { type, path, value } of numbers) {
+      // 1e400 is what JSON.parse turns into Infinity.
+      const raw = JSON.stringify({
+        v: 1,
+        type,
+        id: '0123456789abcdef',
+        ts: 1,
+        body: withLeaf(type, path, 123456789.5),
+      }).replace('123456789.5', '1e400');
+      expect({ type, path, ok: parseFrame(raw, { from: 'agent' }).ok }).toEqual({
+        type,
+        path,
+        ok: false,
+      });
+      for (const bad of [2 ** 53 + 2, -(2 ** 53) - 2, 1e300, -1e300, NaN]) {
+        expect({
+          type,
+          path,
+          bad,
+          ok: BODY_VALIDATORS[type](withLeaf(type, path, bad)).ok,
+        }).toEqual({ type, path, bad, ok: false });
+      }
+      expect(BODY_VALIDATORS[type](withLeaf(type, path, value)).ok).toBe(true);
+    }
+  });
+
+  // Numbers that land in a column of their own (the rest go into jsonb, where any finite number fits).
+  const COLUMNS: [MessageType, string, keyof typeof COLUMN_RANGES | 'timestamptz'][] = [
+    ['output', 'seq', 'integer'],
+    ['result', 'lastSeq', 'integer'],
+    ['result', 'exitCode', 'bigint'],
+    ['result', 'outputBytes', 'bigint'],
+    ['result', 'startedAt', 'timestamptz'],
+    ['result', 'finishedAt', 'timestamptz'],
+    ['run_accepted', 'startedAt', 'timestamptz'],
+    ['inventory', 'collectedAt', 'timestamptz'],
+  ];
+
+  it.each(COLUMNS)('%s.%s stays within its %s column', (type, field, column) => {
+    const accepts = (n: number) => BODY_VALIDATORS[type](withLeaf(type, [field], n)).ok;
+    if (column === 'timestamptz') {
+      // PostgreSQL holds 4713 BC .. 294276 AD; a JS Date reaches 275760 AD.
+      expect(accepts(8_640_000_000_000_001)).toBe(false);
+      expect(accepts(-1)).toBe(false);
+      return;
+    }
+    const range = COLUMN_RANGES[column];
+    expect(accepts(range.max + 1)).toBe(false);
+    expect(accepts(range.min - 1)).toBe(false);
+  });
+
+  it('takes the exit codes agents really report, Windows crash codes included', () => {
+    const exit = (n: number) => BODY_VALIDATORS.result(withLeaf('result', ['exitCode'], n)).ok;
+    for (const code of [0, 1, 255, -1, -2_147_483_648, 3_221_225_477, 4_294_967_295]) {
+      expect(exit(code)).toBe(true);
+    }
+    expect(exit(4_294_967_296)).toBe(false);
+    expect(exit(-2_147_483_649)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode } from './errors';
 import {
   array,
   base64Bytes,
+  COLUMN_RANGES,
   int,
   number,
   object,
@@ -73,10 +74,24 @@ export const uuid = string({
   expected: 'a lowercase uuid',
 });
 
-/** Epoch milliseconds, within the range a JS Date can represent. */
+/**
+ * Epoch milliseconds, within the range a JS Date can represent (year 275760), which a
+ * PostgreSQL timestamptz (up to year 294276) also holds.
+ */
 export const epochMs = int({ min: 0, max: 8_640_000_000_000_000 });
 
-const bytes = int({ min: 0, max: Number.MAX_SAFE_INTEGER });
+/** Byte counts: kept in jsonb or bigint columns. */
+const bytes = int({ min: 0, max: COLUMN_RANGES.bigint.max });
+
+/**
+ * Process exit codes as agents report them: negative on POSIX signals and some runtimes,
+ * unsigned 32-bit on Windows (0xC0000005 = 3221225477 is an ordinary crash), hence the
+ * bigint column `job_run.exit_code`.
+ */
+export const EXIT_CODE_RANGE = { min: -2_147_483_648, max: 4_294_967_295 } as const;
+
+/** Output chunk numbers (`run_output.seq`, `job_run.last_seq`, integer columns). */
+const MAX_SEQ = Math.min(10_000_000, COLUMN_RANGES.integer.max);
 const nonce = base64Bytes(NONCE_BYTES);
 const signature = base64Bytes(SIGNATURE_BYTES);
 
@@ -226,6 +241,8 @@ export const JOB_LIMITS = {
 export interface EnvVar {
   name: string;
   value: string;
+  /** A secret parameter's value: the agent masks it in the output it sends back. */
+  secret?: true;
 }
 
 /** Everything the agent needs to run one job run; signed by the server as a whole. */
@@ -476,9 +493,18 @@ const runSpec = object<RunSpec>({
   language: oneOf(SCRIPT_LANGUAGES),
   script: string({ max: JOB_LIMITS.scriptBytes }),
   scriptSha256: string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, expected: 'a hex SHA-256' }),
-  env: array(object<EnvVar>({ name: envName, value: string({ max: JOB_LIMITS.envValueLength }) }), {
-    max: JOB_LIMITS.envEntries,
-  }),
+  env: array(
+    object<EnvVar>({
+      name: envName,
+      value: string({ max: JOB_LIMITS.envValueLength }),
+      secret: optional((input: unknown) =>
+        input === true
+          ? { ok: true as const, value: true as const }
+          : { ok: false as const, path: [], reason: 'expected true (or no secret field)' },
+      ),
+    }),
+    { max: JOB_LIMITS.envEntries },
+  ),
   args: array(string({ max: JOB_LIMITS.argLength }), { max: JOB_LIMITS.args }),
   timeoutMs: int(JOB_LIMITS.timeoutMs),
   expiresAt: epochMs,
@@ -498,19 +524,19 @@ const runRejected = object<RunRejectedBody>({
 });
 const output = object<OutputBody>({
   runId: uuid,
-  seq: int({ min: 0, max: 10_000_000 }),
+  seq: int({ min: 0, max: MAX_SEQ }),
   stream: oneOf(['stdout', 'stderr'] as const),
   data: string({ max: JOB_LIMITS.chunkLength }),
 });
 const result = object<ResultBody>({
   runId: uuid,
   outcome: oneOf(RUN_OUTCOMES),
-  exitCode: optional(int({ min: -2_147_483_648, max: 4_294_967_295 })),
+  exitCode: optional(int(EXIT_CODE_RANGE)),
   signal: optional(string({ max: 32 })),
   startedAt: epochMs,
   finishedAt: epochMs,
-  lastSeq: int({ min: -1, max: 10_000_000 }),
-  outputBytes: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  lastSeq: int({ min: -1, max: MAX_SEQ }),
+  outputBytes: bytes,
   truncated: (input: unknown) =>
     typeof input === 'boolean'
       ? { ok: true, value: input }

@@ -1,6 +1,7 @@
 import {
   array,
   base64Bytes,
+  COLUMN_RANGES,
   decodeBase64Exact,
   formatPath,
   int,
@@ -8,6 +9,7 @@ import {
   object,
   oneOf,
   optional,
+  storableStringProblem,
   string,
   tuple,
   type Check,
@@ -50,6 +52,49 @@ describe('string', () => {
   });
 });
 
+describe('strings PostgreSQL cannot store', () => {
+  const s = string({ max: 100 });
+  const LONE = /lone UTF-16 surrogate/;
+
+  it('refuses lone high and low surrogates wherever they are', () => {
+    for (const bad of ['\ud800', '\udbff', '\udc00', '\udfff', 'a\ud800', '\udc00b', 'x\ud83dy']) {
+      expect(failure(s(bad)).reason).toMatch(LONE);
+    }
+    // Pairs in the wrong order are two lone halves.
+    expect(failure(s('\ude00\ud83d')).reason).toMatch(LONE);
+    // A well-formed pair followed by half of another.
+    expect(failure(s('\ud83d\ude00\ud83d')).reason).toMatch(LONE);
+  });
+
+  it('refuses NUL anywhere', () => {
+    for (const bad of ['\u0000', 'a\u0000', '\u0000b', 'é\u0000😀']) {
+      expect(failure(s(bad)).reason).toBe('contains a NUL character');
+    }
+  });
+
+  it('accepts well-formed text, surrogate pairs (emoji) included', () => {
+    for (const good of [
+      '',
+      'C:\\',
+      'ünïcødé',
+      '😀',
+      'disk 💾 /mnt/😀',
+      '\u{10ffff}',
+      '\ufffd',
+      '\u0001',
+    ]) {
+      expect(s(good)).toEqual({ ok: true, value: good });
+      expect(storableStringProblem(good)).toBeNull();
+    }
+  });
+
+  it('checks the same way when a pattern or test is set', () => {
+    const patterned = string({ max: 10, pattern: /^.*$/su });
+    expect(patterned('\ud800').ok).toBe(false);
+    expect(string({ max: 10, test: () => true })('\udc00').ok).toBe(false);
+  });
+});
+
 describe('int and number', () => {
   it('int accepts integers in range and rejects the rest', () => {
     const i = int({ min: -1, max: 10 });
@@ -60,6 +105,29 @@ describe('int and number', () => {
     for (const bad of [1.5, NaN, Infinity, -Infinity, '3', null, true, [1]]) {
       expect(failure(i(bad)).reason).toBe('expected an integer');
     }
+  });
+
+  it('int refuses integers past 2^53, which would not be the value sent', () => {
+    const big = int(COLUMN_RANGES.bigint);
+    expect(big(Number.MAX_SAFE_INTEGER).ok).toBe(true);
+    expect(big(Number.MIN_SAFE_INTEGER).ok).toBe(true);
+    for (const bad of [2 ** 53, -(2 ** 53), 2 ** 63, 1e300, -1e300]) {
+      expect(big(bad).ok).toBe(false);
+    }
+  });
+
+  it('int bounds must themselves be safe integers', () => {
+    expect(() => int({ min: 0, max: 2 ** 63 })).toThrow(RangeError);
+    expect(() => int({ min: 0.5, max: 1 })).toThrow(RangeError);
+    expect(() => int({ min: 2, max: 1 })).toThrow(RangeError);
+  });
+
+  it('integer column range is PostgreSQL integer', () => {
+    const i = int(COLUMN_RANGES.integer);
+    expect(i(2_147_483_647).ok).toBe(true);
+    expect(i(-2_147_483_648).ok).toBe(true);
+    expect(i(2_147_483_648).ok).toBe(false);
+    expect(i(-2_147_483_649).ok).toBe(false);
   });
 
   it('number accepts fractions but not NaN or infinities', () => {

@@ -7,6 +7,9 @@
  * - never throws, whatever the input;
  * - every string and array has an upper bound, so a frame cannot make us do unbounded work
  *   or store unbounded rows;
+ * - every string and number is one PostgreSQL can store (see `storableStringProblem` and
+ *   `COLUMN_RANGES`): the server writes many devices' reports in one statement, and a value
+ *   the database refuses would fail everyone's rows, not just the sender's;
  * - objects reject unknown keys, so typos and smuggled fields fail loudly instead of being
  *   ignored (and `__proto__` never gets anywhere);
  * - on success the input itself is returned (no copy): once unknown keys are rejected it
@@ -35,6 +38,29 @@ function nest<T>(segment: PathSegment, check: Check<T>): Check<T> {
   return check.ok ? check : fail(check.reason, [segment, ...check.path]);
 }
 
+/**
+ * Why PostgreSQL could not store `value` as text or inside json(b), or null if it can.
+ * NUL is refused by text and jsonb alike; a lone surrogate (half of a UTF-16 pair) is
+ * refused by jsonb and silently turned into U+FFFD in text, so either way it is not
+ * what the sender said. A high surrogate followed by a low one (an emoji) is fine.
+ */
+export function storableStringProblem(value: string): string | null {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit === 0) return 'contains a NUL character';
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    if (unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i += 1;
+        continue;
+      }
+    }
+    return 'contains a lone UTF-16 surrogate (not valid Unicode)';
+  }
+  return null;
+}
+
 export interface StringRules {
   /** Required on purpose: every string on the wire has a bound. */
   max: number;
@@ -55,14 +81,23 @@ export function string(rules: StringRules): Validator<string> {
     if (input.length < min) {
       return fail(min === 1 ? 'must not be empty' : `shorter than ${min} characters`);
     }
-    // PostgreSQL text columns reject NUL, which would fail an insert half way through a
-    // batch; refusing it here keeps bad input at the door.
-    if (input.includes('\u0000')) return fail('contains a NUL character');
+    const problem = storableStringProblem(input);
+    if (problem) return fail(problem);
     if (pattern && !pattern.test(input)) return fail(`expected ${expected}`);
     if (test && !test(input)) return fail(`expected ${expected}`);
     return pass(input);
   };
 }
+
+/**
+ * Ranges of the PostgreSQL column types that agent numbers land in. `bigint` is narrowed to
+ * the integers a JS number holds exactly, so what is stored is what was sent. Numbers kept
+ * in jsonb (heartbeat metrics, inventory) only need to be finite.
+ */
+export const COLUMN_RANGES = {
+  integer: { min: -2_147_483_648, max: 2_147_483_647 },
+  bigint: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
+} as const;
 
 export interface NumberRules {
   min: number;
@@ -71,6 +106,10 @@ export interface NumberRules {
 
 function numberIn(rules: NumberRules, integer: boolean): Validator<number> {
   const { min, max } = rules;
+  // A bound past 2^53 would let through integers that are not the ones sent; caught at load.
+  if (integer && !(Number.isSafeInteger(min) && Number.isSafeInteger(max) && min <= max)) {
+    throw new RangeError(`int(): bounds must be safe integers, got ${min}..${max}`);
+  }
   const kind = integer ? 'an integer' : 'a number';
   return (input) => {
     // typeof also rules out NaN-free lookalikes such as numeric strings.
@@ -81,7 +120,7 @@ function numberIn(rules: NumberRules, integer: boolean): Validator<number> {
   };
 }
 
-/** A finite integer in [min, max]. */
+/** A finite, exactly representable integer in [min, max] (both safe integers). */
 export const int = (rules: NumberRules): Validator<number> => numberIn(rules, true);
 
 /** A finite number (fractions allowed) in [min, max]. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS, type RunOutcome, type RunSpec } from '@fleetdesk/protocol';
 import { errorMessage, type Logger } from '../log';
+import { clipText } from '../sanitize';
 import { SCRIPT_FILE_NAMES, scriptCommand, type ScriptCommand } from './command';
 import type { OutputStream } from './output';
 
@@ -65,7 +66,7 @@ export async function removeRunDirs(runId: string, tmpRoot = tmpdir()): Promise<
   );
 }
 
-const clip = (text: string) => text.slice(0, LIMITS.errorMessageLength);
+const clip = (text: string) => clipText(text, LIMITS.errorMessageLength);
 
 /**
  * One script run: a fresh 0700 directory with the script in it, the interpreter spawned

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { JOB_LIMITS, type OutputBody } from '@fleetdesk/protocol';
+import { SecretMasker } from './mask';
 import { TRUNCATION_MARK, type OutputSummary } from './outbox';
 
 export type OutputStream = OutputBody['stream'];
@@ -16,14 +17,17 @@ export interface OutputCollectorOptions {
   flushBytes?: number;
   /** Characters per chunk at most. */
   chunkLength?: number;
+  /** Values replaced by `***` before anything is sent (see mask.ts). */
+  secrets?: readonly string[];
 }
 
 /**
  * Turns a process's stdout and stderr bytes into ordered `output` chunks: batched, so a
  * chatty script does not send a frame per line; decoded as UTF-8 with a decoder per stream,
  * so a character split across two reads arrives whole; and capped at `maxBytes`, after
- * which one marker chunk says so and the rest is read and dropped. Owns its flush timer;
- * `finish()` clears it.
+ * which one marker chunk says so and the rest is read and dropped. Secret values are masked
+ * per stream before batching, so a secret split across two reads is still caught. Owns its
+ * flush timer; `finish()` clears it.
  */
 export class OutputCollector {
   private seq = 0;
@@ -36,6 +40,7 @@ export class OutputCollector {
     stdout: new StringDecoder('utf8'),
     stderr: new StringDecoder('utf8'),
   };
+  private readonly maskers: Record<OutputStream, SecretMasker>;
   private readonly flushMs: number;
   private readonly flushBytes: number;
   private readonly chunkLength: number;
@@ -47,6 +52,8 @@ export class OutputCollector {
       options.chunkLength ?? JOB_LIMITS.chunkLength,
       JOB_LIMITS.chunkLength,
     );
+    const secrets = options.secrets ?? [];
+    this.maskers = { stdout: new SecretMasker(secrets), stderr: new SecretMasker(secrets) };
   }
 
   push(stream: OutputStream, data: Buffer): void {
@@ -54,9 +61,11 @@ export class OutputCollector {
     const room = this.options.maxBytes - this.bytes;
     const kept = data.length > room ? data.subarray(0, room) : data;
     this.bytes += kept.length;
-    this.add(stream, this.decoders[stream].write(kept), kept.length);
+    this.add(stream, this.maskers[stream].write(this.decoders[stream].write(kept)), kept.length);
     if (kept.length < data.length) {
-      // The decoder may hold the first bytes of a character cut by the cap: they go too.
+      // The decoder may hold the first bytes of a character cut by the cap: they go too, and
+      // so does a held possible start of a secret, whose rest the cap cut off.
+      for (const masker of Object.values(this.maskers)) masker.discard();
       this.truncated = true;
       this.add(stream, `${TRUNCATION_MARK}${this.options.maxBytes} bytes]\n`, 0);
       this.flush();
@@ -68,7 +77,8 @@ export class OutputCollector {
     if (!this.finished) {
       if (!this.truncated) {
         for (const stream of ['stdout', 'stderr'] as const) {
-          this.add(stream, this.decoders[stream].end(), 0);
+          const masker = this.maskers[stream];
+          this.add(stream, masker.write(this.decoders[stream].end()) + masker.end(), 0);
         }
       }
       this.flush();

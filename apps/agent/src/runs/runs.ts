@@ -21,6 +21,7 @@ import {
 } from './executor';
 import { Journal } from './journal';
 import { Outbox } from './outbox';
+import { secretsToMask } from './mask';
 import { OutputCollector } from './output';
 
 export const DEFAULT_MAX_CONCURRENT_RUNS = 4;
@@ -282,6 +283,7 @@ export class RunManager {
       runId,
       maxBytes: spec.maxOutputBytes,
       flushMs: this.options.flushMs,
+      secrets: secretsToMask(spec.env),
       emit: (chunk) => void this.lane(runId, () => this.recordOutput(chunk)),
     });
     const execution = startExecution({

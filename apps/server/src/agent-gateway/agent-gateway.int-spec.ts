@@ -59,6 +59,7 @@ describe('agent gateway (integration)', () => {
     (await request(server.url).get(`/api/devices/${id}`).set('Authorization', admin).expect(200))
       .body as {
       status: string;
+      rejectedReports: number;
       metrics: { cpuPercent: number } | null;
       inventory: { softwareCount: number; cpu: { model: string } } | null;
       hostname: string;
@@ -153,6 +154,45 @@ describe('agent gateway (integration)', () => {
       }).toEqual(rows);
       await goodAgentStillServed();
     }
+
+    it('values PostgreSQL cannot store, from an enrolled agent: an error reply each, nothing stored', async () => {
+      const id = await enroll(server.url, token, 'unstorable');
+      const a = await connectAgent(server.url, id);
+      const frame = (type: string, body: unknown) =>
+        JSON.stringify({ v: 1, type, id: randomUUID(), ts: Date.now(), body });
+      const sent = [
+        frame('heartbeat', {
+          ...sampleHeartbeat(),
+          disks: [{ mount: '\ud800', totalBytes: 1, usedBytes: 0 }],
+        }),
+        frame('heartbeat', {
+          ...sampleHeartbeat(),
+          disks: [{ mount: 'x\u0000', totalBytes: 1, usedBytes: 0 }],
+        }),
+        frame('inventory', sampleInventory('\udc00host')),
+        frame('result', {
+          runId: randomUUID(),
+          outcome: 'failed',
+          exitCode: 2 ** 53 + 2,
+          startedAt: 1,
+          finishedAt: 2,
+          lastSeq: -1,
+          outputBytes: 0,
+          truncated: false,
+        }),
+      ];
+      for (const f of sent) a.sendRaw(f);
+      const replies = [];
+      for (let i = 0; i < sent.length; i++) replies.push((await a.next('error')).body.code);
+      expect(replies).toEqual(sent.map(() => 'INVALID_BODY'));
+      // Refused, not cut off (that takes 20 bad frames), and nothing of it was stored.
+      expect(a.ws.readyState).toBe(a.ws.OPEN);
+      const seen = await device(id.deviceId);
+      expect(seen).toMatchObject({ metrics: null, inventory: null, hostname: 'unstorable' });
+      expect(seen.rejectedReports).toBe(0);
+      a.close();
+      await goodAgentStillServed();
+    });
 
     it('invalid JSON', () =>
       expectRefused('json', (a) => a.sendRaw('{"v":1,'), 1008, 'INVALID_JSON'));

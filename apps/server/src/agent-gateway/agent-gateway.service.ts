@@ -103,7 +103,23 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
+    return this.closeSockets();
+  }
+
+  private closing?: Promise<void>;
+
+  /**
+   * Tells every agent on this node to go away (they reconnect, with backoff, to another node)
+   * and refuses new ones. main.ts calls it before closing the HTTP server, whose close() would
+   * otherwise wait for these sockets forever; Nest's shutdown hook calls it again, harmlessly.
+   */
+  closeSockets(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
     this.unsubscribe.forEach((off) => off());
     // One UPDATE for every device this node holds, while the database is still open; the

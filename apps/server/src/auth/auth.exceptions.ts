@@ -37,6 +37,17 @@ export class LoginFailedException extends AppException {
   }
 }
 
+export class AccountLockedException extends AppException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'AUTH_ACCOUNT_LOCKED',
+      `Too many failed sign-ins for this account. Try again in ${retryAfterSeconds} s, or use an API token.`,
+      HttpStatus.TOO_MANY_REQUESTS,
+      { retryAfterSeconds },
+    );
+  }
+}
+
 export class RoleForbiddenException extends AppException {
   constructor(needed: string, has: string) {
     super(

@@ -150,6 +150,7 @@ describe('login rate limit (integration)', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('TOO_MANY_REQUESTS');
     expect(blocked.headers['retry-after-login']).toBeDefined();
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     const failures = (await server.dataSource.query(
       `SELECT count(*)::int AS n FROM audit_event WHERE action = 'auth.login_failed'`,
     )) as { n: number }[];

@@ -9,6 +9,8 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginThrottleEntity } from './login-throttle.entity';
+import { LoginThrottleService } from './login-throttle.service';
 import { SessionEntity } from './session.entity';
 import { SetupController } from './setup.controller';
 import { SetupService } from './setup.service';
@@ -17,7 +19,7 @@ import { TokensService } from './tokens.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SessionEntity, ApiTokenEntity]),
+    TypeOrmModule.forFeature([SessionEntity, ApiTokenEntity, LoginThrottleEntity]),
     // Global, but applied only where @RateLimited(bucket) asks; each such route skips the
     // other buckets (common/rate-limit.ts).
     ThrottlerModule.forRootAsync({
@@ -43,6 +45,7 @@ import { TokensService } from './tokens.service';
   controllers: [AuthController, SetupController, TokensController],
   providers: [
     AuthService,
+    LoginThrottleService,
     SetupService,
     TokensService,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -10,6 +10,7 @@ import { UsersService } from '../users/users.service';
 import { ApiTokenEntity } from './api-token.entity';
 import { LoginFailedException } from './auth.exceptions';
 import { API_TOKEN_PREFIX, hashSecret, newSecret, SESSION_PREFIX } from '../common/secrets';
+import { LoginThrottleService } from './login-throttle.service';
 import { SessionEntity } from './session.entity';
 
 export interface LoginResult {
@@ -25,6 +26,7 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
   async login(
@@ -33,8 +35,10 @@ export class AuthService {
     password: string,
     userAgent: string | null,
   ): Promise<LoginResult> {
+    await this.throttle.assertNotLocked(email);
     const { user, ok } = await this.users.verifyCredentials(email, password);
     if (!user || !ok || user.disabled) {
+      await this.throttle.recordFailure(email);
       const reason = !user ? 'unknown_email' : !ok ? 'bad_password' : 'disabled';
       await this.dataSource.transaction((m) =>
         this.audit.record(m, actor, {
@@ -46,6 +50,7 @@ export class AuthService {
       );
       throw new LoginFailedException();
     }
+    await this.throttle.recordSuccess(email);
     const accessToken = newSecret(SESSION_PREFIX);
     const expiresAt = new Date(Date.now() + this.config.sessionTtlMs);
     await this.dataSource.transaction(async (m) => {

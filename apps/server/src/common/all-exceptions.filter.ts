@@ -35,6 +35,24 @@ function isDataException(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
+/**
+ * The standard Retry-After for every 429: a domain error says it in its details, and the
+ * throttler only sets its own `Retry-After-<bucket>` header (which clients, the agent among
+ * them, do not read).
+ */
+function retryAfterSeconds(exception: unknown, res: Response): number | undefined {
+  if (exception instanceof AppException) {
+    const seconds = exception.details?.retryAfterSeconds;
+    return typeof seconds === 'number' ? seconds : undefined;
+  }
+  if (exception instanceof ThrottlerException) {
+    const names = res.getHeaderNames().filter((h) => h.startsWith('retry-after-'));
+    const seconds = names.map((h) => Number(res.getHeader(h))).filter(Number.isFinite);
+    return seconds.length > 0 ? Math.max(...seconds) : undefined;
+  }
+  return undefined;
+}
+
 /** The one place errors become responses: every error body has the same shape. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -52,7 +70,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
+    if (!res.headersSent) {
+      const retryAfter = retryAfterSeconds(exception, res);
+      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+      res.status(body.statusCode).json(body);
+    }
   }
 
   private toBody(exception: unknown): ErrorBody {

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -88,9 +92,85 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('\n');
   });
 
+  it('reads FLEETDESK_SECRET_KEY as hex or base64 of 32 bytes', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('hex') }).secretKey).toEqual(key);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('base64') }).secretKey).toEqual(key);
+    expect(loadConfig({ FLEETDESK_SECRET_KEY: key.toString('base64url') }).secretKey).toEqual(key);
+    expect(loadConfig({}).secretKey).toBeUndefined();
+  });
+
+  it.each(['too-short', 'ab'.repeat(31), Buffer.alloc(31).toString('base64')])(
+    'refuses the secret key %j in one line, without echoing it',
+    (value) => {
+      expect(() => loadConfig({ FLEETDESK_SECRET_KEY: value })).toThrow(
+        /^FLEETDESK_SECRET_KEY must be 32 bytes written as 64 hex digits or as base64 \(e\.g\. `openssl rand -base64 32`\)$/,
+      );
+    },
+  );
+
   it('never echoes a password back in an error', () => {
     expect(() =>
       loadConfig({ FLEETDESK_ADMIN_EMAIL: 'a@b.co', FLEETDESK_ADMIN_PASSWORD: 'secret' }),
     ).toThrow(/^FLEETDESK_ADMIN_PASSWORD must be at least 12 characters$/);
+  });
+
+  describe('TLS_CERT_FILE and TLS_KEY_FILE', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'fleetdesk-tls-config-'));
+      const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+      for (const name of ['a', 'b']) {
+        openssl([
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          `/CN=${name}`,
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+        ]);
+      }
+      writeFileSync(join(dir, 'junk.crt'), 'not a certificate');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is off when neither is set, and loads a matching pair', () => {
+      expect(loadConfig({}).tls).toBeUndefined();
+      const c = loadConfig({ TLS_CERT_FILE: join(dir, 'a.crt'), TLS_KEY_FILE: join(dir, 'a.key') });
+      expect(c.tls?.cert.toString()).toContain('BEGIN CERTIFICATE');
+      expect(c.tls?.key.toString()).toContain('PRIVATE KEY');
+    });
+
+    it.each([
+      [{ TLS_CERT_FILE: 'a.crt' }, /^TLS_KEY_FILE must be set together with TLS_CERT_FILE$/],
+      [{ TLS_KEY_FILE: 'a.key' }, /^TLS_CERT_FILE must be set together with TLS_KEY_FILE$/],
+      [
+        { TLS_CERT_FILE: '/nonexistent/x.crt', TLS_KEY_FILE: '/nonexistent/x.key' },
+        /^TLS_CERT_FILE cannot be read \(ENOENT\)/,
+      ],
+      [
+        { TLS_CERT_FILE: 'a.crt', TLS_KEY_FILE: 'b.key' },
+        /^TLS_KEY_FILE and TLS_CERT_FILE are not a usable/,
+      ],
+      [
+        { TLS_CERT_FILE: 'junk.crt', TLS_KEY_FILE: 'a.key' },
+        /^TLS_KEY_FILE and TLS_CERT_FILE are not a usable/,
+      ],
+    ])('refuses %j with a clear error', (env, message) => {
+      const abs = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v.startsWith('/') ? v : join(dir, v)]),
+      );
+      expect(() => loadConfig(abs)).toThrow(ConfigError);
+      expect(() => loadConfig(abs)).toThrow(message);
+    });
   });
 });

@@ -11,7 +11,10 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { parseSecretKey } from '../secrets/secret-box';
+import { createSecureContext } from 'node:tls';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -82,6 +85,18 @@ class EnvSchema {
   @Min(1, { message: 'must be at least 1' })
   LOGIN_RATE_WINDOW_SECONDS: number = 60;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 1000' })
+  @Max(1000, { message: 'must be between 1 and 1000' })
+  LOGIN_ACCOUNT_LIMIT: number = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 3600' })
+  @Max(3600, { message: 'must be between 1 and 3600' })
+  LOGIN_LOCK_SECONDS: number = 60;
+
   @Transform(emptyToUndefined)
   @IsIn(['auto', 'true', 'false'], { message: 'must be auto, true or false' })
   COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
@@ -124,6 +139,24 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   CONSOLE_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/, {
+    message:
+      'must be 32 bytes written as 64 hex digits or as base64 (e.g. `openssl rand -base64 32`)',
+  })
+  FLEETDESK_SECRET_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TLS_CERT_FILE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TLS_KEY_FILE?: string;
 }
 
 export interface AppConfig {
@@ -136,6 +169,8 @@ export interface AppConfig {
   bootstrapAdmin: { email: string; password: string } | undefined;
   sessionTtlMs: number;
   loginRateLimit: { limit: number; windowMs: number };
+  /** Failed sign-ins one account may have before it is locked, and the first lock's length. */
+  loginAccountLimit: { failures: number; lockMs: number };
   cookieSecure: 'auto' | boolean;
   trustProxy: boolean | number;
   shutdownTimeoutMs: number;
@@ -145,6 +180,10 @@ export interface AppConfig {
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
   consoleDir: string;
+  /** Encrypts secrets at rest; when unset, a key file under dataDir is used (made at first start). */
+  secretKey: Buffer | undefined;
+  /** PEM certificate chain and key: the server speaks HTTPS (and WSS) itself when set. */
+  tls: { cert: Buffer; key: Buffer } | undefined;
 }
 
 const ENV_VARIABLES = [
@@ -159,6 +198,8 @@ const ENV_VARIABLES = [
   'SESSION_TTL_HOURS',
   'LOGIN_RATE_LIMIT',
   'LOGIN_RATE_WINDOW_SECONDS',
+  'LOGIN_ACCOUNT_LIMIT',
+  'LOGIN_LOCK_SECONDS',
   'COOKIE_SECURE',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
@@ -167,6 +208,9 @@ const ENV_VARIABLES = [
   'ENROLL_RATE_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
+  'FLEETDESK_SECRET_KEY',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -182,6 +226,42 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Reads and checks the certificate and key at boot, so a wrong path or a key that does not
+ * belong to the certificate stops the server with the variable's name instead of failing the
+ * first TLS handshake.
+ */
+function loadTls(certFile?: string, keyFile?: string): AppConfig['tls'] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    const [missing, other] = certFile
+      ? ['TLS_KEY_FILE', 'TLS_CERT_FILE']
+      : ['TLS_CERT_FILE', 'TLS_KEY_FILE'];
+    throw new ConfigError(missing, `must be set together with ${other}`, undefined);
+  }
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new ConfigError(variable, `cannot be read (${code})`, file);
+    }
+  };
+  const cert = read('TLS_CERT_FILE', certFile);
+  const key = read('TLS_KEY_FILE', keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    const reason = (error as Error).message.replace(/\s+/g, ' ');
+    throw new ConfigError(
+      'TLS_KEY_FILE',
+      `and TLS_CERT_FILE are not a usable PEM key and certificate pair: ${reason}`,
+      keyFile,
+    );
+  }
+  return { cert, key };
+}
+
 /** Validates the environment once; the first problem becomes a ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.fromEntries(
@@ -193,8 +273,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const first = errors[0];
     // class-validator lists constraints bottom-up; the last is the first one declared (the type check).
     const reason = Object.values(first.constraints ?? {}).at(-1) ?? 'is invalid';
-    const shown = first.property.includes('PASSWORD') ? undefined : known[first.property];
+    const shown = /PASSWORD|SECRET/.test(first.property) ? undefined : known[first.property];
     throw new ConfigError(first.property, reason, shown);
+  }
+  const secretKey =
+    parsed.FLEETDESK_SECRET_KEY === undefined
+      ? undefined
+      : parseSecretKey(parsed.FLEETDESK_SECRET_KEY);
+  if (secretKey === null) {
+    // base64 of the right length that still decodes short (bad padding bits).
+    throw new ConfigError('FLEETDESK_SECRET_KEY', 'must decode to exactly 32 bytes', undefined);
   }
   const hasEmail = parsed.FLEETDESK_ADMIN_EMAIL !== undefined;
   const hasPassword = parsed.FLEETDESK_ADMIN_PASSWORD !== undefined;
@@ -204,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(missing, `must be set together with ${other}`, undefined);
   }
   return {
+    tls: loadTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
     port: parsed.PORT,
     host: parsed.HOST,
     databaseUrl: parsed.DATABASE_URL,
@@ -218,6 +307,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     loginRateLimit: {
       limit: parsed.LOGIN_RATE_LIMIT,
       windowMs: parsed.LOGIN_RATE_WINDOW_SECONDS * 1000,
+    },
+    loginAccountLimit: {
+      failures: parsed.LOGIN_ACCOUNT_LIMIT,
+      lockMs: parsed.LOGIN_LOCK_SECONDS * 1000,
     },
     cookieSecure: parsed.COOKIE_SECURE === 'auto' ? 'auto' : parsed.COOKIE_SECURE === 'true',
     trustProxy:
@@ -241,5 +334,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     consoleDir: parsed.CONSOLE_DIR
       ? resolve(parsed.CONSOLE_DIR)
       : resolve(__dirname, '../../../console/dist'),
+    secretKey,
   };
 }

@@ -43,6 +43,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
   private io?: Server<ConsoleClientEvents, ConsoleServerEvents>;
   private readonly unsubscribe: (() => void)[] = [];
   private recheckTimer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -109,8 +110,19 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
   }
 
   beforeApplicationShutdown(): void {
+    this.closeSockets();
+  }
+
+  /**
+   * Disconnects every console (the browser reconnects, to another node behind the balancer).
+   * main.ts calls it before closing the HTTP server, which would otherwise wait on these
+   * sockets; calling it twice is harmless.
+   */
+  closeSockets(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.recheckTimer);
-    this.unsubscribe.forEach((off) => off());
+    this.unsubscribe.splice(0).forEach((off) => off());
     this.io?.disconnectSockets(true);
     // io.close() would also close the shared HTTP server, which main.ts closes itself.
     this.io?.engine.close();

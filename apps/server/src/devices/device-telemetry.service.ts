@@ -7,13 +7,32 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { HeartbeatBody, InventoryBody } from '@fleetdesk/protocol';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { describeDbError, isDataFault, type RejectedRow, writeBatch } from '../common/batch-write';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DeviceEvents } from './device-events';
 import { DeviceEntity } from './device.entity';
 
 const FLUSH_EVERY_MS = 1000;
 const SOFTWARE_BATCH = 1000;
+
+/** The kinds of agent report that are written in batches, for logs and counters. */
+export type ReportKind =
+  'heartbeat' | 'inventory' | 'run_accepted' | 'run_rejected' | 'output' | 'result';
+
+/** One report the database refused: whose, what, and the database's reason. */
+export interface RejectedReport {
+  deviceId: string;
+  kind: ReportKind;
+  error: unknown;
+}
+
+interface PendingHeartbeat {
+  id: string;
+  /** Null when the metrics themselves were refused: the device is still alive. */
+  metrics: string | null;
+  at: Date;
+}
 
 export interface DeviceIdentity {
   id: string;
@@ -103,32 +122,87 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
     this.events.emit('metrics', { deviceId: id, metrics, at: at.toISOString() });
   }
 
+  /**
+   * Stores a device's inventory in one transaction. A software entry the database refuses is
+   * dropped (and counted) rather than losing the whole list; anything else it refuses fails
+   * this device's report alone, is counted, and is thrown to the caller.
+   */
   async saveInventory(id: string, inv: InventoryBody): Promise<void> {
     const { software, ...rest } = inv;
     const ips = [...new Set(inv.network.flatMap((n) => [...n.ipv4, ...n.ipv6]))].slice(0, 64);
-    await this.dataSource.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO device_inventory (device_id, collected_at, data) VALUES ($1, $2, $3)
-         ON CONFLICT (device_id) DO UPDATE SET collected_at = EXCLUDED.collected_at,
-           received_at = now(), data = EXCLUDED.data`,
-        [id, new Date(inv.collectedAt), JSON.stringify(rest)],
-      );
-      await m.query(`DELETE FROM device_software WHERE device_id = $1`, [id]);
-      for (let i = 0; i < software.length; i += SOFTWARE_BATCH) {
-        const batch = software.slice(i, i + SOFTWARE_BATCH);
+    const refused: RejectedRow<InventoryBody['software'][number]>[] = [];
+    try {
+      await this.dataSource.transaction(async (m) => {
         await m.query(
-          `INSERT INTO device_software (device_id, name, version, source)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])`,
-          [id, batch.map((s) => s.name), batch.map((s) => s.version), batch.map((s) => s.source)],
+          `INSERT INTO device_inventory (device_id, collected_at, data) VALUES ($1, $2, $3)
+           ON CONFLICT (device_id) DO UPDATE SET collected_at = EXCLUDED.collected_at,
+             received_at = now(), data = EXCLUDED.data`,
+          [id, new Date(inv.collectedAt), JSON.stringify(rest)],
         );
-      }
-      await m.query(
-        `UPDATE device SET hostname = $2, os_platform = $3, os_distro = $4, os_release = $5, arch = $6,
-           ip_addresses = $7 WHERE id = $1`,
-        [id, inv.hostname, inv.os.platform, inv.os.distro, inv.os.release, inv.os.arch, ips],
-      );
-    });
+        await m.query(`DELETE FROM device_software WHERE device_id = $1`, [id]);
+        for (let i = 0; i < software.length; i += SOFTWARE_BATCH) {
+          await writeBatch(
+            software.slice(i, i + SOFTWARE_BATCH),
+            // A savepoint per attempt: a refused statement must not abort the transaction.
+            (batch) =>
+              withSavepoint(m, () =>
+                m.query(
+                  `INSERT INTO device_software (device_id, name, version, source)
+                   SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])`,
+                  [
+                    id,
+                    batch.map((s) => s.name),
+                    batch.map((s) => s.version),
+                    batch.map((s) => s.source),
+                  ],
+                ),
+              ),
+            (rows) => void refused.push(...rows),
+          );
+        }
+        await m.query(
+          `UPDATE device SET hostname = $2, os_platform = $3, os_distro = $4, os_release = $5, arch = $6,
+             ip_addresses = $7 WHERE id = $1`,
+          [id, inv.hostname, inv.os.platform, inv.os.distro, inv.os.release, inv.os.arch, ips],
+        );
+      });
+    } catch (error) {
+      if (isDataFault(error))
+        await this.recordRejected([{ deviceId: id, kind: 'inventory', error }]);
+      throw error;
+    }
+    // Counted after the commit, so the counter never waits on this transaction's row lock.
+    await this.recordRejected(
+      refused.map(({ error }) => ({ deviceId: id, kind: 'inventory', error })),
+    );
     this.events.emit('changed', { deviceId: id });
+  }
+
+  /**
+   * Logs each report the database refused (device, kind, the database's reason; never the
+   * values) and counts it against its device (`rejected_reports`, shown in the device API).
+   * Never throws: it runs on paths that must go on writing the other devices' reports.
+   */
+  async recordRejected(reports: readonly RejectedReport[]): Promise<void> {
+    if (reports.length === 0) return;
+    const perDevice = new Map<string, number>();
+    for (const { deviceId, kind, error } of reports) {
+      perDevice.set(deviceId, (perDevice.get(deviceId) ?? 0) + 1);
+      const db = describeDbError(error);
+      this.logger.warn(
+        { deviceId, report: kind, dbCode: db.code, dbError: db.message },
+        `device ${deviceId}: the database refused its ${kind} report, which was dropped: ${db.message}`,
+      );
+    }
+    try {
+      await this.dataSource.query(
+        `UPDATE device d SET rejected_reports = d.rejected_reports + v.n, last_rejected_at = now()
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS n) v WHERE d.id = v.id`,
+        [[...perDevice.keys()], [...perDevice.values()]],
+      );
+    } catch (error) {
+      this.logger.error(`could not count refused reports: ${describeDbError(error).message}`);
+    }
   }
 
   /** Writes buffered heartbeats; runs are chained so two flushes never overlap. */
@@ -143,21 +217,45 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
 
   private async flushOnce(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.entries()];
+    const batch: PendingHeartbeat[] = [...this.pending.entries()].map(([id, h]) => ({
+      id,
+      metrics: JSON.stringify(h.metrics),
+      at: h.at,
+    }));
     this.pending.clear();
-    const ids = batch.map(([id]) => id);
+    const alive: { id: string; revived: boolean }[] = [];
+    const written = await writeBatch(
+      batch,
+      (items) => this.writeHeartbeats(items),
+      async (refused) => {
+        await this.recordRejected(
+          refused.map(({ item, error }) => ({ deviceId: item.id, kind: 'heartbeat', error })),
+        );
+        // The device did talk to us: it stays online, only its metrics are not updated.
+        const withoutMetrics = refused.map(({ item }) => ({ ...item, metrics: null }));
+        alive.push(...(await this.writeHeartbeats(withoutMetrics)));
+      },
+    );
+    const at = new Date().toISOString();
+    for (const row of [...written, ...alive])
+      if (row.revived) this.events.emit('status', { deviceId: row.id, status: 'online', at });
+  }
+
+  private async writeHeartbeats(
+    items: readonly PendingHeartbeat[],
+  ): Promise<{ id: string; revived: boolean }[]> {
     // A device the sweep had marked offline comes back online with its next heartbeat.
-    const rows = await this.dataSource.query<[{ id: string; revived: boolean }[], number]>(
+    const [rows] = await this.dataSource.query<[{ id: string; revived: boolean }[], number]>(
       `WITH was_offline AS (SELECT id FROM device WHERE id = ANY($1::uuid[]) AND status = 'offline')
-       UPDATE device d SET metrics = v.metrics, metrics_at = v.at, last_seen_at = v.at, status = 'online'
+       UPDATE device d SET metrics = coalesce(v.metrics, d.metrics),
+         metrics_at = CASE WHEN v.metrics IS NULL THEN d.metrics_at ELSE v.at END,
+         last_seen_at = v.at, status = 'online'
        FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::jsonb[]) AS metrics, unnest($3::timestamptz[]) AS at) v
        WHERE d.id = v.id AND d.revoked_at IS NULL
        RETURNING d.id, d.id IN (SELECT id FROM was_offline) AS revived`,
-      [ids, batch.map(([, h]) => JSON.stringify(h.metrics)), batch.map(([, h]) => h.at)],
+      [items.map((h) => h.id), items.map((h) => h.metrics), items.map((h) => h.at)],
     );
-    const at = new Date().toISOString();
-    for (const row of rows[0])
-      if (row.revived) this.events.emit('status', { deviceId: row.id, status: 'online', at });
+    return rows;
   }
 
   /** Cluster-wide truth: whatever node held the socket, silence past the limit means offline. */
@@ -175,5 +273,18 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
     } catch (error) {
       this.logger.error(`offline sweep failed: ${String(error)}`);
     }
+  }
+}
+
+/** Runs `fn` under a savepoint of `m`'s transaction, rolled back to if `fn` fails. */
+async function withSavepoint<T>(m: EntityManager, fn: () => Promise<T>): Promise<T> {
+  await m.query('SAVEPOINT report_row');
+  try {
+    const result = await fn();
+    await m.query('RELEASE SAVEPOINT report_row');
+    return result;
+  } catch (error) {
+    await m.query('ROLLBACK TO SAVEPOINT report_row');
+    throw error;
   }
 }

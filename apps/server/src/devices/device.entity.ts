@@ -65,4 +65,16 @@ export class DeviceEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** Reports of this device the database refused and that were dropped (see DeviceTelemetryService). */
+  @Column({
+    name: 'rejected_reports',
+    type: 'bigint',
+    default: 0,
+    transformer: { from: Number, to: (v: number) => v },
+  })
+  rejectedReports!: number;
+
+  @Column({ name: 'last_rejected_at', type: 'timestamptz', nullable: true })
+  lastRejectedAt!: Date | null;
 }

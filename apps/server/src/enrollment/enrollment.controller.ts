@@ -30,8 +30,8 @@ export class EnrollmentTokensController {
     @CurrentActor() actor: Actor,
     @Body() dto: CreateEnrollmentTokenDto,
   ): Promise<CreatedEnrollmentTokenResponse> {
-    const { token, secret } = await this.enrollment.create(actor, dto);
-    return { ...toEnrollmentTokenResponse(token), token: secret };
+    const { token, secret, serverKeySha256 } = await this.enrollment.create(actor, dto);
+    return { ...toEnrollmentTokenResponse(token), token: secret, serverKeySha256 };
   }
 
   @Delete(':id')

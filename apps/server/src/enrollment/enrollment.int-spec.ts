@@ -1,4 +1,4 @@
-import { generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { generateDeviceKeyPair, serverKeyFingerprint } from '@fleetdesk/protocol';
 import request from 'supertest';
 import { connectAgent, enroll } from '../test-support/agent-client';
 import {
@@ -31,7 +31,7 @@ describe('enrollment (integration)', () => {
       .set('Authorization', admin)
       .send({ name: 'test', ...body })
       .expect(201);
-    return res.body as { id: string; token: string; prefix: string };
+    return res.body as { id: string; token: string; prefix: string; serverKeySha256: string };
   }
 
   const facts = {
@@ -67,6 +67,8 @@ describe('enrollment (integration)', () => {
 
     const id = await enroll(server.url, created.token, 'web-01');
     expect(id.serverPublicKey).toContain('BEGIN PUBLIC KEY');
+    // The creation answer carries the fingerprint of the very key enrollment hands out.
+    expect(created.serverKeySha256).toBe(serverKeyFingerprint(id.serverPublicKey));
     const device = await request(server.url)
       .get(`/api/devices/${id.deviceId}`)
       .set('Authorization', admin)
@@ -165,7 +167,8 @@ describe('enrollment (integration)', () => {
   });
 
   it('rate limits enrollment per client', async () => {
-    const limited = await startServer(await TestDatabase.create(), { ENROLL_RATE_LIMIT: '2' });
+    const limitedDb = await TestDatabase.create();
+    const limited = await startServer(limitedDb, { ENROLL_RATE_LIMIT: '2' });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -180,6 +183,7 @@ describe('enrollment (integration)', () => {
       expect(codes).toEqual([400, 400, 429]);
     } finally {
       await limited.close();
+      await limitedDb.destroy();
     }
   });
 });

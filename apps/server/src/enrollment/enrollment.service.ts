@@ -39,7 +39,7 @@ export class EnrollmentService {
   async create(
     actor: Actor,
     dto: CreateEnrollmentTokenDto,
-  ): Promise<{ token: EnrollmentTokenEntity; secret: string }> {
+  ): Promise<{ token: EnrollmentTokenEntity; secret: string; serverKeySha256: string }> {
     if (dto.groupId && !(await this.groups.groupExists(dto.groupId)))
       throw new GroupNotFoundException(dto.groupId);
     const secret = newSecret(ENROLLMENT_PREFIX);
@@ -69,7 +69,9 @@ export class EnrollmentService {
       });
       return saved;
     });
-    return { token, secret };
+    // Shown beside the secret so the enroll command can pin this server's key from its first
+    // contact (`--server-key-sha256`).
+    return { token, secret, serverKeySha256: this.serverKeys.publicKeyFingerprint };
   }
 
   /** Revoking a token stops future enrollments only; devices enrolled with it stay connected. */

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  type AgentToServer,
   cancelSigningPayload,
   newNonce,
   type OutputBody,
@@ -17,9 +18,13 @@ import {
 } from '@fleetdesk/protocol';
 import type { RunState } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
-import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
+import { SecretBox } from '../secrets/secret-box';
+import { AgentGatewayService, type RoutedType } from '../agent-gateway/agent-gateway.service';
+import { describeDbError, type RejectedRow, writeBatch } from '../common/batch-write';
+import { DeviceTelemetryService, type ReportKind } from '../devices/device-telemetry.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { JobEvents } from './job-events';
+import { openJobEnv } from './job-env';
 import { JobEntity } from './job.entity';
 import { FAILED_STATES, LOST_GRACE_MS, sqlList, TERMINAL_STATES } from './run-states';
 
@@ -37,6 +42,8 @@ const OUTCOME_STATE: Record<ResultBody['outcome'], RunState> = {
   interrupted: 'failed',
 };
 
+type Report<T> = { deviceId: string; body: T };
+
 interface Claimed {
   id: string;
   job_id: string;
@@ -50,7 +57,8 @@ interface Claimed {
  * Claims use FOR UPDATE SKIP LOCKED so replicas never send the same run twice; the agent's
  * journal makes a re-delivery (after a reconnect or a server restart) harmless. Agent reports
  * are buffered for a few milliseconds and written in one statement per kind, which is what
- * lets ten thousand results commit in seconds.
+ * lets ten thousand results commit in seconds. A statement the database refuses for its data
+ * is written again row by row (writeBatch), so one device's bad report never costs another's.
  */
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -74,17 +82,13 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     private readonly gateway: AgentGatewayService,
     private readonly serverKeys: ServerKeysService,
     private readonly events: JobEvents,
+    private readonly box: SecretBox,
+    private readonly telemetry: DeviceTelemetryService,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.gateway.route('run_accepted', (deviceId, body) =>
-      this.buffer(this.accepted, { deviceId, body }),
-    );
-    this.gateway.route('run_rejected', (deviceId, body) =>
-      this.buffer(this.rejected, { deviceId, body }),
-    );
-    this.gateway.route('output', (deviceId, body) => this.buffer(this.outputs, { deviceId, body }));
-    this.gateway.route('result', (deviceId, body) => this.buffer(this.results, { deviceId, body }));
+    for (const type of ['run_accepted', 'run_rejected', 'output', 'result'] as const)
+      this.gateway.route(type, (deviceId, body) => this.receive(type, deviceId, body));
     this.gateway.onAuthenticated((deviceId) => {
       this.reconnected.add(deviceId);
       this.kick();
@@ -118,6 +122,21 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           }
         });
     });
+  }
+
+  /** Takes one validated report of a device for the next batched write (flushed within 50 ms). */
+  receive<T extends RoutedType>(type: T, deviceId: string, body: AgentToServer[T]): void {
+    const report = { deviceId, body } as Report<never>;
+    switch (type) {
+      case 'run_accepted':
+        return this.buffer(this.accepted, report);
+      case 'run_rejected':
+        return this.buffer(this.rejected, report);
+      case 'output':
+        return this.buffer(this.outputs, report);
+      case 'result':
+        return this.buffer(this.results, report);
+    }
   }
 
   /** Sends a signed cancel to each run's device when it is connected here. */
@@ -218,7 +237,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         .where('j.id IN (:...ids)', { ids: missing })
         .getMany();
       if (this.jobCache.size > 1000) this.jobCache.clear();
-      for (const job of rows) this.jobCache.set(job.id, job);
+      // Opened once per job and kept in memory only, never written back.
+      for (const job of rows) this.jobCache.set(job.id, { ...job, ...openJobEnv(this.box, job) });
     }
     return new Map(
       ids.flatMap((id) =>
@@ -259,20 +279,33 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     if (touched.size > 0) await this.settleJobs([...touched]);
   }
 
-  private async writeAccepted(
-    items: { deviceId: string; body: RunAcceptedBody }[],
-    touched: Set<string>,
-  ) {
-    const [rows] = await this.dataSource.query<[{ id: string; job_id: string }[], number]>(
-      `UPDATE job_run r SET status = 'running', started_at = v.started
-       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::timestamptz[]) AS started) v
-       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
-       RETURNING r.id, r.job_id`,
-      [
-        items.map((i) => i.body.runId),
-        items.map((i) => i.deviceId),
-        items.map((i) => new Date(i.body.startedAt)),
-      ],
+  /** Counts refused reports against their devices (and logs them); the rest go on. */
+  private refusedBy(kind: ReportKind) {
+    return (rows: RejectedRow<Report<unknown>>[]) =>
+      this.telemetry.recordRejected(
+        rows.map(({ item, error }) => ({ deviceId: item.deviceId, kind, error })),
+      );
+  }
+
+  private async writeAccepted(items: Report<RunAcceptedBody>[], touched: Set<string>) {
+    const rows = await writeBatch(
+      items,
+      async (batch) => {
+        const [updated] = await this.dataSource.query<[{ id: string; job_id: string }[], number]>(
+          `UPDATE job_run r SET status = 'running', started_at = v.started
+           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::timestamptz[]) AS started) v
+           WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
+           RETURNING r.id, r.job_id`,
+          [
+            batch.map((i) => i.body.runId),
+            batch.map((i) => i.deviceId),
+            batch.map((i) => new Date(i.body.startedAt)),
+          ],
+        );
+        return updated;
+      },
+      // The run stays dispatched; its result, when it comes, still records it.
+      this.refusedBy('run_accepted'),
     );
     for (const row of rows) {
       touched.add(row.job_id);
@@ -280,29 +313,32 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async writeRejected(
-    items: { deviceId: string; body: RunRejectedBody }[],
-    touched: Set<string>,
-  ) {
+  private async writeRejected(items: Report<RunRejectedBody>[], touched: Set<string>) {
     // 'duplicate' means the agent already has this run: its result comes from its outbox.
     const final = items.filter((i) => i.body.reason !== 'duplicate');
-    if (final.length === 0) return;
-    const [rows] = await this.dataSource.query<
-      [{ id: string; job_id: string; status: RunState }[], number]
-    >(
-      `UPDATE job_run r SET status = v.status, finished_at = now(), error = v.error
-       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id,
-                    unnest($3::text[]) AS status, unnest($4::text[]) AS error) v
-       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
-       RETURNING r.id, r.job_id, r.status`,
-      [
-        final.map((i) => i.body.runId),
-        final.map((i) => i.deviceId),
-        final.map((i) => (i.body.reason === 'expired' ? 'expired' : 'failed')),
-        final.map((i) =>
-          `the agent refused the run (${i.body.reason}): ${i.body.message}`.slice(0, 1024),
-        ),
-      ],
+    const rows = await writeBatch(
+      final,
+      async (batch) => {
+        const [updated] = await this.dataSource.query<
+          [{ id: string; job_id: string; status: RunState }[], number]
+        >(
+          `UPDATE job_run r SET status = v.status, finished_at = now(), error = v.error
+           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id,
+                        unnest($3::text[]) AS status, unnest($4::text[]) AS error) v
+           WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
+           RETURNING r.id, r.job_id, r.status`,
+          [
+            batch.map((i) => i.body.runId),
+            batch.map((i) => i.deviceId),
+            batch.map((i) => (i.body.reason === 'expired' ? 'expired' : 'failed')),
+            batch.map((i) =>
+              `the agent refused the run (${i.body.reason}): ${i.body.message}`.slice(0, 1024),
+            ),
+          ],
+        );
+        return updated;
+      },
+      this.refusedBy('run_rejected'),
     );
     for (const row of rows) {
       touched.add(row.job_id);
@@ -310,24 +346,29 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async writeOutputs(items: { deviceId: string; body: OutputBody }[]) {
+  private async writeOutputs(items: Report<OutputBody>[]) {
     // Only chunks of a run that belongs to the sending device; a repeated chunk is stored once.
-    const rows = await this.dataSource.query<{ run_id: string; seq: number; job_id: string }[]>(
-      `INSERT INTO run_output (run_id, seq, stream, data)
-       SELECT v.run_id, v.seq, v.stream, v.data
-       FROM (SELECT unnest($1::uuid[]) AS run_id, unnest($2::uuid[]) AS device_id, unnest($3::int[]) AS seq,
-                    unnest($4::text[]) AS stream, unnest($5::text[]) AS data) v
-       JOIN job_run r ON r.id = v.run_id AND r.device_id = v.device_id
-       ON CONFLICT (run_id, seq) DO NOTHING
-       RETURNING run_id, seq, (SELECT job_id FROM job_run WHERE id = run_id) AS job_id`,
-      [
-        items.map((i) => i.body.runId),
-        items.map((i) => i.deviceId),
-        items.map((i) => i.body.seq),
-        items.map((i) => i.body.stream),
-        // PostgreSQL text cannot hold NUL; the protocol allows it in output, so it is replaced.
-        items.map((i) => i.body.data.replaceAll(String.fromCharCode(0), '\uFFFD')),
-      ],
+    const rows = await writeBatch(
+      items,
+      (batch) =>
+        this.dataSource.query<{ run_id: string; seq: number; job_id: string }[]>(
+          `INSERT INTO run_output (run_id, seq, stream, data)
+           SELECT v.run_id, v.seq, v.stream, v.data
+           FROM (SELECT unnest($1::uuid[]) AS run_id, unnest($2::uuid[]) AS device_id, unnest($3::int[]) AS seq,
+                        unnest($4::text[]) AS stream, unnest($5::text[]) AS data) v
+           JOIN job_run r ON r.id = v.run_id AND r.device_id = v.device_id
+           ON CONFLICT (run_id, seq) DO NOTHING
+           RETURNING run_id, seq, (SELECT job_id FROM job_run WHERE id = run_id) AS job_id`,
+          [
+            batch.map((i) => i.body.runId),
+            batch.map((i) => i.deviceId),
+            batch.map((i) => i.body.seq),
+            batch.map((i) => i.body.stream),
+            // PostgreSQL text cannot hold NUL; the protocol refuses it, this is for older senders.
+            batch.map((i) => i.body.data.replaceAll(String.fromCharCode(0), '\uFFFD')),
+          ],
+        ),
+      this.refusedBy('output'),
     );
     const stored = new Map(rows.map((r) => [`${r.run_id}:${r.seq}`, r.job_id]));
     for (const { body } of items) {
@@ -343,10 +384,41 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async writeResults(
-    items: { deviceId: string; body: ResultBody }[],
-    touched: Set<string>,
-  ) {
+  private async writeResults(items: Report<ResultBody>[], touched: Set<string>) {
+    const refused: RejectedRow<Report<ResultBody>>[] = [];
+    const updated = await writeBatch(
+      items,
+      (batch) => this.updateResults(batch),
+      async (rows) => {
+        refused.push(...rows);
+        await this.refusedBy('result')(rows);
+      },
+    );
+    // A result the database refused still ends its run, as failed with the reason, rather
+    // than leaving it open until the sweep calls it lost; the agent gets its ack below.
+    if (refused.length > 0) updated.push(...(await this.failUnstorableResults(refused)));
+    for (const row of updated) {
+      touched.add(row.job_id);
+      this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status: row.status });
+    }
+    // Acknowledge every result whose run exists for that device, new or already recorded, so
+    // the agent can empty its outbox; a duplicate changes nothing above.
+    const known = await this.dataSource.query<{ id: string; device_id: string }[]>(
+      `SELECT id, device_id FROM job_run WHERE id = ANY($1::uuid[])`,
+      [items.map((i) => i.body.runId)],
+    );
+    const owner = new Map(known.map((k) => [k.id, k.device_id]));
+    for (const { deviceId, body } of items) {
+      if (owner.get(body.runId) === deviceId)
+        this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
+      else if (!owner.has(body.runId)) {
+        // The job was deleted: nothing to record, but the agent must stop re-sending.
+        this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
+      } else this.logger.warn(`device ${deviceId} sent a result for a run of another device`);
+    }
+  }
+
+  private async updateResults(items: readonly Report<ResultBody>[]) {
     const b = items.map((i) => i.body);
     const [updated] = await this.dataSource.query<
       [{ id: string; job_id: string; status: RunState }[], number]
@@ -355,7 +427,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
          started_at = coalesce(r.started_at, v.started), finished_at = v.finished,
          output_bytes = v.output_bytes, truncated = v.truncated, last_seq = v.last_seq
        FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
-                    unnest($4::int[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
+                    unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
                     unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
                     unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
                     unnest($11::int[]) AS last_seq) v
@@ -379,25 +451,29 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         b.map((x) => x.lastSeq),
       ],
     );
-    for (const row of updated) {
-      touched.add(row.job_id);
-      this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status: row.status });
-    }
-    // Acknowledge every result whose run exists for that device, new or already recorded, so
-    // the agent can empty its outbox; a duplicate changes nothing above.
-    const known = await this.dataSource.query<{ id: string; device_id: string }[]>(
-      `SELECT id, device_id FROM job_run WHERE id = ANY($1::uuid[])`,
-      [b.map((x) => x.runId)],
+    return updated;
+  }
+
+  private async failUnstorableResults(refused: RejectedRow<Report<ResultBody>>[]) {
+    const [failed] = await this.dataSource.query<
+      [{ id: string; job_id: string; status: RunState }[], number]
+    >(
+      `UPDATE job_run r SET status = 'failed', finished_at = now(), error = v.error
+       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS error) v
+       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status NOT IN (${sqlList(TERMINAL_STATES)})
+       RETURNING r.id, r.job_id, r.status`,
+      [
+        refused.map(({ item }) => item.body.runId),
+        refused.map(({ item }) => item.deviceId),
+        refused.map(({ error }) =>
+          `the device reported a result the database could not store (${describeDbError(error).message}); its outcome is unknown`.slice(
+            0,
+            1024,
+          ),
+        ),
+      ],
     );
-    const owner = new Map(known.map((k) => [k.id, k.device_id]));
-    for (const { deviceId, body } of items) {
-      if (owner.get(body.runId) === deviceId)
-        this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
-      else if (!owner.has(body.runId)) {
-        // The job was deleted: nothing to record, but the agent must stop re-sending.
-        this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
-      } else this.logger.warn(`device ${deviceId} sent a result for a run of another device`);
-    }
+    return failed;
   }
 
   /** Ends runs that can no longer happen, then settles the jobs they belong to. */

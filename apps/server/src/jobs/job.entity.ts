@@ -34,12 +34,19 @@ export class JobEntity {
   @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
   params!: Record<string, unknown>;
 
-  /** What the agent receives; holds secret values, so it is never returned by the API. */
+  /** Empty once sealed into `sealedEnv`; plain only in rows written before sealing existed. */
   @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
   env!: EnvVar[];
 
   @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
   args!: string[];
+
+  /**
+   * What the agent receives besides the script (env and args, see job-env.ts), sealed: it
+   * holds secret values, so it is never in the database in plain text nor in an API answer.
+   */
+  @Column({ name: 'sealed_env', type: 'text', nullable: true })
+  sealedEnv!: string | null;
 
   @Column({ type: 'jsonb' })
   target!: JobTarget;

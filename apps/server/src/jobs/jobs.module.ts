@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentGatewayModule } from '../agent-gateway/agent-gateway.module';
 import { AuditModule } from '../audit/audit.module';
+import { DevicesModule } from '../devices/devices.module';
 import { ScriptsModule } from '../scripts/scripts.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { DispatcherService } from './dispatcher.service';
@@ -15,6 +16,7 @@ import { JobsService } from './jobs.service';
     TypeOrmModule.forFeature([JobEntity]),
     AuditModule,
     AgentGatewayModule,
+    DevicesModule,
     ServerKeysModule,
     ScriptsModule,
   ],

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
+import type { EnvVar } from '@fleetdesk/protocol';
+import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -16,8 +17,10 @@ import type {
   RunState,
 } from '@fleetdesk/api-types';
 import { ScriptsService } from '../scripts/scripts.service';
+import { SecretBox } from '../secrets/secret-box';
 import type { CreateJobDto, DeviceRunQueryDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobEvents } from './job-events';
+import { openJobEnv, sealJobEnv } from './job-env';
 import { JobEntity } from './job.entity';
 import {
   JobNotFoundException,
@@ -44,7 +47,8 @@ interface RunRow {
   dispatched_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
-  exit_code: number | null;
+  /** bigint: node-postgres returns it as a string. */
+  exit_code: string | number | null;
   signal: string | null;
   error: string | null;
   output_bytes: string | number;
@@ -65,7 +69,8 @@ function toRunResponse(r: RunRow): RunResponse {
     dispatchedAt: iso(r.dispatched_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
-    exitCode: r.exit_code,
+    // Exit codes are within ±2^32 (the protocol's bound), so a number holds them exactly.
+    exitCode: r.exit_code === null ? null : Number(r.exit_code),
     signal: r.signal,
     error: r.error,
     outputBytes: Number(r.output_bytes),
@@ -104,13 +109,58 @@ const RUN_SELECT = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d 
  * sent; the dispatcher then delivers them. Also owns cancel and re-run.
  */
 @Injectable()
-export class JobsService {
+export class JobsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(JobsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly scripts: ScriptsService,
     private readonly events: JobEvents,
+    private readonly box: SecretBox,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const sealed = await this.sealPlainEnv();
+    if (sealed > 0) this.logger.log(`Sealed the parameters of ${sealed} job(s)`);
+  }
+
+  /**
+   * Jobs written before env was sealed get it sealed in place, secret flags taken from their
+   * script version. Each row is updated only while still unsealed, so replicas starting
+   * together seal it once.
+   */
+  async sealPlainEnv(): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const rows = await this.dataSource.query<
+        (Pick<JobEntity, 'id' | 'env' | 'args'> & {
+          script_id: string | null;
+          script_version: number | null;
+        })[]
+      >(
+        `SELECT id, env, args, script_id, script_version FROM job
+         WHERE sealed_env IS NULL AND (env <> '[]'::jsonb OR args <> '[]'::jsonb)
+         ORDER BY id LIMIT 500`,
+      );
+      if (rows.length === 0) return sealed;
+      for (const row of rows) {
+        const secret =
+          row.script_id && row.script_version
+            ? await this.scripts.secretParameterNames(row.script_id, row.script_version)
+            : new Set<string>();
+        const env: EnvVar[] = row.env.map(({ name, value }) =>
+          secret.has(name) ? { name, value, secret: true } : { name, value },
+        );
+        const [, count] = await this.dataSource.query<[unknown, number]>(
+          `UPDATE job SET sealed_env = $2, env = '[]'::jsonb, args = '[]'::jsonb
+           WHERE id = $1 AND sealed_env IS NULL`,
+          [row.id, sealJobEnv(this.box, row.id, { env, args: row.args })],
+        );
+        sealed += count;
+      }
+    }
+  }
 
   async create(actor: Actor, dto: CreateJobDto, rerunOf?: JobEntity): Promise<JobResponse> {
     if (!rerunOf && Boolean(dto.script) === Boolean(dto.command)) {
@@ -123,9 +173,12 @@ export class JobsService {
     const job = await this.dataSource.transaction(async (m) => {
       const deviceIds = await this.resolveTarget(m, dto.target);
       if (deviceIds.length === 0) throw new JobTargetEmptyException();
+      // The id is chosen here because the sealed env is bound to it.
+      const id = randomUUID();
       const saved = await m.save(
         JobEntity,
         m.create(JobEntity, {
+          id,
           name: dto.name ?? rerunOf?.name ?? spec.name,
           status: 'running',
           scriptId: spec.scriptId,
@@ -134,8 +187,9 @@ export class JobsService {
           body: spec.body,
           bodySha256: spec.sha256,
           params: spec.params,
-          env: spec.env,
-          args: spec.args,
+          env: [],
+          args: [],
+          sealedEnv: sealJobEnv(this.box, id, { env: spec.env, args: spec.args }),
           target: dto.target,
           timeoutMs,
           offlineExpiryMs: dto.offlineExpirySeconds * 1000,
@@ -383,6 +437,7 @@ export class JobsService {
   }
 
   private specOf(job: JobEntity) {
+    const { env, args } = openJobEnv(this.box, job);
     return {
       name: job.name,
       scriptId: job.scriptId,
@@ -390,8 +445,8 @@ export class JobsService {
       language: job.language,
       body: job.body,
       sha256: job.bodySha256,
-      env: job.env,
-      args: job.args,
+      env,
+      args,
       params: job.params,
       defaultTimeoutSeconds: job.timeoutMs / 1000,
     };

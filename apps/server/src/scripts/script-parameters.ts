@@ -208,7 +208,8 @@ export function parameterProblems(params: unknown): FieldProblem[] {
 
 /** What a run gets: every parameter as an environment variable, and as arguments. */
 export interface RenderedParams {
-  env: { name: string; value: string }[];
+  /** `secret` marks a secret parameter's value, which the agent masks in output. */
+  env: { name: string; value: string; secret?: true }[];
   args: string[];
   /** The effective values, secrets replaced, for job records and the audit log. */
   redactedParams: Record<string, unknown>;
@@ -294,7 +295,9 @@ export function renderParams(
     else if (p.required) throw new ScriptParamInvalidException(p.name, 'is required');
     const text = value === undefined ? '' : render(value);
     total += Buffer.byteLength(text, 'utf8');
-    env.push({ name: p.name, value: text });
+    env.push(
+      p.secret ? { name: p.name, value: text, secret: true } : { name: p.name, value: text },
+    );
     if (language === 'powershell') {
       if (value !== undefined) args.push(`-${p.name}`, text);
     } else {

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import type { ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
+import type { ScriptLanguage } from '@fleetdesk/api-types';
 import { exhaustiveList } from '../common/exhaustive-list';
+import type { StoredParameter } from './script-secrets';
 import { ScriptEntity } from './script.entity';
 
 export const SCRIPT_LANGUAGES = exhaustiveList<ScriptLanguage>()([
@@ -34,8 +35,9 @@ export class ScriptVersionEntity {
   @Column({ name: 'body_sha256', type: 'char', length: 64 })
   bodySha256!: string;
 
+  /** Secret defaults sealed (see script-secrets.ts); open them only to run or compare. */
   @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
-  parameters!: ScriptParameter[];
+  parameters!: StoredParameter[];
 
   @Column({ name: 'default_timeout_seconds', type: 'integer' })
   defaultTimeoutSeconds!: number;

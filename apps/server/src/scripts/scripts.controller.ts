@@ -21,6 +21,7 @@ import {
   ScriptSummaryResponse,
   ScriptVersionResponse,
   UpdateScriptDto,
+  UpdateScriptResponse,
 } from './dto/script.dto';
 import { ScriptsService } from './scripts.service';
 import { VersionParamPipe } from './version-param.pipe';
@@ -61,7 +62,7 @@ export class ScriptsController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateScriptDto,
-  ): Promise<ScriptResponse> {
+  ): Promise<UpdateScriptResponse> {
     return this.scripts.update(actor, id, dto);
   }
 

@@ -662,19 +662,21 @@ describe('scripts (integration)', () => {
       });
       expect(same.status).toBe(200);
       expect(same.body.currentVersion).toBe(1);
-      // A new body keeps the secret default too.
-      const edited = await api().patch(`/api/scripts/${id}`, {
+      expect(same.body.droppedSecretDefaults).toEqual([]);
+      // An admin's new body keeps the secret default.
+      const edited = await api(admin).patch(`/api/scripts/${id}`, {
         body: 'echo "$REGION"\n',
         parameters: current.body.parameters,
       });
       expect(edited.body.currentVersion).toBe(2);
+      expect(edited.body.droppedSecretDefaults).toEqual([]);
       let r = await scripts.resolveForRun(id, undefined, {});
-      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: SECRET });
+      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: SECRET, secret: true });
       expect(r.redactedParams).toEqual({ API_TOKEN: '[secret]', REGION: 'eu' });
 
       // A kept secret default must still fit the parameter: the service checks it.
       const retyped = await refused(() =>
-        api().patch(`/api/scripts/${id}`, {
+        api(admin).patch(`/api/scripts/${id}`, {
           parameters: [{ name: 'API_TOKEN', type: 'number', secret: true }],
         }),
       );
@@ -683,15 +685,63 @@ describe('scripts (integration)', () => {
       expect(retyped.body.details.errors[0].field).toBe('parameters.0.default');
       expect(JSON.stringify(retyped.body)).not.toContain(SECRET);
 
-      const cleared = await api().patch(`/api/scripts/${id}`, {
+      const cleared = await api(admin).patch(`/api/scripts/${id}`, {
         parameters: [{ name: 'API_TOKEN', type: 'string', secret: true, default: null }],
       });
       expect(cleared.body.parameters[0]).toMatchObject({ secret: true, hasDefault: false });
       r = await scripts.resolveForRun(id, undefined, {});
-      expect(r.env).toEqual([{ name: 'API_TOKEN', value: '' }]);
+      expect(r.env).toEqual([{ name: 'API_TOKEN', value: '', secret: true }]);
       // Older versions keep what they had.
       r = await scripts.resolveForRun(id, 1, {});
-      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: SECRET });
+      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: SECRET, secret: true });
+    });
+
+    it("does not let a technician's changed body inherit a secret default", async () => {
+      const own = await create({
+        body: 'curl -H "Authorization: $API_TOKEN" https://api.example.com\n',
+        parameters: [
+          { name: 'API_TOKEN', type: 'string', secret: true, default: SECRET },
+          { name: 'REGION', type: 'string', default: 'eu' },
+        ],
+      });
+      const read = await api().get(`/api/scripts/${own.id}`).expect(200);
+      // The exfiltration attempt: same parameters as read, a body that prints the secret.
+      const { res, event } = await audited(() =>
+        api().patch(`/api/scripts/${own.id}`, {
+          body: 'echo "$API_TOKEN"\n',
+          parameters: read.body.parameters,
+        }),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.currentVersion).toBe(2);
+      expect(res.body.droppedSecretDefaults).toEqual(['API_TOKEN']);
+      expect(res.body.parameters[0]).toMatchObject({ name: 'API_TOKEN', hasDefault: false });
+      expect(res.body.parameters[1]).toMatchObject({ name: 'REGION', default: 'eu' });
+      expect(event.details).toMatchObject({ droppedSecretDefaults: ['API_TOKEN'] });
+      expect(JSON.stringify(event)).not.toContain(SECRET);
+      let r = await scripts.resolveForRun(own.id, undefined, {});
+      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: '', secret: true });
+      expect(JSON.stringify(r)).not.toContain(SECRET);
+      // The version before keeps its own.
+      const v1 = await scripts.resolveForRun(own.id, 1, {});
+      expect(v1.env).toContainEqual({ name: 'API_TOKEN', value: SECRET, secret: true });
+
+      // Whoever types the secret again keeps it in the new version.
+      const retyped = await api().patch(`/api/scripts/${own.id}`, {
+        body: 'echo "using the token"\n',
+        parameters: [
+          { name: 'API_TOKEN', type: 'string', secret: true, default: 'typed-again-42' },
+          { name: 'REGION', type: 'string', default: 'eu' },
+        ],
+      });
+      expect(retyped.body.droppedSecretDefaults).toEqual([]);
+      r = await scripts.resolveForRun(own.id, undefined, {});
+      expect(r.env).toContainEqual({ name: 'API_TOKEN', value: 'typed-again-42', secret: true });
+
+      // Any new version drops it, even one that leaves the body alone (a changed parameter or
+      // setting could still send the value elsewhere).
+      const timeout = await api().patch(`/api/scripts/${own.id}`, { defaultTimeoutSeconds: 77 });
+      expect(timeout.body.droppedSecretDefaults).toEqual(['API_TOKEN']);
     });
   });
 
@@ -740,7 +790,7 @@ describe('scripts (integration)', () => {
         { name: 'COUNT', value: '5' },
         { name: 'VERBOSE', value: 'false' },
         { name: 'MODE', value: 'safe' },
-        { name: 'TOKEN', value: 'tok-123' },
+        { name: 'TOKEN', value: 'tok-123', secret: true },
         { name: 'NOTE', value: '' },
       ]);
       expect(r.args).toEqual([tricky, '5', 'false', 'safe', 'tok-123', '']);

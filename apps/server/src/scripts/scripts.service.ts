@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { isUniqueViolation, likePattern } from '../common/sql';
+import { SecretBox } from '../secrets/secret-box';
 import type { Page, ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
 import {
   CreateScriptDto,
@@ -16,10 +17,12 @@ import {
   toScriptSummaryResponse,
   toScriptVersionResponse,
   UpdateScriptDto,
+  UpdateScriptResponse,
 } from './dto/script.dto';
 import type { ScriptParameterDto } from './dto/script-parameter.dto';
 import { contentProblems, sha256Hex } from './script-content';
 import { parameterProblems, renderParams } from './script-parameters';
+import { openParameters, sealParameters, type StoredParameter } from './script-secrets';
 import { ScriptVersionEntity } from './script-version.entity';
 import { ScriptEntity } from './script.entity';
 import {
@@ -43,8 +46,11 @@ export interface ResolvedScript {
   body: string;
   sha256: string;
   defaultTimeoutSeconds: number;
-  /** One variable per declared parameter, named exactly as it (empty when it has no value). */
-  env: { name: string; value: string }[];
+  /**
+   * One variable per declared parameter, named exactly as it (empty when it has no value);
+   * `secret` on a secret parameter's.
+   */
+  env: { name: string; value: string; secret?: true }[];
   /** `-NAME value` pairs for PowerShell; positional values in declaration order otherwise. */
   args: string[];
   /** The effective values with secrets replaced by '[secret]', safe to store and show. */
@@ -81,6 +87,8 @@ function canonical(value: unknown): string {
   );
 }
 
+const hasDefaultSecret = (p: ScriptParameter) => p.secret && p.default !== undefined;
+
 function normaliseTags(tags: string[]): string[] {
   return [...new Set(tags)].sort();
 }
@@ -104,11 +112,43 @@ export function toStoredParameter(p: ScriptParameterDto | ScriptParameter): Scri
  * written; editing it makes a new version, so a job always knows exactly what it ran.
  */
 @Injectable()
-export class ScriptsService {
+export class ScriptsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ScriptsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly box: SecretBox,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const sealed = await this.sealPlainSecretDefaults();
+    if (sealed > 0) this.logger.log(`Sealed the secret defaults of ${sealed} script version(s)`);
+  }
+
+  /**
+   * Versions written before secret defaults were sealed get them sealed in place. Each row is
+   * updated only if it still holds what was read, so replicas starting together are harmless.
+   */
+  async sealPlainSecretDefaults(): Promise<number> {
+    const rows = await this.dataSource.query<
+      { script_id: string; version: number; parameters: StoredParameter[] }[]
+    >(
+      `SELECT script_id, version, parameters FROM script_version
+       WHERE jsonb_path_exists(parameters, '$[*] ? (@.secret == true && exists(@.default))')`,
+    );
+    let sealed = 0;
+    for (const row of rows) {
+      const next = sealParameters(this.box, row.script_id, row.version, row.parameters);
+      const [, count] = await this.dataSource.query<[unknown, number]>(
+        `UPDATE script_version SET parameters = $3::jsonb
+         WHERE script_id = $1 AND version = $2 AND parameters = $4::jsonb`,
+        [row.script_id, row.version, JSON.stringify(next), JSON.stringify(row.parameters)],
+      );
+      sealed += count;
+    }
+    return sealed;
+  }
 
   async list(q: ScriptQueryDto): Promise<Page<ScriptSummaryResponse>> {
     const qb = this.dataSource.getRepository(ScriptEntity).createQueryBuilder('s');
@@ -210,7 +250,8 @@ export class ScriptsService {
    * the default timeout makes version N+1 (the same content again makes none). Either way,
    * one audit event records the resulting version and its hash.
    */
-  async update(actor: Actor, id: string, dto: UpdateScriptDto): Promise<ScriptResponse> {
+  async update(actor: Actor, id: string, dto: UpdateScriptDto): Promise<UpdateScriptResponse> {
+    let dropped: string[] = [];
     try {
       await this.dataSource.transaction(async (m) => {
         const script = await this.lockEditable(m, id);
@@ -232,22 +273,35 @@ export class ScriptsService {
           }
         }
 
+        const currentParams = openParameters(this.box, id, current.version, current.parameters);
+        const incoming = dto.parameters
+          ? this.keepSecretDefaults(dto.parameters, currentParams)
+          : { parameters: currentParams, carried: currentParams.filter(hasDefaultSecret) };
         const next: ScriptContent = {
           language: dto.language ?? current.language,
           body: dto.body ?? current.body,
-          parameters: dto.parameters
-            ? this.keepSecretDefaults(dto.parameters, current.parameters)
-            : current.parameters,
+          parameters: incoming.parameters,
           defaultTimeoutSeconds: dto.defaultTimeoutSeconds ?? current.defaultTimeoutSeconds,
         };
         const contentChanged = [
           next.language !== current.language && 'language',
           next.body !== current.body && 'body',
-          canonical(next.parameters) !== canonical(current.parameters) && 'parameters',
+          canonical(next.parameters) !== canonical(currentParams) && 'parameters',
           next.defaultTimeoutSeconds !== current.defaultTimeoutSeconds && 'defaultTimeoutSeconds',
         ].filter((c): c is string => typeof c === 'string');
         let version = current;
         if (contentChanged.length > 0) {
+          // Any change can turn a secret default into output (a new body that echoes it, or a
+          // new URL it is sent to), so only an admin carries secret defaults the caller did
+          // not type again into the new version.
+          if (actor.role !== 'admin' && incoming.carried.length > 0) {
+            dropped = incoming.carried.map((p) => p.name);
+            next.parameters = next.parameters.map((p) => {
+              if (!dropped.includes(p.name)) return p;
+              const { default: _dropped, ...rest } = p;
+              return rest;
+            });
+          }
           this.assertValidContent(next);
           version = await this.insertVersion(m, id, script.currentVersion + 1, next, actor.userId);
           script.currentVersion = version.version;
@@ -264,6 +318,7 @@ export class ScriptsService {
             newVersion: contentChanged.length > 0,
             version: version.version,
             sha256: version.bodySha256,
+            ...(dropped.length > 0 ? { droppedSecretDefaults: dropped } : {}),
           },
         });
       });
@@ -272,7 +327,7 @@ export class ScriptsService {
         throw new ScriptNameTakenException(dto.name ?? '');
       throw error;
     }
-    return this.get(id);
+    return { ...(await this.get(id)), droppedSecretDefaults: dropped };
   }
 
   /** Archived scripts stay readable (jobs refer to them) but leave the list and cannot run. */
@@ -309,7 +364,8 @@ export class ScriptsService {
     const v = await this.findVersion(m, script, version ?? script.currentVersion);
     if (sha256Hex(v.body) !== v.bodySha256)
       throw new Error(`script ${script.id} v${v.version}: body does not match its sha256`);
-    const rendered = renderParams(v.parameters, v.language, params);
+    const declared = openParameters(this.box, script.id, v.version, v.parameters);
+    const rendered = renderParams(declared, v.language, params);
     return {
       scriptId: script.id,
       scriptName: script.name,
@@ -320,6 +376,14 @@ export class ScriptsService {
       defaultTimeoutSeconds: v.defaultTimeoutSeconds,
       ...rendered,
     };
+  }
+
+  /** Names of one version's secret parameters; empty when the version is gone. */
+  async secretParameterNames(scriptId: string, version: number): Promise<Set<string>> {
+    const v = await this.dataSource
+      .getRepository(ScriptVersionEntity)
+      .findOne({ where: { scriptId, version }, select: { scriptId: true, parameters: true } });
+    return new Set((v?.parameters ?? []).filter((p) => p.secret).map((p) => p.name));
   }
 
   /** The service's own check, whatever the caller: the DTOs apply the same rules at the edge. */
@@ -344,7 +408,7 @@ export class ScriptsService {
         language: content.language,
         body: content.body,
         bodySha256: sha256Hex(content.body),
-        parameters: content.parameters,
+        parameters: sealParameters(this.box, scriptId, version, content.parameters),
         defaultTimeoutSeconds: content.defaultTimeoutSeconds,
         createdBy,
       }),
@@ -354,21 +418,26 @@ export class ScriptsService {
   /**
    * Secret defaults are never shown, so a client that sends the list back cannot repeat them:
    * a secret, optional parameter sent without a default keeps the one it had (send
-   * `default: null` to drop it).
+   * `default: null` to drop it). `carried` lists those kept without being typed again.
    */
   private keepSecretDefaults(
     incoming: ScriptParameterDto[],
     previous: ScriptParameter[],
-  ): ScriptParameter[] {
+  ): { parameters: ScriptParameter[]; carried: ScriptParameter[] } {
     const before = new Map(previous.map((p) => [p.name, p]));
-    return incoming.map((dto) => {
+    const carried: ScriptParameter[] = [];
+    const parameters = incoming.map((dto) => {
       const p = toStoredParameter(dto);
       const old = before.get(p.name);
       if (dto.default === undefined && p.secret && !p.required && old?.secret) {
-        if (old.default !== undefined) p.default = old.default;
+        if (old.default !== undefined) {
+          p.default = old.default;
+          carried.push(p);
+        }
       }
       return p;
     });
+    return { parameters, carried };
   }
 
   private async findScript(m: EntityManager, id: string): Promise<ScriptEntity> {

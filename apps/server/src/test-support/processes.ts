@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { track, untrack } from './leftovers';
 
 /** The repository root, where processes under test are started. */
 export const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -50,16 +51,27 @@ export function spawnCommand(command: string, args: string[], env: Record<string
     all += d.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A process the test forgot (or never reached the line that stops it) is killed after the file.
+  track(child, 'process', `${args[0] ?? command} (pid ${child.pid})`, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  void exited.then(() => untrack(child));
   return { child, stdout: () => out, stderr: () => err, output: () => all, exited };
 }
 
-export async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
+/** Polls /health; `ca` is the PEM to trust when the server speaks HTTPS with a private CA. */
+export async function waitHealthy(
+  url: string,
+  proc: Proc,
+  timeoutMs = 60_000,
+  ca?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
-    const res = await request(url)
-      .get('/health')
-      .catch(() => undefined);
+    const get = request(url).get('/health');
+    const res = await (ca ? get.ca(ca) : get).catch(() => undefined);
     if (res?.status === 200) return;
     await new Promise((r) => setTimeout(r, 200));
   }

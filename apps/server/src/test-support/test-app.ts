@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../app.factory';
 import { AppConfig, loadConfig } from '../config/app-config';
+import { testRunId, track, untrack } from './leftovers';
 
 export type Engine = 'embedded' | 'postgres';
 
@@ -33,26 +34,49 @@ export class TestDatabase {
 
   static async create(engine: Engine = testEngine()): Promise<TestDatabase> {
     const dataDir = await mkdtemp(join(tmpdir(), 'fleetdesk-test-'));
-    if (engine === 'embedded') return new TestDatabase(engine, dataDir, undefined);
+    if (engine === 'embedded') return new TestDatabase(engine, dataDir, undefined).tracked();
     const base = process.env.TEST_DATABASE_URL;
     if (!base) throw new Error('FLEETDESK_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
-    const name = `fleetdesk_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    // The run id lets the global teardown drop this database even if this file never does.
+    const name = `fleetdesk_t_${testRunId()}_${Math.random().toString(36).slice(2, 10)}`;
     const admin = new Client({ connectionString: base });
     await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
     const url = new URL(base);
     url.pathname = `/${name}`;
-    return new TestDatabase(engine, dataDir, url.toString(), name);
+    return new TestDatabase(engine, dataDir, url.toString(), name).tracked();
   }
 
-  async destroy(): Promise<void> {
-    await rm(this.dataDir, { recursive: true, force: true });
-    if (!this.dropName) return;
-    const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${this.dropName}" WITH (FORCE)`);
-    await admin.end();
+  private destroyed?: Promise<void>;
+
+  private tracked(): this {
+    track(this, 'database', `test database ${this.dropName ?? this.dataDir}`, () => this.destroy());
+    return this;
+  }
+
+  /** Idempotent; removes the data dir and drops the database even if one of the two fails. */
+  destroy(): Promise<void> {
+    untrack(this);
+    this.destroyed ??= (async () => {
+      try {
+        await rm(this.dataDir, { recursive: true, force: true });
+      } finally {
+        if (this.dropName) {
+          const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+          await admin.connect();
+          try {
+            await admin.query(`DROP DATABASE IF EXISTS "${this.dropName}" WITH (FORCE)`);
+          } finally {
+            await admin.end();
+          }
+        }
+      }
+    })();
+    return this.destroyed;
   }
 }
 
@@ -81,6 +105,13 @@ export async function startServer(
     ...env,
   });
   const app = await createApp(config);
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    untrack(app);
+    closed ??= app.close();
+    return closed;
+  };
+  track(app, 'server', 'test server', close);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -89,7 +120,7 @@ export async function startServer(
     url,
     dataSource: app.get<DataSource>(getDataSourceToken()),
     http: () => request.agent(url),
-    close: () => app.close(),
+    close,
   };
 }
 

@@ -64,7 +64,10 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
         language: 'bash',
         script: 'echo "$GREETING"',
         scriptSha256: 'a'.repeat(64),
-        env: [{ name: 'GREETING', value: 'hello; $(rm -rf /)' }],
+        env: [
+          { name: 'GREETING', value: 'hello; $(rm -rf /)' },
+          { name: 'API_TOKEN', value: 'tok-123456', secret: true },
+        ],
         args: ['--verbose'],
         timeoutMs: 60_000,
         expiresAt: 1_732_450_600_000,

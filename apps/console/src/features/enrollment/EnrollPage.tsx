@@ -39,7 +39,7 @@ function NewToken({
           </Code>
           <CopyValueButton value={token.token} label="Copy token" />
         </Group>
-        <InstallCommands token={token.token} />
+        <InstallCommands token={token.token} serverKeySha256={token.serverKeySha256} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onDone}>
             Done: hide the token

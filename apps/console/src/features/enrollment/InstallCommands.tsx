@@ -1,14 +1,33 @@
-import { Anchor, Code, Group, List, Stack, Tabs, Text } from '@mantine/core';
+import { Alert, Anchor, Code, Group, List, Stack, Tabs, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { CopyValueButton } from './CopyValueButton';
-import { guessPlatform, installGuides } from './commands';
+import { agentRefusesPlainHttp, guessPlatform, installGuides } from './commands';
 
-/** Per-OS commands with the new token filled in; the server URL is the one this console uses. */
-export function InstallCommands({ token }: { token: string }) {
+/**
+ * Per-OS commands with the new token and the server key's fingerprint filled in; the server
+ * URL is the one this console uses.
+ */
+export function InstallCommands({
+  token,
+  serverKeySha256,
+}: {
+  token: string;
+  serverKeySha256: string;
+}) {
   const server = window.location.origin;
-  const guides = installGuides(server, token);
+  const guides = installGuides(server, token, serverKeySha256);
   return (
     <Stack gap="sm" data-testid="install-commands">
+      {agentRefusesPlainHttp(server) && (
+        <Alert color="red" title="This console is not served over HTTPS" role="alert">
+          <Text size="sm">
+            The agent refuses a plain <Code>http://</Code> server on another machine: the token
+            would cross the network unencrypted. Serve Fleetdesk over TLS (README,
+            &ldquo;TLS&rdquo;) and open this page at its <Code>https://</Code> address. Adding{' '}
+            <Code>--insecure</Code> to the enroll command works, at that risk.
+          </Text>
+        </Alert>
+      )}
       <Text size="sm">On the device to enroll:</Text>
       <List size="sm" type="ordered" spacing={4}>
         <List.Item>
@@ -66,6 +85,13 @@ export function InstallCommands({ token }: { token: string }) {
         </Anchor>{' '}
         as soon as its agent connects. A device that was enrolled before keeps its identity; add{' '}
         <Code>--force</Code> to the enroll command to enroll it as a new device.
+      </Text>
+      <Text size="sm" c="dimmed">
+        Server key fingerprint (SHA-256):{' '}
+        <Code data-testid="server-key-sha256" style={{ overflowWrap: 'anywhere' }}>
+          {serverKeySha256}
+        </Code>
+        . The agent refuses to enroll with a server whose key does not match it.
       </Text>
     </Stack>
   );

@@ -37,7 +37,20 @@ const MAC_PLIST = '/Library/LaunchDaemons/com.fleetdesk.agent.plist';
 const WIN_DIR = 'C:\\Program Files\\Fleetdesk';
 const WIN_STATE = 'C:\\ProgramData\\Fleetdesk';
 
-export function installGuides(server: string, token: string): InstallGuide[] {
+/**
+ * `--server-key-sha256` makes the agent refuse, saving nothing, a server whose key is not this
+ * one, so a man in the middle at first contact cannot get his own key pinned. The fingerprint is
+ * 64 hex digits: safe unquoted in every shell below.
+ */
+export function installGuides(
+  server: string,
+  token: string,
+  serverKeySha256: string,
+): InstallGuide[] {
+  if (!/^[0-9a-f]{64}$/.test(serverKeySha256)) {
+    throw new Error(`not a server key fingerprint: ${JSON.stringify(serverKeySha256)}`);
+  }
+  const pin = `--server-key-sha256 ${serverKeySha256}`;
   const linuxAgent = `${LINUX_DIR}/fleetdesk-agent.js`;
   const macAgent = `${MAC_DIR}/fleetdesk-agent.js`;
   const winAgent = `${WIN_DIR}\\fleetdesk-agent.js`;
@@ -52,7 +65,7 @@ export function installGuides(server: string, token: string): InstallGuide[] {
       commands: [
         'node --version   # needs v20.19 or newer',
         `sudo install -D -m 0755 fleetdesk-agent.js ${linuxAgent}`,
-        `${node} ${linuxAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} --state-dir ${LINUX_STATE}`,
+        `${node} ${linuxAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} ${pin} --state-dir ${LINUX_STATE}`,
         `${node} ${linuxAgent} install-service --state-dir ${LINUX_STATE}`,
         'systemctl status fleetdesk-agent --no-pager',
       ].join('\n'),
@@ -65,7 +78,7 @@ export function installGuides(server: string, token: string): InstallGuide[] {
         'node --version   # needs v20.19 or newer',
         `sudo mkdir -p ${MAC_DIR}`,
         `sudo install -m 0755 fleetdesk-agent.js ${macAgent}`,
-        `${node} ${macAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} --state-dir ${shQuote(MAC_STATE)}`,
+        `${node} ${macAgent} enroll --server ${shQuote(server)} --token ${shQuote(token)} ${pin} --state-dir ${shQuote(MAC_STATE)}`,
         '# install-service prints the launchd job for this machine: save it, then load it',
         `${node} ${macAgent} install-service --state-dir ${shQuote(MAC_STATE)} | sed -n '/^<?xml/,/^<\\/plist>/p' | sudo tee ${MAC_PLIST} >/dev/null`,
         `sudo launchctl bootstrap system ${MAC_PLIST}`,
@@ -80,13 +93,21 @@ export function installGuides(server: string, token: string): InstallGuide[] {
         'node --version',
         `if not exist ${cmdQuote(WIN_DIR)} mkdir ${cmdQuote(WIN_DIR)}`,
         `copy /Y fleetdesk-agent.js ${cmdQuote(winAgent)}`,
-        `node ${cmdQuote(winAgent)} enroll --server ${cmdQuote(server)} --token ${cmdQuote(token)} --state-dir ${cmdQuote(WIN_STATE)}`,
+        `node ${cmdQuote(winAgent)} enroll --server ${cmdQuote(server)} --token ${cmdQuote(token)} ${pin} --state-dir ${cmdQuote(WIN_STATE)}`,
         `node ${cmdQuote(winAgent)} install-service --state-dir ${cmdQuote(WIN_STATE)}`,
       ].join('\n'),
       after:
         'The last command prints three sc.exe commands (create, failure, start) with the full paths of node.exe and the agent: run them in the same prompt. node.exe does not answer the Service Control Manager itself, so for production wrap the same command line with WinSW or NSSM, as the agent notes.',
     },
   ];
+}
+
+/** Mirrors the agent's rule (apps/agent/src/server-url.ts): plain http only to this machine. */
+export function agentRefusesPlainHttp(origin: string): boolean {
+  const url = new URL(origin);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 /** The platform of the browser in use, as the tab to open first. */

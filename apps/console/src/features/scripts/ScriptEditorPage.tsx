@@ -1,4 +1,9 @@
-import type { ScriptLanguage, ScriptResponse, ScriptVersionResponse } from '@fleetdesk/api-types';
+import type {
+  ScriptLanguage,
+  ScriptResponse,
+  ScriptVersionResponse,
+  UpdateScriptResponse,
+} from '@fleetdesk/api-types';
 import {
   Alert,
   Anchor,
@@ -163,9 +168,11 @@ function ScriptEditor({ script, initial }: { script: ScriptResponse | null; init
   };
 
   const save = useMutation({
-    mutationFn: (body: ReturnType<typeof formToRequest>) =>
+    mutationFn: (
+      body: ReturnType<typeof formToRequest>,
+    ): Promise<ScriptResponse & Partial<UpdateScriptResponse>> =>
       script
-        ? patch<ScriptResponse>(`/scripts/${script.id}`, body)
+        ? patch<UpdateScriptResponse>(`/scripts/${script.id}`, body)
         : post<ScriptResponse>('/scripts', body),
     onSuccess: (saved) => {
       void client.invalidateQueries({ queryKey: ['scripts', 'list'] });
@@ -174,7 +181,12 @@ function ScriptEditor({ script, initial }: { script: ScriptResponse | null; init
         notifySuccess(`Created “${saved.name}” (version 1)`);
         void navigate(`/scripts/${saved.id}`, { replace: true });
       } else if (saved.currentVersion > script.currentVersion) {
-        notifySuccess(`Saved as version ${saved.currentVersion}`);
+        const dropped = saved.droppedSecretDefaults ?? [];
+        notifySuccess(
+          dropped.length > 0
+            ? `Saved as version ${saved.currentVersion}. Secret defaults not kept (enter them again): ${dropped.join(', ')}`
+            : `Saved as version ${saved.currentVersion}`,
+        );
       } else {
         notifySuccess(
           `Saved; the content did not change, so it is still version ${saved.currentVersion}`,

@@ -2,6 +2,9 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { Devices1764100000000 } from './1764100000000-devices';
 import { Scripts1764200000000 } from './1764200000000-scripts';
 import { Jobs1764300000000 } from './1764300000000-jobs';
+import { ReportSafety1764400000000 } from './1764400000000-report-safety';
+import { Secrets1764500000000 } from './1764500000000-secrets';
+import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -9,4 +12,7 @@ export const MIGRATIONS = [
   Devices1764100000000,
   Scripts1764200000000,
   Jobs1764300000000,
+  ReportSafety1764400000000,
+  Secrets1764500000000,
+  LoginThrottle1764600000000,
 ];

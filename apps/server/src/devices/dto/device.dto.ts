@@ -116,6 +116,12 @@ export class DeviceResponse implements api.DeviceResponse {
   @ApiProperty({ nullable: true }) metrics!: api.DeviceMetrics | null;
   @ApiProperty() enrolledAt!: string;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({
+    description:
+      'Reports from this device the database refused and that were dropped (each is in the server log)',
+  })
+  rejectedReports!: number;
+  @ApiProperty({ nullable: true, type: String }) lastRejectedAt!: string | null;
 }
 
 export function toDeviceResponse(
@@ -139,5 +145,7 @@ export function toDeviceResponse(
     metrics: d.metrics && d.metricsAt ? { ...d.metrics, at: d.metricsAt.toISOString() } : null,
     enrolledAt: d.enrolledAt.toISOString(),
     revokedAt: d.revokedAt?.toISOString() ?? null,
+    rejectedReports: d.rejectedReports,
+    lastRejectedAt: d.lastRejectedAt?.toISOString() ?? null,
   };
 }

@@ -67,6 +67,11 @@ export class CreatedEnrollmentTokenResponse
   implements api.CreatedEnrollmentTokenResponse
 {
   @ApiProperty({ description: 'The secret, shown this once' }) token!: string;
+  @ApiProperty({
+    description:
+      "SHA-256 of the server's Ed25519 public key (DER SPKI), lowercase hex: the agent's --server-key-sha256",
+  })
+  serverKeySha256!: string;
 }
 
 export function toEnrollmentTokenResponse(t: EnrollmentTokenEntity): EnrollmentTokenResponse {

@@ -11,6 +11,7 @@ import {
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { hasNul } from '../script-content';
+import type { StoredParameter } from '../script-secrets';
 import {
   defaultProblem,
   duplicateNames,
@@ -129,14 +130,14 @@ export class ScriptParameterResponse implements api.ScriptParameterResponse {
   @ApiPropertyOptional() description?: string;
 }
 
-/** Never lets a secret default out. */
-export function toParameterResponse(p: api.ScriptParameter): ScriptParameterResponse {
+/** Never lets a secret default out, sealed or not. */
+export function toParameterResponse(p: StoredParameter): ScriptParameterResponse {
   return {
     name: p.name,
     type: p.type,
     required: p.required,
     secret: p.secret,
-    hasDefault: p.default !== undefined,
+    hasDefault: p.default !== undefined || p.sealedDefault !== undefined,
     ...(p.default !== undefined && !p.secret ? { default: p.default } : {}),
     ...(p.options ? { options: [...p.options] } : {}),
     ...(p.description !== undefined ? { description: p.description } : {}),

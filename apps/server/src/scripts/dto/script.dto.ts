@@ -208,6 +208,15 @@ export class ScriptResponse extends ScriptSummaryResponse implements api.ScriptR
   versions!: ScriptVersionSummary[];
 }
 
+export class UpdateScriptResponse extends ScriptResponse implements api.UpdateScriptResponse {
+  @ApiProperty({
+    type: [String],
+    description:
+      'Secret parameters whose default the new version dropped: only an admin, or whoever enters them again, carries secret defaults into a new version',
+  })
+  droppedSecretDefaults!: string[];
+}
+
 export class ScriptVersionResponse implements api.ScriptVersionResponse {
   @ApiProperty() scriptId!: string;
   @ApiProperty() version!: number;

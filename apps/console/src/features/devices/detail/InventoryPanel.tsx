@@ -25,17 +25,39 @@ export function Facts({ rows }: { rows: [string, ReactNode][] }) {
   );
 }
 
+/** Reports of this device the server could not store (and dropped), so a technician sees it. */
+function RejectedReports({ device }: { device: DeviceDetail }) {
+  const n = device.rejectedReports;
+  if (n === 0) return null;
+  return (
+    <Text size="sm" c="orange" data-testid="device-rejected-reports">
+      {n.toLocaleString()} {n === 1 ? 'report' : 'reports'} from this device could not be stored and{' '}
+      {n === 1 ? 'was' : 'were'} dropped
+      {device.lastRejectedAt && (
+        <>
+          {' '}
+          (last <RelativeTime iso={device.lastRejectedAt} />)
+        </>
+      )}
+      ; the server log names each one.
+    </Text>
+  );
+}
+
 /** Hardware, OS, disks, network and users, as of the agent's latest inventory report. */
 export function InventoryPanel({ device }: { device: DeviceDetail }) {
   const inv = device.inventory;
   if (!inv) {
     return (
-      <EmptyState title="No inventory yet">
-        The agent sends its inventory when it connects and once a day.{' '}
-        {device.status === 'online'
-          ? 'It should appear in a moment.'
-          : 'It will appear once the device is online.'}
-      </EmptyState>
+      <Stack gap="md">
+        <RejectedReports device={device} />
+        <EmptyState title="No inventory yet">
+          The agent sends its inventory when it connects and once a day.{' '}
+          {device.status === 'online'
+            ? 'It should appear in a moment.'
+            : 'It will appear once the device is online.'}
+        </EmptyState>
+      </Stack>
     );
   }
   const usage = new Map((device.metrics?.disks ?? []).map((d) => [d.mount, d]));
@@ -46,6 +68,7 @@ export function InventoryPanel({ device }: { device: DeviceDetail }) {
         Reported by the agent {formatDateTime(inv.collectedAt)} (
         <RelativeTime iso={inv.collectedAt} />)
       </Text>
+      <RejectedReports device={device} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Card withBorder>
           <Title order={5} mb="xs">
