@@ -31,19 +31,13 @@ import {
   RunNotFoundException,
 } from './jobs.exceptions';
 import { emptyCounts, FAILED_STATES } from './run-states';
-import { type JobRunRow, RunStore } from './run-store';
+import { RunStore, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
 
-/** A run with its device's names, as the run lists show it. */
-interface RunRow extends JobRunRow {
-  hostname: string;
-  name: string | null;
-}
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-function toRunResponse(r: RunRow): RunResponse {
+function toRunResponse(r: RunWithDevice): RunResponse {
   return {
     id: r.id,
     jobId: r.job_id,
@@ -86,8 +80,6 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
     counts,
   };
 }
-
-const RUN_SELECT = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
 
 /**
  * Technician intents: a job and all its runs are committed together, before anything is
@@ -241,56 +233,26 @@ export class JobsService implements OnApplicationBootstrap {
 
   async runs(jobId: string, q: RunQueryDto): Promise<Page<RunResponse>> {
     await this.getEntity(jobId);
-    const params: unknown[] = [jobId];
-    let where = 'r.job_id = $1';
-    if (q.status) {
-      params.push(q.status);
-      where += ' AND r.status = $2';
-    }
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
-      params,
-    );
-    const rows = await this.dataSource.query<RunRow[]>(
-      `${RUN_SELECT} WHERE ${where} ORDER BY lower(coalesce(d.name, d.hostname)), r.id
-       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      params,
-    );
-    return { items: rows.map(toRunResponse), total: n, page: q.page, pageSize: q.pageSize };
+    const { rows, total } = await this.runStore.pageOfJob(jobId, q);
+    return { items: rows.map(toRunResponse), total, page: q.page, pageSize: q.pageSize };
   }
 
   /**
-   * One device's runs across every job, newest first (IDX_job_run_device), each with its job's
-   * id and name. An unknown device has no runs: an empty page, not a 404.
+   * One device's runs across every job, newest first, each with its job's id and name. An
+   * unknown device has no runs: an empty page, not a 404.
    */
   async deviceRuns(q: DeviceRunQueryDto): Promise<Page<DeviceRunResponse>> {
-    const params: unknown[] = [q.deviceId];
-    let where = 'r.device_id = $1';
-    if (q.status) {
-      params.push(q.status);
-      where += ' AND r.status = $2';
-    }
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
-      params,
-    );
-    const rows = await this.dataSource.query<(RunRow & { job_name: string })[]>(
-      `SELECT r.*, d.hostname, d.name, j.name AS job_name
-       FROM job_run r JOIN device d ON d.id = r.device_id JOIN job j ON j.id = r.job_id
-       WHERE ${where} ORDER BY r.created_at DESC, r.id
-       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      params,
-    );
+    const { rows, total } = await this.runStore.pageOfDevice(q.deviceId, q);
     return {
       items: rows.map((r) => ({ ...toRunResponse(r), job: { id: r.job_id, name: r.job_name } })),
-      total: n,
+      total,
       page: q.page,
       pageSize: q.pageSize,
     };
   }
 
   async run(id: string, afterSeq: number): Promise<RunDetailResponse> {
-    const [row] = await this.dataSource.query<RunRow[]>(`${RUN_SELECT} WHERE r.id = $1`, [id]);
+    const row = await this.runStore.find(id);
     if (!row) throw new RunNotFoundException(id);
     const output = await this.runStore.output(id, afterSeq);
     return { ...toRunResponse(row), output };
