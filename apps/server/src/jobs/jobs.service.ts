@@ -204,8 +204,10 @@ export class JobsService implements OnApplicationBootstrap {
       return saved;
     });
     this.events.emit('job.changed', { jobId: job.id });
+    const created = await this.get(job.id);
+    // Only now: a dispatch pass signs runs synchronously, and the answer should not wait for it.
     this.dispatcher.kick();
-    return this.get(job.id);
+    return created;
   }
 
   async list(q: JobQueryDto): Promise<Page<JobResponse>> {
@@ -291,8 +293,9 @@ export class JobsService implements OnApplicationBootstrap {
       return open.map((r) => ({ runId: r.id, deviceId: r.device_id }));
     });
     this.events.emit('job.changed', { jobId: id });
+    const cancelled = await this.get(id);
     this.dispatcher.cancelRuns(inFlight);
-    return this.get(id);
+    return cancelled;
   }
 
   async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
