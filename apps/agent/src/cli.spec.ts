@@ -36,6 +36,8 @@ describe('parseCli', () => {
         '--heartbeat-jitter',
         '--state-dir',
         '/tmp/sim',
+        '--enroll-timeout',
+        '90',
       ]),
     ).toEqual({
       kind: 'simulate',
@@ -45,6 +47,7 @@ describe('parseCli', () => {
       bind: ['127.0.0.2', '127.0.0.3'],
       stateDir: '/tmp/sim',
       heartbeatJitter: true,
+      enrollDeadlineMs: 90_000,
     });
   });
 
@@ -121,6 +124,14 @@ describe('parseCli', () => {
     fails(['simulate', '--server', 'https://x', '--count', '0'], /whole number/);
     fails(['simulate', '--server', 'https://x', '--count', '1.5'], /whole number/);
     fails(['simulate', '--server', 'https://x', '--count', '5', '--bind', '127.0.0.2,x'], /'x'/);
+    fails(
+      ['simulate', '--server', 'https://x', '--count', '5', '--enroll-timeout', '0'],
+      /seconds/,
+    );
+    fails(
+      ['simulate', '--server', 'https://x', '--count', '5', '--enroll-timeout', '1m'],
+      /seconds/,
+    );
     fails(['run', '--state-dir', ''], /must not be empty/);
     fails(['run', '--max-concurrent-runs', '0'], /from 1 to 64/);
     fails(['run', '--max-concurrent-runs', '65'], /from 1 to 64/);

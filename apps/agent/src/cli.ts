@@ -19,7 +19,8 @@ Commands:
       server sends (signed by its key, each run at most once) until stopped. Up to N runs
       execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
-           [--heartbeat-jitter] [--exec-log FILE] [--insecure]
+           [--heartbeat-jitter] [--exec-log FILE] [--enroll-timeout SECONDS]
+           [--insecure]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
@@ -27,7 +28,8 @@ Commands:
       Simulated agents check and acknowledge runs like real ones but never execute the
       script: each run reports one line of output and succeeds with exit code 0.
       --exec-log appends each run id a virtual agent accepts to FILE, so fault tests can
-      count executions.
+      count executions. Enrollments the server turns away (rate limit, outage) are retried
+      with backoff for up to --enroll-timeout seconds in all (default 600).
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux); on Windows and
       macOS, print the equivalent commands. --dry-run prints instead of installing.
@@ -65,6 +67,7 @@ export type Command =
       stateDir?: string;
       heartbeatJitter: boolean;
       execLog?: string;
+      enrollDeadlineMs?: number;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean };
 
@@ -100,6 +103,7 @@ const OPTIONS = {
     'heartbeat-jitter': flag,
     'exec-log': str,
     insecure: flag,
+    'enroll-timeout': str,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -166,6 +170,20 @@ function count(values: Values): number {
     );
   }
   return n;
+}
+
+const MAX_ENROLL_TIMEOUT_SECONDS = 86_400;
+
+function enrollDeadlineMs(values: Values): number | undefined {
+  const raw = optionalString(values, 'enroll-timeout');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_ENROLL_TIMEOUT_SECONDS) {
+    throw new UsageError(
+      `simulate: --enroll-timeout must be a whole number of seconds from 1 to ${MAX_ENROLL_TIMEOUT_SECONDS}`,
+    );
+  }
+  return n * 1000;
 }
 
 function maxConcurrentRuns(values: Values): number {
@@ -238,6 +256,7 @@ export function parseCli(argv: readonly string[]): Command {
         stateDir: optionalString(v, 'state-dir'),
         heartbeatJitter: v['heartbeat-jitter'] === true,
         execLog: optionalString(v, 'exec-log'),
+        enrollDeadlineMs: enrollDeadlineMs(v),
       };
     }
     case 'install-service': {

@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode, generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { Backoff } from './backoff';
+import { EnrollError } from './enroll';
 import { ExitCode } from './exit-codes';
 import { SIM_IDENTITIES_FILE } from './sim-identities';
-import { simulate, type SimulateOptions } from './simulate';
+import { retryDelay, simulate, type SimulateOptions } from './simulate';
 import { delay, FakeServer, waitFor } from './test-support/fake-server';
 import { recordingLogger } from './test-support/recording-logger';
 
@@ -198,5 +200,75 @@ describe('simulate', () => {
     expect(code).toBe(ExitCode.FAILURE);
     expect(server.enrollRequests.length).toBeLessThanOrEqual(20);
     expect(log.has('error', /enrollment stopped: .*ENROLLMENT_TOKEN_REVOKED/)).toBe(true);
+  });
+
+  it('waits out a rate limit as long as Retry-After says, then enrolls every agent', async () => {
+    await server.stop();
+    server = await new FakeServer({
+      heartbeatIntervalMs: 1_000,
+      enrollRateLimit: { limit: 10, windowMs: 1_000 },
+    }).start();
+    // No jitter: a retry that ignored Retry-After would come back at once.
+    const sim = run({ random: () => 0 }, () => server.authenticated.length === 25);
+    expect(await sim.result).toBe(ExitCode.OK);
+
+    const { enrollLog } = server;
+    const refused = enrollLog.flatMap((e, i) => (e.status === 429 ? [i] : []));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const i of refused) {
+      const next = enrollLog.slice(i + 1).find((e) => e.publicKey === enrollLog[i]?.publicKey);
+      // Retry-After was 1 s (the fake's window); Date.now() may round a millisecond down.
+      expect(next!.at - enrollLog[i]!.at).toBeGreaterThanOrEqual(999);
+    }
+    const enrolled = enrollLog.filter((e) => e.status === 201).map((e) => e.publicKey);
+    expect(new Set(enrolled).size).toBe(25);
+    expect(sim.lines.at(-1)).toMatch(/enrolled 25 new .*enroll TOO_MANY_REQUESTS ×\d+/);
+  });
+
+  it('backs off exponentially and gives up at the enrollment deadline', async () => {
+    await server.stop();
+    server = await new FakeServer({
+      enrollRateLimit: { limit: 0, windowMs: 60_000, retryAfter: false },
+    }).start();
+    const log = recordingLogger();
+    const printed: string[] = [];
+    const started = Date.now();
+    const code = await simulate(
+      {
+        server: server.url,
+        token: 't',
+        count: 5,
+        bind: [],
+        stateDir: dir,
+        heartbeatJitter: false,
+        enrollConcurrency: 2,
+        enrollDeadlineMs: 1_500,
+        // Each wait is a tenth of its ceiling: 100, 200, 400, then 800 ms would pass 1.5 s.
+        random: () => 0.1,
+        print: (l) => printed.push(l),
+      },
+      log,
+    );
+    expect(code).toBe(ExitCode.FAILURE);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(
+      log.has('error', /enrollment stopped: gave up retrying after 1.5 s; .*TOO_MANY_REQUESTS/),
+    ).toBe(true);
+    const tries = new Map<string, number>();
+    for (const e of server.enrollLog) tries.set(e.publicKey, (tries.get(e.publicKey) ?? 0) + 1);
+    expect(tries.size).toBe(2);
+    // Four tries each; three if a slow machine spends 270 ms answering them.
+    for (const n of tries.values()) expect([3, 4]).toContain(n);
+    expect(printed.at(-2)).toMatch(/enrolled 0\/5 \(5 failed\)/);
+  });
+});
+
+describe('retryDelay', () => {
+  it('waits at least Retry-After, plus a full-jitter share of the growing backoff window', () => {
+    const backoff = new Backoff({ random: () => 0.5 });
+    const limited = new EnrollError('slow down', 429, 'TOO_MANY_REQUESTS', 3);
+    expect(retryDelay(limited, backoff)).toBe(3_000 + 500);
+    expect(retryDelay(limited, backoff)).toBe(3_000 + 1_000);
+    expect(retryDelay(new EnrollError('down', 503), backoff)).toBe(2_000);
   });
 });

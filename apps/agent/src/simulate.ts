@@ -27,6 +27,10 @@ export interface SimulateOptions {
   execLog?: string;
   /** Defaults suit a real run; tests shrink them. */
   enrollConcurrency?: number;
+  /** How long enrollment may keep retrying rate limits and outages, in all; default 10 min. */
+  enrollDeadlineMs?: number;
+  /** The random source of the retry jitter, in [0, 1). */
+  random?: () => number;
   handshakeConcurrency?: number;
   progressEveryMs?: number;
   fetchFn?: FetchFn;
@@ -35,7 +39,7 @@ export interface SimulateOptions {
   print?: (line: string) => void;
 }
 
-const ENROLL_RETRIES = 8;
+export const DEFAULT_ENROLL_DEADLINE_MS = 600_000;
 
 /**
  * `simulate`: N virtual agents in one process, each with its own key and its own socket,
@@ -167,7 +171,11 @@ function untilSignal(): Promise<string> {
   });
 }
 
-/** Enrolls `missing` new identities, a few at a time, retrying rate limits and outages. */
+/**
+ * Enrolls `missing` new identities, a few at a time. Rate limits (429) and outages are retried
+ * with exponential backoff and full jitter, never sooner than the server's Retry-After, until
+ * the enrollment deadline; a refusal (bad or used-up token) stops every worker at once.
+ */
 async function enrollMissing(
   missing: number,
   options: SimulateOptions & { token: string },
@@ -177,13 +185,15 @@ async function enrollMissing(
   launch: (identity: SimIdentity) => void,
   log: Logger,
 ): Promise<void> {
+  const deadlineMs = options.enrollDeadlineMs ?? DEFAULT_ENROLL_DEADLINE_MS;
+  const deadline = Date.now() + deadlineMs;
   let remaining = missing;
   let fatal: string | null = null;
 
   const enrollOne = async (): Promise<void> => {
     const keys = generateDeviceKeyPair();
     const hostname = `sim-${randomBytes(4).toString('hex')}`;
-    const backoff = new Backoff({ capMs: 30_000 });
+    const backoff = new Backoff({ capMs: 30_000, random: options.random });
     for (;;) {
       try {
         const result = await requestEnrollment(
@@ -210,9 +220,9 @@ async function enrollMissing(
       } catch (err) {
         const e = err instanceof EnrollError ? err : new EnrollError(errorMessage(err));
         stats.count(`enroll ${e.code ?? e.status ?? 'unreachable'}`);
-        if (!e.retryable) throw e;
-        if (backoff.attempt >= ENROLL_RETRIES) throw e;
-        const delay = e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : backoff.next();
+        if (!e.retryable || signal.aborted) throw e;
+        const delay = retryDelay(e, backoff);
+        if (Date.now() + delay > deadline) throw new EnrollDeadlineError(deadlineMs, e);
         await sleep(delay, undefined, { signal });
       }
     }
@@ -226,15 +236,35 @@ async function enrollMissing(
       } catch (err) {
         if (signal.aborted) return;
         stats.enrollFailed += 1;
-        if (err instanceof EnrollError && !err.retryable && !fatal) {
-          fatal = err.message;
-          log.error(`enrollment stopped: ${err.message}`);
+        const stopsAll =
+          err instanceof EnrollDeadlineError || (err instanceof EnrollError && !err.retryable);
+        if (stopsAll && !fatal) {
+          fatal = errorMessage(err);
+          log.error(`enrollment stopped: ${fatal}`);
         }
       }
     }
   };
   const workers = Math.min(options.enrollConcurrency ?? 20, missing);
   await Promise.all(Array.from({ length: workers }, worker));
+  // Identities never attempted once enrollment stopped count as failed too.
+  if (fatal) stats.enrollFailed += remaining;
+}
+
+/**
+ * Not sooner than the server asked (Retry-After), plus a full-jitter backoff window so the
+ * agents it turned away do not all come back in the same instant and trip the limit again.
+ */
+export function retryDelay(error: EnrollError, backoff: Backoff): number {
+  const jitter = backoff.next();
+  return error.retryAfterSeconds === undefined ? jitter : error.retryAfterSeconds * 1000 + jitter;
+}
+
+class EnrollDeadlineError extends Error {
+  override name = 'EnrollDeadlineError';
+  constructor(deadlineMs: number, last: EnrollError) {
+    super(`gave up retrying after ${deadlineMs / 1000} s; last error: ${last.message}`);
+  }
 }
 
 /** Warns before the OS limits that make large runs fail in confusing ways. */

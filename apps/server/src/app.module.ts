@@ -1,10 +1,11 @@
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
+import { loggerParams } from './config/logger-options';
 import { ConsoleGatewayModule } from './console-gateway/console-gateway.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
@@ -25,22 +26,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => ({
-            forRoutes: [{ path: '{*all}', method: RequestMethod.ALL }],
-            pinoHttp: {
-              level: c.logLevel,
-              // Credentials never reach the log.
-              redact: {
-                paths: [
-                  'req.headers.authorization',
-                  'req.headers.cookie',
-                  'res.headers["set-cookie"]',
-                ],
-                censor: '[redacted]',
-              },
-              autoLogging: { ignore: (req) => req.url === '/health' },
-            },
-          }),
+          useFactory: (c: AppConfig) => loggerParams(c),
         }),
         DatabaseModule,
         SecretsModule,

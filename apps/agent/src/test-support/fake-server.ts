@@ -34,6 +34,11 @@ export interface FakeServerOptions {
   silent?: boolean;
   /** Answer enrollment with this instead of 201. */
   enrollError?: { status: number; body: unknown };
+  /**
+   * Accept at most `limit` enrollments per fixed window, answering the rest 429 like the real
+   * server (with Retry-After, the seconds until the window ends, unless `retryAfter` is false).
+   */
+  enrollRateLimit?: { limit: number; windowMs: number; retryAfter?: boolean };
   /** Answer every `result` with `result_ack`, as the real server does once it is stored. */
   autoAckResults?: boolean;
 }
@@ -52,6 +57,9 @@ export class FakeServer {
   readonly devices = new Map<string, string>();
   readonly connections: FakeConnection[] = [];
   readonly enrollRequests: unknown[] = [];
+  /** Every enrollment answer, in order: which key asked, when, and the status it got. */
+  readonly enrollLog: { publicKey: string; at: number; status: number }[] = [];
+  private window = { start: 0, accepted: 0 };
   url = '';
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -85,12 +93,33 @@ export class FakeServer {
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify(body));
     };
     if (req.method !== 'POST' || req.url !== '/api/agent/enroll') return send(404, {});
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { publicKey: string };
     this.enrollRequests.push(body);
+    const now = Date.now();
+    const limit = this.options.enrollRateLimit;
+    if (limit && now - this.window.start >= limit.windowMs)
+      this.window = { start: now, accepted: 0 };
+    if (limit && this.window.accepted >= limit.limit) {
+      this.enrollLog.push({ publicKey: body.publicKey, at: now, status: 429 });
+      const seconds = Math.ceil((this.window.start + limit.windowMs - now) / 1000);
+      return send(
+        429,
+        { statusCode: 429, code: 'TOO_MANY_REQUESTS', message: 'Too many attempts.' },
+        limit.retryAfter === false ? {} : { 'retry-after': String(seconds) },
+      );
+    }
+    this.window.accepted += 1;
+    this.enrollLog.push({
+      publicKey: body.publicKey,
+      at: now,
+      status: this.options.enrollError?.status ?? 201,
+    });
     if (this.options.enrollError) {
       return send(this.options.enrollError.status, this.options.enrollError.body);
     }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { connectAgent, enroll, sampleInventory } from '../test-support/agent-client';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+import { DevicesService } from './devices.service';
 
 describe('devices API (integration)', () => {
   let db: TestDatabase;
@@ -142,6 +143,29 @@ describe('devices API (integration)', () => {
       .post(`/api/devices/${ids.bravo}/revoke`)
       .set('Authorization', viewer)
       .expect(403);
+  });
+
+  it('resolves a job target: the union of what it names, never a revoked device', async () => {
+    const devices = server.app.get(DevicesService);
+    const resolve = async (t: Parameters<DevicesService['resolveTarget']>[0]) =>
+      (await devices.resolveTarget(t)).map((id) => hosts[id]).sort();
+    const hosts = Object.fromEntries(Object.entries(ids).map(([h, id]) => [id, h]));
+    const groups = await get('/api/groups').expect(200);
+    const lyon = (groups.body as { id: string; name: string }[]).find((g) => g.name === 'Lyon');
+
+    expect(await resolve({ tags: ['web'] })).toEqual(['bravo']);
+    expect(await resolve({ groupIds: [lyon?.id as string] })).toEqual(['delta']);
+    expect(await resolve({ deviceIds: [ids.charlie], tags: ['db'] })).toEqual(['alpha', 'charlie']);
+    expect(await resolve({ os: ['win32'] })).toEqual([]);
+    expect(await resolve({ tags: ['no-such-tag'], deviceIds: [] })).toEqual([]);
+    expect(await resolve({ os: ['linux'] })).toHaveLength(5);
+
+    await request(server.url)
+      .post(`/api/devices/${ids.charlie}/revoke`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(await resolve({ all: true })).toEqual(['alpha', 'bravo', 'delta', 'echo']);
+    expect(await resolve({ deviceIds: [ids.charlie] })).toEqual([]);
   });
 
   it('deletes a device (admin) with its inventory', async () => {

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { likePattern } from '../common/sql';
-import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
+import type { DeviceDetail, DeviceSoftwareItem, JobTarget, Page } from '@fleetdesk/api-types';
 import { DeviceEvents } from './device-events';
 import { DeviceEntity } from './device.entity';
 import {
@@ -72,6 +72,26 @@ export class DevicesService {
     );
     await this.linkTags(m, device.id, input.tags);
     return device;
+  }
+
+  /**
+   * The devices a job target names: the union of everything in it, limited to enrolled,
+   * non-revoked devices, in id order. Pass the caller's EntityManager to read inside its
+   * transaction.
+   */
+  async resolveTarget(t: JobTarget, m: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const rows = await m.query<{ id: string }[]>(
+      `SELECT d.id FROM device d WHERE d.revoked_at IS NULL AND (
+         $1::boolean
+         OR d.id = ANY($2::uuid[])
+         OR d.group_id = ANY($3::uuid[])
+         OR d.os_platform = ANY($4::text[])
+         OR EXISTS (SELECT 1 FROM device_tag dt JOIN tag tg ON tg.id = dt.tag_id
+                    WHERE dt.device_id = d.id AND tg.name = ANY($5::text[])))
+       ORDER BY d.id`,
+      [Boolean(t.all), t.deviceIds ?? [], t.groupIds ?? [], t.os ?? [], t.tags ?? []],
+    );
+    return rows.map((r) => r.id);
   }
 
   async list(q: DeviceQueryDto): Promise<Page<DeviceResponse>> {

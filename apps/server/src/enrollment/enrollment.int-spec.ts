@@ -170,17 +170,19 @@ describe('enrollment (integration)', () => {
     const limitedDb = await TestDatabase.create();
     const limited = await startServer(limitedDb, { ENROLL_RATE_LIMIT: '2' });
     try {
-      const codes: number[] = [];
+      const answers = [];
       for (let i = 0; i < 3; i += 1) {
-        codes.push(
-          (
-            await request(limited.url)
-              .post('/api/agent/enroll')
-              .send({ token: 'x', publicKey: 'y', facts })
-          ).status,
+        answers.push(
+          await request(limited.url)
+            .post('/api/agent/enroll')
+            .send({ token: 'x', publicKey: 'y', facts }),
         );
       }
-      expect(codes).toEqual([400, 400, 429]);
+      expect(answers.map((a) => a.status)).toEqual([400, 400, 429]);
+      // The standard header, so agents know when to come back (the window is 60 s).
+      const retryAfter = Number(answers[2]?.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
     } finally {
       await limited.close();
       await limitedDb.destroy();

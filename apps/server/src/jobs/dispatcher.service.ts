@@ -16,7 +16,6 @@ import {
   type RunSpec,
   runSigningPayload,
 } from '@fleetdesk/protocol';
-import type { RunState } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../secrets/secret-box';
 import { AgentGatewayService, type RoutedType } from '../agent-gateway/agent-gateway.service';
@@ -26,7 +25,8 @@ import { ServerKeysService } from '../server-keys/server-keys.service';
 import { JobEvents } from './job-events';
 import { openJobEnv } from './job-env';
 import { JobEntity } from './job.entity';
-import { FAILED_STATES, LOST_GRACE_MS, sqlList, TERMINAL_STATES } from './run-states';
+import { LOST_GRACE_MS } from './run-states';
+import { type ClaimedRun, type FinishInput, type RunChange, RunStore } from './run-store';
 
 const TICK_MS = 1000;
 const FLUSH_MS = 50;
@@ -34,7 +34,7 @@ const CLAIM_LIMIT = 20_000;
 /** Agents cap output themselves; the server's own ceiling per run, in case one does not. */
 const SERVER_OUTPUT_CAP = 10 * 1024 * 1024;
 
-const OUTCOME_STATE: Record<ResultBody['outcome'], RunState> = {
+const OUTCOME_STATE: Record<ResultBody['outcome'], FinishInput['status']> = {
   succeeded: 'succeeded',
   failed: 'failed',
   timed_out: 'timed_out',
@@ -43,13 +43,6 @@ const OUTCOME_STATE: Record<ResultBody['outcome'], RunState> = {
 };
 
 type Report<T> = { deviceId: string; body: T };
-
-interface Claimed {
-  id: string;
-  job_id: string;
-  device_id: string;
-  expires_at: Date;
-}
 
 /**
  * Delivers runs to the agents connected to this node and records what they report.
@@ -84,6 +77,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     private readonly events: JobEvents,
     private readonly box: SecretBox,
     private readonly telemetry: DeviceTelemetryService,
+    private readonly runs: RunStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -162,45 +156,14 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
     const again = [...this.reconnected].filter((id) => this.gateway.isConnected(id));
     this.reconnected.clear();
-    if (again.length > 0) {
-      const redeliver = await this.dataSource.query<Claimed[]>(
-        `SELECT r.id, r.job_id, r.device_id, r.expires_at FROM job_run r JOIN job j ON j.id = r.job_id
-         WHERE r.status = 'dispatched' AND r.device_id = ANY($1::uuid[]) AND j.status = 'running'`,
-        [again],
-      );
-      await this.send(redeliver);
-    }
+    if (again.length > 0) await this.send(await this.runs.dispatchedTo(again));
 
-    // Per-job concurrency: rank each job's pending runs and keep only as many as it has free slots.
-    const [claimed] = await this.dataSource.query<[Claimed[], number]>(
-      `WITH active AS (
-         SELECT job_id, count(*)::int AS n FROM job_run
-         WHERE status IN ('dispatched', 'running') GROUP BY job_id
-       ), ranked AS (
-         SELECT r.id, r.job_id, row_number() OVER (PARTITION BY r.job_id ORDER BY r.created_at, r.id) AS rn
-         FROM job_run r JOIN job j ON j.id = r.job_id
-         WHERE r.status = 'pending' AND j.status = 'running'
-           AND r.device_id = ANY($1::uuid[]) AND r.expires_at > now()
-       ), allowed AS (
-         SELECT ranked.id FROM ranked
-         JOIN job j ON j.id = ranked.job_id
-         LEFT JOIN active a ON a.job_id = ranked.job_id
-         WHERE j.max_concurrency IS NULL OR ranked.rn <= j.max_concurrency - coalesce(a.n, 0)
-         LIMIT ${CLAIM_LIMIT}
-       ), locked AS (
-         SELECT id FROM job_run WHERE id IN (SELECT id FROM allowed) AND status = 'pending'
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE job_run SET status = 'dispatched', dispatched_at = now()
-       WHERE id IN (SELECT id FROM locked)
-       RETURNING id, job_id, device_id, expires_at`,
-      [online],
-    );
+    const claimed = await this.runs.claim(online, CLAIM_LIMIT);
     await this.send(claimed);
     if (claimed.length === CLAIM_LIMIT) this.again = true;
   }
 
-  private async send(runs: Claimed[]): Promise<void> {
+  private async send(runs: ClaimedRun[]): Promise<void> {
     if (runs.length === 0) return;
     const jobs = await this.loadJobs([...new Set(runs.map((r) => r.job_id))]);
     for (const run of runs) {
@@ -290,27 +253,18 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private async writeAccepted(items: Report<RunAcceptedBody>[], touched: Set<string>) {
     const rows = await writeBatch(
       items,
-      async (batch) => {
-        const [updated] = await this.dataSource.query<[{ id: string; job_id: string }[], number]>(
-          `UPDATE job_run r SET status = 'running', started_at = v.started
-           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::timestamptz[]) AS started) v
-           WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
-           RETURNING r.id, r.job_id`,
-          [
-            batch.map((i) => i.body.runId),
-            batch.map((i) => i.deviceId),
-            batch.map((i) => new Date(i.body.startedAt)),
-          ],
-        );
-        return updated;
-      },
+      (batch) =>
+        this.runs.accept(
+          batch.map((i) => ({
+            runId: i.body.runId,
+            deviceId: i.deviceId,
+            startedAt: new Date(i.body.startedAt),
+          })),
+        ),
       // The run stays dispatched; its result, when it comes, still records it.
       this.refusedBy('run_accepted'),
     );
-    for (const row of rows) {
-      touched.add(row.job_id);
-      this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status: 'running' });
-    }
+    this.changed(rows, touched);
   }
 
   private async writeRejected(items: Report<RunRejectedBody>[], touched: Set<string>) {
@@ -318,28 +272,22 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     const final = items.filter((i) => i.body.reason !== 'duplicate');
     const rows = await writeBatch(
       final,
-      async (batch) => {
-        const [updated] = await this.dataSource.query<
-          [{ id: string; job_id: string; status: RunState }[], number]
-        >(
-          `UPDATE job_run r SET status = v.status, finished_at = now(), error = v.error
-           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id,
-                        unnest($3::text[]) AS status, unnest($4::text[]) AS error) v
-           WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN ('pending', 'dispatched')
-           RETURNING r.id, r.job_id, r.status`,
-          [
-            batch.map((i) => i.body.runId),
-            batch.map((i) => i.deviceId),
-            batch.map((i) => (i.body.reason === 'expired' ? 'expired' : 'failed')),
-            batch.map((i) =>
-              `the agent refused the run (${i.body.reason}): ${i.body.message}`.slice(0, 1024),
-            ),
-          ],
-        );
-        return updated;
-      },
+      (batch) =>
+        this.runs.reject(
+          batch.map((i) => ({
+            runId: i.body.runId,
+            deviceId: i.deviceId,
+            status: i.body.reason === 'expired' ? 'expired' : 'failed',
+            error: `the agent refused the run (${i.body.reason}): ${i.body.message}`.slice(0, 1024),
+          })),
+        ),
       this.refusedBy('run_rejected'),
     );
+    this.changed(rows, touched);
+  }
+
+  /** Tells consoles about runs that changed state, and marks their jobs for settling. */
+  private changed(rows: readonly RunChange[], touched: Set<string>): void {
     for (const row of rows) {
       touched.add(row.job_id);
       this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status: row.status });
@@ -351,22 +299,15 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     const rows = await writeBatch(
       items,
       (batch) =>
-        this.dataSource.query<{ run_id: string; seq: number; job_id: string }[]>(
-          `INSERT INTO run_output (run_id, seq, stream, data)
-           SELECT v.run_id, v.seq, v.stream, v.data
-           FROM (SELECT unnest($1::uuid[]) AS run_id, unnest($2::uuid[]) AS device_id, unnest($3::int[]) AS seq,
-                        unnest($4::text[]) AS stream, unnest($5::text[]) AS data) v
-           JOIN job_run r ON r.id = v.run_id AND r.device_id = v.device_id
-           ON CONFLICT (run_id, seq) DO NOTHING
-           RETURNING run_id, seq, (SELECT job_id FROM job_run WHERE id = run_id) AS job_id`,
-          [
-            batch.map((i) => i.body.runId),
-            batch.map((i) => i.deviceId),
-            batch.map((i) => i.body.seq),
-            batch.map((i) => i.body.stream),
+        this.runs.recordOutput(
+          batch.map(({ deviceId, body }) => ({
+            runId: body.runId,
+            deviceId,
+            seq: body.seq,
+            stream: body.stream,
             // PostgreSQL text cannot hold NUL; the protocol refuses it, this is for older senders.
-            batch.map((i) => i.body.data.replaceAll(String.fromCharCode(0), '\uFFFD')),
-          ],
+            data: body.data.replaceAll(String.fromCharCode(0), '\uFFFD'),
+          })),
         ),
       this.refusedBy('output'),
     );
@@ -397,17 +338,10 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     // A result the database refused still ends its run, as failed with the reason, rather
     // than leaving it open until the sweep calls it lost; the agent gets its ack below.
     if (refused.length > 0) updated.push(...(await this.failUnstorableResults(refused)));
-    for (const row of updated) {
-      touched.add(row.job_id);
-      this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status: row.status });
-    }
+    this.changed(updated, touched);
     // Acknowledge every result whose run exists for that device, new or already recorded, so
     // the agent can empty its outbox; a duplicate changes nothing above.
-    const known = await this.dataSource.query<{ id: string; device_id: string }[]>(
-      `SELECT id, device_id FROM job_run WHERE id = ANY($1::uuid[])`,
-      [items.map((i) => i.body.runId)],
-    );
-    const owner = new Map(known.map((k) => [k.id, k.device_id]));
+    const owner = await this.runs.owners(items.map((i) => i.body.runId));
     for (const { deviceId, body } of items) {
       if (owner.get(body.runId) === deviceId)
         this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
@@ -418,114 +352,53 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async updateResults(items: readonly Report<ResultBody>[]) {
-    const b = items.map((i) => i.body);
-    const [updated] = await this.dataSource.query<
-      [{ id: string; job_id: string; status: RunState }[], number]
-    >(
-      `UPDATE job_run r SET status = v.status, exit_code = v.exit_code, signal = v.signal, error = v.error,
-         started_at = coalesce(r.started_at, v.started), finished_at = v.finished,
-         output_bytes = v.output_bytes, truncated = v.truncated, last_seq = v.last_seq
-       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
-                    unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
-                    unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
-                    unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
-                    unnest($11::int[]) AS last_seq) v
-       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status NOT IN (${sqlList(TERMINAL_STATES)})
-       RETURNING r.id, r.job_id, r.status`,
-      [
-        b.map((x) => x.runId),
-        items.map((i) => i.deviceId),
-        b.map((x) => OUTCOME_STATE[x.outcome]),
-        b.map((x) => x.exitCode ?? null),
-        b.map((x) => x.signal ?? null),
-        b.map((x) =>
+  private updateResults(items: readonly Report<ResultBody>[]) {
+    return this.runs.finish(
+      items.map(({ deviceId, body: x }) => ({
+        runId: x.runId,
+        deviceId,
+        status: OUTCOME_STATE[x.outcome],
+        exitCode: x.exitCode ?? null,
+        signal: x.signal ?? null,
+        error:
           x.outcome === 'interrupted'
             ? (x.error ?? 'the agent stopped while this run was in progress; it was not run again')
             : (x.error ?? null),
-        ),
-        b.map((x) => new Date(x.startedAt)),
-        b.map((x) => new Date(x.finishedAt)),
-        b.map((x) => x.outputBytes),
-        b.map((x) => x.truncated),
-        b.map((x) => x.lastSeq),
-      ],
+        startedAt: new Date(x.startedAt),
+        finishedAt: new Date(x.finishedAt),
+        outputBytes: x.outputBytes,
+        truncated: x.truncated,
+        lastSeq: x.lastSeq,
+      })),
     );
-    return updated;
   }
 
-  private async failUnstorableResults(refused: RejectedRow<Report<ResultBody>>[]) {
-    const [failed] = await this.dataSource.query<
-      [{ id: string; job_id: string; status: RunState }[], number]
-    >(
-      `UPDATE job_run r SET status = 'failed', finished_at = now(), error = v.error
-       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS error) v
-       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status NOT IN (${sqlList(TERMINAL_STATES)})
-       RETURNING r.id, r.job_id, r.status`,
-      [
-        refused.map(({ item }) => item.body.runId),
-        refused.map(({ item }) => item.deviceId),
-        refused.map(({ error }) =>
+  private failUnstorableResults(refused: RejectedRow<Report<ResultBody>>[]) {
+    return this.runs.finish(
+      refused.map(({ item, error }) => ({
+        runId: item.body.runId,
+        deviceId: item.deviceId,
+        status: 'failed',
+        error:
           `the device reported a result the database could not store (${describeDbError(error).message}); its outcome is unknown`.slice(
             0,
             1024,
           ),
-        ),
-      ],
+      })),
     );
-    return failed;
   }
 
   /** Ends runs that can no longer happen, then settles the jobs they belong to. */
   private async sweep(): Promise<void> {
-    const [expired] = await this.dataSource.query<[{ id: string; job_id: string }[], number]>(
-      `UPDATE job_run SET status = 'expired', finished_at = now(),
-         error = 'the device did not come online before the run expired; it never ran'
-       WHERE status = 'pending' AND expires_at <= now() RETURNING id, job_id`,
-    );
-    const [lost] = await this.dataSource.query<[{ id: string; job_id: string }[], number]>(
-      `UPDATE job_run r SET status = 'lost', finished_at = now(),
-         error = 'no result from the device long after the run''s deadline; unknown whether it ran'
-       FROM job j WHERE j.id = r.job_id AND (
-         (r.status = 'running' AND r.started_at + (j.timeout_ms + $1) * interval '1 millisecond' < now())
-         OR (r.status = 'dispatched'
-             AND greatest(r.dispatched_at, r.expires_at) + (j.timeout_ms + $1) * interval '1 millisecond' < now()))
-       RETURNING r.id, r.job_id`,
-      [LOST_GRACE_MS],
-    );
     const touched = new Set<string>();
-    for (const [rows, status] of [
-      [expired, 'expired'],
-      [lost, 'lost'],
-    ] as const) {
-      for (const row of rows) {
-        touched.add(row.job_id);
-        this.events.emit('run.status', { jobId: row.job_id, runId: row.id, status });
-      }
-    }
+    this.changed(await this.runs.expire(), touched);
+    this.changed(await this.runs.markLost(LOST_GRACE_MS), touched);
     if (touched.size > 0) await this.settleJobs([...touched]);
   }
 
   /** Stops jobs over their failure threshold and completes jobs with nothing left open. */
   private async settleJobs(jobIds: string[]): Promise<void> {
-    const stats = await this.dataSource.query<
-      {
-        id: string;
-        status: string;
-        threshold: number | null;
-        open: number;
-        finished: number;
-        failed: number;
-      }[]
-    >(
-      `SELECT j.id, j.status, j.failure_threshold_percent AS threshold,
-         count(*) FILTER (WHERE r.status IN ('pending', 'dispatched', 'running'))::int AS open,
-         count(*) FILTER (WHERE r.status IN (${sqlList(TERMINAL_STATES)}))::int AS finished,
-         count(*) FILTER (WHERE r.status IN (${sqlList(FAILED_STATES)}))::int AS failed
-       FROM job j JOIN job_run r ON r.job_id = j.id
-       WHERE j.id = ANY($1::uuid[]) GROUP BY j.id`,
-      [jobIds],
-    );
+    const stats = await this.runs.progress(jobIds);
     for (const s of stats) {
       if (
         s.status === 'running' &&
@@ -539,11 +412,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
             `UPDATE job SET status = 'stopped', stop_reason = $2 WHERE id = $1 AND status = 'running'`,
             [s.id, reason],
           );
-          await m.query(
-            `UPDATE job_run SET status = 'cancelled', finished_at = now(), error = $2
-             WHERE job_id = $1 AND status = 'pending'`,
-            [s.id, `not started: the job was ${reason}`],
-          );
+          await this.runs.cancel([s.id], `not started: the job was ${reason}`, m);
         });
         this.events.emit('job.changed', { jobId: s.id });
       }

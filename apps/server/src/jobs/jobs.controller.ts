@@ -9,7 +9,6 @@ import type {
   RunDetailResponse,
   RunResponse,
 } from '@fleetdesk/api-types';
-import { DispatcherService } from './dispatcher.service';
 import {
   CreateJobDto,
   DeviceRunQueryDto,
@@ -23,17 +22,12 @@ import { JobsService } from './jobs.service';
 @ApiTags('jobs')
 @Controller('jobs')
 export class JobsController {
-  constructor(
-    private readonly jobs: JobsService,
-    private readonly dispatcher: DispatcherService,
-  ) {}
+  constructor(private readonly jobs: JobsService) {}
 
   @Post()
   @Roles('technician')
-  async create(@CurrentActor() actor: Actor, @Body() dto: CreateJobDto): Promise<JobResponse> {
-    const job = await this.jobs.create(actor, dto);
-    this.dispatcher.kick();
-    return job;
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateJobDto): Promise<JobResponse> {
+    return this.jobs.create(actor, dto);
   }
 
   @Get()
@@ -57,25 +51,21 @@ export class JobsController {
   @Post(':id/cancel')
   @Roles('technician')
   @HttpCode(200)
-  async cancel(
+  cancel(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<JobResponse> {
-    const { job, inFlight } = await this.jobs.cancel(actor, id);
-    this.dispatcher.cancelRuns(inFlight);
-    return job;
+    return this.jobs.cancel(actor, id);
   }
 
   @Post(':id/rerun')
   @Roles('technician')
-  async rerun(
+  rerun(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: RerunDto,
   ): Promise<JobResponse> {
-    const job = await this.jobs.rerun(actor, id, dto.scope);
-    this.dispatcher.kick();
-    return job;
+    return this.jobs.rerun(actor, id, dto.scope);
   }
 }
 

@@ -10,6 +10,7 @@ import { JobEvents } from './job-events';
 import { JobEntity } from './job.entity';
 import { JobsController, RunsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { RunStore } from './run-store';
 
 @Module({
   imports: [
@@ -21,7 +22,7 @@ import { JobsService } from './jobs.service';
     ScriptsModule,
   ],
   controllers: [JobsController, RunsController],
-  providers: [JobsService, DispatcherService, JobEvents],
+  providers: [JobsService, DispatcherService, RunStore, JobEvents],
   exports: [JobsService, JobEvents],
 })
 export class JobsModule {}

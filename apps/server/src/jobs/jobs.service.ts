@@ -2,22 +2,22 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { EnvVar } from '@fleetdesk/protocol';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import type {
   DeviceRunResponse,
   JobResponse,
-  JobTarget,
   Page,
   RunCounts,
   RunDetailResponse,
-  RunOutputChunk,
   RunResponse,
   RunState,
 } from '@fleetdesk/api-types';
+import { DevicesService } from '../devices/devices.service';
 import { ScriptsService } from '../scripts/scripts.service';
 import { SecretBox } from '../secrets/secret-box';
+import { DispatcherService } from './dispatcher.service';
 import type { CreateJobDto, DeviceRunQueryDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobEvents } from './job-events';
 import { openJobEnv, sealJobEnv } from './job-env';
@@ -30,35 +30,14 @@ import {
   NothingToRerunException,
   RunNotFoundException,
 } from './jobs.exceptions';
-import { emptyCounts, FAILED_STATES, sqlList } from './run-states';
+import { emptyCounts, FAILED_STATES } from './run-states';
+import { RunStore, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
-const INSERT_BATCH = 5000;
-
-interface RunRow {
-  id: string;
-  job_id: string;
-  device_id: string;
-  hostname: string;
-  name: string | null;
-  status: RunState;
-  created_at: Date;
-  expires_at: Date;
-  dispatched_at: Date | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  /** bigint: node-postgres returns it as a string. */
-  exit_code: string | number | null;
-  signal: string | null;
-  error: string | null;
-  output_bytes: string | number;
-  truncated: boolean;
-  last_seq: number;
-}
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-function toRunResponse(r: RunRow): RunResponse {
+function toRunResponse(r: RunWithDevice): RunResponse {
   return {
     id: r.id,
     jobId: r.job_id,
@@ -102,8 +81,6 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
   };
 }
 
-const RUN_SELECT = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
-
 /**
  * Technician intents: a job and all its runs are committed together, before anything is
  * sent; the dispatcher then delivers them. Also owns cancel and re-run.
@@ -118,6 +95,9 @@ export class JobsService implements OnApplicationBootstrap {
     private readonly scripts: ScriptsService,
     private readonly events: JobEvents,
     private readonly box: SecretBox,
+    private readonly runStore: RunStore,
+    private readonly devices: DevicesService,
+    private readonly dispatcher: DispatcherService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -171,7 +151,12 @@ export class JobsService implements OnApplicationBootstrap {
     const spec = rerunOf ? this.specOf(rerunOf) : await this.resolveSpec(dto);
     const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
     const job = await this.dataSource.transaction(async (m) => {
-      const deviceIds = await this.resolveTarget(m, dto.target);
+      const t = dto.target;
+      if (!(t.all || t.deviceIds?.length || t.tags?.length || t.groupIds?.length || t.os?.length))
+        throw new JobSpecInvalidException(
+          'The target is empty: give all, deviceIds, tags, groupIds or os',
+        );
+      const deviceIds = await this.devices.resolveTarget(t, m);
       if (deviceIds.length === 0) throw new JobTargetEmptyException();
       // The id is chosen here because the sealed env is bound to it.
       const id = randomUUID();
@@ -201,14 +186,7 @@ export class JobsService implements OnApplicationBootstrap {
           createdByEmail: actor.email,
         }),
       );
-      // Batched inserts: ten thousand runs are a couple of statements, not ten thousand.
-      for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
-        await m.query(
-          `INSERT INTO job_run (job_id, device_id, expires_at)
-           SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
-          [saved.id, deviceIds.slice(i, i + INSERT_BATCH), saved.offlineExpiryMs],
-        );
-      }
+      await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
       await this.audit.record(m, actor, {
         action: rerunOf ? 'jobs.rerun' : 'jobs.create',
         targetType: 'job',
@@ -226,7 +204,10 @@ export class JobsService implements OnApplicationBootstrap {
       return saved;
     });
     this.events.emit('job.changed', { jobId: job.id });
-    return this.get(job.id);
+    const created = await this.get(job.id);
+    // Only now: a dispatch pass signs runs synchronously, and the answer should not wait for it.
+    this.dispatcher.kick();
+    return created;
   }
 
   async list(q: JobQueryDto): Promise<Page<JobResponse>> {
@@ -237,7 +218,7 @@ export class JobsService implements OnApplicationBootstrap {
       skip: (q.page - 1) * q.pageSize,
       take: q.pageSize,
     });
-    const counts = await this.countsFor(jobs.map((j) => j.id));
+    const counts = await this.runStore.counts(jobs.map((j) => j.id));
     return {
       items: jobs.map((j) => toJobResponse(j, counts.get(j.id) ?? emptyCounts())),
       total,
@@ -248,75 +229,39 @@ export class JobsService implements OnApplicationBootstrap {
 
   async get(id: string): Promise<JobResponse> {
     const job = await this.getEntity(id);
-    const counts = await this.countsFor([id]);
+    const counts = await this.runStore.counts([id]);
     return toJobResponse(job, counts.get(id) ?? emptyCounts());
   }
 
   async runs(jobId: string, q: RunQueryDto): Promise<Page<RunResponse>> {
     await this.getEntity(jobId);
-    const params: unknown[] = [jobId];
-    let where = 'r.job_id = $1';
-    if (q.status) {
-      params.push(q.status);
-      where += ' AND r.status = $2';
-    }
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
-      params,
-    );
-    const rows = await this.dataSource.query<RunRow[]>(
-      `${RUN_SELECT} WHERE ${where} ORDER BY lower(coalesce(d.name, d.hostname)), r.id
-       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      params,
-    );
-    return { items: rows.map(toRunResponse), total: n, page: q.page, pageSize: q.pageSize };
+    const { rows, total } = await this.runStore.pageOfJob(jobId, q);
+    return { items: rows.map(toRunResponse), total, page: q.page, pageSize: q.pageSize };
   }
 
   /**
-   * One device's runs across every job, newest first (IDX_job_run_device), each with its job's
-   * id and name. An unknown device has no runs: an empty page, not a 404.
+   * One device's runs across every job, newest first, each with its job's id and name. An
+   * unknown device has no runs: an empty page, not a 404.
    */
   async deviceRuns(q: DeviceRunQueryDto): Promise<Page<DeviceRunResponse>> {
-    const params: unknown[] = [q.deviceId];
-    let where = 'r.device_id = $1';
-    if (q.status) {
-      params.push(q.status);
-      where += ' AND r.status = $2';
-    }
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
-      params,
-    );
-    const rows = await this.dataSource.query<(RunRow & { job_name: string })[]>(
-      `SELECT r.*, d.hostname, d.name, j.name AS job_name
-       FROM job_run r JOIN device d ON d.id = r.device_id JOIN job j ON j.id = r.job_id
-       WHERE ${where} ORDER BY r.created_at DESC, r.id
-       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      params,
-    );
+    const { rows, total } = await this.runStore.pageOfDevice(q.deviceId, q);
     return {
       items: rows.map((r) => ({ ...toRunResponse(r), job: { id: r.job_id, name: r.job_name } })),
-      total: n,
+      total,
       page: q.page,
       pageSize: q.pageSize,
     };
   }
 
   async run(id: string, afterSeq: number): Promise<RunDetailResponse> {
-    const [row] = await this.dataSource.query<RunRow[]>(`${RUN_SELECT} WHERE r.id = $1`, [id]);
+    const row = await this.runStore.find(id);
     if (!row) throw new RunNotFoundException(id);
-    const output = await this.dataSource.query<RunOutputChunk[]>(
-      `SELECT seq, stream, data FROM run_output WHERE run_id = $1 AND seq > $2 ORDER BY seq`,
-      [id, afterSeq],
-    );
+    const output = await this.runStore.output(id, afterSeq);
     return { ...toRunResponse(row), output };
   }
 
   /** Pending runs end now; runs already on a device get a cancel from the dispatcher. */
-  async cancel(
-    actor: Actor,
-    id: string,
-  ): Promise<{ job: JobResponse; inFlight: { runId: string; deviceId: string }[] }> {
+  async cancel(actor: Actor, id: string): Promise<JobResponse> {
     const inFlight = await this.dataSource.transaction(async (m) => {
       const job = await m.findOne(JobEntity, {
         where: { id },
@@ -333,15 +278,8 @@ export class JobsService implements OnApplicationBootstrap {
           stopReason: `cancelled by ${actor.email ?? 'system'}`,
         },
       );
-      const [cancelled] = await m.query<[{ id: string }[], number]>(
-        `UPDATE job_run SET status = 'cancelled', finished_at = now(), error = 'cancelled before it was sent'
-         WHERE job_id = $1 AND status = 'pending' RETURNING id`,
-        [id],
-      );
-      const open = await m.query<{ id: string; device_id: string }[]>(
-        `SELECT id, device_id FROM job_run WHERE job_id = $1 AND status IN ('dispatched', 'running')`,
-        [id],
-      );
+      const cancelled = await this.runStore.cancel([id], 'cancelled before it was sent', m);
+      const open = await this.runStore.onDevices(id, m);
       await this.audit.record(m, actor, {
         action: 'jobs.cancel',
         targetType: 'job',
@@ -355,20 +293,20 @@ export class JobsService implements OnApplicationBootstrap {
       return open.map((r) => ({ runId: r.id, deviceId: r.device_id }));
     });
     this.events.emit('job.changed', { jobId: id });
-    return { job: await this.get(id), inFlight };
+    const cancelled = await this.get(id);
+    this.dispatcher.cancelRuns(inFlight);
+    return cancelled;
   }
 
   async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
     const job = await this.getEntity(id);
-    const states: RunState[] | null = scope === 'failed' ? [...FAILED_STATES, 'expired'] : null;
-    const rows = await this.dataSource.query<{ device_id: string }[]>(
-      `SELECT device_id FROM job_run WHERE job_id = $1 ${states ? `AND status IN (${sqlList(states)})` : ''}`,
-      [id],
-    );
-    if (rows.length === 0) throw new NothingToRerunException();
+    const states: RunState[] | undefined =
+      scope === 'failed' ? [...FAILED_STATES, 'expired'] : undefined;
+    const deviceIds = await this.runStore.deviceIdsOf(id, states);
+    if (deviceIds.length === 0) throw new NothingToRerunException();
     const dto: CreateJobDto = {
       name: `${job.name} (re-run ${scope})`.slice(0, 200),
-      target: { deviceIds: rows.map((r) => r.device_id) },
+      target: { deviceIds },
       timeoutSeconds: job.timeoutMs / 1000,
       offlineExpirySeconds: job.offlineExpiryMs / 1000,
       maxConcurrency: job.maxConcurrency ?? undefined,
@@ -381,22 +319,6 @@ export class JobsService implements OnApplicationBootstrap {
     const job = await this.dataSource.getRepository(JobEntity).findOneBy({ id });
     if (!job) throw new JobNotFoundException(id);
     return job;
-  }
-
-  async countsFor(jobIds: string[]): Promise<Map<string, RunCounts>> {
-    const result = new Map<string, RunCounts>();
-    if (jobIds.length === 0) return result;
-    const rows = await this.dataSource.query<{ job_id: string; status: RunState; n: number }[]>(
-      `SELECT job_id, status, count(*)::int AS n FROM job_run WHERE job_id = ANY($1::uuid[]) GROUP BY job_id, status`,
-      [jobIds],
-    );
-    for (const row of rows) {
-      const counts = result.get(row.job_id) ?? emptyCounts();
-      counts[row.status] = row.n;
-      counts.total += row.n;
-      result.set(row.job_id, counts);
-    }
-    return result;
   }
 
   private async resolveSpec(dto: CreateJobDto) {
@@ -450,27 +372,5 @@ export class JobsService implements OnApplicationBootstrap {
       params: job.params,
       defaultTimeoutSeconds: job.timeoutMs / 1000,
     };
-  }
-
-  /** Union of everything named in the target, limited to enrolled, non-revoked devices. */
-  private async resolveTarget(m: EntityManager, t: JobTarget): Promise<string[]> {
-    const any =
-      t.all || t.deviceIds?.length || t.tags?.length || t.groupIds?.length || t.os?.length;
-    if (!any)
-      throw new JobSpecInvalidException(
-        'The target is empty: give all, deviceIds, tags, groupIds or os',
-      );
-    const rows = await m.query<{ id: string }[]>(
-      `SELECT d.id FROM device d WHERE d.revoked_at IS NULL AND (
-         $1::boolean
-         OR d.id = ANY($2::uuid[])
-         OR d.group_id = ANY($3::uuid[])
-         OR d.os_platform = ANY($4::text[])
-         OR EXISTS (SELECT 1 FROM device_tag dt JOIN tag tg ON tg.id = dt.tag_id
-                    WHERE dt.device_id = d.id AND tg.name = ANY($5::text[])))
-       ORDER BY d.id`,
-      [Boolean(t.all), t.deviceIds ?? [], t.groupIds ?? [], t.os ?? [], t.tags ?? []],
-    );
-    return rows.map((r) => r.id);
   }
 }

@@ -1,0 +1,435 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { RunCounts, RunOutputChunk, RunState } from '@fleetdesk/api-types';
+import type { OutputBody } from '@fleetdesk/protocol';
+import { DataSource, type EntityManager } from 'typeorm';
+import { emptyCounts, FAILED_STATES, OPEN_STATES, sqlList, TERMINAL_STATES } from './run-states';
+
+/** A `job_run` row as PostgreSQL returns it: snake_case, bigint columns as strings. */
+export interface JobRunRow {
+  id: string;
+  job_id: string;
+  device_id: string;
+  status: RunState;
+  created_at: Date;
+  expires_at: Date;
+  dispatched_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  /** bigint: node-postgres returns it as a string. */
+  exit_code: string | number | null;
+  signal: string | null;
+  error: string | null;
+  output_bytes: string | number;
+  truncated: boolean;
+  last_seq: number;
+}
+
+export type RunTransition =
+  'claim' | 'accept' | 'reject' | 'recordOutput' | 'finish' | 'expire' | 'markLost' | 'cancel';
+
+interface TransitionRule {
+  /** The states a run may be in for the transition to apply; in any other it changes nothing. */
+  readonly from: readonly RunState[];
+  /** The states it may leave the run in; `unchanged` for one that records without moving it. */
+  readonly to: readonly RunState[] | 'unchanged';
+}
+
+/**
+ * Every state change a run can make, in one place. Each RunStore method applies exactly one
+ * of these, and its SQL takes the allowed from-states from here (run-store.int-spec.ts walks
+ * every state × transition pair on a real database to hold the SQL to this table).
+ *
+ * Terminal states are final: a late or repeated report (a result re-sent from the agent's
+ * outbox, a run the sweep already called lost) changes nothing, which is what makes the
+ * at-least-once delivery of reports record each run exactly once.
+ */
+export const RUN_TRANSITIONS = {
+  /** The dispatcher takes a pending run to send it. */
+  claim: { from: ['pending'], to: ['dispatched'] },
+  /** The agent started it. Pending too: an accept can overtake a slow claim's bookkeeping. */
+  accept: { from: ['pending', 'dispatched'], to: ['running'] },
+  /** The agent refused it before starting (bad signature, expired on arrival…). */
+  reject: { from: ['pending', 'dispatched'], to: ['failed', 'expired'] },
+  /** Output chunks of any run that was sent; a chunk may arrive after its run ended. */
+  recordOutput: { from: ['dispatched', 'running', ...TERMINAL_STATES], to: 'unchanged' },
+  /** The agent's result, or a result the database could not store (then failed). */
+  finish: { from: OPEN_STATES, to: ['succeeded', 'failed', 'timed_out', 'cancelled'] },
+  /** The device never came online before the run expired: it never ran. */
+  expire: { from: ['pending'], to: ['expired'] },
+  /** No result long past the deadline: unknown whether it ran. */
+  markLost: { from: ['dispatched', 'running'], to: ['lost'] },
+  /** Its job was cancelled or stopped before the run was sent. */
+  cancel: { from: ['pending'], to: ['cancelled'] },
+} as const satisfies Record<RunTransition, TransitionRule>;
+
+type ToState<T extends RunTransition> =
+  (typeof RUN_TRANSITIONS)[T]['to'] extends readonly (infer S)[] ? S : never;
+
+/** `status IN (…)` for a transition's from-states: constants, so the planner sees the partial index. */
+const FROM = Object.fromEntries(
+  Object.entries(RUN_TRANSITIONS).map(([t, rule]) => [t, sqlList(rule.from)]),
+) as Record<RunTransition, string>;
+
+/** A run with its device's names, as the run lists show them. */
+export interface RunWithDevice extends JobRunRow {
+  hostname: string;
+  name: string | null;
+}
+
+export interface RunPageQuery {
+  status?: RunState;
+  page: number;
+  pageSize: number;
+}
+
+// Names for display and the job page's order by device name. The one read of another
+// module's table left here: ordering a page of ten thousand runs by name needs the join.
+const WITH_DEVICE = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
+
+export type ClaimedRun = Pick<JobRunRow, 'id' | 'job_id' | 'device_id' | 'expires_at'>;
+export type RunChange = Pick<JobRunRow, 'id' | 'job_id' | 'status'>;
+
+/** Every report below names the device that sent it: a run changes only for its own device. */
+interface RunReport {
+  runId: string;
+  deviceId: string;
+}
+export interface AcceptInput extends RunReport {
+  startedAt: Date;
+}
+export interface RejectInput extends RunReport {
+  status: ToState<'reject'>;
+  error: string;
+}
+export interface OutputInput extends RunReport {
+  seq: number;
+  stream: OutputBody['stream'];
+  data: string;
+}
+/** Fields left undefined keep what the run has (finished_at: now). Values are stored as given. */
+export interface FinishInput extends RunReport {
+  status: ToState<'finish'>;
+  error: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  startedAt?: Date;
+  finishedAt?: Date;
+  outputBytes?: number;
+  truncated?: boolean;
+  lastSeq?: number;
+}
+
+/** Where a job stands, for settling it: its own state and threshold, and its runs by kind. */
+export interface JobProgress {
+  id: string;
+  status: string;
+  threshold: number | null;
+  open: number;
+  finished: number;
+  failed: number;
+}
+
+const INSERT_BATCH = 5000;
+
+/**
+ * The one home of the `job_run` table (and its `run_output` chunks): the run state machine's
+ * transitions, each one statement over a batch, and the few reads the jobs module needs.
+ * Methods that take an EntityManager join the caller's transaction.
+ */
+@Injectable()
+export class RunStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** A new job's runs, all pending: a couple of statements for ten thousand devices. */
+  async insert(
+    m: EntityManager,
+    jobId: string,
+    deviceIds: readonly string[],
+    expiresInMs: number,
+  ): Promise<void> {
+    for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
+      await m.query(
+        `INSERT INTO job_run (job_id, device_id, expires_at)
+         SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
+        [jobId, deviceIds.slice(i, i + INSERT_BATCH), expiresInMs],
+      );
+    }
+  }
+
+  /**
+   * claim: up to `limit` pending runs of running jobs for these (connected) devices, within
+   * each job's free concurrency slots. SKIP LOCKED keeps replicas from claiming the same run.
+   */
+  async claim(deviceIds: readonly string[], limit: number): Promise<ClaimedRun[]> {
+    const [claimed] = await this.dataSource.query<[ClaimedRun[], number]>(
+      `WITH active AS (
+         SELECT job_id, count(*)::int AS n FROM job_run
+         WHERE status IN ('dispatched', 'running') GROUP BY job_id
+       ), ranked AS (
+         SELECT r.id, r.job_id, row_number() OVER (PARTITION BY r.job_id ORDER BY r.created_at, r.id) AS rn
+         FROM job_run r JOIN job j ON j.id = r.job_id
+         WHERE r.status IN (${FROM.claim}) AND j.status = 'running'
+           AND r.device_id = ANY($1::uuid[]) AND r.expires_at > now()
+       ), allowed AS (
+         SELECT ranked.id FROM ranked
+         JOIN job j ON j.id = ranked.job_id
+         LEFT JOIN active a ON a.job_id = ranked.job_id
+         WHERE j.max_concurrency IS NULL OR ranked.rn <= j.max_concurrency - coalesce(a.n, 0)
+         LIMIT $2
+       ), locked AS (
+         SELECT id FROM job_run WHERE id IN (SELECT id FROM allowed) AND status IN (${FROM.claim})
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE job_run SET status = 'dispatched', dispatched_at = now()
+       WHERE id IN (SELECT id FROM locked)
+       RETURNING id, job_id, device_id, expires_at`,
+      [deviceIds, limit],
+    );
+    return claimed;
+  }
+
+  /** Runs already sent to these devices (not a transition: they are sent again on reconnect). */
+  dispatchedTo(deviceIds: readonly string[]): Promise<ClaimedRun[]> {
+    return this.dataSource.query<ClaimedRun[]>(
+      `SELECT r.id, r.job_id, r.device_id, r.expires_at FROM job_run r JOIN job j ON j.id = r.job_id
+       WHERE r.status = 'dispatched' AND r.device_id = ANY($1::uuid[]) AND j.status = 'running'`,
+      [deviceIds],
+    );
+  }
+
+  async accept(items: readonly AcceptInput[]): Promise<RunChange[]> {
+    const [updated] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run r SET status = 'running', started_at = v.started
+       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::timestamptz[]) AS started) v
+       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.accept})
+       RETURNING r.id, r.job_id, r.status`,
+      [items.map((i) => i.runId), items.map((i) => i.deviceId), items.map((i) => i.startedAt)],
+    );
+    return updated;
+  }
+
+  async reject(items: readonly RejectInput[]): Promise<RunChange[]> {
+    const [updated] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run r SET status = v.status, finished_at = now(), error = v.error
+       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id,
+                    unnest($3::text[]) AS status, unnest($4::text[]) AS error) v
+       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.reject})
+       RETURNING r.id, r.job_id, r.status`,
+      [
+        items.map((i) => i.runId),
+        items.map((i) => i.deviceId),
+        items.map((i) => i.status),
+        items.map((i) => i.error),
+      ],
+    );
+    return updated;
+  }
+
+  /** Stores each chunk once (a repeated one is skipped); returns the chunks stored now. */
+  recordOutput(
+    items: readonly OutputInput[],
+  ): Promise<{ run_id: string; seq: number; job_id: string }[]> {
+    return this.dataSource.query(
+      `INSERT INTO run_output (run_id, seq, stream, data)
+       SELECT v.run_id, v.seq, v.stream, v.data
+       FROM (SELECT unnest($1::uuid[]) AS run_id, unnest($2::uuid[]) AS device_id, unnest($3::int[]) AS seq,
+                    unnest($4::text[]) AS stream, unnest($5::text[]) AS data) v
+       JOIN job_run r ON r.id = v.run_id AND r.device_id = v.device_id AND r.status IN (${FROM.recordOutput})
+       ON CONFLICT (run_id, seq) DO NOTHING
+       RETURNING run_id, seq, (SELECT job_id FROM job_run WHERE id = run_id) AS job_id`,
+      [
+        items.map((i) => i.runId),
+        items.map((i) => i.deviceId),
+        items.map((i) => i.seq),
+        items.map((i) => i.stream),
+        items.map((i) => i.data),
+      ],
+    );
+  }
+
+  async finish(items: readonly FinishInput[]): Promise<RunChange[]> {
+    const [updated] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run r SET status = v.status, exit_code = v.exit_code, signal = v.signal, error = v.error,
+         started_at = coalesce(r.started_at, v.started), finished_at = coalesce(v.finished, now()),
+         output_bytes = coalesce(v.output_bytes, r.output_bytes), truncated = coalesce(v.truncated, r.truncated),
+         last_seq = coalesce(v.last_seq, r.last_seq)
+       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
+                    unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
+                    unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
+                    unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
+                    unnest($11::int[]) AS last_seq) v
+       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.finish})
+       RETURNING r.id, r.job_id, r.status`,
+      [
+        items.map((i) => i.runId),
+        items.map((i) => i.deviceId),
+        items.map((i) => i.status),
+        items.map((i) => i.exitCode ?? null),
+        items.map((i) => i.signal ?? null),
+        items.map((i) => i.error),
+        items.map((i) => i.startedAt ?? null),
+        items.map((i) => i.finishedAt ?? null),
+        items.map((i) => i.outputBytes ?? null),
+        items.map((i) => i.truncated ?? null),
+        items.map((i) => i.lastSeq ?? null),
+      ],
+    );
+    return updated;
+  }
+
+  /** Pending runs whose device did not come online in time, cluster-wide. */
+  async expire(): Promise<RunChange[]> {
+    const [expired] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run SET status = 'expired', finished_at = now(),
+         error = 'the device did not come online before the run expired; it never ran'
+       WHERE status IN (${FROM.expire}) AND expires_at <= now() RETURNING id, job_id, status`,
+    );
+    return expired;
+  }
+
+  /** Runs with no result `graceMs` past their deadline (a dispatched one counts from its expiry). */
+  async markLost(graceMs: number): Promise<RunChange[]> {
+    const [lost] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run r SET status = 'lost', finished_at = now(),
+         error = 'no result from the device long after the run''s deadline; unknown whether it ran'
+       FROM job j WHERE j.id = r.job_id AND r.status IN (${FROM.markLost}) AND (
+         (r.status = 'running' AND r.started_at + (j.timeout_ms + $1) * interval '1 millisecond' < now())
+         OR (r.status = 'dispatched'
+             AND greatest(r.dispatched_at, r.expires_at) + (j.timeout_ms + $1) * interval '1 millisecond' < now()))
+       RETURNING r.id, r.job_id, r.status`,
+      [graceMs],
+    );
+    return lost;
+  }
+
+  /** The not-yet-sent runs of these jobs; runs already on a device end with the agent's result. */
+  async cancel(
+    jobIds: readonly string[],
+    error: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<RunChange[]> {
+    const [cancelled] = await m.query<[RunChange[], number]>(
+      `UPDATE job_run SET status = 'cancelled', finished_at = now(), error = $2
+       WHERE job_id = ANY($1::uuid[]) AND status IN (${FROM.cancel}) RETURNING id, job_id, status`,
+      [jobIds, error],
+    );
+    return cancelled;
+  }
+
+  /** The runs of a job that are on their device now (a cancel must be sent to them). */
+  onDevices(
+    jobId: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<Pick<JobRunRow, 'id' | 'device_id'>[]> {
+    return m.query(
+      `SELECT id, device_id FROM job_run WHERE job_id = $1 AND status IN ('dispatched', 'running')`,
+      [jobId],
+    );
+  }
+
+  /** Which device each of these runs belongs to; unknown ids are missing from the map. */
+  async owners(runIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.dataSource.query<Pick<JobRunRow, 'id' | 'device_id'>[]>(
+      `SELECT id, device_id FROM job_run WHERE id = ANY($1::uuid[])`,
+      [runIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.device_id]));
+  }
+
+  /** The devices of a job's runs, optionally only those that ended in one of `states`. */
+  async deviceIdsOf(jobId: string, states?: readonly RunState[]): Promise<string[]> {
+    const rows = await this.dataSource.query<Pick<JobRunRow, 'device_id'>[]>(
+      `SELECT device_id FROM job_run WHERE job_id = $1 ${states ? `AND status IN (${sqlList(states)})` : ''}`,
+      [jobId],
+    );
+    return rows.map((r) => r.device_id);
+  }
+
+  async counts(jobIds: readonly string[]): Promise<Map<string, RunCounts>> {
+    const result = new Map<string, RunCounts>();
+    if (jobIds.length === 0) return result;
+    const rows = await this.dataSource.query<{ job_id: string; status: RunState; n: number }[]>(
+      `SELECT job_id, status, count(*)::int AS n FROM job_run WHERE job_id = ANY($1::uuid[]) GROUP BY job_id, status`,
+      [jobIds],
+    );
+    for (const row of rows) {
+      const counts = result.get(row.job_id) ?? emptyCounts();
+      counts[row.status] = row.n;
+      counts.total += row.n;
+      result.set(row.job_id, counts);
+    }
+    return result;
+  }
+
+  /** Open, finished and failed (FAILED_STATES) runs per job, with the job's state and threshold. */
+  progress(jobIds: readonly string[]): Promise<JobProgress[]> {
+    return this.dataSource.query<JobProgress[]>(
+      `SELECT j.id, j.status, j.failure_threshold_percent AS threshold,
+         count(*) FILTER (WHERE r.status IN (${sqlList(OPEN_STATES)}))::int AS open,
+         count(*) FILTER (WHERE r.status IN (${sqlList(TERMINAL_STATES)}))::int AS finished,
+         count(*) FILTER (WHERE r.status IN (${sqlList(FAILED_STATES)}))::int AS failed
+       FROM job j JOIN job_run r ON r.job_id = j.id
+       WHERE j.id = ANY($1::uuid[]) GROUP BY j.id`,
+      [jobIds],
+    );
+  }
+
+  /** A job's runs, by device name. */
+  async pageOfJob(
+    jobId: string,
+    q: RunPageQuery,
+  ): Promise<{ rows: RunWithDevice[]; total: number }> {
+    return this.page('r.job_id', jobId, q, (where, limit) =>
+      this.dataSource.query<RunWithDevice[]>(
+        `${WITH_DEVICE} WHERE ${where} ORDER BY lower(coalesce(d.name, d.hostname)), r.id ${limit}`,
+        q.status ? [jobId, q.status] : [jobId],
+      ),
+    );
+  }
+
+  /** One device's runs across every job, newest first (IDX_job_run_device), with job names. */
+  async pageOfDevice(
+    deviceId: string,
+    q: RunPageQuery,
+  ): Promise<{ rows: (RunWithDevice & { job_name: string })[]; total: number }> {
+    return this.page('r.device_id', deviceId, q, (where, limit) =>
+      this.dataSource.query<(RunWithDevice & { job_name: string })[]>(
+        `SELECT r.*, d.hostname, d.name, j.name AS job_name
+         FROM job_run r JOIN device d ON d.id = r.device_id JOIN job j ON j.id = r.job_id
+         WHERE ${where} ORDER BY r.created_at DESC, r.id ${limit}`,
+        q.status ? [deviceId, q.status] : [deviceId],
+      ),
+    );
+  }
+
+  async find(id: string): Promise<RunWithDevice | undefined> {
+    const [row] = await this.dataSource.query<RunWithDevice[]>(`${WITH_DEVICE} WHERE r.id = $1`, [
+      id,
+    ]);
+    return row;
+  }
+
+  private async page<R>(
+    column: 'r.job_id' | 'r.device_id',
+    id: string,
+    q: RunPageQuery,
+    select: (where: string, limit: string) => Promise<R[]>,
+  ): Promise<{ rows: R[]; total: number }> {
+    const where = `${column} = $1${q.status ? ' AND r.status = $2' : ''}`;
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_run r WHERE ${where}`,
+      q.status ? [id, q.status] : [id],
+    );
+    // page and pageSize are validated integers (the DTO), never raw input.
+    const rows = await select(where, `LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`);
+    return { rows, total: n };
+  }
+
+  output(runId: string, afterSeq: number): Promise<RunOutputChunk[]> {
+    return this.dataSource.query<RunOutputChunk[]>(
+      `SELECT seq, stream, data FROM run_output WHERE run_id = $1 AND seq > $2 ORDER BY seq`,
+      [runId, afterSeq],
+    );
+  }
+}
