@@ -1,6 +1,7 @@
 import { BadRequestException, HttpStatus } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorBody } from '@fleetdesk/api-types';
+import { storableStringProblem } from '@fleetdesk/protocol';
 import { AppException } from './app-exception';
 
 /** Deeper than any request body the API defines (job params are the deepest, a few levels). */
@@ -9,17 +10,12 @@ export const MAX_BODY_DEPTH = 32;
 /**
  * NUL and unpaired UTF-16 surrogates: PostgreSQL's text and json types cannot store either, so
  * a value carrying one would fail in the database (a 500, or a whole batch lost) instead of
- * being refused here with the field's name.
+ * being refused here with the field's name. The rule is the agent protocol's, so REST and
+ * agent frames refuse exactly the same strings.
  */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export function unstorableReason(value: string): string | undefined {
-  const match = UNSTORABLE.exec(value);
-  if (!match) return undefined;
-  return match[0] === '\u0000'
-    ? 'contains a NUL character, which cannot be stored'
-    : 'contains an unpaired UTF-16 surrogate (invalid Unicode), which cannot be stored';
+  const problem = storableStringProblem(value);
+  return problem ? `${problem}, which cannot be stored` : undefined;
 }
 
 class UnsupportedMediaTypeException extends AppException {
