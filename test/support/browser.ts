@@ -80,5 +80,6 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('current-user').waitFor();
+  // Attached, not visible: a phone-sized header has no room for the user's name.
+  await page.getByTestId('current-user').waitFor({ state: 'attached' });
 }

@@ -35,7 +35,8 @@ import {
   fetchDevices,
   patchDeviceStatus,
 } from '../devices/api';
-import { FAILED_RUN_STATES, JobStatusBadge } from '../devices/badges';
+import { FAILED_RUN_STATES } from '../devices/badges';
+import { JobStatusBadge } from '../jobs/JobBits';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
 
@@ -378,7 +379,7 @@ function RecentJobs({
               </Stack>
               <Group gap="xs" wrap="nowrap">
                 <JobProgress counts={j.counts} />
-                <JobStatusBadge status={j.status} failed={failedCount(j.counts)} />
+                <JobStatusBadge job={j} />
               </Group>
             </Group>
           ))}
