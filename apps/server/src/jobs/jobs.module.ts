@@ -6,6 +6,7 @@ import { DevicesModule } from '../devices/devices.module';
 import { ScriptsModule } from '../scripts/scripts.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { DispatcherService } from './dispatcher.service';
+import { JobAuditNames } from './job-audit-names';
 import { JobEvents } from './job-events';
 import { JobEntity } from './job.entity';
 import { JobsController, RunsController } from './jobs.controller';
@@ -21,7 +22,7 @@ import { JobsService } from './jobs.service';
     ScriptsModule,
   ],
   controllers: [JobsController, RunsController],
-  providers: [JobsService, DispatcherService, JobEvents],
+  providers: [JobsService, DispatcherService, JobEvents, JobAuditNames],
   exports: [JobsService, JobEvents],
 })
 export class JobsModule {}

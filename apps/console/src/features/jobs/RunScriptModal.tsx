@@ -220,7 +220,7 @@ function RunScriptForm({
       <SegmentedControl
         aria-label="What to run"
         data={[
-          { value: 'script', label: 'Saved script' },
+          { value: 'script', label: 'From the library' },
           { value: 'command', label: 'One-off command' },
         ]}
         value={mode}
@@ -395,7 +395,7 @@ export function RunScriptModal(props: {
     <Modal
       opened={props.opened}
       onClose={props.onClose}
-      title="Run a script or command"
+      title="Run script"
       size="xl"
       fullScreen={phone}
     >
