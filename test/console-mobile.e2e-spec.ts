@@ -114,17 +114,21 @@ describe('web console on a phone, outcomes and same-named devices', () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
   }
 
-  const terminalText = (page: Page) =>
-    page
-      .getByTestId('run-output')
+  const terminal = (page: Page, runId: string) =>
+    page.locator(`[data-testid="run-output"][data-run-id="${runId}"]`);
+  const terminalText = (page: Page, runId: string) =>
+    terminal(page, runId)
       .locator('.xterm-rows')
       .innerText()
       .catch(() => '');
 
-  async function expectTerminalShows(page: Page, text: string): Promise<void> {
-    await waitFor(async () => (await terminalText(page)).includes(text), 15_000);
+  async function expectTerminalShows(page: Page, runId: string, text: string): Promise<void> {
+    // On a phone the output is below the runs list: scroll to it as a technician would (xterm
+    // pauses drawing while it is off screen).
+    await terminal(page, runId).scrollIntoViewIfNeeded();
+    await waitFor(async () => (await terminalText(page, runId)).includes(text), 15_000);
     // Visible, not only in the DOM: the terminal has a real size on the phone's screen.
-    const box = await page.getByTestId('run-output').boundingBox();
+    const box = await terminal(page, runId).boundingBox();
     expect(box!.width).toBeGreaterThan(200);
     expect(box!.height).toBeGreaterThan(100);
     expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
@@ -186,7 +190,7 @@ describe('web console on a phone, outcomes and same-named devices', () => {
 
     const { page, alarms, context } = await phonePage();
     await page.goto(`${fleet.url}/jobs/${jobId}`);
-    await expectTerminalShows(page, lines[0]);
+    await expectTerminalShows(page, runs[0].id, lines[0]);
     await expectFits(page);
     await screenshot(page, 'mobile-job');
 
@@ -194,14 +198,14 @@ describe('web console on a phone, outcomes and same-named devices', () => {
       .locator(`[data-testid="run-row"][data-run-id="${runs[1].id}"]`)
       .getByRole('link')
       .click();
-    await expectTerminalShows(page, lines[1]);
-    expect(await terminalText(page)).not.toContain(lines[0]);
+    await expectTerminalShows(page, runs[1].id, lines[1]);
+    expect(await terminalText(page, runs[1].id)).not.toContain(lines[0]);
 
     await page.reload();
-    await expectTerminalShows(page, lines[1]);
+    await expectTerminalShows(page, runs[1].id, lines[1]);
 
     // Combined: both devices' lines, each with its device prefix (the same name, so the short id).
-    await page.getByRole('radio', { name: 'Combined' }).check({ force: true });
+    await page.getByText('Combined', { exact: true }).click();
     const combined = page.getByTestId('combined-text');
     await waitFor(async () => {
       const text = await combined.innerText();
@@ -261,8 +265,8 @@ describe('web console on a phone, outcomes and same-named devices', () => {
     await screenshot(page, 'picker-same-hostname');
 
     // The one-off command box is there for an admin.
-    await dialog.getByRole('radio', { name: 'One-off command' }).check({ force: true });
-    await dialog.getByLabel('Command').waitFor();
+    await dialog.getByText('One-off command', { exact: true }).click();
+    await dialog.getByRole('textbox', { name: 'Command' }).waitFor();
     expect(alarms.pageErrors).toEqual([]);
     await page.context().close();
   });

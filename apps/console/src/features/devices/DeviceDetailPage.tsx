@@ -30,6 +30,7 @@ import { formatDateTime } from '../../lib/format';
 import { RunScriptModal } from '../jobs/RunScriptModal';
 import { deviceKeys, fetchDevice, patchDeviceStatus } from './api';
 import { EditDeviceModal } from './EditDeviceModal';
+import { lanAddresses } from './identity';
 import { DeviceStatusBadge } from './badges';
 import { HealthCard } from './detail/HealthCard';
 import { Facts, InventoryPanel } from './detail/InventoryPanel';
@@ -60,7 +61,7 @@ function SummaryCard({ device, canAct }: { device: DeviceDetail; canAct: boolean
           ],
           ['Hostname', device.hostname],
           ['OS', `${osLabel(device.os)} · ${device.os.arch}`],
-          ['LAN address', device.ipAddresses.join(', ') || '—'],
+          ['LAN address', lanAddresses(device).join(', ') || '—'],
           ['Connected from', device.lastIp ?? '—'],
           ['Device id', device.id],
           ['Group', device.group?.name ?? 'None'],

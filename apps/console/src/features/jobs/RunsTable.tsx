@@ -22,6 +22,13 @@ export function RunsTable({
   now: number;
   linkTo: (runId: string) => string;
 }) {
+  // Names more than one listed device carries: those rows show a short id too.
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const r of runs) {
+    if (seen.has(r.device.displayName)) shared.add(r.device.displayName);
+    seen.add(r.device.displayName);
+  }
   return (
     <Table.ScrollContainer minWidth={420}>
       <Table verticalSpacing={6} highlightOnHover data-testid="runs-table">
@@ -68,6 +75,11 @@ export function RunsTable({
                   {r.device.displayName !== r.device.hostname && (
                     <Text size="xs" c="dimmed" lineClamp={1} data-testid="run-hostname">
                       {r.device.hostname}
+                    </Text>
+                  )}
+                  {shared.has(r.device.displayName) && (
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      #{r.device.id.slice(0, 8)}
                     </Text>
                   )}
                 </Table.Td>
