@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   launchBrowser,
   type PageAlarms,
+  PHONE as PHONE_CONTEXT,
   screenshot,
   signIn,
   watchedContext,
@@ -75,6 +76,7 @@ describe('web console on a phone, outcomes and same-named devices', () => {
     // $$ differs per run: each device's output is its own, so a switch shows other text.
     await createScript('Say hello', 'echo "hello from process $$"; echo "second line"');
     await createScript('Fail', 'echo "about to fail"; exit 3');
+    await createScript('Tick', 'for i in 1 2 3 4; do echo "tick $i"; sleep 1; done');
     // Two agents on this one machine: two devices with the same hostname, LAN address and OS.
     for (let i = 0; i < 2; i += 1) {
       const a = await fleet.enrollAgent();
@@ -94,8 +96,7 @@ describe('web console on a phone, outcomes and same-named devices', () => {
   });
 
   async function phonePage(): Promise<{ page: Page; alarms: PageAlarms; context: BrowserContext }> {
-    const { context, page, alarms } = await watchedContext(browser);
-    await page.setViewportSize(PHONE);
+    const { context, page, alarms } = await watchedContext(browser, PHONE_CONTEXT);
     await signIn(page, fleet.url, 'admin@example.com', 'admin-password-123');
     return { context, page, alarms };
   }
@@ -174,6 +175,18 @@ describe('web console on a phone, outcomes and same-named devices', () => {
     await expectWhollyVisible(page, 'Run script');
     await expectFits(page);
     await screenshot(page, 'mobile-device');
+
+    // Rename it from the console, then give it its hostname back (an empty name).
+    const title = page.getByTestId('device-name');
+    const hostname = await title.innerText();
+    for (const name of ['front-desk', '']) {
+      await page.getByRole('button', { name: 'Edit', exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await waitFor(async () => (await title.innerText()) === (name || hostname), 10_000);
+    }
     expect(alarms.pageErrors).toEqual([]);
     await context.close();
   });
@@ -212,6 +225,22 @@ describe('web console on a phone, outcomes and same-named devices', () => {
       return runs.every((r, i) => text.includes(`#${r.device.id.slice(0, 8)}] ${lines[i]}`));
     }, 15_000);
     await expectFits(page);
+    expect(alarms.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows output that streamed in while the terminal was off screen on a phone', async () => {
+    const { page, alarms, context } = await phonePage();
+    const jobId = await startJob('Tick', [agents[0].deviceId]);
+    await page.goto(`${fleet.url}/jobs/${jobId}`);
+    const run = page.getByTestId('run-row').first();
+    await run.waitFor();
+    const runId = (await run.getAttribute('data-run-id'))!;
+    // Chunks arrive live while the terminal is below the fold, then the technician scrolls.
+    await waitFor(async () => (await run.getAttribute('data-state')) === 'succeeded', 20_000);
+    await expectTerminalShows(page, runId, 'tick 4');
+    const text = await terminalText(page, runId);
+    for (let i = 1; i <= 4; i += 1) expect(text.split(`tick ${i}`).length - 1).toBe(1);
     expect(alarms.pageErrors).toEqual([]);
     await context.close();
   });
