@@ -272,6 +272,34 @@ describe('web console on a phone, outcomes and same-named devices', () => {
     await page.context().close();
   });
 
+  it('names audit targets instead of ids, and offers quick time ranges', async () => {
+    const id = agents[1].deviceId;
+    await auth(fleet.api().patch(`/api/devices/${id}`))
+      .send({ name: 'reception-pc' })
+      .expect(200);
+    const { page, alarms } = await watchedContext(browser);
+    await signIn(page, fleet.url, 'admin@example.com', 'admin-password-123');
+    await page.goto(`${fleet.url}/audit?targetType=device&targetId=${id}`);
+    const targets = page.getByTestId('audit-target');
+    await targets.first().waitFor();
+    // Every event of the device (its enrollment too) names it as it is called now.
+    for (const text of await targets.allInnerTexts()) {
+      expect(text).toContain('reception-pc');
+      expect(text).not.toContain(id.slice(0, 8));
+    }
+    await page.getByRole('button', { name: 'Last hour' }).click();
+    await page.waitForURL(/[?&]since=/);
+    expect(await targets.count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Yesterday' }).click();
+    await page.waitForURL(/[?&]until=/);
+    await page.getByTestId('empty-state').waitFor();
+    await auth(fleet.api().patch(`/api/devices/${id}`))
+      .send({ name: null })
+      .expect(200);
+    expect(alarms.pageErrors).toEqual([]);
+    await page.context().close();
+  });
+
   it('tells two devices with the same hostname apart in the run dialog’s picker', async () => {
     const hostname = (await auth(fleet.api().get(`/api/devices/${agents[0].deviceId}`)).expect(200))
       .body.hostname as string;
