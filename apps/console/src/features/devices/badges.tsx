@@ -34,6 +34,3 @@ export function DeviceStatusBadge({ status }: { status: DeviceStatus }) {
     </Badge>
   );
 }
-
-/** Runs that ended badly: what the overview and the run history flag. */
-export const FAILED_RUN_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost', 'expired'];

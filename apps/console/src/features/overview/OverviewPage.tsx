@@ -14,7 +14,13 @@ import {
 } from '@mantine/core';
 import { useThrottledCallback } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DeviceListQuery, JobResponse, Page, RunCounts } from '@fleetdesk/api-types';
+import {
+  type DeviceListQuery,
+  type JobResponse,
+  type Page,
+  type RunCounts,
+  unsuccessfulRuns,
+} from '@fleetdesk/api-types';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { get } from '../../api/client';
@@ -35,7 +41,6 @@ import {
   fetchDevices,
   patchDeviceStatus,
 } from '../devices/api';
-import { FAILED_RUN_STATES } from '../devices/badges';
 import { JobStatusBadge } from '../jobs/JobBits';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
@@ -156,7 +161,7 @@ function DiskRow({ disk }: { disk: FullDisk }) {
   );
 }
 
-const failedCount = (c: RunCounts) => FAILED_RUN_STATES.reduce((n, s) => n + c[s], 0);
+const failedCount = (c: RunCounts) => unsuccessfulRuns(c);
 
 function failureSummary(c: RunCounts): string {
   const parts = [
