@@ -1,6 +1,7 @@
 module.exports = {
   projects: [
     '<rootDir>/libs/protocol/jest.config.js',
+    '<rootDir>/libs/api-types/jest.config.js',
     '<rootDir>/apps/agent/jest.config.js',
     '<rootDir>/apps/server/jest.config.js',
     '<rootDir>/test/jest.config.js',

@@ -12,6 +12,15 @@ const server = process.env.FLEETDESK_URL ?? 'http://localhost:3000';
 export default defineConfig({
   root,
   plugins: [react()],
+  // The shared contract's rule functions are plain TypeScript: bundle them from source, so the
+  // console never needs a separate build of libs/api-types first.
+  resolve: {
+    alias: {
+      '@fleetdesk/api-types': fileURLToPath(
+        new URL('../../libs/api-types/src/index.ts', import.meta.url),
+      ),
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 import { ROOT } from './processes';
 
 /** Where the e2e run leaves its screenshots; the README shows them to newcomers. */
@@ -25,6 +31,14 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A phone as a technician holds it: 390 × 844 CSS pixels, a 3× screen, touch, mobile layout. */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+};
+
 /** What a page did that it never should: run injected script, or trip the CSP. */
 export interface PageAlarms {
   /** Calls to window.__xss: only an injected payload calls it. */
@@ -40,8 +54,9 @@ export interface PageAlarms {
  */
 export async function watchedContext(
   browser: Browser,
+  options: BrowserContextOptions = { viewport: { width: 1280, height: 800 } },
 ): Promise<{ context: BrowserContext; page: Page; alarms: PageAlarms }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext(options);
   await context.addInitScript(() => {
     const w = window as unknown as { __xss: (...a: unknown[]) => void; __xssCalls: unknown[] };
     w.__xssCalls = [];
@@ -80,5 +95,6 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('current-user').waitFor();
+  // Attached, not visible: a phone-sized header has no room for the user's name.
+  await page.getByTestId('current-user').waitFor({ state: 'attached' });
 }

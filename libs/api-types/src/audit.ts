@@ -11,6 +11,11 @@ export interface AuditEventResponse {
   /** Dotted, e.g. `users.create`, `devices.revoke`. */
   action: string;
   target: { type: string; id: string | null } | null;
+  /**
+   * The target's name as of now (a device's display name, a job's, script's or group's name,
+   * a user's email); for a deleted one, the name its event recorded; null if unknown.
+   */
+  targetName: string | null;
   details: Record<string, unknown>;
   sourceIp: string | null;
 }

@@ -12,3 +12,4 @@ export type * from './scripts';
 export type * from './jobs';
 export type * from './audit';
 export type * from './console-events';
+export * from './job-outcome';

@@ -48,8 +48,9 @@ export function EmptyState({
 
 export function PageHeader({ title, actions }: { title: ReactNode; actions?: ReactNode }) {
   return (
-    <Group justify="space-between" mb="md" wrap="nowrap">
-      <Title order={2} style={{ overflowWrap: 'anywhere' }}>
+    // Wraps: on a phone the actions go under the title instead of pushing the page wider.
+    <Group justify="space-between" mb="md" gap="xs">
+      <Title order={2} style={{ overflowWrap: 'anywhere', minWidth: 0 }}>
         {title}
       </Title>
       {actions && <Group gap="xs">{actions}</Group>}

@@ -81,26 +81,30 @@ export function Shell() {
     <AppShell
       header={{ height: 52 }}
       navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      padding="md"
+      padding={{ base: 'xs', sm: 'md' }}
     >
       {/* Keyboard users skip the eight menu links on every page. */}
       <a href="#main" className="skip-link">
         Skip to content
       </a>
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+        {/* On a phone (390 px) everything must fit on one line: the role badge and the user's
+            name go, the rest shrinks; nothing is cut off. */}
+        <Group h="100%" px={{ base: 'xs', sm: 'md' }} justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
             <Text component={RouterLink} to="/" fw={700} size="lg" c="inherit" td="none">
               Fleetdesk
             </Text>
             <LiveIndicator />
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            <Text size="sm" visibleFrom="xs" data-testid="current-user">
+          <Group gap="xs" wrap="nowrap" style={{ flex: 'none' }}>
+            <Text size="sm" visibleFrom="sm" data-testid="current-user">
               {user?.displayName}
             </Text>
-            <Badge variant="outline">{user?.role}</Badge>
+            <Badge variant="outline" visibleFrom="sm">
+              {user?.role}
+            </Badge>
             <ActionIcon
               variant="subtle"
               aria-label="Toggle dark mode"
@@ -108,7 +112,13 @@ export function Shell() {
             >
               {scheme === 'dark' ? '☀' : '☾'}
             </ActionIcon>
-            <Button variant="subtle" size="compact-sm" onClick={() => void signOut()}>
+            <Button
+              variant="subtle"
+              size="compact-sm"
+              px={6}
+              style={{ flex: 'none' }}
+              onClick={() => void signOut()}
+            >
               Sign out
             </Button>
           </Group>
@@ -118,6 +128,10 @@ export function Shell() {
         {NAV.map((item) => (
           <NavItem key={item.to} item={item} onNavigate={close} />
         ))}
+        {/* Who is signed in, where the header has no room for it. */}
+        <Text size="xs" c="dimmed" hiddenFrom="sm" mt="md" px="sm" data-testid="menu-user">
+          Signed in as {user?.displayName} ({user?.role})
+        </Text>
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
         <Suspense

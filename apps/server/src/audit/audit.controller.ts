@@ -3,16 +3,20 @@ import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth.decorators';
 import type { AuditEventResponse, Page } from '@fleetdesk/api-types';
 import { AuditEventEntity } from './audit-event.entity';
-import { AuditService } from './audit.service';
+import { AuditService, targetName } from './audit.service';
 import { AuditQueryDto } from './dto/audit-query.dto';
 
-export function toAuditEventResponse(e: AuditEventEntity): AuditEventResponse {
+export function toAuditEventResponse(
+  e: AuditEventEntity,
+  names: Map<string, string> = new Map(),
+): AuditEventResponse {
   return {
     id: e.id,
     occurredAt: e.occurredAt.toISOString(),
     actor: { kind: e.actorKind, id: e.actorId, email: e.actorEmail },
     action: e.action,
     target: e.targetType ? { type: e.targetType, id: e.targetId } : null,
+    targetName: targetName(e, names),
     details: e.details,
     sourceIp: e.sourceIp,
   };
@@ -26,9 +30,9 @@ export class AuditController {
   @Get()
   @Roles('admin')
   async list(@Query() query: AuditQueryDto): Promise<Page<AuditEventResponse>> {
-    const { items, total } = await this.audit.find(query);
+    const { items, total, names } = await this.audit.find(query);
     return {
-      items: items.map(toAuditEventResponse),
+      items: items.map((e) => toAuditEventResponse(e, names)),
       total,
       page: query.page,
       pageSize: query.pageSize,

@@ -1,4 +1,7 @@
+import type { AuditEventResponse } from '@fleetdesk/api-types';
 import request from 'supertest';
+import { DeviceEntity } from '../devices/device.entity';
+import { enroll } from '../test-support/agent-client';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
 
 interface AuditRow {
@@ -17,7 +20,7 @@ describe('audit log (integration)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    server = await startServer(db);
+    server = await startServer(db, { ENROLL_RATE_LIMIT: '1000' });
     admin = await login(server, ADMIN.email, ADMIN.password);
   });
   afterAll(async () => {
@@ -209,5 +212,92 @@ describe('audit log (integration)', () => {
       .set('Authorization', admin)
       .expect(200);
     expect(none.body).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('names each target as it is called now, a deleted one as its event recorded, in one query per type', async () => {
+    const tok = await request(server.url)
+      .post('/api/enrollment-tokens')
+      .set('Authorization', admin)
+      .send({ name: 'names' })
+      .expect(201);
+    const hosts = ['same-host', 'same-host', 'other-host'];
+    const devices: string[] = [];
+    for (const h of hosts)
+      devices.push((await enroll(server.url, tok.body.token as string, h)).deviceId);
+    for (const name of ['front-desk', 'reception']) {
+      await request(server.url)
+        .patch(`/api/devices/${devices[0]}`)
+        .set('Authorization', admin)
+        .send({ name })
+        .expect(200);
+    }
+    const script = await request(server.url)
+      .post('/api/scripts')
+      .set('Authorization', admin)
+      .send({ name: 'Nightly backup', language: 'bash', body: 'echo ok' })
+      .expect(201);
+    const gone = await request(server.url)
+      .post('/api/users')
+      .set('Authorization', admin)
+      .send({
+        email: 'gone@example.com',
+        displayName: 'G',
+        password: 'long-enough-password',
+        role: 'viewer',
+      })
+      .expect(201);
+    await request(server.url)
+      .delete(`/api/users/${gone.body.id as string}`)
+      .set('Authorization', admin)
+      .expect(204);
+
+    const deviceRepo = server.dataSource.getRepository(DeviceEntity);
+    const find = jest.spyOn(deviceRepo, 'find');
+    try {
+      const res = await request(server.url)
+        .get('/api/audit?targetType=device&pageSize=200')
+        .set('Authorization', admin)
+        .expect(200);
+      const items = res.body.items as AuditEventResponse[];
+      // Two renames and three enrollments at least: five device events, one query.
+      expect(items.length).toBeGreaterThanOrEqual(5);
+      expect(find).toHaveBeenCalledTimes(1);
+      const named = (id: string) =>
+        new Set(items.filter((e) => e.target?.id === id).map((e) => e.targetName));
+      // Both renames (and the enrollment) show the device's name of today.
+      expect(named(devices[0])).toEqual(new Set(['reception']));
+      expect(named(devices[1])).toEqual(new Set(['same-host']));
+      expect(named(devices[2])).toEqual(new Set(['other-host']));
+    } finally {
+      find.mockRestore();
+    }
+
+    const scripts = await request(server.url)
+      .get(`/api/audit?targetType=script&targetId=${script.body.id as string}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(scripts.body.items[0]).toMatchObject({
+      action: 'scripts.create',
+      targetName: 'Nightly backup',
+    });
+
+    const users = await request(server.url)
+      .get(`/api/audit?targetType=user&targetId=${gone.body.id as string}`)
+      .set('Authorization', admin)
+      .expect(200);
+    // The user is gone; the delete (and the create) recorded the email.
+    expect((users.body.items as AuditEventResponse[]).map((e) => [e.action, e.targetName])).toEqual(
+      [
+        ['users.delete', 'gone@example.com'],
+        ['users.create', 'gone@example.com'],
+      ],
+    );
+
+    const login = await request(server.url)
+      .get('/api/audit?action=auth.login&pageSize=1')
+      .set('Authorization', admin)
+      .expect(200);
+    // A session has no name: null, and the console shows the short id.
+    expect(login.body.items[0]).toMatchObject({ target: { type: 'session' }, targetName: null });
   });
 });

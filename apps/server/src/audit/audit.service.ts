@@ -16,13 +16,68 @@ export interface AuditEntry {
 export interface AuditPage {
   items: AuditEventEntity[];
   total: number;
+  /** Each listed target's current name, keyed by `targetNameKey(type, id)`. */
+  names: Map<string, string>;
+}
+
+/**
+ * Names the given targets of one type (ids that no longer exist are left out). One query for
+ * all of them: a page of events costs one call per target type, never one per row.
+ */
+export type TargetNameResolver = (ids: string[]) => Promise<Map<string, string>>;
+
+export const targetNameKey = (type: string, id: string) => `${type}:${id}`;
+
+/** The name a deleted target's event kept in its details (deletes and revokes record one). */
+function nameInDetails(details: Record<string, unknown>): string | null {
+  for (const key of ['hostname', 'name', 'email']) {
+    const v = details[key];
+    if (typeof v === 'string' && v) return v;
+  }
+  return null;
+}
+
+/** A target's name for the list: its current name, else the one its event recorded. */
+export function targetName(e: AuditEventEntity, names: Map<string, string>): string | null {
+  if (!e.targetType || !e.targetId) return null;
+  return names.get(targetNameKey(e.targetType, e.targetId)) ?? nameInDetails(e.details);
 }
 
 @Injectable()
 export class AuditService {
+  private readonly resolvers = new Map<string, TargetNameResolver>();
+
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
   ) {}
+
+  /**
+   * A feature names its own targets (devices, jobs …) for the audit list, so the audit module
+   * never reads another module's tables, and a renamed target shows its name of today.
+   */
+  registerTargetNames(targetType: string, resolve: TargetNameResolver): void {
+    this.resolvers.set(targetType, resolve);
+  }
+
+  private async resolveNames(items: AuditEventEntity[]): Promise<Map<string, string>> {
+    const idsByType = new Map<string, Set<string>>();
+    for (const e of items) {
+      if (!e.targetType || !e.targetId || !this.resolvers.has(e.targetType)) continue;
+      const ids = idsByType.get(e.targetType) ?? new Set<string>();
+      ids.add(e.targetId);
+      idsByType.set(e.targetType, ids);
+    }
+    const names = new Map<string, string>();
+    await Promise.all(
+      [...idsByType].map(async ([type, ids]) => {
+        const resolve = this.resolvers.get(type);
+        if (!resolve) return;
+        const found = await resolve([...ids]);
+        for (const [id, name] of found) names.set(targetNameKey(type, id), name);
+      }),
+    );
+    return names;
+  }
 
   /**
    * Writes one audit event through the caller's transaction manager, so the change and its
@@ -69,6 +124,6 @@ export class AuditService {
       .skip((query.page - 1) * query.pageSize)
       .take(query.pageSize)
       .getManyAndCount();
-    return { items, total };
+    return { items, total, names: await this.resolveNames(items) };
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { DeviceAuditNames } from './device-audit-names';
 import { DeviceEvents } from './device-events';
 import { DeviceTelemetryService } from './device-telemetry.service';
 import { DeviceEntity } from './device.entity';
@@ -18,7 +19,13 @@ import { TagEntity } from './tag.entity';
     AuditModule,
   ],
   controllers: [DevicesController, GroupsController, TagsController],
-  providers: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+  providers: [
+    DevicesService,
+    DeviceTelemetryService,
+    GroupsTagsService,
+    DeviceEvents,
+    DeviceAuditNames,
+  ],
   exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
 })
 export class DevicesModule {}

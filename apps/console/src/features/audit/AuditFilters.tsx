@@ -14,6 +14,8 @@ import {
   KNOWN_PREFIXES,
   KNOWN_TARGET_TYPES,
   localInputToIso,
+  QUICK_RANGES,
+  quickRange,
 } from './audit-params';
 
 /**
@@ -57,10 +59,13 @@ function useActorOptions(selected: string) {
 export function AuditFilters({
   view,
   onChange,
+  onRange,
   onClear,
 }: {
   view: AuditView;
   onChange: (key: FilterKey, value: string) => void;
+  /** Sets From and Until together (a quick range). */
+  onRange: (since: string, until: string) => void;
   onClear: () => void;
 }) {
   const f = view.filters;
@@ -158,7 +163,22 @@ export function AuditFilters({
           />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <Group justify="flex-end" align="flex-end" h="100%">
+          <Group justify="space-between" align="flex-end" h="100%" gap="xs">
+            <Group gap={6} role="group" aria-label="Quick time ranges">
+              {QUICK_RANGES.map((r) => (
+                <Button
+                  key={r.value}
+                  size="compact-sm"
+                  variant="light"
+                  onClick={() => {
+                    const { since, until } = quickRange(r.value);
+                    onRange(since, until);
+                  }}
+                >
+                  {r.label}
+                </Button>
+              ))}
+            </Group>
             {hasFilters(view) && (
               <Button variant="subtle" onClick={onClear}>
                 Clear filters

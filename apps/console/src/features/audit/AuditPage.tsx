@@ -76,6 +76,7 @@ export function AuditPage() {
       <AuditFilters
         view={view}
         onChange={(key, value) => setFilters({ [key]: value }, true)}
+        onRange={(since, until) => setFilters({ since, until }, false)}
         onClear={clearFilters}
       />
 

@@ -62,6 +62,9 @@ export function AuditRow({
   const detailsId = `audit-details-${event.id}`;
   const target = event.target;
   const targetPage = target?.id ? TARGET_PAGES[target.type] : undefined;
+  // The name the server resolved (as of now, or as recorded for a deleted target); the short
+  // id only when it knows none.
+  const targetLabel = event.targetName ?? (target?.id ? shortId(target.id) : '');
 
   // A click anywhere on the row opens it, except on the links and buttons inside it.
   const onRowClick = (e: MouseEvent<HTMLTableRowElement>) => {
@@ -121,8 +124,8 @@ export function AuditRow({
         </Table.Td>
         <Table.Td>
           {target ? (
-            <Group gap={6} wrap="nowrap">
-              <Text size="sm" c="dimmed">
+            <Stack gap={0} data-testid="audit-target">
+              <Text size="xs" c="dimmed">
                 {target.type}
               </Text>
               {target.id &&
@@ -131,17 +134,17 @@ export function AuditRow({
                     component={Link}
                     to={targetPage + encodeURIComponent(target.id)}
                     size="sm"
-                    ff="monospace"
                     title={target.id}
+                    style={{ overflowWrap: 'anywhere' }}
                   >
-                    {shortId(target.id)}
+                    {targetLabel}
                   </Anchor>
                 ) : (
-                  <Text size="sm" ff="monospace" title={target.id}>
-                    {shortId(target.id)}
+                  <Text size="sm" title={target.id} style={{ overflowWrap: 'anywhere' }}>
+                    {targetLabel}
                   </Text>
                 ))}
-            </Group>
+            </Stack>
           ) : (
             <Text size="sm" c="dimmed">
               —
@@ -165,7 +168,11 @@ export function AuditRow({
                   {event.actor.kind}
                   {event.actor.id ? ` ${event.actor.id}` : ''}
                 </Field>
-                <Field label="Target">{target ? `${target.type} ${target.id ?? ''}` : '—'}</Field>
+                <Field label="Target">
+                  {target
+                    ? `${target.type} ${event.targetName ? `“${event.targetName}” ` : ''}${target.id ?? ''}`
+                    : '—'}
+                </Field>
               </SimpleGrid>
               <Group gap="xs">
                 {event.actor.id && (

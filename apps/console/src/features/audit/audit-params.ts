@@ -148,3 +148,36 @@ export function localInputToIso(value: string): string {
   const ms = new Date(value).getTime();
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }
+
+export type QuickRange = 'hour' | 'today' | 'yesterday' | 'week';
+
+export const QUICK_RANGES: { value: QuickRange; label: string }[] = [
+  { value: 'hour', label: 'Last hour' },
+  { value: 'today', label: 'Today' },
+  { value: 'yesterday', label: 'Yesterday' },
+  { value: 'week', label: 'Last 7 days' },
+];
+
+/**
+ * A quick range as ISO `since` and `until` (empty: open-ended), in the browser's time zone:
+ * "today" starts at local midnight. `until` is exclusive, as on the server.
+ */
+export function quickRange(range: QuickRange, now = new Date()): { since: string; until: string } {
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  switch (range) {
+    case 'hour':
+      return { since: new Date(now.getTime() - 3_600_000).toISOString(), until: '' };
+    case 'today':
+      return { since: midnight.toISOString(), until: '' };
+    case 'yesterday': {
+      const start = new Date(midnight);
+      start.setDate(start.getDate() - 1);
+      return { since: start.toISOString(), until: midnight.toISOString() };
+    }
+    case 'week': {
+      const start = new Date(midnight);
+      start.setDate(start.getDate() - 6);
+      return { since: start.toISOString(), until: '' };
+    }
+  }
+}

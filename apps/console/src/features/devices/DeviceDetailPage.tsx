@@ -29,6 +29,8 @@ import {
 import { formatDateTime } from '../../lib/format';
 import { RunScriptModal } from '../jobs/RunScriptModal';
 import { deviceKeys, fetchDevice, patchDeviceStatus } from './api';
+import { EditDeviceModal } from './EditDeviceModal';
+import { lanAddresses } from './identity';
 import { DeviceStatusBadge } from './badges';
 import { HealthCard } from './detail/HealthCard';
 import { Facts, InventoryPanel } from './detail/InventoryPanel';
@@ -59,8 +61,9 @@ function SummaryCard({ device, canAct }: { device: DeviceDetail; canAct: boolean
           ],
           ['Hostname', device.hostname],
           ['OS', `${osLabel(device.os)} · ${device.os.arch}`],
-          ['IP address', device.lastIp ?? '—'],
-          ['All addresses', device.ipAddresses.join(', ')],
+          ['LAN address', lanAddresses(device).join(', ') || '—'],
+          ['Connected from', device.lastIp ?? '—'],
+          ['Device id', device.id],
           ['Group', device.group?.name ?? 'None'],
           ['Agent version', device.agentVersion],
           ['Enrolled', formatDateTime(device.enrolledAt)],
@@ -78,7 +81,7 @@ export function DeviceDetailPage() {
   const { id = '' } = useParams();
   const client = useQueryClient();
   const canAct = useCan('technician');
-  const [dialog, setDialog] = useState<'run' | 'revoke' | null>(null);
+  const [dialog, setDialog] = useState<'run' | 'revoke' | 'edit' | null>(null);
   const device = useQuery({ queryKey: deviceKeys.detail(id), queryFn: () => fetchDevice(id) });
 
   const refetch = useThrottledCallback(() => {
@@ -148,6 +151,9 @@ export function DeviceDetailPage() {
           canAct && !revoked ? (
             <>
               <Button onClick={() => setDialog('run')}>Run script</Button>
+              <Button variant="default" onClick={() => setDialog('edit')}>
+                Edit
+              </Button>
               <Button variant="light" color="red" onClick={() => setDialog('revoke')}>
                 Revoke
               </Button>
@@ -195,6 +201,9 @@ export function DeviceDetailPage() {
             onClose={() => setDialog(null)}
             target={{ deviceIds: [d.id] }}
           />
+          {dialog === 'edit' && (
+            <EditDeviceModal device={d} opened onClose={() => setDialog(null)} />
+          )}
           <RevokeDevicesModal
             opened={dialog === 'revoke'}
             onClose={() => setDialog(null)}

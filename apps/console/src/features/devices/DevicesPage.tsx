@@ -12,7 +12,7 @@ import {
   Text,
   Transition,
 } from '@mantine/core';
-import { useThrottledCallback } from '@mantine/hooks';
+import { useMediaQuery, useThrottledCallback } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DeviceResponse } from '@fleetdesk/api-types';
 import { useState } from 'react';
@@ -24,6 +24,7 @@ import { RunScriptModal } from '../jobs/RunScriptModal';
 import { AddTagsModal } from './AddTagsModal';
 import { deviceKeys, fetchDevices, patchDeviceStatus } from './api';
 import { DeviceFilters } from './DeviceFilters';
+import { DeviceCards } from './DeviceCards';
 import { DevicesTable } from './DevicesTable';
 import { hasFilters, PAGE_SIZES, toApiQuery, useDeviceListParams } from './listParams';
 import { type DeviceRef, RevokeDevicesModal } from './RevokeDevicesModal';
@@ -84,6 +85,8 @@ export function DevicesPage() {
       return next;
     });
   const selection = [...selected.values()];
+  // Below Mantine's `sm` (48em, 768 px) a table of eight columns is unreadable: cards instead.
+  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   const selectedIds = new Set(selected.keys());
 
   return (
@@ -151,16 +154,25 @@ export function DevicesPage() {
       ) : (
         <>
           {list.isError && <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />}
-          <DevicesTable
-            devices={devices}
-            sort={params.sort}
-            order={params.order}
-            onSort={(sort, order) => update({ sort, order })}
-            selectable={canAct}
-            selected={selectedIds}
-            onToggle={toggle}
-            onTogglePage={togglePage}
-          />
+          {phone ? (
+            <DeviceCards
+              devices={devices}
+              selectable={canAct}
+              selected={selectedIds}
+              onToggle={toggle}
+            />
+          ) : (
+            <DevicesTable
+              devices={devices}
+              sort={params.sort}
+              order={params.order}
+              onSort={(sort, order) => update({ sort, order })}
+              selectable={canAct}
+              selected={selectedIds}
+              onToggle={toggle}
+              onTogglePage={togglePage}
+            />
+          )}
           <Group justify="space-between" mt="md" mb={selected.size > 0 ? 80 : 0}>
             <Text size="sm" c="dimmed" data-testid="devices-range">
               {firstRow}–{lastRow} of {page?.total.toLocaleString()} devices
@@ -193,8 +205,8 @@ export function DevicesPage() {
           <Transition mounted={selected.size > 0} transition="slide-up">
             {(style) => (
               <Group justify="center" style={style}>
-                <Paper shadow="md" withBorder p="sm" radius="md" data-testid="bulk-actions">
-                  <Group gap="sm" wrap="nowrap">
+                <Paper shadow="md" withBorder p="sm" mx="xs" radius="md" data-testid="bulk-actions">
+                  <Group gap="sm" justify="center">
                     <Text size="sm" fw={600} data-testid="selection-count">
                       {selected.size} selected
                     </Text>

@@ -14,6 +14,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { RelativeTime, StatusDot } from '../../components/common';
 import { osLabel } from './health';
+import { lanAddress, shortId } from './identity';
 
 const TAGS_SHOWN = 3;
 
@@ -120,7 +121,7 @@ export function DevicesTable({
             <SortHeader label="Status" field="status" w={90} {...sortProps} />
             <SortHeader label="Name" field="name" {...sortProps} />
             <SortHeader label="OS" field="os" w={190} {...sortProps} />
-            <Table.Th w={140}>IP address</Table.Th>
+            <Table.Th w={150}>LAN address</Table.Th>
             <Table.Th w={190}>Tags</Table.Th>
             <Table.Th w={130}>Group</Table.Th>
             <SortHeader label="Last seen" field="lastSeenAt" w={120} {...sortProps} />
@@ -163,11 +164,9 @@ export function DevicesTable({
                   >
                     {d.displayName}
                   </Anchor>
-                  {d.name && d.name !== d.hostname && (
-                    <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                      {d.hostname}
-                    </Text>
-                  )}
+                  <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                    {d.name && d.name !== d.hostname ? `${d.hostname} · ` : ''}#{shortId(d.id)}
+                  </Text>
                 </Stack>
               </Table.Td>
               <Table.Td>
@@ -180,8 +179,19 @@ export function DevicesTable({
               </Table.Td>
               <Table.Td>
                 <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
-                  {d.lastIp ?? d.ipAddresses[0] ?? '—'}
+                  {lanAddress(d) ?? '—'}
                 </Text>
+                {d.lastIp && d.lastIp !== lanAddress(d) && (
+                  <Text
+                    size="xs"
+                    c="dimmed"
+                    ff="monospace"
+                    title="The address the agent connected from"
+                    style={{ overflowWrap: 'anywhere' }}
+                  >
+                    via {d.lastIp}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
                 <TagBadges tags={d.tags} />

@@ -1,26 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { DeviceStatus, JobStatus, RunState } from '@fleetdesk/api-types';
-
-const JOB_COLOR: Record<JobStatus, string> = {
-  running: 'blue',
-  completed: 'green',
-  cancelled: 'gray',
-  stopped: 'orange',
-};
-
-/** `failed`: a completed job with failed runs shows orange, so "completed" does not read as "all good". */
-export function JobStatusBadge({ status, failed = 0 }: { status: JobStatus; failed?: number }) {
-  return (
-    <Badge
-      color={status === 'completed' && failed > 0 ? 'orange' : JOB_COLOR[status]}
-      variant="light"
-      data-testid="job-status"
-      title={failed > 0 ? `${failed} run${failed === 1 ? '' : 's'} failed` : undefined}
-    >
-      {status}
-    </Badge>
-  );
-}
+import type { DeviceStatus, RunState } from '@fleetdesk/api-types';
 
 const RUN_COLOR: Record<RunState, string> = {
   pending: 'gray',
@@ -55,6 +34,3 @@ export function DeviceStatusBadge({ status }: { status: DeviceStatus }) {
     </Badge>
   );
 }
-
-/** Runs that ended badly: what the overview and the run history flag. */
-export const FAILED_RUN_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost', 'expired'];

@@ -1,6 +1,6 @@
-import type { JobStatus, RunCounts, RunState } from '@fleetdesk/api-types';
+import type { JobResponse, RunCounts, RunState } from '@fleetdesk/api-types';
 import { Badge, Group, Progress, Text, Tooltip } from '@mantine/core';
-import { finishedCount, JOB_STATUS, RUN_STATE } from './states';
+import { finishedCount, jobLook, RUN_STATE } from './states';
 
 export function RunStateBadge({ state }: { state: RunState }) {
   const look = RUN_STATE[state];
@@ -18,14 +18,17 @@ export function RunStateBadge({ state }: { state: RunState }) {
   );
 }
 
-export function JobStatusBadge({ status }: { status: JobStatus }) {
-  const look = JOB_STATUS[status];
+/** A job's state, and once it is finished, its outcome (failed, partly failed, succeeded). */
+export function JobStatusBadge({ job }: { job: Pick<JobResponse, 'status' | 'counts'> }) {
+  const look = jobLook(job);
   return (
-    <Tooltip label={look.meaning}>
+    <Tooltip label={look.meaning} multiline maw={300}>
       <Badge
         color={look.color}
         variant="light"
-        data-job-status={status}
+        data-testid="job-status"
+        data-job-status={job.status}
+        data-job-outcome={look.outcome ?? undefined}
         style={{ textTransform: 'none' }}
       >
         {look.label}

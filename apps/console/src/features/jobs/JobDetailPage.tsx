@@ -9,37 +9,38 @@ import type {
 import {
   Alert,
   Anchor,
-  Button,
   Card,
   Code,
   Grid,
   Group,
   Loader,
+  SegmentedControl,
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   Title,
   Tooltip,
 } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { post } from '../../api/client';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useOnReconnect, useSocket, useSocketEvent } from '../../api/socket';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
-import { formatBytes, formatDateTime, formatDuration } from '../../lib/format';
-import { notifyError, notifySuccess } from '../../lib/notify';
+import { Paging } from '../../components/Paging';
+import { formatDateTime, formatDuration } from '../../lib/format';
 import { useScript } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
-import { jobKeys, useJob, useRunInfo, useRuns, useThrottledInvalidate } from './api';
-import { CountsLegend, JobProgress, JobStatusBadge, RunStateBadge } from './JobBits';
-import { ConfirmModal } from '../../components/ConfirmModal';
-import { Paging } from '../../components/Paging';
-import { RunOutput } from './RunOutput';
-import { failedCount, isOpenRun, RUN_STATE, RUN_STATES, runDurationMs, startedBy } from './states';
+import { jobKeys, useJob, useRuns, useThrottledInvalidate } from './api';
+import { CountsLegend, JobProgress, JobStatusBadge } from './JobBits';
+import { CancelJobButton, RerunButtons } from './JobActions';
+import { CombinedOutput, SideBySideOutput } from './MultiOutput';
+import { OutputPanel } from './OutputPanel';
+import { RunsTable } from './RunsTable';
+import { RUN_STATE, RUN_STATES, startedBy } from './states';
+
+type OutputView = 'one' | 'side' | 'combined';
 
 const RUNS_PAGE_SIZE = 50;
 
@@ -167,281 +168,6 @@ function JobFacts({ job }: { job: JobResponse }) {
   );
 }
 
-function CancelJobButton({ job }: { job: JobResponse }) {
-  const client = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const cancel = useMutation({
-    mutationFn: () => post<JobResponse>(`/jobs/${job.id}/cancel`),
-    onSuccess: (updated) => {
-      client.setQueryData(jobKeys.detail(job.id), updated);
-      void client.invalidateQueries({ queryKey: jobKeys.runs(job.id) });
-      void client.invalidateQueries({ queryKey: jobKeys.lists });
-      setOpen(false);
-      notifySuccess('Job cancelled: pending runs will not start, running ones are being stopped');
-    },
-    onError: (e) => notifyError(e, 'Could not cancel the job'),
-  });
-  const pending = job.counts.pending;
-  const inFlight = job.counts.dispatched + job.counts.running;
-  return (
-    <>
-      <Button color="red" variant="light" onClick={() => setOpen(true)}>
-        Cancel job
-      </Button>
-      <ConfirmModal
-        opened={open}
-        onClose={() => setOpen(false)}
-        title="Cancel this job?"
-        confirmLabel="Yes, cancel job"
-        cancelLabel="Keep running"
-        loading={cancel.isPending}
-        error={cancel.error}
-        onConfirm={() => cancel.mutate()}
-      >
-        <Text size="sm">
-          {pending} pending run{pending === 1 ? '' : 's'} will not start, and {inFlight} run
-          {inFlight === 1 ? '' : 's'} already sent to devices will be told to stop. Finished runs
-          keep their results.
-        </Text>
-      </ConfirmModal>
-    </>
-  );
-}
-
-function RerunButton({ job }: { job: JobResponse }) {
-  const client = useQueryClient();
-  const navigate = useNavigate();
-  const failed = failedCount(job.counts);
-  const rerun = useMutation({
-    mutationFn: () => post<JobResponse>(`/jobs/${job.id}/rerun`, { scope: 'failed' }),
-    onSuccess: (created) => {
-      void client.invalidateQueries({ queryKey: jobKeys.lists });
-      notifySuccess(
-        `Re-running on ${created.counts.total} device${created.counts.total === 1 ? '' : 's'}`,
-      );
-      void navigate(`/jobs/${created.id}`);
-    },
-    onError: (e) => notifyError(e, 'Could not re-run'),
-  });
-  return (
-    <Tooltip
-      label={
-        failed
-          ? `Starts a new job on the ${failed} device${failed === 1 ? '' : 's'} whose run failed, timed out, was lost or expired`
-          : 'No run failed, timed out, was lost or expired'
-      }
-    >
-      <Button
-        variant="default"
-        loading={rerun.isPending}
-        disabled={failed === 0}
-        onClick={() => rerun.mutate()}
-      >
-        Re-run failed
-      </Button>
-    </Tooltip>
-  );
-}
-
-function exitText(run: RunResponse): string {
-  if (run.exitCode !== null) return String(run.exitCode);
-  if (run.signal) return run.signal;
-  return '—';
-}
-
-function RunsTable({
-  runs,
-  selectedId,
-  now,
-  linkTo,
-}: {
-  runs: RunResponse[];
-  selectedId: string | null;
-  now: number;
-  linkTo: (runId: string) => string;
-}) {
-  return (
-    <Table.ScrollContainer minWidth={420}>
-      <Table verticalSpacing={6} highlightOnHover data-testid="runs-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Device</Table.Th>
-            <Table.Th w={150}>State</Table.Th>
-            <Table.Th w={60}>Exit</Table.Th>
-            <Table.Th w={90}>Duration</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {runs.map((r) => {
-            const selected = r.id === selectedId;
-            return (
-              <Table.Tr
-                key={r.id}
-                data-testid="run-row"
-                data-state={r.status}
-                data-run-id={r.id}
-                data-selected={selected}
-                aria-current={selected ? 'true' : undefined}
-                style={
-                  selected
-                    ? {
-                        background: 'var(--mantine-color-default-hover)',
-                        boxShadow: 'inset 3px 0 0 var(--mantine-primary-color-filled)',
-                      }
-                    : undefined
-                }
-              >
-                <Table.Td>
-                  <Anchor
-                    component={Link}
-                    to={linkTo(r.id)}
-                    replace
-                    size="sm"
-                    fw={selected ? 600 : 400}
-                    lineClamp={1}
-                    title={r.device.hostname}
-                  >
-                    {r.device.displayName}
-                  </Anchor>
-                  {r.device.displayName !== r.device.hostname && (
-                    <Text size="xs" c="dimmed" lineClamp={1} data-testid="run-hostname">
-                      {r.device.hostname}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <RunStateBadge state={r.status} />
-                </Table.Td>
-                <Table.Td>
-                  <Text
-                    size="sm"
-                    c={r.exitCode !== null && r.exitCode !== 0 ? 'red' : undefined}
-                    data-testid="run-exit"
-                  >
-                    {exitText(r)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{formatDuration(runDurationMs(r, now))}</Text>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
-}
-
-const sentence = (t: string) => t.trim().replace(/\.$/, '').toLowerCase();
-const sameSentence = (a: string, b: string) => sentence(a) === sentence(b);
-
-/** Final states that are not success get an explanation in their colour, never colour alone. */
-function RunOutcome({ run, timeoutSeconds }: { run: RunResponse; timeoutSeconds: number }) {
-  if (isOpenRun(run.status) || run.status === 'succeeded') return null;
-  const look = RUN_STATE[run.status];
-  const detail =
-    run.status === 'timed_out'
-      ? `It ran longer than the ${formatDuration(timeoutSeconds * 1000)} timeout and was stopped.`
-      : run.status === 'failed' && run.exitCode !== null
-        ? `The script exited with code ${run.exitCode}.`
-        : run.status === 'failed' && run.signal
-          ? `The script was killed by ${run.signal}.`
-          : look.meaning;
-  return (
-    <Alert color={look.color} title={look.label} data-testid="run-outcome" data-state={run.status}>
-      <Text size="sm">{detail}</Text>
-      {run.error && !sameSentence(run.error, detail) && (
-        <Text size="sm" mt={4} style={{ overflowWrap: 'anywhere' }}>
-          {run.error}
-        </Text>
-      )}
-    </Alert>
-  );
-}
-
-function OutputPanel({
-  runId,
-  fallback,
-  job,
-  watchEpoch,
-  connected,
-  now,
-}: {
-  runId: string;
-  fallback: RunResponse | undefined;
-  job: JobResponse;
-  watchEpoch: number;
-  connected: boolean;
-  now: number;
-}) {
-  const info = useRunInfo(runId);
-  const run: RunResponse | undefined = info.data ?? fallback;
-  if (!run) {
-    return info.isError ? (
-      <ErrorAlert error={info.error} onRetry={() => void info.refetch()} />
-    ) : (
-      <Loader aria-label="Loading run" />
-    );
-  }
-  const final = !isOpenRun(run.status);
-  return (
-    <Stack gap="xs" data-testid="output-panel">
-      <Group justify="space-between" wrap="nowrap">
-        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-          <Title order={3} size="h5" style={{ overflowWrap: 'anywhere' }}>
-            {run.device.displayName}
-          </Title>
-          <RunStateBadge state={run.status} />
-        </Group>
-        <Anchor component={Link} to={`/devices/${run.device.id}`} size="sm">
-          Open device
-        </Anchor>
-      </Group>
-      <Group gap="lg">
-        <Text size="xs" c="dimmed">
-          Exit code: <b>{exitText(run)}</b>
-        </Text>
-        <Text size="xs" c="dimmed">
-          Duration: {formatDuration(runDurationMs(run, now))}
-        </Text>
-        <Text size="xs" c="dimmed">
-          Started: {run.startedAt ? <RelativeTime iso={run.startedAt} /> : 'not yet'}
-        </Text>
-        {final && (
-          <Text size="xs" c="dimmed">
-            Output: {formatBytes(run.outputBytes)}
-          </Text>
-        )}
-      </Group>
-      <RunOutcome run={run} timeoutSeconds={job.timeoutSeconds} />
-      <RunOutput
-        key={runId}
-        runId={runId}
-        label={`Output of ${run.device.displayName}`}
-        watchEpoch={watchEpoch}
-        connected={connected}
-        finalLastSeq={final ? run.lastSeq : -1}
-      />
-      <Group justify="space-between">
-        <Text size="xs" c="dimmed">
-          Standard error is shown in red.
-        </Text>
-        {final && run.outputBytes === 0 && (
-          <Text size="xs" c="dimmed" data-testid="no-output">
-            The run produced no output.
-          </Text>
-        )}
-        {run.truncated && (
-          <Text size="xs" c="orange">
-            Output truncated: the agent stopped sending at its size limit.
-          </Text>
-        )}
-      </Group>
-    </Stack>
-  );
-}
-
 function JobView({ job }: { job: JobResponse }) {
   const canAct = useCan('technician');
   const client = useQueryClient();
@@ -452,6 +178,7 @@ function JobView({ job }: { job: JobResponse }) {
   const runs = useRuns(job.id, { status: stateFilter, page: runsPage, pageSize: RUNS_PAGE_SIZE });
   const items = runs.data?.items ?? [];
   const selectedId = params.get('run') ?? items[0]?.id ?? null;
+  const view = (params.get('view') as OutputView | null) ?? 'one';
   const watchEpoch = useJobWatch(job.id);
   const now = useNow(job.counts.running > 0 || items.some((r) => r.status === 'running'));
 
@@ -517,7 +244,7 @@ function JobView({ job }: { job: JobResponse }) {
         actions={
           canAct && (
             <>
-              <RerunButton job={job} />
+              <RerunButtons job={job} />
               {job.status === 'running' && <CancelJobButton job={job} />}
             </>
           )
@@ -528,7 +255,7 @@ function JobView({ job }: { job: JobResponse }) {
           <Stack gap="xs">
             <Group justify="space-between">
               <Group gap="sm">
-                <JobStatusBadge status={job.status} />
+                <JobStatusBadge job={job} />
                 <Text size="sm" c="dimmed">
                   started <RelativeTime iso={job.createdAt} /> by {startedBy(job)}
                 </Text>
@@ -599,22 +326,40 @@ function JobView({ job }: { job: JobResponse }) {
             </Card>
           </Grid.Col>
           <Grid.Col span={{ base: 12, lg: 7 }}>
-            <Card withBorder padding="sm">
-              {selectedId ? (
-                <OutputPanel
-                  key={selectedId}
-                  runId={selectedId}
-                  fallback={items.find((r) => r.id === selectedId)}
-                  job={job}
-                  watchEpoch={watchEpoch}
-                  connected={connected}
-                  now={now}
-                />
-              ) : (
-                <EmptyState title="No run selected">
-                  Choose a device on the left to see its output.
-                </EmptyState>
+            <Card withBorder padding="sm" style={{ minWidth: 0 }}>
+              <SegmentedControl
+                aria-label="Output view"
+                size="xs"
+                mb="sm"
+                fullWidth
+                data={[
+                  { value: 'one', label: 'One device' },
+                  { value: 'side', label: 'Side by side' },
+                  { value: 'combined', label: 'Combined' },
+                ]}
+                value={view}
+                onChange={(v) => setParam({ view: v === 'one' ? null : v })}
+              />
+              {view === 'side' && items.length > 0 && (
+                <SideBySideOutput runs={items} watchEpoch={watchEpoch} connected={connected} />
               )}
+              {view === 'combined' && items.length > 0 && <CombinedOutput job={job} runs={items} />}
+              {view === 'one' &&
+                (selectedId ? (
+                  <OutputPanel
+                    key={selectedId}
+                    runId={selectedId}
+                    fallback={items.find((r) => r.id === selectedId)}
+                    job={job}
+                    watchEpoch={watchEpoch}
+                    connected={connected}
+                    now={now}
+                  />
+                ) : (
+                  <EmptyState title="No run selected">
+                    Choose a device on the left to see its output.
+                  </EmptyState>
+                ))}
             </Card>
           </Grid.Col>
         </Grid>

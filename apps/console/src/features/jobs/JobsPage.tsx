@@ -67,7 +67,7 @@ function JobRow({ job, names }: { job: JobResponse; names: Map<string, string> }
       </Table.Td>
       <Table.Td>
         <Group gap={6} wrap="nowrap">
-          <JobStatusBadge status={job.status} />
+          <JobStatusBadge job={job} />
           {failed > 0 && (
             <Text size="xs" c="red" fw={500} style={{ whiteSpace: 'nowrap' }}>
               {failed} failed

@@ -54,8 +54,11 @@ export function RunOutput({
   watchEpoch,
   connected,
   finalLastSeq,
+  height = 'min(420px, 60vh)',
 }: {
   runId: string;
+  /** CSS height of the terminal; smaller when several are side by side. */
+  height?: string;
   /** The terminal's accessible name, e.g. "Output of web-01". */
   label: string;
   /** Counts the page's successful job.watch joins; each (re)join reloads what was missed. */
@@ -71,8 +74,22 @@ export function RunOutput({
   const [error, setError] = useState<unknown>(null);
   const [chunks, setChunks] = useState(0);
 
+  /** Writes the buffered text on the next frame, once the terminal is open and sized. */
+  const flush = useCallback(() => {
+    const s = tail.current;
+    if (s.frame || !term.current) return;
+    s.frame = requestAnimationFrame(() => {
+      s.frame = 0;
+      const text = s.buffer;
+      s.buffer = '';
+      term.current?.write(text);
+      setChunks(s.lastSeq + 1);
+    });
+  }, []);
+
   useEffect(() => {
-    if (!host.current) return;
+    const el = host.current;
+    if (!el) return;
     const t = new Terminal({
       convertEol: true,
       disableStdin: true,
@@ -91,48 +108,57 @@ export function RunOutput({
     });
     const fit = new FitAddon();
     t.loadAddon(fit);
-    t.open(host.current);
-    // Output only: no cursor.
-    t.write('\x1b[?25l');
-    term.current = t;
+    let opened = false;
     let frame = 0;
+    // xterm measures its character cell when it opens: opened in a box with no size yet (a
+    // phone layout still settling, a hidden tab) it measures zero and stays blank. So it opens,
+    // fits and takes the buffered output only once its box has a size, and fits again on every
+    // resize after that.
     const refit = () => {
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(() => {
+        if (el.clientWidth === 0 || el.clientHeight === 0) return;
+        if (!opened) {
+          t.open(el);
+          // Output only: no cursor.
+          t.write('\x1b[?25l');
+          opened = true;
+        }
         try {
           fit.fit();
         } catch {
-          // Not laid out yet (hidden); the next resize fits it.
+          // Not measurable yet; the next resize fits it.
+        }
+        if (!term.current) {
+          term.current = t;
+          flush();
         }
       });
     };
     refit();
     const observer = new ResizeObserver(refit);
-    observer.observe(host.current);
+    observer.observe(el);
     const state = tail.current;
     return () => {
       observer.disconnect();
       cancelAnimationFrame(frame);
       cancelAnimationFrame(state.frame);
+      state.frame = 0;
       if (state.gapTimer) clearTimeout(state.gapTimer);
       term.current = null;
       t.dispose();
     };
-  }, []);
+  }, [flush]);
 
-  const write = useCallback((chunk: RunOutputChunk) => {
-    const s = tail.current;
-    s.buffer += chunk.stream === 'stderr' ? STDERR_ON + chunk.data + STDERR_OFF : chunk.data;
-    s.lastSeq = chunk.seq;
-    if (s.frame) return;
-    s.frame = requestAnimationFrame(() => {
-      s.frame = 0;
-      const text = s.buffer;
-      s.buffer = '';
-      term.current?.write(text);
-      setChunks(s.lastSeq + 1);
-    });
-  }, []);
+  const write = useCallback(
+    (chunk: RunOutputChunk) => {
+      const s = tail.current;
+      s.buffer += chunk.stream === 'stderr' ? STDERR_ON + chunk.data + STDERR_OFF : chunk.data;
+      s.lastSeq = chunk.seq;
+      flush();
+    },
+    [flush],
+  );
 
   // drain and fetchMissing call each other; the ref breaks the cycle.
   const fetchRef = useRef<() => Promise<void>>(() => Promise.resolve());
@@ -242,7 +268,9 @@ export function RunOutput({
           data-loaded={status === 'ready'}
           aria-label={label}
           role="log"
-          style={{ height: 420 }}
+          // The terminal's width comes from this box, never the other way round: at 80
+          // columns it would push a phone's layout wider than the screen.
+          style={{ height, width: '100%', minWidth: 0, overflow: 'hidden' }}
         />
         {status === 'loading' && (
           <Loader

@@ -14,6 +14,7 @@ import {
   Loader,
   Modal,
   NumberInput,
+  SegmentedControl,
   Select,
   SimpleGrid,
   Stack,
@@ -21,7 +22,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -31,6 +32,7 @@ import { notifyError, notifySuccess } from '../../lib/notify';
 import { useScript, useScripts } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
 import { jobKeys } from './api';
+import { CommandBox, type CommandDraft, commandProblem } from './CommandBox';
 import { type ParamTexts, ParamValuesForm, paramValueProblem, paramsToSend } from './ParamValues';
 import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from './TargetPicker';
 
@@ -133,6 +135,8 @@ function RunScriptForm({
 }) {
   const client = useQueryClient();
   const navigate = useNavigate();
+  const [mode, setMode] = useState<'script' | 'command'>('script');
+  const [command, setCommand] = useState<CommandDraft>({ language: 'bash', body: '' });
   const [scriptId, setScriptId] = useState<string | null>(initialScriptId ?? null);
   const [texts, setTexts] = useState<ParamTexts>({});
   const [paramServerError, setParamServerError] = useState<{ name: string; reason: string } | null>(
@@ -181,6 +185,20 @@ function RunScriptForm({
 
   const submit = () => {
     setAttempted(true);
+    if (mode === 'command') {
+      if (commandProblem(command) || 'problem' in builtTarget || Object.keys(rolloutErrors).length)
+        return;
+      run.mutate({
+        name: name.trim() ? name.trim().slice(0, 200) : undefined,
+        command: { language: command.language, body: command.body },
+        target: builtTarget.target,
+        timeoutSeconds: optionalInt(rollout.timeout),
+        maxConcurrency: optionalInt(rollout.concurrency),
+        failureThresholdPercent: optionalInt(rollout.threshold),
+        offlineExpirySeconds: Number(rollout.offlineMinutes) * 60,
+      });
+      return;
+    }
     if (!s) return;
     const hasParamProblem = params.some((p) => paramValueProblem(p, texts) !== null);
     if (hasParamProblem || 'problem' in builtTarget || Object.keys(rolloutErrors).length) return;
@@ -199,23 +217,45 @@ function RunScriptForm({
 
   return (
     <Stack gap="md">
-      <ScriptPicker
-        value={scriptId}
-        selected={s}
-        onChange={(id) => {
-          setScriptId(id);
-          setTexts({});
-          setParamServerError(null);
-        }}
+      <SegmentedControl
+        aria-label="What to run"
+        data={[
+          { value: 'script', label: 'From the library' },
+          { value: 'command', label: 'One-off command' },
+        ]}
+        value={mode}
+        onChange={(v) => setMode(v)}
       />
-      {attempted && !scriptId && (
+      {mode === 'command' && (
+        <CommandBox
+          value={command}
+          onChange={setCommand}
+          error={attempted ? (commandProblem(command) ?? undefined) : undefined}
+        />
+      )}
+      {mode === 'script' && (
+        <ScriptPicker
+          value={scriptId}
+          selected={s}
+          onChange={(id) => {
+            setScriptId(id);
+            setTexts({});
+            setParamServerError(null);
+          }}
+        />
+      )}
+      {mode === 'script' && attempted && !scriptId && (
         <Text size="sm" c="red" role="alert">
           Choose a script to run
         </Text>
       )}
-      {scriptId && script.isPending && <Loader size="sm" aria-label="Loading script" />}
-      {script.isError && <ErrorAlert error={script.error} onRetry={() => void script.refetch()} />}
-      {s && (
+      {mode === 'script' && scriptId && script.isPending && (
+        <Loader size="sm" aria-label="Loading script" />
+      )}
+      {mode === 'script' && script.isError && (
+        <ErrorAlert error={script.error} onRetry={() => void script.refetch()} />
+      )}
+      {mode === 'script' && s && (
         <>
           <Group gap="xs">
             <Badge variant="light" style={{ textTransform: 'none' }}>
@@ -265,7 +305,13 @@ function RunScriptForm({
           <NumberInput
             label="Timeout (seconds)"
             description="Each run is stopped after this"
-            placeholder={s ? `${s.defaultTimeoutSeconds} (script default)` : 'Script default'}
+            placeholder={
+              mode === 'command'
+                ? '300 (default)'
+                : s
+                  ? `${s.defaultTimeoutSeconds} (script default)`
+                  : 'Script default'
+            }
             min={1}
             max={86_400}
             allowDecimal={false}
@@ -311,7 +357,9 @@ function RunScriptForm({
       <TextInput
         label="Job name"
         description="Shown in the jobs list"
-        placeholder={s?.name ?? 'The script’s name'}
+        placeholder={
+          mode === 'command' ? 'The command’s first line' : (s?.name ?? 'The script’s name')
+        }
         value={name}
         onChange={(e) => setName(e.currentTarget.value)}
         maxLength={200}
@@ -326,7 +374,7 @@ function RunScriptForm({
         <Button variant="default" onClick={onClose}>
           Cancel
         </Button>
-        <Button onClick={submit} loading={run.isPending} disabled={archived}>
+        <Button onClick={submit} loading={run.isPending} disabled={mode === 'script' && archived}>
           Run
         </Button>
       </Group>
@@ -342,8 +390,15 @@ export function RunScriptModal(props: {
   /** Preselects a script (from the library or the editor). */
   initialScriptId?: string;
 }) {
+  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title="Run script" size="xl">
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title="Run script"
+      size="xl"
+      fullScreen={phone}
+    >
       {/* Mounted only while open, so each opening starts from a clean form. */}
       {props.opened && (
         <RunScriptForm

@@ -20,6 +20,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { get } from '../../api/client';
+import { deviceIdentity, shortId } from '../devices/identity';
 
 export type TargetMode = 'preset' | 'pick' | 'all';
 
@@ -76,8 +77,9 @@ export function buildTarget(
     : { problem: 'Choose at least one device, tag, group or operating system' };
 }
 
+/** The chip's text: the name plus the short id, so two same-named devices never look alike. */
 const deviceLabel = (d: DeviceResponse) =>
-  d.displayName === d.hostname ? d.hostname : `${d.displayName} (${d.hostname})`;
+  `${d.displayName === d.hostname ? d.hostname : `${d.displayName} (${d.hostname})`} #${shortId(d.id)}`;
 
 function DevicePicker({
   value,
@@ -98,7 +100,7 @@ function DevicePicker({
   for (const d of found.data?.items ?? []) {
     if (d.status === 'revoked') continue;
     options.set(d.id, deviceLabel(d));
-    details.set(d.id, `${d.os.platform} · ${d.status}`);
+    details.set(d.id, `${deviceIdentity(d)} · ${d.status}`);
   }
   return (
     <MultiSelect
@@ -116,9 +118,9 @@ function DevicePicker({
       rightSection={found.isFetching ? <Loader size="xs" /> : undefined}
       error={found.isError ? 'Could not search devices' : undefined}
       renderOption={({ option }) => (
-        <Stack gap={0}>
+        <Stack gap={0} data-testid="device-option" data-device-id={option.value}>
           <Text size="sm">{option.label}</Text>
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="dimmed" data-testid="device-option-identity">
             {details.get(option.value)}
           </Text>
         </Stack>

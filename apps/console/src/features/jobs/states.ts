@@ -1,4 +1,13 @@
-import type { JobResponse, JobStatus, RunCounts, RunState } from '@fleetdesk/api-types';
+import {
+  type JobOutcome,
+  type JobResponse,
+  type JobStatus,
+  jobOutcome,
+  type RunCounts,
+  type RunState,
+  UNSUCCESSFUL_RUN_STATES,
+  unsuccessfulRuns,
+} from '@fleetdesk/api-types';
 
 export interface StateLook {
   label: string;
@@ -51,7 +60,7 @@ export const RUN_STATE: Record<RunState, StateLook> = {
 export const RUN_STATES = Object.keys(RUN_STATE) as RunState[];
 export const OPEN_RUN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
 /** What "Re-run failed" picks up (the server's rerun scope `failed`). */
-export const RERUNNABLE_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost', 'expired'];
+export const RERUNNABLE_STATES: readonly RunState[] = UNSUCCESSFUL_RUN_STATES;
 
 export const isOpenRun = (s: RunState) => OPEN_RUN_STATES.includes(s);
 
@@ -68,8 +77,44 @@ export const JOB_STATUS: Record<JobStatus, StateLook> = {
 
 export const JOB_STATUSES = Object.keys(JOB_STATUS) as JobStatus[];
 
+/** A finished job's outcome in words: what its label says instead of "completed". */
+export const JOB_OUTCOME: Record<JobOutcome, StateLook> = {
+  succeeded: { label: 'Succeeded', color: 'green', meaning: 'Every run succeeded.' },
+  partly_failed: {
+    label: 'Partly failed',
+    color: 'orange',
+    meaning: 'Some runs succeeded; others failed, timed out, were lost or expired.',
+  },
+  failed: {
+    label: 'Failed',
+    color: 'red',
+    meaning: 'No run succeeded: they failed, timed out, were lost or expired.',
+  },
+};
+
+/**
+ * How a job's label reads: running and cancelled as such; a completed job by its outcome; a
+ * job stopped by its failure threshold as stopped, with the outcome beside it.
+ */
+export function jobLook(job: Pick<JobResponse, 'status' | 'counts'>): StateLook & {
+  outcome: JobOutcome | null;
+} {
+  const outcome = jobOutcome(job);
+  if (job.status === 'completed' && outcome) return { ...JOB_OUTCOME[outcome], outcome };
+  if (job.status === 'stopped' && outcome) {
+    const o = JOB_OUTCOME[outcome];
+    return {
+      label: `Stopped · ${o.label.toLowerCase()}`,
+      color: outcome === 'failed' ? 'red' : 'orange',
+      meaning: `${JOB_STATUS.stopped.meaning} ${o.meaning}`,
+      outcome,
+    };
+  }
+  return { ...JOB_STATUS[job.status], outcome };
+}
+
 export function failedCount(counts: RunCounts): number {
-  return RERUNNABLE_STATES.reduce((n, s) => n + counts[s], 0);
+  return unsuccessfulRuns(counts);
 }
 
 export function finishedCount(counts: RunCounts): number {

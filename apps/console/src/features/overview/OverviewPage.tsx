@@ -14,7 +14,13 @@ import {
 } from '@mantine/core';
 import { useThrottledCallback } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DeviceListQuery, JobResponse, Page, RunCounts } from '@fleetdesk/api-types';
+import {
+  type DeviceListQuery,
+  type JobResponse,
+  type Page,
+  type RunCounts,
+  unsuccessfulRuns,
+} from '@fleetdesk/api-types';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { get } from '../../api/client';
@@ -35,7 +41,7 @@ import {
   fetchDevices,
   patchDeviceStatus,
 } from '../devices/api';
-import { FAILED_RUN_STATES, JobStatusBadge } from '../devices/badges';
+import { JobStatusBadge } from '../jobs/JobBits';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
 
@@ -155,7 +161,7 @@ function DiskRow({ disk }: { disk: FullDisk }) {
   );
 }
 
-const failedCount = (c: RunCounts) => FAILED_RUN_STATES.reduce((n, s) => n + c[s], 0);
+const failedCount = (c: RunCounts) => unsuccessfulRuns(c);
 
 function failureSummary(c: RunCounts): string {
   const parts = [
@@ -378,7 +384,7 @@ function RecentJobs({
               </Stack>
               <Group gap="xs" wrap="nowrap">
                 <JobProgress counts={j.counts} />
-                <JobStatusBadge status={j.status} failed={failedCount(j.counts)} />
+                <JobStatusBadge job={j} />
               </Group>
             </Group>
           ))}
