@@ -1,16 +1,16 @@
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { SESSION_COOKIE } from './common/auth.decorators';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { serveConsole } from './web-console/serve-console';
 
 /** Builds the whole server; main.ts and the integration tests both start it this way. */
@@ -66,13 +66,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Fleetdesk API')
-    .setDescription('Remote support and fleet management')
-    .setVersion('0.1.0')
-    .addBearerAuth()
-    .addCookieAuth(SESSION_COOKIE)
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('api/docs', app, () => createOpenApiDocument(app));
   return app;
 }

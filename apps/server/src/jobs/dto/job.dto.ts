@@ -23,7 +23,7 @@ import { PageQueryDto } from '../../common/pagination';
 import { IsTagList, Trim } from '../../common/validators';
 import { RUN_STATES } from '../run-states';
 
-const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
+export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
   'running',
   'completed',
   'cancelled',
@@ -43,6 +43,7 @@ export class JobTargetDto implements api.JobTarget {
   @IsUUID('all', { each: true })
   deviceIds?: string[];
 
+  @ApiPropertyOptional({ type: [String], example: ['web', 'site:paris'] })
   @IsOptional()
   @IsTagList()
   tags?: string[];
