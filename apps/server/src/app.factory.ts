@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -9,12 +9,12 @@ import { Logger } from 'nestjs-pino';
 import { AGENT_PATH } from './agent-gateway/agent-gateway.service';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { SESSION_COOKIE } from './common/auth.decorators';
 import { refuseHostileInput, requireJsonBody } from './common/request-shape';
 import { refuseUnknownUpgrades } from './common/upgrade-fallback';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { CONSOLE_SOCKET_PATH } from './console-gateway/console-gateway.service';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { serveConsole } from './web-console/serve-console';
 
 /** Builds the whole server; main.ts and the integration tests both start it this way. */
@@ -79,13 +79,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Fleetdesk API')
-    .setDescription('Remote support and fleet management')
-    .setVersion('0.1.0')
-    .addBearerAuth()
-    .addCookieAuth(SESSION_COOKIE)
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('api/docs', app, () => createOpenApiDocument(app));
   return app;
 }

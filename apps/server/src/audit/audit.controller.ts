@@ -1,9 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute, PageOf } from '../common/api-docs';
 import { Roles } from '../common/auth.decorators';
 import type { AuditEventResponse, Page } from '@fleetdesk/api-types';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditService, targetName } from './audit.service';
+import { AuditEventResponse as AuditEventSchema } from './dto/audit-event.dto';
 import { AuditQueryDto } from './dto/audit-query.dto';
 
 export function toAuditEventResponse(
@@ -27,6 +29,7 @@ export function toAuditEventResponse(
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
+  @ApiRoute('List audit events, newest first', { type: PageOf(AuditEventSchema) })
   @Get()
   @Roles('admin')
   async list(@Query() query: AuditQueryDto): Promise<Page<AuditEventResponse>> {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/api-docs';
 import { RateLimited } from '../common/rate-limit';
 import type { Request, Response } from 'express';
 import type { Actor } from '../common/actor';
@@ -26,6 +27,10 @@ export class AuthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @ApiRoute('Sign in: sets the session cookie and returns a bearer token', {
+    type: LoginResponse,
+    errors: [401],
+  })
   @Post('login')
   @Public()
   @RateLimited('login')
@@ -56,6 +61,7 @@ export class AuthController {
     };
   }
 
+  @ApiRoute('Sign out: ends the session', { status: 204 })
   @Post('logout')
   @Roles('viewer')
   @HttpCode(204)
@@ -68,6 +74,7 @@ export class AuthController {
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict' });
   }
 
+  @ApiRoute('The signed-in user', { type: UserResponse })
   @Get('me')
   async me(@CurrentPrincipal() principal: Principal): Promise<UserResponse> {
     return toUserResponse(await this.users.get(principal.userId));

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
+import { ApiRoute } from '../common/api-docs';
 import { CurrentActor, CurrentPrincipal, type Principal, Roles } from '../common/auth.decorators';
 import type { ApiTokenEntity } from './api-token.entity';
 import { TokenNeedsSessionException } from './auth.exceptions';
@@ -26,11 +27,17 @@ export function toApiTokenResponse(t: ApiTokenEntity): ApiTokenResponse {
 export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
+  @ApiRoute("List the caller's API tokens", { type: [ApiTokenResponse] })
   @Get()
   async list(@CurrentPrincipal() p: Principal): Promise<ApiTokenResponse[]> {
     return (await this.tokens.list(p.userId)).map(toApiTokenResponse);
   }
 
+  @ApiRoute('Create an API token (from a console session only); its secret is shown once', {
+    status: 201,
+    type: CreatedApiTokenResponse,
+    errors: [403],
+  })
   @Post()
   async create(
     @CurrentActor() actor: Actor,
@@ -43,6 +50,7 @@ export class TokensController {
     return { ...toApiTokenResponse(token), token: secret };
   }
 
+  @ApiRoute('Revoke an API token', { type: ApiTokenResponse, errors: [409] })
   @Delete(':id')
   async revoke(
     @CurrentActor() actor: Actor,

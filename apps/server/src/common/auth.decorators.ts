@@ -1,7 +1,14 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Role } from '@fleetdesk/api-types';
 import type { Actor } from './actor';
+import { ApiErrors } from './api-docs';
 
 export const IS_PUBLIC = 'fleetdesk:public';
 export const MIN_ROLE = 'fleetdesk:min-role';
@@ -9,14 +16,21 @@ export const MIN_ROLE = 'fleetdesk:min-role';
 /** The console's httpOnly session cookie, read by the REST guard and the console socket. */
 export const SESSION_COOKIE = 'fleetdesk_session';
 
-/** Opts a route out of authentication. Everything else needs a signed-in user. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/**
+ * Opts a route out of authentication. Everything else needs a signed-in user. The empty
+ * security requirement overrides the document's global one (openapi/openapi-document.ts).
+ */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity({}));
 
 /**
  * The least role allowed on a route. Unmarked routes default to `viewer` for reads and
  * `admin` for anything else, so a forgotten annotation fails closed.
  */
-export const Roles = (minimum: Role) => SetMetadata(MIN_ROLE, minimum);
+export const Roles = (minimum: Role) =>
+  // Every signed-in user is at least a viewer, so only a higher minimum can answer 403.
+  minimum === 'viewer'
+    ? SetMetadata(MIN_ROLE, minimum)
+    : applyDecorators(SetMetadata(MIN_ROLE, minimum), ApiErrors(403));
 
 export interface Principal {
   userId: string;

@@ -12,11 +12,14 @@ import {
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
+import { ApiRoute, PageOf } from '../common/api-docs';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
 import { TagParamPipe } from './tag-param.pipe';
 import { DevicesService } from './devices.service';
+import { DeviceSoftwareItemDto } from './dto/device-shapes.dto';
 import {
+  DeviceDetailResponse,
   DeviceQueryDto,
   DeviceResponse,
   DeviceTagsDto,
@@ -29,16 +32,19 @@ import {
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
+  @ApiRoute('List devices', { type: PageOf(DeviceResponse) })
   @Get()
   list(@Query() q: DeviceQueryDto): Promise<Page<DeviceResponse>> {
     return this.devices.list(q);
   }
 
+  @ApiRoute('A device with its latest inventory', { type: DeviceDetailResponse })
   @Get(':id')
   get(@Param('id', ParseUUIDPipe) id: string): Promise<DeviceDetail> {
     return this.devices.get(id);
   }
 
+  @ApiRoute("List a device's installed software", { type: PageOf(DeviceSoftwareItemDto) })
   @Get(':id/software')
   software(
     @Param('id', ParseUUIDPipe) id: string,
@@ -47,6 +53,7 @@ export class DevicesController {
     return this.devices.software(id, q);
   }
 
+  @ApiRoute('Rename a device or change its group', { type: DeviceResponse })
   @Patch(':id')
   @Roles('technician')
   update(
@@ -57,6 +64,7 @@ export class DevicesController {
     return this.devices.update(actor, id, dto);
   }
 
+  @ApiRoute('Add tags to a device (unknown tags are created)', { type: DeviceResponse })
   @Post(':id/tags')
   @Roles('technician')
   @HttpCode(200)
@@ -68,6 +76,7 @@ export class DevicesController {
     return this.devices.addTags(actor, id, dto.tags);
   }
 
+  @ApiRoute('Remove a tag from a device', { type: DeviceResponse })
   @Delete(':id/tags/:tag')
   @Roles('technician')
   removeTag(
@@ -78,6 +87,7 @@ export class DevicesController {
     return this.devices.removeTag(actor, id, tag);
   }
 
+  @ApiRoute('Revoke a device: its agent can no longer connect', { type: DeviceResponse })
   @Post(':id/revoke')
   @Roles('technician')
   @HttpCode(200)
@@ -88,6 +98,7 @@ export class DevicesController {
     return this.devices.revoke(actor, id);
   }
 
+  @ApiRoute('Delete a device', { status: 204 })
   @Delete(':id')
   @Roles('admin')
   @HttpCode(204)

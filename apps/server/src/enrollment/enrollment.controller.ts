@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Public, Roles } from '../common/auth.decorators';
+import { ApiRoute } from '../common/api-docs';
 import { RateLimited } from '../common/rate-limit';
 import {
   CreatedEnrollmentTokenResponse,
@@ -20,11 +21,16 @@ import { EnrollmentService } from './enrollment.service';
 export class EnrollmentTokensController {
   constructor(private readonly enrollment: EnrollmentService) {}
 
+  @ApiRoute('List enrollment tokens', { type: [EnrollmentTokenResponse] })
   @Get()
   async list(): Promise<EnrollmentTokenResponse[]> {
     return (await this.enrollment.list()).map(toEnrollmentTokenResponse);
   }
 
+  @ApiRoute('Create an enrollment token; its secret is shown once', {
+    status: 201,
+    type: CreatedEnrollmentTokenResponse,
+  })
   @Post()
   async create(
     @CurrentActor() actor: Actor,
@@ -34,6 +40,7 @@ export class EnrollmentTokensController {
     return { ...toEnrollmentTokenResponse(token), token: secret, serverKeySha256 };
   }
 
+  @ApiRoute('Revoke an enrollment token', { type: EnrollmentTokenResponse })
   @Delete(':id')
   async revoke(
     @CurrentActor() actor: Actor,
@@ -49,6 +56,11 @@ export class EnrollmentTokensController {
 export class AgentEnrollController {
   constructor(private readonly enrollment: EnrollmentService) {}
 
+  @ApiRoute('Enroll a device (the agent, with an enrollment token in the body)', {
+    status: 201,
+    type: EnrollResponse,
+    errors: [401, 409],
+  })
   @Post('enroll')
   @Public()
   @RateLimited('enroll')

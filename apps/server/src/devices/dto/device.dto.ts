@@ -13,6 +13,12 @@ import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
 import { IsOmittable, IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
+import {
+  DeviceGroupRefDto,
+  DeviceInventoryDto,
+  DeviceMetricsDto,
+  DeviceOsDto,
+} from './device-shapes.dto';
 
 export const DEVICE_SORTS = exhaustiveList<api.DeviceSort>()([
   'name',
@@ -65,7 +71,11 @@ export class DeviceQueryDto extends PageQueryDto implements api.DeviceListQuery 
 }
 
 export class UpdateDeviceDto implements api.UpdateDeviceRequest {
-  @ApiPropertyOptional({ nullable: true, description: 'Display name; null to show the hostname' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Display name; null to show the hostname',
+  })
   @IsOptional() // null has a documented meaning here
   @Trim()
   @ValidateIf((_, v) => v !== null)
@@ -75,6 +85,7 @@ export class UpdateDeviceDto implements api.UpdateDeviceRequest {
   name?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     format: 'uuid',
     description: 'Group; null to remove from its group',
@@ -106,14 +117,14 @@ export class DeviceResponse implements api.DeviceResponse {
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
   @ApiProperty() hostname!: string;
   @ApiProperty({ enum: DEVICE_STATUSES }) status!: api.DeviceStatus;
-  @ApiProperty() os!: { platform: string; distro: string; release: string; arch: string };
+  @ApiProperty({ type: DeviceOsDto }) os!: DeviceOsDto;
   @ApiProperty() agentVersion!: string;
   @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastIp!: string | null;
   @ApiProperty({ type: [String] }) ipAddresses!: string[];
   @ApiProperty({ type: [String] }) tags!: string[];
-  @ApiProperty({ nullable: true }) group!: { id: string; name: string } | null;
-  @ApiProperty({ nullable: true }) metrics!: api.DeviceMetrics | null;
+  @ApiProperty({ type: DeviceGroupRefDto, nullable: true }) group!: DeviceGroupRefDto | null;
+  @ApiProperty({ type: DeviceMetricsDto, nullable: true }) metrics!: DeviceMetricsDto | null;
   @ApiProperty() enrolledAt!: string;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
   @ApiProperty({
@@ -148,4 +159,9 @@ export function toDeviceResponse(
     rejectedReports: d.rejectedReports,
     lastRejectedAt: d.lastRejectedAt?.toISOString() ?? null,
   };
+}
+
+/** `GET /api/devices/:id`: the device plus its inventory (null until the agent sent one). */
+export class DeviceDetailResponse extends DeviceResponse implements api.DeviceDetail {
+  @ApiProperty({ type: DeviceInventoryDto, nullable: true }) inventory!: DeviceInventoryDto | null;
 }

@@ -39,3 +39,18 @@ export class CreateTagDto implements api.CreateTagRequest {
   @IsTagName()
   name!: string;
 }
+
+export class GroupResponse implements api.GroupResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: 'integer' }) deviceCount!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class TagResponse implements api.TagResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Lowercase' }) name!: string;
+  @ApiProperty({ type: 'integer' }) deviceCount!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}

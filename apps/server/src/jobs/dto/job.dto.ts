@@ -27,7 +27,7 @@ import {
 } from '../../common/validators';
 import { RUN_STATES } from '../run-states';
 
-const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
+export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
   'running',
   'completed',
   'cancelled',
@@ -47,6 +47,7 @@ export class JobTargetDto implements api.JobTarget {
   @IsUUID('all', { each: true })
   deviceIds?: string[];
 
+  @ApiPropertyOptional({ type: [String], example: ['web', 'site:paris'] })
   @IsOmittable()
   @IsTagList()
   tags?: string[];

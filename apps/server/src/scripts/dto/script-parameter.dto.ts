@@ -79,8 +79,8 @@ export class ScriptParameterDto implements api.ScriptParameterInput {
   secret: boolean = false;
 
   @ApiPropertyOptional({
-    ...VALUE_SCHEMA,
-    nullable: true,
+    // OpenAPI 3.0 allows `nullable` only beside a `type`, so null rides on the string branch.
+    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }],
     description:
       'Must match the type (an option for enum). On PATCH, a secret parameter sent without a default keeps its current one; send null to drop it.',
   })
