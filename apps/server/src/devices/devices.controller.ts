@@ -10,12 +10,20 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
 import { TagParamPipe } from './tag-param.pipe';
+import { DevicesBulkService } from './devices-bulk.service';
 import { DevicesService } from './devices.service';
+import {
+  BulkActionResponse,
+  BulkGroupDto,
+  BulkTagDto,
+  BulkTargetDto,
+  BulkUntagDto,
+} from './dto/bulk.dto';
 import {
   DeviceQueryDto,
   DeviceResponse,
@@ -27,7 +35,64 @@ import {
 @ApiTags('devices')
 @Controller('devices')
 export class DevicesController {
-  constructor(private readonly devices: DevicesService) {}
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly bulk: DevicesBulkService,
+  ) {}
+
+  // The bulk routes come before the `:id` ones: Express matches in declaration order, and
+  // POST bulk/revoke would otherwise reach `:id/revoke` with "bulk" as the id.
+
+  @Post('bulk/tag')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Tag every device of a target (missing tags are created)' })
+  @ApiOkResponse({ type: BulkActionResponse })
+  bulkTag(@CurrentActor() actor: Actor, @Body() dto: BulkTagDto): Promise<BulkActionResponse> {
+    return this.bulk.tag(actor, dto.target, dto.tags);
+  }
+
+  @Post('bulk/untag')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove tags from every device of a target' })
+  @ApiOkResponse({ type: BulkActionResponse })
+  bulkUntag(@CurrentActor() actor: Actor, @Body() dto: BulkUntagDto): Promise<BulkActionResponse> {
+    return this.bulk.untag(actor, dto.target, dto.tags);
+  }
+
+  @Post('bulk/group')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move every device of a target into a group, or out of any' })
+  @ApiOkResponse({ type: BulkActionResponse })
+  bulkGroup(@CurrentActor() actor: Actor, @Body() dto: BulkGroupDto): Promise<BulkActionResponse> {
+    return this.bulk.group(actor, dto.target, dto.groupId);
+  }
+
+  @Post('bulk/revoke')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke every device of a target; their agents are disconnected' })
+  @ApiOkResponse({ type: BulkActionResponse })
+  bulkRevoke(
+    @CurrentActor() actor: Actor,
+    @Body() dto: BulkTargetDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.revoke(actor, dto.target);
+  }
+
+  @Post('bulk/delete')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete every device of a target' })
+  @ApiOkResponse({ type: BulkActionResponse })
+  bulkDelete(
+    @CurrentActor() actor: Actor,
+    @Body() dto: BulkTargetDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.delete(actor, dto.target);
+  }
 
   @Get()
   list(@Query() q: DeviceQueryDto): Promise<Page<DeviceResponse>> {

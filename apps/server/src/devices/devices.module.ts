@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { DeviceEvents } from './device-events';
 import { DeviceTelemetryService } from './device-telemetry.service';
 import { DeviceEntity } from './device.entity';
+import { DevicesBulkService } from './devices-bulk.service';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 import { GroupsController, TagsController } from './groups-tags.controller';
@@ -18,7 +19,13 @@ import { TagEntity } from './tag.entity';
     AuditModule,
   ],
   controllers: [DevicesController, GroupsController, TagsController],
-  providers: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+  providers: [
+    DevicesService,
+    DevicesBulkService,
+    DeviceTelemetryService,
+    GroupsTagsService,
+    DeviceEvents,
+  ],
   exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
 })
 export class DevicesModule {}

@@ -1,9 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -20,7 +17,8 @@ import type * as api from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
-import { IsTagList, Trim } from '../../common/validators';
+import { Trim } from '../../common/validators';
+import { JobTargetDto } from '../../devices/dto/target.dto';
 import { RUN_STATES } from '../run-states';
 
 const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
@@ -29,39 +27,6 @@ const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
   'cancelled',
   'stopped',
 ]);
-
-export class JobTargetDto implements api.JobTarget {
-  @ApiPropertyOptional({ description: 'Every enrolled, non-revoked device' })
-  @IsOptional()
-  @IsBoolean()
-  all?: boolean;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100_000)
-  @IsUUID('all', { each: true })
-  deviceIds?: string[];
-
-  @IsOptional()
-  @IsTagList()
-  tags?: string[];
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsUUID('all', { each: true })
-  groupIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'OS platforms, e.g. linux, darwin, win32' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @MaxLength(32, { each: true })
-  os?: string[];
-}
 
 export class JobScriptDto implements api.JobScriptSpec {
   @ApiProperty({ format: 'uuid' })
