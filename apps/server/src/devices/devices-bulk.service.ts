@@ -139,7 +139,7 @@ export class DevicesBulkService {
         );
         if (n === 0) throw new GroupNotFoundException(details.groupId);
       }
-      const ids = await this.lock(m, await this.devices.resolveTarget(target, m));
+      const ids = await this.devices.resolveTarget(target, m, { lock: true });
       if (ids.length === 0) return { ids, changed: 0 };
       const changed = await act(m, ids);
       await this.audit.record(m, actor, {
@@ -149,20 +149,6 @@ export class DevicesBulkService {
       });
       return { ids, changed };
     });
-  }
-
-  /**
-   * Locks the resolved devices in id order (so two bulk actions cannot deadlock) and keeps
-   * those still there and not revoked once the lock is held.
-   */
-  private async lock(m: EntityManager, ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return ids;
-    const rows = await m.query<{ id: string }[]>(
-      `SELECT id FROM device WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL
-       ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    return rows.map((r) => r.id);
   }
 
   private async requireTags(m: EntityManager, tags: string[]): Promise<void> {
