@@ -276,4 +276,18 @@ describe('devices bulk actions (integration)', () => {
     expect(target.deviceIdCount).toBe(25);
     expect(event.details.matched).toBe(25);
   });
+  it('documents every bulk route in the OpenAPI document with its body and answer', async () => {
+    const doc = (await request(server.url).get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, { post?: { requestBody?: unknown; responses: object } }>;
+      components: { schemas: Record<string, { required?: string[] }> };
+    };
+    for (const action of ['tag', 'untag', 'group', 'revoke', 'delete']) {
+      const op = doc.paths[`/api/devices/bulk/${action}`]?.post;
+      expect(op?.requestBody).toBeDefined();
+      expect(JSON.stringify(op?.responses)).toContain('BulkActionResponse');
+    }
+    expect(doc.components.schemas.BulkTagDto.required).toEqual(
+      expect.arrayContaining(['target', 'tags']),
+    );
+  });
 });
