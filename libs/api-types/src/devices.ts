@@ -1,4 +1,5 @@
 import type { PageQuery, SortOrder } from './common';
+import type { JobTarget } from './jobs';
 
 // The heartbeat and inventory shapes below mirror the agent protocol's (libs/protocol), which
 // cannot be imported here: its source needs Node, and browsers type-check this file. The
@@ -164,6 +165,38 @@ export interface UpdateDeviceRequest {
 /** Body of `POST /api/devices/:id/tags`: tags to add; unknown tags are created. */
 export interface DeviceTagsRequest {
   tags: string[];
+}
+
+/**
+ * The bulk routes (POST /api/devices/bulk/…) take the same target as a job: the union of
+ * every part, limited to enrolled, non-revoked devices. An empty target is refused; every
+ * device takes `all: true`, given explicitly.
+ */
+export interface BulkTargetRequest {
+  target: JobTarget;
+}
+
+/** Adds every tag to every device of the target; missing tags are created. */
+export interface BulkTagRequest extends BulkTargetRequest {
+  tags: string[];
+}
+
+/** Removes the tags (which must exist) from every device of the target that has them. */
+export interface BulkUntagRequest extends BulkTargetRequest {
+  tags: string[];
+}
+
+/** Moves every device of the target into a group, or out of any group with `null`. */
+export interface BulkGroupRequest extends BulkTargetRequest {
+  groupId: string | null;
+}
+
+/** What one bulk action did, in one transaction. */
+export interface BulkActionResponse {
+  /** Devices the target resolved to. */
+  matched: number;
+  /** Devices the action changed; the rest already were as asked (e.g. already had the tags). */
+  changed: number;
 }
 
 /** A device group (one per device, e.g. a site or a customer). */

@@ -16,8 +16,16 @@ import { ApiRoute, PageOf } from '../common/api-docs';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import type { DeviceDetail, DeviceSoftwareItem, Page } from '@fleetdesk/api-types';
 import { TagParamPipe } from './tag-param.pipe';
+import { DevicesBulkService } from './devices-bulk.service';
 import { DevicesService } from './devices.service';
 import { DeviceSoftwareItemDto } from './dto/device-shapes.dto';
+import {
+  BulkActionResponse,
+  BulkGroupDto,
+  BulkTagDto,
+  BulkTargetDto,
+  BulkUntagDto,
+} from './dto/bulk.dto';
 import {
   DeviceDetailResponse,
   DeviceQueryDto,
@@ -30,7 +38,63 @@ import {
 @ApiTags('devices')
 @Controller('devices')
 export class DevicesController {
-  constructor(private readonly devices: DevicesService) {}
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly bulk: DevicesBulkService,
+  ) {}
+
+  // The bulk routes come before the `:id` ones: Express matches in declaration order, and
+  // POST bulk/revoke would otherwise reach `:id/revoke` with "bulk" as the id.
+
+  @Post('bulk/tag')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiRoute('Tag every device of a target (missing tags are created)', { type: BulkActionResponse })
+  bulkTag(@CurrentActor() actor: Actor, @Body() dto: BulkTagDto): Promise<BulkActionResponse> {
+    return this.bulk.tag(actor, dto.target, dto.tags);
+  }
+
+  @Post('bulk/untag')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiRoute('Remove tags from every device of a target', { type: BulkActionResponse })
+  bulkUntag(@CurrentActor() actor: Actor, @Body() dto: BulkUntagDto): Promise<BulkActionResponse> {
+    return this.bulk.untag(actor, dto.target, dto.tags);
+  }
+
+  @Post('bulk/group')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiRoute('Move every device of a target into a group, or out of any', {
+    type: BulkActionResponse,
+  })
+  bulkGroup(@CurrentActor() actor: Actor, @Body() dto: BulkGroupDto): Promise<BulkActionResponse> {
+    return this.bulk.group(actor, dto.target, dto.groupId);
+  }
+
+  @Post('bulk/revoke')
+  @Roles('technician')
+  @HttpCode(200)
+  @ApiRoute('Revoke every device of a target; their agents are disconnected', {
+    type: BulkActionResponse,
+  })
+  bulkRevoke(
+    @CurrentActor() actor: Actor,
+    @Body() dto: BulkTargetDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.revoke(actor, dto.target);
+  }
+
+  @Post('bulk/delete')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiRoute('Delete every device of a target', { type: BulkActionResponse })
+  bulkDelete(
+    @CurrentActor() actor: Actor,
+    @Body() dto: BulkTargetDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.delete(actor, dto.target);
+  }
 
   @ApiRoute('List devices', { type: PageOf(DeviceResponse) })
   @Get()

@@ -36,3 +36,13 @@ export class TagExistsException extends AppException {
     super('TAG_EXISTS', `The tag "${name}" already exists`, HttpStatus.CONFLICT);
   }
 }
+
+export class TargetEmptyException extends AppException {
+  constructor() {
+    super(
+      'TARGET_EMPTY',
+      'The target is empty: give all: true, deviceIds, tags, groupIds or os',
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+}

@@ -5,6 +5,7 @@ import { DeviceAuditNames } from './device-audit-names';
 import { DeviceEvents } from './device-events';
 import { DeviceTelemetryService } from './device-telemetry.service';
 import { DeviceEntity } from './device.entity';
+import { DevicesBulkService } from './devices-bulk.service';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 import { GroupsController, TagsController } from './groups-tags.controller';
@@ -21,6 +22,7 @@ import { TagEntity } from './tag.entity';
   controllers: [DevicesController, GroupsController, TagsController],
   providers: [
     DevicesService,
+    DevicesBulkService,
     DeviceTelemetryService,
     GroupsTagsService,
     DeviceEvents,

@@ -77,9 +77,14 @@ export class DevicesService {
   /**
    * The devices a job target names: the union of everything in it, limited to enrolled,
    * non-revoked devices, in id order. Pass the caller's EntityManager to read inside its
-   * transaction.
+   * transaction; `lock` also locks the rows (in id order, so two callers cannot deadlock)
+   * until it ends, for a caller about to change or delete them.
    */
-  async resolveTarget(t: JobTarget, m: EntityManager = this.dataSource.manager): Promise<string[]> {
+  async resolveTarget(
+    t: JobTarget,
+    m: EntityManager = this.dataSource.manager,
+    opts: { lock?: boolean } = {},
+  ): Promise<string[]> {
     const rows = await m.query<{ id: string }[]>(
       `SELECT d.id FROM device d WHERE d.revoked_at IS NULL AND (
          $1::boolean
@@ -88,7 +93,7 @@ export class DevicesService {
          OR d.os_platform = ANY($4::text[])
          OR EXISTS (SELECT 1 FROM device_tag dt JOIN tag tg ON tg.id = dt.tag_id
                     WHERE dt.device_id = d.id AND tg.name = ANY($5::text[])))
-       ORDER BY d.id`,
+       ORDER BY d.id${opts.lock ? ' FOR UPDATE OF d' : ''}`,
       [Boolean(t.all), t.deviceIds ?? [], t.groupIds ?? [], t.os ?? [], t.tags ?? []],
     );
     return rows.map((r) => r.id);

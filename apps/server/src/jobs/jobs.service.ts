@@ -15,6 +15,7 @@ import type {
   RunState,
 } from '@fleetdesk/api-types';
 import { DevicesService } from '../devices/devices.service';
+import { isEmptyTarget } from '../devices/dto/target.dto';
 import { ScriptsService } from '../scripts/scripts.service';
 import { SecretBox } from '../secrets/secret-box';
 import { DispatcherService } from './dispatcher.service';
@@ -152,7 +153,7 @@ export class JobsService implements OnApplicationBootstrap {
     const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
     const job = await this.dataSource.transaction(async (m) => {
       const t = dto.target;
-      if (!(t.all || t.deviceIds?.length || t.tags?.length || t.groupIds?.length || t.os?.length))
+      if (isEmptyTarget(t))
         throw new JobSpecInvalidException(
           'The target is empty: give all, deviceIds, tags, groupIds or os',
         );

@@ -1,11 +1,10 @@
 import { Alert, Button, Group, List, Modal, Progress, Stack, TagsInput, Text } from '@mantine/core';
-import type { DeviceResponse } from '@fleetdesk/api-types';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage, post } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { notifySuccess } from '../../lib/notify';
-import { deviceKeys, fetchTags, storeDevice, tagsKey } from './api';
-import { forEachLimited } from './bulk';
+import { deviceKeys, fetchTags, tagsKey } from './api';
+import { bulkDevices } from './bulk';
 import type { DeviceRef } from './RevokeDevicesModal';
 import { normalizeTag, tagProblem } from './tags';
 
@@ -38,17 +37,10 @@ export function AddTagsModal({
   const apply = async () => {
     setFailures([]);
     setProgress(0);
-    const failed = await forEachLimited(
-      devices,
-      async (d) => {
-        const updated = await post<DeviceResponse>(`/devices/${d.id}/tags`, { tags: normalized });
-        storeDevice(client, updated);
-      },
-      setProgress,
-    );
+    const failed = await bulkDevices('tag', devices, { tags: normalized }, setProgress);
     setProgress(null);
     void client.invalidateQueries({ queryKey: tagsKey });
-    void client.invalidateQueries({ queryKey: deviceKeys.lists() });
+    void client.invalidateQueries({ queryKey: deviceKeys.all });
     const ok = devices.length - failed.length;
     if (failed.length === 0) {
       notifySuccess(

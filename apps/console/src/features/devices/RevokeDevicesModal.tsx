@@ -2,10 +2,10 @@ import { Alert, Button, Group, List, Modal, Progress, Stack, Text } from '@manti
 import type { DeviceResponse } from '@fleetdesk/api-types';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage, post } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { notifyError, notifySuccess } from '../../lib/notify';
-import { deviceKeys, storeDevice } from './api';
-import { forEachLimited } from './bulk';
+import { deviceKeys } from './api';
+import { bulkDevices } from './bulk';
 
 export type DeviceRef = Pick<DeviceResponse, 'id' | 'displayName' | 'status'>;
 
@@ -51,13 +51,7 @@ export function RevokeDevicesModal({
   const revoke = async () => {
     setFailures([]);
     setProgress(0);
-    const failed = await forEachLimited(
-      targets,
-      async (d) => {
-        storeDevice(client, await post<DeviceResponse>(`/devices/${d.id}/revoke`));
-      },
-      setProgress,
-    );
+    const failed = await bulkDevices('revoke', targets, {}, setProgress);
     setProgress(null);
     void client.invalidateQueries({ queryKey: deviceKeys.all });
     const failedIds = new Set(failed.map((f) => f.item.id));

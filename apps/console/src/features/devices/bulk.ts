@@ -1,30 +1,28 @@
+import type { BulkActionResponse } from '@fleetdesk/api-types';
+import { post } from '../../api/client';
+
+export type BulkAction = 'tag' | 'untag' | 'group' | 'revoke' | 'delete';
+
 /**
- * Calls `task` for every item, at most `concurrency` at once, and reports progress. The API
- * has no bulk routes, so a selection of hundreds becomes hundreds of requests; this keeps the
- * server and the browser's connection pool from being swamped. Never throws: failures are
- * collected so the technician learns which devices were not changed and why.
+ * Applies one action to a selection of devices with one request to the server's bulk route,
+ * which runs it in one transaction: every device changes or none does. Never throws: on a
+ * failure every device is reported with the reason, so the dialogs list what was not changed.
  */
-export async function forEachLimited<T>(
+export async function bulkDevices<T extends { id: string }>(
+  action: BulkAction,
   items: readonly T[],
-  task: (item: T) => Promise<void>,
+  body: Record<string, unknown>,
   onProgress: (done: number) => void,
-  concurrency = 6,
 ): Promise<{ item: T; error: unknown }[]> {
-  const failures: { item: T; error: unknown }[] = [];
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await task(item);
-      } catch (error) {
-        failures.push({ item, error });
-      }
-      done += 1;
-      onProgress(done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return failures;
+  if (items.length === 0) return [];
+  try {
+    await post<BulkActionResponse>(`/devices/bulk/${action}`, {
+      ...body,
+      target: { deviceIds: items.map((d) => d.id) },
+    });
+    onProgress(items.length);
+    return [];
+  } catch (error) {
+    return items.map((item) => ({ item, error }));
+  }
 }

@@ -22,6 +22,12 @@ export class AuditEventResponse implements api.AuditEventResponse {
   @ApiProperty({ type: AuditActorDto }) actor!: AuditActorDto;
   @ApiProperty({ description: 'Dotted, e.g. `users.create`' }) action!: string;
   @ApiProperty({ type: AuditTargetDto, nullable: true }) target!: AuditTargetDto | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The target's current name (hostname, job, script, email), or the one recorded",
+  })
+  targetName!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
   @ApiProperty({ type: String, nullable: true }) sourceIp!: string | null;
 }

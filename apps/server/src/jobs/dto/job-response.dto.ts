@@ -3,7 +3,8 @@ import type * as api from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { RUN_STATES } from '../run-states';
-import { JOB_STATUSES, JobTargetDto } from './job.dto';
+import { JobTargetDto } from '../../devices/dto/target.dto';
+import { JOB_STATUSES } from './job.dto';
 
 // Response shapes of the jobs and runs routes, for the OpenAPI document. Each class implements
 // its libs/api-types interface, so the document cannot drift from what the console reads.

@@ -1,8 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -17,14 +14,8 @@ import type * as api from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
 import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
-import {
-  INT32_MAX,
-  IsIntQuery,
-  IsNestedObject,
-  IsOmittable,
-  IsTagList,
-  Trim,
-} from '../../common/validators';
+import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
+import { JobTargetDto } from '../../devices/dto/target.dto';
 import { RUN_STATES } from '../run-states';
 
 export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
@@ -33,40 +24,6 @@ export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
   'cancelled',
   'stopped',
 ]);
-
-export class JobTargetDto implements api.JobTarget {
-  @ApiPropertyOptional({ description: 'Every enrolled, non-revoked device' })
-  @IsOmittable()
-  @IsBoolean()
-  all?: boolean;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(100_000)
-  @IsUUID('all', { each: true })
-  deviceIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], example: ['web', 'site:paris'] })
-  @IsOmittable()
-  @IsTagList()
-  tags?: string[];
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsUUID('all', { each: true })
-  groupIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'OS platforms, e.g. linux, darwin, win32' })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @MaxLength(32, { each: true })
-  os?: string[];
-}
 
 export class JobScriptDto implements api.JobScriptSpec {
   @ApiProperty({ format: 'uuid' })
