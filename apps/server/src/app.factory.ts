@@ -2,7 +2,6 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -69,7 +68,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use((req: Request, res: Response, next: NextFunction) =>
     (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next),
   );
-  app.use(cookieParser());
   app.use('/api', requireJsonBody);
   // A 256 KiB script grows with JSON escaping; anything bigger is refused with a 413.
   app.useBodyParser('json', { limit: '2mb' });

@@ -21,6 +21,17 @@ export class AuthInvalidException extends AppException {
   }
 }
 
+/** The credential could not even be read: say why, so a client can fix its header. */
+export class AuthMalformedException extends AppException {
+  constructor(reason: string) {
+    super(
+      'AUTH_MALFORMED',
+      `The credential could not be read (${reason}); send "Authorization: Bearer <token>" or sign in again`,
+      HttpStatus.UNAUTHORIZED,
+    );
+  }
+}
+
 export class CrossOriginForbiddenException extends AppException {
   constructor() {
     super(

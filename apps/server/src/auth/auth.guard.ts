@@ -1,16 +1,18 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type AuthedRequest, IS_PUBLIC, MIN_ROLE, SESSION_COOKIE } from '../common/auth.decorators';
+import { type AuthedRequest, IS_PUBLIC, MIN_ROLE } from '../common/auth.decorators';
 import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Role } from '@fleetdesk/api-types';
 import {
   AuthInvalidException,
+  AuthMalformedException,
   AuthRequiredException,
   CrossOriginForbiddenException,
   RoleForbiddenException,
 } from './auth.exceptions';
 import { AuthService } from './auth.service';
+import { readCredential } from './credentials';
 
 const RANK: Record<Role, number> = { viewer: 0, technician: 1, admin: 2 };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -29,18 +31,20 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const { secret, fromCookie } = this.extractSecret(req);
-    if (!secret) throw new AuthRequiredException();
+    const credential = readCredential(req.headers);
+    if (credential.kind === 'none') throw new AuthRequiredException();
+    if (credential.kind === 'malformed') throw new AuthMalformedException(credential.reason);
     // The browser attaches the cookie to any request to this host, whoever made the page; a
-    // bearer token is only ever sent by code that holds it, so only the cookie needs this.
+    // bearer token is only ever sent by code that holds it, so only the cookie needs this. A
+    // request with an Authorization header is never authenticated by its cookie (credentials.ts).
     if (
-      fromCookie &&
+      credential.kind === 'session' &&
       !SAFE_METHODS.has(req.method) &&
       !originAllowed(req.headers, this.config.consoleOrigins)
     ) {
       throw new CrossOriginForbiddenException();
     }
-    const principal = await this.auth.authenticate(secret);
+    const principal = await this.auth.authenticate(credential.secret);
     if (!principal) throw new AuthInvalidException();
     req.principal = principal;
 
@@ -50,18 +54,5 @@ export class AuthGuard implements CanActivate {
     if (RANK[principal.role] < RANK[needed])
       throw new RoleForbiddenException(needed, principal.role);
     return true;
-  }
-
-  private extractSecret(req: AuthedRequest): { secret?: string; fromCookie: boolean } {
-    const header = req.headers.authorization;
-    if (header) {
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      return { secret: match?.[1], fromCookie: false };
-    }
-    const cookies = req.cookies as Record<string, unknown> | undefined;
-    const cookie = cookies?.[SESSION_COOKIE];
-    return typeof cookie === 'string' && cookie.length > 0
-      ? { secret: cookie, fromCookie: true }
-      : { fromCookie: false };
   }
 }

@@ -8,7 +8,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
-import { type Principal, SESSION_COOKIE } from '../common/auth.decorators';
+import { readSocketCredential } from '../auth/credentials';
+import { type Principal } from '../common/auth.decorators';
 import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeviceEvents } from '../devices/device-events';
@@ -25,14 +26,6 @@ type ConsoleSocket = Socket<
   Record<string, never>,
   { principal: Principal; secret: string }
 >;
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
 
 /**
  * Live updates for technicians. Authenticates each socket with the same session or API token
@@ -68,12 +61,11 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       },
     });
     this.io.use((socket: ConsoleSocket, next) => {
-      const fromAuth = (socket.handshake.auth as { token?: unknown }).token;
-      const secret =
-        typeof fromAuth === 'string'
-          ? fromAuth
-          : cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
-      if (!secret) return next(new Error('AUTH_REQUIRED'));
+      // Same reading as the REST guard; a malformed cookie refuses the handshake, not the process.
+      const credential = readSocketCredential(socket.handshake.auth, socket.handshake.headers);
+      if (credential.kind === 'none') return next(new Error('AUTH_REQUIRED'));
+      if (credential.kind === 'malformed') return next(new Error('AUTH_MALFORMED'));
+      const { secret } = credential;
       this.auth
         .authenticate(secret)
         .then((principal) => {
