@@ -24,7 +24,7 @@ export class ErrorBody implements ErrorBodyShape {
 
 export const ERROR_DESCRIPTIONS = {
   400: 'The request is malformed or a field is invalid (`errors` lists each one)',
-  401: 'No valid session cookie or bearer token',
+  401: 'No valid session cookie or bearer token (`AUTH_MALFORMED` when it cannot even be read)',
   403: "The caller's role may not do this",
   404: 'The resource does not exist',
   409: 'The request conflicts with the current state',

@@ -59,7 +59,8 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Fleetdesk API')
     .setDescription(
       'Remote support and fleet management. Sign in with `POST /api/auth/login` (session ' +
-        'cookie) or send a personal API token as a bearer token.',
+        'cookie) or send a personal API token as a bearer token. When a request carries an ' +
+        '`Authorization` header, that header alone decides and the cookie is not read.',
     )
     .setVersion('0.1.0')
     .setLicense('AGPL-3.0-only', 'https://www.gnu.org/licenses/agpl-3.0.html')
