@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import type { ScriptLanguage } from '@fleetdesk/api-types';
-import { exhaustiveList } from '../common/exhaustive-list';
+import { exhaustiveList } from '@fleetdesk/api-types';
 import type { StoredParameter } from './script-secrets';
 import { ScriptEntity } from './script.entity';
 

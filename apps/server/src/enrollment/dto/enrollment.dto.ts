@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { exhaustiveList } from '../../common/exhaustive-list';
+import { exhaustiveList } from '@fleetdesk/api-types';
 import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
 

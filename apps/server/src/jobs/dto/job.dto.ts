@@ -11,19 +11,11 @@ import {
   MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
+import { JOB_STATUSES, RUN_STATES } from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
-import { exhaustiveList } from '../../common/exhaustive-list';
 import { PageQueryDto } from '../../common/pagination';
 import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
 import { JobTargetDto } from '../../devices/dto/target.dto';
-import { RUN_STATES } from '../run-states';
-
-export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
-  'running',
-  'completed',
-  'cancelled',
-  'stopped',
-]);
 
 export class JobScriptDto implements api.JobScriptSpec {
   @ApiProperty({ format: 'uuid' })

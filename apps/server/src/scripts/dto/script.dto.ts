@@ -23,7 +23,7 @@ import {
   MAX_TIMEOUT_SECONDS,
   MIN_TIMEOUT_SECONDS,
 } from '../script-content';
-import { MAX_PARAMETERS } from '../script-parameters';
+import { MAX_PARAMETERS, MAX_SCRIPT_TAGS } from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES, type ScriptVersionEntity } from '../script-version.entity';
 import type { ScriptEntity } from '../script.entity';
 import {
@@ -37,7 +37,6 @@ import {
 
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
-export const MAX_SCRIPT_TAGS = 20;
 
 /** A script name: trimmed, 1 to 100 characters, no control characters. */
 function IsScriptName() {

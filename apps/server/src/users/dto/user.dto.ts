@@ -2,7 +2,8 @@ import { IsOmittable, Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { ROLES, UserEntity } from '../user.entity';
+import { ROLES } from '@fleetdesk/api-types';
+import { UserEntity } from '../user.entity';
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
