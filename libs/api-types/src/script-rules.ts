@@ -8,6 +8,11 @@ import type { ParamType } from './scripts';
 export const MAX_BODY_BYTES = 256 * 1024;
 /** A script's default run timeout, in seconds. */
 export const SCRIPT_TIMEOUT_SECONDS = { min: 1, max: 86_400, default: 300 } as const;
+export const SCRIPT_NAME_MAX_LENGTH = 100;
+export const SCRIPT_DESCRIPTION_MAX_LENGTH = 2000;
+/** Script names are shown in lists and logs: one line, no control characters. */
+// eslint-disable-next-line no-control-regex
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
 export const PARAM_TYPES = exhaustiveList<ParamType>()(['string', 'number', 'boolean', 'enum']);
 

@@ -1,4 +1,9 @@
-import type { AuditListQuery } from '@fleetdesk/api-types';
+import {
+  AUDIT_ACTION_PATTERN,
+  type AuditListQuery,
+  PAGE_SIZE_CHOICES,
+  PAGE_SIZE_DEFAULT,
+} from '@fleetdesk/api-types';
 
 /** The filters kept in the URL, so a filtered view can be bookmarked and shared. */
 export const FILTER_KEYS = [
@@ -11,11 +16,10 @@ export const FILTER_KEYS = [
 ] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-export const PAGE_SIZES = ['25', '50', '100', '200'];
-export const DEFAULT_PAGE_SIZE = 50;
+export const PAGE_SIZES = PAGE_SIZE_CHOICES.map(String);
+export const DEFAULT_PAGE_SIZE = PAGE_SIZE_DEFAULT;
 
-/** Same rule as AuditQueryDto.action on the server. */
-export const ACTION_PATTERN = /^[a-z_]+(\.[a-z_]+)*(\.\*)?$/;
+export const ACTION_PATTERN = AUDIT_ACTION_PATTERN;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

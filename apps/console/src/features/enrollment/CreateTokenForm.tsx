@@ -17,7 +17,7 @@ import { useState } from 'react';
 import { ApiError, post } from '../../api/client';
 import { notifyError } from '../../lib/notify';
 import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
-import { normalizeTag, tagProblem } from '../devices/tags';
+import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 export const enrollmentTokensKey = ['enrollment-tokens'] as const;
 

@@ -16,14 +16,8 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import {
-  emptyParam,
-  MAX_ENUM_OPTIONS,
-  MAX_PARAMETERS,
-  type ParamDraft,
-  type ParamErrors,
-  PARAM_TYPE_OPTIONS,
-} from './params';
+import { MAX_ENUM_OPTIONS, MAX_PARAMETERS } from '@fleetdesk/api-types';
+import { emptyParam, type ParamDraft, type ParamErrors, PARAM_TYPE_OPTIONS } from './params';
 
 const typeLabel = (t: ParamType) => PARAM_TYPE_OPTIONS.find((o) => o.value === t)?.label ?? t;
 

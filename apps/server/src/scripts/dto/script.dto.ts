@@ -23,7 +23,13 @@ import {
   MAX_TIMEOUT_SECONDS,
   MIN_TIMEOUT_SECONDS,
 } from '../script-content';
-import { MAX_PARAMETERS, MAX_SCRIPT_TAGS } from '@fleetdesk/api-types';
+import {
+  MAX_PARAMETERS,
+  MAX_SCRIPT_TAGS,
+  NO_CONTROL_CHARS,
+  SCRIPT_DESCRIPTION_MAX_LENGTH,
+  SCRIPT_NAME_MAX_LENGTH,
+} from '@fleetdesk/api-types';
 import { SCRIPT_LANGUAGES, type ScriptVersionEntity } from '../script-version.entity';
 import type { ScriptEntity } from '../script.entity';
 import {
@@ -35,16 +41,13 @@ import {
   UniqueParameterNames,
 } from './script-parameter.dto';
 
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
-
 /** A script name: trimmed, 1 to 100 characters, no control characters. */
 function IsScriptName() {
   return applyDecorators(
     Trim(),
     IsString(),
     MinLength(1),
-    MaxLength(100),
+    MaxLength(SCRIPT_NAME_MAX_LENGTH),
     Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' }),
   );
 }
@@ -58,14 +61,14 @@ const TIMEOUT_DOC = {
 };
 
 export class CreateScriptDto implements api.CreateScriptRequest {
-  @ApiProperty({ example: 'Rotate nginx logs', maxLength: 100 })
+  @ApiProperty({ example: 'Rotate nginx logs', maxLength: SCRIPT_NAME_MAX_LENGTH })
   @IsScriptName()
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ maxLength: SCRIPT_DESCRIPTION_MAX_LENGTH })
   @IsOmittable()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(SCRIPT_DESCRIPTION_MAX_LENGTH)
   @NoNul('description')
   description?: string;
 
@@ -107,10 +110,10 @@ export class UpdateScriptDto implements api.UpdateScriptRequest {
   @IsScriptName()
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ maxLength: SCRIPT_DESCRIPTION_MAX_LENGTH })
   @IsOmittable()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(SCRIPT_DESCRIPTION_MAX_LENGTH)
   @NoNul('description')
   description?: string;
 

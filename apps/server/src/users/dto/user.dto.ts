@@ -2,11 +2,8 @@ import { IsOmittable, Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { ROLES } from '@fleetdesk/api-types';
+import { PASSWORD_MAX, PASSWORD_MIN, ROLES } from '@fleetdesk/api-types';
 import { UserEntity } from '../user.entity';
-
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 256;
 
 export class CreateUserDto implements api.CreateUserRequest {
   @ApiProperty({ example: 'ada@example.com' })
