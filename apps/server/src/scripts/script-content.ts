@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { hasNul, MAX_BODY_BYTES, SCRIPT_TIMEOUT_SECONDS } from '@fleetdesk/api-types';
+import {
+  hasNul,
+  MAX_BODY_BYTES,
+  SCRIPT_LANGUAGES,
+  SCRIPT_TIMEOUT_SECONDS,
+} from '@fleetdesk/api-types';
 import type { FieldProblem } from './scripts.exceptions';
-import { SCRIPT_LANGUAGES } from './script-version.entity';
 
 export { MAX_BODY_BYTES };
 export const MIN_TIMEOUT_SECONDS = SCRIPT_TIMEOUT_SECONDS.min;

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
-import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
-import { JOB_STATUSES, OUTPUT_STREAMS, RUN_STATES } from '@fleetdesk/api-types';
+import { JOB_STATUSES, OUTPUT_STREAMS, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
 import { JobTargetDto } from '../../devices/dto/target.dto';
 
 // Response shapes of the jobs and runs routes, for the OpenAPI document. Each class implements

@@ -11,8 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { JOB_STATUSES, RUN_STATES } from '@fleetdesk/api-types';
-import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
+import { JOB_STATUSES, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
 import { JobTargetDto } from '../../devices/dto/target.dto';

@@ -27,10 +27,11 @@ import {
   MAX_PARAMETERS,
   MAX_SCRIPT_TAGS,
   NO_CONTROL_CHARS,
+  SCRIPT_LANGUAGES,
   SCRIPT_DESCRIPTION_MAX_LENGTH,
   SCRIPT_NAME_MAX_LENGTH,
 } from '@fleetdesk/api-types';
-import { SCRIPT_LANGUAGES, type ScriptVersionEntity } from '../script-version.entity';
+import type { ScriptVersionEntity } from '../script-version.entity';
 import type { ScriptEntity } from '../script.entity';
 import {
   NoNul,
