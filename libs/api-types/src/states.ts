@@ -2,19 +2,6 @@ import type { DeviceSort, DeviceStatus } from './devices';
 import { exhaustiveList } from './exhaustive-list';
 import type { JobStatus, OutputStream, RunState } from './jobs';
 
-/** Every run state, in the order a run moves through them (the console lists them so). */
-export const RUN_STATES = exhaustiveList<RunState>()([
-  'pending',
-  'dispatched',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'expired',
-  'cancelled',
-  'lost',
-]);
-
 /** Runs not yet final: the server may still send, start or hear from them. */
 export const OPEN_RUN_STATES = [
   'pending',
@@ -31,6 +18,9 @@ export const TERMINAL_RUN_STATES = [
   'cancelled',
   'lost',
 ] as const satisfies readonly RunState[];
+
+/** Every run state, in the order a run moves through them (the console lists them so). */
+export const RUN_STATES = exhaustiveList<RunState>()([...OPEN_RUN_STATES, ...TERMINAL_RUN_STATES]);
 
 /**
  * Runs that reached the device and went wrong (or were never heard of again): what a job's
