@@ -20,3 +20,4 @@ export * from './roles';
 export * from './tags';
 export * from './paging';
 export * from './script-rules';
+export * from './limits';

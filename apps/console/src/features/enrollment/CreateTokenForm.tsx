@@ -9,9 +9,10 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type {
-  CreatedEnrollmentTokenResponse,
-  CreateEnrollmentTokenRequest,
+import {
+  type CreatedEnrollmentTokenResponse,
+  type CreateEnrollmentTokenRequest,
+  ENROLLMENT_TOKEN_LIMITS,
 } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { ApiError, post } from '../../api/client';
@@ -20,6 +21,8 @@ import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
 import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 export const enrollmentTokensKey = ['enrollment-tokens'] as const;
+
+const USES = ENROLLMENT_TOKEN_LIMITS.maxUses;
 
 const EXPIRY_OPTIONS = [
   { value: '1', label: '1 hour' },
@@ -79,8 +82,11 @@ export function CreateTokenForm({
   const submit = () => {
     const next: Partial<Record<Field, string>> = {};
     if (!name.trim()) next.name = 'Give the token a name, e.g. the site or batch of devices';
-    if (maxUses !== '' && (typeof maxUses !== 'number' || maxUses < 1 || maxUses > 100_000)) {
-      next.maxUses = 'From 1 to 100,000, or empty for unlimited';
+    if (
+      maxUses !== '' &&
+      (typeof maxUses !== 'number' || maxUses < USES.min || maxUses > USES.max)
+    ) {
+      next.maxUses = `From ${USES.min} to ${USES.max.toLocaleString('en')}, or empty for unlimited`;
     }
     setErrors(next);
     if (Object.keys(next).length > 0 || tagError) return;
@@ -120,8 +126,8 @@ export function CreateTokenForm({
             value={maxUses}
             onChange={setMaxUses}
             error={errors.maxUses}
-            min={1}
-            max={100_000}
+            min={USES.min}
+            max={USES.max}
             allowDecimal={false}
             allowNegative={false}
           />

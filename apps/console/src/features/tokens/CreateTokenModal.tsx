@@ -1,4 +1,4 @@
-import type { CreatedApiTokenResponse } from '@fleetdesk/api-types';
+import { API_TOKEN_LIMITS, type CreatedApiTokenResponse } from '@fleetdesk/api-types';
 import {
   Alert,
   Button,
@@ -27,7 +27,7 @@ const EXPIRY_OPTIONS = [
   { value: 'never', label: 'Never' },
 ];
 
-const MAX_DAYS = 3650;
+const MAX_DAYS = API_TOKEN_LIMITS.expiresInDays.max;
 
 /**
  * Creates a personal API token, then shows its secret exactly once. The secret lives only in
