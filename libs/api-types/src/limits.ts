@@ -22,3 +22,15 @@ export const ENROLLMENT_TOKEN_LIMITS = {
 export const API_TOKEN_LIMITS = {
   expiresInDays: { min: 1, max: 3_650 },
 } as const;
+
+/** Names people give things: users' display names, enrollment and API token names. */
+export const NAME_MAX_LENGTH = 100;
+/** The longest email address SMTP allows (RFC 5321). */
+export const EMAIL_MAX_LENGTH = 254;
+
+/** Bounds of the audit log's text filters (`GET /api/audit`). */
+export const AUDIT_FILTER_LIMITS = {
+  actionLength: 64,
+  targetTypeLength: 32,
+  targetIdLength: 64,
+} as const;

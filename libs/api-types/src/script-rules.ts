@@ -27,6 +27,8 @@ export const SECRET_PLACEHOLDER = '[secret]';
 
 /** Parameters become environment variable names, so they look like one. */
 export const PARAM_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** The longest name PARAM_NAME_PATTERN accepts (for input fields). */
+export const PARAM_NAME_MAX_LENGTH = 64;
 export const PARAM_NAME_MESSAGE =
   'parameter names are 1 to 64 upper-case letters, digits and _, starting with a letter (they become environment variable names)';
 

@@ -1,5 +1,6 @@
 import {
   AUDIT_ACTION_PATTERN,
+  AUDIT_FILTER_LIMITS as MAX,
   type AuditListQuery,
   PAGE_SIZE_CHOICES,
   PAGE_SIZE_DEFAULT,
@@ -128,9 +129,12 @@ export function filterProblems(view: AuditView): Partial<Record<FilterKey, strin
   if (f.actorId && !UUID_PATTERN.test(f.actorId)) problems.actorId = 'Not a user id';
   if (f.action && !ACTION_PATTERN.test(f.action))
     problems.action = 'Use an action such as users.create, or users.* for all user actions';
-  if (f.action.length > 64) problems.action = 'At most 64 characters';
-  if (f.targetType.length > 32) problems.targetType = 'At most 32 characters';
-  if (f.targetId.length > 64) problems.targetId = 'At most 64 characters';
+  if (f.action.length > MAX.actionLength)
+    problems.action = `At most ${MAX.actionLength} characters`;
+  if (f.targetType.length > MAX.targetTypeLength)
+    problems.targetType = `At most ${MAX.targetTypeLength} characters`;
+  if (f.targetId.length > MAX.targetIdLength)
+    problems.targetId = `At most ${MAX.targetIdLength} characters`;
   if (f.since && Number.isNaN(Date.parse(f.since))) problems.since = 'Not a date';
   if (f.until && Number.isNaN(Date.parse(f.until))) problems.until = 'Not a date';
   if (!problems.since && !problems.until && f.since && f.until) {

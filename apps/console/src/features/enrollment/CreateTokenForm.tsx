@@ -13,6 +13,7 @@ import {
   type CreatedEnrollmentTokenResponse,
   type CreateEnrollmentTokenRequest,
   ENROLLMENT_TOKEN_LIMITS,
+  NAME_MAX_LENGTH,
 } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { ApiError, post } from '../../api/client';
@@ -116,7 +117,7 @@ export function CreateTokenForm({
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
             error={errors.name}
-            maxLength={100}
+            maxLength={NAME_MAX_LENGTH}
             required
           />
           <NumberInput

@@ -372,7 +372,7 @@ function RunScriptForm({
         }
         value={name}
         onChange={(e) => setName(e.currentTarget.value)}
-        maxLength={200}
+        maxLength={JOB_LIMITS.nameLength}
       />
 
       {run.isError && (

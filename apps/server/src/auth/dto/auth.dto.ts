@@ -4,7 +4,7 @@ import { IsEmail, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-
 import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
 import { OmitType } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
-import { API_TOKEN_LIMITS } from '@fleetdesk/api-types';
+import { API_TOKEN_LIMITS, NAME_MAX_LENGTH } from '@fleetdesk/api-types';
 
 export class LoginDto implements api.LoginRequest {
   @ApiProperty({ example: 'admin@example.com' })
@@ -46,7 +46,7 @@ export class CreateApiTokenDto implements api.CreateApiTokenRequest {
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   name!: string;
 
   @ApiPropertyOptional({

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { ENROLLMENT_TOKEN_LIMITS, exhaustiveList } from '@fleetdesk/api-types';
+import { ENROLLMENT_TOKEN_LIMITS, exhaustiveList, NAME_MAX_LENGTH } from '@fleetdesk/api-types';
 import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
 
@@ -20,7 +20,7 @@ export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenReques
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   name!: string;
 
   @ApiPropertyOptional({
