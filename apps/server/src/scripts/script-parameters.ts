@@ -10,7 +10,7 @@ import {
 import { ScriptParamInvalidException } from './scripts.exceptions';
 
 // The definition rules (names, types, options, defaults) are the shared contract's
-// (@fleetdesk/api-types script-parameters.ts), applied by the service on every write; this
+// (@fleetdesk/api-types script-rules.ts), applied by the service on every write; this
 // file turns supplied values into what a run gets.
 
 /** What a run gets: every parameter as an environment variable, and as arguments. */
