@@ -16,7 +16,11 @@ await build({
   target: 'node20',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
-  alias: { '@fleetdesk/protocol': join(here, '..', '..', 'libs', 'protocol', 'src', 'index.ts') },
+  // The protocol imports its report shapes and lists from api-types: both bundled from source.
+  alias: {
+    '@fleetdesk/protocol': join(here, '..', '..', 'libs', 'protocol', 'src', 'index.ts'),
+    '@fleetdesk/api-types': join(here, '..', '..', 'libs', 'api-types', 'src', 'index.ts'),
+  },
   // Optional native add-ons that ws and systeminformation load inside try/catch.
   external: ['bufferutil', 'utf-8-validate', 'osx-temperature-sensor', 'macos-temperature-sensor'],
   legalComments: 'none',

@@ -1,4 +1,5 @@
-import type { DeviceConnectionStatus, HeartbeatMetrics } from './devices';
+import type { DeviceConnectionStatus } from './devices';
+import type { HeartbeatMetrics } from './wire';
 import type { OutputStream, RunState } from './jobs';
 
 /** A device's agent connected or went away (a revoke also sends `offline`). */

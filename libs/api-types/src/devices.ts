@@ -1,74 +1,6 @@
 import type { PageQuery, SortOrder } from './common';
 import type { JobTarget } from './jobs';
-
-// The heartbeat and inventory shapes below mirror the agent protocol's (libs/protocol), which
-// cannot be imported here: its source needs Node, and browsers type-check this file. The
-// server checks at compile time that both stay identical (common/api-types-compat.ts).
-
-export interface MemoryUsage {
-  totalBytes: number;
-  usedBytes: number;
-}
-
-export interface DiskUsage {
-  mount: string;
-  totalBytes: number;
-  usedBytes: number;
-}
-
-/** Health figures from one agent heartbeat. */
-export interface HeartbeatMetrics {
-  /** 0..100, across all cores. */
-  cpuPercent: number;
-  memory: MemoryUsage;
-  disks: DiskUsage[];
-  /** 1, 5 and 15 minute load averages (zeros on Windows). */
-  load: [number, number, number];
-  uptimeSeconds: number;
-}
-
-export interface OsInfo {
-  /** process.platform style: linux, darwin, win32, freebsd … */
-  platform: string;
-  /** Human name, e.g. "Ubuntu 24.04.1 LTS"; empty if unknown. */
-  distro: string;
-  release: string;
-  kernel: string;
-  /** process.arch style: x64, arm64 … */
-  arch: string;
-}
-
-export interface CpuInfo {
-  model: string;
-  /** Logical cores; 0 when the agent could not tell. */
-  cores: number;
-}
-
-export interface DiskInfo {
-  device: string;
-  mount: string;
-  fsType: string;
-  sizeBytes: number;
-}
-
-export interface NetworkInterfaceInfo {
-  name: string;
-  /** Lowercase, colon separated. */
-  mac: string;
-  ipv4: string[];
-  ipv6: string[];
-}
-
-export interface LoggedInUser {
-  name: string;
-  tty?: string;
-  /** Epoch ms (not ISO: it is the agent's report, passed through). */
-  loginAt?: number;
-}
-
-/** The package manager a piece of software was found through. */
-export type SoftwareSource =
-  'dpkg' | 'rpm' | 'apk' | 'pacman' | 'brew' | 'winget' | 'choco' | 'snap' | 'flatpak' | 'other';
+import type { HeartbeatMetrics, InventoryFacts, SoftwareSource } from './wire';
 
 /** Whether a device's agent holds its connection right now. */
 export type DeviceConnectionStatus = 'online' | 'offline';
@@ -114,14 +46,7 @@ export interface DeviceResponse {
  * The agent's latest inventory report. The software list itself is paged separately at
  * `GET /api/devices/:id/software`.
  */
-export interface DeviceInventory {
-  os: OsInfo;
-  hostname: string;
-  cpu: CpuInfo;
-  memoryBytes: number;
-  disks: DiskInfo[];
-  network: NetworkInterfaceInfo[];
-  users: LoggedInUser[];
+export interface DeviceInventory extends InventoryFacts {
   /** When the agent collected it, by the agent's clock. */
   collectedAt: string;
   softwareCount: number;

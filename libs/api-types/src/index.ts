@@ -1,7 +1,8 @@
 /**
- * The JSON the REST API returns and accepts, and the console socket.io events: one source of
- * truth for the server and the web console. Types only, so browsers import it with
- * `import type`. Times are ISO 8601 strings, as they are on the wire.
+ * The contract between the server, the web console and (for the agent's reports) the agent
+ * protocol: the JSON the REST API returns and accepts, the console socket.io events, and the
+ * lists, limits and pure rules both sides apply. Browser-safe (no Node); times are ISO 8601
+ * strings, as they are on the wire. A rule is written here once and imported, never copied.
  */
 export type * from './common';
 export type * from './users';
@@ -13,3 +14,11 @@ export type * from './jobs';
 export type * from './audit';
 export type * from './console-events';
 export * from './job-outcome';
+export * from './wire';
+export * from './exhaustive-list';
+export * from './states';
+export * from './roles';
+export * from './tags';
+export * from './paging';
+export * from './script-rules';
+export * from './limits';

@@ -1,13 +1,13 @@
 import type { JobResponse, RunCounts, RunState } from './jobs';
+import { FAILED_RUN_STATES } from './states';
 
 /**
- * Run states that count against a job's outcome: the run did not do its work. `expired`
- * counts (the device never ran it), `cancelled` does not (a technician chose that).
+ * Run states that count against a job's outcome: the run did not do its work. The failed
+ * ones plus `expired` (the device never ran it); `cancelled` does not (a technician chose
+ * that). "Re-run failed" re-runs these.
  */
 export const UNSUCCESSFUL_RUN_STATES = [
-  'failed',
-  'timed_out',
-  'lost',
+  ...FAILED_RUN_STATES,
   'expired',
 ] as const satisfies readonly RunState[];
 

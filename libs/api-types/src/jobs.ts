@@ -1,5 +1,5 @@
 import type { PageQuery } from './common';
-import type { ScriptLanguage } from './scripts';
+import type { ScriptLanguage } from './wire';
 
 /** `running` until every run is final; `stopped` when the failure threshold was crossed. */
 export type JobStatus = 'running' | 'completed' | 'cancelled' | 'stopped';

@@ -1,7 +1,5 @@
 import type { PageQuery } from './common';
-
-/** The interpreters an agent can run a script with (the same list as the agent protocol's). */
-export type ScriptLanguage = 'bash' | 'sh' | 'powershell' | 'python' | 'node' | 'cmd';
+import type { ScriptLanguage } from './wire';
 
 export type ParamType = 'string' | 'number' | 'boolean' | 'enum';
 export type ParamValue = string | number | boolean;

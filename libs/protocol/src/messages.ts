@@ -1,4 +1,19 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import {
+  type CpuInfo,
+  type DiskInfo,
+  type DiskUsage,
+  type HeartbeatMetrics,
+  type InventoryFacts,
+  type LoggedInUser,
+  type MemoryUsage,
+  type NetworkInterfaceInfo,
+  type OsInfo,
+  SCRIPT_LANGUAGES,
+  type ScriptLanguage,
+  SOFTWARE_SOURCES,
+  type SoftwarePackage,
+} from '@fleetdesk/api-types';
 import { ERROR_CODES, type ErrorCode } from './errors';
 import {
   array,
@@ -34,22 +49,27 @@ export const NONCE_BYTES = 32;
 /** Bytes in an Ed25519 signature. */
 export const SIGNATURE_BYTES = 64;
 
+// The report shapes (heartbeat, inventory) and the language and software-source lists are
+// declared once, Node-free, in @fleetdesk/api-types (wire.ts), which the console reads too;
+// this file re-exports them and ties a validator to each.
+export {
+  type CpuInfo,
+  type DiskInfo,
+  type DiskUsage,
+  type InventoryFacts,
+  type LoggedInUser,
+  type MemoryUsage,
+  type NetworkInterfaceInfo,
+  type OsInfo,
+  SCRIPT_LANGUAGES,
+  type ScriptLanguage,
+  SOFTWARE_SOURCES,
+  type SoftwarePackage,
+  type SoftwareSource,
+} from '@fleetdesk/api-types';
+
 /** Both sides agree on the heartbeat period from `auth_ok`; bounded so a typo can't flood. */
 export const HEARTBEAT_INTERVAL_MS = { min: 1_000, max: 3_600_000 } as const;
-
-export const SOFTWARE_SOURCES = [
-  'dpkg',
-  'rpm',
-  'apk',
-  'pacman',
-  'brew',
-  'winget',
-  'choco',
-  'snap',
-  'flatpak',
-  'other',
-] as const;
-export type SoftwareSource = (typeof SOFTWARE_SOURCES)[number];
 
 // ---- shared field validators -------------------------------------------------------------
 
@@ -125,83 +145,11 @@ export interface AuthOkBody {
 
 // ---- health and inventory ----------------------------------------------------------------
 
-export interface MemoryUsage {
-  totalBytes: number;
-  usedBytes: number;
-}
-
-export interface DiskUsage {
-  mount: string;
-  totalBytes: number;
-  usedBytes: number;
-}
-
 /** agent → server, every `heartbeatIntervalMs`. */
-export interface HeartbeatBody {
-  /** 0..100, across all cores. */
-  cpuPercent: number;
-  memory: MemoryUsage;
-  disks: DiskUsage[];
-  /** 1, 5 and 15 minute load averages (zeros on Windows, as os.loadavg() gives). */
-  load: [number, number, number];
-  uptimeSeconds: number;
-}
-
-export interface OsInfo {
-  /** process.platform style: linux, darwin, win32, freebsd … */
-  platform: string;
-  /** Human name, e.g. "Ubuntu 24.04.1 LTS"; empty if unknown. */
-  distro: string;
-  release: string;
-  kernel: string;
-  /** process.arch style: x64, arm64 … */
-  arch: string;
-}
-
-export interface CpuInfo {
-  model: string;
-  /** Logical cores; os.cpus() can be empty in some containers, hence 0 is allowed. */
-  cores: number;
-}
-
-export interface DiskInfo {
-  device: string;
-  mount: string;
-  fsType: string;
-  sizeBytes: number;
-}
-
-export interface NetworkInterfaceInfo {
-  name: string;
-  /** Lowercase, colon separated (os.networkInterfaces() style). */
-  mac: string;
-  ipv4: string[];
-  ipv6: string[];
-}
-
-export interface LoggedInUser {
-  name: string;
-  tty?: string;
-  /** Epoch ms. */
-  loginAt?: number;
-}
-
-export interface SoftwarePackage {
-  name: string;
-  /** May be empty: some Windows entries carry no version. */
-  version: string;
-  source: SoftwareSource;
-}
+export type HeartbeatBody = HeartbeatMetrics;
 
 /** agent → server, after auth and whenever the agent sees a change. */
-export interface InventoryBody {
-  os: OsInfo;
-  hostname: string;
-  cpu: CpuInfo;
-  memoryBytes: number;
-  disks: DiskInfo[];
-  network: NetworkInterfaceInfo[];
-  users: LoggedInUser[];
+export interface InventoryBody extends InventoryFacts {
   software: SoftwarePackage[];
   /** Epoch ms. */
   collectedAt: number;
@@ -222,9 +170,6 @@ export interface ErrorBody {
 }
 
 // ---- jobs --------------------------------------------------------------------------------
-
-export const SCRIPT_LANGUAGES = ['bash', 'sh', 'powershell', 'python', 'node', 'cmd'] as const;
-export type ScriptLanguage = (typeof SCRIPT_LANGUAGES)[number];
 
 export const JOB_LIMITS = {
   scriptBytes: 256 * 1024,

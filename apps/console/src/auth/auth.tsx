@@ -1,9 +1,7 @@
-import type { Role, UserResponse } from '@fleetdesk/api-types';
+import { type Role, roleAtLeast, type UserResponse } from '@fleetdesk/api-types';
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo } from 'react';
 import { ApiError, get, post, SESSION_EXPIRED_EVENT } from '../api/client';
-
-const RANK: Record<Role, number> = { viewer: 0, technician: 1, admin: 2 };
 
 interface AuthState {
   user: UserResponse | null;
@@ -99,5 +97,5 @@ export function useAuth(): AuthState {
  */
 export function useCan(role: Role): boolean {
   const { user } = useAuth();
-  return user ? RANK[user.role] >= RANK[role] : false;
+  return user ? roleAtLeast(user.role, role) : false;
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { type AuthedRequest, IS_PUBLIC, MIN_ROLE } from '../common/auth.decorators';
 import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { Role } from '@fleetdesk/api-types';
+import { type Role, roleAtLeast } from '@fleetdesk/api-types';
 import {
   AuthInvalidException,
   AuthMalformedException,
@@ -14,7 +14,6 @@ import {
 import { AuthService } from './auth.service';
 import { readCredential } from './credentials';
 
-const RANK: Record<Role, number> = { viewer: 0, technician: 1, admin: 2 };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Global guard: authenticates every non-public route, then checks the route's least role. */
@@ -51,7 +50,7 @@ export class AuthGuard implements CanActivate {
     const needed =
       this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, targets) ??
       (SAFE_METHODS.has(req.method) ? 'viewer' : 'admin');
-    if (RANK[principal.role] < RANK[needed])
+    if (!roleAtLeast(principal.role, needed))
       throw new RoleForbiddenException(needed, principal.role);
     return true;
   }

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import type { PageQuery } from '@fleetdesk/api-types';
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, type PageQuery } from '@fleetdesk/api-types';
 import { INT32_MAX, IsIntQuery } from './validators';
 
 /** Every paged list extends this, so every list has the same bounds. */
@@ -8,7 +8,7 @@ export class PageQueryDto implements PageQuery {
   @IsIntQuery(1)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsIntQuery(1, 200)
-  pageSize: number = 50;
+  @ApiPropertyOptional({ minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT })
+  @IsIntQuery(1, PAGE_SIZE_MAX)
+  pageSize: number = PAGE_SIZE_DEFAULT;
 }

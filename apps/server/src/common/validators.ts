@@ -17,6 +17,13 @@ import {
   MinDate,
   MaxLength,
 } from 'class-validator';
+import {
+  MAX_TAGS_PER_REQUEST,
+  normalizeTag,
+  TAG_MAX_LENGTH,
+  TAG_PATTERN,
+  TAG_PATTERN_MESSAGE,
+} from '@fleetdesk/api-types';
 
 /**
  * The field may be left out, but `null` is validated like any other value (and so refused):
@@ -78,12 +85,8 @@ export function IsTimestampQuery(name: string) {
   );
 }
 
-export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]*$/;
-const TAG_MESSAGE =
-  'tags are lowercase letters, digits and . _ : - (starting with a letter or digit)';
-
 const lowerTrim = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+  typeof value === 'string' ? normalizeTag(value) : value;
 
 /** Trims a string field before it is validated; other types pass through to be refused. */
 export const Trim = () =>
@@ -96,27 +99,27 @@ export const TrimLower = () => Transform(lowerTrim);
 export function IsTagName() {
   return applyDecorators(
     Transform(lowerTrim),
-    MaxLength(64),
-    Matches(TAG_PATTERN, { message: TAG_MESSAGE }),
+    MaxLength(TAG_MAX_LENGTH),
+    Matches(TAG_PATTERN, { message: TAG_PATTERN_MESSAGE }),
   );
 }
 
 /** A list of tag names, normalised and de-duplicated. */
-export function IsTagList(max = 50) {
+export function IsTagList(max = MAX_TAGS_PER_REQUEST) {
   return applyDecorators(
     ApiProperty({ type: [String], example: ['web', 'site:paris'] }),
     Transform(({ value }: { value: unknown }) =>
       Array.isArray(value)
         ? [
             ...new Set(
-              (value as unknown[]).map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v)),
+              (value as unknown[]).map((v) => (typeof v === 'string' ? normalizeTag(v) : v)),
             ),
           ]
         : value,
     ),
     IsArray(),
     ArrayMaxSize(max),
-    MaxLength(64, { each: true }),
-    Matches(TAG_PATTERN, { each: true, message: TAG_MESSAGE }),
+    MaxLength(TAG_MAX_LENGTH, { each: true }),
+    Matches(TAG_PATTERN, { each: true, message: TAG_PATTERN_MESSAGE }),
   );
 }

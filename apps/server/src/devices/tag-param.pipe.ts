@@ -1,12 +1,12 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { TAG_PATTERN } from '../common/validators';
+import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 /** Tag names in a URL path get the same check as in a body. */
 @Injectable()
 export class TagParamPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    const tag = value.trim().toLowerCase();
-    if (tag.length > 64 || !TAG_PATTERN.test(tag)) {
+    const tag = normalizeTag(value);
+    if (tagProblem(tag)) {
       throw new BadRequestException({
         statusCode: 400,
         code: 'VALIDATION_FAILED',

@@ -5,14 +5,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
-import type {
-  DeviceRunResponse,
-  JobResponse,
-  Page,
-  RunCounts,
-  RunDetailResponse,
-  RunResponse,
-  RunState,
+import {
+  type DeviceRunResponse,
+  type JobResponse,
+  type Page,
+  type RunCounts,
+  type RunDetailResponse,
+  type RunResponse,
+  type RunState,
+  UNSUCCESSFUL_RUN_STATES,
 } from '@fleetdesk/api-types';
 import { DevicesService } from '../devices/devices.service';
 import { isEmptyTarget } from '../devices/dto/target.dto';
@@ -31,7 +32,7 @@ import {
   NothingToRerunException,
   RunNotFoundException,
 } from './jobs.exceptions';
-import { emptyCounts, FAILED_STATES } from './run-states';
+import { emptyCounts } from './run-states';
 import { RunStore, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
@@ -301,8 +302,8 @@ export class JobsService implements OnApplicationBootstrap {
 
   async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
     const job = await this.getEntity(id);
-    const states: RunState[] | undefined =
-      scope === 'failed' ? [...FAILED_STATES, 'expired'] : undefined;
+    const states: readonly RunState[] | undefined =
+      scope === 'failed' ? UNSUCCESSFUL_RUN_STATES : undefined;
     const deviceIds = await this.runStore.deviceIdsOf(id, states);
     if (deviceIds.length === 0) throw new NothingToRerunException();
     const dto: CreateJobDto = {

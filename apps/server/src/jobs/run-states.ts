@@ -1,29 +1,8 @@
-import type { RunCounts, RunState } from '@fleetdesk/api-types';
-import { exhaustiveList } from '../common/exhaustive-list';
+import { type RunCounts, RUN_STATES, type RunState } from '@fleetdesk/api-types';
 
-export const RUN_STATES = exhaustiveList<RunState>()([
-  'pending',
-  'dispatched',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'expired',
-  'cancelled',
-  'lost',
-]);
-
-export const OPEN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
-export const TERMINAL_STATES: readonly RunState[] = [
-  'succeeded',
-  'failed',
-  'timed_out',
-  'expired',
-  'cancelled',
-  'lost',
-];
-/** Finished runs that count against a job's failure threshold. */
-export const FAILED_STATES: readonly RunState[] = ['failed', 'timed_out', 'lost'];
+// The state lists themselves (RUN_STATES, OPEN_RUN_STATES, TERMINAL_RUN_STATES,
+// FAILED_RUN_STATES, UNSUCCESSFUL_RUN_STATES) are the shared contract's, so the console counts
+// and labels runs as the server does.
 
 /** SQL list literal, e.g. for `status IN (…)`; the values are constants, never input. */
 export const sqlList = (states: readonly RunState[]) => states.map((s) => `'${s}'`).join(', ');

@@ -1,9 +1,9 @@
-import type { RunState } from '@fleetdesk/api-types';
+import { RUN_STATES, type RunState, TERMINAL_RUN_STATES } from '@fleetdesk/api-types';
 import request from 'supertest';
 import { enroll, type Enrolled } from '../test-support/agent-client';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
 import { DispatcherService } from './dispatcher.service';
-import { LOST_GRACE_MS, RUN_STATES, TERMINAL_STATES } from './run-states';
+import { LOST_GRACE_MS } from './run-states';
 import { type RunChange, RUN_TRANSITIONS, type RunTransition, RunStore } from './run-store';
 
 interface Case {
@@ -112,7 +112,9 @@ describe('RunStore transitions (integration, every state × transition)', () => 
   it('has a rule for every transition, and only recordOutput touches a finished run', () => {
     expect(Object.keys(RUN_TRANSITIONS).sort()).toEqual(Object.keys(CASES).sort());
     for (const [name, rule] of Object.entries(RUN_TRANSITIONS)) {
-      const fromTerminal = rule.from.filter((s) => TERMINAL_STATES.includes(s));
+      const fromTerminal = rule.from.filter((s) =>
+        (TERMINAL_RUN_STATES as readonly RunState[]).includes(s),
+      );
       if (name === 'recordOutput') expect(rule.to).toBe('unchanged');
       else expect(fromTerminal).toEqual([]);
     }

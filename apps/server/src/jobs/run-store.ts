@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { RunCounts, RunOutputChunk, RunState } from '@fleetdesk/api-types';
+import {
+  FAILED_RUN_STATES,
+  OPEN_RUN_STATES,
+  type RunCounts,
+  type RunOutputChunk,
+  type RunState,
+  TERMINAL_RUN_STATES,
+} from '@fleetdesk/api-types';
 import type { OutputBody } from '@fleetdesk/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
-import { emptyCounts, FAILED_STATES, OPEN_STATES, sqlList, TERMINAL_STATES } from './run-states';
+import { emptyCounts, sqlList } from './run-states';
 
 /** A `job_run` row as PostgreSQL returns it: snake_case, bigint columns as strings. */
 export interface JobRunRow {
@@ -52,9 +59,9 @@ export const RUN_TRANSITIONS = {
   /** The agent refused it before starting (bad signature, expired on arrival…). */
   reject: { from: ['pending', 'dispatched'], to: ['failed', 'expired'] },
   /** Output chunks of any run that was sent; a chunk may arrive after its run ended. */
-  recordOutput: { from: ['dispatched', 'running', ...TERMINAL_STATES], to: 'unchanged' },
+  recordOutput: { from: ['dispatched', 'running', ...TERMINAL_RUN_STATES], to: 'unchanged' },
   /** The agent's result, or a result the database could not store (then failed). */
-  finish: { from: OPEN_STATES, to: ['succeeded', 'failed', 'timed_out', 'cancelled'] },
+  finish: { from: OPEN_RUN_STATES, to: ['succeeded', 'failed', 'timed_out', 'cancelled'] },
   /** The device never came online before the run expired: it never ran. */
   expire: { from: ['pending'], to: ['expired'] },
   /** No result long past the deadline: unknown whether it ran. */
@@ -362,13 +369,13 @@ export class RunStore {
     return result;
   }
 
-  /** Open, finished and failed (FAILED_STATES) runs per job, with the job's state and threshold. */
+  /** Open, finished and failed (FAILED_RUN_STATES) runs per job, with the job's state and threshold. */
   progress(jobIds: readonly string[]): Promise<JobProgress[]> {
     return this.dataSource.query<JobProgress[]>(
       `SELECT j.id, j.status, j.failure_threshold_percent AS threshold,
-         count(*) FILTER (WHERE r.status IN (${sqlList(OPEN_STATES)}))::int AS open,
-         count(*) FILTER (WHERE r.status IN (${sqlList(TERMINAL_STATES)}))::int AS finished,
-         count(*) FILTER (WHERE r.status IN (${sqlList(FAILED_STATES)}))::int AS failed
+         count(*) FILTER (WHERE r.status IN (${sqlList(OPEN_RUN_STATES)}))::int AS open,
+         count(*) FILTER (WHERE r.status IN (${sqlList(TERMINAL_RUN_STATES)}))::int AS finished,
+         count(*) FILTER (WHERE r.status IN (${sqlList(FAILED_RUN_STATES)}))::int AS failed
        FROM job j JOIN job_run r ON r.job_id = j.id
        WHERE j.id = ANY($1::uuid[]) GROUP BY j.id`,
       [jobIds],

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUILTIN_SCRIPTS, type BuiltinScript } from './builtin-scripts';
 import { contentProblems } from './script-content';
-import { parameterProblems, renderParams } from './script-parameters';
+import { parameterProblems } from '@fleetdesk/api-types';
+import { renderParams } from './script-parameters';
 
 /**
  * Runs every built-in script for real with bash, as an agent would: the body from a file,

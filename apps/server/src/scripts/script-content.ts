@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
+import {
+  hasNul,
+  MAX_BODY_BYTES,
+  SCRIPT_LANGUAGES,
+  SCRIPT_TIMEOUT_SECONDS,
+} from '@fleetdesk/api-types';
 import type { FieldProblem } from './scripts.exceptions';
-import { SCRIPT_LANGUAGES } from './script-version.entity';
 
-export const MAX_BODY_BYTES = 256 * 1024;
-export const MIN_TIMEOUT_SECONDS = 1;
-export const MAX_TIMEOUT_SECONDS = 86_400;
-export const DEFAULT_TIMEOUT_SECONDS = 300;
+export { MAX_BODY_BYTES };
+export const MIN_TIMEOUT_SECONDS = SCRIPT_TIMEOUT_SECONDS.min;
+export const MAX_TIMEOUT_SECONDS = SCRIPT_TIMEOUT_SECONDS.max;
+export const DEFAULT_TIMEOUT_SECONDS = SCRIPT_TIMEOUT_SECONDS.default;
 
 /** The hex SHA-256 of a script body's UTF-8 bytes: what the agent checks before it runs one. */
 export function sha256Hex(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');
-}
-
-/** PostgreSQL text and jsonb cannot hold NUL, and no interpreter wants one either. */
-export function hasNul(text: string): boolean {
-  return text.includes('\u0000');
 }
 
 export function bodyProblem(body: unknown): string | null {

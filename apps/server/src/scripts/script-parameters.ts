@@ -1,210 +1,17 @@
-import type { ParamType, ParamValue, ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
-import { exhaustiveList } from '../common/exhaustive-list';
-import { hasNul } from './script-content';
-import { type FieldProblem, ScriptParamInvalidException } from './scripts.exceptions';
+import {
+  MAX_PARAM_TOTAL_BYTES,
+  NUMBER_TEXT,
+  type ParamValue,
+  type ScriptLanguage,
+  type ScriptParameter,
+  SECRET_PLACEHOLDER,
+  stringValueProblem,
+} from '@fleetdesk/api-types';
+import { ScriptParamInvalidException } from './scripts.exceptions';
 
-export const PARAM_TYPES = exhaustiveList<ParamType>()(['string', 'number', 'boolean', 'enum']);
-
-export const MAX_PARAMETERS = 32;
-export const MAX_ENUM_OPTIONS = 100;
-export const MAX_OPTION_LENGTH = 200;
-export const MAX_PARAM_DESCRIPTION = 500;
-export const MAX_PARAM_VALUE_BYTES = 32 * 1024;
-/** All rendered values of one run together: env and argv share the OS's ~2 MiB budget. */
-export const MAX_PARAM_TOTAL_BYTES = 256 * 1024;
-export const SECRET_PLACEHOLDER = '[secret]';
-
-/** Parameters become environment variable names, so they look like one. */
-export const PARAM_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
-export const PARAM_NAME_MESSAGE =
-  'parameter names are 1 to 64 upper-case letters, digits and _, starting with a letter (they become environment variable names)';
-
-/**
- * Names that change how a shell, an interpreter, the dynamic loader or Windows itself behaves.
- * A parameter with one of these names would let whoever supplies the value alter what runs.
- */
-export const RESERVED_PARAM_NAMES: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'SHELL',
-  'IFS',
-  'ENV',
-  'BASH_ENV',
-  'PS4',
-  'SHELLOPTS',
-  'PWD',
-  'TMPDIR',
-  // Also read at start-up by bash, glibc, the JVM or Windows.
-  'BASHOPTS',
-  'CDPATH',
-  'GLOBIGNORE',
-  'PROMPT_COMMAND',
-  'GCONV_PATH',
-  'JAVA_TOOL_OPTIONS',
-  'COMSPEC',
-  'PATHEXT',
-  'PSMODULEPATH',
-  'SYSTEMROOT',
-  'WINDIR',
-  'TEMP',
-  'TMP',
-];
-export const RESERVED_PARAM_PREFIXES: readonly string[] = [
-  'LD_',
-  'DYLD_',
-  'NODE_',
-  'PYTHON',
-  'PERL',
-  'RUBY',
-  'BASH_',
-  'FLEETDESK_',
-];
-
-/** Why a (well-formed) name is refused, or null when it may be used. */
-export function reservedNameProblem(name: string): string | null {
-  if (RESERVED_PARAM_NAMES.includes(name))
-    return `parameter name ${name} is reserved: it is an environment variable that changes how scripts run; choose another name`;
-  const prefix = RESERVED_PARAM_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix)
-    return `parameter name ${name} is reserved: names starting with ${prefix} are environment variables that change how scripts run; choose another name`;
-  return null;
-}
-
-export function stringValueProblem(value: string): string | null {
-  if (Buffer.byteLength(value, 'utf8') > MAX_PARAM_VALUE_BYTES)
-    return `must be at most ${MAX_PARAM_VALUE_BYTES} bytes (32 KiB)`;
-  if (hasNul(value)) return 'must not contain NUL characters';
-  return null;
-}
-
-interface DefaultInput {
-  type?: unknown;
-  required?: unknown;
-  options?: unknown;
-  default?: unknown;
-}
-
-/** Why a declared default does not fit its parameter, or null. */
-export function defaultProblem(p: DefaultInput): string | null {
-  const value = p.default;
-  if (value === undefined || value === null) return null;
-  if (p.required === true)
-    return 'a required parameter cannot have a default; make it optional or drop the default';
-  switch (p.type) {
-    case 'string': {
-      if (typeof value !== 'string') return 'default must be a string, as the type is string';
-      const problem = stringValueProblem(value);
-      return problem ? `default ${problem}` : null;
-    }
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value)
-        ? null
-        : 'default must be a finite number, as the type is number';
-    case 'boolean':
-      return typeof value === 'boolean'
-        ? null
-        : 'default must be true or false, as the type is boolean';
-    case 'enum':
-      return typeof value === 'string' && Array.isArray(p.options) && p.options.includes(value)
-        ? null
-        : 'default must be one of the options';
-    default:
-      return null;
-  }
-}
-
-/** Why an options list does not fit its parameter, or null. */
-export function optionsProblem(p: { type?: unknown; options?: unknown }): string | null {
-  if (p.type !== 'enum')
-    return p.options === undefined || p.options === null
-      ? null
-      : 'only enum parameters take options';
-  const o = p.options;
-  if (!Array.isArray(o) || o.length < 1 || o.length > MAX_ENUM_OPTIONS)
-    return `enum parameters need a list of 1 to ${MAX_ENUM_OPTIONS} options`;
-  if (
-    !o.every(
-      (v) => typeof v === 'string' && v.length >= 1 && v.length <= MAX_OPTION_LENGTH && !hasNul(v),
-    )
-  )
-    return `each option must be a non-empty string of at most ${MAX_OPTION_LENGTH} characters`;
-  if (new Set(o).size !== o.length) return 'options must be unique';
-  return null;
-}
-
-export function duplicateNames(params: readonly { name?: unknown }[]): string[] {
-  const seen = new Set<unknown>();
-  const dupes = new Set<string>();
-  for (const p of params) {
-    // Items that are not objects are reported by the list's own validators, not here.
-    const name = typeof p === 'object' && p !== null ? p.name : undefined;
-    if (seen.has(name) && typeof name === 'string') dupes.add(name);
-    seen.add(name);
-  }
-  return [...dupes];
-}
-
-/**
- * Every rule a parameter list must follow, field by field. The DTOs apply the same rules at
- * the edge; the service runs this for every write, whoever the caller is.
- */
-export function parameterProblems(params: unknown): FieldProblem[] {
-  if (!Array.isArray(params))
-    return [{ field: 'parameters', reason: 'parameters must be an array' }];
-  const problems: FieldProblem[] = [];
-  if (params.length > MAX_PARAMETERS)
-    problems.push({
-      field: 'parameters',
-      reason: `a script takes at most ${MAX_PARAMETERS} parameters`,
-    });
-  params.forEach((raw: unknown, i) => {
-    const field = `parameters.${i}`;
-    if (typeof raw !== 'object' || raw === null) {
-      problems.push({ field, reason: 'each parameter must be an object' });
-      return;
-    }
-    const p = raw as Record<string, unknown>;
-    const add = (key: string, reason: string | null) => {
-      if (reason) problems.push({ field: `${field}.${key}`, reason });
-    };
-    const known = new Set([
-      'name',
-      'type',
-      'required',
-      'secret',
-      'default',
-      'options',
-      'description',
-    ]);
-    for (const key of Object.keys(p)) if (!known.has(key)) add(key, `unknown property ${key}`);
-    if (typeof p.name !== 'string' || !PARAM_NAME_PATTERN.test(p.name)) {
-      add('name', PARAM_NAME_MESSAGE);
-    } else {
-      add('name', reservedNameProblem(p.name));
-    }
-    if (!(PARAM_TYPES as readonly unknown[]).includes(p.type))
-      add('type', `type must be one of ${PARAM_TYPES.join(', ')}`);
-    if (typeof p.required !== 'boolean') add('required', 'required must be true or false');
-    if (typeof p.secret !== 'boolean') add('secret', 'secret must be true or false');
-    if (p.description !== undefined) {
-      if (
-        typeof p.description !== 'string' ||
-        p.description.length > MAX_PARAM_DESCRIPTION ||
-        hasNul(p.description)
-      )
-        add(
-          'description',
-          `description must be text of at most ${MAX_PARAM_DESCRIPTION} characters`,
-        );
-    }
-    add('options', optionsProblem(p));
-    add('default', defaultProblem(p));
-  });
-  for (const name of duplicateNames(params as { name?: unknown }[]))
-    problems.push({ field: 'parameters', reason: `parameter name ${name} is used more than once` });
-  return problems;
-}
+// The definition rules (names, types, options, defaults) are the shared contract's
+// (@fleetdesk/api-types script-rules.ts), applied by the service on every write; this
+// file turns supplied values into what a run gets.
 
 /** What a run gets: every parameter as an environment variable, and as arguments. */
 export interface RenderedParams {
@@ -214,8 +21,6 @@ export interface RenderedParams {
   /** The effective values, secrets replaced, for job records and the audit log. */
   redactedParams: Record<string, unknown>;
 }
-
-const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -1,17 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import type { ScriptLanguage } from '@fleetdesk/api-types';
-import { exhaustiveList } from '../common/exhaustive-list';
 import type { StoredParameter } from './script-secrets';
 import { ScriptEntity } from './script.entity';
-
-export const SCRIPT_LANGUAGES = exhaustiveList<ScriptLanguage>()([
-  'bash',
-  'sh',
-  'powershell',
-  'python',
-  'node',
-  'cmd',
-]);
 
 /** One immutable revision of a script's content. Jobs point at (script, version). */
 @Entity({ name: 'script_version' })

@@ -21,7 +21,8 @@ import {
 } from './dto/script.dto';
 import type { ScriptParameterDto } from './dto/script-parameter.dto';
 import { contentProblems, sha256Hex } from './script-content';
-import { parameterProblems, renderParams } from './script-parameters';
+import { parameterProblems } from '@fleetdesk/api-types';
+import { renderParams } from './script-parameters';
 import { openParameters, sealParameters, type StoredParameter } from './script-secrets';
 import { ScriptVersionEntity } from './script-version.entity';
 import { ScriptEntity } from './script.entity';

@@ -7,10 +7,6 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { Role } from '@fleetdesk/api-types';
-import { exhaustiveList } from '../common/exhaustive-list';
-
-/** Every role, least powerful first. */
-export const ROLES = exhaustiveList<Role>()(['viewer', 'technician', 'admin']);
 
 @Entity({ name: 'user' })
 @Index('UQ_user_email', ['email'], { unique: true })

@@ -1,4 +1,10 @@
-import type { AuditListQuery } from '@fleetdesk/api-types';
+import {
+  AUDIT_ACTION_PATTERN,
+  AUDIT_FILTER_LIMITS as MAX,
+  type AuditListQuery,
+  PAGE_SIZE_CHOICES,
+  PAGE_SIZE_DEFAULT,
+} from '@fleetdesk/api-types';
 
 /** The filters kept in the URL, so a filtered view can be bookmarked and shared. */
 export const FILTER_KEYS = [
@@ -11,11 +17,10 @@ export const FILTER_KEYS = [
 ] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-export const PAGE_SIZES = ['25', '50', '100', '200'];
-export const DEFAULT_PAGE_SIZE = 50;
+export const PAGE_SIZES = PAGE_SIZE_CHOICES.map(String);
+export const DEFAULT_PAGE_SIZE = PAGE_SIZE_DEFAULT;
 
-/** Same rule as AuditQueryDto.action on the server. */
-export const ACTION_PATTERN = /^[a-z_]+(\.[a-z_]+)*(\.\*)?$/;
+export const ACTION_PATTERN = AUDIT_ACTION_PATTERN;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -124,9 +129,12 @@ export function filterProblems(view: AuditView): Partial<Record<FilterKey, strin
   if (f.actorId && !UUID_PATTERN.test(f.actorId)) problems.actorId = 'Not a user id';
   if (f.action && !ACTION_PATTERN.test(f.action))
     problems.action = 'Use an action such as users.create, or users.* for all user actions';
-  if (f.action.length > 64) problems.action = 'At most 64 characters';
-  if (f.targetType.length > 32) problems.targetType = 'At most 32 characters';
-  if (f.targetId.length > 64) problems.targetId = 'At most 64 characters';
+  if (f.action.length > MAX.actionLength)
+    problems.action = `At most ${MAX.actionLength} characters`;
+  if (f.targetType.length > MAX.targetTypeLength)
+    problems.targetType = `At most ${MAX.targetTypeLength} characters`;
+  if (f.targetId.length > MAX.targetIdLength)
+    problems.targetId = `At most ${MAX.targetIdLength} characters`;
   if (f.since && Number.isNaN(Date.parse(f.since))) problems.since = 'Not a date';
   if (f.until && Number.isNaN(Date.parse(f.until))) problems.until = 'Not a date';
   if (!problems.since && !problems.until && f.since && f.until) {

@@ -1,3 +1,4 @@
+import { PASSWORD_MIN } from '@fleetdesk/api-types';
 import {
   Alert,
   Button,
@@ -95,7 +96,7 @@ export function SetupPage() {
           />
           <PasswordInput
             label="Password"
-            description="At least 12 characters"
+            description={`At least ${PASSWORD_MIN} characters`}
             required
             autoComplete="new-password"
             value={form.password}

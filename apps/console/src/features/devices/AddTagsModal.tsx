@@ -6,7 +6,7 @@ import { notifySuccess } from '../../lib/notify';
 import { deviceKeys, fetchTags, tagsKey } from './api';
 import { bulkDevices } from './bulk';
 import type { DeviceRef } from './RevokeDevicesModal';
-import { normalizeTag, tagProblem } from './tags';
+import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 /** Adds the same tags to every selected device; unknown tags are created by the server. */
 export function AddTagsModal({

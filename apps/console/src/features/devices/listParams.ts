@@ -1,18 +1,18 @@
-import type { DeviceListQuery, DeviceSort, DeviceStatus, SortOrder } from '@fleetdesk/api-types';
+import {
+  DEVICE_SORTS,
+  DEVICE_STATUSES,
+  type DeviceListQuery,
+  type DeviceSort,
+  type DeviceStatus,
+  PAGE_SIZE_CHOICES,
+  PAGE_SIZE_DEFAULT,
+  type SortOrder,
+} from '@fleetdesk/api-types';
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 
-export const PAGE_SIZES = [25, 50, 100, 200] as const;
-const DEFAULT_PAGE_SIZE = 50;
-const STATUSES: readonly DeviceStatus[] = ['online', 'offline', 'revoked'];
-const SORTS: readonly DeviceSort[] = [
-  'name',
-  'hostname',
-  'status',
-  'os',
-  'lastSeenAt',
-  'enrolledAt',
-];
+export const PAGE_SIZES = PAGE_SIZE_CHOICES;
+const DEFAULT_PAGE_SIZE = PAGE_SIZE_DEFAULT;
 
 /** What the URL may say, narrowed to what the server accepts (a hand-edited URL must not 400). */
 export interface DeviceListParams {
@@ -41,11 +41,11 @@ export function parseListParams(sp: URLSearchParams): DeviceListParams {
   const size = positiveInt(sp.get('pageSize'));
   return {
     q: (sp.get('q') ?? '').slice(0, 100),
-    status: pick(sp.get('status'), STATUSES),
+    status: pick(sp.get('status'), DEVICE_STATUSES),
     os: sp.get('os')?.slice(0, 32) || null,
     tag: sp.get('tag')?.slice(0, 64) || null,
     groupId: sp.get('group') || null,
-    sort: pick(sp.get('sort'), SORTS) ?? 'name',
+    sort: pick(sp.get('sort'), DEVICE_SORTS) ?? 'name',
     order: sp.get('order') === 'desc' ? 'desc' : 'asc',
     page: positiveInt(sp.get('page')) ?? 1,
     pageSize: size && (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,

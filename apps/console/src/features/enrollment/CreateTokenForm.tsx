@@ -9,17 +9,21 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type {
-  CreatedEnrollmentTokenResponse,
-  CreateEnrollmentTokenRequest,
+import {
+  type CreatedEnrollmentTokenResponse,
+  type CreateEnrollmentTokenRequest,
+  ENROLLMENT_TOKEN_LIMITS,
+  NAME_MAX_LENGTH,
 } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { ApiError, post } from '../../api/client';
 import { notifyError } from '../../lib/notify';
 import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
-import { normalizeTag, tagProblem } from '../devices/tags';
+import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 export const enrollmentTokensKey = ['enrollment-tokens'] as const;
+
+const USES = ENROLLMENT_TOKEN_LIMITS.maxUses;
 
 const EXPIRY_OPTIONS = [
   { value: '1', label: '1 hour' },
@@ -79,8 +83,11 @@ export function CreateTokenForm({
   const submit = () => {
     const next: Partial<Record<Field, string>> = {};
     if (!name.trim()) next.name = 'Give the token a name, e.g. the site or batch of devices';
-    if (maxUses !== '' && (typeof maxUses !== 'number' || maxUses < 1 || maxUses > 100_000)) {
-      next.maxUses = 'From 1 to 100,000, or empty for unlimited';
+    if (
+      maxUses !== '' &&
+      (typeof maxUses !== 'number' || maxUses < USES.min || maxUses > USES.max)
+    ) {
+      next.maxUses = `From ${USES.min} to ${USES.max.toLocaleString('en')}, or empty for unlimited`;
     }
     setErrors(next);
     if (Object.keys(next).length > 0 || tagError) return;
@@ -110,7 +117,7 @@ export function CreateTokenForm({
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
             error={errors.name}
-            maxLength={100}
+            maxLength={NAME_MAX_LENGTH}
             required
           />
           <NumberInput
@@ -120,8 +127,8 @@ export function CreateTokenForm({
             value={maxUses}
             onChange={setMaxUses}
             error={errors.maxUses}
-            min={1}
-            max={100_000}
+            min={USES.min}
+            max={USES.max}
             allowDecimal={false}
             allowNegative={false}
           />

@@ -1,9 +1,9 @@
-import type { ScriptLanguage } from '@fleetdesk/api-types';
+import { JOB_LIMITS, type ScriptLanguage, utf8Bytes } from '@fleetdesk/api-types';
 import { Group, Select, Text, Textarea } from '@mantine/core';
 import { LANGUAGES } from '../scripts/languages';
 
 /** The API's limit on an inline command (CreateJobRequest.command.body). */
-export const COMMAND_MAX_BYTES = 256 * 1024;
+export const COMMAND_MAX_BYTES = JOB_LIMITS.commandBytes;
 
 export interface CommandDraft {
   language: ScriptLanguage;
@@ -12,7 +12,7 @@ export interface CommandDraft {
 
 export function commandProblem(c: CommandDraft): string | null {
   if (!c.body.trim()) return 'Type the command to run';
-  if (new TextEncoder().encode(c.body).length > COMMAND_MAX_BYTES)
+  if (utf8Bytes(c.body) > COMMAND_MAX_BYTES)
     return 'At most 256 KiB: save longer scripts in the library';
   return null;
 }

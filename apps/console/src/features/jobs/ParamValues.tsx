@@ -1,11 +1,14 @@
-import type { ParamValue, ScriptParameterResponse } from '@fleetdesk/api-types';
+import {
+  MAX_PARAM_VALUE_BYTES,
+  NUMBER_TEXT,
+  type ParamValue,
+  type ScriptParameterResponse,
+  utf8Bytes,
+} from '@fleetdesk/api-types';
 import { NumberInput, PasswordInput, Select, Stack, Text, TextInput } from '@mantine/core';
 
 /** What the technician typed per parameter; absent means "use the default". */
 export type ParamTexts = Record<string, string>;
-
-const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const MAX_VALUE_BYTES = 32 * 1024;
 
 /** The value a field shows: what was typed, else the (non-secret) default. */
 export function shownText(p: ScriptParameterResponse, texts: ParamTexts): string {
@@ -30,7 +33,7 @@ export function paramValueProblem(p: ScriptParameterResponse, texts: ParamTexts)
         ? null
         : `Must be one of ${(p.options ?? []).join(', ')}`;
     case 'string':
-      if (new TextEncoder().encode(text).length > MAX_VALUE_BYTES) return 'At most 32 KiB';
+      if (utf8Bytes(text) > MAX_PARAM_VALUE_BYTES) return 'At most 32 KiB';
       return text.includes('\u0000') ? 'Must not contain NUL characters' : null;
   }
 }

@@ -1,8 +1,10 @@
-import type {
-  CreateJobRequest,
-  JobResponse,
-  ScriptResponse,
-  ScriptSummaryResponse,
+import {
+  type CreateJobRequest,
+  JOB_LIMITS,
+  type JobResponse,
+  SCRIPT_TIMEOUT_SECONDS,
+  type ScriptResponse,
+  type ScriptSummaryResponse,
 } from '@fleetdesk/api-types';
 import {
   Alert,
@@ -47,15 +49,23 @@ interface Rollout {
   offlineMinutes: number | string;
 }
 
-const MAX_OFFLINE_MINUTES = 30 * 24 * 60;
+const MAX_OFFLINE_MINUTES = JOB_LIMITS.offlineExpirySeconds.max / 60;
+const {
+  timeoutSeconds: TIMEOUT,
+  maxConcurrency: CONCURRENCY,
+  failureThresholdPercent: THRESHOLD,
+} = JOB_LIMITS;
 
 function rolloutProblems(r: Rollout): Partial<Record<keyof Rollout, string>> {
   const out: Partial<Record<keyof Rollout, string>> = {};
   const int = (v: number | string, min: number, max: number) =>
     v === '' || (Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max);
-  if (!int(r.timeout, 1, 86_400)) out.timeout = 'Whole seconds, 1 to 86400';
-  if (!int(r.concurrency, 1, 100_000)) out.concurrency = 'A whole number from 1';
-  if (!int(r.threshold, 0, 100)) out.threshold = 'A percentage from 0 to 100';
+  if (!int(r.timeout, TIMEOUT.min, TIMEOUT.max))
+    out.timeout = `Whole seconds, ${TIMEOUT.min} to ${TIMEOUT.max}`;
+  if (!int(r.concurrency, CONCURRENCY.min, CONCURRENCY.max))
+    out.concurrency = `A whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;
+  if (!int(r.threshold, THRESHOLD.min, THRESHOLD.max))
+    out.threshold = `A percentage from ${THRESHOLD.min} to ${THRESHOLD.max}`;
   if (!int(r.offlineMinutes, 0, MAX_OFFLINE_MINUTES) || r.offlineMinutes === '')
     out.offlineMinutes = `Minutes, 0 to ${MAX_OFFLINE_MINUTES}`;
   return out;
@@ -147,7 +157,7 @@ function RunScriptForm({
     timeout: '',
     concurrency: '',
     threshold: '',
-    offlineMinutes: 60,
+    offlineMinutes: JOB_LIMITS.offlineExpirySeconds.default / 60,
   });
   const [name, setName] = useState('');
   const [attempted, setAttempted] = useState(false);
@@ -189,7 +199,7 @@ function RunScriptForm({
       if (commandProblem(command) || 'problem' in builtTarget || Object.keys(rolloutErrors).length)
         return;
       run.mutate({
-        name: name.trim() ? name.trim().slice(0, 200) : undefined,
+        name: name.trim() ? name.trim().slice(0, JOB_LIMITS.nameLength) : undefined,
         command: { language: command.language, body: command.body },
         target: builtTarget.target,
         timeoutSeconds: optionalInt(rollout.timeout),
@@ -203,7 +213,7 @@ function RunScriptForm({
     const hasParamProblem = params.some((p) => paramValueProblem(p, texts) !== null);
     if (hasParamProblem || 'problem' in builtTarget || Object.keys(rolloutErrors).length) return;
     run.mutate({
-      name: (name.trim() || s.name).slice(0, 200),
+      name: (name.trim() || s.name).slice(0, JOB_LIMITS.nameLength),
       script: { id: s.id, version: s.currentVersion, params: paramsToSend(params, texts) },
       target: builtTarget.target,
       timeoutSeconds: optionalInt(rollout.timeout),
@@ -307,13 +317,13 @@ function RunScriptForm({
             description="Each run is stopped after this"
             placeholder={
               mode === 'command'
-                ? '300 (default)'
+                ? `${SCRIPT_TIMEOUT_SECONDS.default} (default)`
                 : s
                   ? `${s.defaultTimeoutSeconds} (script default)`
                   : 'Script default'
             }
-            min={1}
-            max={86_400}
+            min={TIMEOUT.min}
+            max={TIMEOUT.max}
             allowDecimal={false}
             value={rollout.timeout}
             onChange={(v) => setRollout((r) => ({ ...r, timeout: v }))}
@@ -323,7 +333,7 @@ function RunScriptForm({
             label="Max devices at once"
             description="Concurrency limit; empty for no limit"
             placeholder="No limit"
-            min={1}
+            min={CONCURRENCY.min}
             allowDecimal={false}
             value={rollout.concurrency}
             onChange={(v) => setRollout((r) => ({ ...r, concurrency: v }))}
@@ -333,8 +343,8 @@ function RunScriptForm({
             label="Stop when failures exceed (%)"
             description="Cancels the pending runs once more than this share of finished runs failed"
             placeholder="Never stop"
-            min={0}
-            max={100}
+            min={THRESHOLD.min}
+            max={THRESHOLD.max}
             allowDecimal={false}
             suffix=" %"
             value={rollout.threshold}
@@ -362,7 +372,7 @@ function RunScriptForm({
         }
         value={name}
         onChange={(e) => setName(e.currentTarget.value)}
-        maxLength={200}
+        maxLength={JOB_LIMITS.nameLength}
       />
 
       {run.isError && (

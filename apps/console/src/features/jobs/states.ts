@@ -1,8 +1,10 @@
 import {
+  isOpenRunState,
   type JobOutcome,
   type JobResponse,
   type JobStatus,
   jobOutcome,
+  OPEN_RUN_STATES,
   type RunCounts,
   type RunState,
   UNSUCCESSFUL_RUN_STATES,
@@ -57,12 +59,11 @@ export const RUN_STATE: Record<RunState, StateLook> = {
   },
 };
 
-export const RUN_STATES = Object.keys(RUN_STATE) as RunState[];
-export const OPEN_RUN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
+export { JOB_STATUSES, OPEN_RUN_STATES, RUN_STATES } from '@fleetdesk/api-types';
 /** What "Re-run failed" picks up (the server's rerun scope `failed`). */
 export const RERUNNABLE_STATES: readonly RunState[] = UNSUCCESSFUL_RUN_STATES;
 
-export const isOpenRun = (s: RunState) => OPEN_RUN_STATES.includes(s);
+export const isOpenRun = isOpenRunState;
 
 export const JOB_STATUS: Record<JobStatus, StateLook> = {
   running: { label: 'Running', color: 'blue', meaning: 'Some runs are still open.' },
@@ -74,8 +75,6 @@ export const JOB_STATUS: Record<JobStatus, StateLook> = {
     meaning: 'Stopped because too many runs failed (failure threshold).',
   },
 };
-
-export const JOB_STATUSES = Object.keys(JOB_STATUS) as JobStatus[];
 
 /** A finished job's outcome in words: what its label says instead of "completed". */
 export const JOB_OUTCOME: Record<JobOutcome, StateLook> = {

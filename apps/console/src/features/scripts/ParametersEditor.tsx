@@ -16,14 +16,8 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import {
-  emptyParam,
-  MAX_ENUM_OPTIONS,
-  MAX_PARAMETERS,
-  type ParamDraft,
-  type ParamErrors,
-  PARAM_TYPE_OPTIONS,
-} from './params';
+import { MAX_ENUM_OPTIONS, MAX_PARAMETERS, PARAM_NAME_MAX_LENGTH } from '@fleetdesk/api-types';
+import { emptyParam, type ParamDraft, type ParamErrors, PARAM_TYPE_OPTIONS } from './params';
 
 const typeLabel = (t: ParamType) => PARAM_TYPE_OPTIONS.find((o) => o.value === t)?.label ?? t;
 
@@ -193,7 +187,7 @@ function ParamCard({
             }
             onChange={(e) => onChange({ name: e.currentTarget.value.toUpperCase() })}
             styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-            maxLength={64}
+            maxLength={PARAM_NAME_MAX_LENGTH}
           />
           <Select
             label="Type"

@@ -1,8 +1,9 @@
-import type {
-  ScriptLanguage,
-  ScriptResponse,
-  ScriptVersionResponse,
-  UpdateScriptResponse,
+import {
+  SCRIPT_NAME_MAX_LENGTH,
+  type ScriptLanguage,
+  type ScriptResponse,
+  type ScriptVersionResponse,
+  type UpdateScriptResponse,
 } from '@fleetdesk/api-types';
 import {
   Alert,
@@ -226,7 +227,7 @@ function ScriptEditor({ script, initial }: { script: ScriptResponse | null; init
   const duplicate = () => {
     const copy: ScriptForm = {
       ...form,
-      name: `${form.name} (copy)`.slice(0, 100),
+      name: `${form.name} (copy)`.slice(0, SCRIPT_NAME_MAX_LENGTH),
       // A secret default is never shown, so a copy cannot carry it.
       params: form.params.map((p) => ({ ...p, keepsSecretDefault: false, storedName: null })),
     };
@@ -349,7 +350,7 @@ function ScriptEditor({ script, initial }: { script: ScriptResponse | null; init
                   onChange={(e) => change({ name: e.currentTarget.value })}
                   error={shown.fields.name}
                   {...roProps}
-                  maxLength={100}
+                  maxLength={SCRIPT_NAME_MAX_LENGTH}
                 />
                 <Group grow align="flex-start">
                   <Select

@@ -1,8 +1,18 @@
-import type {
-  CreateScriptRequest,
-  ScriptLanguage,
-  ScriptResponse,
-  ScriptVersionResponse,
+import {
+  type CreateScriptRequest,
+  hasNul,
+  MAX_BODY_BYTES,
+  MAX_SCRIPT_TAGS,
+  NO_CONTROL_CHARS,
+  SCRIPT_DESCRIPTION_MAX_LENGTH,
+  SCRIPT_NAME_MAX_LENGTH,
+  SCRIPT_TIMEOUT_SECONDS,
+  type ScriptLanguage,
+  type ScriptResponse,
+  type ScriptVersionResponse,
+  tagProblem,
+  TAG_PATTERN_MESSAGE,
+  utf8Bytes,
 } from '@fleetdesk/api-types';
 import {
   hasErrors,
@@ -13,13 +23,9 @@ import {
   validateParams,
 } from './params';
 
-export const MAX_BODY_BYTES = 256 * 1024;
-export const MIN_TIMEOUT = 1;
-export const MAX_TIMEOUT = 86_400;
-export const MAX_TAGS = 20;
-const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]*$/;
-// eslint-disable-next-line no-control-regex -- the server refuses control characters in names
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const MIN_TIMEOUT = SCRIPT_TIMEOUT_SECONDS.min;
+export const MAX_TIMEOUT = SCRIPT_TIMEOUT_SECONDS.max;
+export const MAX_TAGS = MAX_SCRIPT_TAGS;
 
 /** The editor's state of a script: what a create or update request is made of. */
 export interface ScriptForm {
@@ -104,20 +110,20 @@ export function validateForm(f: ScriptForm): FormErrors {
   const fields: FormErrors['fields'] = {};
   const name = f.name.trim();
   if (name.length === 0) fields.name = 'Give the script a name';
-  else if (name.length > 100) fields.name = 'At most 100 characters';
-  else if (CONTROL_CHARS.test(name)) fields.name = 'No control characters';
-  if (f.description.length > 2000) fields.description = 'At most 2000 characters';
+  else if (name.length > SCRIPT_NAME_MAX_LENGTH)
+    fields.name = `At most ${SCRIPT_NAME_MAX_LENGTH} characters`;
+  else if (!NO_CONTROL_CHARS.test(name)) fields.name = 'No control characters';
+  if (f.description.length > SCRIPT_DESCRIPTION_MAX_LENGTH)
+    fields.description = `At most ${SCRIPT_DESCRIPTION_MAX_LENGTH} characters`;
   if (f.tags.length > MAX_TAGS) fields.tags = `At most ${MAX_TAGS} tags`;
-  else if (f.tags.some((t) => !TAG_PATTERN.test(t) || t.length > 64))
-    fields.tags =
-      'Tags are lowercase letters, digits and . _ : - (starting with a letter or digit)';
+  else if (f.tags.some((t) => tagProblem(t) !== null))
+    fields.tags = TAG_PATTERN_MESSAGE[0].toUpperCase() + TAG_PATTERN_MESSAGE.slice(1);
   const t = Number(f.timeout);
   if (f.timeout === '' || !Number.isInteger(t) || t < MIN_TIMEOUT || t > MAX_TIMEOUT)
     fields.timeout = `A whole number of seconds from ${MIN_TIMEOUT} to ${MAX_TIMEOUT}`;
   if (f.body.trim().length === 0) fields.body = 'The script is empty';
-  else if (new TextEncoder().encode(f.body).length > MAX_BODY_BYTES)
-    fields.body = 'At most 256 KiB';
-  else if (f.body.includes('\u0000')) fields.body = 'Must not contain NUL characters';
+  else if (utf8Bytes(f.body) > MAX_BODY_BYTES) fields.body = 'At most 256 KiB';
+  else if (hasNul(f.body)) fields.body = 'Must not contain NUL characters';
   return { fields, params: validateParams(f.params) };
 }
 

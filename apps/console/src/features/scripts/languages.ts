@@ -1,19 +1,23 @@
-import type { ScriptLanguage } from '@fleetdesk/api-types';
+import { SCRIPT_LANGUAGES, type ScriptLanguage } from '@fleetdesk/api-types';
 import { StreamLanguage } from '@codemirror/language';
 import { javascript } from '@codemirror/legacy-modes/mode/javascript';
 import { powerShell } from '@codemirror/legacy-modes/mode/powershell';
 import { python } from '@codemirror/legacy-modes/mode/python';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 
-/** The server's script languages (libs/protocol SCRIPT_LANGUAGES), in the order menus show them. */
-export const LANGUAGES: { value: ScriptLanguage; label: string }[] = [
-  { value: 'bash', label: 'Bash' },
-  { value: 'sh', label: 'POSIX sh' },
-  { value: 'powershell', label: 'PowerShell' },
-  { value: 'python', label: 'Python' },
-  { value: 'node', label: 'Node.js' },
-  { value: 'cmd', label: 'Windows cmd' },
-];
+const LABELS: Record<ScriptLanguage, string> = {
+  bash: 'Bash',
+  sh: 'POSIX sh',
+  powershell: 'PowerShell',
+  python: 'Python',
+  node: 'Node.js',
+  cmd: 'Windows cmd',
+};
+
+/** The script languages, in the contract's order (the order menus show them). */
+export const LANGUAGES: { value: ScriptLanguage; label: string }[] = SCRIPT_LANGUAGES.map(
+  (value) => ({ value, label: LABELS[value] }),
+);
 
 export function languageLabel(language: ScriptLanguage): string {
   return LANGUAGES.find((l) => l.value === language)?.label ?? language;

@@ -1,64 +1,30 @@
-import type {
-  ParamType,
-  ParamValue,
-  ScriptParameterInput,
-  ScriptParameterResponse,
+import {
+  defaultProblem,
+  descriptionProblem,
+  duplicateNames,
+  NUMBER_TEXT,
+  optionsProblem,
+  paramNameProblem,
+  PARAM_TYPES,
+  type ParamType,
+  type ParamValue,
+  type ScriptParameterInput,
+  type ScriptParameterResponse,
 } from '@fleetdesk/api-types';
 
-/**
- * The rules the server applies to parameter definitions (apps/server/src/scripts/
- * script-parameters.ts), repeated here so the form can say what is wrong before saving.
- */
-export const PARAM_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
-export const MAX_PARAMETERS = 32;
-export const MAX_ENUM_OPTIONS = 100;
-export const MAX_OPTION_LENGTH = 200;
-export const MAX_PARAM_DESCRIPTION = 500;
-export const MAX_PARAM_VALUE_BYTES = 32 * 1024;
+// The rules themselves (names, reserved names, options, defaults, limits) are the shared
+// contract's (libs/api-types script-rules.ts), the ones the server applies on save; this file
+// holds the editor's drafts and says the server's words before saving.
 
-const RESERVED_NAMES = [
-  'PATH',
-  'HOME',
-  'USER',
-  'SHELL',
-  'IFS',
-  'ENV',
-  'BASH_ENV',
-  'PS4',
-  'SHELLOPTS',
-  'PWD',
-  'TMPDIR',
-  'BASHOPTS',
-  'CDPATH',
-  'GLOBIGNORE',
-  'PROMPT_COMMAND',
-  'GCONV_PATH',
-  'JAVA_TOOL_OPTIONS',
-  'COMSPEC',
-  'PATHEXT',
-  'PSMODULEPATH',
-  'SYSTEMROOT',
-  'WINDIR',
-  'TEMP',
-  'TMP',
-];
-const RESERVED_PREFIXES = [
-  'LD_',
-  'DYLD_',
-  'NODE_',
-  'PYTHON',
-  'PERL',
-  'RUBY',
-  'BASH_',
-  'FLEETDESK_',
-];
-
-export const PARAM_TYPE_OPTIONS: { value: ParamType; label: string }[] = [
-  { value: 'string', label: 'Text' },
-  { value: 'number', label: 'Number' },
-  { value: 'boolean', label: 'Yes / no' },
-  { value: 'enum', label: 'Choice (list)' },
-];
+const TYPE_LABELS: Record<ParamType, string> = {
+  string: 'Text',
+  number: 'Number',
+  boolean: 'Yes / no',
+  enum: 'Choice (list)',
+};
+export const PARAM_TYPE_OPTIONS: { value: ParamType; label: string }[] = PARAM_TYPES.map(
+  (value) => ({ value, label: TYPE_LABELS[value] }),
+);
 
 /** One parameter definition as the editor holds it. */
 export interface ParamDraft {
@@ -147,60 +113,41 @@ export type ParamErrors = Partial<
   Record<'name' | 'type' | 'default' | 'options' | 'description', string>
 >;
 
-const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
-const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** The shared rules speak in lower case, as API errors do; a form field starts a sentence. */
+const sentence = (text: string | null) => (text ? text[0].toUpperCase() + text.slice(1) : null);
 
-export function reservedNameProblem(name: string): string | null {
-  if (RESERVED_NAMES.includes(name))
-    return `${name} is reserved: it is an environment variable that changes how scripts run`;
-  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix) return `Names starting with ${prefix} are reserved (they change how scripts run)`;
-  return null;
-}
-
-function defaultProblem(d: ParamDraft): string | null {
+/** The draft's default as the server would judge it, plus what only text can get wrong. */
+function draftDefaultProblem(d: ParamDraft): string | null {
   if (d.defaultText === '') return null;
-  if (d.required) return 'A required parameter cannot have a default: clear it or make it optional';
-  switch (d.type) {
-    case 'string':
-      if (utf8Bytes(d.defaultText) > MAX_PARAM_VALUE_BYTES) return 'At most 32 KiB';
-      return d.defaultText.includes('\u0000') ? 'Must not contain NUL characters' : null;
-    case 'number':
-      return NUMBER_TEXT.test(d.defaultText.trim()) && Number.isFinite(Number(d.defaultText))
-        ? null
-        : 'Must be a number';
-    case 'boolean':
-      return d.defaultText === 'true' || d.defaultText === 'false' ? null : 'Choose yes or no';
-    case 'enum':
-      return d.options.includes(d.defaultText) ? null : 'Must be one of the options';
-  }
+  if (d.type === 'number' && !NUMBER_TEXT.test(d.defaultText.trim())) return 'Must be a number';
+  if (d.type === 'boolean' && d.defaultText !== 'true' && d.defaultText !== 'false')
+    return 'Choose yes or no';
+  return defaultProblem({
+    type: d.type,
+    required: d.required,
+    options: d.options,
+    default: typedDefault(d),
+  });
 }
 
 /** Per-parameter problems, in the order of the list; an empty object where all is well. */
 export function validateParams(drafts: ParamDraft[]): ParamErrors[] {
-  const counts = new Map<string, number>();
-  for (const d of drafts) counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
+  const repeated = new Set(duplicateNames(drafts));
   return drafts.map((d) => {
+    const found: ParamErrors = {
+      name:
+        paramNameProblem(d.name) ??
+        (repeated.has(d.name) ? `${d.name} is used more than once` : null) ??
+        undefined,
+      options:
+        optionsProblem({ type: d.type, options: d.type === 'enum' ? d.options : undefined }) ??
+        undefined,
+      default: draftDefaultProblem(d) ?? undefined,
+      description: descriptionProblem(d.description) ?? undefined,
+    };
     const e: ParamErrors = {};
-    if (!PARAM_NAME_PATTERN.test(d.name))
-      e.name =
-        'Upper-case letters, digits and _, starting with a letter (it becomes an environment variable)';
-    else {
-      const reserved = reservedNameProblem(d.name);
-      if (reserved) e.name = reserved;
-      else if ((counts.get(d.name) ?? 0) > 1) e.name = `${d.name} is used more than once`;
-    }
-    if (d.type === 'enum') {
-      if (d.options.length < 1 || d.options.length > MAX_ENUM_OPTIONS)
-        e.options = `Give 1 to ${MAX_ENUM_OPTIONS} options`;
-      else if (d.options.some((o) => o.length < 1 || o.length > MAX_OPTION_LENGTH))
-        e.options = `Each option is 1 to ${MAX_OPTION_LENGTH} characters`;
-      else if (new Set(d.options).size !== d.options.length) e.options = 'Options must be unique';
-    }
-    const def = defaultProblem(d);
-    if (def) e.default = def;
-    if (d.description.length > MAX_PARAM_DESCRIPTION)
-      e.description = `At most ${MAX_PARAM_DESCRIPTION} characters`;
+    for (const [key, text] of Object.entries(found) as [keyof ParamErrors, string | undefined][])
+      if (text) e[key] = sentence(text) ?? text;
     return e;
   });
 }

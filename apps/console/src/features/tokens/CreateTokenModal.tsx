@@ -1,4 +1,8 @@
-import type { CreatedApiTokenResponse } from '@fleetdesk/api-types';
+import {
+  API_TOKEN_LIMITS,
+  type CreatedApiTokenResponse,
+  NAME_MAX_LENGTH,
+} from '@fleetdesk/api-types';
 import {
   Alert,
   Button,
@@ -27,7 +31,7 @@ const EXPIRY_OPTIONS = [
   { value: 'never', label: 'Never' },
 ];
 
-const MAX_DAYS = 3650;
+const MAX_DAYS = API_TOKEN_LIMITS.expiresInDays.max;
 
 /**
  * Creates a personal API token, then shows its secret exactly once. The secret lives only in
@@ -137,7 +141,7 @@ export function CreateTokenModal({ opened, onClose }: { opened: boolean; onClose
               label="Name"
               description="What will use it, so you recognise it later (e.g. “nightly inventory export”)"
               required
-              maxLength={100}
+              maxLength={NAME_MAX_LENGTH}
               data-autofocus
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}

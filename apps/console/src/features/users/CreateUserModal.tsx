@@ -1,4 +1,4 @@
-import type { CreateUserRequest } from '@fleetdesk/api-types';
+import { type CreateUserRequest, NAME_MAX_LENGTH } from '@fleetdesk/api-types';
 import {
   Alert,
   Button,
@@ -87,7 +87,7 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
           <TextInput
             label="Display name"
             required
-            maxLength={100}
+            maxLength={NAME_MAX_LENGTH}
             autoComplete="off"
             value={form.displayName}
             onChange={(e) => setForm({ ...form, displayName: e.currentTarget.value })}

@@ -1,8 +1,10 @@
-import type {
-  CreateUserRequest,
-  Page,
-  UpdateUserRequest,
-  UserResponse,
+import {
+  type CreateUserRequest,
+  type Page,
+  type Role,
+  ROLES,
+  type UpdateUserRequest,
+  type UserResponse,
 } from '@fleetdesk/api-types';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, del, get, patch, post } from '../../api/client';
@@ -10,14 +12,17 @@ import { ME_KEY } from '../../auth/auth';
 
 export const USERS_KEY = ['users'] as const;
 
-/** Mirrors the server's PASSWORD_MIN (apps/server/src/users/dto/user.dto.ts). */
-export const PASSWORD_MIN = 12;
+export { PASSWORD_MIN } from '@fleetdesk/api-types';
 
-export const ROLE_OPTIONS: { value: UserResponse['role']; label: string }[] = [
-  { value: 'viewer', label: 'Viewer' },
-  { value: 'technician', label: 'Technician' },
-  { value: 'admin', label: 'Admin' },
-];
+const ROLE_LABELS: Record<Role, string> = {
+  viewer: 'Viewer',
+  technician: 'Technician',
+  admin: 'Admin',
+};
+export const ROLE_OPTIONS: { value: Role; label: string }[] = ROLES.map((value) => ({
+  value,
+  label: ROLE_LABELS[value],
+}));
 
 export const ROLE_HELP =
   'Viewers see everything read-only; technicians also enroll devices and run scripts; admins also manage users and read the audit log.';

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
-import { exhaustiveList } from '../../common/exhaustive-list';
+import { exhaustiveList } from '@fleetdesk/api-types';
 
 const ACTOR_KINDS = exhaustiveList<api.ActorKind>()(['user', 'system', 'anonymous', 'device']);
 

@@ -1,6 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import type { AuditListQuery } from '@fleetdesk/api-types';
+import {
+  AUDIT_ACTION_PATTERN,
+  AUDIT_FILTER_LIMITS,
+  type AuditListQuery,
+} from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { IsOmittable, IsTimestampQuery } from '../../common/validators';
 
@@ -13,22 +17,22 @@ export class AuditQueryDto extends PageQueryDto implements Omit<AuditListQuery, 
 
   @ApiPropertyOptional({ description: 'Exact action, or a prefix ending in ".*" (e.g. "users.*")' })
   @IsOmittable()
-  @Matches(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, {
+  @Matches(AUDIT_ACTION_PATTERN, {
     message: 'action must look like "users.create" or "users.*"',
   })
-  @MaxLength(64)
+  @MaxLength(AUDIT_FILTER_LIMITS.actionLength)
   action?: string;
 
   @ApiPropertyOptional()
   @IsOmittable()
   @IsString()
-  @MaxLength(32)
+  @MaxLength(AUDIT_FILTER_LIMITS.targetTypeLength)
   targetType?: string;
 
   @ApiPropertyOptional()
   @IsOmittable()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(AUDIT_FILTER_LIMITS.targetIdLength)
   targetId?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })

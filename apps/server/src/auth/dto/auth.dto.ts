@@ -4,6 +4,7 @@ import { IsEmail, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-
 import { CreateUserDto, UserResponse } from '../../users/dto/user.dto';
 import { OmitType } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
+import { API_TOKEN_LIMITS, NAME_MAX_LENGTH } from '@fleetdesk/api-types';
 
 export class LoginDto implements api.LoginRequest {
   @ApiProperty({ example: 'admin@example.com' })
@@ -45,18 +46,18 @@ export class CreateApiTokenDto implements api.CreateApiTokenRequest {
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   name!: string;
 
   @ApiPropertyOptional({
-    minimum: 1,
-    maximum: 3650,
+    minimum: API_TOKEN_LIMITS.expiresInDays.min,
+    maximum: API_TOKEN_LIMITS.expiresInDays.max,
     description: 'Days until it expires; omit for no expiry',
   })
   @IsOmittable()
   @IsInt()
-  @Min(1)
-  @Max(3650)
+  @Min(API_TOKEN_LIMITS.expiresInDays.min)
+  @Max(API_TOKEN_LIMITS.expiresInDays.max)
   expiresInDays?: number;
 }
 

@@ -9,7 +9,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { exhaustiveList } from '../../common/exhaustive-list';
+import { DEVICE_SORTS, DEVICE_STATUSES } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { IsOmittable, IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
@@ -19,16 +19,6 @@ import {
   DeviceMetricsDto,
   DeviceOsDto,
 } from './device-shapes.dto';
-
-export const DEVICE_SORTS = exhaustiveList<api.DeviceSort>()([
-  'name',
-  'hostname',
-  'status',
-  'os',
-  'lastSeenAt',
-  'enrolledAt',
-]);
-const DEVICE_STATUSES = exhaustiveList<api.DeviceStatus>()(['online', 'offline', 'revoked']);
 
 export class DeviceQueryDto extends PageQueryDto implements api.DeviceListQuery {
   @ApiPropertyOptional({ enum: DEVICE_STATUSES })

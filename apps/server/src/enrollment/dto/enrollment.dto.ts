@@ -1,9 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { exhaustiveList } from '../../common/exhaustive-list';
+import { ENROLLMENT_TOKEN_LIMITS, exhaustiveList, NAME_MAX_LENGTH } from '@fleetdesk/api-types';
 import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
+
+const HOURS = ENROLLMENT_TOKEN_LIMITS.expiresInHours;
+const USES = ENROLLMENT_TOKEN_LIMITS.maxUses;
 
 const TOKEN_STATES = exhaustiveList<api.EnrollmentTokenState>()([
   'active',
@@ -17,25 +20,29 @@ export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenReques
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   name!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 8760, default: 24 })
+  @ApiPropertyOptional({
+    minimum: HOURS.min,
+    maximum: HOURS.max,
+    default: HOURS.default,
+  })
   @IsOmittable()
   @IsInt()
-  @Min(1)
-  @Max(8760)
-  expiresInHours: number = 24;
+  @Min(HOURS.min)
+  @Max(HOURS.max)
+  expiresInHours: number = HOURS.default;
 
   @ApiPropertyOptional({
-    minimum: 1,
-    maximum: 100000,
+    minimum: USES.min,
+    maximum: USES.max,
     description: 'Omit for unlimited uses until expiry',
   })
   @IsOmittable()
   @IsInt()
-  @Min(1)
-  @Max(100000)
+  @Min(USES.min)
+  @Max(USES.max)
   maxUses?: number;
 
   @IsOmittable()

@@ -1,15 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
-import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
-import { exhaustiveList } from '../../common/exhaustive-list';
-import { RUN_STATES } from '../run-states';
+import { JOB_STATUSES, OUTPUT_STREAMS, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
 import { JobTargetDto } from '../../devices/dto/target.dto';
-import { JOB_STATUSES } from './job.dto';
 
 // Response shapes of the jobs and runs routes, for the OpenAPI document. Each class implements
 // its libs/api-types interface, so the document cannot drift from what the console reads.
 
-const OUTPUT_STREAMS = exhaustiveList<api.OutputStream>()(['stdout', 'stderr']);
 const nullableString = { type: String, nullable: true } as const;
 const nullableInt = { type: 'integer', nullable: true } as const;
 

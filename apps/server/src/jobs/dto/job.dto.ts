@@ -11,19 +11,10 @@ import {
   MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { SCRIPT_LANGUAGES } from '@fleetdesk/protocol';
-import { exhaustiveList } from '../../common/exhaustive-list';
+import { JOB_LIMITS, JOB_STATUSES, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
 import { JobTargetDto } from '../../devices/dto/target.dto';
-import { RUN_STATES } from '../run-states';
-
-export const JOB_STATUSES = exhaustiveList<api.JobStatus>()([
-  'running',
-  'completed',
-  'cancelled',
-  'stopped',
-]);
 
 export class JobScriptDto implements api.JobScriptSpec {
   @ApiProperty({ format: 'uuid' })
@@ -51,7 +42,7 @@ export class JobCommandDto implements api.JobCommandSpec {
   @ApiProperty()
   @IsString()
   @MinLength(1)
-  @MaxLength(256 * 1024)
+  @MaxLength(JOB_LIMITS.commandBytes)
   body!: string;
 }
 
@@ -61,7 +52,7 @@ export class CreateJobDto implements api.CreateJobRequest {
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(JOB_LIMITS.nameLength)
   name?: string;
 
   @ApiPropertyOptional({ type: JobScriptDto, description: 'A saved script; or give `command`' })
@@ -81,41 +72,44 @@ export class CreateJobDto implements api.CreateJobRequest {
   @IsNestedObject(() => JobTargetDto)
   target!: JobTargetDto;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 86400 })
+  @ApiPropertyOptional({
+    minimum: JOB_LIMITS.timeoutSeconds.min,
+    maximum: JOB_LIMITS.timeoutSeconds.max,
+  })
   @IsOmittable()
   @IsInt()
-  @Min(1)
-  @Max(86400)
+  @Min(JOB_LIMITS.timeoutSeconds.min)
+  @Max(JOB_LIMITS.timeoutSeconds.max)
   timeoutSeconds?: number;
 
   @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 2592000,
-    default: 3600,
+    minimum: JOB_LIMITS.offlineExpirySeconds.min,
+    maximum: JOB_LIMITS.offlineExpirySeconds.max,
+    default: JOB_LIMITS.offlineExpirySeconds.default,
     description: 'How long a run waits for an offline device',
   })
   @IsOmittable()
   @IsInt()
-  @Min(0)
-  @Max(30 * 86400)
-  offlineExpirySeconds: number = 3600;
+  @Min(JOB_LIMITS.offlineExpirySeconds.min)
+  @Max(JOB_LIMITS.offlineExpirySeconds.max)
+  offlineExpirySeconds: number = JOB_LIMITS.offlineExpirySeconds.default;
 
   @ApiPropertyOptional({ minimum: 1, description: 'At most this many devices at once' })
   @IsOmittable()
   @IsInt()
-  @Min(1)
-  @Max(100_000)
+  @Min(JOB_LIMITS.maxConcurrency.min)
+  @Max(JOB_LIMITS.maxConcurrency.max)
   maxConcurrency?: number;
 
   @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 100,
+    minimum: JOB_LIMITS.failureThresholdPercent.min,
+    maximum: JOB_LIMITS.failureThresholdPercent.max,
     description: 'Stop the job when more than this % of finished runs failed',
   })
   @IsOmittable()
   @IsInt()
-  @Min(0)
-  @Max(100)
+  @Min(JOB_LIMITS.failureThresholdPercent.min)
+  @Max(JOB_LIMITS.failureThresholdPercent.max)
   failureThresholdPercent?: number;
 }
 

@@ -10,11 +10,10 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { hasNul } from '../script-content';
-import type { StoredParameter } from '../script-secrets';
 import {
   defaultProblem,
   duplicateNames,
+  hasNul,
   MAX_ENUM_OPTIONS,
   MAX_PARAM_DESCRIPTION,
   optionsProblem,
@@ -22,7 +21,8 @@ import {
   PARAM_NAME_PATTERN,
   PARAM_TYPES,
   reservedNameProblem,
-} from '../script-parameters';
+} from '@fleetdesk/api-types';
+import type { StoredParameter } from '../script-secrets';
 import { IsOmittable } from '../../common/validators';
 
 /**

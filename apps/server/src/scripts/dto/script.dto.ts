@@ -23,8 +23,15 @@ import {
   MAX_TIMEOUT_SECONDS,
   MIN_TIMEOUT_SECONDS,
 } from '../script-content';
-import { MAX_PARAMETERS } from '../script-parameters';
-import { SCRIPT_LANGUAGES, type ScriptVersionEntity } from '../script-version.entity';
+import {
+  MAX_PARAMETERS,
+  MAX_SCRIPT_TAGS,
+  NO_CONTROL_CHARS,
+  SCRIPT_LANGUAGES,
+  SCRIPT_DESCRIPTION_MAX_LENGTH,
+  SCRIPT_NAME_MAX_LENGTH,
+} from '@fleetdesk/api-types';
+import type { ScriptVersionEntity } from '../script-version.entity';
 import type { ScriptEntity } from '../script.entity';
 import {
   NoNul,
@@ -35,17 +42,13 @@ import {
   UniqueParameterNames,
 } from './script-parameter.dto';
 
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
-export const MAX_SCRIPT_TAGS = 20;
-
 /** A script name: trimmed, 1 to 100 characters, no control characters. */
 function IsScriptName() {
   return applyDecorators(
     Trim(),
     IsString(),
     MinLength(1),
-    MaxLength(100),
+    MaxLength(SCRIPT_NAME_MAX_LENGTH),
     Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' }),
   );
 }
@@ -59,14 +62,14 @@ const TIMEOUT_DOC = {
 };
 
 export class CreateScriptDto implements api.CreateScriptRequest {
-  @ApiProperty({ example: 'Rotate nginx logs', maxLength: 100 })
+  @ApiProperty({ example: 'Rotate nginx logs', maxLength: SCRIPT_NAME_MAX_LENGTH })
   @IsScriptName()
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ maxLength: SCRIPT_DESCRIPTION_MAX_LENGTH })
   @IsOmittable()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(SCRIPT_DESCRIPTION_MAX_LENGTH)
   @NoNul('description')
   description?: string;
 
@@ -108,10 +111,10 @@ export class UpdateScriptDto implements api.UpdateScriptRequest {
   @IsScriptName()
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ maxLength: SCRIPT_DESCRIPTION_MAX_LENGTH })
   @IsOmittable()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(SCRIPT_DESCRIPTION_MAX_LENGTH)
   @NoNul('description')
   description?: string;
 

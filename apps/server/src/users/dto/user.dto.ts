@@ -2,23 +2,27 @@ import { IsOmittable, Trim, TrimLower } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { ROLES, UserEntity } from '../user.entity';
-
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 256;
+import {
+  EMAIL_MAX_LENGTH,
+  NAME_MAX_LENGTH,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  ROLES,
+} from '@fleetdesk/api-types';
+import { UserEntity } from '../user.entity';
 
 export class CreateUserDto implements api.CreateUserRequest {
   @ApiProperty({ example: 'ada@example.com' })
   @TrimLower()
   @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email!: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   displayName!: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN })
@@ -38,7 +42,7 @@ export class UpdateUserDto implements api.UpdateUserRequest {
   @Trim()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(NAME_MAX_LENGTH)
   displayName?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN })

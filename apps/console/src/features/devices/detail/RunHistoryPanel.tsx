@@ -11,7 +11,7 @@ import {
 } from '@mantine/core';
 import { useThrottledCallback } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DeviceResponse, DeviceRunResponse, RunState } from '@fleetdesk/api-types';
+import { type DeviceResponse, type DeviceRunResponse, isOpenRunState } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useOnReconnect, useSocketEvent } from '../../../api/socket';
@@ -21,7 +21,6 @@ import { deviceKeys, fetchDeviceRuns } from '../api';
 import { RunStatusBadge } from '../badges';
 
 const PAGE_SIZE = 25;
-const OPEN_STATES: readonly RunState[] = ['pending', 'dispatched', 'running'];
 /** job.changed marks only a job's creation and end, so open runs on an online device are polled. */
 const OPEN_POLL_MS = 5000;
 
@@ -47,7 +46,7 @@ export function RunHistoryPanel({ device }: { device: DeviceResponse }) {
     queryFn: () => fetchDeviceRuns({ deviceId: device.id, page, pageSize: PAGE_SIZE }),
     placeholderData: keepPreviousData,
     refetchInterval: (query) =>
-      online && query.state.data?.items.some((r) => OPEN_STATES.includes(r.status))
+      online && query.state.data?.items.some((r) => isOpenRunState(r.status))
         ? OPEN_POLL_MS
         : false,
   });

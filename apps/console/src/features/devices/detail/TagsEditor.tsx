@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { del, post } from '../../../api/client';
 import { notifyError } from '../../../lib/notify';
 import { deviceKeys, fetchTags, storeDevice, tagsKey } from '../api';
-import { normalizeTag, tagProblem } from '../tags';
+import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 
 /** A device's tags; technicians can add and remove them in place. */
 export function TagsEditor({ device, editable }: { device: DeviceResponse; editable: boolean }) {

@@ -1,6 +1,6 @@
 /**
- * A runtime list of every member of a string union declared in @fleetdesk/api-types, for
- * validators and the OpenAPI doc. Fails to compile when the list misses a member (the error
+ * A runtime list of every member of a string union declared here, for the server's
+ * validators and OpenAPI doc and the console's pickers. Fails to compile when the list misses a member (the error
  * names it under `missing`) or holds one the union lacks, so the two cannot drift apart.
  *
  * @example export const ROLES = exhaustiveList<Role>()(['viewer', 'technician', 'admin']);
