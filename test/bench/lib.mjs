@@ -1,6 +1,6 @@
 // Shared by the benchmark scripts: a real server process on a fresh embedded database (or
 // DATABASE_URL), simulated agents, and /proc sampling of the server.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,8 @@ export async function startBench(env = {}) {
   const authed = (path, init = {}) =>
     api(path, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
 
+  const bindFor = (p) => Array.from({ length: 4 }, (_, i) => `127.0.${p + 1}.${i + 2}`).join(',');
+
   /** Starts `agents` simulated agents over `processes` simulator processes. */
   async function simulate(agents, processes = 1) {
     const { token } = await authed('/api/enrollment-tokens', {
@@ -94,7 +96,7 @@ export async function startBench(env = {}) {
     const per = Math.ceil(agents / processes);
     for (let p = 0; p < processes; p++) {
       const count = Math.min(per, agents - p * per);
-      const bind = Array.from({ length: 4 }, (_, i) => `127.0.${p + 1}.${i + 2}`).join(',');
+      const bind = bindFor(p);
       children.push(
         spawn(
           process.execPath,
@@ -133,5 +135,43 @@ export async function startBench(env = {}) {
   };
   const rssMiB = () =>
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
-  return { url, api: authed, simulate, stop, ticks, rssMiB };
+  /**
+   * The floor (floor-server.mjs) on DATABASE_URL, with the simulated agents' device ids and
+   * source addresses connected to it by floor-agents.mjs; call after simulate().
+   */
+  async function floor(agents, processes = 1) {
+    const srv = fork(join(import.meta.dirname, 'floor-server.mjs'), [], { stdio: 'inherit' });
+    children.push(srv);
+    const next = () => new Promise((resolve) => srv.once('message', resolve));
+    const { port } = await next();
+    const per = Math.ceil(agents / processes);
+    for (let p = 0; p < processes; p++) {
+      const count = Math.min(per, agents - p * per);
+      const args = [`ws://127.0.0.1:${port}`, join(work, `sim-${p}`), String(count), bindFor(p)];
+      children.push(
+        spawn(process.execPath, [join(import.meta.dirname, 'floor-agents.mjs'), ...args], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+      );
+    }
+    const t0 = Date.now();
+    for (;;) {
+      srv.send({ status: true });
+      const { connected } = await next();
+      if (connected >= agents) break;
+      if (Date.now() - t0 > 300_000)
+        throw new Error(`floor: only ${connected}/${agents} connected`);
+      await sleep(500);
+    }
+    /** One round: a run to every agent, resolved when every result is committed. */
+    const round = async (id) => {
+      const t = performance.now();
+      srv.send({ go: id });
+      const done = await next();
+      return { ms: performance.now() - t, rows: done.rows };
+    };
+    return { round, pid: srv.pid };
+  }
+
+  return { url, api: authed, simulate, floor, stop, ticks, rssMiB };
 }
