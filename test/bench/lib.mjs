@@ -37,7 +37,9 @@ export async function startBench(env = {}) {
   const url = `http://127.0.0.1:${port}`;
   const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-'));
   const children = [];
-  const server = spawn(process.execPath, [join(ROOT, 'apps/server/dist/main.js')], {
+  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'apps/server/dist/main.js')], {
     env: {
       ...process.env,
       PORT: String(port),

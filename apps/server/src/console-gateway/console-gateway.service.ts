@@ -94,11 +94,20 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       this.events.on('status', (e) => fleet()?.emit('device.status', e)),
       this.events.on('metrics', (e) => fleet()?.emit('device.metrics', e)),
       this.events.on('changed', (e) => fleet()?.emit('device.changed', e)),
-      this.jobEvents.on('run.output', (e) => this.io?.to(`job:${e.jobId}`).emit('run.output', e)),
-      this.jobEvents.on('run.status', (e) => this.io?.to(`job:${e.jobId}`).emit('run.status', e)),
+      this.jobEvents.on('run.output', (e) => this.watchers(e.jobId)?.emit('run.output', e)),
+      this.jobEvents.on('run.status', (e) => this.watchers(e.jobId)?.emit('run.status', e)),
       this.jobEvents.on('job.changed', (e) => fleet()?.emit('job.changed', e)),
     );
     this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
+  }
+
+  /**
+   * The consoles watching a job on this node, or nothing when none is: a fan-out emits three
+   * events per run, and socket.io encodes each one even for an empty room.
+   */
+  private watchers(jobId: string) {
+    const room = `job:${jobId}`;
+    return this.io?.sockets.adapter.rooms.has(room) ? this.io.to(room) : undefined;
   }
 
   beforeApplicationShutdown(): void {
