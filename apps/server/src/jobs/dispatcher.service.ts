@@ -31,8 +31,22 @@ import { type ClaimedRun, type FinishInput, type RunChange, RunStore } from './r
 const TICK_MS = 1000;
 const FLUSH_MS = 50;
 const CLAIM_LIMIT = 20_000;
-/** How long one stretch of signing and sending may hold the event loop. */
-const SEND_SLICE_MS = 20;
+/** How long one stretch of signing or acknowledging may hold the event loop. */
+const SLICE_MS = 20;
+
+/**
+ * For loops over thousands of runs: `await pause()` each iteration yields to the event loop
+ * (setImmediate, so I/O and timers go first) once SLICE_MS have passed since the last yield.
+ */
+function slicer(): () => Promise<void> | undefined {
+  let start = performance.now();
+  return () => {
+    if (performance.now() - start < SLICE_MS) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      start = performance.now();
+    });
+  };
+}
 /** Agents cap output themselves; the server's own ceiling per run, in case one does not. */
 const SERVER_OUTPUT_CAP = 10 * 1024 * 1024;
 
@@ -168,14 +182,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private async send(runs: ClaimedRun[]): Promise<void> {
     if (runs.length === 0) return;
     const jobs = await this.loadJobs([...new Set(runs.map((r) => r.job_id))]);
-    let sliceStart = performance.now();
+    // Signing is ~0.1 ms a run: ten thousand in one go would hold the event loop for a
+    // second or more, and every API call and agent report with it.
+    const pause = slicer();
     for (const run of runs) {
-      // Signing is ~0.1 ms a run: ten thousand in one go would hold the event loop for a
-      // second or more, and every API call and agent report with it. Yield between slices.
-      if (performance.now() - sliceStart > SEND_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await pause();
       const job = jobs.get(run.job_id);
       if (!job) continue;
       const spec: RunSpec = {
@@ -351,7 +362,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     // Acknowledge every result whose run exists for that device, new or already recorded, so
     // the agent can empty its outbox; a duplicate changes nothing above.
     const owner = await this.runs.owners(items.map((i) => i.body.runId));
+    const pause = slicer();
     for (const { deviceId, body } of items) {
+      await pause();
       if (owner.get(body.runId) === deviceId)
         this.gateway.send(deviceId, 'result_ack', { runId: body.runId });
       else if (!owner.has(body.runId)) {
@@ -435,6 +448,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         this.events.emit('job.changed', { jobId: s.id });
       }
     }
-    this.kick();
+    // Finished runs free slots only under a concurrency limit; otherwise a dispatch pass here
+    // would only repeat the claim query (every connected device's id) on every 50 ms flush.
+    if (stats.some((s) => s.limited && s.open > 0)) this.kick();
   }
 }

@@ -132,6 +132,8 @@ export interface JobProgress {
   id: string;
   status: string;
   threshold: number | null;
+  /** The job has a max_concurrency: a finished run frees a slot for a pending one. */
+  limited: boolean;
   open: number;
   finished: number;
   failed: number;
@@ -373,6 +375,7 @@ export class RunStore {
   progress(jobIds: readonly string[]): Promise<JobProgress[]> {
     return this.dataSource.query<JobProgress[]>(
       `SELECT j.id, j.status, j.failure_threshold_percent AS threshold,
+         (j.max_concurrency IS NOT NULL) AS limited,
          count(*) FILTER (WHERE r.status IN (${sqlList(OPEN_RUN_STATES)}))::int AS open,
          count(*) FILTER (WHERE r.status IN (${sqlList(TERMINAL_RUN_STATES)}))::int AS finished,
          count(*) FILTER (WHERE r.status IN (${sqlList(FAILED_RUN_STATES)}))::int AS failed
