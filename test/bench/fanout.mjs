@@ -67,6 +67,8 @@ try {
       idle = await stopIdle();
     }
     const t0 = performance.now();
+    // CLOCK_MONOTONIC in µs, the clock of a --cpu-prof profile's timestamps.
+    const mono0 = process.hrtime.bigint() / 1000n;
     const ticks0 = bench.ticks();
     const job = await bench.api('/api/jobs', {
       method: 'POST',
@@ -84,6 +86,7 @@ try {
           createMs: Math.round(created),
           allCommittedMs,
           serverCpuMs: (bench.ticks() - ticks0) * 10,
+          monotonicUs: [String(mono0), String(process.hrtime.bigint() / 1000n)],
           succeeded: j.counts.succeeded,
           during: await stopPoll(),
           idle,
