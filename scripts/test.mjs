@@ -7,7 +7,13 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 const extra = process.argv.slice(2);
 const runs = [{ engine: 'embedded', args: [] }];
 if (process.env.TEST_DATABASE_URL) {
-  runs.push({ engine: 'postgres', args: ['--testPathPatterns', '\\.(int|e2e)-spec\\.ts$'] });
+  // Unit tests (`*.spec.ts`) left out by an ignore pattern rather than a second path pattern:
+  // jest ORs path patterns, so a caller's --testPathPatterns would have widened this run to
+  // every int/e2e file; ignore patterns AND with it.
+  runs.push({
+    engine: 'postgres',
+    args: ['--testPathIgnorePatterns', '/node_modules/|\\.spec\\.ts$'],
+  });
 }
 
 // Every PostgreSQL test database of this run is named fleetdesk_t_<run>_…; jest's global
