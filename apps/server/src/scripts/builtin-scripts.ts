@@ -56,23 +56,24 @@ resolved=$(cd -P -- "$scan_path" 2>/dev/null && pwd -P) ||
   fail "SCAN_PATH '\${scan_path:0:200}' is not a directory that can be entered"
 
 # Runs a command for at most $1 seconds; returns 124 if it had to be stopped. Portable:
-# macOS has no coreutils timeout(1).
+# macOS has no coreutils timeout(1). The watchdog leaves a mark before it kills: asking
+# whether it is still alive races with its exit (an unreaped watchdog still answers kill -0).
 run_limited() {
-  local secs=$1 pid watchdog rc
+  local secs=$1 pid watchdog rc mark="$work/stopped"
   shift
+  rm -f "$mark"
   "$@" &
   pid=$!
   # A separate sh, not a ( subshell ): a subshell killed before it could reset the EXIT trap
   # would run this script's clean-up and delete the work directory mid-scan.
-  sh -c 'sleep "$1" & s=$!; trap "kill \$s 2>/dev/null; exit 0" TERM; wait "$s"; kill -TERM "$2" 2>/dev/null; exit 0' \
-    fleetdesk-watchdog "$secs" "$pid" </dev/null >/dev/null 2>&1 &
+  sh -c 'sleep "$1" & s=$!; trap "kill \$s 2>/dev/null; exit 0" TERM; wait "$s"; : >"$3"; kill -TERM "$2" 2>/dev/null; exit 0' \
+    fleetdesk-watchdog "$secs" "$pid" "$mark" </dev/null >/dev/null 2>&1 &
   watchdog=$!
   wait "$pid"
   rc=$?
-  if kill -0 "$watchdog" 2>/dev/null; then
-    kill -TERM "$watchdog" 2>/dev/null
-    wait "$watchdog" 2>/dev/null
-  elif [ "$rc" -gt 128 ]; then
+  kill -TERM "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  if [ -e "$mark" ] && [ "$rc" -gt 128 ]; then
     rc=124
   fi
   return "$rc"
