@@ -15,7 +15,14 @@ export function toDiskUsage(disks: readonly si.Systeminformation.FsSizeData[]): 
     if (!mount || seen.has(mount) || !(disk.size > 0)) continue;
     seen.add(mount);
     const totalBytes = clampInt(disk.size);
-    out.push({ mount, totalBytes, usedBytes: clampInt(disk.used, 0, totalBytes) });
+    const usage: DiskUsage = { mount, totalBytes, usedBytes: clampInt(disk.used, 0, totalBytes) };
+    // df's "Avail": without it the console can only show used / size, which leaves out the
+    // reserved blocks and reads far lower than df on large volumes. Left out rather than
+    // guessed where the platform gives none (0 would read as a full disk).
+    if (typeof disk.available === 'number' && Number.isFinite(disk.available)) {
+      usage.availableBytes = clampInt(disk.available, 0, totalBytes);
+    }
+    out.push(usage);
     if (out.length >= LIMITS.heartbeatDisks) break;
   }
   return out;

@@ -17,6 +17,7 @@ const fs = (over: Partial<Systeminformation.FsSizeData>) =>
     type: 'ext4',
     size: 100,
     used: 40,
+    available: 55,
     mount: '/',
     ...over,
   }) as Systeminformation.FsSizeData;
@@ -94,11 +95,13 @@ describe('inventory shaping', () => {
       fs({}),
       fs({}),
       fs({ mount: '/proc', size: 0 }),
-      fs({ mount: '/x', used: 500 }),
+      fs({ mount: '/x', used: 500, available: 500 }),
+      fs({ mount: '/old', available: undefined }),
     ]);
     expect(usage).toEqual([
-      { mount: '/', totalBytes: 100, usedBytes: 40 },
-      { mount: '/x', totalBytes: 100, usedBytes: 100 },
+      { mount: '/', totalBytes: 100, usedBytes: 40, availableBytes: 55 },
+      { mount: '/x', totalBytes: 100, usedBytes: 100, availableBytes: 100 },
+      { mount: '/old', totalBytes: 100, usedBytes: 40 },
     ]);
     expect(toDiskUsage(many)).toHaveLength(64);
   });

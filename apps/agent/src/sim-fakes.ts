@@ -87,7 +87,15 @@ export function fakeMetrics(inventory: InventoryBody, random = Math.random): () 
     return {
       cpuPercent: Math.round(cpu * 10) / 10,
       memory: { totalBytes: memoryBytes, usedBytes: Math.round(memoryBytes * memFraction) },
-      disks: [{ mount: '/', totalBytes: diskBytes, usedBytes: Math.round(diskBytes * 0.4) }],
+      disks: [
+        {
+          mount: '/',
+          totalBytes: diskBytes,
+          usedBytes: Math.round(diskBytes * 0.4),
+          // ext4 keeps 5 % for root by default.
+          availableBytes: Math.round(diskBytes * 0.55),
+        },
+      ],
       load: [load, load * 0.9, load * 0.8].map((l) => Math.round(l * 100) / 100) as [
         number,
         number,

@@ -22,3 +22,4 @@ export * from './tags';
 export * from './paging';
 export * from './script-rules';
 export * from './limits';
+export * from './disk-usage';

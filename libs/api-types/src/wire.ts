@@ -31,6 +31,11 @@ export interface DiskUsage {
   mount: string;
   totalBytes: number;
   usedBytes: number;
+  /**
+   * Free to ordinary processes (`df`'s "Avail"): size minus used minus what the file system
+   * reserves. Absent in reports from older agents.
+   */
+  availableBytes?: number;
 }
 
 /** Health figures from one agent heartbeat (the protocol's `heartbeat` body). */

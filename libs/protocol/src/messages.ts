@@ -349,9 +349,15 @@ const mountPoint = string({ min: 1, max: 1024 });
 const heartbeat = object<HeartbeatBody>({
   cpuPercent: number({ min: 0, max: 100 }),
   memory: object<MemoryUsage>({ totalBytes: bytes, usedBytes: bytes }),
-  disks: array(object<DiskUsage>({ mount: mountPoint, totalBytes: bytes, usedBytes: bytes }), {
-    max: LIMITS.heartbeatDisks,
-  }),
+  disks: array(
+    object<DiskUsage>({
+      mount: mountPoint,
+      totalBytes: bytes,
+      usedBytes: bytes,
+      availableBytes: optional(bytes),
+    }),
+    { max: LIMITS.heartbeatDisks },
+  ),
   load: tuple<[number, number, number]>(
     number({ min: 0, max: 1e6 }),
     number({ min: 0, max: 1e6 }),

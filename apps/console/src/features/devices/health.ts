@@ -1,4 +1,9 @@
-import type { DeviceMetrics, DeviceResponse } from '@fleetdesk/api-types';
+import {
+  diskFreeBytes,
+  diskUsedPercent,
+  type DeviceMetrics,
+  type DeviceResponse,
+} from '@fleetdesk/api-types';
 
 /** A disk at or above this share used needs a technician's attention. */
 export const DISK_NEARLY_FULL_PERCENT = 90;
@@ -12,14 +17,10 @@ export function fullestDisk(
 ): { mount: string; percent: number; freeBytes: number } | null {
   let worst: { mount: string; percent: number; freeBytes: number } | null = null;
   for (const disk of metrics?.disks ?? []) {
-    const percent = percentOf(disk.usedBytes, disk.totalBytes);
+    const percent = diskUsedPercent(disk);
     if (percent === null) continue;
     if (!worst || percent > worst.percent) {
-      worst = {
-        mount: disk.mount,
-        percent,
-        freeBytes: Math.max(0, disk.totalBytes - disk.usedBytes),
-      };
+      worst = { mount: disk.mount, percent, freeBytes: diskFreeBytes(disk) };
     }
   }
   return worst;

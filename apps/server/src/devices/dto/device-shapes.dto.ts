@@ -27,6 +27,10 @@ export class DiskUsageDto implements api.DiskUsage {
   @ApiProperty() mount!: string;
   @ApiProperty() totalBytes!: number;
   @ApiProperty() usedBytes!: number;
+  @ApiPropertyOptional({
+    description: "free to ordinary processes (df's Avail); absent from older agents",
+  })
+  availableBytes?: number;
 }
 
 export class DeviceMetricsDto implements api.DeviceMetrics {

@@ -1,13 +1,18 @@
 import { LineChart } from '@mantine/charts';
 import { Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import type { DeviceDetail, DeviceMetrics, DeviceMetricsEvent } from '@fleetdesk/api-types';
+import {
+  diskUsedPercent,
+  type DeviceDetail,
+  type DeviceMetrics,
+  type DeviceMetricsEvent,
+} from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { useSocketEvent } from '../../../api/socket';
 import { RelativeTime } from '../../../components/common';
 import { formatBytes, formatPercent } from '../../../lib/format';
 import { deviceKeys } from '../api';
-import { formatUptime, fullestDisk, memoryPercent, percentOf, usageColor } from '../health';
+import { formatUptime, fullestDisk, memoryPercent, usageColor } from '../health';
 
 /** About one minute at a 1 s heartbeat, half an hour at the default 30 s. */
 const MAX_POINTS = 60;
@@ -164,7 +169,7 @@ export function HealthCard({ device }: { device: DeviceDetail }) {
           {latest.disks.length > 1 && (
             <Stack gap={6}>
               {latest.disks.map((d) => {
-                const p = percentOf(d.usedBytes, d.totalBytes);
+                const p = diskUsedPercent(d);
                 return (
                   <Group key={d.mount} gap="sm" wrap="nowrap">
                     <Text size="xs" w={140} lineClamp={1} title={d.mount} ff="monospace">

@@ -1,5 +1,5 @@
 import { Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import type { DeviceDetail } from '@fleetdesk/api-types';
+import { diskFreeBytes, type DeviceDetail } from '@fleetdesk/api-types';
 import type { ReactNode } from 'react';
 import { EmptyState, RelativeTime } from '../../../components/common';
 import { formatBytes, formatDateTime } from '../../../lib/format';
@@ -131,9 +131,7 @@ export function InventoryPanel({ device }: { device: DeviceDetail }) {
                       <Table.Td ff="monospace">{d.device}</Table.Td>
                       <Table.Td>{d.fsType}</Table.Td>
                       <Table.Td>{formatBytes(d.sizeBytes)}</Table.Td>
-                      <Table.Td>
-                        {u ? formatBytes(Math.max(0, u.totalBytes - u.usedBytes)) : '—'}
-                      </Table.Td>
+                      <Table.Td>{u ? formatBytes(diskFreeBytes(u)) : '—'}</Table.Td>
                     </Table.Tr>
                   );
                 })}
