@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
-import { DeviceAuditNames } from './device-audit-names';
+import { auditTargetNames } from '../audit/audit-target-names';
 import { DeviceEvents } from './device-events';
 import { DeviceTelemetryService } from './device-telemetry.service';
 import { DeviceEntity } from './device.entity';
@@ -26,7 +26,9 @@ import { TagEntity } from './tag.entity';
     DeviceTelemetryService,
     GroupsTagsService,
     DeviceEvents,
-    DeviceAuditNames,
+    auditTargetNames('device', DeviceEntity, ['name', 'hostname'], (d) => d.name ?? d.hostname),
+    auditTargetNames('group', DeviceGroupEntity, ['name'], (g) => g.name),
+    auditTargetNames('tag', TagEntity, ['name'], (t) => t.name),
   ],
   exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
 })

@@ -6,7 +6,7 @@ import { DevicesModule } from '../devices/devices.module';
 import { ScriptsModule } from '../scripts/scripts.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { DispatcherService } from './dispatcher.service';
-import { JobAuditNames } from './job-audit-names';
+import { auditTargetNames } from '../audit/audit-target-names';
 import { JobEvents } from './job-events';
 import { JobEntity } from './job.entity';
 import { JobsController, RunsController } from './jobs.controller';
@@ -23,7 +23,13 @@ import { RunStore } from './run-store';
     ScriptsModule,
   ],
   controllers: [JobsController, RunsController],
-  providers: [JobsService, DispatcherService, RunStore, JobEvents, JobAuditNames],
+  providers: [
+    JobsService,
+    DispatcherService,
+    RunStore,
+    JobEvents,
+    auditTargetNames('job', JobEntity, ['name'], (j) => j.name),
+  ],
   exports: [JobsService, JobEvents],
 })
 export class JobsModule {}
