@@ -65,7 +65,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // Answered as the client's mistake, but still logged with its stack: a value the edge
       // validation should have refused is a gap to close there, not to forget.
       this.logger.warn(`database refused a request value: ${exception.stack ?? exception.message}`);
-    } else if (body.statusCode >= 500) {
+    } else if (
+      body.statusCode >= 500 ||
+      (exception instanceof AppException && exception.operatorAttention)
+    ) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );

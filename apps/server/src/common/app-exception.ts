@@ -5,6 +5,9 @@ import { HttpStatus } from '@nestjs/common';
  * the global filter turns them into HTTP responses (and, later, socket error frames).
  */
 export class AppException extends Error {
+  /** Logged with its stack although the client is answered with a 4xx. */
+  readonly operatorAttention: boolean = false;
+
   constructor(
     readonly code: string,
     message: string,

@@ -1,4 +1,6 @@
+import { HttpStatus } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { AppException } from '../common/app-exception';
 
 export const SECRET_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -7,7 +9,18 @@ const TAG_BYTES = 16;
 const PREFIX = 'fd1';
 const ENVELOPE = /^fd1:([0-9a-f]{16}):([A-Za-z0-9_-]{16}):([A-Za-z0-9_-]*):([A-Za-z0-9_-]{22})$/;
 
-export class SecretBoxError extends Error {}
+/**
+ * A sealed value that cannot be opened: the secret key changed, or the row was altered. A
+ * request that meets one (re-running such a job, say) gets a 409 saying so instead of a bare
+ * 500, and the operator gets the log line, since it points at the key or at tampering.
+ */
+export class SecretBoxError extends AppException {
+  override readonly operatorAttention = true;
+
+  constructor(message: string) {
+    super('SECRET_UNREADABLE', message, HttpStatus.CONFLICT);
+  }
+}
 
 /**
  * Parses a 32-byte key written as 64 hex digits or as base64 / base64url (padding optional).
@@ -73,7 +86,9 @@ export class SecretBox {
         decipher.final(),
       ]).toString('utf8');
     } catch {
-      throw new SecretBoxError(`a sealed value for ${aad} does not authenticate`);
+      throw new SecretBoxError(
+        `a sealed value for ${aad} does not authenticate: the stored value was altered, or it was sealed with another secret key (FLEETDESK_SECRET_KEY or DATA_DIR/secret.key)`,
+      );
     }
   }
 

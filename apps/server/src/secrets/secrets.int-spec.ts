@@ -171,6 +171,35 @@ describe('secrets at rest (integration)', () => {
     );
   });
 
+  it('answers 409 SECRET_UNREADABLE, not 500, for a job whose sealed values no longer open', async () => {
+    const [{ id, sealed_env }] = (await server.dataSource.query(
+      `SELECT id, sealed_env FROM job WHERE sealed_env IS NOT NULL ORDER BY created_at LIMIT 1`,
+    )) as { id: string; sealed_env: string }[];
+    // One character of the ciphertext changed: the authentication tag no longer matches.
+    const parts = sealed_env.split(':');
+    parts[3] = (parts[3][0] === 'A' ? 'B' : 'A') + parts[3].slice(1);
+    await server.dataSource.query(`UPDATE job SET sealed_env = $2 WHERE id = $1`, [
+      id,
+      parts.join(':'),
+    ]);
+    try {
+      const res = await api()
+        .post(`/api/jobs/${id}/rerun`)
+        .set('Authorization', admin)
+        .send({ scope: 'all' });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('SECRET_UNREADABLE');
+      expect(res.body.message).toMatch(/does not authenticate.*altered.*secret key/);
+      expect(res.text).not.toContain(SECRET);
+      await api().get('/health').expect(200);
+    } finally {
+      await server.dataSource.query(`UPDATE job SET sealed_env = $2 WHERE id = $1`, [
+        id,
+        sealed_env,
+      ]);
+    }
+  });
+
   it('seals rows written in plain text by an older server at the next start, once', async () => {
     const pair = generateDeviceKeyPair();
     const LEGACY = 'legacy-plain-secret-77';
