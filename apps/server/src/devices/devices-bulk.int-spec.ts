@@ -258,6 +258,17 @@ describe('devices bulk actions (integration)', () => {
       details: { target: { deviceIds: [a, b] }, matched: 2, changed: 2 },
     });
 
+    // Revoked devices are what a clean-up deletes: a delete reaches them, other actions do not.
+    const [c] = await newDevices(1);
+    await post('revoke', technician, { target: { deviceIds: [c] } }).expect(200);
+    await post('tag', technician, { target: { deviceIds: [c] }, tags: ['gone'] })
+      .expect(200)
+      .expect({ matched: 0, changed: 0 });
+    await post('delete', admin, { target: { deviceIds: [c] } })
+      .expect(200)
+      .expect({ matched: 1, changed: 1 });
+    expect(await query(`SELECT id FROM device WHERE id = $1`, [c])).toEqual([]);
+
     const [{ n }] = await query<{ n: number }>(
       `SELECT count(*)::int AS n FROM device WHERE revoked_at IS NULL`,
     );

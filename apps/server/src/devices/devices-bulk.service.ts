@@ -139,7 +139,11 @@ export class DevicesBulkService {
         );
         if (n === 0) throw new GroupNotFoundException(details.groupId);
       }
-      const ids = await this.devices.resolveTarget(target, m, { lock: true });
+      // Deleting is how revoked devices are cleared away, so it alone reaches them.
+      const ids = await this.devices.resolveTarget(target, m, {
+        lock: true,
+        includeRevoked: action === 'delete',
+      });
       if (ids.length === 0) return { ids, changed: 0 };
       const changed = await act(m, ids);
       await this.audit.record(m, actor, {

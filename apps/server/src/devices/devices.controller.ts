@@ -88,7 +88,9 @@ export class DevicesController {
   @Post('bulk/delete')
   @Roles('admin')
   @HttpCode(200)
-  @ApiRoute('Delete every device of a target', { type: BulkActionResponse })
+  @ApiRoute('Delete every device of a target, revoked ones included (the usual clean-up)', {
+    type: BulkActionResponse,
+  })
   bulkDelete(
     @CurrentActor() actor: Actor,
     @Body() dto: BulkTargetDto,

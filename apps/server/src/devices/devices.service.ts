@@ -83,10 +83,10 @@ export class DevicesService {
   async resolveTarget(
     t: JobTarget,
     m: EntityManager = this.dataSource.manager,
-    opts: { lock?: boolean } = {},
+    opts: { lock?: boolean; includeRevoked?: boolean } = {},
   ): Promise<string[]> {
     const rows = await m.query<{ id: string }[]>(
-      `SELECT d.id FROM device d WHERE d.revoked_at IS NULL AND (
+      `SELECT d.id FROM device d WHERE (d.revoked_at IS NULL OR $6::boolean) AND (
          $1::boolean
          OR d.id = ANY($2::uuid[])
          OR d.group_id = ANY($3::uuid[])
@@ -94,7 +94,14 @@ export class DevicesService {
          OR EXISTS (SELECT 1 FROM device_tag dt JOIN tag tg ON tg.id = dt.tag_id
                     WHERE dt.device_id = d.id AND tg.name = ANY($5::text[])))
        ORDER BY d.id${opts.lock ? ' FOR UPDATE OF d' : ''}`,
-      [Boolean(t.all), t.deviceIds ?? [], t.groupIds ?? [], t.os ?? [], t.tags ?? []],
+      [
+        Boolean(t.all),
+        t.deviceIds ?? [],
+        t.groupIds ?? [],
+        t.os ?? [],
+        t.tags ?? [],
+        Boolean(opts.includeRevoked),
+      ],
     );
     return rows.map((r) => r.id);
   }
