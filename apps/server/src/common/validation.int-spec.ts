@@ -101,6 +101,15 @@ describe('input validation (integration)', () => {
       field: 'expiresInDays',
     },
     {
+      // 100,000 characters but 300,000 bytes of UTF-8: the limit is on bytes, as the agent
+      // and the console count it.
+      name: 'inline command over the byte limit in multi-byte characters',
+      method: 'post',
+      path: '/api/jobs',
+      body: { command: { language: 'bash', body: '€'.repeat(100_000) }, target: { all: true } },
+      field: 'command.body',
+    },
+    {
       name: 'login extra field',
       method: 'post',
       path: '/api/auth/login',

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
+  IsByteLength,
   IsInt,
   IsObject,
   IsString,
@@ -39,10 +40,11 @@ export class JobCommandDto implements api.JobCommandSpec {
   @IsIn(SCRIPT_LANGUAGES)
   language!: api.ScriptLanguage;
 
-  @ApiProperty()
+  @ApiProperty({ description: `At most ${JOB_LIMITS.commandBytes} bytes of UTF-8` })
   @IsString()
-  @MinLength(1)
-  @MaxLength(JOB_LIMITS.commandBytes)
+  @IsByteLength(1, JOB_LIMITS.commandBytes, {
+    message: `command.body must be 1 to ${JOB_LIMITS.commandBytes} bytes of UTF-8`,
+  })
   body!: string;
 }
 
