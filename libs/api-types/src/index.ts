@@ -23,3 +23,4 @@ export * from './paging';
 export * from './script-rules';
 export * from './limits';
 export * from './disk-usage';
+export * from './packages';
