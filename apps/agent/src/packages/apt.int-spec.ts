@@ -1,5 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { detectPackageManagers, openPackageManager, type PackageManagerSession } from './index';
+import { existsSync } from 'node:fs';
+import {
+  detectPackageManagers,
+  openPackageManager,
+  rebootRequired,
+  type PackageManagerSession,
+} from './index';
 
 // The apt adapter against the real apt and dpkg of this machine, read-only: nothing is
 // installed or removed here (the end-to-end suite does that through the jobs engine).
@@ -73,5 +79,9 @@ if (!usable) {
   it('refuses a hostile name without running apt', async () => {
     const result = await session.install('hello; rm -rf /');
     expect(result).toMatchObject({ status: 'refused', commands: [] });
+  });
+
+  it("reads Debian's reboot-required marker", async () => {
+    expect(await rebootRequired(['apt'])).toBe(existsSync('/var/run/reboot-required'));
   });
 });

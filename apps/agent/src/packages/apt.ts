@@ -102,7 +102,10 @@ export function aptAdapter(ctx: AdapterContext): PackageAdapter {
     }),
     install: (name, version) =>
       withValidPackage('apt', name, version, () =>
-        aptGet(['install', '--', version === undefined ? name : `${name}=${version}`]),
+        version === undefined
+          ? aptGet(['install', '--', name])
+          : // A chosen version may be older than the installed one; -y alone refuses that.
+            aptGet(['install', '--allow-downgrades', '--', `${name}=${version}`]),
       ),
     uninstall: (name) =>
       withValidPackage('apt', name, undefined, () => aptGet(['remove', '--', name])),

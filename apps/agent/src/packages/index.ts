@@ -35,3 +35,4 @@ export {
 } from './brew-user';
 export type * from './types';
 export { isRefusal } from './types';
+export { rebootProbes, rebootRequired, type RebootCheckOptions, type RebootProbe } from './reboot';
