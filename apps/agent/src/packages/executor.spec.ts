@@ -218,4 +218,31 @@ describe('runPackageCommand', () => {
     expect(r.meaning).toBe('ok');
     expect(JSON.parse(r.stdout)).toEqual(['a; echo pwned', '$(id)']);
   });
+
+  it('reports a real program that does not exist, without hanging', async () => {
+    const r = await runPackageCommand(
+      { file: 'fleetdesk-no-such-manager', args: ['--version'], env: {}, exitCodes: {} },
+      { timeoutMs: 30_000 },
+    );
+    expect(r).toMatchObject({
+      meaning: 'failed',
+      exitCode: null,
+      error: 'fleetdesk-no-such-manager was not found on this device',
+    });
+  });
+
+  it('kills a real process group that outlives its time limit', async () => {
+    const started = Date.now();
+    const r = await runPackageCommand(
+      {
+        file: process.execPath,
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        env: {},
+        exitCodes: {},
+      },
+      { timeoutMs: 200, killGraceMs: 2_000 },
+    );
+    expect(r).toMatchObject({ meaning: 'failed', timedOut: true, signal: 'SIGTERM' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
