@@ -80,9 +80,11 @@ export function chocoAdapter(ctx: AdapterContext): PackageAdapter {
         ? unsupported('choco', 'applying security updates only')
         : choco(['upgrade', 'all', '-y', '--no-progress']),
     installedVersion: (id) =>
-      withValidPackage('choco', id, undefined, () =>
-        choco(['list', id, ...localOnly, '--exact', '--limit-output']),
-      ),
+      withValidPackage('choco', id, undefined, () => ({
+        ...choco(['list', id, ...localOnly, '--exact', '--limit-output']),
+        // 2: no results, where the useEnhancedExitCodes feature is on.
+        exitCodes: { ...EXIT_CODES, 2: 'not-found' },
+      })),
     parseInstalledVersion: (out, id) =>
       parseChocoList(out).find((p) => p.name.toLowerCase() === id.toLowerCase())?.version ?? null,
   };

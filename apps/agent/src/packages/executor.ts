@@ -310,7 +310,7 @@ export async function runPackageCommand(
       if (againLeft-- > 0) continue;
       return { ...base, meaning: 'ok' };
     }
-    if (meaning === 'failed') {
+    if (meaning === 'failed' || meaning === 'not-found') {
       const why = lastLines(a.stderr) || lastLines(a.stdout);
       const how =
         a.exitCode === null

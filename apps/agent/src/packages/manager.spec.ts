@@ -120,6 +120,30 @@ describe('install, upgrade, uninstall', () => {
     ]);
   });
 
+  it('reports a package zypper cannot find (exit 104) as a failure with its words', async () => {
+    const fake = fakeSpawner({
+      'zypper --version': { stdout: 'zypper 1.14.68\n' },
+      'rpm -q --queryformat %{NAME}\\t%{EPOCH}\\t%{VERSION}-%{RELEASE}\\n -- nosuch': {
+        code: 1,
+        stdout: 'package nosuch is not installed\n',
+      },
+      'zypper --non-interactive --no-color install --auto-agree-with-licenses -- nosuch': {
+        code: 104,
+        stdout:
+          "'nosuch' not found in package names. Trying capabilities.\nNo provider of 'nosuch' found.\n",
+      },
+    });
+    const session = await openPackageManager('zypper', {
+      spawner: fake.spawner,
+      platform: 'linux',
+    });
+    if ('error' in session) throw new Error(session.error);
+    const result = await session.install('nosuch');
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/exited with code 104: .*No provider of 'nosuch' found/s);
+    expect(fake.commandLines()).toHaveLength(4);
+  });
+
   it('uninstalls, and says nothing to do for a package that is not installed', async () => {
     const removed = await open({
       [DPKG_ONE('hello')]: [{ stdout: 'hello\t2.10-3\tii \n' }, { stdout: 'hello\t2.10-3\trc \n' }],
