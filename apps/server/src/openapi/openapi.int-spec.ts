@@ -134,6 +134,8 @@ describe('OpenAPI document', () => {
     expect(open).toEqual([
       'GET /api/setup',
       'GET /health',
+      'GET /install.ps1',
+      'GET /install.sh',
       'POST /api/agent/enroll',
       'POST /api/auth/login',
       'POST /api/setup',
