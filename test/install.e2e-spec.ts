@@ -4,6 +4,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { oneLiners } from '../apps/console/src/features/enrollment/commands';
 import {
   AGENT_BIN_DIR,
   type AgentManifest,
@@ -133,10 +134,13 @@ describe('one-line install (install.sh)', () => {
   it('installs under dash with no node, comes online, runs a job, and a re-run changes nothing', async () => {
     const { id, token } = await newToken();
     const prefix = await tempDir();
-    const first = await install(
-      ['--token', token, '--server-key-sha256', fingerprint, '--prefix', prefix, '--no-service'],
-      'dash',
-    );
+    // The console's own one-liner, as a technician copies it: only sudo becomes dash (this
+    // test is root already) and the install goes to a temporary prefix with no service.
+    const line = oneLiners(fleet.url, token, fingerprint).find((l) => l.platform === 'unix');
+    expect(line?.command).toContain('| sudo sh -s -- --token');
+    const command = `${line!.command.replace('| sudo sh -s --', '| dash -s --')} --prefix "$PREFIX" --no-service`;
+    const proc = spawnCommand(join(path, 'sh'), ['-c', command], { PATH: path, PREFIX: prefix });
+    const first = { code: await proc.exited, out: proc.output() };
     expect(first).toEqual({ code: 0, out: expect.stringContaining('enrolled') });
     const bin = join(prefix, 'bin', 'fleetdesk-agent');
     expect(await sha256(bin)).toBe(manifest.platforms[0].sha256);

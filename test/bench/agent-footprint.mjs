@@ -31,7 +31,14 @@ try {
   });
   const exe = join(binDir, 'fleetdesk-agent-linux-x64');
   // No node on PATH: the executable needs none.
-  const env = { PATH: '/nonexistent', HOME: stateDir };
+  const env = {
+    PATH: '/nonexistent',
+    HOME: stateDir,
+    // To compare V8 settings, e.g. FOOTPRINT_NODE_OPTIONS=--max-semi-space-size=1
+    ...(process.env.FOOTPRINT_NODE_OPTIONS
+      ? { NODE_OPTIONS: process.env.FOOTPRINT_NODE_OPTIONS }
+      : {}),
+  };
   execFileSync(
     exe,
     [
@@ -88,6 +95,7 @@ try {
     ),
     sampledSeconds: Math.round(elapsed),
     heartbeatMs: 30000,
+    nodeOptions: process.env.FOOTPRINT_NODE_OPTIONS ?? '',
     rssMiB: {
       min: +Math.min(...rss).toFixed(1),
       mean: +(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1),
