@@ -211,7 +211,7 @@ describe('one-line install (install.sh)', () => {
     expect(existsSync(join(prefix, 'state'))).toBe(false);
   }, 120_000);
 
-  it('refuses with one sentence and a distinct exit code: no token, unknown or revoked token, wrong key, unreachable', async () => {
+  it('refuses with one sentence and a distinct exit code: no token, unknown or revoked token, wrong key, unreachable, not root', async () => {
     const prefix = await tempDir();
     const common = ['--prefix', prefix, '--no-service'];
     const devices = await deviceCount();
@@ -254,6 +254,29 @@ describe('one-line install (install.sh)', () => {
     const down = await install(['--token', token, ...common], 'sh', elsewhere);
     expect(down.code).toBe(4);
     expect(down.out).toMatch(/cannot reach the server at http:\/\/127\.0\.0\.1:9/);
+
+    // Not root (as nobody): refused, unless --prefix is writable and there is no service.
+    const asNobody = (args: string[]) =>
+      spawnCommand(
+        '/usr/bin/setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          join(path, 'sh'),
+          '-c',
+          'printf %s "$SCRIPT" | sh -s -- "$@"',
+          'install',
+          ...args,
+        ],
+        { PATH: path, SCRIPT: served },
+      );
+    const notRoot = asNobody(['--token', token]);
+    expect(await notRoot.exited).toBe(3);
+    expect(notRoot.output()).toMatch(/must run as root: use sudo/);
+    const readOnly = asNobody(['--token', token, ...common]);
+    expect(await readOnly.exited).toBe(3);
+    expect(readOnly.output()).toMatch(/cannot write to .*; run as root or choose another --prefix/);
 
     expect(existsSync(join(prefix, 'bin'))).toBe(false);
     expect(existsSync(join(prefix, 'state'))).toBe(false);
