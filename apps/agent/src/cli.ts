@@ -31,8 +31,10 @@ Commands:
       count executions. Enrollments the server turns away (rate limit, outage) are retried
       with backoff for up to --enroll-timeout seconds in all (default 600).
   install-service [--state-dir DIR] [--dry-run]
-      Install and start the agent as a system service (systemd on Linux); on Windows and
-      macOS, print the equivalent commands. --dry-run prints instead of installing.
+      Install and start the agent as a system service (systemd on Linux, launchd on macOS);
+      on Windows, print the equivalent commands. --dry-run prints instead of installing.
+  uninstall-service
+      Stop the service and remove what install-service wrote (no error if there is none).
   help, --help, -h        Show this text.
   version, --version      Print the agent version.
 
@@ -69,7 +71,8 @@ export type Command =
       execLog?: string;
       enrollDeadlineMs?: number;
     }
-  | { kind: 'install-service'; stateDir?: string; dryRun: boolean };
+  | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
+  | { kind: 'uninstall-service' };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -107,6 +110,7 @@ const OPTIONS = {
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
+  'uninstall-service': { ...help },
 } satisfies Record<string, Options>;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -267,6 +271,11 @@ export function parseCli(argv: readonly string[]): Command {
         stateDir: optionalString(v, 'state-dir'),
         dryRun: v['dry-run'] === true,
       };
+    }
+    case 'uninstall-service': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return { kind: 'uninstall-service' };
     }
     default:
       throw new UsageError(

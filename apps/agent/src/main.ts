@@ -4,7 +4,8 @@ import { parseCli, UsageError, USAGE, type Command } from './cli';
 import { enrollCommand } from './enroll';
 import { ExitCode } from './exit-codes';
 import { consoleLogger, errorMessage } from './log';
-import { installService } from './service';
+import { agentProgram } from './runtime';
+import { installService, uninstallService } from './service';
 import { simulate } from './simulate';
 import { currentStateDirContext, defaultStateDir } from './state';
 import { AGENT_VERSION } from './version';
@@ -33,11 +34,15 @@ async function execute(command: Command): Promise<ExitCode> {
         {
           dryRun: command.dryRun,
           stateDir: stateDir(command.stateDir),
-          nodePath: process.execPath,
-          bundlePath: resolve(process.argv[1] ?? 'fleetdesk-agent.js'),
+          program: agentProgram(),
           platform: process.platform,
           isRoot: process.getuid?.() === 0,
         },
+        log,
+      );
+    case 'uninstall-service':
+      return uninstallService(
+        { platform: process.platform, isRoot: process.getuid?.() === 0 },
         log,
       );
   }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentDownloadsModule } from './agent-downloads/agent-downloads.module';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -37,6 +38,7 @@ export class AppModule {
         ServerKeysModule,
         DevicesModule,
         EnrollmentModule,
+        AgentDownloadsModule,
         ScriptsModule,
         AgentGatewayModule,
         JobsModule,

@@ -13,6 +13,7 @@ export type * from './scripts';
 export type * from './jobs';
 export type * from './audit';
 export type * from './console-events';
+export * from './agent-downloads';
 export * from './job-outcome';
 export * from './wire';
 export * from './exhaustive-list';
