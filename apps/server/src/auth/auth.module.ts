@@ -31,11 +31,6 @@ import { TokensService } from './tokens.service';
             ttl: config.loginRateLimit.windowMs,
             limit: config.loginRateLimit.limit,
           },
-          {
-            name: 'enroll',
-            ttl: config.enrollRateLimit.windowMs,
-            limit: config.enrollRateLimit.limit,
-          },
         ],
       }),
     }),
