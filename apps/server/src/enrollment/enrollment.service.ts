@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { parsePublicKey } from '@fleetdesk/protocol';
+import { isEd25519PublicKeyPem } from '@fleetdesk/protocol';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -117,7 +117,7 @@ export class EnrollmentService {
    * answer comes only after the device, its token use and its audit entry are committed.
    */
   async enroll(ip: string | null, dto: EnrollDto): Promise<EnrollResponse> {
-    if (!parsePublicKey(dto.publicKey)) throw new InvalidDeviceKeyException();
+    if (!isEd25519PublicKeyPem(dto.publicKey)) throw new InvalidDeviceKeyException();
     const deviceId = await this.batcher.submit({
       // A plain SHA-256 of the secret is sound here, and cheap enough for every request: the
       // secret is 256 random bits (newSecret), so no dictionary or brute force applies and a
@@ -166,38 +166,39 @@ export class EnrollmentService {
     const { limit: failureLimit, windowMs: failureWindowMs } = this.config.enrollFailureLimit;
     return this.dataSource.transaction(async (m) => {
       const addresses = [...new Set(batch.map(({ item }) => addressKey(item.address)))];
-      // Always one row: the database's clock, which every server process shares.
-      const failureRows = await m.query<
-        { now: Date; address: string | null; failures: number | null; window_start: Date | null }[]
-      >(
-        `SELECT now() AS now, f.address, f.failures, f.window_start
-         FROM (SELECT 1) one
-         LEFT JOIN enrollment_failure f ON f.address = ANY($1::text[])`,
-        [addresses],
-      );
-      const now = new Date(failureRows[0].now).getTime();
-      const failures = new Map<string, FailureState>();
-      for (const r of failureRows) {
-        if (r.address !== null && r.failures !== null && r.window_start !== null) {
-          failures.set(r.address, {
-            failures: r.failures,
-            windowStart: new Date(r.window_start).getTime(),
-          });
-        }
-      }
-      // Locked in id order, so batches in two server processes cannot deadlock; the lock is
-      // what makes "uses left, rate left, then count them" atomic across processes.
       const hashes = [...new Set(batch.map(({ item }) => item.tokenHash))];
-      const tokenRows = await m.query<TokenRow[]>(
-        `SELECT id, name, token_hash, expires_at, revoked_at, max_uses, uses, rate_per_minute,
-           rate_tat, default_tags, default_group_id
-         FROM enrollment_token WHERE token_hash = ANY($1::text[])
-         ORDER BY id FOR UPDATE`,
-        [hashes],
+      const keys = [...new Set(batch.map(({ item }) => item.publicKey))];
+      // Everything the decisions need in one round trip: the database's clock (which every
+      // server process shares), the tokens, locked in id order (so batches in two processes
+      // cannot deadlock; the lock is what makes "uses left, rate left, then count them" atomic
+      // across processes), the addresses' recent failures, and keys already enrolled.
+      const [read] = await m.query<
+        { now: Date; tokens: TokenJson[]; failures: FailureJson[]; enrolled: string[] }[]
+      >(
+        `WITH locked AS (
+           SELECT id, name, token_hash, expires_at, revoked_at, max_uses, uses, rate_per_minute,
+             rate_tat, default_tags, default_group_id
+           FROM enrollment_token WHERE token_hash = ANY($1::text[])
+           ORDER BY id FOR UPDATE)
+         SELECT now() AS now,
+           (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS tokens,
+           (SELECT coalesce(json_agg(f), '[]') FROM (
+              SELECT address, failures, window_start FROM enrollment_failure
+              WHERE address = ANY($2::text[])) f) AS failures,
+           (SELECT coalesce(json_agg(d.public_key), '[]') FROM device d
+              WHERE d.public_key = ANY($3::text[]) AND d.revoked_at IS NULL) AS enrolled`,
+        [hashes, addresses, keys],
+      );
+      const now = new Date(read.now).getTime();
+      const failures = new Map<string, FailureState>(
+        read.failures.map((f) => [
+          f.address,
+          { failures: f.failures, windowStart: Date.parse(f.window_start) },
+        ]),
       );
       const tokens = new Map<string, TokenState>();
-      const rowsById = new Map<string, TokenRow>();
-      for (const t of tokenRows) {
+      const rowsById = new Map<string, TokenJson>();
+      for (const t of read.tokens) {
         rowsById.set(t.id, t);
         tokens.set(t.token_hash, {
           id: t.id,
@@ -207,26 +208,21 @@ export class EnrollmentService {
           maxUses: t.max_uses,
           uses: t.uses,
           ratePerMinute: t.rate_per_minute,
-          rateTat: t.rate_tat === null ? null : new Date(t.rate_tat).getTime(),
+          rateTat: t.rate_tat === null ? null : Date.parse(t.rate_tat),
         });
       }
-      const keys = [...new Set(batch.map(({ item }) => item.publicKey))];
-      const enrolled = await m.query<{ public_key: string }[]>(
-        `SELECT public_key FROM device WHERE public_key = ANY($1::text[]) AND revoked_at IS NULL`,
-        [keys],
-      );
       const plan = planAdmissions(
         batch.map(({ item }) => item),
         tokens,
         failures,
-        new Set(enrolled.map((r) => r.public_key)),
+        new Set(read.enrolled),
         now,
         { failureLimit, failureWindowMs },
       );
 
       const admitted = batch.flatMap(({ item, i }, n) => {
         const d = plan.decisions[n];
-        return d.ok ? [{ item, i, token: rowsById.get(d.tokenId) as TokenRow }] : [];
+        return d.ok ? [{ item, i, token: rowsById.get(d.tokenId) as TokenJson }] : [];
       });
       const devices = await this.devices.createEnrolledMany(
         m,
@@ -303,18 +299,25 @@ interface PendingEnrollment extends AdmissionRequest {
   dto: EnrollDto;
 }
 
-interface TokenRow {
+/** A token row as json_agg gives it (timestamps as ISO strings). */
+interface TokenJson {
   id: string;
   name: string;
   token_hash: string;
-  expires_at: Date;
-  revoked_at: Date | null;
+  expires_at: string;
+  revoked_at: string | null;
   max_uses: number | null;
   uses: number;
   rate_per_minute: number;
-  rate_tat: Date | null;
+  rate_tat: string | null;
   default_tags: string[];
   default_group_id: string | null;
+}
+
+interface FailureJson {
+  address: string;
+  failures: number;
+  window_start: string;
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {
