@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Enrollment throughput: N simulated devices enroll with one token, as a site rolling the
+// agent out would, and the token's use count is sampled from the API to see how fast.
+//   npm run bench:enroll -- --devices 10000 [--concurrency 200] [--processes 1] [--connect]
+//   DATABASE_URL=postgres://… npm run bench:enroll -- --devices 10000   (a fresh database)
+// By default the simulator only enrolls (--enroll-only: identities saved, no sockets), which
+// measures enrollment itself; --connect lets every device connect and report its inventory
+// as soon as it is enrolled, as real agents do, and also waits until all are online.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, sleep, startBench } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10000' },
+    // Devices enrolling at the same moment, over all simulator processes.
+    concurrency: { type: 'string', default: '200' },
+    processes: { type: 'string', default: '1' },
+    connect: { type: 'boolean', default: false },
+    'sample-ms': { type: 'string', default: '200' },
+    // The token's rate; the highest allowed by default, so the server's speed is measured.
+    'rate-per-minute': { type: 'string', default: '100000' },
+  },
+});
+const N = Number(values.devices);
+const P = Number(values.processes);
+const SAMPLE_MS = Number(values['sample-ms']);
+const bench = await startBench();
+const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-enroll-'));
+const sims = [];
+let ok = false;
+try {
+  const { token, id } = await bench.api('/api/enrollment-tokens', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'bench',
+      maxUses: N,
+      ratePerMinute: Number(values['rate-per-minute']),
+    }),
+  });
+  const per = Math.ceil(N / P);
+  for (let p = 0; p < P; p++) {
+    const count = Math.min(per, N - p * per);
+    const sim = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
+        'simulate',
+        '--server',
+        bench.url,
+        '--token',
+        token,
+        '--count',
+        String(count),
+        '--enroll-concurrency',
+        String(Math.ceil(Number(values.concurrency) / P)),
+        ...(values.connect ? [] : ['--enroll-only']),
+        '--bind',
+        Array.from({ length: 4 }, (_, i) => `127.0.${p + 1}.${i + 2}`).join(','),
+        '--state-dir',
+        join(work, `sim-${p}`),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    sims.push(sim);
+  }
+  const exited = sims.map((s) => new Promise((resolve) => s.once('exit', resolve)));
+
+  const samples = [];
+  const c0 = bench.ticks();
+  const t0 = performance.now();
+  for (;;) {
+    const tokens = await bench.api('/api/enrollment-tokens');
+    const uses = tokens.find((t) => t.id === id)?.uses ?? 0;
+    samples.push({ t: performance.now(), uses });
+    if (uses >= N) break;
+    if (performance.now() - t0 > 900_000) throw new Error(`only ${uses}/${N} enrolled`);
+    await sleep(SAMPLE_MS);
+  }
+  const cpuWhileEnrolling = ((bench.ticks() - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+  let allOnlineAfter;
+  if (values.connect) {
+    for (;;) {
+      const online = (await bench.api('/api/devices?status=online&pageSize=1')).total;
+      if (online >= N) break;
+      if (performance.now() - t0 > 900_000) throw new Error(`only ${online}/${N} online`);
+      await sleep(500);
+    }
+    allOnlineAfter = (performance.now() - t0) / 1000;
+  } else {
+    const codes = await Promise.all(exited);
+    if (codes.some((c) => c !== 0)) throw new Error(`a simulator exited with ${codes}`);
+  }
+
+  const first = samples.find((s) => s.uses > 0);
+  const last = samples.at(-1);
+  const seconds = (last.t - first.t) / 1000;
+  // The best one-second stretch between two samples.
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const j = samples.findIndex((s) => s.t - samples[i].t >= 1000);
+    if (j < 0) break;
+    const rate = ((samples[j].uses - samples[i].uses) * 1000) / (samples[j].t - samples[i].t);
+    peak = Math.max(peak, rate);
+  }
+  const audit = await bench.api('/api/audit?action=devices.enroll&pageSize=1');
+  console.log(
+    JSON.stringify(
+      {
+        engine: process.env.DATABASE_URL ? 'postgres' : 'embedded',
+        devices: N,
+        mode: values.connect ? 'enroll and connect' : 'enroll only',
+        concurrency: Number(values.concurrency),
+        simulatorProcesses: P,
+        tokenRatePerMinute: Number(values['rate-per-minute']),
+        enrolled: last.uses,
+        // From the first sample that saw an enrollment to the one that saw the last.
+        enrollSeconds: Number(seconds.toFixed(2)),
+        enrollmentsPerSecond: Math.round((last.uses - first.uses) / seconds),
+        peakOneSecond: Math.round(peak),
+        auditEntries: audit.total,
+        serverCpuPercentOfOneCoreWhileEnrolling: Math.round(cpuWhileEnrolling),
+        ...(allOnlineAfter === undefined
+          ? {}
+          : { allOnlineAfterSeconds: Number(allOnlineAfter.toFixed(1)) }),
+        loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+        cpus: readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length,
+      },
+      null,
+      2,
+    ),
+  );
+  ok = last.uses === N && audit.total === N;
+} finally {
+  for (const s of sims) s.kill('SIGTERM');
+  await bench.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(ok ? 0 : 1);
