@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Enrollment throughput: N simulated devices enroll with one token, as a site rolling the
 // agent out would, and the token's use count is sampled from the API to see how fast.
-//   npm run bench:enroll -- --devices 10000 [--concurrency 200] [--processes 1] [--connect]
+//   npm run bench:enroll -- --devices 10000 [--concurrency 400] [--processes 2] [--connect]
 //   DATABASE_URL=postgres://… npm run bench:enroll -- --devices 10000   (a fresh database)
 // By default the simulator only enrolls (--enroll-only: identities saved, no sockets), which
 // measures enrollment itself; --connect lets every device connect and report its inventory
@@ -17,8 +17,8 @@ const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '10000' },
     // Devices enrolling at the same moment, over all simulator processes.
-    concurrency: { type: 'string', default: '200' },
-    processes: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '400' },
+    processes: { type: 'string', default: '2' },
     connect: { type: 'boolean', default: false },
     'sample-ms': { type: 'string', default: '200' },
     // The token's rate; the highest allowed by default, so the server's speed is measured.

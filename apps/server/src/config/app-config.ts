@@ -121,13 +121,13 @@ class EnvSchema {
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
-  ENROLL_FAILURE_LIMIT: number = 30;
+  ENROLL_FAIL_LIMIT: number = 30;
 
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be between 1 and 86400' })
   @Max(86_400, { message: 'must be between 1 and 86400' })
-  ENROLL_FAILURE_WINDOW_SECONDS: number = 60;
+  ENROLL_FAIL_WINDOW_SECONDS: number = 60;
 
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -209,8 +209,8 @@ const ENV_VARIABLES = [
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
   'AGENT_HEARTBEAT_INTERVAL_MS',
-  'ENROLL_FAILURE_LIMIT',
-  'ENROLL_FAILURE_WINDOW_SECONDS',
+  'ENROLL_FAIL_LIMIT',
+  'ENROLL_FAIL_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
   'FLEETDESK_SECRET_KEY',
@@ -327,8 +327,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: parsed.AGENT_HEARTBEAT_INTERVAL_MS,
     enrollFailureLimit: {
-      limit: parsed.ENROLL_FAILURE_LIMIT,
-      windowMs: parsed.ENROLL_FAILURE_WINDOW_SECONDS * 1000,
+      limit: parsed.ENROLL_FAIL_LIMIT,
+      windowMs: parsed.ENROLL_FAIL_WINDOW_SECONDS * 1000,
     },
     consoleOrigins: (parsed.CONSOLE_ORIGINS ?? '')
       .split(',')

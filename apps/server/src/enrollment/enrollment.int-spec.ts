@@ -257,7 +257,7 @@ describe('enrollment (integration)', () => {
   it('limits failed attempts per address, in the database, while good ones from elsewhere pass', async () => {
     const lockedDb = await TestDatabase.create();
     const limited = await startServer(lockedDb, {
-      ENROLL_FAILURE_LIMIT: '3',
+      ENROLL_FAIL_LIMIT: '3',
       TRUST_PROXY: 'true',
     });
     try {
