@@ -1,6 +1,6 @@
 import {
   generateDeviceKeyPair,
-  parsePublicKey,
+  isEd25519PublicKeyPem,
   serverKeyFingerprint,
   uuid,
 } from '@fleetdesk/protocol';
@@ -104,7 +104,7 @@ export async function requestEnrollment(
   if (typeof deviceId !== 'string' || !uuid(deviceId).ok) {
     throw new EnrollError('unexpected answer from the server: deviceId is not a lowercase uuid');
   }
-  if (typeof serverPublicKey !== 'string' || !parsePublicKey(serverPublicKey)) {
+  if (typeof serverPublicKey !== 'string' || !isEd25519PublicKeyPem(serverPublicKey)) {
     throw new EnrollError('unexpected answer from the server: serverPublicKey is not Ed25519');
   }
   return {
