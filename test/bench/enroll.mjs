@@ -6,7 +6,7 @@
 // By default the simulator only enrolls (--enroll-only: identities saved, no sockets), which
 // measures enrollment itself; --connect lets every device connect and report its inventory
 // as soon as it is enrolled, as real agents do, and also waits until all are online.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,44 @@ try {
   }
   const exited = sims.map((s) => new Promise((resolve) => s.once('exit', resolve)));
 
+  // CPU time of each part, from /proc: the server, the simulators, and (on PostgreSQL) the
+  // backends serving this database. Per enrollment, it does not depend on what else the
+  // machine is doing, unlike the rate.
+  const procTicks = (pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const dbName = process.env.DATABASE_URL
+    ? new URL(process.env.DATABASE_URL).pathname.slice(1)
+    : null;
+  const backendPids = async () =>
+    dbName
+      ? execFileSync(
+          'psql',
+          [
+            '-qAt',
+            '-h',
+            '127.0.0.1',
+            '-U',
+            'root',
+            '-d',
+            'postgres',
+            '-c',
+            `SELECT pid FROM pg_stat_activity WHERE datname = '${dbName}'`,
+          ],
+          { encoding: 'utf8' },
+        )
+          .split('\n')
+          .filter(Boolean)
+          .map(Number)
+      : [];
+  const pgPids = await backendPids();
+  const pg0 = new Map(pgPids.map((pid) => [pid, procTicks(pid)]));
+  const sim0 = sims.map((sim) => procTicks(sim.pid));
   const samples = [];
   const c0 = bench.ticks();
   const t0 = performance.now();
@@ -80,7 +118,15 @@ try {
     if (performance.now() - t0 > 900_000) throw new Error(`only ${uses}/${N} enrolled`);
     await sleep(SAMPLE_MS);
   }
-  const cpuWhileEnrolling = ((bench.ticks() - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+  const serverTicks = bench.ticks() - c0;
+  const cpuWhileEnrolling = (serverTicks / 100 / ((performance.now() - t0) / 1000)) * 100;
+  const simTicks = sims.reduce((sum, sim, i) => sum + procTicks(sim.pid) - sim0[i], 0);
+  // Backends that connected meanwhile count from zero.
+  const pgTicks = (await backendPids()).reduce(
+    (sum, pid) => sum + procTicks(pid) - (pg0.get(pid) ?? 0),
+    0,
+  );
+  const msPer = (ticks) => Number(((ticks * 10) / N).toFixed(2));
   let allOnlineAfter;
   if (values.connect) {
     for (;;) {
@@ -123,6 +169,11 @@ try {
         peakOneSecond: Math.round(peak),
         auditEntries: audit.total,
         serverCpuPercentOfOneCoreWhileEnrolling: Math.round(cpuWhileEnrolling),
+        cpuMsPerEnrollment: {
+          server: msPer(serverTicks),
+          ...(dbName ? { postgres: msPer(pgTicks) } : {}),
+          simulators: msPer(simTicks),
+        },
         ...(allOnlineAfter === undefined
           ? {}
           : { allOnlineAfterSeconds: Number(allOnlineAfter.toFixed(1)) }),
