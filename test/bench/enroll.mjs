@@ -107,6 +107,12 @@ try {
   const pgPids = await backendPids();
   const pg0 = new Map(pgPids.map((pid) => [pid, procTicks(pid)]));
   const sim0 = sims.map((sim) => procTicks(sim.pid));
+  // A simulator in --enroll-only mode exits when done: its last reading stands.
+  const simLast = [...sim0];
+  const readSims = () =>
+    sims.forEach((sim, i) => {
+      simLast[i] = procTicks(sim.pid) || simLast[i];
+    });
   const samples = [];
   const c0 = bench.ticks();
   const t0 = performance.now();
@@ -114,13 +120,15 @@ try {
     const tokens = await bench.api('/api/enrollment-tokens');
     const uses = tokens.find((t) => t.id === id)?.uses ?? 0;
     samples.push({ t: performance.now(), uses });
+    readSims();
     if (uses >= N) break;
     if (performance.now() - t0 > 900_000) throw new Error(`only ${uses}/${N} enrolled`);
     await sleep(SAMPLE_MS);
   }
   const serverTicks = bench.ticks() - c0;
   const cpuWhileEnrolling = (serverTicks / 100 / ((performance.now() - t0) / 1000)) * 100;
-  const simTicks = sims.reduce((sum, sim, i) => sum + procTicks(sim.pid) - sim0[i], 0);
+  readSims();
+  const simTicks = simLast.reduce((sum, ticks, i) => sum + ticks - sim0[i], 0);
   // Backends that connected meanwhile count from zero.
   const pgTicks = (await backendPids()).reduce(
     (sum, pid) => sum + procTicks(pid) - (pg0.get(pid) ?? 0),
