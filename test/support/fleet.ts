@@ -58,7 +58,6 @@ export class Fleet {
       FLEETDESK_ADMIN_EMAIL: ADMIN.email,
       FLEETDESK_ADMIN_PASSWORD: ADMIN.password,
       AGENT_HEARTBEAT_INTERVAL_MS: '1000',
-      ENROLL_RATE_LIMIT: '100000',
       ...(this.tls ? { TLS_CERT_FILE: this.tls.certFile, TLS_KEY_FILE: this.tls.keyFile } : {}),
       ...this.env,
     });
@@ -74,11 +73,11 @@ export class Fleet {
     return this.tls ? request.agent(this.url, { ca: this.tls.ca }) : request(this.url);
   }
 
-  async token(uses = 1000): Promise<string> {
+  async token(uses = 1000, ratePerMinute?: number): Promise<string> {
     const res = await this.api()
       .post('/api/enrollment-tokens')
       .set('Authorization', this.admin)
-      .send({ name: 't', maxUses: uses })
+      .send({ name: 't', maxUses: uses, ...(ratePerMinute ? { ratePerMinute } : {}) })
       .expect(201);
     return res.body.token as string;
   }

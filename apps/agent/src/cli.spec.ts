@@ -38,6 +38,9 @@ describe('parseCli', () => {
         '/tmp/sim',
         '--enroll-timeout',
         '90',
+        '--enroll-concurrency',
+        '200',
+        '--enroll-only',
       ]),
     ).toEqual({
       kind: 'simulate',
@@ -48,6 +51,8 @@ describe('parseCli', () => {
       stateDir: '/tmp/sim',
       heartbeatJitter: true,
       enrollDeadlineMs: 90_000,
+      enrollConcurrency: 200,
+      enrollOnly: true,
     });
   });
 
@@ -137,6 +142,12 @@ describe('parseCli', () => {
       ['simulate', '--server', 'https://x', '--count', '5', '--enroll-timeout', '1m'],
       /seconds/,
     );
+    for (const n of ['0', '1001', '2.5']) {
+      fails(
+        ['simulate', '--server', 'https://x', '--count', '5', '--enroll-concurrency', n],
+        /--enroll-concurrency must be a whole number from 1 to 1000/,
+      );
+    }
     fails(['run', '--state-dir', ''], /must not be empty/);
     fails(['run', '--max-concurrent-runs', '0'], /from 1 to 64/);
     fails(['run', '--max-concurrent-runs', '65'], /from 1 to 64/);

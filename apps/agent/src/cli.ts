@@ -20,7 +20,7 @@ Commands:
       execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
            [--heartbeat-jitter] [--exec-log FILE] [--enroll-timeout SECONDS]
-           [--insecure]
+           [--enroll-concurrency N] [--enroll-only] [--insecure]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
@@ -29,7 +29,9 @@ Commands:
       script: each run reports one line of output and succeeds with exit code 0.
       --exec-log appends each run id a virtual agent accepts to FILE, so fault tests can
       count executions. Enrollments the server turns away (rate limit, outage) are retried
-      with backoff for up to --enroll-timeout seconds in all (default 600).
+      with backoff for up to --enroll-timeout seconds in all (default 600), at most
+      --enroll-concurrency at a time (default 20). --enroll-only enrolls the missing
+      identities, saves them and exits without connecting (to measure enrollment alone).
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux, launchd on macOS);
       on Windows, print the equivalent commands. --dry-run prints instead of installing.
@@ -70,6 +72,8 @@ export type Command =
       heartbeatJitter: boolean;
       execLog?: string;
       enrollDeadlineMs?: number;
+      enrollConcurrency?: number;
+      enrollOnly: boolean;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
   | { kind: 'uninstall-service' };
@@ -107,6 +111,8 @@ const OPTIONS = {
     'exec-log': str,
     insecure: flag,
     'enroll-timeout': str,
+    'enroll-concurrency': str,
+    'enroll-only': flag,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -190,6 +196,20 @@ function enrollDeadlineMs(values: Values): number | undefined {
   return n * 1000;
 }
 
+export const MAX_ENROLL_CONCURRENCY = 1_000;
+
+function enrollConcurrency(values: Values): number | undefined {
+  const raw = optionalString(values, 'enroll-concurrency');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_ENROLL_CONCURRENCY) {
+    throw new UsageError(
+      `simulate: --enroll-concurrency must be a whole number from 1 to ${MAX_ENROLL_CONCURRENCY}`,
+    );
+  }
+  return n;
+}
+
 function maxConcurrentRuns(values: Values): number {
   const raw = optionalString(values, 'max-concurrent-runs');
   if (raw === undefined) return DEFAULT_MAX_CONCURRENT_RUNS;
@@ -261,6 +281,8 @@ export function parseCli(argv: readonly string[]): Command {
         heartbeatJitter: v['heartbeat-jitter'] === true,
         execLog: optionalString(v, 'exec-log'),
         enrollDeadlineMs: enrollDeadlineMs(v),
+        enrollConcurrency: enrollConcurrency(v),
+        enrollOnly: v['enroll-only'] === true,
       };
     }
     case 'install-service': {

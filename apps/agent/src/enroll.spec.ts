@@ -190,4 +190,43 @@ describe('enrollCommand', () => {
     ).toBe(true);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it("waits out a 429 as long as the server's Retry-After asks, then enrolls", async () => {
+    // One enrollment a second: the first request spends it, so ours is turned away once.
+    server = await new FakeServer({ enrollRateLimit: { limit: 1, windowMs: 1_000 } }).start();
+    await requestEnrollment(server.url, request);
+    const waits: number[] = [];
+    const log = recordingLogger();
+    const code = await enrollCommand(
+      { server: server.url, token: 'tok', stateDir: dir, force: false },
+      log,
+      fetch,
+      {
+        random: () => 0,
+        sleep: (ms) => {
+          waits.push(ms);
+          return new Promise((r) => setTimeout(r, ms));
+        },
+      },
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(waits).toEqual([1_000]);
+    expect(server.enrollLog.map((e) => e.status)).toEqual([201, 429, 201]);
+    expect(log.has('info', /wait \(TOO_MANY_REQUESTS\); retrying in 1 s/)).toBe(true);
+    expect(await loadIdentity(dir)).not.toBeNull();
+  });
+
+  it('gives up on a 429 whose wait would pass its deadline, saving nothing', async () => {
+    server = await new FakeServer({ enrollRateLimit: { limit: 0, windowMs: 60_000 } }).start();
+    const log = recordingLogger();
+    const code = await enrollCommand(
+      { server: server.url, token: 'tok', stateDir: dir, force: false },
+      log,
+      fetch,
+      { deadlineMs: 5_000, sleep: () => Promise.reject(new Error('must not wait')) },
+    );
+    expect(code).toBe(ExitCode.FAILURE);
+    expect(log.has('error', /enrollment failed: .*429/)).toBe(true);
+    expect(await loadIdentity(dir)).toBeNull();
+  });
 });

@@ -1,9 +1,10 @@
 import {
   generateDeviceKeyPair,
-  parsePublicKey,
+  isEd25519PublicKeyPem,
   serverKeyFingerprint,
   uuid,
 } from '@fleetdesk/protocol';
+import { Backoff } from './backoff';
 import { collectFacts, type EnrollFacts } from './facts';
 import { errorMessage, type Logger } from './log';
 import { enrollUrl } from './server-url';
@@ -103,7 +104,7 @@ export async function requestEnrollment(
   if (typeof deviceId !== 'string' || !uuid(deviceId).ok) {
     throw new EnrollError('unexpected answer from the server: deviceId is not a lowercase uuid');
   }
-  if (typeof serverPublicKey !== 'string' || !parsePublicKey(serverPublicKey)) {
+  if (typeof serverPublicKey !== 'string' || !isEd25519PublicKeyPem(serverPublicKey)) {
     throw new EnrollError('unexpected answer from the server: serverPublicKey is not Ed25519');
   }
   return {
@@ -111,6 +112,47 @@ export async function requestEnrollment(
     serverPublicKey,
     heartbeatIntervalMs: typeof heartbeatIntervalMs === 'number' ? heartbeatIntervalMs : 0,
   };
+}
+
+export interface EnrollRetryOptions {
+  /** How long a rate-limited enrollment may keep retrying, in all; default 10 min. */
+  deadlineMs?: number;
+  /** The random source of the jitter, in [0, 1). */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_ENROLL_RETRY_DEADLINE_MS = 600_000;
+
+/**
+ * requestEnrollment, retrying a 429 (the token's rate, or this address's failure limit) no
+ * sooner than the server's Retry-After, plus a full-jitter backoff so devices turned away
+ * together do not all come back in the same second. Anything else is final: a refused token
+ * does not become valid by waiting, and an unreachable server is for the operator to see now.
+ */
+export async function requestEnrollmentPatiently(
+  server: string,
+  request: EnrollRequest,
+  log: Logger,
+  fetchFn: FetchFn = fetch,
+  retry: EnrollRetryOptions = {},
+): Promise<EnrollResult> {
+  const deadline = Date.now() + (retry.deadlineMs ?? DEFAULT_ENROLL_RETRY_DEADLINE_MS);
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const backoff = new Backoff({ capMs: 30_000, random: retry.random });
+  for (;;) {
+    try {
+      return await requestEnrollment(server, request, fetchFn);
+    } catch (err) {
+      if (!(err instanceof EnrollError) || err.status !== 429) throw err;
+      const delay = (err.retryAfterSeconds ?? 0) * 1000 + backoff.next();
+      if (Date.now() + delay > deadline) throw err;
+      log.info(
+        `the server asks to wait (${err.code ?? 'HTTP 429'}); retrying in ${Math.ceil(delay / 1000)} s`,
+      );
+      await sleep(delay);
+    }
+  }
 }
 
 export interface EnrollOptions {
@@ -126,6 +168,7 @@ export async function enrollCommand(
   options: EnrollOptions,
   log: Logger,
   fetchFn: FetchFn = fetch,
+  retry: EnrollRetryOptions = {},
 ): Promise<ExitCode> {
   // Checked before contacting the server, so a refused overwrite does not use up the token.
   if (!options.force && (await hasIdentity(options.stateDir))) {
@@ -139,10 +182,12 @@ export async function enrollCommand(
   const facts = await collectFacts();
   let result: EnrollResult;
   try {
-    result = await requestEnrollment(
+    result = await requestEnrollmentPatiently(
       options.server,
       { token: options.token, publicKey: keys.publicKey, facts },
+      log,
       fetchFn,
+      retry,
     );
   } catch (err) {
     log.error(`enrollment failed: ${errorMessage(err)}`);

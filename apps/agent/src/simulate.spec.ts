@@ -60,6 +60,30 @@ function run(extra: Partial<SimulateOptions>, stopWhen: () => boolean) {
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 describe('simulate', () => {
+  it('with enrollOnly enrolls and saves every identity, then stops without connecting', async () => {
+    const printed: string[] = [];
+    const code = await simulate(
+      {
+        server: server.url,
+        token: 'tok',
+        count: 12,
+        bind: [],
+        stateDir: dir,
+        heartbeatJitter: false,
+        enrollConcurrency: 6,
+        enrollOnly: true,
+        progressEveryMs: 100,
+        print: (l) => printed.push(l),
+      },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(server.enrollRequests).toHaveLength(12);
+    expect(server.connections).toHaveLength(0);
+    expect(lines(await readFile(join(dir, SIM_IDENTITIES_FILE), 'utf8'))).toHaveLength(12);
+    expect(printed.join('\n')).toMatch(/^enrolled: closing 0 connections$/m);
+  });
+
   it('enrolls N agents that authenticate and report, then reuses them on the next run', async () => {
     const first = run(
       {},

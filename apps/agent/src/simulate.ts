@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ export interface SimulateOptions {
   execLog?: string;
   /** Defaults suit a real run; tests shrink them. */
   enrollConcurrency?: number;
+  /** Enroll the missing identities, save them, and stop without connecting any agent. */
+  enrollOnly?: boolean;
   /** How long enrollment may keep retrying rate limits and outages, in all; default 10 min. */
   enrollDeadlineMs?: number;
   /** The random source of the retry jitter, in [0, 1). */
@@ -73,7 +76,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   let stopping = false;
 
   const launch = (identity: SimIdentity) => {
-    if (stopping) return;
+    if (stopping || options.enrollOnly) return;
     const { deviceId, hostname } = identity;
     const metrics = fakeMetrics(fakeInventory(deviceId, hostname));
     // Every agent pins the same server key: parse it once, not ten thousand times.
@@ -131,6 +134,8 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
 
   const stop = options.until ?? untilSignal();
   const abort = new AbortController();
+  // Every enrolling worker's request listens on it.
+  setMaxListeners((options.enrollConcurrency ?? 20) + 10, abort.signal);
   const progress = setInterval(() => print(stats.line()), options.progressEveryMs ?? 5_000);
   print(
     `simulating ${options.count} agents against ${options.server}: ${reuse.length} reused from ${store.path}, ${missing} to enroll`,
@@ -143,7 +148,15 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
 
   const reason = await Promise.race([
     stop,
-    enrolling.then(() => (agents.length === 0 ? 'no agents' : stop)),
+    enrolling.then(() =>
+      options.enrollOnly
+        ? stats.enrollFailed > 0
+          ? 'enrollment incomplete'
+          : 'enrolled'
+        : agents.length === 0
+          ? 'no agents'
+          : stop,
+    ),
   ]);
   stopping = true;
   abort.abort();
@@ -156,7 +169,9 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     .catch((err: unknown) => log.warn(`could not drop revoked identities: ${errorMessage(err)}`));
   print(stats.line());
   print(stats.summary());
-  return reason === 'no agents' ? ExitCode.FAILURE : ExitCode.OK;
+  return reason === 'no agents' || reason === 'enrollment incomplete'
+    ? ExitCode.FAILURE
+    : ExitCode.OK;
 }
 
 function untilSignal(): Promise<string> {

@@ -11,6 +11,8 @@ export interface EnrollmentTokenResponse {
   /** null: unlimited uses until it expires. */
   maxUses: number | null;
   uses: number;
+  /** Enrollments admitted per minute (a burst of this many, then this many a minute). */
+  ratePerMinute: number;
   /** Tags every device enrolled with this token gets. */
   tags: string[];
   /** The group every device enrolled with this token joins. */
@@ -37,6 +39,8 @@ export interface CreateEnrollmentTokenRequest {
   expiresInHours?: number;
   /** 1..100000; omit for unlimited uses until expiry. */
   maxUses?: number;
+  /** 1..100000, default 1000: enrollments per minute; more get 429 with Retry-After. */
+  ratePerMinute?: number;
   tags?: string[];
   groupId?: string;
 }

@@ -16,6 +16,13 @@ export const JOB_LIMITS = {
 export const ENROLLMENT_TOKEN_LIMITS = {
   expiresInHours: { min: 1, max: 8_760, default: 24 },
   maxUses: { min: 1, max: 100_000 },
+  /**
+   * Enrollments a token admits per minute, counted in the database across every server
+   * process: a burst of this many at once, then this many a minute. Generous by default, so a
+   * site enrolling hundreds of machines at once is never slowed; lower it for a token that
+   * should trickle.
+   */
+  ratePerMinute: { min: 1, max: 100_000, default: 1_000 },
 } as const;
 
 /** Bounds of `POST /api/tokens` (API tokens). */

@@ -8,6 +8,7 @@ import {
   cancelSigningPayload,
   runSigningPayload,
   generateDeviceKeyPair,
+  isEd25519PublicKeyPem,
   newNonce,
   normalizeFingerprint,
   parsePublicKey,
@@ -55,6 +56,53 @@ describe('keys and nonces', () => {
     ]) {
       expect(parsePublicKey(bad)).toBeNull();
     }
+  });
+
+  it('isEd25519PublicKeyPem accepts the keys agents send and nothing parsePublicKey refuses', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const x25519 = generateKeyPairSync('x25519');
+    const ed448 = generateKeyPairSync('ed448');
+    const good = device.publicKey;
+    const body = good.split('\n')[1];
+    const accepted = [
+      good,
+      good.replace(/\n/g, '\r\n'),
+      `${good}  \n`,
+      good.replace(body, `${body.slice(0, 30)}\n${body.slice(30)}`),
+      ...Array.from({ length: 20 }, () => generateDeviceKeyPair().publicKey),
+    ];
+    for (const pem of accepted) {
+      expect([pem, isEd25519PublicKeyPem(pem), parsePublicKey(pem) !== null]).toEqual([
+        pem,
+        true,
+        true,
+      ]);
+    }
+    const candidates: string[] = [
+      '',
+      'garbage',
+      `  ${good}`,
+      '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+      x25519.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+      ed448.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+      device.privateKey,
+      good.replace(/PUBLIC/g, 'PRIVATE'),
+      good.replace(body, body.slice(0, -1)),
+    ];
+    // Every single-character change of the base64 body.
+    for (let i = 0; i < body.length; i += 1) {
+      for (const c of 'AZaz09+/=!') {
+        if (body[i] !== c) {
+          candidates.push(good.replace(body, body.slice(0, i) + c + body.slice(i + 1)));
+        }
+      }
+    }
+    // Stricter than OpenSSL is fine (it also takes trailing bytes after the DER); looser is not.
+    for (const pem of candidates) {
+      if (isEd25519PublicKeyPem(pem)) expect([pem, parsePublicKey(pem)]).not.toEqual([pem, null]);
+    }
+    expect(candidates.slice(0, 10).some((pem) => isEd25519PublicKeyPem(pem))).toBe(false);
   });
 
   it('newNonce makes distinct canonical 32-byte base64 nonces', () => {

@@ -98,6 +98,34 @@ export class AuditService {
     await manager.insert(AuditEventEntity, event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
+  /**
+   * Many events in one statement through the caller's transaction, for a batch of changes
+   * that commit together (e.g. a burst of device enrollments): the same rows `record` writes.
+   */
+  async recordMany(
+    manager: EntityManager,
+    events: readonly { actor: Actor; entry: AuditEntry }[],
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await manager.query(
+      `INSERT INTO audit_event (actor_id, actor_email, actor_kind, action, target_type, target_id,
+         details, source_ip)
+       SELECT a, e, k, x, tt, ti, d::jsonb, ip
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::text[]) AS u(a, e, k, x, tt, ti, d, ip)`,
+      [
+        events.map((v) => v.actor.userId),
+        events.map((v) => v.actor.email),
+        events.map((v) => v.actor.kind),
+        events.map((v) => v.entry.action),
+        events.map((v) => v.entry.targetType ?? null),
+        events.map((v) => v.entry.targetId ?? null),
+        events.map((v) => JSON.stringify(v.entry.details ?? {})),
+        events.map((v) => v.actor.ip),
+      ],
+    );
+  }
+
   /** For events that are not part of a larger change (e.g. a refused agent handshake). */
   async recordAlone(actor: Actor, entry: AuditEntry): Promise<void> {
     await this.events.manager.transaction((m) => this.record(m, actor, entry));

@@ -32,11 +32,6 @@ import { TokensService } from './tokens.service';
             limit: config.loginRateLimit.limit,
           },
           {
-            name: 'enroll',
-            ttl: config.enrollRateLimit.windowMs,
-            limit: config.enrollRateLimit.limit,
-          },
-          {
             name: 'download',
             ttl: config.agentDownloadRateLimit.windowMs,
             limit: config.agentDownloadRateLimit.limit,

@@ -121,12 +121,13 @@ class EnvSchema {
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
-  ENROLL_RATE_LIMIT: number = 30;
+  ENROLL_FAIL_LIMIT: number = 30;
 
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be at least 1' })
-  ENROLL_RATE_WINDOW_SECONDS: number = 60;
+  @Min(1, { message: 'must be between 1 and 86400' })
+  @Max(86_400, { message: 'must be between 1 and 86400' })
+  ENROLL_FAIL_WINDOW_SECONDS: number = 60;
 
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -198,7 +199,11 @@ export interface AppConfig {
   trustProxy: boolean | number;
   shutdownTimeoutMs: number;
   heartbeatIntervalMs: number;
-  enrollRateLimit: { limit: number; windowMs: number };
+  /**
+   * Failed enrollments (unknown, expired, revoked token) one source address may make per
+   * window before all its attempts are refused until the window ends; counted in the database.
+   */
+  enrollFailureLimit: { limit: number; windowMs: number };
   /** Origins, besides the server's own, whose pages may open the console socket. */
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
@@ -232,8 +237,8 @@ const ENV_VARIABLES = [
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
   'AGENT_HEARTBEAT_INTERVAL_MS',
-  'ENROLL_RATE_LIMIT',
-  'ENROLL_RATE_WINDOW_SECONDS',
+  'ENROLL_FAIL_LIMIT',
+  'ENROLL_FAIL_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
   'FLEETDESK_SECRET_KEY',
@@ -387,9 +392,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           : Number(parsed.TRUST_PROXY),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: parsed.AGENT_HEARTBEAT_INTERVAL_MS,
-    enrollRateLimit: {
-      limit: parsed.ENROLL_RATE_LIMIT,
-      windowMs: parsed.ENROLL_RATE_WINDOW_SECONDS * 1000,
+    enrollFailureLimit: {
+      limit: parsed.ENROLL_FAIL_LIMIT,
+      windowMs: parsed.ENROLL_FAIL_WINDOW_SECONDS * 1000,
     },
     consoleOrigins: (parsed.CONSOLE_ORIGINS ?? '')
       .split(',')

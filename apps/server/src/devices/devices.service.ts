@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -49,29 +50,72 @@ export class DevicesService {
     private readonly events: DeviceEvents,
   ) {}
 
-  /** Called by enrollment inside its own transaction, so the token use and the device commit together. */
-  async createEnrolled(m: EntityManager, input: NewDevice): Promise<DeviceEntity> {
-    if (input.groupId && !(await m.existsBy(DeviceGroupEntity, { id: input.groupId }))) {
-      input = { ...input, groupId: null };
-    }
-    const device = await m.save(
-      DeviceEntity,
-      m.create(DeviceEntity, {
-        hostname: input.hostname,
-        publicKey: input.publicKey,
-        osPlatform: input.os.platform,
-        osDistro: input.os.distro,
-        osRelease: input.os.release,
-        arch: input.os.arch,
-        agentVersion: input.agentVersion,
-        status: 'offline',
-        ipAddresses: [],
-        groupId: input.groupId,
-        enrollmentTokenId: input.enrollmentTokenId,
-      }),
+  /**
+   * Called by enrollment inside its own transaction, so the token uses and the devices commit
+   * together. Many devices in a few statements (a burst of enrollments is written as one
+   * batch); ids are made here, so each caller's row is known without relying on the order
+   * RETURNING gives. A group deleted since the token was made is left out, as for one device.
+   */
+  async createEnrolledMany(
+    m: EntityManager,
+    inputs: readonly NewDevice[],
+  ): Promise<{ id: string; hostname: string }[]> {
+    if (inputs.length === 0) return [];
+    const groupIds = [...new Set(inputs.map((i) => i.groupId).filter((g) => g !== null))];
+    const liveGroups = new Set(
+      groupIds.length === 0
+        ? []
+        : (
+            await m.query<{ id: string }[]>(
+              `SELECT id FROM device_group WHERE id = ANY($1::uuid[])`,
+              [groupIds],
+            )
+          ).map((g) => g.id),
     );
-    await this.linkTags(m, device.id, input.tags);
-    return device;
+    const rows = inputs.map((i) => ({
+      id: randomUUID(),
+      hostname: i.hostname,
+      groupId: i.groupId !== null && liveGroups.has(i.groupId) ? i.groupId : null,
+    }));
+    await m.query(
+      `INSERT INTO device (id, hostname, public_key, os_platform, os_distro, os_release, arch,
+         agent_version, status, ip_addresses, group_id, enrollment_token_id)
+       SELECT x.id, x.hostname, x.public_key, x.os_platform, x.os_distro, x.os_release, x.arch,
+         x.agent_version, 'offline', '{}', x.group_id, x.token_id
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::text[], $9::uuid[], $10::uuid[])
+         AS x(id, hostname, public_key, os_platform, os_distro, os_release, arch, agent_version,
+           group_id, token_id)`,
+      [
+        rows.map((r) => r.id),
+        inputs.map((i) => i.hostname),
+        inputs.map((i) => i.publicKey),
+        inputs.map((i) => i.os.platform),
+        inputs.map((i) => i.os.distro),
+        inputs.map((i) => i.os.release),
+        inputs.map((i) => i.os.arch),
+        inputs.map((i) => i.agentVersion),
+        rows.map((r) => r.groupId),
+        inputs.map((i) => i.enrollmentTokenId),
+      ],
+    );
+    const links = inputs.flatMap((input, n) => input.tags.map((tag) => [rows[n].id, tag]));
+    if (links.length > 0) {
+      // Sorted, so two batches creating the same new tags lock them in the same order.
+      const names = [...new Set(links.map(([, tag]) => tag))].sort();
+      await m.query(
+        `INSERT INTO tag (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`,
+        [names],
+      );
+      await m.query(
+        `INSERT INTO device_tag (device_id, tag_id)
+         SELECT l.device_id, t.id FROM unnest($1::uuid[], $2::text[]) AS l(device_id, name)
+         JOIN tag t ON t.name = l.name
+         ON CONFLICT DO NOTHING`,
+        [links.map(([id]) => id), links.map(([, tag]) => tag)],
+      );
+    }
+    return rows.map(({ id, hostname }) => ({ id, hostname }));
   }
 
   /**

@@ -25,6 +25,17 @@ export class EnrollmentTokenEntity {
   @Column({ type: 'integer', default: 0 })
   uses!: number;
 
+  /** Enrollments admitted per minute: a burst of this many, then this many a minute. */
+  @Column({ name: 'rate_per_minute', type: 'integer', default: 1000 })
+  ratePerMinute!: number;
+
+  /**
+   * The rate's GCRA theoretical arrival time: when the token's bucket is next empty, if no
+   * more enrollments came. Null or past: the bucket is full.
+   */
+  @Column({ name: 'rate_tat', type: 'timestamptz', nullable: true })
+  rateTat!: Date | null;
+
   @Column({ name: 'default_tags', type: 'text', array: true, default: () => `'{}'` })
   defaultTags!: string[];
 

@@ -4,7 +4,6 @@ import type { Request } from 'express';
 import type { Actor } from '../common/actor';
 import { CurrentActor, Public, Roles } from '../common/auth.decorators';
 import { ApiRoute } from '../common/api-docs';
-import { RateLimited } from '../common/rate-limit';
 import {
   CreatedEnrollmentTokenResponse,
   CreateEnrollmentTokenDto,
@@ -59,11 +58,10 @@ export class AgentEnrollController {
   @ApiRoute('Enroll a device (the agent, with an enrollment token in the body)', {
     status: 201,
     type: EnrollResponse,
-    errors: [401, 409],
+    errors: [401, 409, 429],
   })
   @Post('enroll')
   @Public()
-  @RateLimited('enroll')
   enroll(@Req() req: Request, @Body() dto: EnrollDto): Promise<EnrollResponse> {
     return this.enrollment.enroll(req.ip ?? null, dto);
   }

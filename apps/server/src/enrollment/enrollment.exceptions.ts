@@ -41,3 +41,27 @@ export class DeviceKeyInUseException extends AppException {
     );
   }
 }
+
+/** The token's own rate (ratePerMinute) is spent for now; it refills continuously. */
+export class EnrollmentTokenRateLimitedException extends AppException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'ENROLLMENT_TOKEN_RATE_LIMITED',
+      `This enrollment token admits no more devices this minute (its rate per minute); try again in ${retryAfterSeconds} s`,
+      HttpStatus.TOO_MANY_REQUESTS,
+      { retryAfterSeconds },
+    );
+  }
+}
+
+/** Too many failed enrollments from this address: every attempt from it waits out the window. */
+export class EnrollmentAddressLockedException extends AppException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'ENROLLMENT_ADDRESS_LOCKED',
+      `Too many failed enrollment attempts from this address; try again in ${retryAfterSeconds} s with a valid token`,
+      HttpStatus.TOO_MANY_REQUESTS,
+      { retryAfterSeconds },
+    );
+  }
+}

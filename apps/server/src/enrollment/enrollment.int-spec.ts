@@ -7,6 +7,7 @@ import {
   login,
   startServer,
   TestDatabase,
+  testEngine,
   type TestServer,
 } from '../test-support/test-app';
 
@@ -17,7 +18,7 @@ describe('enrollment (integration)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    server = await startServer(db, { ENROLL_RATE_LIMIT: '1000' });
+    server = await startServer(db);
     admin = await login(server, ADMIN.email, ADMIN.password);
   });
   afterAll(async () => {
@@ -124,17 +125,6 @@ describe('enrollment (integration)', () => {
     expect(await countRows(server, 'audit_event')).toBe(events);
   });
 
-  it('never lets two concurrent enrollments overspend a token', async () => {
-    const token = await newToken({ maxUses: 3 });
-    const results = await Promise.all(Array.from({ length: 8 }, () => tryEnroll(token.token)));
-    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
-    expect(
-      results
-        .filter((r) => r.status === 401)
-        .every((r) => r.body.code === 'ENROLLMENT_TOKEN_USED_UP'),
-    ).toBe(true);
-  });
-
   it('refuses a malformed key, a private key, and a key already enrolled', async () => {
     const token = await newToken();
     const bad = await tryEnroll(token.token, 'not a key');
@@ -166,26 +156,171 @@ describe('enrollment (integration)', () => {
     agent.close();
   });
 
-  it('rate limits enrollment per client', async () => {
-    const limitedDb = await TestDatabase.create();
-    const limited = await startServer(limitedDb, { ENROLL_RATE_LIMIT: '2' });
+  /** `count` enrollments with one token at once, through the given servers in turn. */
+  async function burst(token: string, count: number, servers: TestServer[] = [server]) {
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        request(servers[i % servers.length].url)
+          .post('/api/agent/enroll')
+          .send({ token, publicKey: generateDeviceKeyPair().publicKey, facts }),
+      ),
+    );
+  }
+
+  async function devicesOf(tokenId: string, on: TestServer = server): Promise<number> {
+    const [{ n }] = await on.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM device WHERE enrollment_token_id = $1`,
+      [tokenId],
+    );
+    return n;
+  }
+
+  it('never lets 50 concurrent enrollments overspend a token with 20 uses', async () => {
+    const token = await newToken({ maxUses: 20 });
+    const results = await burst(token.token, 50);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(30);
+    expect(refused.every((r) => r.body.code === 'ENROLLMENT_TOKEN_USED_UP')).toBe(true);
+    expect(await devicesOf(token.id)).toBe(20);
+    const audit = await server.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM audit_event
+       WHERE action = 'devices.enroll' AND details->>'enrollmentTokenId' = $1`,
+      [token.id],
+    );
+    expect(audit[0].n).toBe(20);
+  });
+
+  it("limits a token to its rate per minute, with 429 and a Retry-After of one slot's refill", async () => {
+    const token = await newToken({ ratePerMinute: 4 });
+    expect(token).toMatchObject({ ratePerMinute: 4 });
+    const results = await burst(token.token, 10);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(4);
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(6);
+    for (const r of limited) {
+      expect(r.body.code).toBe('ENROLLMENT_TOKEN_RATE_LIMITED');
+      expect(r.body.message).toMatch(/rate per minute/);
+      // One slot refills in 60 / 4 = 15 s.
+      const retryAfter = Number(r.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(15);
+    }
+    expect(await devicesOf(token.id)).toBe(4);
+    // Another token is not slowed by this one's rate.
+    const other = await newToken();
+    expect((await burst(other.token, 5)).every((r) => r.status === 201)).toBe(true);
+    // Once a slot has refilled (made to look so by moving the bucket back), one more gets in.
+    await server.dataSource.query(
+      `UPDATE enrollment_token SET rate_tat = rate_tat - interval '15 seconds' WHERE id = $1`,
+      [token.id],
+    );
+    const after = await burst(token.token, 3);
+    expect(after.map((r) => r.status).sort()).toEqual([201, 429, 429]);
+  });
+
+  it('takes ratePerMinute at creation (default 1000), validated, and lists it', async () => {
+    const plain = await newToken();
+    expect(plain).toMatchObject({ ratePerMinute: 1000 });
+    for (const ratePerMinute of [0, 100_001, 2.5, '60']) {
+      const res = await request(server.url)
+        .post('/api/enrollment-tokens')
+        .set('Authorization', admin)
+        .send({ name: 'bad rate', ratePerMinute });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].field).toBe('ratePerMinute');
+    }
+    const slow = await newToken({ ratePerMinute: 60 });
+    const list = await request(server.url)
+      .get('/api/enrollment-tokens')
+      .set('Authorization', admin)
+      .expect(200);
+    expect(list.body.find((t: { id: string }) => t.id === slow.id).ratePerMinute).toBe(60);
+    const audit = await request(server.url)
+      .get(`/api/audit?action=enrollment_tokens.create&targetId=${slow.id}`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect(audit.body.items[0].details).toMatchObject({ ratePerMinute: 60 });
+  });
+
+  it('lets 200 devices behind one address enroll inside a minute', async () => {
+    const token = await newToken({ maxUses: 200 });
+    const statuses: number[] = [];
+    // In waves, as a site's machines come up, all from 127.0.0.1.
+    for (let wave = 0; wave < 4; wave += 1) {
+      statuses.push(...(await burst(token.token, 50)).map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(200);
+    expect(await devicesOf(token.id)).toBe(200);
+  });
+
+  it('limits failed attempts per address, in the database, while good ones from elsewhere pass', async () => {
+    const lockedDb = await TestDatabase.create();
+    const limited = await startServer(lockedDb, {
+      ENROLL_FAIL_LIMIT: '3',
+      TRUST_PROXY: 'true',
+    });
     try {
-      const answers = [];
-      for (let i = 0; i < 3; i += 1) {
-        answers.push(
-          await request(limited.url)
-            .post('/api/agent/enroll')
-            .send({ token: 'x', publicKey: 'y', facts }),
-        );
-      }
-      expect(answers.map((a) => a.status)).toEqual([400, 400, 429]);
-      // The standard header, so agents know when to come back (the window is 60 s).
-      const retryAfter = Number(answers[2]?.headers['retry-after']);
+      const limitedAdmin = await login(limited, ADMIN.email, ADMIN.password);
+      const good = (
+        await request(limited.url)
+          .post('/api/enrollment-tokens')
+          .set('Authorization', limitedAdmin)
+          .send({ name: 'good' })
+          .expect(201)
+      ).body as { token: string };
+      const from = (address: string, token: string) =>
+        request(limited.url)
+          .post('/api/agent/enroll')
+          .set('X-Forwarded-For', address)
+          .send({ token, publicKey: generateDeviceKeyPair().publicKey, facts });
+
+      // Good enrollments from an address never count against it.
+      for (let i = 0; i < 5; i += 1) await from('198.51.100.7', good.token).expect(201);
+
+      const guesses = [];
+      for (let i = 0; i < 4; i += 1) guesses.push(await from('203.0.113.9', `fde_guess-${i}`));
+      expect(guesses.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+      expect(guesses[3].body.code).toBe('ENROLLMENT_ADDRESS_LOCKED');
+      const retryAfter = Number(guesses[3].headers['retry-after']);
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
+      // Locked means every attempt from there, a valid token too: guessing must not go on.
+      expect((await from('203.0.113.9', good.token)).status).toBe(429);
+      // The count is in the database, where every server process reads it.
+      const [row] = await limited.dataSource.query<{ failures: number }[]>(
+        `SELECT failures FROM enrollment_failure WHERE address = '203.0.113.9'`,
+      );
+      expect(row.failures).toBe(3);
+      // Other addresses are untouched, and once the window has passed the address may try again.
+      await from('198.51.100.7', good.token).expect(201);
+      await limited.dataSource.query(
+        `UPDATE enrollment_failure SET window_start = window_start - interval '61 seconds'`,
+      );
+      await from('203.0.113.9', good.token).expect(201);
     } finally {
       await limited.close();
-      await limitedDb.destroy();
+      await lockedDb.destroy();
     }
   });
+
+  (testEngine() === 'postgres' ? it : it.skip)(
+    'holds maxUses and the rate across two server processes on one database',
+    async () => {
+      const second = await startServer(db);
+      try {
+        const capped = await newToken({ maxUses: 20 });
+        const results = await burst(capped.token, 50, [server, second]);
+        expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+        expect(await devicesOf(capped.id)).toBe(20);
+
+        const slow = await newToken({ ratePerMinute: 6 });
+        const rated = await burst(slow.token, 20, [server, second]);
+        expect(rated.filter((r) => r.status === 201)).toHaveLength(6);
+        expect(rated.filter((r) => r.status === 429)).toHaveLength(14);
+      } finally {
+        await second.close();
+      }
+    },
+  );
 });

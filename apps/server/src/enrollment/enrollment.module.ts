@@ -4,12 +4,13 @@ import { AuditModule } from '../audit/audit.module';
 import { DevicesModule } from '../devices/devices.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { AgentEnrollController, EnrollmentTokensController } from './enrollment.controller';
+import { EnrollmentFailureEntity } from './enrollment-failure.entity';
 import { EnrollmentTokenEntity } from './enrollment-token.entity';
 import { EnrollmentService } from './enrollment.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([EnrollmentTokenEntity]),
+    TypeOrmModule.forFeature([EnrollmentTokenEntity, EnrollmentFailureEntity]),
     AuditModule,
     DevicesModule,
     ServerKeysModule,

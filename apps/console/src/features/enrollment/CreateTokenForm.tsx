@@ -24,6 +24,7 @@ import { normalizeTag, tagProblem } from '@fleetdesk/api-types';
 export const enrollmentTokensKey = ['enrollment-tokens'] as const;
 
 const USES = ENROLLMENT_TOKEN_LIMITS.maxUses;
+const RATE = ENROLLMENT_TOKEN_LIMITS.ratePerMinute;
 
 const EXPIRY_OPTIONS = [
   { value: '1', label: '1 hour' },
@@ -34,7 +35,7 @@ const EXPIRY_OPTIONS = [
   { value: '8760', label: '1 year' },
 ];
 
-type Field = 'name' | 'maxUses' | 'expiresInHours' | 'tags' | 'groupId';
+type Field = 'name' | 'maxUses' | 'ratePerMinute' | 'expiresInHours' | 'tags' | 'groupId';
 
 /** Creates an enrollment token; the parent shows its secret, which the server returns this once. */
 export function CreateTokenForm({
@@ -47,6 +48,7 @@ export function CreateTokenForm({
   const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags, staleTime: 60_000 });
   const [name, setName] = useState('');
   const [maxUses, setMaxUses] = useState<string | number>('');
+  const [rate, setRate] = useState<string | number>(RATE.default);
   const [expires, setExpires] = useState<string>('24');
   const [tagList, setTagList] = useState<string[]>([]);
   const [groupId, setGroupId] = useState<string | null>(null);
@@ -62,6 +64,7 @@ export function CreateTokenForm({
       void client.invalidateQueries({ queryKey: enrollmentTokensKey });
       setName('');
       setMaxUses('');
+      setRate(RATE.default);
       setTagList([]);
       setGroupId(null);
       setErrors({});
@@ -89,12 +92,16 @@ export function CreateTokenForm({
     ) {
       next.maxUses = `From ${USES.min} to ${USES.max.toLocaleString('en')}, or empty for unlimited`;
     }
+    if (typeof rate !== 'number' || rate < RATE.min || rate > RATE.max) {
+      next.ratePerMinute = `From ${RATE.min} to ${RATE.max.toLocaleString('en')} a minute`;
+    }
     setErrors(next);
     if (Object.keys(next).length > 0 || tagError) return;
     create.mutate({
       name: name.trim(),
       expiresInHours: Number(expires),
       ...(typeof maxUses === 'number' ? { maxUses } : {}),
+      ...(typeof rate === 'number' ? { ratePerMinute: rate } : {}),
       ...(normalizedTags.length ? { tags: normalizedTags } : {}),
       ...(groupId ? { groupId } : {}),
     });
@@ -109,7 +116,7 @@ export function CreateTokenForm({
       noValidate
     >
       <Stack gap="sm">
-        <SimpleGrid cols={{ base: 1, md: 3 }} spacing="sm">
+        <SimpleGrid cols={{ base: 1, md: 4 }} spacing="sm">
           <TextInput
             label="Name"
             description="What the token is for"
@@ -131,6 +138,18 @@ export function CreateTokenForm({
             max={USES.max}
             allowDecimal={false}
             allowNegative={false}
+          />
+          <NumberInput
+            label="Enrollments per minute"
+            description="More wait and retry; a site's burst fits the default"
+            value={rate}
+            onChange={setRate}
+            error={errors.ratePerMinute}
+            min={RATE.min}
+            max={RATE.max}
+            allowDecimal={false}
+            allowNegative={false}
+            thousandSeparator=","
           />
           <Select
             label="Expires after"

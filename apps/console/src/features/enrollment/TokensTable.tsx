@@ -98,7 +98,7 @@ export function TokensTable() {
 
   return (
     <>
-      <Table.ScrollContainer minWidth={860}>
+      <Table.ScrollContainer minWidth={960}>
         <Table verticalSpacing="xs" data-testid="enrollment-tokens">
           <Table.Thead>
             <Table.Tr>
@@ -106,6 +106,7 @@ export function TokensTable() {
               <Table.Th w={130}>Token</Table.Th>
               <Table.Th w={100}>State</Table.Th>
               <Table.Th w={110}>Uses</Table.Th>
+              <Table.Th w={100}>Rate</Table.Th>
               <Table.Th w={130}>Expires</Table.Th>
               <Table.Th w={180}>Enrolls into</Table.Th>
               <Table.Th w={110}>Created</Table.Th>
@@ -137,6 +138,13 @@ export function TokensTable() {
                   </Table.Td>
                   <Table.Td>
                     {t.uses} / {t.maxUses ?? '∞'}
+                  </Table.Td>
+                  <Table.Td>
+                    <Tooltip label="Enrollments admitted per minute; more are asked to retry">
+                      <Text size="sm" span>
+                        {t.ratePerMinute.toLocaleString('en')}/min
+                      </Text>
+                    </Tooltip>
                   </Table.Td>
                   <Table.Td>
                     <Tooltip label={formatDateTime(t.expiresAt)}>

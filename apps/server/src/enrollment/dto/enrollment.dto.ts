@@ -7,6 +7,7 @@ import type { EnrollmentTokenEntity } from '../enrollment-token.entity';
 
 const HOURS = ENROLLMENT_TOKEN_LIMITS.expiresInHours;
 const USES = ENROLLMENT_TOKEN_LIMITS.maxUses;
+const RATE = ENROLLMENT_TOKEN_LIMITS.ratePerMinute;
 
 const TOKEN_STATES = exhaustiveList<api.EnrollmentTokenState>()([
   'active',
@@ -45,6 +46,19 @@ export class CreateEnrollmentTokenDto implements api.CreateEnrollmentTokenReques
   @Max(USES.max)
   maxUses?: number;
 
+  @ApiPropertyOptional({
+    minimum: RATE.min,
+    maximum: RATE.max,
+    default: RATE.default,
+    description:
+      'Enrollments admitted per minute: a burst of this many, then this many a minute; more get 429 with Retry-After',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(RATE.min)
+  @Max(RATE.max)
+  ratePerMinute: number = RATE.default;
+
   @IsOmittable()
   @IsTagList()
   tags?: string[];
@@ -62,6 +76,7 @@ export class EnrollmentTokenResponse implements api.EnrollmentTokenResponse {
   @ApiProperty() expiresAt!: string;
   @ApiProperty({ nullable: true, type: Number }) maxUses!: number | null;
   @ApiProperty() uses!: number;
+  @ApiProperty() ratePerMinute!: number;
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ nullable: true, type: String }) groupId!: string | null;
   @ApiProperty() createdAt!: string;
@@ -96,6 +111,7 @@ export function toEnrollmentTokenResponse(t: EnrollmentTokenEntity): EnrollmentT
     expiresAt: t.expiresAt.toISOString(),
     maxUses: t.maxUses,
     uses: t.uses,
+    ratePerMinute: t.ratePerMinute,
     tags: t.defaultTags,
     groupId: t.defaultGroupId,
     createdAt: t.createdAt.toISOString(),
