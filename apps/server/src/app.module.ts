@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
+import { AgentUpdatesModule } from './agent-updates/agent-updates.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -40,6 +41,7 @@ export class AppModule {
         ScriptsModule,
         AgentGatewayModule,
         JobsModule,
+        AgentUpdatesModule,
         ConsoleGatewayModule,
       ],
     };

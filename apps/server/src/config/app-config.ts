@@ -142,6 +142,11 @@ class EnvSchema {
 
   @Transform(emptyToUndefined)
   @IsOptional()
+  @IsString()
+  AGENT_BINARIES_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/, {
     message:
       'must be 32 bytes written as 64 hex digits or as base64 (e.g. `openssl rand -base64 32`)',
@@ -180,6 +185,8 @@ export interface AppConfig {
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
   consoleDir: string;
+  /** The agent executables and their manifest.json (`npm run build:agent` → apps/agent/dist/bin). */
+  agentBinariesDir: string;
   /** Encrypts secrets at rest; when unset, a key file under dataDir is used (made at first start). */
   secretKey: Buffer | undefined;
   /** PEM certificate chain and key: the server speaks HTTPS (and WSS) itself when set. */
@@ -208,6 +215,7 @@ const ENV_VARIABLES = [
   'ENROLL_RATE_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
+  'AGENT_BINARIES_DIR',
   'FLEETDESK_SECRET_KEY',
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
@@ -334,6 +342,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     consoleDir: parsed.CONSOLE_DIR
       ? resolve(parsed.CONSOLE_DIR)
       : resolve(__dirname, '../../../console/dist'),
+    agentBinariesDir: parsed.AGENT_BINARIES_DIR
+      ? resolve(parsed.AGENT_BINARIES_DIR)
+      : resolve(__dirname, '../../../agent/dist/bin'),
     secretKey,
   };
 }

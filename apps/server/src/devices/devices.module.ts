@@ -12,6 +12,7 @@ import { GroupsController, TagsController } from './groups-tags.controller';
 import { GroupsTagsService } from './groups-tags.service';
 import { DeviceGroupEntity } from './group.entity';
 import { DeviceInventoryEntity } from './inventory.entity';
+import { OfferedAgentVersion } from './offered-agent-version';
 import { TagEntity } from './tag.entity';
 
 @Module({
@@ -27,7 +28,14 @@ import { TagEntity } from './tag.entity';
     GroupsTagsService,
     DeviceEvents,
     DeviceAuditNames,
+    OfferedAgentVersion,
   ],
-  exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+  exports: [
+    DevicesService,
+    DeviceTelemetryService,
+    GroupsTagsService,
+    DeviceEvents,
+    OfferedAgentVersion,
+  ],
 })
 export class DevicesModule {}

@@ -6,6 +6,7 @@ import type { Actor } from '../common/actor';
 import { likePattern } from '../common/sql';
 import type { DeviceDetail, DeviceSoftwareItem, JobTarget, Page } from '@fleetdesk/api-types';
 import { DeviceEvents } from './device-events';
+import { OfferedAgentVersion } from './offered-agent-version';
 import { DeviceEntity } from './device.entity';
 import {
   DeviceNotFoundException,
@@ -47,6 +48,7 @@ export class DevicesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly events: DeviceEvents,
+    private readonly offered: OfferedAgentVersion,
   ) {}
 
   /** Called by enrollment inside its own transaction, so the token use and the device commit together. */
@@ -318,6 +320,7 @@ export class DevicesService {
         d,
         tagsBy.get(d.id) ?? [],
         d.groupId ? (groupBy.get(d.groupId) ?? null) : null,
+        this.offered.current,
       ),
     );
   }

@@ -6,6 +6,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  type ActionRunSpec,
+  actionRunSigningPayload,
   type AgentToServer,
   cancelSigningPayload,
   newNonce,
@@ -99,9 +101,10 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     for (const type of ['run_accepted', 'run_rejected', 'output', 'result'] as const)
       this.gateway.route(type, (deviceId, body) => this.receive(type, deviceId, body));
-    this.gateway.onAuthenticated((deviceId) => {
+    this.gateway.onAuthenticated((deviceId, agentVersion) => {
       this.reconnected.add(deviceId);
       this.kick();
+      void this.confirmAgentUpdates(deviceId, agentVersion);
     });
     this.tickTimer = setInterval(() => void this.tick(), TICK_MS);
   }
@@ -157,6 +160,21 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /**
+   * An agent update is done when the device comes back with the new version (and not on
+   * trial: the gateway only reports those). The agent's own result for it, sent from its
+   * outbox after that, then finds the run final and changes nothing.
+   */
+  private async confirmAgentUpdates(deviceId: string, agentVersion: string): Promise<void> {
+    try {
+      const touched = new Set<string>();
+      this.changed(await this.runs.confirmAgentUpdate(deviceId, agentVersion), touched);
+      if (touched.size > 0) await this.settleJobs([...touched]);
+    } catch (error) {
+      this.logger.error(`confirming agent updates of ${deviceId} failed: ${String(error)}`);
+    }
+  }
+
   private async tick(): Promise<void> {
     try {
       await this.sweep();
@@ -189,11 +207,27 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       await pause();
       const job = jobs.get(run.job_id);
       if (!job) continue;
+      if (job.action) {
+        const spec: ActionRunSpec = {
+          runId: run.id,
+          jobId: job.id,
+          deviceId: run.device_id,
+          action: job.action,
+          timeoutMs: job.timeoutMs,
+          expiresAt: new Date(run.expires_at).getTime(),
+          issuedAt: Date.now(),
+          nonce: newNonce(),
+        };
+        const signature = this.serverKeys.sign(actionRunSigningPayload(spec));
+        this.gateway.send(run.device_id, 'run_action', { spec, signature });
+        this.events.emit('run.status', { jobId: job.id, runId: run.id, status: 'dispatched' });
+        continue;
+      }
       const spec: RunSpec = {
         runId: run.id,
         jobId: job.id,
         deviceId: run.device_id,
-        language: job.language,
+        language: job.language ?? 'sh',
         script: job.body,
         scriptSha256: job.bodySha256,
         env: job.env,
@@ -391,6 +425,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         outputBytes: x.outputBytes,
         truncated: x.truncated,
         lastSeq: x.lastSeq,
+        agentVersion: this.gateway.agentVersionOf(deviceId),
       })),
     );
   }

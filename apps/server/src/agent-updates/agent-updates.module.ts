@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
+import { JobsModule } from '../jobs/jobs.module';
+import { ServerKeysModule } from '../server-keys/server-keys.module';
+import { AgentReleasesService } from './agent-releases.service';
+import { AgentUpdatesController } from './agent-updates.controller';
+import { AgentUpdatesService } from './agent-updates.service';
+
+@Module({
+  imports: [DevicesModule, JobsModule, ServerKeysModule],
+  controllers: [AgentUpdatesController],
+  providers: [AgentReleasesService, AgentUpdatesService],
+  exports: [AgentReleasesService],
+})
+export class AgentUpdatesModule {}

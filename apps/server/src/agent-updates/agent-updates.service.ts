@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { AGENT_UPDATE_RULES, type AgentReleaseResponse, type JobResponse } from '@fleetdesk/api-types';
+import type { AgentUpdateAction } from '@fleetdesk/protocol';
+import type { Actor } from '../common/actor';
+import { JobsService } from '../jobs/jobs.service';
+import { AgentReleasesService } from './agent-releases.service';
+import { NoAgentReleaseException } from './agent-updates.exceptions';
+import type { CreateAgentUpdateDto } from './dto/agent-update.dto';
+
+/**
+ * Agent self-updates: a job like any other (targets, rollout, audit, run states) whose runs
+ * carry the `agent_update` action with the offered builds. The run ends `succeeded` only when
+ * the device reconnects with the new version (see RunStore.confirmAgentUpdate).
+ */
+@Injectable()
+export class AgentUpdatesService {
+  constructor(
+    private readonly releases: AgentReleasesService,
+    private readonly jobs: JobsService,
+  ) {}
+
+  async release(): Promise<AgentReleaseResponse> {
+    const { release } = await this.releases.load();
+    return {
+      version: release?.version ?? null,
+      platforms: (release?.builds ?? []).map(({ platform, sha256, size }) => ({
+        platform,
+        sha256,
+        size,
+      })),
+    };
+  }
+
+  async create(actor: Actor, dto: CreateAgentUpdateDto): Promise<JobResponse> {
+    const { release, problem } = await this.releases.load();
+    if (!release) throw new NoAgentReleaseException(problem);
+    const { trialTimeoutSeconds, timeoutSeconds, ...rollout } = dto;
+    const trialSeconds = trialTimeoutSeconds ?? AGENT_UPDATE_RULES.trialTimeoutSeconds.default;
+    const action: AgentUpdateAction = {
+      kind: 'agent_update',
+      version: release.version,
+      trialTimeoutMs: trialSeconds * 1000,
+      builds: release.builds,
+    };
+    return this.jobs.createAction(actor, {
+      name: dto.name ?? `Update agents to ${release.version}`,
+      action,
+      rollout,
+      // The trial must fit inside the run's deadline, with room for the download before it.
+      timeoutSeconds: Math.max(
+        timeoutSeconds ?? AGENT_UPDATE_RULES.timeoutSeconds.default,
+        trialSeconds + AGENT_UPDATE_RULES.timeoutSeconds.min,
+      ),
+      auditAction: 'agent_updates.create',
+      auditDetails: {
+        version: release.version,
+        trialTimeoutSeconds: trialSeconds,
+        builds: release.builds.map((b) => ({ platform: b.platform, sha256: b.sha256 })),
+      },
+    });
+  }
+}
