@@ -1,4 +1,4 @@
-import { normalizeFingerprint } from '@fleetdesk/protocol';
+import { normalizeFingerprint, uuid } from '@fleetdesk/protocol';
 import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MAX_CONCURRENT_RUNS } from './runs/runs';
@@ -33,6 +33,9 @@ Commands:
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux); on Windows and
       macOS, print the equivalent commands. --dry-run prints instead of installing.
+  update-trial --state-dir DIR --run-id ID
+      Used by the agent itself during a self-update: the new binary connects once as the
+      device, proves it works, and exits. Not for manual use.
   help, --help, -h        Show this text.
   version, --version      Print the agent version.
 
@@ -69,7 +72,8 @@ export type Command =
       execLog?: string;
       enrollDeadlineMs?: number;
     }
-  | { kind: 'install-service'; stateDir?: string; dryRun: boolean };
+  | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
+  | { kind: 'update-trial'; stateDir: string; runId: string };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -107,6 +111,7 @@ const OPTIONS = {
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
+  'update-trial': { 'state-dir': str, 'run-id': str, ...help },
 } satisfies Record<string, Options>;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -267,6 +272,13 @@ export function parseCli(argv: readonly string[]): Command {
         stateDir: optionalString(v, 'state-dir'),
         dryRun: v['dry-run'] === true,
       };
+    }
+    case 'update-trial': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      const runId = required(v, 'run-id', command);
+      if (!uuid(runId).ok) throw new UsageError('update-trial: --run-id must be a run id (a uuid)');
+      return { kind: 'update-trial', stateDir: required(v, 'state-dir', command), runId };
     }
     default:
       throw new UsageError(

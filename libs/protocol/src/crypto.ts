@@ -29,6 +29,7 @@ export const RUN_CONTEXT = 'fleetdesk-run-v1';
 export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
 export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
 export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
+export const DEVICE_HTTP_CONTEXT = 'fleetdesk-device-http-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -146,6 +147,41 @@ export interface AgentBuildFields {
  */
 export const agentBuildSigningPayload = (f: AgentBuildFields): Buffer =>
   canonicalPayload(AGENT_BUILD_CONTEXT, [f.platform, f.version, f.sha256]);
+
+/**
+ * HTTP requests a device makes as itself (downloading an agent build), outside its socket:
+ * `Authorization: FleetdeskDevice <deviceId>.<epoch ms>.<signature>`, the signature by the
+ * device key over this payload. Bound to the method and path, and the server accepts it only
+ * within DEVICE_HTTP_AUTH_WINDOW_MS of its own clock.
+ */
+export const deviceHttpAuthPayload = (f: {
+  deviceId: string;
+  method: string;
+  path: string;
+  at: number;
+}): Buffer => canonicalPayload(DEVICE_HTTP_CONTEXT, [f.deviceId, f.method, f.path, String(f.at)]);
+
+export const DEVICE_HTTP_AUTH_SCHEME = 'FleetdeskDevice';
+export const DEVICE_HTTP_AUTH_WINDOW_MS = 5 * 60_000;
+
+/** The Authorization header value for a device request. */
+export function deviceHttpAuthorization(
+  privateKey: KeyObject | string,
+  f: { deviceId: string; method: string; path: string; at: number },
+): string {
+  return `${DEVICE_HTTP_AUTH_SCHEME} ${f.deviceId}.${f.at}.${signPayload(privateKey, deviceHttpAuthPayload(f))}`;
+}
+
+/** Splits a device Authorization header; null when it is not one. */
+export function parseDeviceHttpAuthorization(
+  header: string | undefined,
+): { deviceId: string; at: number; signature: string } | null {
+  const m =
+    /^FleetdeskDevice ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,16})\.([A-Za-z0-9+/=]{88})$/.exec(
+      header ?? '',
+    );
+  return m ? { deviceId: m[1], at: Number(m[2]), signature: m[3] } : null;
+}
 
 export const cancelSigningPayload = (runId: string, deviceId: string): Buffer =>
   canonicalPayload(CANCEL_CONTEXT, [runId, deviceId]);
