@@ -19,6 +19,7 @@ export function build() {
   execFileSync(process.execPath, [join(ROOT, 'apps/agent/build.mjs')], {
     cwd: ROOT,
     stdio: 'inherit',
+    env: { ...process.env, FLEETDESK_AGENT_PLATFORMS: 'none' },
   });
 }
 

@@ -13,9 +13,11 @@ export function buildAll(): void {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // The bundle only: the single-file executables are built by the tests that run them.
   execFileSync(process.execPath, [join(ROOT, 'apps', 'agent', 'build.mjs')], {
     cwd: ROOT,
     stdio: 'inherit',
+    env: { ...process.env, FLEETDESK_AGENT_PLATFORMS: 'none' },
   });
 }
 

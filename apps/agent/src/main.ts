@@ -4,6 +4,7 @@ import { parseCli, UsageError, USAGE, type Command } from './cli';
 import { enrollCommand } from './enroll';
 import { ExitCode } from './exit-codes';
 import { consoleLogger, errorMessage } from './log';
+import { agentProgram } from './runtime';
 import { installService } from './service';
 import { simulate } from './simulate';
 import { currentStateDirContext, defaultStateDir } from './state';
@@ -36,8 +37,7 @@ async function execute(command: Command): Promise<ExitCode> {
         {
           dryRun: command.dryRun,
           stateDir: stateDir(command.stateDir),
-          nodePath: process.execPath,
-          bundlePath: resolve(process.argv[1] ?? 'fleetdesk-agent.js'),
+          program: agentProgram(),
           platform: process.platform,
           isRoot: process.getuid?.() === 0,
         },

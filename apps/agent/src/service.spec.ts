@@ -15,8 +15,7 @@ import { saveIdentity } from './state';
 import { recordingLogger } from './test-support/recording-logger';
 
 const target = {
-  nodePath: '/usr/bin/node',
-  bundlePath: '/opt/fleet desk/fleetdesk-agent.js',
+  program: ['/usr/bin/node', '/opt/fleet desk/fleetdesk-agent.js'],
   stateDir: '/var/lib/fleetdesk-agent',
 };
 
@@ -32,6 +31,13 @@ describe('service definitions', () => {
     expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
     // Sandboxing that would stop an RMM agent doing admin work stays off.
     expect(unit).not.toMatch(/^(ProtectSystem|ProtectHome|PrivateTmp|NoNewPrivileges)=/m);
+  });
+
+  it('systemd: a single-file executable is started as itself, with no node', () => {
+    const unit = systemdUnit({ ...target, program: ['/usr/local/bin/fleetdesk-agent'] });
+    expect(unit).toMatch(
+      /^ExecStart=\/usr\/local\/bin\/fleetdesk-agent run --state-dir \/var\/lib\/fleetdesk-agent$/m,
+    );
   });
 
   it('systemd: escapes specifiers and quotes', () => {

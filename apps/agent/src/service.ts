@@ -12,12 +12,15 @@ export const LAUNCHD_PLIST_PATH = `/Library/LaunchDaemons/${LAUNCHD_LABEL}.plist
 export const WINDOWS_SERVICE_NAME = 'FleetdeskAgent';
 
 export interface ServiceTarget {
-  /** Absolute path of the node binary running now. */
-  nodePath: string;
-  /** Absolute path of the bundled agent. */
-  bundlePath: string;
+  /**
+   * Absolute paths that start the agent (see agentProgram): the single-file executable, or
+   * the node binary and the bundle it runs.
+   */
+  program: string[];
   stateDir: string;
 }
+
+const commandLine = (t: ServiceTarget) => [...t.program, 'run', '--state-dir', t.stateDir];
 
 /** Quotes one ExecStart word; `%` and `$` would otherwise be expanded by systemd. */
 export function systemdWord(arg: string): string {
@@ -26,7 +29,7 @@ export function systemdWord(arg: string): string {
 }
 
 export function systemdUnit(t: ServiceTarget): string {
-  const exec = [t.nodePath, t.bundlePath, 'run', '--state-dir', t.stateDir].map(systemdWord);
+  const exec = commandLine(t).map(systemdWord);
   return `[Unit]
 Description=Fleetdesk agent (remote management)
 Wants=network-online.target
@@ -58,7 +61,7 @@ const xml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function launchdPlist(t: ServiceTarget): string {
-  const args = [t.nodePath, t.bundlePath, 'run', '--state-dir', t.stateDir]
+  const args = commandLine(t)
     .map((a) => `    <string>${xml(a)}</string>`)
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -91,7 +94,7 @@ ${args}
 
 export function windowsCommands(t: ServiceTarget): string[] {
   const q = (s: string) => `\\"${s}\\"`;
-  const binPath = `${q(t.nodePath)} ${q(t.bundlePath)} run --state-dir ${q(t.stateDir)}`;
+  const binPath = `${t.program.map(q).join(' ')} run --state-dir ${q(t.stateDir)}`;
   return [
     `sc.exe create ${WINDOWS_SERVICE_NAME} binPath= "${binPath}" start= auto DisplayName= "Fleetdesk Agent"`,
     `sc.exe failure ${WINDOWS_SERVICE_NAME} reset= 86400 actions= restart/5000/restart/5000/restart/5000`,
@@ -143,13 +146,14 @@ export async function installService(options: InstallOptions, log: Logger): Prom
     return ExitCode.OK;
   }
   if (options.platform === 'win32') {
-    print('# From an elevated prompt. node.exe does not answer the Service Control Manager');
-    print('# itself, so for production wrap the same command line with WinSW or NSSM.');
+    print('# From an elevated prompt. The agent (node.exe inside) does not answer the Service');
+    print('# Control Manager itself, so for production wrap the same command line with WinSW');
+    print('# or NSSM, or let install.ps1 register it as a start-up task.');
     windowsCommands(options).forEach((c) => print(c));
     return ExitCode.OK;
   }
   log.error(
-    `install-service does not support ${options.platform}; run the agent with: ${options.nodePath} ${options.bundlePath} run`,
+    `install-service does not support ${options.platform}; run the agent with: ${commandLine(options).join(' ')}`,
   );
   return ExitCode.FAILURE;
 }
