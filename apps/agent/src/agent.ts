@@ -1,4 +1,3 @@
-import { isSea } from 'node:sea';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { collectHeartbeat } from './heartbeat';
@@ -6,6 +5,7 @@ import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
 import { RunManager } from './runs/runs';
+import { isSingleExecutable } from './runtime';
 import { loadIdentity, StateError } from './state';
 import { agentUpdateHandler } from './update/agent-update';
 import { agentPlatformOf } from './update/build-check';
@@ -41,7 +41,7 @@ export async function runAgent(
   log.info(`fleetdesk-agent ${AGENT_VERSION} starting as device ${identity.deviceId}`);
   // Only a single-file executable can replace itself; `node bundle.js` belongs to whoever
   // installed node and the bundle.
-  const executable = isSea() ? process.execPath : null;
+  const executable = isSingleExecutable() ? process.execPath : null;
   // Late-bound: the update handler needs the connection and the stop routine made below.
   const control = {
     suspend: (): Promise<void> => Promise.resolve(),

@@ -8,7 +8,9 @@ interface Parsed {
 }
 
 function parse(version: string): Parsed | null {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(version.trim());
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(
+    version.trim(),
+  );
   if (!m) return null;
   return {
     core: [Number(m[1]), Number(m[2]), Number(m[3])],

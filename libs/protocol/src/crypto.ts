@@ -106,15 +106,14 @@ export function runSigningPayload(spec: RunSpec): Buffer {
  * so two lists can never trade items. Mapped over `RunActions`: a new kind without an entry
  * here is a compile error.
  */
-const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K]) => string[] } =
-  {
-    agent_update: (a) => [
-      a.version,
-      String(a.trialTimeoutMs),
-      String(a.builds.length),
-      ...a.builds.flatMap((b) => [b.platform, b.version, b.sha256, String(b.size), b.signature]),
-    ],
-  };
+const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K]) => string[] } = {
+  agent_update: (a) => [
+    a.version,
+    String(a.trialTimeoutMs),
+    String(a.builds.length),
+    ...a.builds.flatMap((b) => [b.platform, b.version, b.sha256, String(b.size), b.signature]),
+  ],
+};
 
 /** What the server signs for each action run: the envelope, the kind, then the kind's fields. */
 export function actionRunSigningPayload(spec: ActionRunSpec): Buffer {

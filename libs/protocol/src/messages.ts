@@ -322,7 +322,12 @@ export const agentPlatform = string({
   expected: 'a platform like linux-x64',
 });
 
-const sha256Hex = string({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, expected: 'a hex SHA-256' });
+const sha256Hex = string({
+  min: 64,
+  max: 64,
+  pattern: /^[0-9a-f]{64}$/,
+  expected: 'a hex SHA-256',
+});
 
 /** One platform's build of an agent version, signed on its own (`agentBuildSigningPayload`). */
 export interface AgentBuild {

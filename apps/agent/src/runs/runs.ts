@@ -288,7 +288,9 @@ export class RunManager {
     }
     const run = this.active.get(runId);
     if (run?.action) {
-      this.options.log.info(`ignoring a cancel for run ${runId}: a ${run.action} cannot be stopped once started`);
+      this.options.log.info(
+        `ignoring a cancel for run ${runId}: a ${run.action} cannot be stopped once started`,
+      );
       return;
     }
     if (run) {
@@ -366,9 +368,7 @@ export class RunManager {
       ...collector.finish(),
     };
     if (end.error !== undefined) result.error = clip(end.error);
-    this.options.log.info(
-      `run ${runId} ${end.outcome}${end.error ? `: ${end.error}` : ''}`,
-    );
+    this.options.log.info(`run ${runId} ${end.outcome}${end.error ? `: ${end.error}` : ''}`);
     await this.lane(runId, () => this.complete(result));
     end.afterResult?.();
   }

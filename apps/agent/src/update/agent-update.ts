@@ -91,7 +91,9 @@ async function update(
     );
   }
 
-  ctx.say(`trying ${build.version}: the new binary connects on its own (up to ${action.trialTimeoutMs / 1000} s)`);
+  ctx.say(
+    `trying ${build.version}: the new binary connects on its own (up to ${action.trialTimeoutMs / 1000} s)`,
+  );
   await deps.suspendConnection();
   const trial = await runTrial({
     exe: next,
@@ -103,7 +105,10 @@ async function update(
     onOutput: (text) => {
       for (const line of text.split('\n')) if (line.trim()) ctx.say(`[new] ${line}`);
     },
-  }).catch((err: unknown) => ({ ok: false as const, reason: `the trial failed: ${errorMessage(err)}` }));
+  }).catch((err: unknown) => ({
+    ok: false as const,
+    reason: `the trial failed: ${errorMessage(err)}`,
+  }));
   if (!trial.ok) {
     await rm(next, { force: true }).catch(() => undefined);
     deps.resumeConnection();
@@ -117,6 +122,8 @@ async function update(
     deps.resumeConnection();
     return failed(`could not replace ${exe}: ${errorMessage(err)}; the previous version stays`);
   }
-  ctx.say(`${exe} is now ${action.version} (the previous one is kept as ${exe}.previous); handing over`);
+  ctx.say(
+    `${exe} is now ${action.version} (the previous one is kept as ${exe}.previous); handing over`,
+  );
   return { outcome: 'succeeded', afterResult: () => deps.handOver() };
 }

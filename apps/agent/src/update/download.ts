@@ -16,7 +16,7 @@ export interface DownloadOptions {
 }
 
 export const downloadPath = (platform: string): string =>
-  `/api/agent/downloads/${encodeURIComponent(platform)}`;
+  `/api/agent-updates/builds/${encodeURIComponent(platform)}`;
 
 /**
  * Streams the build to `dest`, hashing as it goes, and keeps it only when its size and

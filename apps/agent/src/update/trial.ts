@@ -109,7 +109,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     const proof = await readMarker(marker);
     if (end.code !== 0) {
-      const how = end.code === null ? `on signal ${end.signal ?? 'unknown'}` : `with code ${end.code}`;
+      const how =
+        end.code === null ? `on signal ${end.signal ?? 'unknown'}` : `with code ${end.code}`;
       return {
         ok: false,
         reason: `the new version exited at start-up ${how}${proof ? ' after connecting' : ''}; rolled back to the previous version`,
@@ -118,7 +119,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     if (!proof) {
       return {
         ok: false,
-        reason: 'the new version exited without connecting to the server; rolled back to the previous version',
+        reason:
+          'the new version exited without connecting to the server; rolled back to the previous version',
       };
     }
     if (proof.version !== options.version) {

@@ -1,12 +1,17 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { createReadStream } from 'node:fs';
 import { ApiTags } from '@nestjs/swagger';
 import type { AgentReleaseResponse, JobResponse } from '@fleetdesk/api-types';
 import type { Actor } from '../common/actor';
 import { ApiRoute } from '../common/api-docs';
-import { CurrentActor, Roles } from '../common/auth.decorators';
+import { CurrentActor, Public, Roles } from '../common/auth.decorators';
 import { JobResponse as JobResponseDto } from '../jobs/dto/job-response.dto';
 import { AgentUpdatesService } from './agent-updates.service';
-import { AgentReleaseResponse as AgentReleaseDto, CreateAgentUpdateDto } from './dto/agent-update.dto';
+import {
+  AgentReleaseResponse as AgentReleaseDto,
+  CreateAgentUpdateDto,
+} from './dto/agent-update.dto';
 
 @ApiTags('agent-updates')
 @Controller('agent-updates')
@@ -17,6 +22,27 @@ export class AgentUpdatesController {
   @Get('release')
   release(): Promise<AgentReleaseResponse> {
     return this.updates.release();
+  }
+
+  /** Signed by the device key, not a user: see DeviceHttpAuthService. */
+  @ApiRoute('A device fetches the offered agent build for its platform (device-signed request)', {
+    errors: [401, 404],
+  })
+  @Public()
+  @Get('builds/:platform')
+  async build(
+    @Param('platform') platform: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const path = new URL(req.originalUrl, 'http://x').pathname;
+    const build = await this.updates.buildForDevice(req.headers.authorization, path, platform);
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-length', String(build.size));
+    res.setHeader('x-agent-version', build.version);
+    const stream = createReadStream(build.file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   }
 
   @ApiRoute('Update the targeted agents to the offered version (a job; admins only)', {

@@ -10,3 +10,19 @@ export class NoAgentReleaseException extends AppException {
     );
   }
 }
+
+export class DeviceAuthFailedException extends AppException {
+  constructor(why: string) {
+    super('DEVICE_AUTH_FAILED', `Device authentication failed: ${why}`, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+export class NoAgentBuildException extends AppException {
+  constructor(platform: string) {
+    super(
+      'AGENT_BUILD_NOT_FOUND',
+      `This server offers no agent build for ${platform}`,
+      HttpStatus.NOT_FOUND,
+    );
+  }
+}

@@ -5,11 +5,12 @@ import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { AgentReleasesService } from './agent-releases.service';
 import { AgentUpdatesController } from './agent-updates.controller';
 import { AgentUpdatesService } from './agent-updates.service';
+import { DeviceHttpAuthService } from './device-http-auth.service';
 
 @Module({
   imports: [DevicesModule, JobsModule, ServerKeysModule],
   controllers: [AgentUpdatesController],
-  providers: [AgentReleasesService, AgentUpdatesService],
+  providers: [AgentReleasesService, AgentUpdatesService, DeviceHttpAuthService],
   exports: [AgentReleasesService],
 })
 export class AgentUpdatesModule {}

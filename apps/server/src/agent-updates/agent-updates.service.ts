@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { AGENT_UPDATE_RULES, type AgentReleaseResponse, type JobResponse } from '@fleetdesk/api-types';
+import {
+  AGENT_UPDATE_RULES,
+  type AgentReleaseResponse,
+  type JobResponse,
+} from '@fleetdesk/api-types';
 import type { AgentUpdateAction } from '@fleetdesk/protocol';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
 import { AgentReleasesService } from './agent-releases.service';
-import { NoAgentReleaseException } from './agent-updates.exceptions';
+import { NoAgentBuildException, NoAgentReleaseException } from './agent-updates.exceptions';
+import { DeviceHttpAuthService } from './device-http-auth.service';
 import type { CreateAgentUpdateDto } from './dto/agent-update.dto';
 
 /**
@@ -17,7 +22,25 @@ export class AgentUpdatesService {
   constructor(
     private readonly releases: AgentReleasesService,
     private readonly jobs: JobsService,
+    private readonly deviceAuth: DeviceHttpAuthService,
   ) {}
+
+  /**
+   * A build for a device to install (it checks the hash and signature itself); the request
+   * must be signed by an enrolled, non-revoked device.
+   */
+  async buildForDevice(
+    authorization: string | undefined,
+    path: string,
+    platform: string,
+  ): Promise<{ file: string; size: number; version: string }> {
+    await this.deviceAuth.verify(authorization, 'GET', path);
+    const { release } = await this.releases.load();
+    const build = release?.builds.find((b) => b.platform === platform);
+    const file = release?.files.get(platform);
+    if (!release || !build || !file) throw new NoAgentBuildException(platform);
+    return { file, size: build.size, version: release.version };
+  }
 
   async release(): Promise<AgentReleaseResponse> {
     const { release } = await this.releases.load();

@@ -16,8 +16,7 @@ export class CreateAgentUpdateDto
     minimum: trial.min,
     maximum: trial.max,
     default: trial.default,
-    description:
-      'How long the running agent waits for the new one to connect before it rolls back',
+    description: 'How long the running agent waits for the new one to connect before it rolls back',
   })
   @IsOmittable()
   @IsInt()
@@ -29,7 +28,8 @@ export class CreateAgentUpdateDto
     minimum: timeout.min,
     maximum: timeout.max,
     default: timeout.default,
-    description: 'From the moment a device gets the update to its result (download, trial, restart)',
+    description:
+      'From the moment a device gets the update to its result (download, trial, restart)',
   })
   @IsOmittable()
   @IsInt()
