@@ -61,7 +61,7 @@ describe('agent updates (integration)', () => {
         .post(`/api/devices/${id.deviceId}/tags`)
         .set('Authorization', admin)
         .send({ tags })
-        .expect(201);
+        .expect(200);
     return id;
   };
 
@@ -130,7 +130,11 @@ describe('agent updates (integration)', () => {
       .get('/api/audit?action=agent_updates.create')
       .set('Authorization', admin)
       .expect(200);
-    expect(audit.body.items[0]).toMatchObject({ targetId: job.id });
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'agent_updates.create',
+      target: { type: 'job', id: job.id },
+      details: { version: NEW, runs: 1 },
+    });
     // A technician may not re-run it either: a re-run sends the same action.
     await request(server.url)
       .post(`/api/jobs/${job.id}/rerun`)
@@ -304,7 +308,7 @@ describe('agent updates (integration)', () => {
     await request(server.url)
       .post(`/api/devices/${id.deviceId}/revoke`)
       .set('Authorization', admin)
-      .expect(201);
+      .expect(200);
     await request(server.url).get(path).set('Authorization', signed()).expect(401);
   });
 
