@@ -75,19 +75,15 @@ describe('agent self-update (linux-x64 executables)', () => {
       .expect(201);
     const job = res.body as JobResponse;
     let run: RunResponse | undefined;
-    await waitFor(
-      async () => {
-        const runs = await fleet
-          .api()
-          .get(`/api/jobs/${job.id}/runs`)
-          .set('Authorization', fleet.admin)
-          .expect(200);
-        run = (runs.body as { items: RunResponse[] }).items[0];
-        return ['succeeded', 'failed', 'lost', 'timed_out'].includes(run?.status ?? '');
-      },
-      120_000,
-      'the update run to end',
-    );
+    await waitFor(async () => {
+      const runs = await fleet
+        .api()
+        .get(`/api/jobs/${job.id}/runs`)
+        .set('Authorization', fleet.admin)
+        .expect(200);
+      run = (runs.body as { items: RunResponse[] }).items[0];
+      return ['succeeded', 'failed', 'lost', 'timed_out'].includes(run?.status ?? '');
+    }, 120_000);
     return run as RunResponse;
   };
 
@@ -127,7 +123,7 @@ describe('agent self-update (linux-x64 executables)', () => {
       }
     ).deviceId;
     agent = spawnCommand(agentExe, ['run', '--state-dir', stateDir], { PATH: emptyPath });
-    await waitFor(async () => (await device()).status === 'online', 20_000, 'A online');
+    await waitFor(async () => (await device()).status === 'online', 20_000);
   }, 600_000);
 
   afterAll(async () => {
@@ -154,7 +150,7 @@ describe('agent self-update (linux-x64 executables)', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/does not match its signature.*refused, nothing replaced/);
     expect(await sha256(agentExe)).toBe(await sha256(join(builds[A].dir, 'bin', FILE)));
-    await waitFor(async () => (await device()).status === 'online', 20_000, 'A online');
+    await waitFor(async () => (await device()).status === 'online', 20_000);
     expect((await device()).agentVersion).toBe(A);
     expect(agent.child.exitCode).toBeNull();
   }, 180_000);
@@ -165,7 +161,7 @@ describe('agent self-update (linux-x64 executables)', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/new version exited at start-up with code 1; rolled back/);
     expect(await sha256(agentExe)).toBe(await sha256(join(builds[A].dir, 'bin', FILE)));
-    await waitFor(async () => (await device()).status === 'online', 30_000, 'A back online');
+    await waitFor(async () => (await device()).status === 'online', 30_000);
     expect((await device()).agentVersion).toBe(A);
     expect(agent.child.exitCode).toBeNull();
   }, 180_000);

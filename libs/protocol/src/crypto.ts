@@ -118,7 +118,7 @@ const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K
 /** What the server signs for each action run: the envelope, the kind, then the kind's fields. */
 export function actionRunSigningPayload(spec: ActionRunSpec): Buffer {
   const { action } = spec;
-  const fields = (ACTION_SIGNING_FIELDS[action.kind] as (a: typeof action) => string[])(action);
+  const fields = ACTION_SIGNING_FIELDS[action.kind](action);
   return canonicalPayload(ACTION_RUN_CONTEXT, [
     spec.runId,
     spec.jobId,

@@ -106,10 +106,10 @@ describe('picking and checking the build', () => {
 
 describe('downloading', () => {
   const fetchOf = (body: Buffer, status = 200, seen: { url?: string; auth?: string } = {}) =>
-    (async (url: string, init?: RequestInit) => {
+    ((url: string, init?: RequestInit) => {
       seen.url = url;
       seen.auth = (init?.headers as Record<string, string>).authorization;
-      return new Response(status === 200 ? body : 'nope', { status });
+      return Promise.resolve(new Response(status === 200 ? body : 'nope', { status }));
     }) as unknown as typeof fetch;
 
   const download = (body: Buffer, build = signedBuild(), status = 200, seen = {}) =>

@@ -270,7 +270,9 @@ export class JobsService implements OnApplicationBootstrap {
           runs: deviceIds.length,
           script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
           language: spec.language,
-          ...(spec.action ? { action: { kind: spec.action.kind, version: spec.action.version } } : {}),
+          ...(spec.action
+            ? { action: { kind: spec.action.kind, version: spec.action.version } }
+            : {}),
           sha256: spec.sha256,
           params: spec.params,
           ...audit?.details,
