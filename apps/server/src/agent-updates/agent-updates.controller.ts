@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { createReadStream } from 'node:fs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AgentReleaseResponse, JobResponse } from '@fleetdesk/api-types';
 import type { Actor } from '../common/actor';
-import { ApiRoute } from '../common/api-docs';
+import { ApiErrors, ApiRoute } from '../common/api-docs';
 import { CurrentActor, Public, Roles } from '../common/auth.decorators';
 import { JobResponse as JobResponseDto } from '../jobs/dto/job-response.dto';
 import { AgentUpdatesService } from './agent-updates.service';
@@ -25,9 +25,17 @@ export class AgentUpdatesController {
   }
 
   /** Signed by the device key, not a user: see DeviceHttpAuthService. */
-  @ApiRoute('A device fetches the offered agent build for its platform (device-signed request)', {
-    errors: [401, 404],
+  @ApiOperation({
+    summary: 'A device fetches the offered agent build for its platform',
+    description:
+      'Authorization: `FleetdeskDevice <deviceId>.<epoch ms>.<Ed25519 signature by the device key>` (see deviceHttpAuthPayload in libs/protocol)',
   })
+  @ApiResponse({
+    status: 200,
+    description: 'The executable',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(401, 404)
   @Public()
   @Get('builds/:platform')
   async build(

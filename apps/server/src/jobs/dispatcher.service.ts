@@ -60,7 +60,12 @@ const OUTCOME_STATE: Record<ResultBody['outcome'], FinishInput['status']> = {
   interrupted: 'failed',
 };
 
-type Report<T> = { deviceId: string; body: T };
+type Report<T> = {
+  deviceId: string;
+  body: T;
+  /** For results: the version the device was connected with when it sent this. */
+  agentVersion?: string | null;
+};
 
 /**
  * Delivers runs to the agents connected to this node and records what they report.
@@ -85,7 +90,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private accepted: { deviceId: string; body: RunAcceptedBody }[] = [];
   private rejected: { deviceId: string; body: RunRejectedBody }[] = [];
   private outputs: { deviceId: string; body: OutputBody }[] = [];
-  private results: { deviceId: string; body: ResultBody }[] = [];
+  private results: Report<ResultBody>[] = [];
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -148,7 +153,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       case 'output':
         return this.buffer(this.outputs, report);
       case 'result':
-        return this.buffer(this.results, report);
+        // Taken now: by the time the batch is written the socket may be gone.
+        return this.buffer(this.results, {
+          ...report,
+          agentVersion: this.gateway.agentVersionOf(deviceId),
+        });
     }
   }
 
@@ -410,7 +419,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   private updateResults(items: readonly Report<ResultBody>[]) {
     return this.runs.finish(
-      items.map(({ deviceId, body: x }) => ({
+      items.map(({ deviceId, body: x, agentVersion }) => ({
         runId: x.runId,
         deviceId,
         status: OUTCOME_STATE[x.outcome],
@@ -425,7 +434,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         outputBytes: x.outputBytes,
         truncated: x.truncated,
         lastSeq: x.lastSeq,
-        agentVersion: this.gateway.agentVersionOf(deviceId),
+        agentVersion,
       })),
     );
   }

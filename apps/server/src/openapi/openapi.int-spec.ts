@@ -98,7 +98,10 @@ describe('OpenAPI document', () => {
         expect({ where, codes }).toEqual({ where, codes: expect.arrayContaining(['401']) });
       for (const [code, res] of Object.entries(op.responses)) {
         if (code === '204') continue;
-        const schema = res.content?.['application/json']?.schema;
+        // A file download (an agent build) is the one success body that is not JSON.
+        const schema =
+          res.content?.['application/json']?.schema ??
+          (/^2/.test(code) ? res.content?.['application/octet-stream']?.schema : undefined);
         // Every error answer is the one shape the exception filter writes.
         const expected = /^[45]/.test(code)
           ? { $ref: '#/components/schemas/ErrorBody' }
@@ -115,6 +118,8 @@ describe('OpenAPI document', () => {
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
       .sort();
     expect(open).toEqual([
+      // Signed with the device key instead (DeviceHttpAuthService).
+      'GET /api/agent-updates/builds/{platform}',
       'GET /api/setup',
       'GET /health',
       'POST /api/agent/enroll',

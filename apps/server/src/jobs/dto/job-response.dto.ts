@@ -49,8 +49,8 @@ export class JobResponse implements api.JobResponse {
   })
   script!: JobScriptRefDto | null;
   @ApiProperty({
+    type: String,
     enum: SCRIPT_LANGUAGES,
-    enumName: 'ScriptLanguage',
     nullable: true,
     description: 'null for a job that carries a typed action',
   })
