@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobResponse, RunResponse } from '@fleetdesk/api-types';
@@ -38,22 +38,39 @@ describe('agent self-update (linux-x64 executables)', () => {
   const builds: Record<string, { dir: string; manifest: AgentManifest }> = {};
   let handedOverPid: number | undefined;
 
-  /** Offers the build of `version` to the fleet; `tamper` changes one byte of the served copy. */
-  const offer = async (version: string, tamper = false) => {
+  /** A fixed mtime, so a tampered copy can be given back exactly the one the server saw. */
+  const MTIME = 1_700_000_000;
+
+  /** Offers the build of `version` to the fleet (AGENT_BINARIES_DIR). */
+  const offer = async (version: string) => {
     const { dir, manifest } = builds[version];
     const entry = manifest.platforms.find((p) => p.platform === PLATFORM);
     if (!entry) throw new Error(`no ${PLATFORM} build of ${version}`);
     const served = join(serveDir, FILE);
     await copyFile(join(dir, 'bin', entry.file), served);
-    if (tamper) {
-      const bytes = await readFile(served);
-      bytes[bytes.length - 100] ^= 0xff;
-      await writeFile(served, bytes);
-    }
+    await utimes(served, MTIME, MTIME);
     await writeFile(
       join(serveDir, 'manifest.json'),
       JSON.stringify({ ...manifest, platforms: [{ ...entry, file: FILE }] }),
     );
+  };
+
+  /**
+   * Changes one byte of the served file after the server checked it against the manifest,
+   * keeping its size and mtime: the server serves it, and only the agent's own check of the
+   * signed hash stands between it and the device.
+   */
+  const tamperServed = async () => {
+    await fleet
+      .api()
+      .get('/api/agent-updates/release')
+      .set('Authorization', fleet.admin)
+      .expect(200);
+    const served = join(serveDir, FILE);
+    const bytes = await readFile(served);
+    bytes[bytes.length - 100] ^= 0xff;
+    await writeFile(served, bytes);
+    await utimes(served, MTIME, MTIME);
   };
 
   const device = async () => {
@@ -103,7 +120,7 @@ describe('agent self-update (linux-x64 executables)', () => {
     }
     serveDir = join(work, 'serve');
     await mkdir(serveDir);
-    await offer(B, true);
+    await offer(B);
     fleet = await Fleet.start({ AGENT_BINARIES_DIR: serveDir });
 
     emptyPath = await fleet.tempDir('fleetdesk-empty-path-');
@@ -146,6 +163,7 @@ describe('agent self-update (linux-x64 executables)', () => {
   });
 
   it('refuses a binary whose bytes changed after signing, and stays on A', async () => {
+    await tamperServed();
     const run = await update();
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/does not match its signature.*refused, nothing replaced/);

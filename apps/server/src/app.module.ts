@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentDownloadsModule } from './agent-downloads/agent-downloads.module';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { AgentUpdatesModule } from './agent-updates/agent-updates.module';
 import { AuditModule } from './audit/audit.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ServerKeysModule,
         DevicesModule,
         EnrollmentModule,
+        AgentDownloadsModule,
         ScriptsModule,
         AgentGatewayModule,
         JobsModule,

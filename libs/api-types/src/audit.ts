@@ -1,7 +1,10 @@
 import type { PageQuery } from './common';
 
-/** Who did something: a signed-in user, the server itself, an unauthenticated caller or an agent. */
-export type ActorKind = 'user' | 'system' | 'anonymous' | 'device';
+/**
+ * Who did something: a signed-in user, the server itself, an unauthenticated caller, an
+ * agent, or an enrollment token used by a machine not yet enrolled (its id is the actor id).
+ */
+export type ActorKind = 'user' | 'system' | 'anonymous' | 'device' | 'enrollment_token';
 
 /** One audit log entry. `id` is a bigint, hence a string. */
 export interface AuditEventResponse {

@@ -14,6 +14,7 @@ export type * from './jobs';
 export type * from './audit';
 export type * from './console-events';
 export type * from './agent-updates';
+export * from './agent-downloads';
 export * from './job-outcome';
 export * from './wire';
 export * from './exhaustive-list';

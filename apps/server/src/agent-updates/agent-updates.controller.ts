@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { createReadStream } from 'node:fs';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AgentReleaseResponse, JobResponse } from '@fleetdesk/api-types';
 import type { Actor } from '../common/actor';
@@ -48,9 +47,8 @@ export class AgentUpdatesController {
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', String(build.size));
     res.setHeader('x-agent-version', build.version);
-    const stream = createReadStream(build.file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    build.stream.on('error', () => res.destroy());
+    build.stream.pipe(res);
   }
 
   @ApiRoute('Update the targeted agents to the offered version (a job; admins only)', {

@@ -18,6 +18,7 @@ import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../tes
 const OLD = 'test';
 const NEW = '0.2.0';
 const BINARY = Buffer.from('pretend this is a 120 MB single-file executable');
+const WIN_BINARY = Buffer.from('MZ pretend this is the Windows one');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 type RunAction = Extract<ServerMessage, { type: 'run_action' }>;
@@ -47,8 +48,8 @@ describe('agent updates (integration)', () => {
           {
             platform: 'win-x64',
             file: 'fleetdesk-agent-win-x64.exe',
-            size: 10,
-            sha256: 'a'.repeat(64),
+            size: WIN_BINARY.length,
+            sha256: sha(WIN_BINARY),
           },
         ],
       }),
@@ -91,6 +92,7 @@ describe('agent updates (integration)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetdesk-agent-builds-'));
     await writeFile(join(dir, 'fleetdesk-agent-linux-x64'), BINARY);
+    await writeFile(join(dir, 'fleetdesk-agent-win-x64.exe'), WIN_BINARY);
     await writeManifest();
     db = await TestDatabase.create();
     server = await startServer(db, { AGENT_BINARIES_DIR: dir, ENROLL_RATE_LIMIT: '1000' });
@@ -176,8 +178,9 @@ describe('agent updates (integration)', () => {
     for (const build of action.builds)
       expect(verifyPayload(id.serverPublicKey, signed(build), build.signature)).toBe(true);
     // Not over anything else: another platform's bytes do not verify with this signature.
+    expect(action.builds.map((b) => b.platform).sort()).toEqual(['linux-x64', 'win-x64']);
     const win = action.builds.find((b) => b.platform === 'win-x64');
-    expect(verifyPayload(id.serverPublicKey, signed(win ?? linux!), linux!.signature)).toBe(false);
+    expect(verifyPayload(id.serverPublicKey, signed(win!), linux!.signature)).toBe(false);
   });
 
   it('ends succeeded only when the device reconnects with the new version, not on trial', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgentDownloadsModule } from '../agent-downloads/agent-downloads.module';
 import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
@@ -8,7 +9,7 @@ import { AgentUpdatesService } from './agent-updates.service';
 import { DeviceHttpAuthService } from './device-http-auth.service';
 
 @Module({
-  imports: [DevicesModule, JobsModule, ServerKeysModule],
+  imports: [AgentDownloadsModule, DevicesModule, JobsModule, ServerKeysModule],
   controllers: [AgentUpdatesController],
   providers: [AgentReleasesService, AgentUpdatesService, DeviceHttpAuthService],
   exports: [AgentReleasesService],

@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import {
   AGENT_UPDATE_RULES,
   type AgentReleaseResponse,
+  isAgentPlatform,
   type JobResponse,
 } from '@fleetdesk/api-types';
+import type { ReadStream } from 'node:fs';
+import { AgentBinariesService } from '../agent-downloads/agent-binaries.service';
 import type { AgentUpdateAction } from '@fleetdesk/protocol';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
@@ -23,6 +26,7 @@ export class AgentUpdatesService {
     private readonly releases: AgentReleasesService,
     private readonly jobs: JobsService,
     private readonly deviceAuth: DeviceHttpAuthService,
+    private readonly binaries: AgentBinariesService,
   ) {}
 
   /**
@@ -33,13 +37,12 @@ export class AgentUpdatesService {
     authorization: string | undefined,
     path: string,
     platform: string,
-  ): Promise<{ file: string; size: number; version: string }> {
+  ): Promise<{ stream: ReadStream; size: number; version: string }> {
     await this.deviceAuth.verify(authorization, 'GET', path);
     const { release } = await this.releases.load();
-    const build = release?.builds.find((b) => b.platform === platform);
-    const file = release?.files.get(platform);
-    if (!release || !build || !file) throw new NoAgentBuildException(platform);
-    return { file, size: build.size, version: release.version };
+    if (!release || !isAgentPlatform(platform)) throw new NoAgentBuildException(platform);
+    const { binary, stream } = await this.binaries.open(platform);
+    return { stream, size: binary.size, version: release.version };
   }
 
   async release(): Promise<AgentReleaseResponse> {

@@ -1,6 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type AuthedRequest, IS_PUBLIC, MIN_ROLE } from '../common/auth.decorators';
+import {
+  type AuthedRequest,
+  IS_PUBLIC,
+  MIN_ROLE,
+  OTHER_CREDENTIAL,
+} from '../common/auth.decorators';
 import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { type Role, roleAtLeast } from '@fleetdesk/api-types';
@@ -31,7 +36,12 @@ export class AuthGuard implements CanActivate {
 
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const credential = readCredential(req.headers);
-    if (credential.kind === 'none') throw new AuthRequiredException();
+    if (credential.kind === 'none') {
+      const other = this.reflector.getAllAndOverride<string | undefined>(OTHER_CREDENTIAL, targets);
+      // The route's own guard checks that credential; this one only lets it reach it.
+      if (other !== undefined && req.headers[other] !== undefined) return true;
+      throw new AuthRequiredException();
+    }
     if (credential.kind === 'malformed') throw new AuthMalformedException(credential.reason);
     // The browser attaches the cookie to any request to this host, whoever made the page; a
     // bearer token is only ever sent by code that holds it, so only the cookie needs this. A

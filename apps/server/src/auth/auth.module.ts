@@ -36,6 +36,11 @@ import { TokensService } from './tokens.service';
             ttl: config.enrollRateLimit.windowMs,
             limit: config.enrollRateLimit.limit,
           },
+          {
+            name: 'download',
+            ttl: config.agentDownloadRateLimit.windowMs,
+            limit: config.agentDownloadRateLimit.limit,
+          },
         ],
       }),
     }),

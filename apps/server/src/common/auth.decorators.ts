@@ -11,6 +11,7 @@ import type { Actor } from './actor';
 import { ApiErrors } from './api-docs';
 
 export const IS_PUBLIC = 'fleetdesk:public';
+export const OTHER_CREDENTIAL = 'fleetdesk:other-credential';
 export const MIN_ROLE = 'fleetdesk:min-role';
 
 /** The console's httpOnly session cookie, read by the REST guard and the console socket. */
@@ -21,6 +22,15 @@ export const SESSION_COOKIE = 'fleetdesk_session';
  * security requirement overrides the document's global one (openapi/openapi-document.ts).
  */
 export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity({}));
+
+/**
+ * Lets a request that carries no user credential but this header (lowercase name) past the
+ * global guard, for the route's own guard to check; with a user credential, the user is
+ * authenticated as everywhere else. For the one thing a bare machine may fetch with its
+ * enrollment token: the agent (agent-downloads).
+ */
+export const OtherCredential = (header: string) =>
+  SetMetadata(OTHER_CREDENTIAL, header.toLowerCase());
 
 /**
  * The least role allowed on a route. Unmarked routes default to `viewer` for reads and

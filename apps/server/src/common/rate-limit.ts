@@ -2,7 +2,7 @@ import { applyDecorators, UseGuards } from '@nestjs/common';
 import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import { ApiErrors } from './api-docs';
 
-const BUCKETS = ['login', 'enroll'] as const;
+const BUCKETS = ['login', 'enroll', 'download'] as const;
 export type RateLimitBucket = (typeof BUCKETS)[number];
 
 /** Rate-limits a route per client IP in one named bucket (limits come from the config). */

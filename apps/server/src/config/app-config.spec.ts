@@ -77,6 +77,15 @@ describe('loadConfig', () => {
       'TRUST_PROXY must be true, false, or the number of proxy hops to trust (got "maybe")',
     ],
     [
+      { PUBLIC_URL: 'rmm.example.com' },
+      'PUBLIC_URL must be the URL agents and browsers reach this server at, like https://rmm.example.com (got "rmm.example.com")',
+    ],
+    [{ AGENT_DOWNLOAD_RATE_LIMIT: '0' }, 'AGENT_DOWNLOAD_RATE_LIMIT must be at least 1 (got "0")'],
+    [
+      { AGENT_BINARIES_DIR: '/nonexistent/bin' },
+      'AGENT_BINARIES_DIR must be a folder with the manifest.json of `npm run build:agent` (ENOENT) (got "/nonexistent/bin")',
+    ],
+    [
       { CONSOLE_ORIGINS: 'localhost:5173' },
       'CONSOLE_ORIGINS must be a comma-separated list of origins like https://rmm.example.com (got "localhost:5173")',
     ],
@@ -171,6 +180,35 @@ describe('loadConfig', () => {
       );
       expect(() => loadConfig(abs)).toThrow(ConfigError);
       expect(() => loadConfig(abs)).toThrow(message);
+    });
+  });
+
+  describe('agent downloads', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'fleetdesk-bin-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('takes a folder with a manifest, the public URL without its trailing slash, and the rate', () => {
+      writeFileSync(join(dir, 'manifest.json'), '{"version":"1.0.0","platforms":[]}');
+      const c = loadConfig({
+        AGENT_BINARIES_DIR: dir,
+        PUBLIC_URL: 'https://rmm.example.com/',
+        AGENT_DOWNLOAD_RATE_LIMIT: '5',
+        AGENT_DOWNLOAD_RATE_WINDOW_SECONDS: '10',
+      });
+      expect(c.agentBinariesDir).toBe(dir);
+      expect(c.publicUrl).toBe('https://rmm.example.com');
+      expect(c.agentDownloadRateLimit).toEqual({ limit: 5, windowMs: 10_000 });
+      expect(loadConfig({}).publicUrl).toBeUndefined();
+    });
+
+    it('refuses a manifest that is not JSON', () => {
+      writeFileSync(join(dir, 'manifest.json'), 'not json');
+      expect(() => loadConfig({ AGENT_BINARIES_DIR: dir })).toThrow(
+        /^AGENT_BINARIES_DIR has a manifest.json that is not JSON/,
+      );
     });
   });
 });

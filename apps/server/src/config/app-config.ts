@@ -11,8 +11,8 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseSecretKey } from '../secrets/secret-box';
 import { createSecureContext } from 'node:tls';
 
@@ -128,6 +128,24 @@ class EnvSchema {
   @Min(1, { message: 'must be at least 1' })
   ENROLL_RATE_WINDOW_SECONDS: number = 60;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  AGENT_DOWNLOAD_RATE_LIMIT: number = 60;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  AGENT_DOWNLOAD_RATE_WINDOW_SECONDS: number = 60;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/, {
+    message:
+      'must be the URL agents and browsers reach this server at, like https://rmm.example.com',
+  })
+  PUBLIC_URL?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^https?:\/\/[^/\s,]+\/?(,\s*https?:\/\/[^/\s,]+\/?)*$/, {
@@ -185,12 +203,15 @@ export interface AppConfig {
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
   consoleDir: string;
-  /** The agent executables and their manifest.json (`npm run build:agent` → apps/agent/dist/bin). */
-  agentBinariesDir: string;
   /** Encrypts secrets at rest; when unset, a key file under dataDir is used (made at first start). */
   secretKey: Buffer | undefined;
   /** PEM certificate chain and key: the server speaks HTTPS (and WSS) itself when set. */
   tls: { cert: Buffer; key: Buffer } | undefined;
+  /** Folder with the agent executables and their manifest.json; undefined: none offered. */
+  agentBinariesDir: string | undefined;
+  agentDownloadRateLimit: { limit: number; windowMs: number };
+  /** The server's address as its users reach it, without a trailing slash; else the request's. */
+  publicUrl: string | undefined;
 }
 
 const ENV_VARIABLES = [
@@ -215,10 +236,13 @@ const ENV_VARIABLES = [
   'ENROLL_RATE_WINDOW_SECONDS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
-  'AGENT_BINARIES_DIR',
   'FLEETDESK_SECRET_KEY',
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
+  'AGENT_BINARIES_DIR',
+  'AGENT_DOWNLOAD_RATE_LIMIT',
+  'AGENT_DOWNLOAD_RATE_WINDOW_SECONDS',
+  'PUBLIC_URL',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -268,6 +292,40 @@ function loadTls(certFile?: string, keyFile?: string): AppConfig['tls'] {
     );
   }
   return { cert, key };
+}
+
+/** Where `npm run build:agent` puts the executables, relative to this file in src/ and dist/. */
+const BUILT_AGENT_BINARIES = resolve(__dirname, '../../../agent/dist/bin');
+
+/**
+ * An explicit AGENT_BINARIES_DIR must hold a readable manifest.json, or the server stops;
+ * without one, the repository's build output is used when it exists. The files themselves
+ * are hashed when the downloads are first asked for (agent-downloads).
+ */
+function agentBinariesDir(configured: string | undefined): string | undefined {
+  if (configured === undefined) {
+    return existsSync(join(BUILT_AGENT_BINARIES, 'manifest.json'))
+      ? BUILT_AGENT_BINARIES
+      : undefined;
+  }
+  const dir = resolve(configured);
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      'AGENT_BINARIES_DIR',
+      `must be a folder with the manifest.json of \`npm run build:agent\` (${code})`,
+      configured,
+    );
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new ConfigError('AGENT_BINARIES_DIR', 'has a manifest.json that is not JSON', configured);
+  }
+  return dir;
 }
 
 /** Validates the environment once; the first problem becomes a ConfigError naming the variable. */
@@ -342,9 +400,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     consoleDir: parsed.CONSOLE_DIR
       ? resolve(parsed.CONSOLE_DIR)
       : resolve(__dirname, '../../../console/dist'),
-    agentBinariesDir: parsed.AGENT_BINARIES_DIR
-      ? resolve(parsed.AGENT_BINARIES_DIR)
-      : resolve(__dirname, '../../../agent/dist/bin'),
     secretKey,
+    agentBinariesDir: agentBinariesDir(parsed.AGENT_BINARIES_DIR),
+    agentDownloadRateLimit: {
+      limit: parsed.AGENT_DOWNLOAD_RATE_LIMIT,
+      windowMs: parsed.AGENT_DOWNLOAD_RATE_WINDOW_SECONDS * 1000,
+    },
+    publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
   };
 }

@@ -16,5 +16,6 @@ import { EnrollmentService } from './enrollment.service';
   ],
   controllers: [EnrollmentTokensController, AgentEnrollController],
   providers: [EnrollmentService],
+  exports: [EnrollmentService],
 })
 export class EnrollmentModule {}

@@ -96,6 +96,24 @@ export class EnrollmentService {
     });
   }
 
+  /**
+   * The token behind a secret, if it could enroll a device right now (known, not revoked,
+   * not expired, uses left); else the same refusal enrollment gives. Uses nothing up: for
+   * routes a bare machine reaches with its token before enrolling (agent downloads).
+   */
+  async checkToken(secret: string): Promise<{ id: string; name: string }> {
+    const token = await this.dataSource
+      .getRepository(EnrollmentTokenEntity)
+      .findOne({ where: { tokenHash: hashSecret(secret) } });
+    if (!token) throw new EnrollmentTokenRefusedException('INVALID');
+    if (token.revokedAt) throw new EnrollmentTokenRefusedException('REVOKED');
+    if (token.expiresAt.getTime() <= Date.now())
+      throw new EnrollmentTokenRefusedException('EXPIRED');
+    if (token.maxUses !== null && token.uses >= token.maxUses)
+      throw new EnrollmentTokenRefusedException('USED_UP');
+    return { id: token.id, name: token.name };
+  }
+
   async enroll(ip: string | null, dto: EnrollDto): Promise<EnrollResponse> {
     if (!parsePublicKey(dto.publicKey)) throw new InvalidDeviceKeyException();
     const publicKey = dto.publicKey.trim();

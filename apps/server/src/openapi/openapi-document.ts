@@ -7,6 +7,7 @@ import {
   type ResponseObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { ENROLLMENT_TOKEN_HEADER } from '@fleetdesk/api-types';
 import { ERROR_DESCRIPTIONS, ErrorBody, type ErrorStatus } from '../common/api-docs';
 import { SESSION_COOKIE } from '../common/auth.decorators';
 
@@ -70,6 +71,16 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       'bearer',
     )
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie' }, 'cookie')
+    // Only the agent downloads take it, beside the two above (a bare machine installing).
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: ENROLLMENT_TOKEN_HEADER,
+        description: 'An enrollment token (`fde_…`), for the agent downloads only',
+      },
+      'enrollmentToken',
+    )
     // Either credential will do: two requirement objects, not one with both.
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('cookie')

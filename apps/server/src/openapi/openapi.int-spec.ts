@@ -98,18 +98,32 @@ describe('OpenAPI document', () => {
         expect({ where, codes }).toEqual({ where, codes: expect.arrayContaining(['401']) });
       for (const [code, res] of Object.entries(op.responses)) {
         if (code === '204') continue;
-        // A file download (an agent build) is the one success body that is not JSON.
-        const schema =
-          res.content?.['application/json']?.schema ??
-          (/^2/.test(code) ? res.content?.['application/octet-stream']?.schema : undefined);
-        // Every error answer is the one shape the exception filter writes.
-        const expected = /^[45]/.test(code)
-          ? { $ref: '#/components/schemas/ErrorBody' }
-          : expect.anything();
+        // Every error answer is the one shape the exception filter writes; a success may be
+        // another media type (an executable, an install script), but always has a schema.
+        const isError = /^[45]/.test(code);
+        const schema = isError
+          ? res.content?.['application/json']?.schema
+          : Object.values(res.content ?? {})[0]?.schema;
+        const expected = isError ? { $ref: '#/components/schemas/ErrorBody' } : expect.anything();
         expect({ where, code, schema }).toEqual({ where, code, schema: expected });
       }
     }
     expect(doc.security).toEqual(expect.arrayContaining([{ bearer: [] }, { cookie: [] }]));
+  });
+
+  it('lets the agent downloads, and only them, also take an enrollment token', () => {
+    const withToken = operations()
+      .filter(({ op }) => JSON.stringify(op.security ?? []).includes('enrollmentToken'))
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
+      .sort();
+    expect(withToken).toEqual(['GET /api/agent/downloads', 'GET /api/agent/downloads/{platform}']);
+    for (const path of ['/api/agent/downloads', '/api/agent/downloads/{platform}']) {
+      const security = doc.paths[path].get?.security ?? [];
+      expect(security).toHaveLength(3);
+      expect(security).toEqual(
+        expect.arrayContaining([{ bearer: [] }, { cookie: [] }, { enrollmentToken: [] }]),
+      );
+    }
   });
 
   it('marks exactly the public routes as needing no credential', () => {

@@ -40,6 +40,8 @@ function actorLabel(actor: AuditEventResponse['actor']): string {
       return 'A device agent';
     case 'anonymous':
       return 'Not signed in';
+    case 'enrollment_token':
+      return 'An enrollment token';
     case 'user':
       return actor.id ?? 'Unknown user';
   }

@@ -2,7 +2,13 @@ import { ApiProperty } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
 import { exhaustiveList } from '@fleetdesk/api-types';
 
-const ACTOR_KINDS = exhaustiveList<api.ActorKind>()(['user', 'system', 'anonymous', 'device']);
+const ACTOR_KINDS = exhaustiveList<api.ActorKind>()([
+  'user',
+  'system',
+  'anonymous',
+  'device',
+  'enrollment_token',
+]);
 
 export class AuditActorDto {
   @ApiProperty({ enum: ACTOR_KINDS, enumName: 'ActorKind' }) kind!: api.ActorKind;

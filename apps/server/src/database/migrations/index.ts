@@ -5,7 +5,8 @@ import { Jobs1764300000000 } from './1764300000000-jobs';
 import { ReportSafety1764400000000 } from './1764400000000-report-safety';
 import { Secrets1764500000000 } from './1764500000000-secrets';
 import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
-import { JobActions1764750000000 } from './1764750000000-job-actions';
+import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
+import { JobActions1764760000000 } from './1764760000000-job-actions';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   ReportSafety1764400000000,
   Secrets1764500000000,
   LoginThrottle1764600000000,
-  JobActions1764750000000,
+  EnrollmentTokenActor1764750000000,
+  JobActions1764760000000,
 ];

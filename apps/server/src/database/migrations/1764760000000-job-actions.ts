@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * software and log actions). The action is kept as sent, builds and their signatures
  * included, so every run of the job (and a re-run) sends the same signed action.
  */
-export class JobActions1764750000000 implements MigrationInterface {
-  name = 'JobActions1764750000000';
+export class JobActions1764760000000 implements MigrationInterface {
+  name = 'JobActions1764760000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "job" ADD COLUMN "action" jsonb`);
