@@ -103,15 +103,17 @@ export async function runAgent(
       connection = connect();
       connection.start();
     };
-    control.handOver = () =>
-      void finish(ExitCode.OK, () => {
-        if (underServiceManager(process.env)) {
+    control.handOver = () => {
+      const managed = underServiceManager(process.env);
+      void finish(managed ? ExitCode.UPDATED : ExitCode.OK, () => {
+        if (managed) {
           log.info('exiting so the service manager starts the new version');
           return;
         }
         const pid = startDetached(executable ?? process.execPath, process.argv.slice(2));
         log.info(`started the new version as pid ${pid ?? 'unknown'}`);
       });
+    };
 
     const onSignal = (signal: NodeJS.Signals) => {
       log.info(`${signal} received; stopping runs and closing the connection`);

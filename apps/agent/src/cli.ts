@@ -45,7 +45,8 @@ or --insecure is given. To trust a private CA, point NODE_EXTRA_CA_CERTS at its 
 State directory: /var/lib/fleetdesk-agent when root on Linux, else ~/.fleetdesk-agent;
 FLEETDESK_AGENT_STATE_DIR overrides the default.
 
-Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked.
+Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked, 4 a self-update
+installed a new version (a service manager starts it).
 `;
 
 export type Command =

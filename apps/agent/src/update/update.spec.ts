@@ -14,6 +14,7 @@ import type { ActionContext } from '../runs/runs';
 import { agentUpdateHandler, type AgentUpdateDeps, NOT_A_SINGLE_EXECUTABLE } from './agent-update';
 import { agentPlatformOf, pickBuild, UpdateRefused } from './build-check';
 import { downloadBuild } from './download';
+import { underServiceManager } from './handover';
 import { replaceExecutable } from './replace';
 import { runTrial, type TrialChild, type TrialSpawner, trialArgs, trialMarkerPath } from './trial';
 
@@ -406,3 +407,14 @@ async function waitForEvent(events: string[], name: string): Promise<void> {
   }
   if (!events.includes(name)) throw new Error(`no ${name}`);
 }
+
+describe('handing over', () => {
+  it('leaves the restart to a service manager only when one says it is there', () => {
+    expect(underServiceManager({ INVOCATION_ID: 'abc' })).toBe(true);
+    expect(underServiceManager({ XPC_SERVICE_NAME: 'com.fleetdesk.agent' })).toBe(true);
+    expect(underServiceManager({ FLEETDESK_AGENT_SERVICE: '1' })).toBe(true);
+    // A macOS terminal has XPC_SERVICE_NAME=0; a hand-started agent has none of these.
+    expect(underServiceManager({ XPC_SERVICE_NAME: '0' })).toBe(false);
+    expect(underServiceManager({})).toBe(false);
+  });
+});
