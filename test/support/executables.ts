@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './processes';
@@ -39,6 +39,8 @@ export function buildExecutables(
  */
 export function pathWithout(tools: string[]): string {
   const bin = mkdtempSync(join(tmpdir(), 'fleetdesk-path-'));
+  // Usable by another user too (a test may run the installer as nobody).
+  chmodSync(bin, 0o755);
   for (const tool of tools) {
     const real = execFileSync('sh', ['-c', `command -v "$1"`, 'sh', tool], {
       encoding: 'utf8',

@@ -51,6 +51,11 @@ describe('parseCli', () => {
     });
   });
 
+  it('parses uninstall-service and refuses options it does not take', () => {
+    expect(parseCli(['uninstall-service'])).toEqual({ kind: 'uninstall-service' });
+    expect(() => parseCli(['uninstall-service', '--state-dir', '/x'])).toThrow(UsageError);
+  });
+
   it('parses run and install-service', () => {
     expect(parseCli(['run', '--state-dir', '/x'])).toEqual({
       kind: 'run',

@@ -31,8 +31,10 @@ Commands:
       count executions. Enrollments the server turns away (rate limit, outage) are retried
       with backoff for up to --enroll-timeout seconds in all (default 600).
   install-service [--state-dir DIR] [--dry-run]
-      Install and start the agent as a system service (systemd on Linux); on Windows and
-      macOS, print the equivalent commands. --dry-run prints instead of installing.
+      Install and start the agent as a system service (systemd on Linux, launchd on macOS);
+      on Windows, print the equivalent commands. --dry-run prints instead of installing.
+  uninstall-service
+      Stop the service and remove what install-service wrote (no error if there is none).
   update-trial --state-dir DIR --run-id ID
       Used by the agent itself during a self-update: the new binary connects once as the
       device, proves it works, and exits. Not for manual use.
@@ -74,6 +76,7 @@ export type Command =
       enrollDeadlineMs?: number;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
+  | { kind: 'uninstall-service' }
   | { kind: 'update-trial'; stateDir: string; runId: string };
 
 export class UsageError extends Error {
@@ -112,6 +115,7 @@ const OPTIONS = {
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
+  'uninstall-service': { ...help },
   'update-trial': { 'state-dir': str, 'run-id': str, ...help },
 } satisfies Record<string, Options>;
 
@@ -273,6 +277,11 @@ export function parseCli(argv: readonly string[]): Command {
         stateDir: optionalString(v, 'state-dir'),
         dryRun: v['dry-run'] === true,
       };
+    }
+    case 'uninstall-service': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      return { kind: 'uninstall-service' };
     }
     case 'update-trial': {
       const v = parseOptions(command, rest);

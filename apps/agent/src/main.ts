@@ -5,7 +5,7 @@ import { enrollCommand } from './enroll';
 import { ExitCode } from './exit-codes';
 import { consoleLogger, errorMessage } from './log';
 import { agentProgram } from './runtime';
-import { installService } from './service';
+import { installService, uninstallService } from './service';
 import { simulate } from './simulate';
 import { currentStateDirContext, defaultStateDir } from './state';
 import { runUpdateTrial } from './update/trial-mode';
@@ -41,6 +41,11 @@ async function execute(command: Command): Promise<ExitCode> {
           platform: process.platform,
           isRoot: process.getuid?.() === 0,
         },
+        log,
+      );
+    case 'uninstall-service':
+      return uninstallService(
+        { platform: process.platform, isRoot: process.getuid?.() === 0 },
         log,
       );
   }

@@ -5,10 +5,12 @@ import { generateDeviceKeyPair } from '@fleetdesk/protocol';
 import { ExitCode } from './exit-codes';
 import {
   installService,
+  LAUNCHD_PLIST_PATH,
   launchdPlist,
   systemdUnit,
   systemdWord,
   SYSTEMD_UNIT_PATH,
+  uninstallService,
   windowsCommands,
 } from './service';
 import { saveIdentity } from './state';
@@ -141,16 +143,85 @@ describe('installService', () => {
     expect(log.has('error', /must run as root/)).toBe(true);
   });
 
-  it('prints the Windows and macOS equivalents and exits 0', async () => {
+  it('prints the Windows equivalent and exits 0', async () => {
     await enroll();
     const base = { ...target, stateDir: dir, dryRun: false, isRoot: false };
     expect(await installService({ ...base, platform: 'win32' }, recordingLogger())).toBe(
       ExitCode.OK,
     );
     expect(out.join('')).toContain('sc.exe create FleetdeskAgent');
-    expect(await installService({ ...base, platform: 'darwin' }, recordingLogger())).toBe(
+  });
+
+  it('macOS: writes the launchd plist and loads it, tolerating a label not loaded yet', async () => {
+    await enroll();
+    const writes: [string, number][] = [];
+    const runs: string[] = [];
+    const code = await installService(
+      {
+        ...target,
+        program: ['/usr/local/bin/fleetdesk-agent'],
+        stateDir: dir,
+        dryRun: false,
+        platform: 'darwin',
+        isRoot: true,
+        writeFile: (p, data, mode) => {
+          expect(data).toContain('<string>/usr/local/bin/fleetdesk-agent</string>');
+          return Promise.resolve(void writes.push([p, mode]));
+        },
+        run: (c, a) => {
+          runs.push([c, ...a].join(' '));
+          // What launchctl says when the label was never loaded.
+          return a[0] === 'bootout'
+            ? Promise.reject(new Error('Boot-out failed: 3: No such process'))
+            : Promise.resolve();
+        },
+      },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(writes).toEqual([[LAUNCHD_PLIST_PATH, 0o644]]);
+    expect(runs).toEqual([
+      'launchctl bootout system/com.fleetdesk.agent',
+      `launchctl bootstrap system ${LAUNCHD_PLIST_PATH}`,
+    ]);
+    const log = recordingLogger();
+    expect(
+      await installService(
+        { ...target, stateDir: dir, dryRun: false, platform: 'darwin', isRoot: false },
+        log,
+      ),
+    ).toBe(ExitCode.FAILURE);
+    expect(log.has('error', /must run as root/)).toBe(true);
+  });
+});
+
+describe('uninstallService', () => {
+  it('systemd: disables and stops the unit, removes it and reloads', async () => {
+    const runs: string[] = [];
+    const removed: string[] = [];
+    const code = await uninstallService(
+      {
+        platform: 'linux',
+        isRoot: true,
+        exists: () => true,
+        run: (c, a) => Promise.resolve(void runs.push([c, ...a].join(' '))),
+        removeFile: (p) => Promise.resolve(void removed.push(p)),
+      },
+      recordingLogger(),
+    );
+    expect(code).toBe(ExitCode.OK);
+    expect(runs).toEqual(['systemctl disable --now fleetdesk-agent', 'systemctl daemon-reload']);
+    expect(removed).toEqual([SYSTEMD_UNIT_PATH]);
+  });
+
+  it('is a no-op when nothing is installed, and needs root otherwise', async () => {
+    const never = () => Promise.reject(new Error('must not run'));
+    const none = { platform: 'darwin' as const, isRoot: false, run: never, removeFile: never };
+    expect(await uninstallService({ ...none, exists: () => false }, recordingLogger())).toBe(
       ExitCode.OK,
     );
-    expect(out.join('')).toContain('launchctl bootstrap system');
+    const log = recordingLogger();
+    expect(await uninstallService({ ...none, exists: () => true }, log)).toBe(ExitCode.FAILURE);
+    expect(log.has('error', /must run as root/)).toBe(true);
   });
 });

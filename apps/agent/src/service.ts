@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ExitCode } from './exit-codes';
 import { errorMessage, type Logger } from './log';
@@ -111,9 +112,17 @@ export interface InstallOptions extends ServiceTarget {
   writeFile?: (path: string, data: string, mode: number) => Promise<void>;
 }
 
-const SYSTEMCTL_STEPS: [string, string[]][] = [
+type Step = [string, string[]];
+
+const SYSTEMCTL_STEPS: Step[] = [
   ['systemctl', ['daemon-reload']],
   ['systemctl', ['enable', '--now', SERVICE_NAME]],
+];
+
+/** bootout first: bootstrap refuses a label that is already loaded (re-install, new path). */
+const LAUNCHCTL_STEPS: Step[] = [
+  ['launchctl', ['bootout', `system/${LAUNCHD_LABEL}`]],
+  ['launchctl', ['bootstrap', 'system', LAUNCHD_PLIST_PATH]],
 ];
 
 const execFileAsync = promisify(execFile);
@@ -139,12 +148,7 @@ export async function installService(options: InstallOptions, log: Logger): Prom
   }
 
   if (options.platform === 'linux') return installSystemd(options, log);
-  if (options.platform === 'darwin') {
-    print(`# Save as ${LAUNCHD_PLIST_PATH} (root:wheel, 0644), then load it:`);
-    print(launchdPlist(options));
-    print(`sudo launchctl bootstrap system ${LAUNCHD_PLIST_PATH}`);
-    return ExitCode.OK;
-  }
+  if (options.platform === 'darwin') return installLaunchd(options, log);
   if (options.platform === 'win32') {
     print('# From an elevated prompt. The agent (node.exe inside) does not answer the Service');
     print('# Control Manager itself, so for production wrap the same command line with WinSW');
@@ -158,40 +162,158 @@ export async function installService(options: InstallOptions, log: Logger): Prom
   return ExitCode.FAILURE;
 }
 
-async function installSystemd(options: InstallOptions, log: Logger): Promise<ExitCode> {
-  const unit = systemdUnit(options);
+interface ServiceFlavour {
+  path: string;
+  text: string;
+  steps: Step[];
+  /** Steps whose failure is expected and harmless (launchctl bootout of what is not loaded). */
+  mayFail?: Set<Step>;
+  isRunning: () => boolean;
+  runningHint: string;
+}
+
+function installSystemd(options: InstallOptions, log: Logger): Promise<ExitCode> {
+  return installFlavour(
+    options,
+    {
+      path: SYSTEMD_UNIT_PATH,
+      text: systemdUnit(options),
+      steps: SYSTEMCTL_STEPS,
+      isRunning: () => existsSync('/run/systemd/system'),
+      runningHint: 'systemd is not running on this machine; use --dry-run and adapt the unit',
+    },
+    log,
+    `${SERVICE_NAME} is enabled and running; follow it with: journalctl -u ${SERVICE_NAME} -f`,
+  );
+}
+
+function installLaunchd(options: InstallOptions, log: Logger): Promise<ExitCode> {
+  return installFlavour(
+    options,
+    {
+      path: LAUNCHD_PLIST_PATH,
+      text: launchdPlist(options),
+      steps: LAUNCHCTL_STEPS,
+      mayFail: new Set([LAUNCHCTL_STEPS[0]]),
+      isRunning: () => existsSync('/bin/launchctl'),
+      runningHint: 'launchctl is missing; use --dry-run and adapt the property list',
+    },
+    log,
+    `${LAUNCHD_LABEL} is loaded and running; its log is /Library/Logs/fleetdesk-agent.log`,
+  );
+}
+
+async function installFlavour(
+  options: InstallOptions,
+  flavour: ServiceFlavour,
+  log: Logger,
+  done: string,
+): Promise<ExitCode> {
   if (options.dryRun) {
-    print(`# ${SYSTEMD_UNIT_PATH}`);
-    print(unit);
+    print(`# ${flavour.path}`);
+    print(flavour.text);
     print('# then:');
-    SYSTEMCTL_STEPS.forEach(([cmd, args]) => print([cmd, ...args].join(' ')));
+    flavour.steps.forEach(([cmd, args]) => print([cmd, ...args].join(' ')));
     return ExitCode.OK;
   }
   if (!options.isRoot) {
     log.error('install-service must run as root (sudo); --dry-run shows what it would do');
     return ExitCode.FAILURE;
   }
-  if (!options.run && !existsSync('/run/systemd/system')) {
-    log.error('systemd is not running on this machine; use --dry-run and adapt the unit');
+  if (!options.run && !flavour.isRunning()) {
+    log.error(flavour.runningHint);
     return ExitCode.FAILURE;
   }
   const write = options.writeFile ?? writeFileAtomic;
   const run = options.run ?? defaultRun;
   try {
-    await write(SYSTEMD_UNIT_PATH, unit, 0o644);
-    log.info(`wrote ${SYSTEMD_UNIT_PATH}`);
-    for (const [cmd, args] of SYSTEMCTL_STEPS) {
-      await run(cmd, args);
-      log.info(`ran ${[cmd, ...args].join(' ')}`);
-    }
+    await write(flavour.path, flavour.text, 0o644);
+    log.info(`wrote ${flavour.path}`);
+    await runSteps(flavour.steps, flavour.mayFail, run, log);
   } catch (err) {
-    const stderr = (err as { stderr?: unknown }).stderr;
-    const detail = typeof stderr === 'string' && stderr.trim() ? `\n${stderr.trim()}` : '';
-    log.error(`install-service failed: ${errorMessage(err)}${detail}`);
+    log.error(`install-service failed: ${failure(err)}`);
     return ExitCode.FAILURE;
   }
-  log.info(
-    `${SERVICE_NAME} is enabled and running; follow it with: journalctl -u ${SERVICE_NAME} -f`,
-  );
+  log.info(done);
+  return ExitCode.OK;
+}
+
+async function runSteps(
+  steps: Step[],
+  mayFail: Set<Step> | undefined,
+  run: (command: string, args: string[]) => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  for (const step of steps) {
+    const [cmd, args] = step;
+    try {
+      await run(cmd, args);
+      log.info(`ran ${[cmd, ...args].join(' ')}`);
+    } catch (err) {
+      if (!mayFail?.has(step)) throw err;
+    }
+  }
+}
+
+function failure(err: unknown): string {
+  const stderr = (err as { stderr?: unknown }).stderr;
+  const detail = typeof stderr === 'string' && stderr.trim() ? `\n${stderr.trim()}` : '';
+  return `${errorMessage(err)}${detail}`;
+}
+
+export interface UninstallOptions {
+  platform: NodeJS.Platform;
+  isRoot: boolean;
+  /** Injected for tests. */
+  run?: (command: string, args: string[]) => Promise<void>;
+  removeFile?: (path: string) => Promise<void>;
+  exists?: (path: string) => boolean;
+}
+
+/**
+ * Stops and removes the service install-service made; a service that is not there is no
+ * error, so an uninstall can be repeated. The binary and the state are the caller's to
+ * remove (install.sh --uninstall does).
+ */
+export async function uninstallService(options: UninstallOptions, log: Logger): Promise<ExitCode> {
+  const flavour =
+    options.platform === 'linux'
+      ? {
+          path: SYSTEMD_UNIT_PATH,
+          stop: [['systemctl', ['disable', '--now', SERVICE_NAME]]] as Step[],
+          after: [['systemctl', ['daemon-reload']]] as Step[],
+        }
+      : options.platform === 'darwin'
+        ? {
+            path: LAUNCHD_PLIST_PATH,
+            stop: [['launchctl', ['bootout', `system/${LAUNCHD_LABEL}`]]] as Step[],
+            after: [] as Step[],
+          }
+        : undefined;
+  if (!flavour) {
+    log.error(`uninstall-service does not support ${options.platform}`);
+    return ExitCode.FAILURE;
+  }
+  const exists = options.exists ?? existsSync;
+  if (!exists(flavour.path)) {
+    log.info(`no service installed (${flavour.path} does not exist)`);
+    return ExitCode.OK;
+  }
+  if (!options.isRoot) {
+    log.error('uninstall-service must run as root (sudo)');
+    return ExitCode.FAILURE;
+  }
+  const run = options.run ?? defaultRun;
+  const removeFile = options.removeFile ?? ((path: string) => unlink(path));
+  try {
+    // Stopping what is not running is fine: the unit file is what says it is installed.
+    await runSteps(flavour.stop, new Set(flavour.stop), run, log);
+    await removeFile(flavour.path);
+    log.info(`removed ${flavour.path}`);
+    await runSteps(flavour.after, undefined, run, log);
+  } catch (err) {
+    log.error(`uninstall-service failed: ${failure(err)}`);
+    return ExitCode.FAILURE;
+  }
   return ExitCode.OK;
 }

@@ -73,7 +73,14 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: '2mb' });
   app.use('/api', refuseHostileInput);
   serveConsole(app, config.consoleDir);
-  app.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      // The one-line agent installers sit at the root, where a short command can name them.
+      { path: 'install.sh', method: RequestMethod.GET },
+      { path: 'install.ps1', method: RequestMethod.GET },
+    ],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 

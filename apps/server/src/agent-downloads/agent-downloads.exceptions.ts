@@ -20,3 +20,23 @@ export class AgentBinaryChangedException extends AppException {
     );
   }
 }
+
+export class InstallScriptUnavailableException extends AppException {
+  constructor(kind: string) {
+    super(
+      'INSTALL_SCRIPT_UNAVAILABLE',
+      `install.${kind} is not installed beside this server (apps/agent/install)`,
+      HttpStatus.NOT_FOUND,
+    );
+  }
+}
+
+export class InvalidHostException extends AppException {
+  constructor() {
+    super(
+      'INVALID_HOST',
+      'The Host header is not a host name or address with an optional port; set PUBLIC_URL on the server',
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+}

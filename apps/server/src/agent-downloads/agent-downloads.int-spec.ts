@@ -232,4 +232,47 @@ describe('agent downloads (integration)', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBeDefined();
   });
+
+  it('serves the install scripts to anyone, with the server address and published hashes', async () => {
+    const sh = await http().get('/install.sh').expect(200);
+    expect(sh.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(sh.headers['cache-control']).toBe('no-store');
+    expect(sh.text.startsWith('#!/bin/sh')).toBe(true);
+    expect(sh.text).toContain(`FLEETDESK_SERVER='${server.url}'`);
+    expect(sh.text).toContain(`FLEETDESK_VERSION='1.2.3'`);
+    expect(sh.text).toMatch(/^FLEETDESK_SERVER_KEY_SHA256='[0-9a-f]{64}'$/m);
+    // linux-x64 was changed on disk by an earlier test and is no longer offered.
+    expect(sh.text).toContain(`SHA256_LINUX_X64=''`);
+    expect(sh.text).toContain(`SHA256_DARWIN_X64=''`);
+    const ps1 = await http().get('/install.ps1').expect(200);
+    expect(ps1.text).toContain(`$Sha256WinX64 = '${sha256(files['win-x64'])}'`);
+    for (const text of [sh.text, ps1.text]) expect(text).not.toContain('@@');
+  });
+
+  it('refuses to write a Host header that is not a host into a script', async () => {
+    const res = await http().get('/install.sh').set('Host', "evil'$(reboot)").expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.code).toBe('INVALID_HOST');
+  });
+});
+
+describe('install scripts with PUBLIC_URL (integration)', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    server = await startServer(db, { PUBLIC_URL: 'https://rmm.example.com/' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.destroy();
+  });
+
+  it('writes PUBLIC_URL, not the Host the request came with', async () => {
+    const sh = await request(server.url)
+      .get('/install.sh')
+      .set('Host', 'internal:3000')
+      .expect(200);
+    expect(sh.text).toContain(`FLEETDESK_SERVER='https://rmm.example.com'`);
+  });
 });

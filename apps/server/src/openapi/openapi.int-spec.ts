@@ -136,6 +136,8 @@ describe('OpenAPI document', () => {
       'GET /api/agent-updates/builds/{platform}',
       'GET /api/setup',
       'GET /health',
+      'GET /install.ps1',
+      'GET /install.sh',
       'POST /api/agent/enroll',
       'POST /api/auth/login',
       'POST /api/setup',

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** Paths the server itself answers; the console must never shadow them. */
-const SERVER_PATHS = /^\/(api|health|agent|socket\.io)(\/|$)/;
+const SERVER_PATHS = /^\/(api|health|agent|socket\.io|install\.sh|install\.ps1)(\/|$)/;
 
 /**
  * Serves the built web console (apps/console) at /, every other page path falling back to

@@ -1,6 +1,7 @@
-import { Alert, Anchor, Code, Group, List, Stack, Tabs, Text } from '@mantine/core';
+import { Accordion, Alert, Anchor, Code, Group, List, Stack, Tabs, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { CopyValueButton } from './CopyValueButton';
+import { OneLineInstall } from './OneLineInstall';
 import { agentRefusesPlainHttp, guessPlatform, installGuides } from './commands';
 
 /**
@@ -23,61 +24,77 @@ export function InstallCommands({
           <Text size="sm">
             The agent refuses a plain <Code>http://</Code> server on another machine: the token
             would cross the network unencrypted. Serve Fleetdesk over TLS (README,
-            &ldquo;TLS&rdquo;) and open this page at its <Code>https://</Code> address. Adding{' '}
-            <Code>--insecure</Code> to the enroll command works, at that risk.
+            &ldquo;TLS&rdquo;) and open this page at its <Code>https://</Code> address. The one-line
+            install below carries <Code>--insecure</Code> for now, at that risk; add it to the
+            manual enroll command too.
           </Text>
         </Alert>
       )}
-      <Text size="sm">On the device to enroll:</Text>
-      <List size="sm" type="ordered" spacing={4}>
-        <List.Item>
-          Install Node.js 20.19 or newer (
-          <Anchor href="https://nodejs.org/en/download" target="_blank" rel="noreferrer" size="sm">
-            nodejs.org
-          </Anchor>
-          ).
-        </List.Item>
-        <List.Item>
-          Copy the agent, <Code>fleetdesk-agent.js</Code>, onto the device. It is one file, built on
-          the Fleetdesk server&apos;s checkout with <Code>npm run build:agent</Code> (it lands in{' '}
-          <Code>apps/agent/dist/fleetdesk-agent.js</Code>); this server does not offer it for
-          download.
-        </List.Item>
-        <List.Item>Paste the commands for its system:</List.Item>
-      </List>
-      <Tabs defaultValue={guessPlatform(navigator.userAgent)}>
-        <Tabs.List>
-          {guides.map((g) => (
-            <Tabs.Tab key={g.platform} value={g.platform}>
-              {g.label}
-            </Tabs.Tab>
-          ))}
-        </Tabs.List>
-        {guides.map((g) => (
-          <Tabs.Panel key={g.platform} value={g.platform} pt="sm">
-            <Stack gap="xs">
-              <Group justify="space-between" wrap="nowrap" align="flex-start">
-                <Text size="sm" c="dimmed">
-                  Run in {g.shell}:
-                </Text>
-                <CopyValueButton value={g.commands} label={`Copy ${g.label} commands`} />
-              </Group>
-              <Code
-                block
-                data-testid={`install-commands-${g.platform}`}
-                style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
-              >
-                {g.commands}
-              </Code>
-              {g.after && (
-                <Text size="sm" c="dimmed">
-                  {g.after}
-                </Text>
-              )}
+      <OneLineInstall token={token} serverKeySha256={serverKeySha256} />
+      <Accordion variant="contained">
+        <Accordion.Item value="manual">
+          <Accordion.Control>Or install by hand, with Node.js on the device</Accordion.Control>
+          <Accordion.Panel>
+            <Stack gap="sm">
+              <Text size="sm">On the device to enroll:</Text>
+              <List size="sm" type="ordered" spacing={4}>
+                <List.Item>
+                  Install Node.js 20.19 or newer (
+                  <Anchor
+                    href="https://nodejs.org/en/download"
+                    target="_blank"
+                    rel="noreferrer"
+                    size="sm"
+                  >
+                    nodejs.org
+                  </Anchor>
+                  ).
+                </List.Item>
+                <List.Item>
+                  Copy the agent bundle, <Code>fleetdesk-agent.js</Code>, onto the device. It is one
+                  file, built on the Fleetdesk server&apos;s checkout with{' '}
+                  <Code>npm run build:agent</Code> (it lands in{' '}
+                  <Code>apps/agent/dist/fleetdesk-agent.js</Code>).
+                </List.Item>
+                <List.Item>Paste the commands for its system:</List.Item>
+              </List>
+              <Tabs defaultValue={guessPlatform(navigator.userAgent)}>
+                <Tabs.List>
+                  {guides.map((g) => (
+                    <Tabs.Tab key={g.platform} value={g.platform}>
+                      {g.label}
+                    </Tabs.Tab>
+                  ))}
+                </Tabs.List>
+                {guides.map((g) => (
+                  <Tabs.Panel key={g.platform} value={g.platform} pt="sm">
+                    <Stack gap="xs">
+                      <Group justify="space-between" wrap="nowrap" align="flex-start">
+                        <Text size="sm" c="dimmed">
+                          Run in {g.shell}:
+                        </Text>
+                        <CopyValueButton value={g.commands} label={`Copy ${g.label} commands`} />
+                      </Group>
+                      <Code
+                        block
+                        data-testid={`install-commands-${g.platform}`}
+                        style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
+                      >
+                        {g.commands}
+                      </Code>
+                      {g.after && (
+                        <Text size="sm" c="dimmed">
+                          {g.after}
+                        </Text>
+                      )}
+                    </Stack>
+                  </Tabs.Panel>
+                ))}
+              </Tabs>
             </Stack>
-          </Tabs.Panel>
-        ))}
-      </Tabs>
+          </Accordion.Panel>
+        </Accordion.Item>
+      </Accordion>
       <Text size="sm">
         The device appears in{' '}
         <Anchor component={Link} to="/devices">

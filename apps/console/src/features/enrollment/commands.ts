@@ -2,8 +2,8 @@
  * The copy-paste commands that install and enroll the agent, per OS. They follow the agent's
  * real CLI (apps/agent/src/cli.ts): `enroll --server --token --state-dir`, then
  * `install-service --state-dir`, which writes a systemd unit on Linux and prints the launchd
- * job (macOS) or the sc.exe commands (Windows). The server does not serve the agent bundle, so
- * each starts from a fleetdesk-agent.js copied onto the device.
+ * job (macOS) or the sc.exe commands (Windows). These are the manual way, with Node.js and the
+ * fleetdesk-agent.js bundle copied onto the device; oneLiners() below is the usual one.
  */
 export type InstallPlatform = 'linux' | 'macos' | 'windows';
 
@@ -98,6 +98,50 @@ export function installGuides(
       ].join('\n'),
       after:
         'The last command prints three sc.exe commands (create, failure, start) with the full paths of node.exe and the agent: run them in the same prompt. node.exe does not answer the Service Control Manager itself, so for production wrap the same command line with WinSW or NSSM, as the agent notes.',
+    },
+  ];
+}
+
+export interface OneLiner {
+  platform: 'unix' | 'windows';
+  label: string;
+  /** Where to paste it. */
+  shell: string;
+  command: string;
+}
+
+/**
+ * The one-line installs (the server's /install.sh and /install.ps1): the script downloads the
+ * agent executable with the token, checks its SHA-256 and the server key, enrolls, and
+ * starts the service. The origin, token (fde_ + base64url) and fingerprint are checked to be
+ * plain, so each sits in single quotes in sh, cmd.exe's double quotes and PowerShell alike.
+ */
+export function oneLiners(
+  server: string,
+  token: string,
+  serverKeySha256: string,
+  insecure = false,
+): OneLiner[] {
+  if (!/^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(server)) {
+    throw new Error(`not a server origin: ${JSON.stringify(server)}`);
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('not an enrollment token');
+  if (!/^[0-9a-f]{64}$/.test(serverKeySha256)) {
+    throw new Error(`not a server key fingerprint: ${JSON.stringify(serverKeySha256)}`);
+  }
+  const unsafe = insecure ? ' --insecure' : '';
+  return [
+    {
+      platform: 'unix',
+      label: 'Linux and macOS',
+      shell: 'a terminal (systemd on Linux, launchd on macOS)',
+      command: `curl -fsSL '${server}/install.sh' | sudo sh -s -- --token '${token}' --server-key-sha256 ${serverKeySha256}${unsafe}`,
+    },
+    {
+      platform: 'windows',
+      label: 'Windows',
+      shell: 'PowerShell run as administrator',
+      command: `& ([scriptblock]::Create((irm '${server}/install.ps1'))) -Token '${token}' -ServerKeySha256 '${serverKeySha256}'${insecure ? ' -Insecure' : ''}`,
     },
   ];
 }
