@@ -5,7 +5,11 @@ import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
 import { RunManager } from './runs/runs';
+import { isSingleExecutable } from './runtime';
 import { loadIdentity, StateError } from './state';
+import { agentUpdateHandler } from './update/agent-update';
+import { agentPlatformOf } from './update/build-check';
+import { startDetached, underServiceManager } from './update/handover';
 import { AGENT_VERSION } from './version';
 
 export interface RunAgentOptions {
@@ -35,6 +39,15 @@ export async function runAgent(
   }
 
   log.info(`fleetdesk-agent ${AGENT_VERSION} starting as device ${identity.deviceId}`);
+  // Only a single-file executable can replace itself; `node bundle.js` belongs to whoever
+  // installed node and the bundle.
+  const executable = isSingleExecutable() ? process.execPath : null;
+  // Late-bound: the update handler needs the connection and the stop routine made below.
+  const control = {
+    suspend: (): Promise<void> => Promise.resolve(),
+    resume: (): void => undefined,
+    handOver: (): void => undefined,
+  };
   let runs: RunManager;
   try {
     runs = await RunManager.open({
@@ -43,6 +56,21 @@ export async function runAgent(
       serverPublicKey: identity.serverPublicKey,
       log,
       maxConcurrentRuns: options.maxConcurrentRuns,
+      actions: {
+        agent_update: agentUpdateHandler({
+          stateDir,
+          serverUrl: identity.serverUrl,
+          deviceId: identity.deviceId,
+          privateKey: identity.privateKey,
+          serverPublicKey: identity.serverPublicKey,
+          currentVersion: AGENT_VERSION,
+          platform: agentPlatformOf(process.platform, process.arch),
+          executable,
+          suspendConnection: () => control.suspend(),
+          resumeConnection: () => control.resume(),
+          handOver: () => control.handOver(),
+        }),
+      },
     });
   } catch (err) {
     // Without the journal, no run could be kept from running twice: better not to start.
@@ -51,25 +79,48 @@ export async function runAgent(
   }
   const inventory = new InventorySource(log);
   return new Promise<ExitCode>((resolve) => {
-    const connection = new AgentConnection({
-      serverUrl: identity.serverUrl,
-      identity,
-      agentVersion: AGENT_VERSION,
-      log,
-      startSession: (session) =>
-        combineSessions(
-          startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
-          runs.attach(session),
-        ),
-      onRevoked: () => void finish(ExitCode.REVOKED),
-    });
+    const connect = () =>
+      new AgentConnection({
+        serverUrl: identity.serverUrl,
+        identity,
+        agentVersion: AGENT_VERSION,
+        log,
+        startSession: (session) =>
+          combineSessions(
+            startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
+            runs.attach(session),
+          ),
+        onRevoked: () => void finish(ExitCode.REVOKED),
+      });
+    let connection = connect();
+    control.suspend = () => {
+      log.info('closing the connection while a new agent version is on trial');
+      return connection.close();
+    };
+    control.resume = () => {
+      if (finishing) return;
+      log.info('keeping this version; reconnecting');
+      connection = connect();
+      connection.start();
+    };
+    control.handOver = () => {
+      const managed = underServiceManager(process.env);
+      void finish(managed ? ExitCode.UPDATED : ExitCode.OK, () => {
+        if (managed) {
+          log.info('exiting so the service manager starts the new version');
+          return;
+        }
+        const pid = startDetached(executable ?? process.execPath, process.argv.slice(2));
+        log.info(`started the new version as pid ${pid ?? 'unknown'}`);
+      });
+    };
 
     const onSignal = (signal: NodeJS.Signals) => {
       log.info(`${signal} received; stopping runs and closing the connection`);
       void finish(ExitCode.OK);
     };
     let finishing = false;
-    const finish = async (code: ExitCode) => {
+    const finish = async (code: ExitCode, afterStop?: () => void) => {
       if (finishing) return;
       finishing = true;
       process.off('SIGTERM', onSignal);
@@ -82,6 +133,12 @@ export async function runAgent(
         log.error(`error while stopping: ${errorMessage(err)}`);
       }
       inventory.close();
+      // Only once this process let go of the journal and outbox, another may take them.
+      try {
+        afterStop?.();
+      } catch (err) {
+        log.error(`could not start the new version: ${errorMessage(err)}`);
+      }
       resolve(code);
     };
     process.on('SIGTERM', onSignal);

@@ -1,4 +1,4 @@
-import { normalizeFingerprint } from '@fleetdesk/protocol';
+import { normalizeFingerprint, uuid } from '@fleetdesk/protocol';
 import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MAX_CONCURRENT_RUNS } from './runs/runs';
@@ -37,6 +37,9 @@ Commands:
       on Windows, print the equivalent commands. --dry-run prints instead of installing.
   uninstall-service
       Stop the service and remove what install-service wrote (no error if there is none).
+  update-trial --state-dir DIR --run-id ID
+      Used by the agent itself during a self-update: the new binary connects once as the
+      device, proves it works, and exits. Not for manual use.
   help, --help, -h        Show this text.
   version, --version      Print the agent version.
 
@@ -46,7 +49,8 @@ or --insecure is given. To trust a private CA, point NODE_EXTRA_CA_CERTS at its 
 State directory: /var/lib/fleetdesk-agent when root on Linux, else ~/.fleetdesk-agent;
 FLEETDESK_AGENT_STATE_DIR overrides the default.
 
-Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked.
+Exit codes: 0 ok, 1 failure, 2 usage error or not enrolled, 3 device revoked, 4 a self-update
+installed a new version (a service manager starts it).
 `;
 
 export type Command =
@@ -76,7 +80,8 @@ export type Command =
       enrollOnly: boolean;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
-  | { kind: 'uninstall-service' };
+  | { kind: 'uninstall-service' }
+  | { kind: 'update-trial'; stateDir: string; runId: string };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -117,6 +122,7 @@ const OPTIONS = {
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
   'uninstall-service': { ...help },
+  'update-trial': { 'state-dir': str, 'run-id': str, ...help },
 } satisfies Record<string, Options>;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -298,6 +304,13 @@ export function parseCli(argv: readonly string[]): Command {
       const v = parseOptions(command, rest);
       if (v.help) return { kind: 'help' };
       return { kind: 'uninstall-service' };
+    }
+    case 'update-trial': {
+      const v = parseOptions(command, rest);
+      if (v.help) return { kind: 'help' };
+      const runId = required(v, 'run-id', command);
+      if (!uuid(runId).ok) throw new UsageError('update-trial: --run-id must be a run id (a uuid)');
+      return { kind: 'update-trial', stateDir: required(v, 'state-dir', command), runId };
     }
     default:
       throw new UsageError(

@@ -39,7 +39,10 @@ export interface Session {
 }
 
 /** The server messages about runs, handed to the session that is current when they arrive. */
-export type JobMessage = Extract<ServerMessage, { type: 'run' | 'cancel' | 'result_ack' }>;
+export type JobMessage = Extract<
+  ServerMessage,
+  { type: 'run' | 'run_action' | 'cancel' | 'result_ack' }
+>;
 
 /** Returned by `startSession`; closed when the socket goes, so its timers go with it. */
 export interface SessionHandle {
@@ -71,6 +74,8 @@ export interface ConnectionOptions {
   serverUrl: string;
   identity: Identity;
   agentVersion: string;
+  /** Authenticate as a new binary on trial during a self-update (AuthBody.trial). */
+  trial?: boolean;
   log: Logger;
   startSession(session: Session): SessionHandle;
   /** Close 4002: the connection has stopped for good. */
@@ -246,6 +251,7 @@ export class AgentConnection {
         // Nothing waits for message acks: results wait for result_ack instead.
         return;
       case 'run':
+      case 'run_action':
       case 'cancel':
       case 'result_ack':
         return this.onJobMessage(attempt, message);
@@ -284,6 +290,7 @@ export class AgentConnection {
         agentVersion: this.options.agentVersion,
         agentNonce: attempt.agentNonce,
         signature,
+        ...(this.options.trial ? { trial: true as const } : {}),
       }),
     );
   }

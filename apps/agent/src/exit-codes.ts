@@ -7,6 +7,12 @@ export const ExitCode = {
   USAGE: 2,
   /** The device was revoked by a technician; restarting would only be refused again. */
   REVOKED: 3,
+  /**
+   * A self-update put a new version in place: the service manager should start it. Non-zero,
+   * so managers that restart only after a failure (launchd's SuccessfulExit=false, Windows
+   * service recovery actions) restart it too; systemd's Restart=always does anyway.
+   */
+  UPDATED: 4,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -8,6 +8,7 @@ import { agentProgram } from './runtime';
 import { installService, uninstallService } from './service';
 import { simulate } from './simulate';
 import { currentStateDirContext, defaultStateDir } from './state';
+import { runUpdateTrial } from './update/trial-mode';
 import { AGENT_VERSION } from './version';
 
 async function execute(command: Command): Promise<ExitCode> {
@@ -27,6 +28,8 @@ async function execute(command: Command): Promise<ExitCode> {
       return runAgent(stateDir(command.stateDir), log, {
         maxConcurrentRuns: command.maxConcurrentRuns,
       });
+    case 'update-trial':
+      return runUpdateTrial(resolve(command.stateDir), command.runId, log);
     case 'simulate':
       return simulate({ ...command, stateDir: stateDir(command.stateDir) }, log);
     case 'install-service':
@@ -48,7 +51,18 @@ async function execute(command: Command): Promise<ExitCode> {
   }
 }
 
+/**
+ * Test builds only: a build whose version ends in `-exit-at-start` (FLEETDESK_AGENT_VERSION at
+ * build time) fails at start-up, so the self-update's rollback is tried with a real executable
+ * (test/agent-update.e2e-spec.ts). No release carries such a version.
+ */
+const EXIT_AT_START_SUFFIX = '-exit-at-start';
+
 async function main(argv: string[]): Promise<ExitCode> {
+  if (AGENT_VERSION.endsWith(EXIT_AT_START_SUFFIX) && argv[0] !== 'version') {
+    process.stderr.write(`fleetdesk-agent ${AGENT_VERSION}: this test build exits at start-up\n`);
+    return ExitCode.FAILURE;
+  }
   let command: Command;
   try {
     command = parseCli(argv);

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentDownloadsModule } from './agent-downloads/agent-downloads.module';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
+import { AgentUpdatesModule } from './agent-updates/agent-updates.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -42,6 +43,7 @@ export class AppModule {
         ScriptsModule,
         AgentGatewayModule,
         JobsModule,
+        AgentUpdatesModule,
         ConsoleGatewayModule,
       ],
     };

@@ -26,6 +26,8 @@ export interface DeviceResponse {
   /** `platform` is process.platform style (linux, darwin, win32 …), `arch` process.arch style. */
   os: { platform: string; distro: string; release: string; arch: string };
   agentVersion: string;
+  /** The server offers a newer agent version than this one (see isAgentOutdated). */
+  outdated: boolean;
   lastSeenAt: string | null;
   lastIp: string | null;
   ipAddresses: string[];

@@ -44,6 +44,13 @@ export interface RunOutputChunk {
   data: string;
 }
 
+/** What an action job does, as the console shows it. */
+export interface JobAction {
+  kind: 'agent_update';
+  /** The agent version it installs. */
+  version: string;
+}
+
 /** A job: one technician intent, fanned out into one run per targeted device. */
 export interface JobResponse {
   id: string;
@@ -51,7 +58,10 @@ export interface JobResponse {
   status: JobStatus;
   /** The saved script and version it ran; null for an inline command. */
   script: { id: string; version: number } | null;
-  language: ScriptLanguage;
+  /** null for a job that carries a typed action instead of a script. */
+  language: ScriptLanguage | null;
+  /** The typed action the job carries instead of a script, e.g. an agent update. */
+  action: JobAction | null;
   bodySha256: string;
   /** The effective parameter values, secret ones replaced by "[secret]". */
   params: Record<string, unknown>;

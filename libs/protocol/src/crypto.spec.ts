@@ -2,8 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import {
   AGENT_AUTH_CONTEXT,
+  AGENT_BUILD_CONTEXT,
   SERVER_AUTH_CONTEXT,
+  actionRunSigningPayload,
   agentAuthPayload,
+  agentBuildSigningPayload,
   canonicalPayload,
   cancelSigningPayload,
   runSigningPayload,
@@ -420,5 +423,54 @@ describe('run signing payload', () => {
 
   it('cannot be confused with a cancel or a handshake', () => {
     expect(cancelSigningPayload('a', 'b').equals(runSigningPayload(spec()))).toBe(false);
+  });
+});
+
+describe('action run and agent build payloads', () => {
+  const spec = () => structuredClone(sampleBodies().run_action.spec);
+
+  it('signs every field of an agent update, so changing any breaks the signature', () => {
+    const signature = signPayload(server.privateKey, actionRunSigningPayload(spec()));
+    expect(verifyPayload(server.publicKey, actionRunSigningPayload(spec()), signature)).toBe(true);
+    const edits: ((s: ReturnType<typeof spec>) => void)[] = [
+      (s) => (s.deviceId = '00000000-0000-4000-8000-000000000000'),
+      (s) => (s.expiresAt += 1),
+      (s) => (s.action.version = '9.9.9'),
+      (s) => (s.action.trialTimeoutMs += 1),
+      (s) => (s.action.builds[0].sha256 = 'c'.repeat(64)),
+      (s) => (s.action.builds[0].size += 1),
+      (s) => (s.action.builds[0].platform = 'win-x64'),
+      (s) => s.action.builds.push({ ...s.action.builds[0], platform: 'darwin-x64' }),
+    ];
+    for (const edit of edits) {
+      const changed = spec();
+      edit(changed);
+      expect(verifyPayload(server.publicKey, actionRunSigningPayload(changed), signature)).toBe(
+        false,
+      );
+    }
+  });
+
+  it('is never the same bytes as a script run or another purpose', () => {
+    expect(actionRunSigningPayload(spec()).equals(runSigningPayload(sampleBodies().run.spec))).toBe(
+      false,
+    );
+  });
+
+  it('signs a build as (platform, version, sha256) under its own context', () => {
+    const build = { platform: 'linux-x64', version: '0.2.0', sha256: 'd'.repeat(64) };
+    expect(agentBuildSigningPayload(build)).toEqual(
+      canonicalPayload(AGENT_BUILD_CONTEXT, ['linux-x64', '0.2.0', 'd'.repeat(64)]),
+    );
+    const signature = signPayload(server.privateKey, agentBuildSigningPayload(build));
+    for (const other of [
+      { ...build, platform: 'win-x64' },
+      { ...build, version: '0.2.1' },
+      { ...build, sha256: 'e'.repeat(64) },
+    ]) {
+      expect(verifyPayload(server.publicKey, agentBuildSigningPayload(other), signature)).toBe(
+        false,
+      );
+    }
   });
 });

@@ -8,7 +8,14 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { NONCE_BYTES, type RunSpec, SIGNATURE_BYTES } from './messages';
+import {
+  type ActionKind,
+  type ActionRunSpec,
+  NONCE_BYTES,
+  type RunActions,
+  type RunSpec,
+  SIGNATURE_BYTES,
+} from './messages';
 import { decodeBase64Exact } from './validate';
 
 /**
@@ -20,6 +27,9 @@ export const AGENT_AUTH_CONTEXT = 'fleetdesk-agent-auth-v1';
 export const SERVER_AUTH_CONTEXT = 'fleetdesk-server-auth-v1';
 export const RUN_CONTEXT = 'fleetdesk-run-v1';
 export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
+export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
+export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
+export const DEVICE_HTTP_CONTEXT = 'fleetdesk-device-http-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -89,6 +99,87 @@ export function runSigningPayload(spec: RunSpec): Buffer {
     String(spec.maxOutputBytes),
     ...(secret.length > 0 ? ['secret', String(secret.length), ...secret] : []),
   ]);
+}
+
+/**
+ * Each action kind's fields, in a fixed order, for its run's signature. Counts precede lists
+ * so two lists can never trade items. Mapped over `RunActions`: a new kind without an entry
+ * here is a compile error.
+ */
+const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K]) => string[] } = {
+  agent_update: (a) => [
+    a.version,
+    String(a.trialTimeoutMs),
+    String(a.builds.length),
+    ...a.builds.flatMap((b) => [b.platform, b.version, b.sha256, String(b.size), b.signature]),
+  ],
+};
+
+/** What the server signs for each action run: the envelope, the kind, then the kind's fields. */
+export function actionRunSigningPayload(spec: ActionRunSpec): Buffer {
+  const { action } = spec;
+  const fields = ACTION_SIGNING_FIELDS[action.kind](action);
+  return canonicalPayload(ACTION_RUN_CONTEXT, [
+    spec.runId,
+    spec.jobId,
+    spec.deviceId,
+    String(spec.timeoutMs),
+    String(spec.expiresAt),
+    String(spec.issuedAt),
+    spec.nonce,
+    action.kind,
+    ...fields,
+  ]);
+}
+
+export interface AgentBuildFields {
+  platform: string;
+  version: string;
+  /** Lowercase hex SHA-256 of the executable. */
+  sha256: string;
+}
+
+/**
+ * What the server signs for one agent build. The agent checks it before it runs a downloaded
+ * binary, so a build is trusted for being the server's, not for where it came from; the run's
+ * own signature adds only which device and when.
+ */
+export const agentBuildSigningPayload = (f: AgentBuildFields): Buffer =>
+  canonicalPayload(AGENT_BUILD_CONTEXT, [f.platform, f.version, f.sha256]);
+
+/**
+ * HTTP requests a device makes as itself (downloading an agent build), outside its socket:
+ * `Authorization: FleetdeskDevice <deviceId>.<epoch ms>.<signature>`, the signature by the
+ * device key over this payload. Bound to the method and path, and the server accepts it only
+ * within DEVICE_HTTP_AUTH_WINDOW_MS of its own clock.
+ */
+export const deviceHttpAuthPayload = (f: {
+  deviceId: string;
+  method: string;
+  path: string;
+  at: number;
+}): Buffer => canonicalPayload(DEVICE_HTTP_CONTEXT, [f.deviceId, f.method, f.path, String(f.at)]);
+
+export const DEVICE_HTTP_AUTH_SCHEME = 'FleetdeskDevice';
+export const DEVICE_HTTP_AUTH_WINDOW_MS = 5 * 60_000;
+
+/** The Authorization header value for a device request. */
+export function deviceHttpAuthorization(
+  privateKey: KeyObject | string,
+  f: { deviceId: string; method: string; path: string; at: number },
+): string {
+  return `${DEVICE_HTTP_AUTH_SCHEME} ${f.deviceId}.${f.at}.${signPayload(privateKey, deviceHttpAuthPayload(f))}`;
+}
+
+/** Splits a device Authorization header; null when it is not one. */
+export function parseDeviceHttpAuthorization(
+  header: string | undefined,
+): { deviceId: string; at: number; signature: string } | null {
+  const m =
+    /^FleetdeskDevice ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,16})\.([A-Za-z0-9+/=]{88})$/.exec(
+      header ?? '',
+    );
+  return m ? { deviceId: m[1], at: Number(m[2]), signature: m[3] } : null;
 }
 
 export const cancelSigningPayload = (runId: string, deviceId: string): Buffer =>

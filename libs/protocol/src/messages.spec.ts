@@ -34,6 +34,7 @@ describe('message type maps', () => {
       'hello',
       'result_ack',
       'run',
+      'run_action',
     ]);
     expect(Object.keys(BODY_VALIDATORS).sort()).toEqual([...ALL_TYPES].sort());
   });
@@ -77,6 +78,7 @@ describe('message type maps', () => {
         case 'ack':
           return m.body.ackId;
         case 'run':
+        case 'run_action':
           return m.body.spec.runId;
         case 'cancel':
         case 'result_ack':
@@ -182,6 +184,56 @@ const b64 = (bytes: number, fill = 0) => Buffer.alloc(bytes, fill).toString('bas
 
 describe('body validation', () => {
   const cases: Case[] = [
+    c(
+      'run_action',
+      'unknown action kind',
+      (b) => set(b.spec.action, 'kind', 'format_disk'),
+      'body.spec.action.kind',
+      /expected one of: agent_update/,
+    ),
+    c(
+      'run_action',
+      'action not an object',
+      (b) => set(b.spec, 'action', 'agent_update'),
+      'body.spec.action.kind',
+      /expected one of/,
+    ),
+    c(
+      'run_action',
+      'no builds',
+      (b) => (b.spec.action.builds = []),
+      'body.spec.action.builds',
+      /fewer than 1/,
+    ),
+    c(
+      'run_action',
+      'uppercase build hash',
+      (b) => (b.spec.action.builds[0].sha256 = 'B'.repeat(64)),
+      'body.spec.action.builds[0].sha256',
+      /hex SHA-256/,
+    ),
+    c(
+      'run_action',
+      'platform with a path in it',
+      (b) => (b.spec.action.builds[0].platform = '../linux-x64'),
+      'body.spec.action.builds[0].platform',
+      /platform like linux-x64/,
+    ),
+    c(
+      'run_action',
+      'trial too short',
+      (b) => (b.spec.action.trialTimeoutMs = 10),
+      'body.spec.action.trialTimeoutMs',
+      /between/,
+    ),
+    c(
+      'run_action',
+      'smuggled script',
+      (b) => set(b.spec.action, 'script', 'rm -rf /'),
+      'body.spec.action.script',
+      /unknown field/,
+    ),
+    c('auth', 'trial flag false', (b) => set(b, 'trial', false), 'body.trial', /expected true/),
     c('hello', 'missing nonce', (b) => unset(b, 'serverNonce'), 'body.serverNonce', /required/),
     c('hello', 'short nonce', (b) => (b.serverNonce = b64(16)), 'body.serverNonce', /32 bytes/),
     c('hello', 'float time', (b) => (b.serverTime = 1.5), 'body.serverTime', /integer/),

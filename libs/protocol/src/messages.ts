@@ -133,6 +133,12 @@ export interface AuthBody {
   agentNonce: string;
   /** Ed25519 signature (base64) by the device key over `agentAuthPayload(...)`. */
   signature: string;
+  /**
+   * Set by a new agent binary on trial during a self-update: it only proves it can connect
+   * and authenticate, then exits. The server neither sends it work nor counts the update
+   * done on it; the update ends on the connection after the handover.
+   */
+  trial?: true;
 }
 
 /** server → agent, handshake done. Check `serverSignature` against the pinned server key. */
@@ -284,6 +290,89 @@ export interface ResultBody {
   error?: string;
 }
 
+// ---- typed actions -----------------------------------------------------------------------
+
+/**
+ * A run carries either a script (`run`) or a typed action (`run_action`): work the agent does
+ * itself, with argument arrays and checks of its own, never through a shell. To add an
+ * action: declare its shape, add it to `RunActions`, and the compiler points at the validator
+ * and signing tables below (and at the agent's handler table) that need an entry.
+ */
+export const AGENT_UPDATE_LIMITS = {
+  builds: 16,
+  /** How long the old agent waits for the new one to connect before it rolls back. */
+  trialTimeoutMs: { min: 5_000, max: 600_000 },
+  /** 1 GiB: far above any agent build, small enough to keep a bad manifest from filling a disk. */
+  maxBytes: 1024 * 1024 * 1024,
+} as const;
+
+/** Agent versions: semver-like (1.2.3, 1.2.3-rc.1); compared with `compareAgentVersions`. */
+export const agentVersion = string({
+  min: 1,
+  max: 64,
+  pattern: /^[0-9A-Za-z.+_-]+$/,
+  expected: 'a version like 1.2.3',
+});
+
+/** `<os>-<arch>` as the builds are named: linux-x64, win-x64, darwin-x64, linux-arm64… */
+export const agentPlatform = string({
+  min: 3,
+  max: 32,
+  pattern: /^[a-z0-9]+-[a-z0-9]+$/,
+  expected: 'a platform like linux-x64',
+});
+
+const sha256Hex = string({
+  min: 64,
+  max: 64,
+  pattern: /^[0-9a-f]{64}$/,
+  expected: 'a hex SHA-256',
+});
+
+/** One platform's build of an agent version, signed on its own (`agentBuildSigningPayload`). */
+export interface AgentBuild {
+  platform: string;
+  version: string;
+  /** Hex SHA-256 of the executable. */
+  sha256: string;
+  size: number;
+  /** Ed25519 (base64) by the server key over `agentBuildSigningPayload(platform, version, sha256)`. */
+  signature: string;
+}
+
+/** Replace the agent with `version`; each device picks the build for its own platform. */
+export interface AgentUpdateAction {
+  kind: 'agent_update';
+  version: string;
+  trialTimeoutMs: number;
+  builds: AgentBuild[];
+}
+
+/** Action kind → shape. */
+export interface RunActions {
+  agent_update: AgentUpdateAction;
+}
+export type ActionKind = keyof RunActions;
+export type RunAction = RunActions[ActionKind];
+
+/** An action run: the same envelope of ids, deadlines and nonce as a script run. */
+export interface ActionRunSpec {
+  runId: string;
+  jobId: string;
+  deviceId: string;
+  action: RunAction;
+  timeoutMs: number;
+  expiresAt: number;
+  issuedAt: number;
+  nonce: string;
+}
+
+/** server → agent: do this action. `signature` covers `actionRunSigningPayload(spec)`. */
+export interface RunActionBody {
+  spec: ActionRunSpec;
+  signature: string;
+}
+
 // ---- the type maps -----------------------------------------------------------------------
 
 /**
@@ -307,6 +396,7 @@ export interface ServerToAgent {
   auth_ok: AuthOkBody;
   ack: AckBody;
   run: RunBody;
+  run_action: RunActionBody;
   cancel: CancelBody;
   result_ack: ResultAckBody;
   error: ErrorBody;
@@ -326,16 +416,17 @@ export type MessageType = keyof MessageBodies;
 
 const hello = object<HelloBody>({ serverNonce: nonce, serverTime: epochMs });
 
+const trueOnly = (input: unknown) =>
+  input === true
+    ? { ok: true as const, value: true as const }
+    : { ok: false as const, path: [], reason: 'expected true (or no such field)' };
+
 const auth = object<AuthBody>({
   deviceId: uuid,
-  agentVersion: string({
-    min: 1,
-    max: 64,
-    pattern: /^[0-9A-Za-z.+_-]+$/,
-    expected: 'a version like 1.2.3',
-  }),
+  agentVersion,
   agentNonce: nonce,
   signature,
+  trial: optional(trueOnly),
 });
 
 const authOk = object<AuthOkBody>({
@@ -465,6 +556,50 @@ const runSpec = object<RunSpec>({
 });
 
 const run = object<RunBody>({ spec: runSpec, signature });
+
+const agentUpdate = object<AgentUpdateAction>({
+  kind: oneOf(['agent_update'] as const),
+  version: agentVersion,
+  trialTimeoutMs: int(AGENT_UPDATE_LIMITS.trialTimeoutMs),
+  builds: array(
+    object<AgentBuild>({
+      platform: agentPlatform,
+      version: agentVersion,
+      sha256: sha256Hex,
+      size: int({ min: 1, max: AGENT_UPDATE_LIMITS.maxBytes }),
+      signature,
+    }),
+    { min: 1, max: AGENT_UPDATE_LIMITS.builds },
+  ),
+});
+
+/** One validator per action kind; the mapped type makes a missing entry a compile error. */
+export const ACTION_VALIDATORS: { readonly [K in ActionKind]: Validator<RunActions[K]> } = {
+  agent_update: agentUpdate,
+};
+
+export const ACTION_KINDS = Object.keys(ACTION_VALIDATORS) as readonly ActionKind[];
+
+/** Picks the validator by `kind`, so an error points into the right shape. */
+export const runAction: Validator<RunAction> = (input) => {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(ACTION_VALIDATORS, kind)) {
+    return { ok: false, path: ['kind'], reason: `expected one of: ${ACTION_KINDS.join(', ')}` };
+  }
+  return ACTION_VALIDATORS[kind as ActionKind](input);
+};
+
+const actionRunSpec = object<ActionRunSpec>({
+  runId: uuid,
+  jobId: uuid,
+  deviceId: uuid,
+  action: runAction,
+  timeoutMs: int(JOB_LIMITS.timeoutMs),
+  expiresAt: epochMs,
+  issuedAt: epochMs,
+  nonce,
+});
+const runActionBody = object<RunActionBody>({ spec: actionRunSpec, signature });
 const cancel = object<CancelBody>({ runId: uuid, deviceId: uuid, signature });
 const resultAck = object<ResultAckBody>({ runId: uuid });
 const runAccepted = object<RunAcceptedBody>({ runId: uuid, startedAt: epochMs });
@@ -504,6 +639,7 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   inventory,
   ack,
   run,
+  run_action: runActionBody,
   cancel,
   result_ack: resultAck,
   run_accepted: runAccepted,
@@ -529,6 +665,7 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   auth_ok: true,
   ack: true,
   run: true,
+  run_action: true,
   cancel: true,
   result_ack: true,
   error: true,

@@ -1,12 +1,13 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import {
+  actionRunSigningPayload,
   cancelSigningPayload,
   runSigningPayload,
   verifyPayload,
   type CancelBody,
   type RejectReason,
+  type RunActionBody,
   type RunBody,
-  type RunSpec,
 } from '@fleetdesk/protocol';
 
 /**
@@ -65,7 +66,31 @@ export function checkRun(body: RunBody, ctx: CheckContext): Rejection | null {
   return null;
 }
 
-export function checkExpiry(spec: RunSpec, now: number): Rejection | null {
+/** Signature and target device of an action run; null when it may go ahead. */
+export function checkActionRun(body: RunActionBody, ctx: CheckContext): Rejection | null {
+  const { spec } = body;
+  let payload: Buffer;
+  try {
+    payload = actionRunSigningPayload(spec);
+  } catch {
+    return { reason: 'invalid', message: 'the action has a text field that is not valid Unicode' };
+  }
+  if (!verifyPayload(ctx.serverPublicKey, payload, body.signature)) {
+    return {
+      reason: 'bad_signature',
+      message: 'the action is not signed by the server key this device pinned at enrollment',
+    };
+  }
+  if (spec.deviceId !== ctx.deviceId) {
+    return {
+      reason: 'wrong_device',
+      message: `the action is for device ${spec.deviceId}; this is device ${ctx.deviceId}`,
+    };
+  }
+  return null;
+}
+
+export function checkExpiry(spec: { expiresAt: number }, now: number): Rejection | null {
   if (now < spec.expiresAt) return null;
   return {
     reason: 'expired',

@@ -1,17 +1,28 @@
 import type { KeyObject } from 'node:crypto';
 import {
   LIMITS,
+  type ActionKind,
+  type ActionRunSpec,
   type AgentMessageType,
   type CancelBody,
   type MessageBodies,
   type OutputBody,
   type ResultBody,
+  type RunActionBody,
+  type RunActions,
   type RunBody,
   type RunSpec,
 } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
 import { errorMessage, type Logger } from '../log';
-import { checkCancel, checkExpiry, checkRun, type CheckContext, type Rejection } from './checks';
+import {
+  checkActionRun,
+  checkCancel,
+  checkExpiry,
+  checkRun,
+  type CheckContext,
+  type Rejection,
+} from './checks';
 import {
   removeRunDirs,
   startExecution,
@@ -31,6 +42,29 @@ export const INTERRUPTED_BY_CRASH =
 export const INTERRUPTED_BY_STOP =
   'the agent was shut down while this run was in progress; the process tree was killed and the run will not be run again';
 
+/** What an action handler gets besides the action: its run's id and an output channel. */
+export interface ActionContext {
+  runId: string;
+  /** A line of progress for the run's output (kept in the outbox like script output). */
+  say(line: string): void;
+  log: Logger;
+}
+
+/** How an action ended. `afterResult` runs once the result is safely in the outbox. */
+export interface ActionOutcome {
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  afterResult?: () => void;
+}
+
+export type ActionHandler<K extends ActionKind> = (
+  action: RunActions[K],
+  ctx: ActionContext,
+) => Promise<ActionOutcome>;
+
+/** The actions this agent performs; a kind without a handler is refused. */
+export type ActionHandlers = { readonly [K in ActionKind]?: ActionHandler<K> };
+
 export interface RunManagerOptions {
   /** The journal and the outbox live here. */
   stateDir: string;
@@ -43,10 +77,13 @@ export interface RunManagerOptions {
   execution?: Pick<ExecutionOptions, 'baseEnv' | 'killGraceMs' | 'tmpRoot' | 'platform'>;
   /** Output batching, for tests. */
   flushMs?: number;
+  actions?: ActionHandlers;
 }
 
 interface ActiveRun {
-  spec: RunSpec;
+  spec: RunSpec | ActionRunSpec;
+  /** An action run: it does its own work and cannot be cancelled once started. */
+  action?: ActionKind;
   /** Set once the start is journaled. */
   startedAt?: number;
   execution?: Execution;
@@ -120,6 +157,8 @@ export class RunManager {
     switch (message.type) {
       case 'run':
         return this.onRun(message.body);
+      case 'run_action':
+        return this.onRunAction(message.body);
       case 'cancel':
         return this.onCancel(message.body);
       case 'result_ack':
@@ -152,10 +191,57 @@ export class RunManager {
     const runId = spec.runId;
     const rejection = checkRun(body, this.checks);
     if (rejection) return this.reject(runId, rejection);
+    if (this.alreadyHere(runId)) return;
+    const expired = checkExpiry(spec, Date.now());
+    if (expired) return this.reject(runId, expired);
+    if (this.closing) {
+      this.options.log.info(`not taking run ${runId}: the agent is stopping`);
+      return;
+    }
+    this.queue.push(spec);
+    this.pump();
+  }
 
+  /**
+   * Journaled like a script run and outside the concurrency limit: an action is the agent's
+   * own work (an update must not wait behind a long script), one per run id, exactly once.
+   */
+  private onRunAction(body: RunActionBody): void {
+    const { spec } = body;
+    const { runId } = spec;
+    const rejection = checkActionRun(body, this.checks);
+    if (rejection) return this.reject(runId, rejection);
+    if (this.alreadyHere(runId)) return;
+    const expired = checkExpiry(spec, Date.now());
+    if (expired) return this.reject(runId, expired);
+    const handler = this.options.actions?.[spec.action.kind];
+    if (!handler) {
+      return this.reject(runId, {
+        reason: 'invalid',
+        message: `this agent does not perform ${spec.action.kind} actions`,
+      });
+    }
+    if (this.closing) {
+      this.options.log.info(`not taking run ${runId}: the agent is stopping`);
+      return;
+    }
+    const run: ActiveRun = { spec, action: spec.action.kind };
+    this.active.set(runId, run);
+    const finished = this.performAction(run, spec, handler).finally(() => {
+      this.active.delete(runId);
+      this.running.delete(finished);
+    });
+    this.running.add(finished);
+  }
+
+  /**
+   * True when this run id is already queued, running, finished (its result is re-sent) or
+   * journaled (refused as a duplicate): a re-delivery never starts a run twice.
+   */
+  private alreadyHere(runId: string): boolean {
     if (this.queue.some((s) => s.runId === runId)) {
       this.options.log.info(`run ${runId} is already queued; ignoring the re-delivery`);
-      return;
+      return true;
     }
     const active = this.active.get(runId);
     if (active) {
@@ -167,28 +253,22 @@ export class RunManager {
           return Promise.resolve();
         });
       }
-      return;
+      return true;
     }
     if (this.outbox.result(runId)) {
       this.options.log.info(`run ${runId} already ran; sending its result again`);
       void this.lane(runId, () => this.resend(runId, this.session));
-      return;
+      return true;
     }
     const journaled = this.journal.get(runId);
     if (journaled) {
-      return this.reject(runId, {
+      this.reject(runId, {
         reason: 'duplicate',
         message: `run ${runId} already started on this device at ${new Date(journaled.startedAt).toISOString()}; a run never starts twice`,
       });
+      return true;
     }
-    const expired = checkExpiry(spec, Date.now());
-    if (expired) return this.reject(runId, expired);
-    if (this.closing) {
-      this.options.log.info(`not taking run ${runId}: the agent is stopping`);
-      return;
-    }
-    this.queue.push(spec);
-    this.pump();
+    return false;
   }
 
   private onCancel(body: CancelBody): void {
@@ -205,6 +285,12 @@ export class RunManager {
       return this.cancelQueued(spec);
     }
     const run = this.active.get(runId);
+    if (run?.action) {
+      this.options.log.info(
+        `ignoring a cancel for run ${runId}: a ${run.action} cannot be stopped once started`,
+      );
+      return;
+    }
     if (run) {
       this.options.log.info(`cancelling run ${runId}: killing its process tree`);
       return this.stopRun(run, 'cancelled', 'cancelled by the server; the process tree was killed');
@@ -240,18 +326,57 @@ export class RunManager {
     }
   }
 
-  private async execute(run: ActiveRun): Promise<void> {
-    const { spec } = run;
+  /** Journal, run_accepted, the handler, then the result: the same path as a script run. */
+  private async performAction(
+    run: ActiveRun,
+    spec: ActionRunSpec,
+    handler: ActionHandler<ActionKind>,
+  ): Promise<void> {
     const { runId } = spec;
-    // It may have waited in the queue long enough to expire.
-    const expired = checkExpiry(spec, Date.now());
-    if (expired) return this.reject(runId, expired);
+    const startedAt = await this.journalStart(runId, spec.expiresAt);
+    if (startedAt === null) return;
+    run.startedAt = startedAt;
+    void this.lane(runId, () => {
+      this.send('run_accepted', { runId, startedAt });
+      return Promise.resolve();
+    });
+    this.options.log.info(`run ${runId} (job ${spec.jobId}, ${spec.action.kind}) started`);
+    const collector = new OutputCollector({
+      runId,
+      maxBytes: 256 * 1024,
+      flushMs: this.options.flushMs,
+      secrets: [],
+      emit: (chunk) => void this.lane(runId, () => this.recordOutput(chunk)),
+    });
+    let end: ActionOutcome;
+    try {
+      end = await handler(spec.action, {
+        runId,
+        log: this.options.log,
+        say: (line) => collector.push('stdout', Buffer.from(`${line}\n`, 'utf8')),
+      });
+    } catch (err) {
+      end = { outcome: 'failed', error: `the ${spec.action.kind} failed: ${errorMessage(err)}` };
+    }
+    const result: ResultBody = {
+      runId,
+      outcome: end.outcome,
+      startedAt,
+      finishedAt: Date.now(),
+      ...collector.finish(),
+    };
+    if (end.error !== undefined) result.error = clip(end.error);
+    this.options.log.info(`run ${runId} ${end.outcome}${end.error ? `: ${end.error}` : ''}`);
+    await this.lane(runId, () => this.complete(result));
+    end.afterResult?.();
+  }
 
+  /** Journals a start (fsync) and returns its time; null when it could not (reported failed). */
+  private async journalStart(runId: string, expiresAt: number): Promise<number | null> {
     const startedAt = Date.now();
     try {
-      await this.journal.append([
-        { runId, event: 'started', at: startedAt, expiresAt: spec.expiresAt },
-      ]);
+      await this.journal.append([{ runId, event: 'started', at: startedAt, expiresAt }]);
+      return startedAt;
     } catch (err) {
       // Not journaled, so not run; not in the outbox either, so if this result is lost the
       // server delivers the run again, and the disk may have recovered by then.
@@ -270,8 +395,19 @@ export class RunManager {
           `the agent could not write its journal, so the run was not started: ${errorMessage(err)}`,
         ),
       });
-      return;
+      return null;
     }
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    const spec = run.spec as RunSpec;
+    const { runId } = spec;
+    // It may have waited in the queue long enough to expire.
+    const expired = checkExpiry(spec, Date.now());
+    if (expired) return this.reject(runId, expired);
+
+    const startedAt = await this.journalStart(runId, spec.expiresAt);
+    if (startedAt === null) return;
     run.startedAt = startedAt;
     void this.lane(runId, () => {
       this.send('run_accepted', { runId, startedAt });

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { OutputBody, ResultBody, RunBody } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
 import type { Logger } from '../log';
-import { checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
+import { checkActionRun, checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
 
 export interface SimRunsOptions {
   deviceId: string;
@@ -45,6 +45,18 @@ export class SimRuns {
     switch (message.type) {
       case 'run':
         return this.onRun(message.body);
+      case 'run_action': {
+        // Checked like the real agent's, then refused: a virtual agent has no binary to
+        // replace, and pretending it updated would fake the server's reconnect check.
+        const { runId, action } = message.body.spec;
+        const rejection = checkActionRun(message.body, this.options) ?? {
+          reason: 'invalid' as const,
+          message: `simulated agents do not perform ${action.kind} actions`,
+        };
+        this.options.onRejected?.(rejection.reason);
+        this.session?.send('run_rejected', { runId, ...rejection });
+        return;
+      }
       case 'cancel': {
         const problem = checkCancel(message.body, this.options);
         // Simulated runs finish at once: there is never anything left to cancel.

@@ -36,6 +36,8 @@ export interface ConnectionHooks {
 export class AgentConnection {
   deviceId?: string;
   agentVersion = '';
+  /** A new agent binary on trial during a self-update (see AuthBody.trial). */
+  trial = false;
   private readonly serverNonce = newNonce();
   private authenticating = false;
   private strikes = 0;
@@ -135,6 +137,7 @@ export class AgentConnection {
     clearTimeout(this.handshakeTimer);
     this.deviceId = deviceId;
     this.agentVersion = body.agentVersion;
+    this.trial = body.trial === true;
     this.lastSeen = Date.now();
     this.send('auth_ok', {
       deviceId,

@@ -27,6 +27,8 @@ export const AGENT_PATH = '/agent';
 /** Agent messages that belong to another feature (jobs); it subscribes through the gateway. */
 export type RoutedType = 'run_accepted' | 'run_rejected' | 'output' | 'result';
 type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
+/** A device's agent authenticated (not on trial) with this version. */
+export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
@@ -40,7 +42,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
   private readonly live = new Map<string, AgentConnection>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly routes: { [T in RoutedType]?: RoutedHandler<T> } = {};
-  private readonly authenticatedListeners: ((deviceId: string) => void)[] = [];
+  private readonly authenticatedListeners: AuthenticatedListener[] = [];
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return;
@@ -71,6 +73,11 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     return [...this.live.keys()];
   }
 
+  /** The version the device's agent is connected with on this node, or null. */
+  agentVersionOf(deviceId: string): string | null {
+    return this.live.get(deviceId)?.agentVersion ?? null;
+  }
+
   /** Sends to a device's live socket on this node; false when it has none. */
   send<T extends keyof ServerToAgent>(
     deviceId: string,
@@ -87,7 +94,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     (this.routes as Record<T, RoutedHandler<T>>)[type] = handler;
   }
 
-  onAuthenticated(listener: (deviceId: string) => void): void {
+  onAuthenticated(listener: AuthenticatedListener): void {
     this.authenticatedListeners.push(listener);
   }
 
@@ -161,11 +168,18 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     },
     onAuthenticated: async (conn) => {
       const deviceId = conn.deviceId as string;
+      if (conn.trial) {
+        // A new agent binary proving it can connect, during a self-update: the device's own
+        // agent has stepped aside for it and comes back (or hands over) in a moment. It gets
+        // no work, does not replace the registry entry and does not change the device row.
+        this.logger.log(`device ${deviceId}: agent ${conn.agentVersion} connected on trial`);
+        return;
+      }
       const previous = this.live.get(deviceId);
       this.live.set(deviceId, conn);
       previous?.close(CloseCode.REPLACED, 'replaced by a newer connection');
       await this.telemetry.markOnline(deviceId, conn.remoteIp, conn.agentVersion);
-      for (const listener of this.authenticatedListeners) listener(deviceId);
+      for (const listener of this.authenticatedListeners) listener(deviceId, conn.agentVersion);
     },
     onMessage: (conn, message) => this.handle(conn, message),
     onClosed: (conn) => {
@@ -181,6 +195,15 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
 
   private async handle(conn: AgentConnection, message: AgentMessage): Promise<void> {
     const deviceId = conn.deviceId as string;
+    if (conn.trial) {
+      // Reports come from the device's own agent, never from a binary on trial.
+      conn.send('error', {
+        code: 'UNEXPECTED_MESSAGE',
+        message: 'an agent on trial sends nothing after auth',
+        refId: message.id,
+      });
+      return;
+    }
     switch (message.type) {
       case 'heartbeat':
         this.telemetry.recordHeartbeat(deviceId, message.body);

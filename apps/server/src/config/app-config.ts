@@ -129,11 +129,6 @@ class EnvSchema {
   @Max(86_400, { message: 'must be between 1 and 86400' })
   ENROLL_FAIL_WINDOW_SECONDS: number = 60;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  AGENT_BINARIES_DIR?: string;
-
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
@@ -163,6 +158,11 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   CONSOLE_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AGENT_BINARIES_DIR?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -12,6 +12,7 @@ import { GroupsController, TagsController } from './groups-tags.controller';
 import { GroupsTagsService } from './groups-tags.service';
 import { DeviceGroupEntity } from './group.entity';
 import { DeviceInventoryEntity } from './inventory.entity';
+import { OfferedAgentVersion } from './offered-agent-version';
 import { TagEntity } from './tag.entity';
 
 @Module({
@@ -29,7 +30,14 @@ import { TagEntity } from './tag.entity';
     auditTargetNames('device', DeviceEntity, ['name', 'hostname'], (d) => d.name ?? d.hostname),
     auditTargetNames('group', DeviceGroupEntity, ['name'], (g) => g.name),
     auditTargetNames('tag', TagEntity, ['name'], (t) => t.name),
+    OfferedAgentVersion,
   ],
-  exports: [DevicesService, DeviceTelemetryService, GroupsTagsService, DeviceEvents],
+  exports: [
+    DevicesService,
+    DeviceTelemetryService,
+    GroupsTagsService,
+    DeviceEvents,
+    OfferedAgentVersion,
+  ],
 })
 export class DevicesModule {}

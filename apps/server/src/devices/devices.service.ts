@@ -7,6 +7,7 @@ import type { Actor } from '../common/actor';
 import { likePattern } from '../common/sql';
 import type { DeviceDetail, DeviceSoftwareItem, JobTarget, Page } from '@fleetdesk/api-types';
 import { DeviceEvents } from './device-events';
+import { OfferedAgentVersion } from './offered-agent-version';
 import { DeviceEntity } from './device.entity';
 import {
   DeviceNotFoundException,
@@ -48,6 +49,7 @@ export class DevicesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly events: DeviceEvents,
+    private readonly offered: OfferedAgentVersion,
   ) {}
 
   /**
@@ -369,6 +371,7 @@ export class DevicesService {
         d,
         tagsBy.get(d.id) ?? [],
         d.groupId ? (groupBy.get(d.groupId) ?? null) : null,
+        this.offered.current,
       ),
     );
   }

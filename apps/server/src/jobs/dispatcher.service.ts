@@ -6,6 +6,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  type ActionRunSpec,
+  actionRunSigningPayload,
   type AgentToServer,
   cancelSigningPayload,
   newNonce,
@@ -58,7 +60,12 @@ const OUTCOME_STATE: Record<ResultBody['outcome'], FinishInput['status']> = {
   interrupted: 'failed',
 };
 
-type Report<T> = { deviceId: string; body: T };
+type Report<T> = {
+  deviceId: string;
+  body: T;
+  /** For results: the version the device was connected with when it sent this. */
+  agentVersion?: string | null;
+};
 
 /**
  * Delivers runs to the agents connected to this node and records what they report.
@@ -83,7 +90,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private accepted: { deviceId: string; body: RunAcceptedBody }[] = [];
   private rejected: { deviceId: string; body: RunRejectedBody }[] = [];
   private outputs: { deviceId: string; body: OutputBody }[] = [];
-  private results: { deviceId: string; body: ResultBody }[] = [];
+  private results: Report<ResultBody>[] = [];
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -99,9 +106,10 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     for (const type of ['run_accepted', 'run_rejected', 'output', 'result'] as const)
       this.gateway.route(type, (deviceId, body) => this.receive(type, deviceId, body));
-    this.gateway.onAuthenticated((deviceId) => {
+    this.gateway.onAuthenticated((deviceId, agentVersion) => {
       this.reconnected.add(deviceId);
       this.kick();
+      void this.confirmAgentUpdates(deviceId, agentVersion);
     });
     this.tickTimer = setInterval(() => void this.tick(), TICK_MS);
   }
@@ -145,7 +153,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       case 'output':
         return this.buffer(this.outputs, report);
       case 'result':
-        return this.buffer(this.results, report);
+        // Taken now: by the time the batch is written the socket may be gone.
+        return this.buffer(this.results, {
+          ...report,
+          agentVersion: this.gateway.agentVersionOf(deviceId),
+        });
     }
   }
 
@@ -154,6 +166,21 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     for (const { runId, deviceId } of runs) {
       const signature = this.serverKeys.sign(cancelSigningPayload(runId, deviceId));
       this.gateway.send(deviceId, 'cancel', { runId, deviceId, signature });
+    }
+  }
+
+  /**
+   * An agent update is done when the device comes back with the new version (and not on
+   * trial: the gateway only reports those). The agent's own result for it, sent from its
+   * outbox after that, then finds the run final and changes nothing.
+   */
+  private async confirmAgentUpdates(deviceId: string, agentVersion: string): Promise<void> {
+    try {
+      const touched = new Set<string>();
+      this.changed(await this.runs.confirmAgentUpdate(deviceId, agentVersion), touched);
+      if (touched.size > 0) await this.settleJobs([...touched]);
+    } catch (error) {
+      this.logger.error(`confirming agent updates of ${deviceId} failed: ${String(error)}`);
     }
   }
 
@@ -189,11 +216,27 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       await pause();
       const job = jobs.get(run.job_id);
       if (!job) continue;
+      if (job.action) {
+        const spec: ActionRunSpec = {
+          runId: run.id,
+          jobId: job.id,
+          deviceId: run.device_id,
+          action: job.action,
+          timeoutMs: job.timeoutMs,
+          expiresAt: new Date(run.expires_at).getTime(),
+          issuedAt: Date.now(),
+          nonce: newNonce(),
+        };
+        const signature = this.serverKeys.sign(actionRunSigningPayload(spec));
+        this.gateway.send(run.device_id, 'run_action', { spec, signature });
+        this.events.emit('run.status', { jobId: job.id, runId: run.id, status: 'dispatched' });
+        continue;
+      }
       const spec: RunSpec = {
         runId: run.id,
         jobId: job.id,
         deviceId: run.device_id,
-        language: job.language,
+        language: job.language ?? 'sh',
         script: job.body,
         scriptSha256: job.bodySha256,
         env: job.env,
@@ -376,7 +419,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   private updateResults(items: readonly Report<ResultBody>[]) {
     return this.runs.finish(
-      items.map(({ deviceId, body: x }) => ({
+      items.map(({ deviceId, body: x, agentVersion }) => ({
         runId: x.runId,
         deviceId,
         status: OUTCOME_STATE[x.outcome],
@@ -391,6 +434,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         outputBytes: x.outputBytes,
         truncated: x.truncated,
         lastSeq: x.lastSeq,
+        agentVersion,
       })),
     );
   }

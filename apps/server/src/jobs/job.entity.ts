@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { JobStatus, JobTarget } from '@fleetdesk/api-types';
-import type { EnvVar, ScriptLanguage } from '@fleetdesk/protocol';
+import type { EnvVar, RunAction, ScriptLanguage } from '@fleetdesk/protocol';
 
 @Entity({ name: 'job' })
 @Index('IDX_job_created_at', ['createdAt'])
@@ -21,9 +21,15 @@ export class JobEntity {
   @Column({ name: 'script_version', type: 'integer', nullable: true })
   scriptVersion!: number | null;
 
-  @Column({ type: 'varchar', length: 16 })
-  language!: ScriptLanguage;
+  /** null for an action job (CHK_job_script_or_action). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  language!: ScriptLanguage | null;
 
+  /** The typed action sent instead of a script, signed builds included; null for a script job. */
+  @Column({ type: 'jsonb', nullable: true })
+  action!: RunAction | null;
+
+  /** The script; for an action job, the action as JSON (what `bodySha256` and the audit name). */
   @Column({ type: 'text' })
   body!: string;
 

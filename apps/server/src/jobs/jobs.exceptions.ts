@@ -44,3 +44,13 @@ export class NothingToRerunException extends AppException {
     );
   }
 }
+
+export class ActionNeedsAdminException extends AppException {
+  constructor(kind: string) {
+    super(
+      'JOB_ACTION_NEEDS_ADMIN',
+      `Only an admin may start a job with the ${kind} action`,
+      HttpStatus.FORBIDDEN,
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { EnvVar } from '@fleetdesk/protocol';
+import type { EnvVar, RunAction, ScriptLanguage } from '@fleetdesk/protocol';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -13,6 +13,7 @@ import {
   type RunDetailResponse,
   type RunResponse,
   type RunState,
+  roleAtLeast,
   UNSUCCESSFUL_RUN_STATES,
 } from '@fleetdesk/api-types';
 import { DevicesService } from '../devices/devices.service';
@@ -25,6 +26,7 @@ import { JobEvents } from './job-events';
 import { openJobEnv, sealJobEnv } from './job-env';
 import { JobEntity } from './job.entity';
 import {
+  ActionNeedsAdminException,
   JobNotFoundException,
   JobNotRunningException,
   JobSpecInvalidException,
@@ -36,6 +38,36 @@ import { emptyCounts } from './run-states';
 import { RunStore, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
+
+/** What a job sends: a script (language, body, env, args) or a typed action. */
+interface JobSpec {
+  name: string;
+  scriptId: string | null;
+  scriptVersion: number | null;
+  language: ScriptLanguage | null;
+  action: RunAction | null;
+  body: string;
+  sha256: string;
+  env: EnvVar[];
+  args: string[];
+  params: Record<string, unknown>;
+  defaultTimeoutSeconds: number;
+}
+
+/** The job fields besides what it sends: where, how fast, how long. */
+export type JobRollout = Omit<CreateJobDto, 'script' | 'command'>;
+
+/** An action job as another feature starts it (agent updates); audited under `auditAction`. */
+export interface ActionJobInput {
+  name: string;
+  action: RunAction;
+  rollout: JobRollout;
+  timeoutSeconds: number;
+  auditAction: string;
+  auditDetails: Record<string, unknown>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -67,6 +99,7 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
     status: j.status,
     script: j.scriptId && j.scriptVersion ? { id: j.scriptId, version: j.scriptVersion } : null,
     language: j.language,
+    action: j.action ? { kind: j.action.kind, version: j.action.version } : null,
     bodySha256: j.bodySha256,
     params: j.params,
     target: j.target,
@@ -151,6 +184,43 @@ export class JobsService implements OnApplicationBootstrap {
       );
     }
     const spec = rerunOf ? this.specOf(rerunOf) : await this.resolveSpec(dto);
+    return this.createJob(actor, dto, spec, rerunOf);
+  }
+
+  /**
+   * A job that carries a typed action instead of a script: same runs, rollout, dispatch and
+   * audit as any job. The caller has checked who may start it.
+   */
+  createAction(actor: Actor, input: ActionJobInput): Promise<JobResponse> {
+    const body = JSON.stringify(input.action);
+    return this.createJob(
+      actor,
+      { ...input.rollout, timeoutSeconds: input.timeoutSeconds },
+      {
+        name: input.name,
+        scriptId: null,
+        scriptVersion: null,
+        language: null,
+        action: input.action,
+        body,
+        sha256: sha256(body),
+        env: [],
+        args: [],
+        params: {},
+        defaultTimeoutSeconds: input.timeoutSeconds,
+      },
+      undefined,
+      { action: input.auditAction, details: input.auditDetails },
+    );
+  }
+
+  private async createJob(
+    actor: Actor,
+    dto: JobRollout,
+    spec: JobSpec,
+    rerunOf?: JobEntity,
+    audit?: { action: string; details: Record<string, unknown> },
+  ): Promise<JobResponse> {
     const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
     const job = await this.dataSource.transaction(async (m) => {
       const t = dto.target;
@@ -171,6 +241,7 @@ export class JobsService implements OnApplicationBootstrap {
           scriptId: spec.scriptId,
           scriptVersion: spec.scriptVersion,
           language: spec.language,
+          action: spec.action,
           body: spec.body,
           bodySha256: spec.sha256,
           params: spec.params,
@@ -190,7 +261,7 @@ export class JobsService implements OnApplicationBootstrap {
       );
       await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
       await this.audit.record(m, actor, {
-        action: rerunOf ? 'jobs.rerun' : 'jobs.create',
+        action: rerunOf ? 'jobs.rerun' : (audit?.action ?? 'jobs.create'),
         targetType: 'job',
         targetId: saved.id,
         details: {
@@ -199,8 +270,12 @@ export class JobsService implements OnApplicationBootstrap {
           runs: deviceIds.length,
           script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
           language: spec.language,
+          ...(spec.action
+            ? { action: { kind: spec.action.kind, version: spec.action.version } }
+            : {}),
           sha256: spec.sha256,
           params: spec.params,
+          ...audit?.details,
         },
       });
       return saved;
@@ -302,6 +377,9 @@ export class JobsService implements OnApplicationBootstrap {
 
   async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
     const job = await this.getEntity(id);
+    // An action can do more than a technician's script may (replacing the agent itself).
+    if (job.action && !(actor.role && roleAtLeast(actor.role, 'admin')))
+      throw new ActionNeedsAdminException(job.action.kind);
     const states: readonly RunState[] | undefined =
       scope === 'failed' ? UNSUCCESSFUL_RUN_STATES : undefined;
     const deviceIds = await this.runStore.deviceIdsOf(id, states);
@@ -323,7 +401,7 @@ export class JobsService implements OnApplicationBootstrap {
     return job;
   }
 
-  private async resolveSpec(dto: CreateJobDto) {
+  private async resolveSpec(dto: CreateJobDto): Promise<JobSpec> {
     if (dto.script) {
       const r = await this.scripts.resolveForRun(
         dto.script.id,
@@ -335,6 +413,7 @@ export class JobsService implements OnApplicationBootstrap {
         scriptId: r.scriptId,
         scriptVersion: r.version,
         language: r.language,
+        action: null,
         body: r.body,
         sha256: r.sha256,
         env: r.env,
@@ -351,8 +430,9 @@ export class JobsService implements OnApplicationBootstrap {
       scriptId: null,
       scriptVersion: null,
       language: command.language,
+      action: null,
       body: command.body,
-      sha256: createHash('sha256').update(command.body, 'utf8').digest('hex'),
+      sha256: sha256(command.body),
       env: [],
       args: [],
       params: {},
@@ -360,13 +440,14 @@ export class JobsService implements OnApplicationBootstrap {
     };
   }
 
-  private specOf(job: JobEntity) {
+  private specOf(job: JobEntity): JobSpec {
     const { env, args } = openJobEnv(this.box, job);
     return {
       name: job.name,
       scriptId: job.scriptId,
       scriptVersion: job.scriptVersion,
       language: job.language,
+      action: job.action,
       body: job.body,
       sha256: job.bodySha256,
       env,

@@ -9,6 +9,8 @@ import { type RunChange, RUN_TRANSITIONS, type RunTransition, RunStore } from '.
 interface Case {
   /** What the run's row needs besides its state for the transition to apply to it. */
   setup?: string;
+  /** What the job needs (SET clause on its row). */
+  jobSetup?: string;
   /** Applies the transition to every run of the job (one run per state). */
   apply: (
     store: RunStore,
@@ -55,6 +57,12 @@ const CASES: Record<RunTransition, Case> = {
           lastSeq: -1,
         })),
       ),
+    to: 'succeeded',
+  },
+  confirmAgentUpdate: {
+    jobSetup: `language = NULL, action = '{"kind":"agent_update","version":"9.0.0","trialTimeoutMs":60000,"builds":[]}'::jsonb`,
+    apply: async (s, job) =>
+      (await Promise.all(job.runs.map((r) => s.confirmAgentUpdate(r.deviceId, '9.0.0')))).flat(),
     to: 'succeeded',
   },
   expire: {
@@ -140,6 +148,8 @@ describe('RunStore transitions (integration, every state × transition)', () => 
       `SELECT id, device_id FROM job_run WHERE job_id = $1`,
       [jobId],
     );
+    if (c.jobSetup)
+      await server.dataSource.query(`UPDATE job SET ${c.jobSetup} WHERE id = $1`, [jobId]);
     const runOf = new Map(rows.map((r) => [r.device_id, r.id]));
     const byState = new Map<RunState, string>();
     for (const [i, state] of RUN_STATES.entries()) {

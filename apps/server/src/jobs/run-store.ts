@@ -33,7 +33,15 @@ export interface JobRunRow {
 }
 
 export type RunTransition =
-  'claim' | 'accept' | 'reject' | 'recordOutput' | 'finish' | 'expire' | 'markLost' | 'cancel';
+  | 'claim'
+  | 'accept'
+  | 'reject'
+  | 'recordOutput'
+  | 'finish'
+  | 'confirmAgentUpdate'
+  | 'expire'
+  | 'markLost'
+  | 'cancel';
 
 interface TransitionRule {
   /** The states a run may be in for the transition to apply; in any other it changes nothing. */
@@ -62,6 +70,12 @@ export const RUN_TRANSITIONS = {
   recordOutput: { from: ['dispatched', 'running', ...TERMINAL_RUN_STATES], to: 'unchanged' },
   /** The agent's result, or a result the database could not store (then failed). */
   finish: { from: OPEN_RUN_STATES, to: ['succeeded', 'failed', 'timed_out', 'cancelled'] },
+  /**
+   * An agent update run whose device authenticated (not on trial) with the version the update
+   * installs: the one proof that it worked. Only a run that was sent: a device already on that
+   * version with the run still pending gets it, and its agent says so.
+   */
+  confirmAgentUpdate: { from: ['dispatched', 'running'], to: ['succeeded'] },
   /** The device never came online before the run expired: it never ran. */
   expire: { from: ['pending'], to: ['expired'] },
   /** No result long past the deadline: unknown whether it ran. */
@@ -117,6 +131,11 @@ export interface OutputInput extends RunReport {
 /** Fields left undefined keep what the run has (finished_at: now). Values are stored as given. */
 export interface FinishInput extends RunReport {
   status: ToState<'finish'>;
+  /**
+   * The version the device's agent is connected with now. An agent update run reported
+   * `succeeded` ends `failed` unless this is the version it installs.
+   */
+  agentVersion?: string | null;
   error: string | null;
   exitCode?: number | null;
   signal?: string | null;
@@ -258,17 +277,33 @@ export class RunStore {
   }
 
   async finish(items: readonly FinishInput[]): Promise<RunChange[]> {
+    // An agent's word that it updated itself is not enough: the version it is connected with
+    // must be the one the update installs (the job's action), else the run failed.
     const [updated] = await this.dataSource.query<[RunChange[], number]>(
-      `UPDATE job_run r SET status = v.status, exit_code = v.exit_code, signal = v.signal, error = v.error,
-         started_at = coalesce(r.started_at, v.started), finished_at = coalesce(v.finished, now()),
-         output_bytes = coalesce(v.output_bytes, r.output_bytes), truncated = coalesce(v.truncated, r.truncated),
-         last_seq = coalesce(v.last_seq, r.last_seq)
-       FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
-                    unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
-                    unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
-                    unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
-                    unnest($11::int[]) AS last_seq) v
-       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.finish})
+      `WITH v AS (
+         SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
+                unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
+                unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
+                unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
+                unnest($11::int[]) AS last_seq, unnest($12::text[]) AS agent_version
+       ), checked AS (
+         SELECT v.*, (v.status = 'succeeded' AND j.action->>'kind' = 'agent_update'
+                      AND v.agent_version IS DISTINCT FROM j.action->>'version') AS unproven,
+                j.action->>'version' AS wanted
+         FROM v JOIN job_run r0 ON r0.id = v.id JOIN job j ON j.id = r0.job_id
+       )
+       UPDATE job_run r SET
+         status = CASE WHEN c.unproven THEN 'failed' ELSE c.status END,
+         exit_code = c.exit_code, signal = c.signal,
+         error = CASE WHEN c.unproven
+           THEN 'the agent reported the update done, but it is connected as version '
+                || coalesce(c.agent_version, '(not connected)') || ', not ' || c.wanted
+           ELSE c.error END,
+         started_at = coalesce(r.started_at, c.started), finished_at = coalesce(c.finished, now()),
+         output_bytes = coalesce(c.output_bytes, r.output_bytes), truncated = coalesce(c.truncated, r.truncated),
+         last_seq = coalesce(c.last_seq, r.last_seq)
+       FROM checked c
+       WHERE r.id = c.id AND r.device_id = c.device_id AND r.status IN (${FROM.finish})
        RETURNING r.id, r.job_id, r.status`,
       [
         items.map((i) => i.runId),
@@ -282,9 +317,24 @@ export class RunStore {
         items.map((i) => i.outputBytes ?? null),
         items.map((i) => i.truncated ?? null),
         items.map((i) => i.lastSeq ?? null),
+        items.map((i) => i.agentVersion ?? null),
       ],
     );
     return updated;
+  }
+
+  /** confirmAgentUpdate: the device authenticated with `version`, not on trial. */
+  async confirmAgentUpdate(deviceId: string, version: string): Promise<RunChange[]> {
+    const [confirmed] = await this.dataSource.query<[RunChange[], number]>(
+      `UPDATE job_run r SET status = 'succeeded', finished_at = now(), error = NULL,
+         started_at = coalesce(r.started_at, now())
+       FROM job j
+       WHERE j.id = r.job_id AND r.device_id = $1 AND r.status IN (${FROM.confirmAgentUpdate})
+         AND j.action->>'kind' = 'agent_update' AND j.action->>'version' = $2
+       RETURNING r.id, r.job_id, r.status`,
+      [deviceId, version],
+    );
+    return confirmed;
   }
 
   /** Pending runs whose device did not come online in time, cluster-wide. */

@@ -132,6 +132,8 @@ describe('OpenAPI document', () => {
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
       .sort();
     expect(open).toEqual([
+      // Signed with the device key instead (DeviceHttpAuthService).
+      'GET /api/agent-updates/builds/{platform}',
       'GET /api/setup',
       'GET /health',
       'GET /install.ps1',

@@ -136,7 +136,11 @@ export class TestAgent {
   }
 
   /** Completes the handshake as a genuine agent and checks the server's signature. */
-  async authenticate(id: Enrolled, signWith: string = id.keys.privateKey): Promise<void> {
+  async authenticate(
+    id: Enrolled,
+    signWith: string = id.keys.privateKey,
+    as: { agentVersion?: string; trial?: true } = {},
+  ): Promise<void> {
     const hello = await this.hello;
     const agentNonce = newNonce();
     const payload = agentAuthPayload({
@@ -146,9 +150,10 @@ export class TestAgent {
     });
     this.send('auth', {
       deviceId: id.deviceId,
-      agentVersion: 'test',
+      agentVersion: as.agentVersion ?? 'test',
       agentNonce,
       signature: signPayload(signWith, payload),
+      ...(as.trial ? { trial: as.trial } : {}),
     });
     const ok = await this.next('auth_ok');
     const expected = serverAuthPayload({

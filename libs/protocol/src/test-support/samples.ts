@@ -10,6 +10,7 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       agentVersion: '0.1.0-beta.1+build.7',
       agentNonce: Buffer.alloc(32, 7).toString('base64'),
       signature: Buffer.alloc(64, 9).toString('base64'),
+      trial: true,
     },
     auth_ok: {
       deviceId,
@@ -74,6 +75,32 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
         issuedAt: 1_732_450_000_000,
         nonce: Buffer.alloc(32, 5).toString('base64'),
         maxOutputBytes: 10 * 1024 * 1024,
+      },
+      signature: Buffer.alloc(64, 4).toString('base64'),
+    },
+    run_action: {
+      spec: {
+        runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d',
+        jobId: '7f2e0c5a-4b93-4d1a-88e6-2f0a3b4c5d6e',
+        deviceId,
+        action: {
+          kind: 'agent_update',
+          version: '0.2.0',
+          trialTimeoutMs: 60_000,
+          builds: [
+            {
+              platform: 'linux-x64',
+              version: '0.2.0',
+              sha256: 'b'.repeat(64),
+              size: 120_000_000,
+              signature: Buffer.alloc(64, 2).toString('base64'),
+            },
+          ],
+        },
+        timeoutMs: 900_000,
+        expiresAt: 1_732_450_600_000,
+        issuedAt: 1_732_450_000_000,
+        nonce: Buffer.alloc(32, 5).toString('base64'),
       },
       signature: Buffer.alloc(64, 4).toString('base64'),
     },

@@ -31,7 +31,7 @@ import { RunScriptModal } from '../jobs/RunScriptModal';
 import { deviceKeys, fetchDevice, patchDeviceStatus } from './api';
 import { EditDeviceModal } from './EditDeviceModal';
 import { lanAddresses } from './identity';
-import { DeviceStatusBadge } from './badges';
+import { DeviceStatusBadge, OutdatedBadge } from './badges';
 import { HealthCard } from './detail/HealthCard';
 import { Facts, InventoryPanel } from './detail/InventoryPanel';
 import { RunHistoryPanel } from './detail/RunHistoryPanel';
@@ -65,7 +65,13 @@ function SummaryCard({ device, canAct }: { device: DeviceDetail; canAct: boolean
           ['Connected from', device.lastIp ?? '—'],
           ['Device id', device.id],
           ['Group', device.group?.name ?? 'None'],
-          ['Agent version', device.agentVersion],
+          [
+            'Agent version',
+            <Group key="agent" gap={6}>
+              {device.agentVersion}
+              {device.outdated && <OutdatedBadge />}
+            </Group>,
+          ],
           ['Enrolled', formatDateTime(device.enrolledAt)],
         ]}
       />

@@ -20,6 +20,7 @@ import { Link } from 'react-router-dom';
 import { useOnReconnect, useSocketEvent } from '../../api/socket';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
+import { UpdateAgentsModal } from '../agent-updates/UpdateAgentsModal';
 import { RunScriptModal } from '../jobs/RunScriptModal';
 import { AddTagsModal } from './AddTagsModal';
 import { deviceKeys, fetchDevices, patchDeviceStatus } from './api';
@@ -29,11 +30,12 @@ import { DevicesTable } from './DevicesTable';
 import { hasFilters, PAGE_SIZES, toApiQuery, useDeviceListParams } from './listParams';
 import { type DeviceRef, RevokeDevicesModal } from './RevokeDevicesModal';
 
-type Dialog = 'run' | 'tag' | 'revoke' | null;
+type Dialog = 'run' | 'tag' | 'revoke' | 'update' | null;
 
 export function DevicesPage() {
   const client = useQueryClient();
   const canAct = useCan('technician');
+  const isAdmin = useCan('admin');
   const { params, update, clearFilters } = useDeviceListParams();
   const apiQuery = toApiQuery(params);
   const list = useQuery({
@@ -96,6 +98,11 @@ export function DevicesPage() {
         actions={
           <>
             {list.isFetching && !list.isPending && <Loader size="xs" aria-label="Updating" />}
+            {isAdmin && (
+              <Button variant="light" onClick={() => setDialog('update')}>
+                Update agents
+              </Button>
+            )}
             {canAct && (
               <Button component={Link} to="/enroll" variant="light">
                 Enroll a device
@@ -235,6 +242,13 @@ export function DevicesPage() {
         </Affix>
       )}
 
+      {isAdmin && (
+        <UpdateAgentsModal
+          opened={dialog === 'update'}
+          onClose={() => setDialog(null)}
+          presetIds={selected.size > 0 ? [...selected.keys()] : undefined}
+        />
+      )}
       {canAct && (
         <>
           <RunScriptModal

@@ -13,6 +13,7 @@ import type { DeviceResponse, DeviceSort, SortOrder } from '@fleetdesk/api-types
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { RelativeTime, StatusDot } from '../../components/common';
+import { OutdatedBadge } from './badges';
 import { osLabel } from './health';
 import { lanAddress, shortId } from './identity';
 
@@ -151,6 +152,7 @@ export function DevicesTable({
                   <Text size="sm" c="dimmed">
                     {d.status}
                   </Text>
+                  {d.outdated && <OutdatedBadge />}
                 </Group>
               </Table.Td>
               <Table.Td>

@@ -34,3 +34,18 @@ export function DeviceStatusBadge({ status }: { status: DeviceStatus }) {
     </Badge>
   );
 }
+
+/** The server offers a newer agent than this device runs (isAgentOutdated, api-types). */
+export function OutdatedBadge() {
+  return (
+    <Badge
+      color="orange"
+      variant="light"
+      size="sm"
+      title="The server offers a newer agent version"
+      data-testid="agent-outdated"
+    >
+      outdated
+    </Badge>
+  );
+}

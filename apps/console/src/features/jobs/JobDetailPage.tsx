@@ -111,18 +111,24 @@ function JobFacts({ job }: { job: JobResponse }) {
   return (
     <Card withBorder padding="sm">
       <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
-        <Field label="Script">
-          {job.script ? (
-            <Anchor component={Link} to={`/scripts/${job.script.id}`}>
-              {script.data?.name ?? 'Script'} · v{job.script.version}
-            </Anchor>
-          ) : (
-            'Inline command'
-          )}{' '}
-          <Text span size="xs" c="dimmed">
-            ({languageLabel(job.language)})
-          </Text>
-        </Field>
+        {job.action ? (
+          <Field label="Action">Update agents to {job.action.version}</Field>
+        ) : (
+          <Field label="Script">
+            {job.script ? (
+              <Anchor component={Link} to={`/scripts/${job.script.id}`}>
+                {script.data?.name ?? 'Script'} · v{job.script.version}
+              </Anchor>
+            ) : (
+              'Inline command'
+            )}{' '}
+            {job.language && (
+              <Text span size="xs" c="dimmed">
+                ({languageLabel(job.language)})
+              </Text>
+            )}
+          </Field>
+        )}
         <Field label="Started by">{startedBy(job)}</Field>
         <Field label="Started">{formatDateTime(job.createdAt)}</Field>
         <Field label="Finished">{job.finishedAt ? formatDateTime(job.finishedAt) : '—'}</Field>

@@ -28,10 +28,16 @@ const PAGE_SIZE = 50;
 const RUNNING_POLL_MS = 4000;
 
 function ScriptCell({ job, names }: { job: JobResponse; names: Map<string, string> }) {
+  if (job.action)
+    return (
+      <Text size="sm" c="dimmed">
+        Agent update to {job.action.version}
+      </Text>
+    );
   if (!job.script)
     return (
       <Text size="sm" c="dimmed">
-        Inline {languageLabel(job.language)} command
+        Inline {job.language ? languageLabel(job.language) : ''} command
       </Text>
     );
   return (

@@ -7,6 +7,7 @@ import { Secrets1764500000000 } from './1764500000000-secrets';
 import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
 import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-scale';
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
+import { JobActions1764760000000 } from './1764760000000-job-actions';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   LoginThrottle1764600000000,
   EnrollmentAtScale1764710000000,
   EnrollmentTokenActor1764750000000,
+  JobActions1764760000000,
 ];

@@ -9,7 +9,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { DEVICE_SORTS, DEVICE_STATUSES } from '@fleetdesk/api-types';
+import { DEVICE_SORTS, DEVICE_STATUSES, isAgentOutdated } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { IsOmittable, IsTagList, IsTagName, Trim } from '../../common/validators';
 import type { DeviceEntity } from '../device.entity';
@@ -109,6 +109,8 @@ export class DeviceResponse implements api.DeviceResponse {
   @ApiProperty({ enum: DEVICE_STATUSES }) status!: api.DeviceStatus;
   @ApiProperty({ type: DeviceOsDto }) os!: DeviceOsDto;
   @ApiProperty() agentVersion!: string;
+  @ApiProperty({ description: 'The server offers a newer agent version than this one' })
+  outdated!: boolean;
   @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastIp!: string | null;
   @ApiProperty({ type: [String] }) ipAddresses!: string[];
@@ -129,6 +131,7 @@ export function toDeviceResponse(
   d: DeviceEntity,
   tags: string[],
   group: { id: string; name: string } | null,
+  offeredAgentVersion: string | null,
 ): DeviceResponse {
   return {
     id: d.id,
@@ -138,6 +141,7 @@ export function toDeviceResponse(
     status: d.revokedAt ? 'revoked' : d.status,
     os: { platform: d.osPlatform, distro: d.osDistro, release: d.osRelease, arch: d.arch },
     agentVersion: d.agentVersion,
+    outdated: isAgentOutdated(d.agentVersion, offeredAgentVersion),
     lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
     lastIp: d.lastIp,
     ipAddresses: d.ipAddresses,

@@ -14,6 +14,11 @@ export class JobScriptRefDto {
   @ApiProperty({ type: 'integer' }) version!: number;
 }
 
+export class JobActionDto implements api.JobAction {
+  @ApiProperty({ enum: ['agent_update'] }) kind!: 'agent_update';
+  @ApiProperty() version!: string;
+}
+
 export class JobCreatorDto {
   @ApiProperty({ ...nullableString, format: 'uuid' }) id!: string | null;
   @ApiProperty(nullableString) email!: string | null;
@@ -43,8 +48,19 @@ export class JobResponse implements api.JobResponse {
     description: 'The saved script and version it ran; null for an inline command',
   })
   script!: JobScriptRefDto | null;
-  @ApiProperty({ enum: SCRIPT_LANGUAGES, enumName: 'ScriptLanguage' })
-  language!: api.ScriptLanguage;
+  @ApiProperty({
+    type: String,
+    enum: SCRIPT_LANGUAGES,
+    nullable: true,
+    description: 'null for a job that carries a typed action',
+  })
+  language!: api.ScriptLanguage | null;
+  @ApiProperty({
+    type: JobActionDto,
+    nullable: true,
+    description: 'The typed action the job carries instead of a script',
+  })
+  action!: JobActionDto | null;
   @ApiProperty() bodySha256!: string;
   @ApiProperty({
     type: 'object',
