@@ -169,7 +169,15 @@ describe('AgentConnection', () => {
     server.sendRun(conn, server.runSpec(identity.deviceId, { runId }));
     await waitFor(() => got.length === 3, 2_000, 'three job messages');
     expect(got.map((m) => m.type)).toEqual(['result_ack', 'cancel', 'run']);
-    expect(got.map((m) => (m.type === 'run' ? m.body.spec.runId : m.body.runId))).toEqual([
+    expect(
+      got.map((m) =>
+        m.type === 'run'
+          ? m.body.spec.runId
+          : m.type === 'results_ack'
+            ? m.body.runIds[0]
+            : m.body.runId,
+      ),
+    ).toEqual([
       runId,
       runId,
       runId,

@@ -39,7 +39,10 @@ export interface Session {
 }
 
 /** The server messages about runs, handed to the session that is current when they arrive. */
-export type JobMessage = Extract<ServerMessage, { type: 'run' | 'cancel' | 'result_ack' }>;
+export type JobMessage = Extract<
+  ServerMessage,
+  { type: 'run' | 'cancel' | 'result_ack' | 'results_ack' }
+>;
 
 /** Returned by `startSession`; closed when the socket goes, so its timers go with it. */
 export interface SessionHandle {
@@ -248,6 +251,7 @@ export class AgentConnection {
       case 'run':
       case 'cancel':
       case 'result_ack':
+      case 'results_ack':
         return this.onJobMessage(attempt, message);
       case 'error':
         this.options.log.warn(

@@ -19,6 +19,7 @@ import { decodeBase64Exact } from './validate';
 export const AGENT_AUTH_CONTEXT = 'fleetdesk-agent-auth-v1';
 export const SERVER_AUTH_CONTEXT = 'fleetdesk-server-auth-v1';
 export const RUN_CONTEXT = 'fleetdesk-run-v1';
+export const RUN_BATCH_CONTEXT = 'fleetdesk-run-batch-v1';
 export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
 
 export interface AuthPayloadFields {
@@ -89,6 +90,100 @@ export function runSigningPayload(spec: RunSpec): Buffer {
     String(spec.maxOutputBytes),
     ...(secret.length > 0 ? ['secret', String(secret.length), ...secret] : []),
   ]);
+}
+
+// ---- batch signing (protocol 2) ---------------------------------------------------------
+//
+// One Ed25519 signature per batch of runs instead of one per run: the server hashes each
+// run's full signing payload into a leaf, builds a Merkle tree over the leaves and signs its
+// root; each run travels with the sibling hashes from its leaf to the root. A run is accepted
+// only if its own spec hashes, through its path, to a root the pinned key signed, so every
+// field of the spec (run id and device id included) is as signed as with a signature of its
+// own; changing any byte needs a SHA-256 second preimage. Leaves and inner nodes hash with
+// different prefixes (0x00, 0x01, as RFC 9162 does), so an inner node can never pass for a
+// leaf. The tree is the RFC 9162 shape: pairs left to right, an odd last node moves up.
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+const sha256 = (...parts: Uint8Array[]): Buffer => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+/** The Merkle leaf of one run: SHA-256(0x00 ‖ runSigningPayload(spec)). */
+export const runLeafHash = (spec: RunSpec): Buffer => runLeafOfPayload(runSigningPayload(spec));
+/** The same from a payload already built (the agent builds it once for all its checks). */
+export const runLeafOfPayload = (payload: Uint8Array): Buffer => sha256(LEAF, payload);
+
+/** What the server signs for a batch: its Merkle root and how many runs it holds. */
+export const runBatchSigningPayload = (root: Uint8Array, size: number): Buffer =>
+  canonicalPayload(RUN_BATCH_CONTEXT, [root, String(size)]);
+
+/** A batch's root and, per leaf (in order), its path of sibling hashes (base64). */
+export interface RunBatchTree {
+  root: Buffer;
+  paths: string[][];
+}
+
+/** Builds the tree over `leaves` (at least one) and every leaf's path to the root. */
+export function runBatchTree(leaves: readonly Buffer[]): RunBatchTree {
+  if (leaves.length === 0) throw new RangeError('runBatchTree needs at least one leaf');
+  // Every level but the root, base64, since each node goes into many paths.
+  const levels: string[][] = [];
+  let level = leaves.slice();
+  while (level.length > 1) {
+    levels.push(level.map((node) => node.toString('base64')));
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const right = level[i + 1];
+      next.push(right ? sha256(NODE, level[i] as Buffer, right) : (level[i] as Buffer));
+    }
+    level = next;
+  }
+  const paths = leaves.map((_, leaf) => {
+    const path: string[] = [];
+    let i = leaf;
+    for (const nodes of levels) {
+      // An odd last node has no sibling at this level: it moves up unchanged.
+      const sibling = nodes[i % 2 === 1 ? i - 1 : i + 1];
+      if (sibling !== undefined) path.push(sibling);
+      i = Math.floor(i / 2);
+    }
+    return path;
+  });
+  return { root: level[0] as Buffer, paths };
+}
+
+/**
+ * The root that `leaf` at `index` of a batch of `size` hashes up to through `path`, or null
+ * when the path does not fit that position (too short, too long, malformed).
+ */
+export function runBatchRoot(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  path: readonly string[],
+): Buffer | null {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) {
+    return null;
+  }
+  let node: Buffer = Buffer.from(leaf);
+  let i = index;
+  let n = size;
+  let used = 0;
+  while (n > 1) {
+    // An odd last node has no sibling at this level: it moves up unchanged.
+    if (i % 2 === 1 || i + 1 < n) {
+      const sibling = decodeBase64Exact(path[used], 32);
+      if (!sibling) return null;
+      used += 1;
+      node = i % 2 === 1 ? sha256(NODE, sibling, node) : sha256(NODE, node, sibling);
+    }
+    i = Math.floor(i / 2);
+    n = Math.ceil(n / 2);
+  }
+  return used === path.length ? node : null;
 }
 
 export const cancelSigningPayload = (runId: string, deviceId: string): Buffer =>

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { OutputBody, ResultBody, RunBody } from '@fleetdesk/protocol';
+import type { ResultBody, RunBody } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
 import type { Logger } from '../log';
 import { checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
@@ -25,7 +25,8 @@ const PRUNE_AT = 1_000;
 export class SimRuns {
   /** runId → expiresAt. */
   private readonly journal = new Map<string, number>();
-  private readonly unacked = new Map<string, { output: OutputBody; result: ResultBody }>();
+  /** Results with their output inline, as sent: a simulated run is over at once. */
+  private readonly unacked = new Map<string, ResultBody>();
   private session: Session | null = null;
 
   constructor(private readonly options: SimRunsOptions) {}
@@ -54,6 +55,9 @@ export class SimRuns {
       case 'result_ack':
         this.unacked.delete(message.body.runId);
         return;
+      case 'results_ack':
+        for (const runId of message.body.runIds) this.unacked.delete(runId);
+        return;
     }
   }
 
@@ -76,7 +80,7 @@ export class SimRuns {
     this.remember(runId, spec.expiresAt, now);
     this.options.onRun?.(runId);
     const data = `simulated run on ${this.options.hostname}\n`;
-    const output: OutputBody = { runId, seq: 0, stream: 'stdout', data };
+    // One frame for the whole run, as the real agent sends a run that ends at once.
     const result: ResultBody = {
       runId,
       outcome: 'succeeded',
@@ -86,17 +90,15 @@ export class SimRuns {
       lastSeq: 0,
       outputBytes: Buffer.byteLength(data, 'utf8'),
       truncated: false,
+      output: [{ seq: 0, stream: 'stdout', data }],
     };
-    this.unacked.set(runId, { output, result });
-    this.session?.send('run_accepted', { runId, startedAt: now });
+    this.unacked.set(runId, result);
     this.resend(runId);
   }
 
   private resend(runId: string): void {
-    const entry = this.unacked.get(runId);
-    const session = this.session;
-    if (!entry || !session) return;
-    if (session.send('output', entry.output)) session.send('result', entry.result);
+    const result = this.unacked.get(runId);
+    if (result) this.session?.send('result', result);
   }
 
   private remember(runId: string, expiresAt: number, now: number): void {
