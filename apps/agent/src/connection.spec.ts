@@ -177,11 +177,7 @@ describe('AgentConnection', () => {
             ? m.body.runIds[0]
             : m.body.runId,
       ),
-    ).toEqual([
-      runId,
-      runId,
-      runId,
-    ]);
+    ).toEqual([runId, runId, runId]);
   });
 
   it('logs and drops job messages when the session takes no jobs', async () => {

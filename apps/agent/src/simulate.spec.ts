@@ -110,7 +110,9 @@ describe('simulate', () => {
       expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, lastSeq: 0 });
       // The whole run in one frame: the result, its output inline, no run_accepted.
       expect(
-        conn.frames.filter((f) => 'runId' in f.body && f.body.runId === spec.runId).map((f) => f.type),
+        conn.frames
+          .filter((f) => 'runId' in f.body && f.body.runId === spec.runId)
+          .map((f) => f.type),
       ).toEqual(['result']);
       expect(server.received('output', spec.runId)).toEqual([
         {

@@ -8,7 +8,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { NONCE_BYTES, type RunSpec, SIGNATURE_BYTES } from './messages';
+import { NONCE_BYTES, type RunBody, type RunSpec, SIGNATURE_BYTES } from './messages';
 import { decodeBase64Exact } from './validate';
 
 /**
@@ -137,7 +137,7 @@ export function runBatchTree(leaves: readonly Buffer[]): RunBatchTree {
     const next: Buffer[] = [];
     for (let i = 0; i < level.length; i += 2) {
       const right = level[i + 1];
-      next.push(right ? sha256(NODE, level[i] as Buffer, right) : (level[i] as Buffer));
+      next.push(right ? sha256(NODE, level[i], right) : level[i]);
     }
     level = next;
   }
@@ -152,7 +152,7 @@ export function runBatchTree(leaves: readonly Buffer[]): RunBatchTree {
     }
     return path;
   });
-  return { root: level[0] as Buffer, paths };
+  return { root: level[0], paths };
 }
 
 /**
@@ -184,6 +184,29 @@ export function runBatchRoot(
     n = Math.ceil(n / 2);
   }
   return used === path.length ? node : null;
+}
+
+/**
+ * True only if `publicKey` signed this run: its own signature over its payload, or (with
+ * `batch`) a signature over a batch root its payload's leaf hashes up to. `payload` is
+ * `runSigningPayload(body.spec)`, passed when the caller already built it. Never throws.
+ */
+export function verifyRunSignature(
+  publicKey: KeyObject | string,
+  body: RunBody,
+  payload?: Uint8Array,
+): boolean {
+  try {
+    const signed = payload ?? runSigningPayload(body.spec);
+    if (!body.batch) return verifyPayload(publicKey, signed, body.signature);
+    const { index, size, path } = body.batch;
+    const root = runBatchRoot(runLeafOfPayload(signed), index, size, path);
+    return (
+      root !== null && verifyPayload(publicKey, runBatchSigningPayload(root, size), body.signature)
+    );
+  } catch {
+    return false;
+  }
 }
 
 export const cancelSigningPayload = (runId: string, deviceId: string): Buffer =>

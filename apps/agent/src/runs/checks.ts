@@ -1,11 +1,9 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import {
   cancelSigningPayload,
-  runBatchRoot,
-  runBatchSigningPayload,
-  runLeafOfPayload,
   runSigningPayload,
   verifyPayload,
+  verifyRunSignature,
   type CancelBody,
   type RejectReason,
   type RunBody,
@@ -43,7 +41,7 @@ export function checkRun(body: RunBody, ctx: CheckContext): Rejection | null {
   } catch {
     return { reason: 'invalid', message: 'the run has a text field that is not valid Unicode' };
   }
-  if (!signedByServer(body, payload, ctx.serverPublicKey)) {
+  if (!verifyRunSignature(ctx.serverPublicKey, body, payload)) {
     return {
       reason: 'bad_signature',
       message: 'the run is not signed by the server key this device pinned at enrollment',
@@ -66,17 +64,6 @@ export function checkRun(body: RunBody, ctx: CheckContext): Rejection | null {
     names.add(name);
   }
   return null;
-}
-
-/**
- * A run signed alone: the signature covers its payload. A run of a batch: its payload's leaf
- * must hash, through its path, to the root the signature covers (see runBatchRoot).
- */
-function signedByServer(body: RunBody, payload: Buffer, key: KeyObject): boolean {
-  if (!body.batch) return verifyPayload(key, payload, body.signature);
-  const { index, size, path } = body.batch;
-  const root = runBatchRoot(runLeafOfPayload(payload), index, size, path);
-  return root !== null && verifyPayload(key, runBatchSigningPayload(root, size), body.signature);
 }
 
 export function checkExpiry(spec: RunSpec, now: number): Rejection | null {

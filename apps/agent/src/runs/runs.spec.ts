@@ -205,7 +205,9 @@ describe('RunManager', () => {
           name: 'batch for another device',
           reason: 'wrong_device',
           body: () =>
-            server.signBatch([spec({ script: counted('batch-device'), deviceId: randomUUID() })])[0]!,
+            server.signBatch([
+              spec({ script: counted('batch-device'), deviceId: randomUUID() }),
+            ])[0]!,
         },
         {
           name: 'wrong device',

@@ -243,7 +243,8 @@ export class FakeServer {
         if (frame.type === 'result' && (type === 'output' || type === 'result')) {
           const { output, ...result } = frame.body;
           if (type === 'result') take(result as AgentToServer[T]);
-          else for (const c of output ?? []) take({ runId: result.runId, ...c } as AgentToServer[T]);
+          else
+            for (const c of output ?? []) take({ runId: result.runId, ...c } as AgentToServer[T]);
           continue;
         }
         if (frame.type === type) take(frame.body as AgentToServer[T]);

@@ -102,7 +102,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private results: { deviceId: string; body: ResultBody }[] = [];
   private writing: Promise<void> = Promise.resolve();
   /** Stored results not acknowledged yet, by device: sent by the ack timer. */
-  private acks = new Map<string, string[]>();
+  private acks = new Map<string, Set<string>>();
   private ackTimer?: NodeJS.Timeout;
 
   constructor(
@@ -259,7 +259,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     for (let index = 0; index < batch.length; index++) {
       await pause();
       const { spec } = batch[index] as { spec: RunSpec };
-      const path = tree.paths[index] as string[];
+      const path = tree.paths[index];
       this.sendRun(spec, { spec, signature, batch: { index, size: batch.length, path } });
     }
   }
@@ -422,7 +422,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     // is the device's own (finish matched it by device); only the rest need looking up.
     const finished = new Set(updated.map((r) => r.id));
     const others = items.filter((i) => !finished.has(i.body.runId));
-    const owner = others.length > 0 ? await this.runs.owners(others.map((i) => i.body.runId)) : null;
+    const owner =
+      others.length > 0 ? await this.runs.owners(others.map((i) => i.body.runId)) : null;
     for (const { deviceId, body } of items) {
       const runOwner = finished.has(body.runId) ? deviceId : owner?.get(body.runId);
       // No owner: the job was deleted; nothing to record, but the agent must stop re-sending.
@@ -433,8 +434,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   private ack(deviceId: string, runId: string): void {
     const list = this.acks.get(deviceId);
-    if (list) list.push(runId);
-    else this.acks.set(deviceId, [runId]);
+    if (list) list.add(runId);
+    else this.acks.set(deviceId, new Set([runId]));
     this.ackTimer ??= setTimeout(() => {
       this.ackTimer = undefined;
       void this.sendAcks();
@@ -446,8 +447,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     const acks = this.acks;
     this.acks = new Map();
     const pause = slicer();
-    for (const [deviceId, runIds] of acks) {
+    for (const [deviceId, ids] of acks) {
       await pause();
+      const runIds = [...ids];
       // Not connected: the agent re-sends these results on reconnect and is acked then.
       const version = this.gateway.protocolVersion(deviceId);
       if (version === undefined) continue;
