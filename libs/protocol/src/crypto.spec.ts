@@ -15,6 +15,7 @@ import {
   runLeafOfPayload,
   generateDeviceKeyPair,
   newNonce,
+  newNonces,
   normalizeFingerprint,
   parsePublicKey,
   serverKeyFingerprint,
@@ -378,6 +379,16 @@ describe('run signing payload', () => {
 
   it('cannot be confused with a cancel or a handshake', () => {
     expect(cancelSigningPayload('a', 'b').equals(runSigningPayload(spec()))).toBe(false);
+  });
+});
+
+describe('newNonces', () => {
+  it('gives distinct nonces of NONCE_BYTES each, in one go', () => {
+    const nonces = newNonces(500);
+    expect(nonces).toHaveLength(500);
+    expect(new Set(nonces).size).toBe(500);
+    for (const nonce of nonces) expect(base64Bytes(NONCE_BYTES)(nonce).ok).toBe(true);
+    expect(newNonces(0)).toEqual([]);
   });
 });
 

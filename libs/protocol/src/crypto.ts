@@ -307,3 +307,11 @@ export function generateDeviceKeyPair(): PemKeyPair {
 
 /** 32 random bytes, base64: a handshake nonce. */
 export const newNonce = (): string => randomBytes(NONCE_BYTES).toString('base64');
+
+/** `count` nonces like newNonce's, from one call to the random source (for thousands of runs). */
+export function newNonces(count: number): string[] {
+  const bytes = randomBytes(NONCE_BYTES * count);
+  return Array.from({ length: count }, (_, i) =>
+    bytes.toString('base64', i * NONCE_BYTES, (i + 1) * NONCE_BYTES),
+  );
+}

@@ -9,7 +9,7 @@ import {
   type AgentToServer,
   cancelSigningPayload,
   MAX_RESULTS_ACK,
-  newNonce,
+  newNonces,
   type OutputBody,
   type ResultBody,
   type RunAcceptedBody,
@@ -213,8 +213,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     // second or more, and every API call and agent report with it. Protocol-2 agents get
     // their runs batch-signed (one signature per SIGN_BATCH runs); older ones one each.
     const pause = slicer();
+    const nonces = newNonces(runs.length);
     let batch: { spec: RunSpec; deviceId: string }[] = [];
-    for (const run of runs) {
+    for (const [i, run] of runs.entries()) {
       await pause();
       const job = jobs.get(run.job_id);
       const version = this.gateway.protocolVersion(run.device_id);
@@ -232,7 +233,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         timeoutMs: job.timeoutMs,
         expiresAt: new Date(run.expires_at).getTime(),
         issuedAt: Date.now(),
-        nonce: newNonce(),
+        nonce: nonces[i] as string,
         maxOutputBytes: SERVER_OUTPUT_CAP,
       };
       if (version < 2) {
