@@ -13,6 +13,7 @@ import {
   runBatchTree,
   runLeafHash,
   runLeafOfPayload,
+  verifyRunSignature,
   generateDeviceKeyPair,
   newNonce,
   newNonces,
@@ -440,6 +441,32 @@ describe('batch-signed runs', () => {
     expect(runBatchRoot(leaf, 0.5, 2, [])).toBeNull();
     expect(runBatchRoot(leaf, 0, 2, ['not base64'])).toBeNull();
     expect(runBatchRoot(leaf, 0, 2, [Buffer.alloc(31).toString('base64')])).toBeNull();
+  });
+
+  it('remembers verified batch signatures without ever accepting more than it would', () => {
+    const specs = [0, 1, 2].map(specFor);
+    const tree = runBatchTree(specs.map(runLeafHash));
+    const signature = signPayload(server.privateKey, runBatchSigningPayload(tree.root, 3));
+    const body = (i: number) => ({
+      spec: specs[i]!,
+      signature,
+      batch: { index: i, size: 3, path: tree.paths[i]! },
+    });
+    const verified = new Set<string>();
+    expect(verifyRunSignature(server.publicKey, body(0), undefined, verified)).toBe(true);
+    expect(verified.size).toBe(1);
+    expect(verifyRunSignature(server.publicKey, body(1), undefined, verified)).toBe(true);
+    expect(verified.size).toBe(1);
+    // The run's own path is still checked, and another signature is still verified.
+    const moved = {
+      ...body(2),
+      spec: { ...specs[2]!, deviceId: '00000000-0000-4000-8000-000000000000' },
+    };
+    expect(verifyRunSignature(server.publicKey, moved, undefined, verified)).toBe(false);
+    const forged = { ...body(2), signature: signPayload(device.privateKey, Buffer.from('x')) };
+    expect(verifyRunSignature(server.publicKey, forged, undefined, verified)).toBe(false);
+    expect(verified.size).toBe(1);
+    expect(verifyRunSignature(device.publicKey, body(2))).toBe(false);
   });
 
   it('signs the root under its own context, so no single-run signature passes for it', () => {

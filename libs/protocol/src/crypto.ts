@@ -187,23 +187,40 @@ export function runBatchRoot(
 }
 
 /**
+ * Batch signatures already verified, for one public key: `size:root:signature` (base64).
+ * Verification is deterministic, so remembering a success changes no outcome; it spares the
+ * Ed25519 check when one process holds many agents (simulate) that receive the same batch.
+ */
+export type VerifiedBatches = Set<string>;
+const VERIFIED_BATCHES_MAX = 4096;
+
+/**
  * True only if `publicKey` signed this run: its own signature over its payload, or (with
  * `batch`) a signature over a batch root its payload's leaf hashes up to. `payload` is
- * `runSigningPayload(body.spec)`, passed when the caller already built it. Never throws.
+ * `runSigningPayload(body.spec)`, passed when the caller already built it; `verified`, a
+ * cache of batch signatures this key is known to have made. Never throws.
  */
 export function verifyRunSignature(
   publicKey: KeyObject | string,
   body: RunBody,
   payload?: Uint8Array,
+  verified?: VerifiedBatches,
 ): boolean {
   try {
     const signed = payload ?? runSigningPayload(body.spec);
     if (!body.batch) return verifyPayload(publicKey, signed, body.signature);
     const { index, size, path } = body.batch;
+    // The run's own part is always checked: its leaf must hash up to the root.
     const root = runBatchRoot(runLeafOfPayload(signed), index, size, path);
-    return (
-      root !== null && verifyPayload(publicKey, runBatchSigningPayload(root, size), body.signature)
-    );
+    if (root === null) return false;
+    const key = `${size}:${root.toString('base64')}:${body.signature}`;
+    if (verified?.has(key)) return true;
+    if (!verifyPayload(publicKey, runBatchSigningPayload(root, size), body.signature)) return false;
+    if (verified) {
+      if (verified.size >= VERIFIED_BATCHES_MAX) verified.clear();
+      verified.add(key);
+    }
+    return true;
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { ResultBody, RunBody } from '@fleetdesk/protocol';
+import type { ResultBody, RunBody, VerifiedBatches } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
 import type { Logger } from '../log';
 import { checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
@@ -8,6 +8,11 @@ export interface SimRunsOptions {
   deviceId: string;
   hostname: string;
   serverPublicKey: KeyObject;
+  /**
+   * Shared by every virtual agent pinning that key: a batch's signature is verified once per
+   * process, not once per agent (each agent still checks its own run's path to the root).
+   */
+  verifiedBatches?: VerifiedBatches;
   log: Logger;
   onRun?(runId: string): void;
   onRejected?(reason: Rejection['reason']): void;

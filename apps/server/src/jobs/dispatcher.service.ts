@@ -233,7 +233,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         timeoutMs: job.timeoutMs,
         expiresAt: new Date(run.expires_at).getTime(),
         issuedAt: Date.now(),
-        nonce: nonces[i] as string,
+        nonce: nonces[i],
         maxOutputBytes: SERVER_OUTPUT_CAP,
       };
       if (version < 2) {
