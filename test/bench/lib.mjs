@@ -100,28 +100,26 @@ export async function startBench(env = {}) {
     for (let p = 0; p < processes; p++) {
       const count = Math.min(per, agents - p * per);
       const bind = bindFor(p);
-      children.push(
-        spawn(
-          process.execPath,
-          [
-            join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
-            'simulate',
-            '--server',
-            url,
-            '--token',
-            token,
-            '--count',
-            String(count),
-            '--bind',
-            bind,
-            '--state-dir',
-            join(work, `sim-${p}`),
-          ],
-          {
-            stdio: ['ignore', 'ignore', 'inherit'],
-          },
-        ),
+      const sim = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
+          'simulate',
+          '--server',
+          url,
+          '--token',
+          token,
+          '--count',
+          String(count),
+          '--bind',
+          bind,
+          '--state-dir',
+          join(work, `sim-${p}`),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
       );
+      children.push(sim);
+      simPids.push(sim.pid);
     }
     const t0 = Date.now();
     for (;;) {
@@ -132,10 +130,19 @@ export async function startBench(env = {}) {
     }
   }
 
-  const ticks = () => {
-    const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
+  // user + system clock ticks (10 ms) of a process, 0 once it is gone.
+  const ticksOf = (pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
   };
+  const ticks = () => ticksOf(server.pid);
+  const simPids = [];
+  /** CPU ticks of the simulator processes together. */
+  const simTicks = () => simPids.reduce((sum, pid) => sum + ticksOf(pid), 0);
   const rssMiB = () =>
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
   /**
@@ -145,17 +152,20 @@ export async function startBench(env = {}) {
   async function floor(agents, processes = 1) {
     const srv = fork(join(import.meta.dirname, 'floor-server.mjs'), [], { stdio: 'inherit' });
     children.push(srv);
+    const agentPids = [];
     const next = () => new Promise((resolve) => srv.once('message', resolve));
     const { port } = await next();
     const per = Math.ceil(agents / processes);
     for (let p = 0; p < processes; p++) {
       const count = Math.min(per, agents - p * per);
       const args = [`ws://127.0.0.1:${port}`, join(work, `sim-${p}`), String(count), bindFor(p)];
-      children.push(
-        spawn(process.execPath, [join(import.meta.dirname, 'floor-agents.mjs'), ...args], {
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
+      const agentsProcess = spawn(
+        process.execPath,
+        [join(import.meta.dirname, 'floor-agents.mjs'), ...args],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
       );
+      children.push(agentsProcess);
+      agentPids.push(agentsProcess.pid);
     }
     const t0 = Date.now();
     for (;;) {
@@ -169,12 +179,16 @@ export async function startBench(env = {}) {
     /** One round: a run to every agent, resolved when every result is committed. */
     const round = async (id) => {
       const t = performance.now();
+      const cpu0 = [ticksOf(srv.pid), agentPids.reduce((n, pid) => n + ticksOf(pid), 0)];
       srv.send({ go: id });
       const done = await next();
-      return { ms: performance.now() - t, rows: done.rows };
+      const ms = performance.now() - t;
+      const serverCpuMs = (ticksOf(srv.pid) - cpu0[0]) * 10;
+      const agentsCpuMs = (agentPids.reduce((n, pid) => n + ticksOf(pid), 0) - cpu0[1]) * 10;
+      return { ms, rows: done.rows, serverCpuMs, agentsCpuMs };
     };
     return { round, pid: srv.pid };
   }
 
-  return { url, api: authed, simulate, floor, stop, ticks, rssMiB };
+  return { url, api: authed, simulate, floor, stop, ticks, simTicks, rssMiB };
 }

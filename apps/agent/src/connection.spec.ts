@@ -169,11 +169,15 @@ describe('AgentConnection', () => {
     server.sendRun(conn, server.runSpec(identity.deviceId, { runId }));
     await waitFor(() => got.length === 3, 2_000, 'three job messages');
     expect(got.map((m) => m.type)).toEqual(['result_ack', 'cancel', 'run']);
-    expect(got.map((m) => ('spec' in m.body ? m.body.spec.runId : m.body.runId))).toEqual([
-      runId,
-      runId,
-      runId,
-    ]);
+    expect(
+      got.map((m) =>
+        m.type === 'run' || m.type === 'run_action'
+          ? m.body.spec.runId
+          : m.type === 'results_ack'
+            ? m.body.runIds[0]
+            : m.body.runId,
+      ),
+    ).toEqual([runId, runId, runId]);
   });
 
   it('logs and drops job messages when the session takes no jobs', async () => {

@@ -41,7 +41,7 @@ export interface Session {
 /** The server messages about runs, handed to the session that is current when they arrive. */
 export type JobMessage = Extract<
   ServerMessage,
-  { type: 'run' | 'run_action' | 'cancel' | 'result_ack' }
+  { type: 'run' | 'run_action' | 'cancel' | 'result_ack' | 'results_ack' }
 >;
 
 /** Returned by `startSession`; closed when the socket goes, so its timers go with it. */
@@ -254,6 +254,7 @@ export class AgentConnection {
       case 'run_action':
       case 'cancel':
       case 'result_ack':
+      case 'results_ack':
         return this.onJobMessage(attempt, message);
       case 'error':
         this.options.log.warn(

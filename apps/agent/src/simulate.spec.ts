@@ -118,11 +118,13 @@ describe('simulate', () => {
     const sim = run({ count: 3 }, () => stopNow);
     await waitFor(() => server.authenticated.length === 3, 10_000, 'three agents');
     const marker = join(dir, 'must-not-exist');
-    const runs = server.authenticated.map((conn) => {
-      const spec = server.runSpec(conn.deviceId ?? '', { script: `touch ${marker}` });
-      server.sendRun(conn, spec);
-      return { conn, spec };
-    });
+    // One signed alone, two signed as a batch, as the server signs for protocol-2 agents.
+    const runs = server.authenticated.map((conn) => ({
+      conn,
+      spec: server.runSpec(conn.deviceId ?? '', { script: `touch ${marker}` }),
+    }));
+    const batch = server.signBatch(runs.slice(1).map((r) => r.spec));
+    runs.forEach(({ conn, spec }, i) => server.sendRun(conn, i === 0 ? spec : batch[i - 1]!));
     for (const { conn, spec } of runs) {
       const result = await waitFor(
         () => server.received('result', spec.runId)[0],
@@ -130,7 +132,12 @@ describe('simulate', () => {
         'a result',
       );
       expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, lastSeq: 0 });
-      expect(server.received('run_accepted', spec.runId)).toHaveLength(1);
+      // The whole run in one frame: the result, its output inline, no run_accepted.
+      expect(
+        conn.frames
+          .filter((f) => 'runId' in f.body && f.body.runId === spec.runId)
+          .map((f) => f.type),
+      ).toEqual(['result']);
       expect(server.received('output', spec.runId)).toEqual([
         {
           runId: spec.runId,
@@ -151,14 +158,19 @@ describe('simulate', () => {
     );
     server.sendRun(a!.conn, forged);
     server.sendRun(a!.conn, server.runSpec(b?.conn.deviceId ?? ''));
-    await waitFor(() => server.received('run_rejected').length === 2, 5_000, 'two rejections');
+    // A batch-signed run of another device, moved to this one with its proof: its leaf
+    // names the other device, so it is refused as well.
+    const [theirs] = server.signBatch([server.runSpec(b?.conn.deviceId ?? ''), forged.spec]);
+    server.sendRun(a!.conn, { ...theirs!, spec: { ...theirs!.spec, deviceId: a!.conn.deviceId! } });
+    await waitFor(() => server.received('run_rejected').length === 3, 5_000, 'three rejections');
     expect(server.received('run_rejected').map((r) => r.reason)).toEqual([
       'bad_signature',
       'wrong_device',
+      'bad_signature',
     ]);
 
     // Unacknowledged results come back after a reconnect; acknowledged ones do not.
-    server.send(a!.conn, 'result_ack', { runId: a!.spec.runId });
+    server.send(a!.conn, 'results_ack', { runIds: [a!.spec.runId] });
     await delay(100);
     for (const { conn } of runs.slice(0, 2)) server.close(conn, CloseCode.GOING_AWAY);
     await waitFor(() => server.authenticated.length === 5, 10_000, 'two reconnects');

@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateDeviceKeyPair } from '@fleetdesk/protocol';
+import { generateDeviceKeyPair, type VerifiedBatches } from '@fleetdesk/protocol';
 import { Backoff } from './backoff';
 import { AgentConnection, combineSessions } from './connection';
 import { EnrollError, requestEnrollment, type FetchFn } from './enroll';
@@ -72,7 +72,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   const gate = new Gate(options.handshakeConcurrency ?? 200);
   const agents: AgentConnection[] = [];
   const revoked = new Set<string>();
-  const serverKeys = new Map<string, KeyObject>();
+  const serverKeys = new Map<string, { key: KeyObject; verified: VerifiedBatches }>();
   let stopping = false;
 
   const launch = (identity: SimIdentity) => {
@@ -80,15 +80,17 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     const { deviceId, hostname } = identity;
     const metrics = fakeMetrics(fakeInventory(deviceId, hostname));
     // Every agent pins the same server key: parse it once, not ten thousand times.
-    let serverKey = serverKeys.get(identity.serverPublicKey);
-    if (!serverKey) {
-      serverKey = createPublicKey(identity.serverPublicKey);
-      serverKeys.set(identity.serverPublicKey, serverKey);
+    let pinned = serverKeys.get(identity.serverPublicKey);
+    if (!pinned) {
+      pinned = { key: createPublicKey(identity.serverPublicKey), verified: new Set() };
+      serverKeys.set(identity.serverPublicKey, pinned);
     }
+    const serverKey = pinned.key;
     const runs = new SimRuns({
       deviceId,
       hostname,
       serverPublicKey: serverKey,
+      verifiedBatches: pinned.verified,
       log: agentLog,
       onRun: (runId) => {
         stats.runs++;

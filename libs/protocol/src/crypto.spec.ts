@@ -10,9 +10,17 @@ import {
   canonicalPayload,
   cancelSigningPayload,
   runSigningPayload,
+  RUN_BATCH_CONTEXT,
+  runBatchRoot,
+  runBatchSigningPayload,
+  runBatchTree,
+  runLeafHash,
+  runLeafOfPayload,
+  verifyRunSignature,
   generateDeviceKeyPair,
   isEd25519PublicKeyPem,
   newNonce,
+  newNonces,
   normalizeFingerprint,
   parsePublicKey,
   serverKeyFingerprint,
@@ -423,6 +431,104 @@ describe('run signing payload', () => {
 
   it('cannot be confused with a cancel or a handshake', () => {
     expect(cancelSigningPayload('a', 'b').equals(runSigningPayload(spec()))).toBe(false);
+  });
+});
+
+describe('newNonces', () => {
+  it('gives distinct nonces of NONCE_BYTES each, in one go', () => {
+    const nonces = newNonces(500);
+    expect(nonces).toHaveLength(500);
+    expect(new Set(nonces).size).toBe(500);
+    for (const nonce of nonces) expect(base64Bytes(NONCE_BYTES)(nonce).ok).toBe(true);
+    expect(newNonces(0)).toEqual([]);
+  });
+});
+
+describe('batch-signed runs', () => {
+  const spec = sampleBodies().run.spec;
+  const specFor = (i: number) => ({
+    ...spec,
+    runId: `6e1d9b4f-3a82-4c0f-b7d5-${String(i).padStart(12, '0')}`,
+  });
+  const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+
+  it('hashes a leaf as SHA-256(0x00 ‖ the run signing payload), apart from inner nodes', () => {
+    expect(runLeafHash(spec)).toEqual(sha(Buffer.from([0]), runSigningPayload(spec)));
+    expect(runLeafOfPayload(runSigningPayload(spec))).toEqual(runLeafHash(spec));
+  });
+
+  it('is the RFC 9162 tree: pairs left to right, an odd last node moves up', () => {
+    const [a, b, c] = [0, 1, 2].map((i) => runLeafHash(specFor(i))) as [Buffer, Buffer, Buffer];
+    const node = (l: Buffer, r: Buffer) => sha(Buffer.from([1]), l, r);
+    expect(runBatchTree([a]).root).toEqual(a);
+    expect(runBatchTree([a]).paths).toEqual([[]]);
+    expect(runBatchTree([a, b, c]).root).toEqual(node(node(a, b), c));
+    expect(runBatchTree([a, b, c]).paths[2]).toEqual([node(a, b).toString('base64')]);
+    expect(() => runBatchTree([])).toThrow(RangeError);
+  });
+
+  it('every leaf of every size up to 70 hashes to the root, and only at its own place', () => {
+    for (let size = 1; size <= 70; size++) {
+      const leaves = Array.from({ length: size }, (_, i) => runLeafHash(specFor(i)));
+      const { root, paths } = runBatchTree(leaves);
+      leaves.forEach((leaf, i) => {
+        const path = paths[i] as string[];
+        expect(path.length).toBeLessThanOrEqual(Math.ceil(Math.log2(size)));
+        expect(runBatchRoot(leaf, i, size, path)).toEqual(root);
+        // Another leaf, another position, a path cut short or padded: never the root.
+        const other = leaves[(i + 1) % size] as Buffer;
+        if (size > 1) expect(runBatchRoot(other, i, size, path)).not.toEqual(root);
+        if (size > 1) expect(runBatchRoot(leaf, (i + 1) % size, size, path)).not.toEqual(root);
+        expect(runBatchRoot(leaf, i, size, [...path, path[0] ?? 'A'.repeat(43) + '='])).toBeNull();
+        if (path.length > 0) expect(runBatchRoot(leaf, i, size, path.slice(1))).toBeNull();
+      });
+    }
+  });
+
+  it('refuses positions outside the batch and malformed hashes', () => {
+    const leaf = runLeafHash(spec);
+    expect(runBatchRoot(leaf, 1, 1, [])).toBeNull();
+    expect(runBatchRoot(leaf, -1, 2, [])).toBeNull();
+    expect(runBatchRoot(leaf, 0.5, 2, [])).toBeNull();
+    expect(runBatchRoot(leaf, 0, 2, ['not base64'])).toBeNull();
+    expect(runBatchRoot(leaf, 0, 2, [Buffer.alloc(31).toString('base64')])).toBeNull();
+  });
+
+  it('remembers verified batch signatures without ever accepting more than it would', () => {
+    const specs = [0, 1, 2].map(specFor);
+    const tree = runBatchTree(specs.map(runLeafHash));
+    const signature = signPayload(server.privateKey, runBatchSigningPayload(tree.root, 3));
+    const body = (i: number) => ({
+      spec: specs[i]!,
+      signature,
+      batch: { index: i, size: 3, path: tree.paths[i]! },
+    });
+    const verified = new Set<string>();
+    expect(verifyRunSignature(server.publicKey, body(0), undefined, verified)).toBe(true);
+    expect(verified.size).toBe(1);
+    expect(verifyRunSignature(server.publicKey, body(1), undefined, verified)).toBe(true);
+    expect(verified.size).toBe(1);
+    // The run's own path is still checked, and another signature is still verified.
+    const moved = {
+      ...body(2),
+      spec: { ...specs[2]!, deviceId: '00000000-0000-4000-8000-000000000000' },
+    };
+    expect(verifyRunSignature(server.publicKey, moved, undefined, verified)).toBe(false);
+    const forged = { ...body(2), signature: signPayload(device.privateKey, Buffer.from('x')) };
+    expect(verifyRunSignature(server.publicKey, forged, undefined, verified)).toBe(false);
+    expect(verified.size).toBe(1);
+    expect(verifyRunSignature(device.publicKey, body(2))).toBe(false);
+  });
+
+  it('signs the root under its own context, so no single-run signature passes for it', () => {
+    const root = runBatchTree([runLeafHash(spec)]).root;
+    const payload = runBatchSigningPayload(root, 1);
+    expect(payload).toEqual(canonicalPayload(RUN_BATCH_CONTEXT, [root, '1']));
+    const signature = signPayload(server.privateKey, runSigningPayload(spec));
+    expect(verifyPayload(server.publicKey, payload, signature)).toBe(false);
+    // The batch size is signed too: the same root claimed for another size fails.
+    const batchSig = signPayload(server.privateKey, payload);
+    expect(verifyPayload(server.publicKey, runBatchSigningPayload(root, 2), batchSig)).toBe(false);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type ActionRunSpec,
   NONCE_BYTES,
   type RunActions,
+  type RunBody,
   type RunSpec,
   SIGNATURE_BYTES,
 } from './messages';
@@ -26,6 +27,7 @@ import { decodeBase64Exact } from './validate';
 export const AGENT_AUTH_CONTEXT = 'fleetdesk-agent-auth-v1';
 export const SERVER_AUTH_CONTEXT = 'fleetdesk-server-auth-v1';
 export const RUN_CONTEXT = 'fleetdesk-run-v1';
+export const RUN_BATCH_CONTEXT = 'fleetdesk-run-batch-v1';
 export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
 export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
 export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
@@ -99,6 +101,140 @@ export function runSigningPayload(spec: RunSpec): Buffer {
     String(spec.maxOutputBytes),
     ...(secret.length > 0 ? ['secret', String(secret.length), ...secret] : []),
   ]);
+}
+
+// ---- batch signing (protocol 2) ---------------------------------------------------------
+//
+// One Ed25519 signature per batch of runs instead of one per run: the server hashes each
+// run's full signing payload into a leaf, builds a Merkle tree over the leaves and signs its
+// root; each run travels with the sibling hashes from its leaf to the root. A run is accepted
+// only if its own spec hashes, through its path, to a root the pinned key signed, so every
+// field of the spec (run id and device id included) is as signed as with a signature of its
+// own; changing any byte needs a SHA-256 second preimage. Leaves and inner nodes hash with
+// different prefixes (0x00, 0x01, as RFC 9162 does), so an inner node can never pass for a
+// leaf. The tree is the RFC 9162 shape: pairs left to right, an odd last node moves up.
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+const sha256 = (...parts: Uint8Array[]): Buffer => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+/** The Merkle leaf of one run: SHA-256(0x00 ‖ runSigningPayload(spec)). */
+export const runLeafHash = (spec: RunSpec): Buffer => runLeafOfPayload(runSigningPayload(spec));
+/** The same from a payload already built (the agent builds it once for all its checks). */
+export const runLeafOfPayload = (payload: Uint8Array): Buffer => sha256(LEAF, payload);
+
+/** What the server signs for a batch: its Merkle root and how many runs it holds. */
+export const runBatchSigningPayload = (root: Uint8Array, size: number): Buffer =>
+  canonicalPayload(RUN_BATCH_CONTEXT, [root, String(size)]);
+
+/** A batch's root and, per leaf (in order), its path of sibling hashes (base64). */
+export interface RunBatchTree {
+  root: Buffer;
+  paths: string[][];
+}
+
+/** Builds the tree over `leaves` (at least one) and every leaf's path to the root. */
+export function runBatchTree(leaves: readonly Buffer[]): RunBatchTree {
+  if (leaves.length === 0) throw new RangeError('runBatchTree needs at least one leaf');
+  // Every level but the root, base64, since each node goes into many paths.
+  const levels: string[][] = [];
+  let level = leaves.slice();
+  while (level.length > 1) {
+    levels.push(level.map((node) => node.toString('base64')));
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const right = level[i + 1];
+      next.push(right ? sha256(NODE, level[i], right) : level[i]);
+    }
+    level = next;
+  }
+  const paths = leaves.map((_, leaf) => {
+    const path: string[] = [];
+    let i = leaf;
+    for (const nodes of levels) {
+      // An odd last node has no sibling at this level: it moves up unchanged.
+      const sibling = nodes[i % 2 === 1 ? i - 1 : i + 1];
+      if (sibling !== undefined) path.push(sibling);
+      i = Math.floor(i / 2);
+    }
+    return path;
+  });
+  return { root: level[0], paths };
+}
+
+/**
+ * The root that `leaf` at `index` of a batch of `size` hashes up to through `path`, or null
+ * when the path does not fit that position (too short, too long, malformed).
+ */
+export function runBatchRoot(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  path: readonly string[],
+): Buffer | null {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) {
+    return null;
+  }
+  let node: Buffer = Buffer.from(leaf);
+  let i = index;
+  let n = size;
+  let used = 0;
+  while (n > 1) {
+    // An odd last node has no sibling at this level: it moves up unchanged.
+    if (i % 2 === 1 || i + 1 < n) {
+      const sibling = decodeBase64Exact(path[used], 32);
+      if (!sibling) return null;
+      used += 1;
+      node = i % 2 === 1 ? sha256(NODE, sibling, node) : sha256(NODE, node, sibling);
+    }
+    i = Math.floor(i / 2);
+    n = Math.ceil(n / 2);
+  }
+  return used === path.length ? node : null;
+}
+
+/**
+ * Batch signatures already verified, for one public key: `size:root:signature` (base64).
+ * Verification is deterministic, so remembering a success changes no outcome; it spares the
+ * Ed25519 check when one process holds many agents (simulate) that receive the same batch.
+ */
+export type VerifiedBatches = Set<string>;
+const VERIFIED_BATCHES_MAX = 4096;
+
+/**
+ * True only if `publicKey` signed this run: its own signature over its payload, or (with
+ * `batch`) a signature over a batch root its payload's leaf hashes up to. `payload` is
+ * `runSigningPayload(body.spec)`, passed when the caller already built it; `verified`, a
+ * cache of batch signatures this key is known to have made. Never throws.
+ */
+export function verifyRunSignature(
+  publicKey: KeyObject | string,
+  body: RunBody,
+  payload?: Uint8Array,
+  verified?: VerifiedBatches,
+): boolean {
+  try {
+    const signed = payload ?? runSigningPayload(body.spec);
+    if (!body.batch) return verifyPayload(publicKey, signed, body.signature);
+    const { index, size, path } = body.batch;
+    // The run's own part is always checked: its leaf must hash up to the root.
+    const root = runBatchRoot(runLeafOfPayload(signed), index, size, path);
+    if (root === null) return false;
+    const key = `${size}:${root.toString('base64')}:${body.signature}`;
+    if (verified?.has(key)) return true;
+    if (!verifyPayload(publicKey, runBatchSigningPayload(root, size), body.signature)) return false;
+    if (verified) {
+      if (verified.size >= VERIFIED_BATCHES_MAX) verified.clear();
+      verified.add(key);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -304,3 +440,11 @@ export function generateDeviceKeyPair(): PemKeyPair {
 
 /** 32 random bytes, base64: a handshake nonce. */
 export const newNonce = (): string => randomBytes(NONCE_BYTES).toString('base64');
+
+/** `count` nonces like newNonce's, from one call to the random source (for thousands of runs). */
+export function newNonces(count: number): string[] {
+  const bytes = randomBytes(NONCE_BYTES * count);
+  return Array.from({ length: count }, (_, i) =>
+    bytes.toString('base64', i * NONCE_BYTES, (i + 1) * NONCE_BYTES),
+  );
+}

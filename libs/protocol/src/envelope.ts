@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CloseCode, ProtocolError, type FrameErrorCode } from './errors';
 import {
   BODY_VALIDATORS,
+  MESSAGE_SINCE_VERSION,
   epochMs,
   isAgentMessageType,
   isMessageType,
@@ -14,14 +15,21 @@ import {
 } from './messages';
 import { formatPath, int, object, string, type PathSegment, type Validator } from './validate';
 
-/** The version this build speaks and stamps on every frame it sends. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The version this build speaks. 2 added batch-signed runs (`run.batch`), results with their
+ * output inline (`result.output`) and `results_ack`.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Versions this build can parse. A newer server keeps older versions here while agents in
- * the field catch up; a peer speaking anything else is closed with 4004.
+ * the field catch up; a peer speaking anything else is closed with 4004. The server greets
+ * in the oldest version (it does not know the agent's yet) and answers each agent in the
+ * version of its `auth` frame, so a version-1 agent never sees a frame it cannot read.
  */
-export const SUPPORTED_VERSIONS = [PROTOCOL_VERSION] as const;
+export const SUPPORTED_VERSIONS = [1, PROTOCOL_VERSION] as const;
+/** The version a peer of unknown version is greeted in. */
+export const OLDEST_VERSION: ProtocolVersion = SUPPORTED_VERSIONS[0];
 export type ProtocolVersion = (typeof SUPPORTED_VERSIONS)[number];
 
 /** Default frame size limit. Give `ws` the same value as maxPayload. */
@@ -199,9 +207,13 @@ function parse(raw: unknown, opts: ParseOptions): ParseResult<AnyMessage> {
       : opts.from === 'server'
         ? isServerMessageType(type)
         : isMessageType(type);
-  if (!known || !isMessageType(type)) {
+  if (!known || !isMessageType(type) || (MESSAGE_SINCE_VERSION[type] ?? 1) > v) {
     const who = opts.from ? ` from the ${opts.from}` : '';
-    return failure('UNKNOWN_TYPE', `unknown message type '${type}'${who}`, { type, refId: id });
+    const version = known ? ` in protocol version ${v}` : '';
+    return failure('UNKNOWN_TYPE', `unknown message type '${type}'${who}${version}`, {
+      type,
+      refId: id,
+    });
   }
 
   const check = (BODY_VALIDATORS[type] as Validator<unknown>)(body);
@@ -216,7 +228,8 @@ function parse(raw: unknown, opts: ParseOptions): ParseResult<AnyMessage> {
 export const newMessageId = (): string => randomUUID();
 
 /**
- * Builds one outbound frame. Pass `id` when you need to match the `ack` to it.
+ * Builds one outbound frame. Pass `id` when you need to match the `ack` to it, and `v` to
+ * speak to a peer of an older version (a type that version does not know throws).
  *
  * Throws ProtocolError when the body breaks its own validator or the frame is over
  * MAX_FRAME_BYTES: that is a bug (or untrimmed data) on the sending side, and failing here
@@ -226,10 +239,14 @@ export function encodeFrame<T extends MessageType>(
   type: T,
   body: MessageBodies[T],
   id: string = newMessageId(),
+  v: ProtocolVersion = PROTOCOL_VERSION,
 ): string {
   // Re-checked at run time for plain-JS callers and casts.
   if (!isMessageType(type)) {
     throw new ProtocolError('UNKNOWN_TYPE', `unknown message type '${String(type)}'`);
+  }
+  if ((MESSAGE_SINCE_VERSION[type] ?? 1) > v) {
+    throw new ProtocolError('UNKNOWN_TYPE', `protocol version ${v} has no '${type}' message`);
   }
   const idCheck = messageId(id);
   if (!idCheck.ok) throw new ProtocolError('INVALID_ENVELOPE', `invalid id: ${idCheck.reason}`);
@@ -239,7 +256,7 @@ export function encodeFrame<T extends MessageType>(
     throw new ProtocolError('INVALID_BODY', `invalid ${type} body at ${where}: ${check.reason}`);
   }
 
-  const envelope: MessageOf<T> = { v: PROTOCOL_VERSION, type, id, ts: Date.now(), body };
+  const envelope: MessageOf<T> = { v, type, id, ts: Date.now(), body };
   const frame = JSON.stringify(envelope);
   if (Buffer.byteLength(frame, 'utf8') > MAX_FRAME_BYTES) {
     throw new ProtocolError(

@@ -33,6 +33,7 @@ describe('message type maps', () => {
       'error',
       'hello',
       'result_ack',
+      'results_ack',
       'run',
       'run_action',
     ]);
@@ -83,6 +84,8 @@ describe('message type maps', () => {
         case 'cancel':
         case 'result_ack':
           return m.body.runId;
+        case 'results_ack':
+          return m.body.runIds.join(',');
         case 'error':
           return m.body.message;
         default: {
@@ -107,7 +110,7 @@ describe('round trip', () => {
     const result = parseFrame(frame);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.message.v).toBe(1);
+    expect(result.message.v).toBe(2);
     expect(result.message.type).toBe(type);
     expect(result.message.id).toBe('id-0123456789abcdef');
     expect(result.message.ts).toBeGreaterThanOrEqual(before);
@@ -115,6 +118,20 @@ describe('round trip', () => {
     expect(result.message.body).toEqual(body);
     // Also from a Buffer, as `ws` delivers it.
     expect(parseFrame(Buffer.from(frame))).toEqual(result);
+  });
+
+  it.each(ALL_TYPES)('%s travels as protocol version 1 unless it is newer', (type) => {
+    if (type === 'results_ack') {
+      const body = sampleBodies().results_ack;
+      expect(() => encodeFrame(type, body, undefined, 1)).toThrow(/version 1 has no 'results_ack'/);
+      // A version-1 frame of a version-2 type is unknown, as an old peer would see it.
+      const v2 = JSON.parse(encodeFrame(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v2, v: 1 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
+    const parsed = parseFrame(encodeFrame<MessageType>(type, sampleBodies()[type], undefined, 1));
+    expect(parsed.ok && parsed.message.v).toBe(1);
   });
 
   it.each(ALL_TYPES)('%s is accepted only from the side that may send it', (type) => {

@@ -217,10 +217,27 @@ export interface RunSpec {
   maxOutputBytes: number;
 }
 
-/** server → agent: run this. `signature` covers `runSigningPayload(spec)`. */
+/**
+ * server → agent: run this. Without `batch`, `signature` covers `runSigningPayload(spec)`.
+ * With `batch` (protocol 2), it covers `runBatchSigningPayload(root, size)`: one signature
+ * for a batch of runs, where `root` is the Merkle root over every run's `runLeafHash(spec)`
+ * and `batch` proves this run's leaf is in it (see `runBatchRoot` in crypto.ts). Either way
+ * the signed bytes commit to this spec's run and device ids.
+ */
 export interface RunBody {
   spec: RunSpec;
   signature: string;
+  batch?: RunBatchProof;
+}
+
+/** Where one run's leaf sits in a signed batch, and the sibling hashes from it to the root. */
+export interface RunBatchProof {
+  /** The leaf's position, 0-based. */
+  index: number;
+  /** How many runs the batch signed. */
+  size: number;
+  /** Base64 SHA-256 sibling hashes, leaf level first; levels where the node has none are skipped. */
+  path: string[];
 }
 
 /** server → agent: stop this run (kill its process tree). Signed like a run. */
@@ -233,6 +250,14 @@ export interface CancelBody {
 /** server → agent: the result of `runId` is stored; drop it from the outbox. */
 export interface ResultAckBody {
   runId: string;
+}
+
+/**
+ * server → agent (protocol 2): the results of all these runs are stored. The server gathers
+ * a device's acks for a short while and sends them in one frame.
+ */
+export interface ResultsAckBody {
+  runIds: string[];
 }
 
 export const REJECT_REASONS = [
@@ -275,7 +300,14 @@ export const RUN_OUTCOMES = [
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-/** agent → server, re-sent after every reconnect until acknowledged with `result_ack`. */
+/** One output chunk inside a `result` (OutputBody without the run id it already names). */
+export type InlineOutput = Omit<OutputBody, 'runId'>;
+
+/**
+ * agent → server, re-sent after every reconnect until acknowledged (`result_ack`, or
+ * `results_ack` in protocol 2). A run that finishes quickly may skip `run_accepted` and send
+ * its output chunks inline in `output` instead of as `output` frames: one frame for the run.
+ */
 export interface ResultBody {
   runId: string;
   outcome: RunOutcome;
@@ -288,6 +320,7 @@ export interface ResultBody {
   outputBytes: number;
   truncated: boolean;
   error?: string;
+  output?: InlineOutput[];
 }
 
 // ---- typed actions -----------------------------------------------------------------------
@@ -399,6 +432,7 @@ export interface ServerToAgent {
   run_action: RunActionBody;
   cancel: CancelBody;
   result_ack: ResultAckBody;
+  results_ack: ResultsAckBody;
   error: ErrorBody;
 }
 
@@ -555,7 +589,20 @@ const runSpec = object<RunSpec>({
   maxOutputBytes: int(JOB_LIMITS.maxOutputBytes),
 });
 
-const run = object<RunBody>({ spec: runSpec, signature });
+/** A batch never holds more runs than the dispatcher claims at once. */
+export const MAX_RUN_BATCH = 65_536;
+/** Inline output chunks a `result` may carry (each at most JOB_LIMITS.chunkLength). */
+export const MAX_INLINE_OUTPUT = 8;
+/** Run ids one `results_ack` may carry. */
+export const MAX_RESULTS_ACK = 1_000;
+
+const runBatchProof = object<RunBatchProof>({
+  index: int({ min: 0, max: MAX_RUN_BATCH - 1 }),
+  size: int({ min: 1, max: MAX_RUN_BATCH }),
+  // ceil(log2(MAX_RUN_BATCH)) levels at most.
+  path: array(base64Bytes(32), { max: 16 }),
+});
+const run = object<RunBody>({ spec: runSpec, signature, batch: optional(runBatchProof) });
 
 const agentUpdate = object<AgentUpdateAction>({
   kind: oneOf(['agent_update'] as const),
@@ -602,18 +649,20 @@ const actionRunSpec = object<ActionRunSpec>({
 const runActionBody = object<RunActionBody>({ spec: actionRunSpec, signature });
 const cancel = object<CancelBody>({ runId: uuid, deviceId: uuid, signature });
 const resultAck = object<ResultAckBody>({ runId: uuid });
+const resultsAck = object<ResultsAckBody>({
+  runIds: array(uuid, { min: 1, max: MAX_RESULTS_ACK }),
+});
 const runAccepted = object<RunAcceptedBody>({ runId: uuid, startedAt: epochMs });
 const runRejected = object<RunRejectedBody>({
   runId: uuid,
   reason: oneOf(REJECT_REASONS),
   message: string({ max: LIMITS.errorMessageLength }),
 });
-const output = object<OutputBody>({
-  runId: uuid,
-  seq: int({ min: 0, max: MAX_SEQ }),
-  stream: oneOf(['stdout', 'stderr'] as const),
-  data: string({ max: JOB_LIMITS.chunkLength }),
-});
+const seq = int({ min: 0, max: MAX_SEQ });
+const stream = oneOf(['stdout', 'stderr'] as const);
+const chunkData = string({ max: JOB_LIMITS.chunkLength });
+const output = object<OutputBody>({ runId: uuid, seq, stream, data: chunkData });
+const inlineOutput = object<InlineOutput>({ seq, stream, data: chunkData });
 const result = object<ResultBody>({
   runId: uuid,
   outcome: oneOf(RUN_OUTCOMES),
@@ -628,6 +677,7 @@ const result = object<ResultBody>({
       ? { ok: true, value: input }
       : { ok: false, path: [], reason: 'expected a boolean' },
   error: optional(string({ max: LIMITS.errorMessageLength })),
+  output: optional(array(inlineOutput, { max: MAX_INLINE_OUTPUT })),
 });
 
 /** One validator per message type; the mapped type makes a missing entry a compile error. */
@@ -642,6 +692,7 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   run_action: runActionBody,
   cancel,
   result_ack: resultAck,
+  results_ack: resultsAck,
   run_accepted: runAccepted,
   run_rejected: runRejected,
   output,
@@ -668,7 +719,13 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   run_action: true,
   cancel: true,
   result_ack: true,
+  results_ack: true,
   error: true,
+};
+
+/** Message types a protocol version before the one given here does not know. */
+export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
+  results_ack: 2,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

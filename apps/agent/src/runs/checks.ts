@@ -4,10 +4,12 @@ import {
   cancelSigningPayload,
   runSigningPayload,
   verifyPayload,
+  verifyRunSignature,
   type CancelBody,
   type RejectReason,
   type RunActionBody,
   type RunBody,
+  type VerifiedBatches,
 } from '@fleetdesk/protocol';
 
 /**
@@ -18,6 +20,8 @@ export interface CheckContext {
   deviceId: string;
   /** Pinned at enrollment. */
   serverPublicKey: KeyObject;
+  /** Batch signatures of that key already verified, shared by agents of one process (simulate). */
+  verifiedBatches?: VerifiedBatches;
 }
 
 export interface Rejection {
@@ -41,7 +45,7 @@ export function checkRun(body: RunBody, ctx: CheckContext): Rejection | null {
   } catch {
     return { reason: 'invalid', message: 'the run has a text field that is not valid Unicode' };
   }
-  if (!verifyPayload(ctx.serverPublicKey, payload, body.signature)) {
+  if (!verifyRunSignature(ctx.serverPublicKey, body, payload, ctx.verifiedBatches)) {
     return {
       reason: 'bad_signature',
       message: 'the run is not signed by the server key this device pinned at enrollment',

@@ -16,7 +16,7 @@ import { recordingLogger } from '../test-support/recording-logger';
 import { sha256Hex } from './checks';
 import { JOURNAL_FILE } from './journal';
 import { OUTBOX_DIR } from './outbox';
-import { INTERRUPTED_BY_CRASH, INTERRUPTED_BY_STOP, RunManager } from './runs';
+import { INTERRUPTED_BY_CRASH, INTERRUPTED_BY_STOP, QUICK_RUN_MS, RunManager } from './runs';
 
 // Real sockets and real processes on a busy 2-core CI box.
 jest.setTimeout(30_000);
@@ -127,15 +127,37 @@ describe('RunManager', () => {
     // The script found its own run id in the journal: journaled before it started.
     expect(outputText(output.filter((c) => c.stream === 'stdout'))).toBe('1\ndone\n');
     expect(outputText(output.filter((c) => c.stream === 'stderr'))).toBe('to stderr\n');
-    const types = typesFor(conn, run.runId);
-    expect(types[0]).toBe('run_accepted');
-    expect(types.at(-1)).toBe('result');
+    // It ended at once (within QUICK_RUN_MS): one frame, the result with its output inline.
+    expect(typesFor(conn, run.runId)).toEqual(['result']);
+    expect(server.resultFrames(run.runId)[0]?.output).toHaveLength(output.length);
     expect(executions('m')).toBe(1);
 
+    // The outbox holds output and result apart, inline or not, until the ack.
     expect((await outboxFiles()).sort()).toEqual([`${run.runId}.json`, `${run.runId}.out.jsonl`]);
-    server.send(conn, 'result_ack', { runId: run.runId });
+    server.send(conn, 'results_ack', { runIds: [run.runId] });
     await waitFor(outboxEmpty, 2_000, 'the outbox emptied');
     expect(await outboxFiles()).toEqual([]);
+  });
+
+  it('announces a run still going after QUICK_RUN_MS and streams its output before the result', async () => {
+    await startAgent();
+    const conn = await connected();
+    const run = spec({ script: `echo first\nsleep ${(QUICK_RUN_MS * 3) / 1000}\necho second` });
+    server.sendRun(conn, run);
+    // Announced while still running, with the output held so far.
+    await waitFor(() => server.received('run_accepted', run.runId)[0], 5_000, 'run_accepted');
+    await waitFor(() => server.received('output', run.runId)[0], 5_000, 'the first output');
+    expect(server.received('result', run.runId)).toEqual([]);
+    const result = await resultOf(run.runId);
+    expect(outputText(server.received('output', run.runId))).toBe('first\nsecond\n');
+    expect(result.lastSeq).toBe(server.received('output', run.runId).length - 1);
+    const types = typesFor(conn, run.runId);
+    expect(types[0]).toBe('run_accepted');
+    expect(types.filter((t) => t === 'run_accepted')).toHaveLength(1);
+    expect(types.at(-1)).toBe('result');
+    expect(server.resultFrames(run.runId)[0]?.output).toBeUndefined();
+    server.send(conn, 'result_ack', { runId: run.runId });
+    await waitFor(outboxEmpty, 2_000, 'the outbox emptied');
   });
 
   it('refuses tampered, misdirected, expired and malformed runs, and runs none of them', async () => {
@@ -167,6 +189,25 @@ describe('RunManager', () => {
           name: 'wrong key',
           reason: 'bad_signature',
           body: () => server.signRun(spec({ script: counted('wrong-key') }), impostor),
+        },
+        {
+          name: 'batch proof of another run',
+          reason: 'bad_signature',
+          body: () => {
+            const [mine, other] = server.signBatch([
+              spec({ script: counted('batch-swapped') }),
+              spec({ script: counted('batch-other') }),
+            ]);
+            return { ...mine!, batch: other!.batch };
+          },
+        },
+        {
+          name: 'batch for another device',
+          reason: 'wrong_device',
+          body: () =>
+            server.signBatch([
+              spec({ script: counted('batch-device'), deviceId: randomUUID() }),
+            ])[0]!,
         },
         {
           name: 'wrong device',
@@ -222,7 +263,10 @@ describe('RunManager', () => {
       expect({ name, runs: executions(name) }).toEqual({ name, runs: 0 });
     }
     expect(executions('bad-hash') + executions('env-twice')).toBe(0);
-    expect(server.received('run_accepted')).toHaveLength(1);
+    for (const name of ['batch-swapped', 'batch-other', 'batch-device']) {
+      expect({ name, runs: executions(name) }).toEqual({ name, runs: 0 });
+    }
+    expect(server.received('result')).toHaveLength(1);
     const journal = readFileSync(join(stateDir, JOURNAL_FILE), 'utf8');
     for (const { runId } of server.received('run_rejected')) expect(journal).not.toContain(runId);
     expect(log.has('warn', /run rejected bad_signature/)).toBe(true);
@@ -250,7 +294,8 @@ describe('RunManager', () => {
     );
     expect(rejected.reason).toBe('duplicate');
     expect(executions('m')).toBe(1);
-    expect(server.received('run_accepted', body.spec.runId)).toHaveLength(1);
+    // A quick run: no run_accepted at all, its result stood for it.
+    expect(server.received('run_accepted', body.spec.runId)).toHaveLength(0);
   });
 
   it('re-sends output and result after a reconnect until the server acks', async () => {

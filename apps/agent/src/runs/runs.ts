@@ -5,6 +5,7 @@ import {
   type ActionRunSpec,
   type AgentMessageType,
   type CancelBody,
+  MAX_INLINE_OUTPUT,
   type MessageBodies,
   type OutputBody,
   type ResultBody,
@@ -36,6 +37,16 @@ import { secretsToMask } from './mask';
 import { OutputCollector } from './output';
 
 export const DEFAULT_MAX_CONCURRENT_RUNS = 4;
+
+/**
+ * A run that ends within this long after it started is reported in one frame: its result,
+ * with its output inline and no `run_accepted` (the server needs neither separately). A run
+ * still going after it, or with more output than fits, announces itself and streams as usual.
+ * Only what is sent waits: the journal and the outbox are written at once, as always.
+ */
+export const QUICK_RUN_MS = 250;
+/** The most output (UTF-16 units, before JSON escaping) a result carries inline. */
+export const INLINE_OUTPUT_CHARS = 32 * 1024;
 
 export const INTERRUPTED_BY_CRASH =
   'the agent stopped while this run was in progress; it was not run again';
@@ -89,6 +100,8 @@ interface ActiveRun {
   execution?: Execution;
   /** A stop that came before the execution existed. */
   stop?: { reason: StopReason; error: string };
+  /** Started, not announced yet (QUICK_RUN_MS): the output chunks saved but not sent. */
+  held?: { chunks: OutputBody[]; chars: number; timer: NodeJS.Timeout };
 }
 
 type Task = () => Promise<void>;
@@ -163,6 +176,9 @@ export class RunManager {
         return this.onCancel(message.body);
       case 'result_ack':
         return this.onResultAck(message.body.runId);
+      case 'results_ack':
+        for (const runId of message.body.runIds) this.onResultAck(runId);
+        return;
     }
   }
 
@@ -249,7 +265,8 @@ export class RunManager {
       const { startedAt } = active;
       if (startedAt !== undefined) {
         void this.lane(runId, () => {
-          this.send('run_accepted', { runId, startedAt });
+          if (active.held) this.announce(active);
+          else this.send('run_accepted', { runId, startedAt });
           return Promise.resolve();
         });
       }
@@ -409,10 +426,18 @@ export class RunManager {
     const startedAt = await this.journalStart(runId, spec.expiresAt);
     if (startedAt === null) return;
     run.startedAt = startedAt;
-    void this.lane(runId, () => {
-      this.send('run_accepted', { runId, startedAt });
-      return Promise.resolve();
-    });
+    run.held = {
+      chunks: [],
+      chars: 0,
+      timer: setTimeout(
+        () =>
+          void this.lane(runId, () => {
+            this.announce(run);
+            return Promise.resolve();
+          }),
+        QUICK_RUN_MS,
+      ),
+    };
     this.options.log.info(`run ${runId} (job ${spec.jobId}, ${spec.language}) started`);
 
     const collector = new OutputCollector({
@@ -499,7 +524,29 @@ export class RunManager {
     await this.outbox
       .appendOutput(chunk)
       .catch((err: unknown) => this.diskError(chunk.runId, 'save output', err));
+    const run = this.active.get(chunk.runId);
+    const held = run?.held;
+    if (
+      held &&
+      held.chunks.length < MAX_INLINE_OUTPUT &&
+      held.chars + chunk.data.length <= INLINE_OUTPUT_CHARS
+    ) {
+      held.chunks.push(chunk);
+      held.chars += chunk.data.length;
+      return;
+    }
+    if (run) this.announce(run);
     this.send('output', chunk);
+  }
+
+  /** The run is not quick after all: run_accepted, then the output held so far. */
+  private announce(run: ActiveRun): void {
+    const { held, startedAt } = run;
+    if (!held || startedAt === undefined) return;
+    clearTimeout(held.timer);
+    run.held = undefined;
+    this.send('run_accepted', { runId: run.spec.runId, startedAt });
+    for (const chunk of held.chunks) this.send('output', chunk);
   }
 
   /**
@@ -517,13 +564,27 @@ export class RunManager {
       // is reported interrupted. Either way it is not run again.
       this.diskError(runId, 'save the result', err);
     }
-    this.send('result', result);
+    const run = this.active.get(runId);
+    const held = run?.held;
+    if (!run || !held) return void this.send('result', result);
+    // A quick run: the result says it all, with the output inline (the outbox keeps both
+    // apart, and a re-send after a reconnect sends them apart).
+    clearTimeout(held.timer);
+    run.held = undefined;
+    const output = held.chunks.map(({ seq, stream, data }) => ({ seq, stream, data }));
+    this.send('result', output.length > 0 ? { ...result, output } : result);
   }
 
   /** Sends what the outbox holds for the run, on `session` only, stopping if it goes. */
   private async resend(runId: string, session: Session | null): Promise<void> {
     if (!session || session !== this.session) return;
-    const startedAt = this.active.get(runId)?.startedAt;
+    const run = this.active.get(runId);
+    // Everything saved goes out now, so nothing stays held for later.
+    if (run?.held) {
+      clearTimeout(run.held.timer);
+      run.held = undefined;
+    }
+    const startedAt = run?.startedAt;
     if (startedAt !== undefined && !session.send('run_accepted', { runId, startedAt })) return;
     for await (const chunk of this.outbox.readOutput(runId)) {
       if (session !== this.session || !session.send('output', chunk)) return;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { OutputBody, ResultBody, RunBody } from '@fleetdesk/protocol';
+import type { ResultBody, RunBody, VerifiedBatches } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
 import type { Logger } from '../log';
 import { checkActionRun, checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
@@ -8,6 +8,11 @@ export interface SimRunsOptions {
   deviceId: string;
   hostname: string;
   serverPublicKey: KeyObject;
+  /**
+   * Shared by every virtual agent pinning that key: a batch's signature is verified once per
+   * process, not once per agent (each agent still checks its own run's path to the root).
+   */
+  verifiedBatches?: VerifiedBatches;
   log: Logger;
   onRun?(runId: string): void;
   onRejected?(reason: Rejection['reason']): void;
@@ -25,7 +30,8 @@ const PRUNE_AT = 1_000;
 export class SimRuns {
   /** runId → expiresAt. */
   private readonly journal = new Map<string, number>();
-  private readonly unacked = new Map<string, { output: OutputBody; result: ResultBody }>();
+  /** Results with their output inline, as sent: a simulated run is over at once. */
+  private readonly unacked = new Map<string, ResultBody>();
   private session: Session | null = null;
 
   constructor(private readonly options: SimRunsOptions) {}
@@ -66,6 +72,9 @@ export class SimRuns {
       case 'result_ack':
         this.unacked.delete(message.body.runId);
         return;
+      case 'results_ack':
+        for (const runId of message.body.runIds) this.unacked.delete(runId);
+        return;
     }
   }
 
@@ -88,7 +97,7 @@ export class SimRuns {
     this.remember(runId, spec.expiresAt, now);
     this.options.onRun?.(runId);
     const data = `simulated run on ${this.options.hostname}\n`;
-    const output: OutputBody = { runId, seq: 0, stream: 'stdout', data };
+    // One frame for the whole run, as the real agent sends a run that ends at once.
     const result: ResultBody = {
       runId,
       outcome: 'succeeded',
@@ -98,17 +107,15 @@ export class SimRuns {
       lastSeq: 0,
       outputBytes: Buffer.byteLength(data, 'utf8'),
       truncated: false,
+      output: [{ seq: 0, stream: 'stdout', data }],
     };
-    this.unacked.set(runId, { output, result });
-    this.session?.send('run_accepted', { runId, startedAt: now });
+    this.unacked.set(runId, result);
     this.resend(runId);
   }
 
   private resend(runId: string): void {
-    const entry = this.unacked.get(runId);
-    const session = this.session;
-    if (!entry || !session) return;
-    if (session.send('output', entry.output)) session.send('result', entry.result);
+    const result = this.unacked.get(runId);
+    if (result) this.session?.send('result', result);
   }
 
   private remember(runId: string, expiresAt: number, now: number): void {

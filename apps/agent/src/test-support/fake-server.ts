@@ -9,6 +9,9 @@ import {
   generateDeviceKeyPair,
   newNonce,
   parseFrame,
+  runBatchSigningPayload,
+  runBatchTree,
+  runLeafHash,
   runSigningPayload,
   serverAuthPayload,
   signPayload,
@@ -200,6 +203,17 @@ export class FakeServer {
     return { spec, signature: signPayload(privateKey, runSigningPayload(spec)) };
   }
 
+  /** Signs runs as one batch (protocol 2), as the real server does for many devices at once. */
+  signBatch(specs: RunSpec[], privateKey: string = this.keys.privateKey): RunBody[] {
+    const tree = runBatchTree(specs.map(runLeafHash));
+    const signature = signPayload(privateKey, runBatchSigningPayload(tree.root, specs.length));
+    return specs.map((spec, index) => ({
+      spec,
+      signature,
+      batch: { index, size: specs.length, path: tree.paths[index] ?? [] },
+    }));
+  }
+
   sendRun(conn: FakeConnection, run: RunSpec | RunBody): void {
     this.send(conn, 'run', 'spec' in run ? run : this.signRun(run));
   }
@@ -214,17 +228,36 @@ export class FakeServer {
     this.send(conn, 'cancel', { runId, deviceId, signature });
   }
 
-  /** Bodies of every frame of `type` the agents sent, over all connections, in order. */
+  /**
+   * Bodies of every frame of `type` the agents sent, over all connections, in order, read as
+   * the server reads them: output a result carried inline counts as `output` (before that
+   * result), and the result itself comes without it.
+   */
   received<T extends keyof AgentToServer>(type: T, runId?: string): AgentToServer[T][] {
     const bodies: AgentToServer[T][] = [];
+    const take = (body: AgentToServer[T]) => {
+      if (runId === undefined || ('runId' in body && body.runId === runId)) bodies.push(body);
+    };
     for (const conn of this.connections) {
       for (const frame of conn.frames) {
-        if (frame.type !== type) continue;
-        const body = frame.body as AgentToServer[T];
-        if (runId === undefined || ('runId' in body && body.runId === runId)) bodies.push(body);
+        if (frame.type === 'result' && (type === 'output' || type === 'result')) {
+          const { output, ...result } = frame.body;
+          if (type === 'result') take(result as AgentToServer[T]);
+          else
+            for (const c of output ?? []) take({ runId: result.runId, ...c } as AgentToServer[T]);
+          continue;
+        }
+        if (frame.type === type) take(frame.body as AgentToServer[T]);
       }
     }
     return bodies;
+  }
+
+  /** The result frames of a run as sent, inline output included. */
+  resultFrames(runId: string): AgentToServer['result'][] {
+    return this.connections.flatMap((c) =>
+      c.frames.flatMap((f) => (f.type === 'result' && f.body.runId === runId ? [f.body] : [])),
+    );
   }
 
   close(conn: FakeConnection, code: number, reason = ''): void {

@@ -6,7 +6,9 @@ import {
   type ErrorCode,
   type MessageBodies,
   newNonce,
+  OLDEST_VERSION,
   parseFrame,
+  type ProtocolVersion,
   serverAuthPayload,
   type ServerToAgent,
   verifyPayload,
@@ -36,6 +38,11 @@ export interface ConnectionHooks {
 export class AgentConnection {
   deviceId?: string;
   agentVersion = '';
+  /**
+   * The protocol version this agent speaks, from its `auth` frame; until then the oldest, so
+   * the greeting is one every supported agent can read. Everything sent is stamped with it.
+   */
+  protocolVersion: ProtocolVersion = OLDEST_VERSION;
   /** A new agent binary on trial during a self-update (see AuthBody.trial). */
   trial = false;
   private readonly serverNonce = newNonce();
@@ -67,7 +74,9 @@ export class AgentConnection {
   }
 
   send<T extends keyof ServerToAgent>(type: T, body: ServerToAgent[T] & MessageBodies[T]): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(type, body));
+    if (this.ws.readyState === this.ws.OPEN) {
+      this.ws.send(encodeFrame(type, body, undefined, this.protocolVersion));
+    }
   }
 
   close(code: number, reason: string): void {
@@ -107,7 +116,7 @@ export class AgentConnection {
         return this.close(CloseCode.POLICY_VIOLATION, 'handshake first');
       }
       this.authenticating = true;
-      return this.authenticate(message.body);
+      return this.authenticate(message.body, message.v);
     }
     this.lastSeen = Date.now();
     try {
@@ -118,7 +127,10 @@ export class AgentConnection {
     }
   }
 
-  private async authenticate(body: Extract<AgentMessage, { type: 'auth' }>['body']): Promise<void> {
+  private async authenticate(
+    body: Extract<AgentMessage, { type: 'auth' }>['body'],
+    version: ProtocolVersion,
+  ): Promise<void> {
     const { deviceId, agentNonce, signature } = body;
     const identity = await this.hooks.findIdentity(deviceId);
     if (!identity) {
@@ -137,6 +149,7 @@ export class AgentConnection {
     clearTimeout(this.handshakeTimer);
     this.deviceId = deviceId;
     this.agentVersion = body.agentVersion;
+    this.protocolVersion = version;
     this.trial = body.trial === true;
     this.lastSeen = Date.now();
     this.send('auth_ok', {

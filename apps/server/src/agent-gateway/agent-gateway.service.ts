@@ -11,6 +11,7 @@ import {
   CloseCode,
   MAX_FRAME_BYTES,
   type MessageBodies,
+  type ProtocolVersion,
   type ServerToAgent,
 } from '@fleetdesk/protocol';
 import type { IncomingMessage, Server } from 'node:http';
@@ -67,6 +68,11 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
 
   isConnected(deviceId: string): boolean {
     return this.live.has(deviceId);
+  }
+
+  /** The protocol version of a device's live socket here, or undefined when it has none. */
+  protocolVersion(deviceId: string): ProtocolVersion | undefined {
+    return this.live.get(deviceId)?.protocolVersion;
   }
 
   connectedDeviceIds(): string[] {

@@ -1,4 +1,10 @@
-import { runSigningPayload, type ServerMessage, verifyPayload } from '@fleetdesk/protocol';
+import {
+  type ProtocolVersion,
+  runSigningPayload,
+  type ServerMessage,
+  verifyPayload,
+  verifyRunSignature,
+} from '@fleetdesk/protocol';
 import request from 'supertest';
 import { io } from 'socket.io-client';
 import {
@@ -45,7 +51,11 @@ describe('jobs (integration, protocol-level agents)', () => {
   const createJob = (body: Record<string, unknown>) =>
     api().post('/api/jobs').set('Authorization', admin).send(body);
 
-  async function fleet(n: number, tag?: string): Promise<{ id: Enrolled; agent: TestAgent }[]> {
+  async function fleet(
+    n: number,
+    tag?: string,
+    version: ProtocolVersion = 1,
+  ): Promise<{ id: Enrolled; agent: TestAgent }[]> {
     const out = [];
     for (let i = 0; i < n; i += 1) {
       const id = await enroll(server.url, token);
@@ -55,7 +65,7 @@ describe('jobs (integration, protocol-level agents)', () => {
           .set('Authorization', admin)
           .send({ tags: [tag] })
           .expect(200);
-      out.push({ id, agent: await connectAgent(server.url, id) });
+      out.push({ id, agent: await connectAgent(server.url, id, version) });
     }
     return out;
   }
@@ -67,6 +77,8 @@ describe('jobs (integration, protocol-level agents)', () => {
     text = 'hi\n',
   ): Promise<RunMsg> {
     const run = await a.agent.next('run');
+    // Version-1 agents (the default here) get runs signed one by one, as they always did.
+    expect(run.body.batch).toBeUndefined();
     expect(
       verifyPayload(a.id.serverPublicKey, runSigningPayload(run.body.spec), run.body.signature),
     ).toBe(true);
@@ -105,6 +117,7 @@ describe('jobs (integration, protocol-level agents)', () => {
     // The same result again (a re-send after a reconnect) changes nothing but is acknowledged.
     const d0 = devices[0];
     const runId = runs[0].body.spec.runId;
+    expect((await d0.agent.next('result_ack')).body.runId).toBe(runId);
     d0.agent.send('result', {
       runId,
       outcome: 'failed',
@@ -115,8 +128,7 @@ describe('jobs (integration, protocol-level agents)', () => {
       outputBytes: 0,
       truncated: false,
     });
-    await d0.agent.next('result_ack');
-    await d0.agent.next('result_ack');
+    expect((await d0.agent.next('result_ack')).body.runId).toBe(runId);
     const detail = await api().get(`/api/runs/${runId}`).set('Authorization', admin).expect(200);
     expect(detail.body).toMatchObject({
       status: 'succeeded',
@@ -140,6 +152,86 @@ describe('jobs (integration, protocol-level agents)', () => {
       target: { tags: ['jobs-a'] },
     });
     devices.forEach((d) => d.agent.close());
+  });
+
+  it('serves protocol-2 agents: batch-signed runs, one-frame results, coalesced acks', async () => {
+    const devices = await fleet(3, 'jobs-v2', 2);
+    const old = await fleet(1, 'jobs-v2');
+    const res = await createJob({
+      command: { language: 'bash', body: 'echo hi' },
+      target: { tags: ['jobs-v2'] },
+    }).expect(201);
+    const runs = await Promise.all(devices.map((d) => d.agent.next('run')));
+    // One signature over the batch root; each run proves its own leaf, device id included.
+    expect(new Set(runs.map((r) => r.body.signature)).size).toBe(1);
+    runs.forEach((run, i) => {
+      expect(run.body.batch).toMatchObject({ size: 3 });
+      expect(verifyRunSignature(devices[i].id.serverPublicKey, run.body)).toBe(true);
+      expect(run.body.spec.deviceId).toBe(devices[i].id.deviceId);
+      // Moved to another device, the run no longer hashes to the signed root.
+      const moved = {
+        ...run.body,
+        spec: { ...run.body.spec, deviceId: devices[(i + 1) % 3].id.deviceId },
+      };
+      expect(verifyRunSignature(devices[i].id.serverPublicKey, moved)).toBe(false);
+    });
+    // The old agent in the same job: signed alone.
+    const oldRun = await old[0].agent.next('run');
+    expect(oldRun.body.batch).toBeUndefined();
+    expect(verifyRunSignature(old[0].id.serverPublicKey, oldRun.body)).toBe(true);
+
+    // Each v2 agent reports its run in one frame: no run_accepted, the output inline.
+    const now = Date.now();
+    const result = (runId: string, data: string) => ({
+      runId,
+      outcome: 'succeeded' as const,
+      exitCode: 0,
+      startedAt: now,
+      finishedAt: now + 5,
+      lastSeq: 0,
+      outputBytes: data.length,
+      truncated: false,
+      output: [{ seq: 0, stream: 'stdout' as const, data }],
+    });
+    runs.forEach((run, i) =>
+      devices[i].agent.send('result', result(run.body.spec.runId, `hi from ${i}\n`)),
+    );
+    const { runId: oldRunId } = oldRun.body.spec;
+    old[0].agent.send('output', { runId: oldRunId, seq: 0, stream: 'stdout', data: 'old\n' });
+    old[0].agent.send('result', { ...result(oldRunId, ''), output: undefined });
+    await waitFor(async () => (await job(res.body.id)).status === 'completed', 5000);
+    expect((await job(res.body.id)).counts).toMatchObject({ succeeded: 4, total: 4 });
+    for (const [i, run] of runs.entries()) {
+      const detail = await api()
+        .get(`/api/runs/${run.body.spec.runId}`)
+        .set('Authorization', admin)
+        .expect(200);
+      expect(detail.body).toMatchObject({
+        status: 'succeeded',
+        output: [{ seq: 0, stream: 'stdout', data: `hi from ${i}\n` }],
+      });
+    }
+
+    // Acks: each v2 agent gets one results_ack, the v1 agent its result_ack.
+    for (const [i, d] of devices.entries()) {
+      expect((await d.agent.next('results_ack')).body.runIds).toEqual([runs[i].body.spec.runId]);
+    }
+    // Two more runs on one device, reported together: acknowledged in a single frame.
+    const d0 = devices[0];
+    const more = [];
+    for (let k = 0; k < 2; k++) {
+      await createJob({
+        command: { language: 'bash', body: 'echo more' },
+        target: { deviceIds: [d0.id.deviceId] },
+      }).expect(201);
+      more.push((await d0.agent.next('run')).body.spec.runId);
+    }
+    more.forEach((runId) => d0.agent.send('result', result(runId, 'more\n')));
+    const both = await d0.agent.next('results_ack');
+    expect([...both.body.runIds].sort()).toEqual([...more].sort());
+    expect((await old[0].agent.next('result_ack')).body.runId).toBe(oldRunId);
+    expect(old[0].agent.received.some((m) => m.type === 'results_ack')).toBe(false);
+    [...devices, ...old].forEach((d) => d.agent.close());
   });
 
   it('refuses a result from a device that does not own the run', async () => {

@@ -7,6 +7,7 @@ import {
   newNonce,
   parseFrame,
   type PemKeyPair,
+  type ProtocolVersion,
   type ServerMessage,
   serverAuthPayload,
   signPayload,
@@ -86,7 +87,15 @@ export class TestAgent {
   readonly hello: Promise<Extract<ServerMessage, { type: 'hello' }>>;
   private waiters: (() => void)[] = [];
 
-  constructor(url: string, headers: Record<string, string> = {}) {
+  /**
+   * `version` is the protocol version it stamps on its frames: 1 by default, so the tests
+   * written against it keep proving that agents of the first version are still served.
+   */
+  constructor(
+    url: string,
+    headers: Record<string, string> = {},
+    readonly version: ProtocolVersion = 1,
+  ) {
     this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent`, { headers });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
@@ -130,7 +139,7 @@ export class TestAgent {
   }
 
   send(type: Parameters<typeof encodeFrame>[0], body: Parameters<typeof encodeFrame>[1]): string {
-    const frame = encodeFrame(type, body);
+    const frame = encodeFrame(type, body, undefined, this.version);
     this.ws.send(frame);
     return (JSON.parse(frame) as { id: string }).id;
   }
@@ -170,8 +179,12 @@ export class TestAgent {
   }
 }
 
-export async function connectAgent(url: string, id: Enrolled): Promise<TestAgent> {
-  const agent = new TestAgent(url);
+export async function connectAgent(
+  url: string,
+  id: Enrolled,
+  version: ProtocolVersion = 1,
+): Promise<TestAgent> {
+  const agent = new TestAgent(url, {}, version);
   await agent.opened;
   await agent.authenticate(id);
   return agent;

@@ -77,6 +77,11 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
         maxOutputBytes: 10 * 1024 * 1024,
       },
       signature: Buffer.alloc(64, 4).toString('base64'),
+      batch: {
+        index: 2,
+        size: 3,
+        path: [Buffer.alloc(32, 8).toString('base64')],
+      },
     },
     run_action: {
       spec: {
@@ -110,6 +115,9 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       signature: Buffer.alloc(64, 6).toString('base64'),
     },
     result_ack: { runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d' },
+    results_ack: {
+      runIds: ['6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d', '7f2e0c5a-4b93-4d1a-88e6-2f0a3b4c5d6e'],
+    },
     run_accepted: { runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d', startedAt: 1_732_450_000_500 },
     run_rejected: {
       runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d',
@@ -133,6 +141,7 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       outputBytes: 6,
       truncated: false,
       error: 'exit code 3',
+      output: [{ seq: 0, stream: 'stdout', data: 'hello\n' }],
     },
     error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
   };
