@@ -12,6 +12,7 @@ import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
@@ -40,6 +41,7 @@ export class AppModule {
         ScriptsModule,
         AgentGatewayModule,
         JobsModule,
+        SchedulesModule,
         ConsoleGatewayModule,
       ],
     };

@@ -128,6 +128,12 @@ class EnvSchema {
   @Min(1, { message: 'must be at least 1' })
   ENROLL_RATE_WINDOW_SECONDS: number = 60;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be 0 (off) or between 1000 and 60000' })
+  @Max(60_000, { message: 'must be 0 (off) or between 1000 and 60000' })
+  SCHEDULER_TICK_MS: number = 10000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^https?:\/\/[^/\s,]+\/?(,\s*https?:\/\/[^/\s,]+\/?)*$/, {
@@ -176,6 +182,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   heartbeatIntervalMs: number;
   enrollRateLimit: { limit: number; windowMs: number };
+  /** How often this process looks for due schedule occurrences; 0 turns its loop off. */
+  schedulerTickMs: number;
   /** Origins, besides the server's own, whose pages may open the console socket. */
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
@@ -206,6 +214,7 @@ const ENV_VARIABLES = [
   'AGENT_HEARTBEAT_INTERVAL_MS',
   'ENROLL_RATE_LIMIT',
   'ENROLL_RATE_WINDOW_SECONDS',
+  'SCHEDULER_TICK_MS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
   'FLEETDESK_SECRET_KEY',
@@ -321,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           : Number(parsed.TRUST_PROXY),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: parsed.AGENT_HEARTBEAT_INTERVAL_MS,
+    schedulerTickMs: parsed.SCHEDULER_TICK_MS,
     enrollRateLimit: {
       limit: parsed.ENROLL_RATE_LIMIT,
       windowMs: parsed.ENROLL_RATE_WINDOW_SECONDS * 1000,

@@ -5,6 +5,7 @@ import { Jobs1764300000000 } from './1764300000000-jobs';
 import { ReportSafety1764400000000 } from './1764400000000-report-safety';
 import { Secrets1764500000000 } from './1764500000000-secrets';
 import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
+import { Schedules1764700000000 } from './1764700000000-schedules';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ReportSafety1764400000000,
   Secrets1764500000000,
   LoginThrottle1764600000000,
+  Schedules1764700000000,
 ];
