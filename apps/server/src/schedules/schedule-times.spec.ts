@@ -1,4 +1,4 @@
-import { dueBetween, nextOccurrences, ON_TIME_GRACE_MS } from './schedule-times';
+import { dueBetween, nextOccurrence, nextOccurrences, ON_TIME_GRACE_MS } from './schedule-times';
 import { nextDue, zonesOf } from './schedule-zones';
 
 const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
@@ -15,6 +15,25 @@ describe('schedule times (croner)', () => {
     expect(
       iso(nextOccurrences(daily('02:30'), 'America/New_York', new Date('2026-03-07T12:00Z'), 2)),
     ).toEqual(['2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z']);
+  });
+
+  it('finds the moved occurrence whatever the search starts from, even inside the gap', () => {
+    const when = daily('02:30');
+    for (const from of ['2026-03-29T00:59:00Z', '2026-03-29T01:05:00Z', '2026-03-29T01:29:00Z'])
+      expect(nextOccurrence(when, 'Europe/Paris', new Date(from))?.toISOString()).toBe(
+        '2026-03-29T01:30:00.000Z',
+      );
+    const d = dueBetween(
+      when,
+      'Europe/Paris',
+      new Date('2026-03-29T01:20:00Z'),
+      new Date('2026-03-29T01:30:00Z'),
+    );
+    expect(iso(d.onTime)).toEqual(['2026-03-29T01:30:00.000Z']);
+    // Between the two 01:30s of the fall-back night, the second one is not an occurrence.
+    expect(
+      nextOccurrence(daily('01:30'), 'America/New_York', new Date('2026-11-01T05:45:00Z')),
+    ).toEqual(new Date('2026-11-02T06:30:00.000Z'));
   });
 
   it('a 01:30 that happens twice (fall back) fires once, at the first one', () => {

@@ -30,8 +30,29 @@ export function checkWhen(when: ScheduleWhen, zone: string): void {
   cronOf(when, zone).nextRun(new Date(0));
 }
 
+/**
+ * croner finds an occurrence that a DST gap moved (02:30 → 03:30) only when it searches from
+ * before the gap; from inside it, it skips to the next day. So every search starts this far
+ * back (more than any DST shift) and walks forward: the same sequence whatever the start.
+ */
+const LOOKBACK_MS = 3 * 3_600_000;
+/** Past this many occurrences in a window, the walk jumps instead (a long outage). */
+const MAX_WALK = 10_000;
+
+function* occurrencesAfter(cron: Cron, after: Date): Generator<Date, void> {
+  let t = cron.nextRun(new Date(after.getTime() - LOOKBACK_MS));
+  for (let i = 0; t && t <= after; i += 1) {
+    t = i < MAX_WALK ? cron.nextRun(t) : cron.nextRun(after);
+  }
+  while (t) {
+    yield t;
+    t = cron.nextRun(t);
+  }
+}
+
 export function nextOccurrence(when: ScheduleWhen, zone: string, after: Date): Date | null {
-  return cronOf(when, zone).nextRun(after);
+  const first = occurrencesAfter(cronOf(when, zone), after).next();
+  return first.done ? null : first.value;
 }
 
 export function nextOccurrences(
@@ -40,7 +61,12 @@ export function nextOccurrences(
   after: Date,
   count: number,
 ): Date[] {
-  return cronOf(when, zone).nextRuns(count, after);
+  const out: Date[] = [];
+  for (const t of occurrencesAfter(cronOf(when, zone), after)) {
+    if (out.length >= count) break;
+    out.push(t);
+  }
+  return out;
 }
 
 export interface DueOccurrences {
@@ -48,7 +74,7 @@ export interface DueOccurrences {
   onTime: Date[];
   /** The latest occurrence in the window older than the grace, if any. */
   latestMissed: Date | null;
-  /** How many occurrences were missed (up to a cap: only used for the record). */
+  /** How many occurrences were missed (counted up to a cap: only used for the record). */
   missedCount: number;
 }
 
@@ -60,32 +86,25 @@ export function dueBetween(
   until: Date,
 ): DueOccurrences {
   const cron = cronOf(when, zone);
-  const graceStart = new Date(Math.max(after.getTime(), until.getTime() - ON_TIME_GRACE_MS));
-  const onTime: Date[] = [];
-  for (let t = cron.nextRun(graceStart); t && t <= until && onTime.length < MAX_ON_TIME;) {
-    onTime.push(t);
-    t = cron.nextRun(t);
-  }
+  // Missed: older than the grace when this pass runs. On time: anything newer.
+  const missedBefore = new Date(until.getTime() - ON_TIME_GRACE_MS);
   let latestMissed: Date | null = null;
   let missedCount = 0;
-  if (graceStart > after) {
-    // The first occurrence after `after` tells whether anything was missed at all, without
-    // walking a long outage minute by minute.
-    const first = cron.nextRun(after);
-    if (first && first <= graceStart) {
-      latestMissed = latestAtOrBefore(cron, when, graceStart) ?? first;
-      missedCount = 1;
-      for (let t = cron.nextRun(first); t && t <= graceStart && missedCount < 10_000;) {
-        missedCount += 1;
-        t = cron.nextRun(t);
-      }
+  for (const t of occurrencesAfter(cron, after)) {
+    if (t >= missedBefore) break;
+    latestMissed = t;
+    missedCount += 1;
+    if (missedCount >= MAX_WALK) {
+      // A long outage of a frequent schedule: jump to the last one rather than walk it all.
+      latestMissed = cron.previousRuns(1, missedBefore)[0] ?? t;
+      break;
     }
   }
+  const onTime: Date[] = [];
+  const from = new Date(Math.max(after.getTime(), missedBefore.getTime() - 1));
+  for (const t of occurrencesAfter(cron, from)) {
+    if (t > until || onTime.length >= MAX_ON_TIME) break;
+    onTime.push(t);
+  }
   return { onTime, latestMissed, missedCount };
-}
-
-function latestAtOrBefore(cron: Cron, when: ScheduleWhen, at: Date): Date | null {
-  if (!when.cron) return null;
-  const [prev] = cron.previousRuns(1, new Date(at.getTime() + 1));
-  return prev ?? null;
 }

@@ -18,10 +18,11 @@ import type {
   ScheduleResponse,
 } from '@fleetdesk/api-types';
 import type { Actor } from '../common/actor';
-import { ApiRoute } from '../common/api-docs';
+import { ApiRoute, PageOf } from '../common/api-docs';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import { PageQueryDto } from '../common/pagination';
 import { CreateScheduleDto, PreviewQueryDto, UpdateScheduleDto } from './dto/schedule.dto';
+import * as dto from './dto/schedule-response.dto';
 import { SchedulesService } from './schedules.service';
 
 @ApiTags('schedules')
@@ -31,6 +32,7 @@ export class SchedulesController {
 
   @ApiRoute('Create a schedule: a job template and when it fires', {
     status: 201,
+    type: dto.ScheduleResponse,
     errors: [400, 404],
   })
   @Post()
@@ -39,19 +41,19 @@ export class SchedulesController {
     return this.schedules.create(actor, dto);
   }
 
-  @ApiRoute('List schedules, newest first')
+  @ApiRoute('List schedules, newest first', { type: PageOf(dto.ScheduleResponse) })
   @Get()
   list(@Query() q: PageQueryDto): Promise<Page<ScheduleResponse>> {
     return this.schedules.list(q);
   }
 
-  @ApiRoute('A schedule')
+  @ApiRoute('A schedule', { type: dto.ScheduleResponse })
   @Get(':id')
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ScheduleResponse> {
     return this.schedules.get(id);
   }
 
-  @ApiRoute('Change a schedule', { errors: [400, 404] })
+  @ApiRoute('Change a schedule', { type: dto.ScheduleResponse, errors: [400, 404] })
   @Patch(':id')
   @Roles('technician')
   update(
@@ -62,7 +64,9 @@ export class SchedulesController {
     return this.schedules.update(actor, id, dto);
   }
 
-  @ApiRoute('Pause a schedule: nothing fires until it is resumed')
+  @ApiRoute('Pause a schedule: nothing fires until it is resumed', {
+    type: dto.ScheduleResponse,
+  })
   @Post(':id/pause')
   @Roles('technician')
   @HttpCode(200)
@@ -73,7 +77,9 @@ export class SchedulesController {
     return this.schedules.setPaused(actor, id, true);
   }
 
-  @ApiRoute('Resume a schedule from its next occurrence (what fell due while paused is not run)')
+  @ApiRoute('Resume a schedule from its next occurrence (what fell due while paused is not run)', {
+    type: dto.ScheduleResponse,
+  })
   @Post(':id/resume')
   @Roles('technician')
   @HttpCode(200)
@@ -92,7 +98,9 @@ export class SchedulesController {
     return this.schedules.remove(actor, id);
   }
 
-  @ApiRoute('The next occurrences, in every zone the schedule fires in')
+  @ApiRoute('The next occurrences, in every zone the schedule fires in', {
+    type: dto.SchedulePreviewResponse,
+  })
   @Get(':id/preview')
   preview(
     @Param('id', ParseUUIDPipe) id: string,
@@ -101,7 +109,9 @@ export class SchedulesController {
     return this.schedules.preview(id, q.count);
   }
 
-  @ApiRoute('The occurrences handled so far, newest first, with their jobs and outcomes')
+  @ApiRoute('The occurrences handled so far, newest first, with their jobs and outcomes', {
+    type: PageOf(dto.ScheduleHistoryItem),
+  })
   @Get(':id/history')
   history(
     @Param('id', ParseUUIDPipe) id: string,
