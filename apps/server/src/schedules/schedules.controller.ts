@@ -21,7 +21,12 @@ import type { Actor } from '../common/actor';
 import { ApiRoute, PageOf } from '../common/api-docs';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import { PageQueryDto } from '../common/pagination';
-import { CreateScheduleDto, PreviewQueryDto, UpdateScheduleDto } from './dto/schedule.dto';
+import {
+  CreateScheduleDto,
+  PreviewQueryDto,
+  PreviewWhenDto,
+  UpdateScheduleDto,
+} from './dto/schedule.dto';
 import * as dto from './dto/schedule-response.dto';
 import { SchedulesService } from './schedules.service';
 
@@ -39,6 +44,16 @@ export class SchedulesController {
   @Roles('technician')
   create(@CurrentActor() actor: Actor, @Body() dto: CreateScheduleDto): Promise<ScheduleResponse> {
     return this.schedules.create(actor, dto);
+  }
+
+  @ApiRoute('The next occurrences of a timing not saved yet', {
+    type: dto.SchedulePreviewResponse,
+    errors: [400],
+  })
+  @Post('preview')
+  @HttpCode(200)
+  previewWhen(@Body() body: PreviewWhenDto): Promise<SchedulePreviewResponse> {
+    return this.schedules.previewWhen(body);
   }
 
   @ApiRoute('List schedules, newest first', { type: PageOf(dto.ScheduleResponse) })

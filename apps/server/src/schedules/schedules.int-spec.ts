@@ -354,5 +354,25 @@ describe('schedules (integration, controllable clock)', () => {
         .set('Authorization', admin)
         .expect(400);
     await api().get('/api/schedules/not-a-uuid').set('Authorization', admin).expect(400);
+    // The form's preview of a timing not saved yet: same rules, nothing written.
+    at('2026-06-01T10:00:00Z');
+    const unsaved = await api()
+      .post('/api/schedules/preview')
+      .set('Authorization', admin)
+      .send({ cron: '0 9 * * 1-5', zoneMode: 'fixed', timeZone: 'Europe/Paris', count: 2 })
+      .expect(200);
+    expect(unsaved.body).toEqual({
+      zones: ['Europe/Paris'],
+      occurrences: [
+        { at: '2026-06-02T07:00:00.000Z', zone: 'Europe/Paris' },
+        { at: '2026-06-03T07:00:00.000Z', zone: 'Europe/Paris' },
+      ],
+    });
+    const wrong = await api()
+      .post('/api/schedules/preview')
+      .set('Authorization', admin)
+      .send({ cron: '0 9 * * 8', zoneMode: 'fixed' })
+      .expect(400);
+    expect(wrong.body.message).toMatch(/cron is not usable/);
   });
 });

@@ -14,10 +14,10 @@ import { describeTarget } from '../devices/dto/target.dto';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
 import { Clock } from './clock';
-import type { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
+import type { CreateScheduleDto, PreviewWhenDto, UpdateScheduleDto } from './dto/schedule.dto';
 import { toScheduleResponse } from './schedule-response';
 import { checkWhen, nextOccurrences } from './schedule-times';
-import { nextDue, zoneSetKey, zonesOf } from './schedule-zones';
+import { nextDue, type ZonedSchedule, zoneSetKey, zonesOf } from './schedule-zones';
 import { ScheduleEntity, ScheduleOccurrenceEntity } from './schedule.entity';
 import { ScheduleInvalidException, ScheduleNotFoundException } from './schedules.exceptions';
 
@@ -139,7 +139,22 @@ export class SchedulesService {
   }
 
   async preview(id: string, count: number): Promise<SchedulePreviewResponse> {
-    const s = await this.getEntity(id);
+    return this.previewOf(await this.getEntity(id), count);
+  }
+
+  /** The same preview for a timing not saved yet (a form showing it as one types). */
+  async previewWhen(dto: PreviewWhenDto): Promise<SchedulePreviewResponse> {
+    const s = {
+      cron: dto.cron ?? null,
+      runAt: dto.runAt ?? null,
+      zoneMode: dto.zoneMode,
+      timeZone: dto.timeZone ?? 'UTC',
+    };
+    this.checkTiming(s);
+    return this.previewOf(s, dto.count);
+  }
+
+  private async previewOf(s: ZonedSchedule, count: number): Promise<SchedulePreviewResponse> {
     const zones = zonesOf(s, s.zoneMode === 'device' ? await this.devices.knownTimeZones() : []);
     const from = this.clock.now();
     const all = zones.flatMap((zone) =>
@@ -210,6 +225,11 @@ export class SchedulesService {
    * a technician schedules only what they could run now; and a usable cron and zone.
    */
   private async validate(s: ScheduleEntity): Promise<void> {
+    this.checkTiming(s);
+    await this.jobs.checkTemplate(s.template);
+  }
+
+  private checkTiming(s: ZonedSchedule): void {
     if (Boolean(s.cron) === Boolean(s.runAt))
       throw new ScheduleInvalidException('Give exactly one of `cron` or `runAt`');
     try {
@@ -219,7 +239,6 @@ export class SchedulesService {
         `${s.cron ? 'cron' : 'runAt'} is not usable: ${(e as Error).message}`,
       );
     }
-    await this.jobs.checkTemplate(s.template);
   }
 
   private record(

@@ -131,3 +131,39 @@ export class PreviewQueryDto {
   @IsIntQuery(SCHEDULE_LIMITS.previewCount.min, SCHEDULE_LIMITS.previewCount.max)
   count: number = SCHEDULE_LIMITS.previewCount.default;
 }
+
+/** An unsaved schedule's timing, for a form that shows the next occurrences as one types. */
+export class PreviewWhenDto {
+  @ApiPropertyOptional({ description: 'A cron expression; or give runAt' })
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  cron?: string;
+
+  @ApiPropertyOptional({ description: 'A one-off local time YYYY-MM-DDTHH:mm[:ss]' })
+  @IsOmittable()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
+  })
+  runAt?: string;
+
+  @ApiProperty({ enum: SCHEDULE_ZONE_MODES })
+  @IsIn(SCHEDULE_ZONE_MODES)
+  zoneMode!: api.ScheduleZoneMode;
+
+  @ApiPropertyOptional({ default: 'UTC' })
+  @IsOmittable()
+  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
+  @IsIanaZone()
+  timeZone?: string;
+
+  @ApiPropertyOptional({
+    minimum: SCHEDULE_LIMITS.previewCount.min,
+    maximum: SCHEDULE_LIMITS.previewCount.max,
+  })
+  @IsOmittable()
+  @IsIntQuery(SCHEDULE_LIMITS.previewCount.min, SCHEDULE_LIMITS.previewCount.max)
+  count: number = SCHEDULE_LIMITS.previewCount.default;
+}
