@@ -327,6 +327,7 @@ describe('schedules (integration, controllable clock)', () => {
       expect(JSON.stringify(res.body)).toMatch(message);
     };
     await bad({ cron: '61 * * * *' }, 400, /cron is not usable.*minute/);
+    await bad({ cron: '* * * * * *' }, 400, /cron must have 5 fields/);
     await bad({ cron: '0 * * * *', timeZone: 'Mars/Olympus' }, 400, /IANA time zone/);
     await bad({ cron: '0 * * * *', runAt: '2026-01-01T00:00' }, 400, /exactly one of/);
     await bad({}, 400, /exactly one of/);

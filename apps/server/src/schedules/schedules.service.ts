@@ -232,6 +232,11 @@ export class SchedulesService {
   private checkTiming(s: ZonedSchedule): void {
     if (Boolean(s.cron) === Boolean(s.runAt))
       throw new ScheduleInvalidException('Give exactly one of `cron` or `runAt`');
+    // Minute resolution: a seconds field would let one schedule make a job every second.
+    if (s.cron && !s.cron.startsWith('@') && s.cron.trim().split(/\s+/).length !== 5)
+      throw new ScheduleInvalidException(
+        'cron must have 5 fields (minute hour day-of-month month day-of-week), or be like @daily',
+      );
     try {
       checkWhen(s, s.timeZone);
     } catch (e) {
