@@ -31,7 +31,7 @@ export interface CreateScheduleRequest {
   name: string;
   /** Exactly what `POST /api/jobs` accepts. */
   job: CreateJobRequest;
-  /** A cron expression (5 or 6 fields); or give `runAt`. */
+  /** A cron expression (5 fields, or @daily and the like); or give `runAt`. */
   cron?: string;
   /** A one-off local wall-clock time, `YYYY-MM-DDTHH:mm[:ss]`, read in the schedule's zone(s). */
   runAt?: string;
