@@ -47,6 +47,11 @@ export interface JobOrigin {
   deviceIds: string[];
 }
 
+/** A template resolved by `prepare()`, for `createForOccurrence()`. */
+export interface PreparedJob {
+  readonly spec: JobSpec;
+}
+
 interface JobSpec {
   name: string;
   scriptId: string | null;
@@ -194,15 +199,32 @@ export class JobsService implements OnApplicationBootstrap {
     m: EntityManager,
     actor: Actor,
     dto: CreateJobDto,
+    prepared: PreparedJob,
     origin: JobOrigin,
   ): Promise<string> {
+    const job = await this.insertJob(
+      m,
+      actor,
+      dto,
+      prepared.spec,
+      origin.deviceIds,
+      undefined,
+      origin,
+    );
+    return job.id;
+  }
+
+  /**
+   * Resolves a template's script (and checks its parameters) before the caller opens the
+   * transaction that calls `createForOccurrence`: that reads other tables, and the embedded
+   * engine serves one connection, which the caller's transaction would hold.
+   */
+  async prepare(dto: CreateJobDto): Promise<PreparedJob> {
     if (Boolean(dto.script) === Boolean(dto.command))
       throw new JobSpecInvalidException(
         'Give exactly one of `script` (a saved script) or `command` (an inline one)',
       );
-    const spec = await this.resolveSpec(dto);
-    const job = await this.insertJob(m, actor, dto, spec, origin.deviceIds, undefined, origin);
-    return job.id;
+    return { spec: await this.resolveSpec(dto) };
   }
 
   /** Validates a job template without creating anything (what `create` would refuse). */

@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR } from '../common/actor';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { JobsService } from '../jobs/jobs.service';
+import { JobsService, type PreparedJob } from '../jobs/jobs.service';
 import { Clock } from './clock';
 import { dueBetween } from './schedule-times';
 import { nextDue, zoneSetKey, zonesOf } from './schedule-zones';
@@ -107,31 +107,49 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     const key = zoneSetKey(deviceZones);
     const result: TickResult = { schedules: 0, fired: 0 };
     const announced: string[] = [];
+    const tried: string[] = [];
     for (let i = 0; i < SCHEDULES_PER_TICK && !this.stopped; i += 1) {
-      let handled: string | null;
-      const current: { id: string | null } = { id: null };
+      const candidate = await this.nextCandidate(now, key, tried);
+      if (!candidate) break;
+      tried.push(candidate.id);
       try {
-        handled = await this.dataSource.transaction(async (m) => {
-          const s = await this.claimDue(m, now, key);
-          if (!s) return null;
-          current.id = s.id;
-          const jobIds = await this.handle(m, s, now, deviceZones, key);
+        // Outside the transaction: it reads the script library (see JobsService.prepare).
+        const prepared = await this.jobs.prepare(candidate.template);
+        await this.dataSource.transaction(async (m) => {
+          const s = await this.claimDue(m, now, key, candidate.id);
+          // Taken by another process, or its template changed since: the next pass sees it.
+          if (!s || JSON.stringify(s.template) !== JSON.stringify(candidate.template)) return;
+          const jobIds = await this.handle(m, s, now, deviceZones, key, prepared);
           announced.push(...jobIds);
           result.fired += jobIds.length;
-          return s.id;
+          result.schedules += 1;
         });
       } catch (e) {
-        if (!current.id) throw e;
-        handled = await this.recordFailure(current.id, now, key, deviceZones, e as Error);
+        if (await this.recordFailure(candidate.id, now, key, deviceZones, e as Error))
+          result.schedules += 1;
       }
-      if (!handled) break;
-      result.schedules += 1;
     }
     for (const id of announced) this.jobs.announce(id);
     return result;
   }
 
-  /** The next due schedule no other process is working on, locked for this transaction. */
+  /** The next due schedule not looked at in this pass, unlocked: a candidate to claim. */
+  private async nextCandidate(
+    now: Date,
+    key: string,
+    tried: string[],
+  ): Promise<Pick<ScheduleEntity, 'id' | 'template'> | null> {
+    const [row] = await this.dataSource.query<Pick<ScheduleEntity, 'id' | 'template'>[]>(
+      `SELECT id, template FROM schedule
+       WHERE NOT paused AND id <> ALL($3::uuid[]) AND (next_due_at <= $1
+         OR (zone_mode = 'device' AND zone_set_key IS DISTINCT FROM $2))
+       ORDER BY next_due_at NULLS FIRST, id LIMIT 1`,
+      [now, key, tried],
+    );
+    return row ?? null;
+  }
+
+  /** A due schedule no other process is working on, locked for this transaction. */
   private async claimDue(
     m: EntityManager,
     now: Date,
@@ -158,6 +176,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     now: Date,
     deviceZones: string[],
     key: string,
+    prepared: PreparedJob,
   ): Promise<string[]> {
     const zones = zonesOf(s, deviceZones);
     const due = this.dueOccurrences(s, zones, now);
@@ -168,7 +187,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         const deviceIds = byZone.get(d.zone) ?? [];
         // In device mode, a zone none of the target's devices is in has nothing to fire.
         if (s.zoneMode === 'device' && deviceIds.length === 0 && d.zone !== s.timeZone) continue;
-        const jobId = await this.occur(m, s, d, deviceIds);
+        const jobId = await this.occur(m, s, d, deviceIds, prepared);
         if (jobId) jobIds.push(jobId);
       }
     }
@@ -230,6 +249,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     s: ScheduleEntity,
     d: Due,
     deviceIds: string[],
+    prepared: PreparedJob,
   ): Promise<string | null> {
     const fire = d.fire && deviceIds.length > 0;
     const reason = d.fire && !fire ? 'no device matched the target' : (d.reason ?? null);
@@ -250,7 +270,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
             ? Math.min(s.template.offlineExpirySeconds, SCHEDULE_LIMITS.skipOfflineExpirySeconds)
             : s.template.offlineExpirySeconds,
       };
-      jobId = await this.jobs.createForOccurrence(m, SYSTEM_ACTOR, template, {
+      jobId = await this.jobs.createForOccurrence(m, SYSTEM_ACTOR, template, prepared, {
         scheduleId: s.id,
         occurrenceAt: d.at,
         zone: d.zone,

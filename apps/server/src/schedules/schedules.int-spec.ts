@@ -319,6 +319,44 @@ describe('schedules (integration, controllable clock)', () => {
     ]);
   });
 
+  it('fires a saved script with its parameters; edits of a device-local schedule apply', async () => {
+    await device(['script']);
+    const script = await api()
+      .post('/api/scripts')
+      .set('Authorization', admin)
+      .send({
+        name: 'sched script',
+        language: 'sh',
+        body: 'echo "$NAME"',
+        parameters: [{ name: 'NAME', type: 'string' }],
+        tags: [],
+      })
+      .expect(201);
+    at('2026-05-01T00:00:00Z');
+    const s = await createSchedule({
+      name: 'script schedule',
+      job: { script: { id: script.body.id, params: { NAME: 'x' } }, target: { tags: ['script'] } },
+      cron: '0 * * * *',
+      zoneMode: 'device',
+    }).expect(201);
+    const patched = await api()
+      .patch(`/api/schedules/${s.body.id}`)
+      .set('Authorization', admin)
+      .send({ cron: '30 * * * *', timeZone: 'Asia/Kolkata' })
+      .expect(200);
+    expect(patched.body).toMatchObject({ cron: '30 * * * *', timeZone: 'Asia/Kolkata' });
+    await api().post(`/api/schedules/${s.body.id}/pause`).set('Authorization', admin).expect(200);
+    await api().post(`/api/schedules/${s.body.id}/resume`).set('Authorization', admin).expect(200);
+    await walk('2026-05-01T01:10:00Z');
+    // :30 in Kolkata (UTC+5:30) is :00 UTC; the device has no zone, so Kolkata is its zone.
+    expect(await fired(s.body.id)).toEqual(['2026-05-01T01:00:00.000Z Asia/Kolkata']);
+    const [job] = await server.dataSource.query<{ script_id: string; params: object }[]>(
+      `SELECT script_id, params FROM job WHERE schedule_id = $1`,
+      [s.body.id],
+    );
+    expect(job).toMatchObject({ script_id: script.body.id, params: { NAME: 'x' } });
+  });
+
   it('refuses bad input with a clear 4xx', async () => {
     const job = { command, target: { tags: ['utc'] } };
     const bad = async (body: Record<string, unknown>, status: number, message: RegExp) => {

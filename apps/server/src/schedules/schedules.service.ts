@@ -39,6 +39,18 @@ function describe(s: ScheduleEntity): Record<string, unknown> {
   };
 }
 
+function applyUpdate(s: ScheduleEntity, dto: UpdateScheduleDto): ScheduleEntity {
+  if (dto.name !== undefined) s.name = dto.name;
+  if (dto.job !== undefined) s.template = dto.job;
+  if (dto.cron !== undefined) [s.cron, s.runAt] = [dto.cron, null];
+  if (dto.runAt !== undefined) [s.cron, s.runAt] = [null, dto.runAt];
+  if (dto.zoneMode !== undefined) s.zoneMode = dto.zoneMode;
+  if (dto.timeZone !== undefined) s.timeZone = dto.timeZone;
+  if (dto.catchUp !== undefined) s.catchUp = dto.catchUp;
+  if (dto.offlinePolicy !== undefined) s.offlinePolicy = dto.offlinePolicy;
+  return s;
+}
+
 /** Schedules as technicians manage them; firing is SchedulerService's. */
 @Injectable()
 export class SchedulesService {
@@ -90,20 +102,17 @@ export class SchedulesService {
   async update(actor: Actor, id: string, dto: UpdateScheduleDto): Promise<ScheduleResponse> {
     if (dto.cron !== undefined && dto.runAt !== undefined)
       throw new ScheduleInvalidException('Give either `cron` or `runAt`, not both');
+    // Checked before the row is locked: the checks read other tables, and the embedded
+    // engine serves one connection, which the locking transaction holds.
+    const draft = applyUpdate(await this.getEntity(id), dto);
+    await this.validate(draft);
+    const zones = await this.deviceZones(draft);
     const saved = await this.dataSource.transaction(async (m) => {
       const s = await this.lock(m, id);
       const before = describe(s);
-      if (dto.name !== undefined) s.name = dto.name;
-      if (dto.job !== undefined) s.template = dto.job;
-      if (dto.cron !== undefined) [s.cron, s.runAt] = [dto.cron, null];
-      if (dto.runAt !== undefined) [s.cron, s.runAt] = [null, dto.runAt];
-      if (dto.zoneMode !== undefined) s.zoneMode = dto.zoneMode;
-      if (dto.timeZone !== undefined) s.timeZone = dto.timeZone;
-      if (dto.catchUp !== undefined) s.catchUp = dto.catchUp;
-      if (dto.offlinePolicy !== undefined) s.offlinePolicy = dto.offlinePolicy;
-      await this.validate(s);
+      applyUpdate(s, dto);
       // A changed "when" starts from now: occurrences of the old timing are not caught up.
-      await this.reschedule(s, this.clock.now());
+      this.rescheduleWith(s, this.clock.now(), zones);
       s.updatedAt = this.clock.now();
       const row = await m.save(ScheduleEntity, s);
       await this.record(m, actor, 'schedules.update', row, { before, after: describe(row) });
@@ -113,12 +122,13 @@ export class SchedulesService {
   }
 
   async setPaused(actor: Actor, id: string, paused: boolean): Promise<ScheduleResponse> {
+    const zones = await this.deviceZones(await this.getEntity(id));
     const saved = await this.dataSource.transaction(async (m) => {
       const s = await this.lock(m, id);
       if (s.paused !== paused) {
         s.paused = paused;
         // Resuming does not fire what fell due while paused: those occurrences were paused.
-        if (!paused) await this.reschedule(s, this.clock.now());
+        if (!paused) this.rescheduleWith(s, this.clock.now(), zones);
         s.updatedAt = this.clock.now();
         await m.save(ScheduleEntity, s);
       }
@@ -199,10 +209,17 @@ export class SchedulesService {
 
   /** Sets the watermark to `now` and the next due time over the zones in use now. */
   async reschedule(s: ScheduleEntity, now: Date): Promise<void> {
-    const deviceZones = s.zoneMode === 'device' ? await this.devices.knownTimeZones() : [];
+    this.rescheduleWith(s, now, await this.deviceZones(s));
+  }
+
+  private rescheduleWith(s: ScheduleEntity, now: Date, deviceZones: string[]): void {
     s.evaluatedUntil = now;
     s.nextDueAt = nextDue(s, zonesOf(s, deviceZones), now);
     s.zoneSetKey = s.zoneMode === 'device' ? zoneSetKey(deviceZones) : null;
+  }
+
+  private async deviceZones(s: ScheduleEntity): Promise<string[]> {
+    return s.zoneMode === 'device' ? this.devices.knownTimeZones() : [];
   }
 
   async getEntity(id: string): Promise<ScheduleEntity> {

@@ -33,7 +33,9 @@ export class CreateScheduleDto implements api.CreateScheduleRequest {
   @IsNestedObject(() => CreateJobDto)
   job!: CreateJobDto;
 
-  @ApiPropertyOptional({ description: 'A cron expression (5 fields, or @daily and the like); or give runAt' })
+  @ApiPropertyOptional({
+    description: 'A cron expression (5 fields, or @daily and the like); or give runAt',
+  })
   @IsOmittable()
   @Trim()
   @IsString()
