@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import * as os from 'node:os';
 import * as si from 'systeminformation';
 import {
+  isIanaTimeZone,
   LIMITS,
   type DiskInfo,
   type InventoryBody,
@@ -132,9 +133,16 @@ export async function collectInventory(log: Logger, signal?: AbortSignal): Promi
     disks: toDiskInfo(disks),
     network: toNetwork(Array.isArray(network) ? network : [], os.networkInterfaces()),
     users: toUsers(users),
+    ...deviceTimeZone(),
     software,
     collectedAt: Date.now(),
   };
+}
+
+/** The zone device-local schedules fire in; left out when the runtime's answer is unusable. */
+export function deviceTimeZone(): { timeZone?: string } {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && isIanaTimeZone(zone) ? { timeZone: zone } : {};
 }
 
 /**

@@ -14,6 +14,7 @@ import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
@@ -44,6 +45,7 @@ export class AppModule {
         AgentGatewayModule,
         JobsModule,
         AgentUpdatesModule,
+        SchedulesModule,
         ConsoleGatewayModule,
       ],
     };

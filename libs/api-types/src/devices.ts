@@ -42,6 +42,8 @@ export interface DeviceResponse {
    */
   rejectedReports: number;
   lastRejectedAt: string | null;
+  /** The IANA zone the agent reported (device-local schedules fire in it); null until then. */
+  timeZone: string | null;
 }
 
 /**

@@ -11,6 +11,7 @@ export type * from './devices';
 export type * from './enrollment';
 export type * from './scripts';
 export type * from './jobs';
+export * from './schedules';
 export type * from './audit';
 export type * from './console-events';
 export type * from './agent-updates';

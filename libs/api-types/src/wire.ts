@@ -109,4 +109,9 @@ export interface InventoryFacts {
   disks: DiskInfo[];
   network: NetworkInterfaceInfo[];
   users: LoggedInUser[];
+  /**
+   * The device's IANA time zone (e.g. Europe/Paris), as its runtime resolves it; optional
+   * because older agents do not send it. Device-local schedules fire in it.
+   */
+  timeZone?: string;
 }

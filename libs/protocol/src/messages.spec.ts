@@ -154,6 +154,8 @@ describe('round trip', () => {
       software: [],
     };
     expect(parseFrame(encodeFrame('inventory', inventory)).ok).toBe(true);
+    for (const timeZone of ['Europe/Paris', 'America/Argentina/Buenos_Aires', 'UTC', 'Etc/GMT+5'])
+      expect(parseFrame(encodeFrame('inventory', { ...inventory, timeZone })).ok).toBe(true);
     const error = { code: 'INTERNAL_ERROR' as const, message: '' };
     const parsed = parseFrame(encodeFrame('error', error));
     expect(parsed.ok && parsed.message.body).toEqual(error);
@@ -359,6 +361,27 @@ describe('body validation', () => {
       /required/,
     ),
     c('inventory', 'empty hostname', (b) => (b.hostname = ''), 'body.hostname', /empty/),
+    c(
+      'inventory',
+      'unknown time zone',
+      (b) => (b.timeZone = 'Mars/Olympus'),
+      'body.timeZone',
+      /IANA time zone/,
+    ),
+    c(
+      'inventory',
+      'offset for a time zone',
+      (b) => (b.timeZone = '+02:00'),
+      'body.timeZone',
+      /IANA time zone/,
+    ),
+    c(
+      'inventory',
+      'long time zone',
+      (b) => (b.timeZone = `Europe/${'x'.repeat(60)}`),
+      'body.timeZone',
+      /longer than 64/,
+    ),
     c(
       'inventory',
       'long hostname',

@@ -68,6 +68,20 @@ export {
   type SoftwareSource,
 } from '@fleetdesk/api-types';
 
+/**
+ * An IANA zone name the runtime knows (Europe/Paris, UTC); not an offset like +02:00, which
+ * cannot follow daylight-saving changes.
+ */
+export function isIanaTimeZone(zone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Both sides agree on the heartbeat period from `auth_ok`; bounded so a typo can't flood. */
 export const HEARTBEAT_INTERVAL_MS = { min: 1_000, max: 3_600_000 } as const;
 
@@ -535,6 +549,9 @@ const inventory = object<InventoryBody>({
       loginAt: optional(epochMs),
     }),
     { max: LIMITS.users },
+  ),
+  timeZone: optional(
+    string({ min: 1, max: 64, test: isIanaTimeZone, expected: 'an IANA time zone name' }),
   ),
   software: array(
     object<SoftwarePackage>({

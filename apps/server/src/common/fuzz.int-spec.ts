@@ -381,6 +381,14 @@ describe('API fuzzing (integration)', () => {
       id: string;
     }[];
     real.runs = run.id;
+    real.schedules = (
+      await api('post', '/api/schedules', {
+        name: 'fuzz schedule',
+        job: { command: { language: 'sh', body: 'true' }, target: { all: true } },
+        cron: '0 3 * * *',
+        zoneMode: 'device',
+      })
+    ).body.id as string;
     real.users = (await factories(server).user({ role: 'technician' })).user.id;
     real.tokens = (await api('post', '/api/tokens', { name: 'fuzz' })).body.id as string;
     for (const [key, value] of Object.entries(real)) {
@@ -413,6 +421,14 @@ describe('API fuzzing (integration)', () => {
           script: { id: real.scripts, version: 1, params: { NAME: 'x' } },
           target: { all: true, deviceIds: [real.devices], tags: ['fuzz-tag'], groupIds: [] },
           timeoutSeconds: 60,
+        };
+      case 'POST /api/schedules':
+        return {
+          name: 'fuzz',
+          job: { command: { language: 'sh', body: 'true' }, target: { tags: ['fuzz-tag'] } },
+          cron: '0 3 * * *',
+          zoneMode: 'fixed',
+          timeZone: 'Europe/Paris',
         };
       case 'POST /api/auth/login':
         // Not the admin's address: failed logins must not lock the account this run uses.

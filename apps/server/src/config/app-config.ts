@@ -147,6 +147,12 @@ class EnvSchema {
   })
   PUBLIC_URL?: string;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be 0 (off) or between 1000 and 60000' })
+  @Max(60_000, { message: 'must be 0 (off) or between 1000 and 60000' })
+  SCHEDULER_TICK_MS: number = 10000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^https?:\/\/[^/\s,]+\/?(,\s*https?:\/\/[^/\s,]+\/?)*$/, {
@@ -204,6 +210,8 @@ export interface AppConfig {
    * window before all its attempts are refused until the window ends; counted in the database.
    */
   enrollFailureLimit: { limit: number; windowMs: number };
+  /** How often this process looks for due schedule occurrences; 0 turns its loop off. */
+  schedulerTickMs: number;
   /** Origins, besides the server's own, whose pages may open the console socket. */
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
@@ -239,6 +247,7 @@ const ENV_VARIABLES = [
   'AGENT_HEARTBEAT_INTERVAL_MS',
   'ENROLL_FAIL_LIMIT',
   'ENROLL_FAIL_WINDOW_SECONDS',
+  'SCHEDULER_TICK_MS',
   'CONSOLE_ORIGINS',
   'CONSOLE_DIR',
   'FLEETDESK_SECRET_KEY',
@@ -392,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           : Number(parsed.TRUST_PROXY),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: parsed.AGENT_HEARTBEAT_INTERVAL_MS,
+    schedulerTickMs: parsed.SCHEDULER_TICK_MS,
     enrollFailureLimit: {
       limit: parsed.ENROLL_FAIL_LIMIT,
       windowMs: parsed.ENROLL_FAIL_WINDOW_SECONDS * 1000,

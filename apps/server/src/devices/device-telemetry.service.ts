@@ -161,9 +161,19 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
           );
         }
         await m.query(
+          // An agent too old to report its zone keeps the one it may have had.
           `UPDATE device SET hostname = $2, os_platform = $3, os_distro = $4, os_release = $5, arch = $6,
-             ip_addresses = $7 WHERE id = $1`,
-          [id, inv.hostname, inv.os.platform, inv.os.distro, inv.os.release, inv.os.arch, ips],
+             ip_addresses = $7, time_zone = COALESCE($8, time_zone) WHERE id = $1`,
+          [
+            id,
+            inv.hostname,
+            inv.os.platform,
+            inv.os.distro,
+            inv.os.release,
+            inv.os.arch,
+            ips,
+            inv.timeZone ?? null,
+          ],
         );
       });
     } catch (error) {

@@ -77,4 +77,8 @@ export class DeviceEntity {
 
   @Column({ name: 'last_rejected_at', type: 'timestamptz', nullable: true })
   lastRejectedAt!: Date | null;
+
+  /** IANA zone from the agent's inventory; device-local schedules fire in it. */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, nullable: true })
+  timeZone!: string | null;
 }

@@ -152,6 +152,24 @@ export class DevicesService {
     return rows.map((r) => r.id);
   }
 
+  /** Each device's reported IANA zone (null when it has not reported one), by device id. */
+  async timeZonesOf(ids: string[], m: EntityManager = this.dataSource.manager) {
+    const rows = await m.query<{ id: string; time_zone: string | null }[]>(
+      `SELECT id, time_zone FROM device WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.time_zone]));
+  }
+
+  /** The distinct zones enrolled devices report: few, whatever the fleet's size. */
+  async knownTimeZones(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ time_zone: string }[]>(
+      `SELECT DISTINCT time_zone FROM device
+       WHERE time_zone IS NOT NULL AND revoked_at IS NULL ORDER BY time_zone`,
+    );
+    return rows.map((r) => r.time_zone);
+  }
+
   async list(q: DeviceQueryDto): Promise<Page<DeviceResponse>> {
     const qb = this.dataSource.getRepository(DeviceEntity).createQueryBuilder('d');
     if (q.status === 'revoked') qb.andWhere('d.revoked_at IS NOT NULL');

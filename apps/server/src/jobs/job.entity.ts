@@ -93,4 +93,14 @@ export class JobEntity {
 
   @Column({ name: 'stop_reason', type: 'varchar', length: 500, nullable: true })
   stopReason!: string | null;
+
+  /** Set only by the scheduler, never by the public API: the occurrence that made this job. */
+  @Column({ name: 'schedule_id', type: 'uuid', nullable: true })
+  scheduleId!: string | null;
+
+  @Column({ name: 'occurrence_at', type: 'timestamptz', nullable: true })
+  occurrenceAt!: Date | null;
+
+  @Column({ name: 'occurrence_zone', type: 'varchar', length: 64, nullable: true })
+  occurrenceZone!: string | null;
 }

@@ -2,12 +2,13 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { EnvVar, RunAction, ScriptLanguage } from '@fleetdesk/protocol';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import {
   type DeviceRunResponse,
   type JobResponse,
+  type JobStatus,
   type Page,
   type RunCounts,
   type RunDetailResponse,
@@ -38,6 +39,20 @@ import { emptyCounts } from './run-states';
 import { RunStore, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
+
+/** The schedule occurrence a job was created for (see `createForOccurrence`). */
+export interface JobOrigin {
+  scheduleId: string;
+  occurrenceAt: Date;
+  /** The IANA zone the occurrence was computed in. */
+  zone: string;
+  deviceIds: string[];
+}
+
+/** A template resolved by `prepare()`, for `createForOccurrence()`. */
+export interface PreparedJob {
+  readonly spec: JobSpec;
+}
 
 /** What a job sends: a script (language, body, env, args) or a typed action. */
 interface JobSpec {
@@ -221,70 +236,147 @@ export class JobsService implements OnApplicationBootstrap {
     rerunOf?: JobEntity,
     audit?: { action: string; details: Record<string, unknown> },
   ): Promise<JobResponse> {
-    const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
     const job = await this.dataSource.transaction(async (m) => {
-      const t = dto.target;
-      if (isEmptyTarget(t))
-        throw new JobSpecInvalidException(
-          'The target is empty: give all, deviceIds, tags, groupIds or os',
-        );
-      const deviceIds = await this.devices.resolveTarget(t, m);
-      if (deviceIds.length === 0) throw new JobTargetEmptyException();
-      // The id is chosen here because the sealed env is bound to it.
-      const id = randomUUID();
-      const saved = await m.save(
-        JobEntity,
-        m.create(JobEntity, {
-          id,
-          name: dto.name ?? rerunOf?.name ?? spec.name,
-          status: 'running',
-          scriptId: spec.scriptId,
-          scriptVersion: spec.scriptVersion,
-          language: spec.language,
-          action: spec.action,
-          body: spec.body,
-          bodySha256: spec.sha256,
-          params: spec.params,
-          env: [],
-          args: [],
-          sealedEnv: sealJobEnv(this.box, id, { env: spec.env, args: spec.args }),
-          target: dto.target,
-          timeoutMs,
-          offlineExpiryMs: dto.offlineExpirySeconds * 1000,
-          maxConcurrency: dto.maxConcurrency ?? null,
-          failureThresholdPercent: dto.failureThresholdPercent ?? null,
-          totalRuns: deviceIds.length,
-          rerunOf: rerunOf?.id ?? null,
-          createdBy: actor.userId,
-          createdByEmail: actor.email,
-        }),
-      );
-      await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
-      await this.audit.record(m, actor, {
-        action: rerunOf ? 'jobs.rerun' : (audit?.action ?? 'jobs.create'),
-        targetType: 'job',
-        targetId: saved.id,
-        details: {
-          ...(rerunOf ? { rerunOf: rerunOf.id } : {}),
-          target: dto.target,
-          runs: deviceIds.length,
-          script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
-          language: spec.language,
-          ...(spec.action
-            ? { action: { kind: spec.action.kind, version: spec.action.version } }
-            : {}),
-          sha256: spec.sha256,
-          params: spec.params,
-          ...audit?.details,
-        },
-      });
-      return saved;
+      const deviceIds = await this.devices.resolveTarget(dto.target, m);
+      return this.insertJob(m, actor, dto, spec, deviceIds, { rerunOf, audit });
     });
-    this.events.emit('job.changed', { jobId: job.id });
-    const created = await this.get(job.id);
-    // Only now: a dispatch pass signs runs synchronously, and the answer should not wait for it.
+    this.announce(job.id);
+    return this.get(job.id);
+  }
+
+  /**
+   * For a trusted internal caller (the scheduler): the job of one schedule occurrence,
+   * written through the caller's transaction so its claim on the occurrence and the job
+   * commit together. `deviceIds` are the devices the caller resolved from `dto.target` at
+   * fire time (for a device-local schedule, those in one zone). The job records its origin;
+   * a unique index on it makes a second job for the same occurrence impossible. Call
+   * `announce()` after the commit.
+   */
+  async createForOccurrence(
+    m: EntityManager,
+    actor: Actor,
+    dto: CreateJobDto,
+    prepared: PreparedJob,
+    origin: JobOrigin,
+  ): Promise<string> {
+    const job = await this.insertJob(m, actor, dto, prepared.spec, origin.deviceIds, { origin });
+    return job.id;
+  }
+
+  /**
+   * Resolves a template's script (and checks its parameters) before the caller opens the
+   * transaction that calls `createForOccurrence`: that reads other tables, and the embedded
+   * engine serves one connection, which the caller's transaction would hold.
+   */
+  async prepare(dto: CreateJobDto): Promise<PreparedJob> {
+    if (Boolean(dto.script) === Boolean(dto.command))
+      throw new JobSpecInvalidException(
+        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
+      );
+    return { spec: await this.resolveSpec(dto) };
+  }
+
+  /** Validates a job template without creating anything (what `create` would refuse). */
+  async checkTemplate(dto: CreateJobDto): Promise<void> {
+    if (Boolean(dto.script) === Boolean(dto.command))
+      throw new JobSpecInvalidException(
+        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
+      );
+    if (isEmptyTarget(dto.target))
+      throw new JobSpecInvalidException(
+        'The target is empty: give all, deviceIds, tags, groupIds or os',
+      );
+    await this.resolveSpec(dto);
+  }
+
+  /** Tells the console and the dispatcher about committed jobs. */
+  announce(jobId: string): void {
+    this.events.emit('job.changed', { jobId });
+    // A dispatch pass signs runs synchronously, so callers do not wait for it.
     this.dispatcher.kick();
-    return created;
+  }
+
+  private async insertJob(
+    m: EntityManager,
+    actor: Actor,
+    dto: JobRollout,
+    spec: JobSpec,
+    deviceIds: string[],
+    opts: {
+      rerunOf?: JobEntity;
+      origin?: JobOrigin;
+      /** Another feature's audit action and details for the job it starts (agent updates). */
+      audit?: { action: string; details: Record<string, unknown> };
+    } = {},
+  ): Promise<JobEntity> {
+    const { rerunOf, origin, audit } = opts;
+    const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
+    if (isEmptyTarget(dto.target))
+      throw new JobSpecInvalidException(
+        'The target is empty: give all, deviceIds, tags, groupIds or os',
+      );
+    if (deviceIds.length === 0) throw new JobTargetEmptyException();
+    // The id is chosen here because the sealed env is bound to it.
+    const id = randomUUID();
+    const saved = await m.save(
+      JobEntity,
+      m.create(JobEntity, {
+        id,
+        name: dto.name ?? rerunOf?.name ?? spec.name,
+        status: 'running',
+        scriptId: spec.scriptId,
+        scriptVersion: spec.scriptVersion,
+        language: spec.language,
+        action: spec.action,
+        body: spec.body,
+        bodySha256: spec.sha256,
+        params: spec.params,
+        env: [],
+        args: [],
+        sealedEnv: sealJobEnv(this.box, id, { env: spec.env, args: spec.args }),
+        target: dto.target,
+        timeoutMs,
+        offlineExpiryMs: dto.offlineExpirySeconds * 1000,
+        maxConcurrency: dto.maxConcurrency ?? null,
+        failureThresholdPercent: dto.failureThresholdPercent ?? null,
+        totalRuns: deviceIds.length,
+        rerunOf: rerunOf?.id ?? null,
+        createdBy: actor.userId,
+        createdByEmail: actor.email,
+        scheduleId: origin?.scheduleId ?? null,
+        occurrenceAt: origin?.occurrenceAt ?? null,
+        occurrenceZone: origin?.zone ?? null,
+      }),
+    );
+    await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
+    await this.audit.record(m, actor, {
+      action: rerunOf ? 'jobs.rerun' : (audit?.action ?? 'jobs.create'),
+      targetType: 'job',
+      targetId: saved.id,
+      details: {
+        ...(rerunOf ? { rerunOf: rerunOf.id } : {}),
+        ...(origin
+          ? {
+              schedule: {
+                id: origin.scheduleId,
+                occurrenceAt: origin.occurrenceAt.toISOString(),
+                zone: origin.zone,
+              },
+            }
+          : {}),
+        target: dto.target,
+        runs: deviceIds.length,
+        script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
+        language: spec.language,
+        ...(spec.action
+          ? { action: { kind: spec.action.kind, version: spec.action.version } }
+          : {}),
+        sha256: spec.sha256,
+        params: spec.params,
+        ...audit?.details,
+      },
+    });
+    return saved;
   }
 
   async list(q: JobQueryDto): Promise<Page<JobResponse>> {
@@ -302,6 +394,18 @@ export class JobsService implements OnApplicationBootstrap {
       page: q.page,
       pageSize: q.pageSize,
     };
+  }
+
+  /** Status and run counts of the given jobs, in two queries (ids that do not exist are left out). */
+  async summaries(ids: string[]): Promise<Map<string, { status: JobStatus; counts: RunCounts }>> {
+    if (ids.length === 0) return new Map();
+    const jobs = await this.dataSource
+      .getRepository(JobEntity)
+      .find({ where: { id: In(ids) }, select: { id: true, status: true } });
+    const counts = await this.runStore.counts(jobs.map((j) => j.id));
+    return new Map(
+      jobs.map((j) => [j.id, { status: j.status, counts: counts.get(j.id) ?? emptyCounts() }]),
+    );
   }
 
   async get(id: string): Promise<JobResponse> {

@@ -5,6 +5,7 @@ import { Jobs1764300000000 } from './1764300000000-jobs';
 import { ReportSafety1764400000000 } from './1764400000000-report-safety';
 import { Secrets1764500000000 } from './1764500000000-secrets';
 import { LoginThrottle1764600000000 } from './1764600000000-login-throttle';
+import { Schedules1764700000000 } from './1764700000000-schedules';
 import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-scale';
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
 import { JobActions1764760000000 } from './1764760000000-job-actions';
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   ReportSafety1764400000000,
   Secrets1764500000000,
   LoginThrottle1764600000000,
+  Schedules1764700000000,
   EnrollmentAtScale1764710000000,
   EnrollmentTokenActor1764750000000,
   JobActions1764760000000,

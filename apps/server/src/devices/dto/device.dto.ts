@@ -125,6 +125,12 @@ export class DeviceResponse implements api.DeviceResponse {
   })
   rejectedReports!: number;
   @ApiProperty({ nullable: true, type: String }) lastRejectedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The device's IANA time zone as its agent reports it; null until it does",
+  })
+  timeZone!: string | null;
 }
 
 export function toDeviceResponse(
@@ -152,6 +158,7 @@ export function toDeviceResponse(
     revokedAt: d.revokedAt?.toISOString() ?? null,
     rejectedReports: d.rejectedReports,
     lastRejectedAt: d.lastRejectedAt?.toISOString() ?? null,
+    timeZone: d.timeZone,
   };
 }
 

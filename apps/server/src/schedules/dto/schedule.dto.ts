@@ -1,0 +1,171 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
+import {
+  SCHEDULE_CATCH_UP,
+  SCHEDULE_LIMITS,
+  SCHEDULE_OFFLINE_POLICIES,
+  SCHEDULE_ZONE_MODES,
+} from '@fleetdesk/api-types';
+import { isIanaTimeZone } from '@fleetdesk/protocol';
+import { IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
+import { CreateJobDto } from '../../jobs/dto/job.dto';
+
+const IsIanaZone = () =>
+  ValidateBy({
+    name: 'isIanaZone',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && isIanaTimeZone(v),
+      defaultMessage: () => '$property must be an IANA time zone name such as Europe/Paris',
+    },
+  });
+
+/** Fields shared by create and update; update makes every one optional. */
+export class CreateScheduleDto implements api.CreateScheduleRequest {
+  @ApiProperty()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.nameLength)
+  name!: string;
+
+  @ApiProperty({ type: CreateJobDto, description: 'Exactly what POST /api/jobs accepts' })
+  @IsNestedObject(() => CreateJobDto)
+  job!: CreateJobDto;
+
+  @ApiPropertyOptional({
+    description: 'A cron expression (5 fields, or @daily and the like); or give runAt',
+  })
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  cron?: string;
+
+  @ApiPropertyOptional({
+    description: 'A one-off local time YYYY-MM-DDTHH:mm[:ss], read in the schedule zone(s)',
+  })
+  @IsOmittable()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
+  })
+  runAt?: string;
+
+  @ApiProperty({ enum: SCHEDULE_ZONE_MODES })
+  @IsIn(SCHEDULE_ZONE_MODES)
+  zoneMode!: api.ScheduleZoneMode;
+
+  @ApiPropertyOptional({ default: 'UTC', description: 'Fixed zone, or the fallback zone' })
+  @IsOmittable()
+  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
+  @IsIanaZone()
+  timeZone?: string;
+
+  @ApiPropertyOptional({ enum: SCHEDULE_CATCH_UP, default: 'once' })
+  @IsOmittable()
+  @IsIn(SCHEDULE_CATCH_UP)
+  catchUp?: api.ScheduleCatchUp;
+
+  @ApiPropertyOptional({ enum: SCHEDULE_OFFLINE_POLICIES, default: 'run_when_back' })
+  @IsOmittable()
+  @IsIn(SCHEDULE_OFFLINE_POLICIES)
+  offlinePolicy?: api.ScheduleOfflinePolicy;
+}
+
+export class UpdateScheduleDto implements api.UpdateScheduleRequest {
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.nameLength)
+  name?: string;
+
+  @ApiPropertyOptional({ type: CreateJobDto })
+  @IsOmittable()
+  @IsNestedObject(() => CreateJobDto)
+  job?: CreateJobDto;
+
+  @ApiPropertyOptional({ description: 'Replaces runAt when given' })
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  cron?: string;
+
+  @ApiPropertyOptional({ description: 'Replaces cron when given' })
+  @IsOmittable()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
+  })
+  runAt?: string;
+
+  @ApiPropertyOptional({ enum: SCHEDULE_ZONE_MODES })
+  @IsOmittable()
+  @IsIn(SCHEDULE_ZONE_MODES)
+  zoneMode?: api.ScheduleZoneMode;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
+  @IsIanaZone()
+  timeZone?: string;
+
+  @ApiPropertyOptional({ enum: SCHEDULE_CATCH_UP })
+  @IsOmittable()
+  @IsIn(SCHEDULE_CATCH_UP)
+  catchUp?: api.ScheduleCatchUp;
+
+  @ApiPropertyOptional({ enum: SCHEDULE_OFFLINE_POLICIES })
+  @IsOmittable()
+  @IsIn(SCHEDULE_OFFLINE_POLICIES)
+  offlinePolicy?: api.ScheduleOfflinePolicy;
+}
+
+export class PreviewQueryDto {
+  @ApiPropertyOptional({
+    minimum: SCHEDULE_LIMITS.previewCount.min,
+    maximum: SCHEDULE_LIMITS.previewCount.max,
+  })
+  @IsOmittable()
+  @IsIntQuery(SCHEDULE_LIMITS.previewCount.min, SCHEDULE_LIMITS.previewCount.max)
+  count: number = SCHEDULE_LIMITS.previewCount.default;
+}
+
+/** An unsaved schedule's timing, for a form that shows the next occurrences as one types. */
+export class PreviewWhenDto {
+  @ApiPropertyOptional({ description: 'A cron expression; or give runAt' })
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  cron?: string;
+
+  @ApiPropertyOptional({ description: 'A one-off local time YYYY-MM-DDTHH:mm[:ss]' })
+  @IsOmittable()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
+  })
+  runAt?: string;
+
+  @ApiProperty({ enum: SCHEDULE_ZONE_MODES })
+  @IsIn(SCHEDULE_ZONE_MODES)
+  zoneMode!: api.ScheduleZoneMode;
+
+  @ApiPropertyOptional({ default: 'UTC' })
+  @IsOmittable()
+  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
+  @IsIanaZone()
+  timeZone?: string;
+
+  @ApiPropertyOptional({
+    minimum: SCHEDULE_LIMITS.previewCount.min,
+    maximum: SCHEDULE_LIMITS.previewCount.max,
+  })
+  @IsOmittable()
+  @IsIntQuery(SCHEDULE_LIMITS.previewCount.min, SCHEDULE_LIMITS.previewCount.max)
+  count: number = SCHEDULE_LIMITS.previewCount.default;
+}
