@@ -2,7 +2,6 @@ import {
   AGENT_UPDATE_RULES,
   type AgentReleaseResponse,
   type CreateAgentUpdateRequest,
-  JOB_LIMITS,
   type JobResponse,
 } from '@fleetdesk/api-types';
 import {
@@ -27,36 +26,29 @@ import { errorMessage, get, post } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
 import { notifySuccess } from '../../lib/notify';
 import { jobKeys } from '../jobs/api';
+import {
+  initialRollout,
+  optionalInt,
+  RolloutFields,
+  rolloutProblems,
+  rolloutRequest,
+  type RolloutDraft,
+  wholeOrEmpty,
+} from '../jobs/RolloutFields';
 import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
 
-const { maxConcurrency: CONCURRENCY, failureThresholdPercent: THRESHOLD } = JOB_LIMITS;
 const TRIAL = AGENT_UPDATE_RULES.trialTimeoutSeconds;
-const MAX_OFFLINE_MINUTES = JOB_LIMITS.offlineExpirySeconds.max / 60;
 
-interface Draft {
-  concurrency: number | string;
-  threshold: number | string;
-  offlineMinutes: number | string;
+interface Draft extends RolloutDraft {
   trialSeconds: number | string;
 }
 
-const whole = (v: number | string, min: number, max: number) =>
-  Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max;
-
 function problems(d: Draft): Partial<Record<keyof Draft, string>> {
-  const out: Partial<Record<keyof Draft, string>> = {};
-  if (d.concurrency !== '' && !whole(d.concurrency, CONCURRENCY.min, CONCURRENCY.max))
-    out.concurrency = `A whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;
-  if (d.threshold !== '' && !whole(d.threshold, THRESHOLD.min, THRESHOLD.max))
-    out.threshold = `A percentage from ${THRESHOLD.min} to ${THRESHOLD.max}`;
-  if (d.offlineMinutes === '' || !whole(d.offlineMinutes, 0, MAX_OFFLINE_MINUTES))
-    out.offlineMinutes = `Minutes, 0 to ${MAX_OFFLINE_MINUTES}`;
-  if (d.trialSeconds !== '' && !whole(d.trialSeconds, TRIAL.min, TRIAL.max))
+  const out: Partial<Record<keyof Draft, string>> = rolloutProblems(d);
+  if (!wholeOrEmpty(d.trialSeconds, TRIAL.min, TRIAL.max))
     out.trialSeconds = `Whole seconds, ${TRIAL.min} to ${TRIAL.max}`;
   return out;
 }
-
-const optional = (v: number | string) => (v === '' ? undefined : Number(v));
 
 function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClose: () => void }) {
   const client = useQueryClient();
@@ -67,9 +59,7 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
   });
   const [target, setTarget] = useState<TargetDraft>(() => initialTarget(presetIds));
   const [draft, setDraft] = useState<Draft>({
-    concurrency: 10,
-    threshold: 20,
-    offlineMinutes: JOB_LIMITS.offlineExpirySeconds.default / 60,
+    ...initialRollout({ concurrency: 10, threshold: 20 }),
     trialSeconds: '',
   });
   const [attempted, setAttempted] = useState(false);
@@ -91,10 +81,8 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
     if ('problem' in built || Object.keys(problems(draft)).length > 0) return;
     start.mutate({
       target: built.target,
-      maxConcurrency: optional(draft.concurrency),
-      failureThresholdPercent: optional(draft.threshold),
-      offlineExpirySeconds: Number(draft.offlineMinutes) * 60,
-      trialTimeoutSeconds: optional(draft.trialSeconds),
+      ...rolloutRequest(draft),
+      trialTimeoutSeconds: optionalInt(draft.trialSeconds),
     });
   };
 
@@ -130,37 +118,11 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
       />
       <Fieldset legend="Rollout">
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
-          <NumberInput
-            label="Max devices at once"
-            description="Concurrency limit; empty for no limit"
-            placeholder="No limit"
-            min={CONCURRENCY.min}
-            allowDecimal={false}
-            value={draft.concurrency}
-            onChange={(v) => setDraft((d) => ({ ...d, concurrency: v }))}
-            error={errors.concurrency}
-          />
-          <NumberInput
-            label="Stop when failures exceed (%)"
-            description="Cancels the pending updates once more than this share failed"
-            placeholder="Never stop"
-            min={THRESHOLD.min}
-            max={THRESHOLD.max}
-            allowDecimal={false}
-            suffix=" %"
-            value={draft.threshold}
-            onChange={(v) => setDraft((d) => ({ ...d, threshold: v }))}
-            error={errors.threshold}
-          />
-          <NumberInput
-            label="Wait for offline devices (minutes)"
-            description="Updates for devices still offline after this expire"
-            min={0}
-            max={MAX_OFFLINE_MINUTES}
-            allowDecimal={false}
-            value={draft.offlineMinutes}
-            onChange={(v) => setDraft((d) => ({ ...d, offlineMinutes: v }))}
-            error={errors.offlineMinutes}
+          <RolloutFields
+            value={draft}
+            onChange={(update) => setDraft((d) => ({ ...d, ...update(d) }))}
+            errors={errors}
+            noun="updates"
           />
           <NumberInput
             label="Trial time limit (seconds)"

@@ -36,42 +36,33 @@ import { languageLabel } from '../scripts/languages';
 import { jobKeys } from './api';
 import { CommandBox, type CommandDraft, commandProblem } from './CommandBox';
 import { type ParamTexts, ParamValuesForm, paramValueProblem, paramsToSend } from './ParamValues';
+import {
+  initialRollout,
+  optionalInt,
+  RolloutFields,
+  rolloutProblems,
+  rolloutRequest,
+  type RolloutDraft,
+  wholeOrEmpty,
+} from './RolloutFields';
 import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from './TargetPicker';
 
 export interface RunScriptTarget {
   deviceIds?: string[];
 }
 
-interface Rollout {
+interface Rollout extends RolloutDraft {
   timeout: number | string;
-  concurrency: number | string;
-  threshold: number | string;
-  offlineMinutes: number | string;
 }
 
-const MAX_OFFLINE_MINUTES = JOB_LIMITS.offlineExpirySeconds.max / 60;
-const {
-  timeoutSeconds: TIMEOUT,
-  maxConcurrency: CONCURRENCY,
-  failureThresholdPercent: THRESHOLD,
-} = JOB_LIMITS;
+const { timeoutSeconds: TIMEOUT } = JOB_LIMITS;
 
-function rolloutProblems(r: Rollout): Partial<Record<keyof Rollout, string>> {
-  const out: Partial<Record<keyof Rollout, string>> = {};
-  const int = (v: number | string, min: number, max: number) =>
-    v === '' || (Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max);
-  if (!int(r.timeout, TIMEOUT.min, TIMEOUT.max))
+function jobRolloutProblems(r: Rollout): Partial<Record<keyof Rollout, string>> {
+  const out: Partial<Record<keyof Rollout, string>> = rolloutProblems(r);
+  if (!wholeOrEmpty(r.timeout, TIMEOUT.min, TIMEOUT.max))
     out.timeout = `Whole seconds, ${TIMEOUT.min} to ${TIMEOUT.max}`;
-  if (!int(r.concurrency, CONCURRENCY.min, CONCURRENCY.max))
-    out.concurrency = `A whole number from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;
-  if (!int(r.threshold, THRESHOLD.min, THRESHOLD.max))
-    out.threshold = `A percentage from ${THRESHOLD.min} to ${THRESHOLD.max}`;
-  if (!int(r.offlineMinutes, 0, MAX_OFFLINE_MINUTES) || r.offlineMinutes === '')
-    out.offlineMinutes = `Minutes, 0 to ${MAX_OFFLINE_MINUTES}`;
   return out;
 }
-
-const optionalInt = (v: number | string) => (v === '' ? undefined : Number(v));
 
 function ScriptPicker({
   value,
@@ -153,12 +144,7 @@ function RunScriptForm({
     null,
   );
   const [target, setTarget] = useState<TargetDraft>(() => initialTarget(preset?.deviceIds));
-  const [rollout, setRollout] = useState<Rollout>({
-    timeout: '',
-    concurrency: '',
-    threshold: '',
-    offlineMinutes: JOB_LIMITS.offlineExpirySeconds.default / 60,
-  });
+  const [rollout, setRollout] = useState<Rollout>({ ...initialRollout(), timeout: '' });
   const [name, setName] = useState('');
   const [attempted, setAttempted] = useState(false);
   const script = useScript(scriptId);
@@ -172,7 +158,7 @@ function RunScriptForm({
     if (paramServerError?.name === p.name) paramErrors[p.name] ??= paramServerError.reason;
   }
   const builtTarget = buildTarget(target, preset?.deviceIds);
-  const rolloutErrors = rolloutProblems(rollout);
+  const rolloutErrors = jobRolloutProblems(rollout);
 
   const run = useMutation({
     mutationFn: (body: CreateJobRequest) => post<JobResponse>('/jobs', body),
@@ -203,9 +189,7 @@ function RunScriptForm({
         command: { language: command.language, body: command.body },
         target: builtTarget.target,
         timeoutSeconds: optionalInt(rollout.timeout),
-        maxConcurrency: optionalInt(rollout.concurrency),
-        failureThresholdPercent: optionalInt(rollout.threshold),
-        offlineExpirySeconds: Number(rollout.offlineMinutes) * 60,
+        ...rolloutRequest(rollout),
       });
       return;
     }
@@ -217,9 +201,7 @@ function RunScriptForm({
       script: { id: s.id, version: s.currentVersion, params: paramsToSend(params, texts) },
       target: builtTarget.target,
       timeoutSeconds: optionalInt(rollout.timeout),
-      maxConcurrency: optionalInt(rollout.concurrency),
-      failureThresholdPercent: optionalInt(rollout.threshold),
-      offlineExpirySeconds: Number(rollout.offlineMinutes) * 60,
+      ...rolloutRequest(rollout),
     });
   };
 
@@ -329,37 +311,11 @@ function RunScriptForm({
             onChange={(v) => setRollout((r) => ({ ...r, timeout: v }))}
             error={rolloutErrors.timeout}
           />
-          <NumberInput
-            label="Max devices at once"
-            description="Concurrency limit; empty for no limit"
-            placeholder="No limit"
-            min={CONCURRENCY.min}
-            allowDecimal={false}
-            value={rollout.concurrency}
-            onChange={(v) => setRollout((r) => ({ ...r, concurrency: v }))}
-            error={rolloutErrors.concurrency}
-          />
-          <NumberInput
-            label="Stop when failures exceed (%)"
-            description="Cancels the pending runs once more than this share of finished runs failed"
-            placeholder="Never stop"
-            min={THRESHOLD.min}
-            max={THRESHOLD.max}
-            allowDecimal={false}
-            suffix=" %"
-            value={rollout.threshold}
-            onChange={(v) => setRollout((r) => ({ ...r, threshold: v }))}
-            error={rolloutErrors.threshold}
-          />
-          <NumberInput
-            label="Wait for offline devices (minutes)"
-            description="Runs for devices still offline after this expire"
-            min={0}
-            max={MAX_OFFLINE_MINUTES}
-            allowDecimal={false}
-            value={rollout.offlineMinutes}
-            onChange={(v) => setRollout((r) => ({ ...r, offlineMinutes: v }))}
-            error={rolloutErrors.offlineMinutes}
+          <RolloutFields
+            value={rollout}
+            onChange={(update) => setRollout((r) => ({ ...r, ...update(r) }))}
+            errors={rolloutErrors}
+            noun="runs"
           />
         </SimpleGrid>
       </Fieldset>
