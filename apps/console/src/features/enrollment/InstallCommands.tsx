@@ -1,6 +1,6 @@
-import { Accordion, Alert, Anchor, Code, Group, List, Stack, Tabs, Text } from '@mantine/core';
+import { Accordion, Alert, Anchor, Code, List, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { CopyValueButton } from './CopyValueButton';
+import { CommandTabs } from './CommandTabs';
 import { OneLineInstall } from './OneLineInstall';
 import { agentRefusesPlainHttp, guessPlatform, installGuides } from './commands';
 
@@ -58,39 +58,12 @@ export function InstallCommands({
                 </List.Item>
                 <List.Item>Paste the commands for its system:</List.Item>
               </List>
-              <Tabs defaultValue={guessPlatform(navigator.userAgent)}>
-                <Tabs.List>
-                  {guides.map((g) => (
-                    <Tabs.Tab key={g.platform} value={g.platform}>
-                      {g.label}
-                    </Tabs.Tab>
-                  ))}
-                </Tabs.List>
-                {guides.map((g) => (
-                  <Tabs.Panel key={g.platform} value={g.platform} pt="sm">
-                    <Stack gap="xs">
-                      <Group justify="space-between" wrap="nowrap" align="flex-start">
-                        <Text size="sm" c="dimmed">
-                          Run in {g.shell}:
-                        </Text>
-                        <CopyValueButton value={g.commands} label={`Copy ${g.label} commands`} />
-                      </Group>
-                      <Code
-                        block
-                        data-testid={`install-commands-${g.platform}`}
-                        style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
-                      >
-                        {g.commands}
-                      </Code>
-                      {g.after && (
-                        <Text size="sm" c="dimmed">
-                          {g.after}
-                        </Text>
-                      )}
-                    </Stack>
-                  </Tabs.Panel>
-                ))}
-              </Tabs>
+              <CommandTabs
+                tabs={guides.map((g) => ({ ...g, command: g.commands }))}
+                defaultValue={guessPlatform(navigator.userAgent)}
+                testIdPrefix="install-commands"
+                copyNoun="commands"
+              />
             </Stack>
           </Accordion.Panel>
         </Accordion.Item>

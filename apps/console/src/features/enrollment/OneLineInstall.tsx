@@ -1,5 +1,5 @@
-import { Code, Group, Stack, Tabs, Text } from '@mantine/core';
-import { CopyValueButton } from './CopyValueButton';
+import { Code, Stack, Text } from '@mantine/core';
+import { CommandTabs } from './CommandTabs';
 import { agentRefusesPlainHttp, guessPlatform, oneLiners } from './commands';
 
 /**
@@ -22,34 +22,12 @@ export function OneLineInstall({
       <Text size="sm" fw={500}>
         Install in one line (recommended)
       </Text>
-      <Tabs defaultValue={first}>
-        <Tabs.List>
-          {lines.map((l) => (
-            <Tabs.Tab key={l.platform} value={l.platform}>
-              {l.label}
-            </Tabs.Tab>
-          ))}
-        </Tabs.List>
-        {lines.map((l) => (
-          <Tabs.Panel key={l.platform} value={l.platform} pt="sm">
-            <Stack gap="xs">
-              <Group justify="space-between" wrap="nowrap" align="flex-start">
-                <Text size="sm" c="dimmed">
-                  Run in {l.shell}:
-                </Text>
-                <CopyValueButton value={l.command} label={`Copy ${l.label} command`} />
-              </Group>
-              <Code
-                block
-                data-testid={`one-line-install-${l.platform}`}
-                style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
-              >
-                {l.command}
-              </Code>
-            </Stack>
-          </Tabs.Panel>
-        ))}
-      </Tabs>
+      <CommandTabs
+        tabs={lines}
+        defaultValue={first}
+        testIdPrefix="one-line-install"
+        copyNoun="command"
+      />
       <Text size="sm" c="dimmed">
         It downloads the agent for the device (Linux x64 or ARM64, macOS, Windows x64; no Node.js
         needed), checks its SHA-256, enrolls with this token and starts the service. Running it
