@@ -24,7 +24,7 @@ import {
   runSigningPayload,
 } from '@fleetdesk/protocol';
 import { DataSource } from 'typeorm';
-import { SecretBox } from '../secrets/secret-box';
+import { SecretBox, SecretBoxError } from '../secrets/secret-box';
 import { AgentGatewayService, type RoutedType } from '../agent-gateway/agent-gateway.service';
 import { describeDbError, type RejectedRow, writeBatch } from '../common/batch-write';
 import { DeviceTelemetryService, type ReportKind } from '../devices/device-telemetry.service';
@@ -237,7 +237,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   private async send(runs: ClaimedRun[]): Promise<void> {
     if (runs.length === 0) return;
-    const jobs = await this.loadJobs([...new Set(runs.map((r) => r.job_id))]);
+    const { jobs, unreadable } = await this.loadJobs([...new Set(runs.map((r) => r.job_id))]);
+    if (unreadable.size > 0) await this.failUnreadable(runs, unreadable);
     // Signing is ~0.05 ms a run: ten thousand in one go would hold the event loop for half a
     // second or more, and every API call and agent report with it. Protocol-2 agents get
     // their runs batch-signed (one signature per SIGN_BATCH runs); older ones one each.
@@ -315,7 +316,15 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     this.events.emit('run.status', { jobId: spec.jobId, runId: spec.runId, status: 'dispatched' });
   }
 
-  private async loadJobs(ids: string[]): Promise<Map<string, JobEntity>> {
+  /**
+   * The jobs of claimed runs, their sealed env opened. A job whose sealed values no longer open
+   * (the secret key changed, the row was altered) is left out and named in `unreadable`, so
+   * one bad row fails its own runs instead of every dispatch pass.
+   */
+  private async loadJobs(
+    ids: string[],
+  ): Promise<{ jobs: Map<string, JobEntity>; unreadable: Map<string, string> }> {
+    const unreadable = new Map<string, string>();
     const missing = ids.filter((id) => !this.jobCache.has(id));
     if (missing.length > 0) {
       const rows = await this.dataSource
@@ -324,14 +333,47 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         .where('j.id IN (:...ids)', { ids: missing })
         .getMany();
       if (this.jobCache.size > 1000) this.jobCache.clear();
-      // Opened once per job and kept in memory only, never written back.
-      for (const job of rows) this.jobCache.set(job.id, { ...job, ...openJobEnv(this.box, job) });
+      for (const job of rows) {
+        try {
+          // Opened once per job and kept in memory only, never written back.
+          this.jobCache.set(job.id, { ...job, ...openJobEnv(this.box, job) });
+        } catch (error) {
+          if (!(error instanceof SecretBoxError)) throw error;
+          this.logger.error(`job ${job.id}: ${error.message}`);
+          unreadable.set(job.id, error.message);
+        }
+      }
     }
-    return new Map(
+    const jobs = new Map(
       ids.flatMap((id) =>
         this.jobCache.has(id) ? [[id, this.jobCache.get(id) as JobEntity]] : [],
       ),
     );
+    return { jobs, unreadable };
+  }
+
+  private async failUnreadable(runs: ClaimedRun[], unreadable: Map<string, string>) {
+    const touched = new Set<string>();
+    const rows = await this.runs.reject(
+      runs.flatMap((run) => {
+        const reason = unreadable.get(run.job_id);
+        return reason === undefined
+          ? []
+          : [
+              {
+                runId: run.id,
+                deviceId: run.device_id,
+                status: 'failed' as const,
+                error: `not sent: the job's sealed parameters cannot be opened (${reason})`.slice(
+                  0,
+                  1024,
+                ),
+              },
+            ];
+      }),
+    );
+    this.changed(rows, touched);
+    await this.settleJobs([...touched]);
   }
 
   private buffer<T>(list: T[], item: T): void {

@@ -200,6 +200,50 @@ describe('secrets at rest (integration)', () => {
     }
   });
 
+  it('fails only the runs of a job whose sealed values no longer open; the device gets its other work', async () => {
+    const token = (
+      await api()
+        .post('/api/enrollment-tokens')
+        .set('Authorization', admin)
+        .send({ name: 'unreadable' })
+        .expect(201)
+    ).body.token as string;
+    const offline = await enroll(server.url, token);
+    const start = (body: object) =>
+      api().post('/api/jobs').set('Authorization', admin).send(body).expect(201);
+    // Both wait for the device, which is not connected yet.
+    const bad = (
+      await start({
+        script: { id: scriptId, params: { DB_PASSWORD: SECRET } },
+        target: { deviceIds: [offline.deviceId] },
+      })
+    ).body.id as string;
+    const good = (
+      await start({
+        command: { language: 'bash', body: 'echo fine' },
+        target: { deviceIds: [offline.deviceId] },
+      })
+    ).body.id as string;
+    await server.dataSource.query(
+      `UPDATE job SET sealed_env = regexp_replace(sealed_env, ':[A-Za-z0-9_-]{22}$', ':AAAAAAAAAAAAAAAAAAAAAA') WHERE id = $1`,
+      [bad],
+    );
+    const late = await connectAgent(server.url, offline);
+    try {
+      const run = await late.next('run');
+      expect(run.body.spec.jobId).toBe(good);
+      await waitFor(async () => {
+        const res = await api().get(`/api/jobs/${bad}/runs`).set('Authorization', admin);
+        return res.body.items?.[0]?.status === 'failed';
+      });
+      const runs = await api().get(`/api/jobs/${bad}/runs`).set('Authorization', admin);
+      expect(runs.body.items[0].error).toMatch(/sealed parameters cannot be opened/);
+      expect(runs.text).not.toContain(SECRET);
+    } finally {
+      late.close();
+    }
+  });
+
   it('seals rows written in plain text by an older server at the next start, once', async () => {
     const pair = generateDeviceKeyPair();
     const LEGACY = 'legacy-plain-secret-77';
