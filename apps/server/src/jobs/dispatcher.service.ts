@@ -101,6 +101,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private dispatching = false;
   private again = false;
   private stopped = false;
+  private ticking?: Promise<void>;
+  private passing?: Promise<void>;
   /** Devices that (re)connected: their already-dispatched runs are sent again. */
   private readonly reconnected = new Set<string>();
   private readonly jobCache = new Map<string, JobEntity>();
@@ -131,12 +133,17 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       this.kick();
       void this.confirmAgentUpdates(deviceId, agentVersion);
     });
-    this.tickTimer = setInterval(() => void this.tick(), TICK_MS);
+    this.tickTimer = setInterval(() => {
+      this.ticking = this.tick();
+    }, TICK_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
+    // A sweep or dispatch pass under way finishes first: the database closes after this hook.
+    await this.ticking;
+    await this.passing;
     clearTimeout(this.flushTimer);
     await this.flush();
     clearTimeout(this.ackTimer);
@@ -152,7 +159,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
     this.dispatching = true;
     setImmediate(() => {
-      this.dispatchOnce()
+      if (this.stopped) {
+        this.dispatching = false;
+        return;
+      }
+      this.passing = this.dispatchOnce()
         .catch((error: unknown) => this.logger.error(`dispatch failed: ${String(error)}`))
         .finally(() => {
           this.dispatching = false;
@@ -214,6 +225,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async tick(): Promise<void> {
+    if (this.stopped) return;
     try {
       await this.sweep();
     } catch (error) {
