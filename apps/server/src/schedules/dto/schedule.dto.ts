@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
@@ -20,6 +21,15 @@ const IsIanaZone = () =>
     },
   });
 
+// One rule per timing field, shared by create, update and preview.
+const IsCron = () =>
+  applyDecorators(Trim(), IsString(), MinLength(1), MaxLength(SCHEDULE_LIMITS.cronLength));
+const IsLocalDateTime = () =>
+  Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
+  });
+const IsTimeZone = () => applyDecorators(MaxLength(SCHEDULE_LIMITS.timeZoneLength), IsIanaZone());
+
 /** Fields shared by create and update; update makes every one optional. */
 export class CreateScheduleDto implements api.CreateScheduleRequest {
   @ApiProperty()
@@ -37,19 +47,14 @@ export class CreateScheduleDto implements api.CreateScheduleRequest {
     description: 'A cron expression (5 fields, or @daily and the like); or give runAt',
   })
   @IsOmittable()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  @IsCron()
   cron?: string;
 
   @ApiPropertyOptional({
     description: 'A one-off local time YYYY-MM-DDTHH:mm[:ss], read in the schedule zone(s)',
   })
   @IsOmittable()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
-    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
-  })
+  @IsLocalDateTime()
   runAt?: string;
 
   @ApiProperty({ enum: SCHEDULE_ZONE_MODES })
@@ -58,8 +63,7 @@ export class CreateScheduleDto implements api.CreateScheduleRequest {
 
   @ApiPropertyOptional({ default: 'UTC', description: 'Fixed zone, or the fallback zone' })
   @IsOmittable()
-  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
-  @IsIanaZone()
+  @IsTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ enum: SCHEDULE_CATCH_UP, default: 'once' })
@@ -89,17 +93,12 @@ export class UpdateScheduleDto implements api.UpdateScheduleRequest {
 
   @ApiPropertyOptional({ description: 'Replaces runAt when given' })
   @IsOmittable()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  @IsCron()
   cron?: string;
 
   @ApiPropertyOptional({ description: 'Replaces cron when given' })
   @IsOmittable()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
-    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
-  })
+  @IsLocalDateTime()
   runAt?: string;
 
   @ApiPropertyOptional({ enum: SCHEDULE_ZONE_MODES })
@@ -109,8 +108,7 @@ export class UpdateScheduleDto implements api.UpdateScheduleRequest {
 
   @ApiPropertyOptional()
   @IsOmittable()
-  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
-  @IsIanaZone()
+  @IsTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ enum: SCHEDULE_CATCH_UP })
@@ -138,17 +136,12 @@ export class PreviewQueryDto {
 export class PreviewWhenDto {
   @ApiPropertyOptional({ description: 'A cron expression; or give runAt' })
   @IsOmittable()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(SCHEDULE_LIMITS.cronLength)
+  @IsCron()
   cron?: string;
 
   @ApiPropertyOptional({ description: 'A one-off local time YYYY-MM-DDTHH:mm[:ss]' })
   @IsOmittable()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
-    message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
-  })
+  @IsLocalDateTime()
   runAt?: string;
 
   @ApiProperty({ enum: SCHEDULE_ZONE_MODES })
@@ -157,8 +150,7 @@ export class PreviewWhenDto {
 
   @ApiPropertyOptional({ default: 'UTC' })
   @IsOmittable()
-  @MaxLength(SCHEDULE_LIMITS.timeZoneLength)
-  @IsIanaZone()
+  @IsTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({
