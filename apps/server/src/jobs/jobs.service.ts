@@ -84,6 +84,22 @@ export interface ActionJobInput {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** A job sends a saved script or an inline command: never both, never neither. */
+function requireOneSpec(dto: CreateJobDto): void {
+  if (Boolean(dto.script) === Boolean(dto.command))
+    throw new JobSpecInvalidException(
+      'Give exactly one of `script` (a saved script) or `command` (an inline one)',
+    );
+}
+
+/** An empty target is refused, never read as "every device" (that needs `all: true`). */
+function requireTarget(target: CreateJobDto['target']): void {
+  if (isEmptyTarget(target))
+    throw new JobSpecInvalidException(
+      'The target is empty: give all, deviceIds, tags, groupIds or os',
+    );
+}
+
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 function toRunResponse(r: RunWithDevice): RunResponse {
@@ -193,11 +209,7 @@ export class JobsService implements OnApplicationBootstrap {
   }
 
   async create(actor: Actor, dto: CreateJobDto, rerunOf?: JobEntity): Promise<JobResponse> {
-    if (!rerunOf && Boolean(dto.script) === Boolean(dto.command)) {
-      throw new JobSpecInvalidException(
-        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
-      );
-    }
+    if (!rerunOf) requireOneSpec(dto);
     const spec = rerunOf ? this.specOf(rerunOf) : await this.resolveSpec(dto);
     return this.createJob(actor, dto, spec, rerunOf);
   }
@@ -269,23 +281,14 @@ export class JobsService implements OnApplicationBootstrap {
    * engine serves one connection, which the caller's transaction would hold.
    */
   async prepare(dto: CreateJobDto): Promise<PreparedJob> {
-    if (Boolean(dto.script) === Boolean(dto.command))
-      throw new JobSpecInvalidException(
-        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
-      );
+    requireOneSpec(dto);
     return { spec: await this.resolveSpec(dto) };
   }
 
   /** Validates a job template without creating anything (what `create` would refuse). */
   async checkTemplate(dto: CreateJobDto): Promise<void> {
-    if (Boolean(dto.script) === Boolean(dto.command))
-      throw new JobSpecInvalidException(
-        'Give exactly one of `script` (a saved script) or `command` (an inline one)',
-      );
-    if (isEmptyTarget(dto.target))
-      throw new JobSpecInvalidException(
-        'The target is empty: give all, deviceIds, tags, groupIds or os',
-      );
+    requireOneSpec(dto);
+    requireTarget(dto.target);
     await this.resolveSpec(dto);
   }
 
@@ -311,10 +314,7 @@ export class JobsService implements OnApplicationBootstrap {
   ): Promise<JobEntity> {
     const { rerunOf, origin, audit } = opts;
     const timeoutMs = (dto.timeoutSeconds ?? spec.defaultTimeoutSeconds) * 1000;
-    if (isEmptyTarget(dto.target))
-      throw new JobSpecInvalidException(
-        'The target is empty: give all, deviceIds, tags, groupIds or os',
-      );
+    requireTarget(dto.target);
     if (deviceIds.length === 0) throw new JobTargetEmptyException();
     // The id is chosen here because the sealed env is bound to it.
     const id = randomUUID();
