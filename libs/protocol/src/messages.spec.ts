@@ -355,6 +355,20 @@ describe('body validation', () => {
     c('heartbeat', 'empty mount', (b) => (b.disks[1].mount = ''), 'body.disks[1].mount', /empty/),
     c(
       'heartbeat',
+      'negative available bytes',
+      (b) => (b.disks[0].availableBytes = -1),
+      'body.disks[0].availableBytes',
+      /between/,
+    ),
+    c(
+      'heartbeat',
+      'available bytes as string',
+      (b) => set(b.disks[0], 'availableBytes', '10'),
+      'body.disks[0].availableBytes',
+      /expected an integer/,
+    ),
+    c(
+      'heartbeat',
       'missing uptime',
       (b) => unset(b, 'uptimeSeconds'),
       'body.uptimeSeconds',
