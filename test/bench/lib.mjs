@@ -75,7 +75,7 @@ export async function startBench(env = {}) {
       await api('/health');
       break;
     } catch {
-      if (i > 300) throw new Error('server did not start');
+      if (i > 900) throw new Error('server did not start within 3 minutes');
       await sleep(200);
     }
   }

@@ -119,6 +119,23 @@ function nodeBinary(pkg, version, binary) {
   return path;
 }
 
+/**
+ * V8 settings for a program that idles for days and whose heavy work runs in child processes
+ * (scripts, package managers). Measured on linux-x64 (BENCHMARKS.md, "Agent footprint"): the
+ * interpreter alone (no Sparkplug, Maglev or TurboFan code) touches fewer of the binary's
+ * pages and allocates no optimised code; one V8 worker thread and a 1 MiB young generation
+ * keep the idle heap small. Not --jitless, which would also save little more: it turns off
+ * WebAssembly, and fetch (enrollment, update downloads) parses HTTP with it.
+ */
+export const AGENT_EXEC_ARGV = [
+  '--no-opt',
+  '--no-sparkplug',
+  '--no-maglev',
+  '--v8-pool-size=1',
+  '--max-semi-space-size=1',
+  '--optimize-for-size',
+];
+
 /** Makes the SEA preparation blob with the linux-x64 Node of `version`. */
 function makeBlob(bundle, version, workDir) {
   if (`${process.platform}-${process.arch}` !== 'linux-x64') {
@@ -138,6 +155,7 @@ function makeBlob(bundle, version, workDir) {
       // Both are V8-version and CPU specific; the blob must work on every target.
       useSnapshot: false,
       useCodeCache: false,
+      execArgv: AGENT_EXEC_ARGV,
     }),
   );
   const res = spawnSync(builder, ['--experimental-sea-config', config], { encoding: 'utf8' });

@@ -1,5 +1,12 @@
 import type { Systeminformation } from 'systeminformation';
-import { normalizeMac, toDiskInfo, toNetwork, toUsers } from './inventory';
+import {
+  deviceTimeZone,
+  normalizeMac,
+  toDiskInfo,
+  toNetwork,
+  toUsers,
+  zoneFromPath,
+} from './inventory';
 import { toDiskUsage } from './heartbeat';
 import { cleanString, clipText, truncate } from './sanitize';
 
@@ -120,5 +127,54 @@ describe('inventory shaping', () => {
     expect(cleanString('disk 😀', 64)).toBe('disk 😀');
     expect(clipText('a\u0000b\ud800', 10)).toBe('a\ufffdb\ufffd');
     expect(clipText('ab😀', 3)).toBe('ab');
+  });
+});
+
+describe('deviceTimeZone', () => {
+  const files = (link: string | null, timezone: string | null) => ({
+    readlink: () => {
+      if (link === null) throw Object.assign(new Error('EINVAL'), { code: 'EINVAL' });
+      return link;
+    },
+    read: () => {
+      if (timezone === null) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return timezone;
+    },
+  });
+
+  it('reads the /etc/localtime link on Linux and macOS', () => {
+    const link = files('/usr/share/zoneinfo/Europe/Paris', null);
+    expect(deviceTimeZone('linux', {}, link)).toEqual({ timeZone: 'Europe/Paris' });
+    const mac = files('/var/db/timezone/zoneinfo/America/Argentina/Buenos_Aires', null);
+    expect(deviceTimeZone('darwin', {}, mac)).toEqual({
+      timeZone: 'America/Argentina/Buenos_Aires',
+    });
+    expect(zoneFromPath('../usr/share/zoneinfo/posix/Asia/Tokyo')).toBe('Asia/Tokyo');
+  });
+
+  it('prefers TZ, falls back to /etc/timezone, and leaves out what is no zone name', () => {
+    const both = files('/usr/share/zoneinfo/Europe/Paris', 'Europe/Berlin\n');
+    expect(deviceTimeZone('linux', { TZ: ':Asia/Tokyo' }, both)).toEqual({
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(deviceTimeZone('linux', {}, files(null, 'Europe/Berlin\n'))).toEqual({
+      timeZone: 'Europe/Berlin',
+    });
+    // A POSIX rule has no IANA name; a copied zone file with no name gives nothing.
+    expect(deviceTimeZone('linux', { TZ: 'CET-1CEST,M3.5.0' }, both)).toEqual({});
+    expect(deviceTimeZone('linux', {}, files(null, null))).toEqual({});
+    expect(deviceTimeZone('linux', {}, files('/etc/zone.bak', ''))).toEqual({});
+  });
+
+  it('gives the zone this machine runs in', () => {
+    const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = deviceTimeZone().timeZone;
+    // The runtime may spell the same zone differently (Etc/UTC as UTC): both must agree on now.
+    const at = (timeZone: string) =>
+      new Intl.DateTimeFormat('en-US', { timeZone, timeStyle: 'long', dateStyle: 'short' }).format(
+        new Date(0),
+      );
+    expect(zone).toBeDefined();
+    expect(at(zone!)).toBe(at(here));
   });
 });

@@ -1,8 +1,9 @@
+import { readFileSync, readlinkSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as os from 'node:os';
 import * as si from 'systeminformation';
 import {
-  isIanaTimeZone,
+  isTimeZoneName,
   LIMITS,
   type DiskInfo,
   type InventoryBody,
@@ -139,10 +140,52 @@ export async function collectInventory(log: Logger, signal?: AbortSignal): Promi
   };
 }
 
-/** The zone device-local schedules fire in; left out when the runtime's answer is unusable. */
-export function deviceTimeZone(): { timeZone?: string } {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return zone && isIanaTimeZone(zone) ? { timeZone: zone } : {};
+/**
+ * The zone device-local schedules fire in; left out when it cannot be told. On Linux and macOS
+ * it is read where the system keeps it (TZ, the /etc/localtime link, /etc/timezone) rather than
+ * from Intl, whose time-zone data would stay resident: about 6 MiB of the idle agent.
+ */
+export function deviceTimeZone(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  fs: { readlink(path: string): string; read(path: string): string } = systemFiles,
+): { timeZone?: string } {
+  const zone = platform === 'win32' ? runtimeZone() : unixZone(env, fs);
+  return zone && isTimeZoneName(zone) && zone.length <= 64 ? { timeZone: zone } : {};
+}
+
+const systemFiles = {
+  readlink: (path: string) => readlinkSync(path),
+  read: (path: string) => readFileSync(path, 'utf8'),
+};
+
+const runtimeZone = (): string | undefined => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function unixZone(
+  env: NodeJS.ProcessEnv,
+  fs: { readlink(path: string): string; read(path: string): string },
+): string | undefined {
+  // TZ=":Europe/Paris" and TZ="Europe/Paris" name a zone file; TZ="CET-1CEST" is a POSIX rule
+  // with no IANA name, which the shape check below refuses.
+  const tz = env.TZ?.replace(/^:/, '');
+  if (tz) return tz.startsWith('/') ? zoneFromPath(tz) : tz;
+  try {
+    const fromLink = zoneFromPath(fs.readlink('/etc/localtime'));
+    if (fromLink) return fromLink;
+  } catch {
+    // Not a link (a copied zone file), or absent: Debian also writes the name down.
+  }
+  try {
+    return fs.read('/etc/timezone').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/usr/share/zoneinfo/Europe/Paris` (or `…/zoneinfo/posix/Europe/Paris`) → Europe/Paris. */
+export function zoneFromPath(path: string): string | undefined {
+  const match = /zoneinfo\/(?:posix\/|right\/)?(.+)$/.exec(path);
+  return match?.[1];
 }
 
 /**

@@ -69,11 +69,18 @@ export {
 } from '@fleetdesk/api-types';
 
 /**
- * An IANA zone name the runtime knows (Europe/Paris, UTC); not an offset like +02:00, which
- * cannot follow daylight-saving changes.
+ * Shaped like an IANA zone name (Europe/Paris, UTC, Etc/GMT+5); not an offset like +02:00,
+ * which cannot follow daylight-saving changes. The wire check stops here: asking the runtime
+ * whether it knows the zone loads ICU's time-zone data, about 6 MiB of the agent's resident
+ * memory, so the server asks instead (`isIanaTimeZone`) when it stores the zone.
  */
+export function isTimeZoneName(zone: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone) && !zone.includes('//');
+}
+
+/** A zone name this runtime knows, so schedules can be evaluated in it. */
 export function isIanaTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone)) return false;
+  if (!isTimeZoneName(zone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -551,7 +558,7 @@ const inventory = object<InventoryBody>({
     { max: LIMITS.users },
   ),
   timeZone: optional(
-    string({ min: 1, max: 64, test: isIanaTimeZone, expected: 'an IANA time zone name' }),
+    string({ min: 1, max: 64, test: isTimeZoneName, expected: 'an IANA time zone name' }),
   ),
   software: array(
     object<SoftwarePackage>({

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { HeartbeatBody, InventoryBody } from '@fleetdesk/protocol';
+import { isIanaTimeZone, type HeartbeatBody, type InventoryBody } from '@fleetdesk/protocol';
 import { DataSource, EntityManager } from 'typeorm';
 import { describeDbError, isDataFault, type RejectedRow, writeBatch } from '../common/batch-write';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -172,7 +172,9 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
             inv.os.release,
             inv.os.arch,
             ips,
-            inv.timeZone ?? null,
+            // The wire check is only the name's shape; a zone this server cannot evaluate
+            // schedules in is not stored, and the rest of the inventory still is.
+            inv.timeZone && isIanaTimeZone(inv.timeZone) ? inv.timeZone : null,
           ],
         );
       });

@@ -145,6 +145,35 @@ describe('devices API (integration)', () => {
       .expect(403);
   });
 
+  it('stores a reported zone the server knows; an unknown one is left out, the inventory kept', async () => {
+    const tok = await request(server.url)
+      .post('/api/enrollment-tokens')
+      .set('Authorization', admin)
+      .send({ name: 'zones' })
+      .expect(201);
+    const identity = await enroll(server.url, tok.body.token as string, 'zoned');
+    const agent = await connectAgent(server.url, identity);
+    try {
+      agent.send('inventory', { ...sampleInventory('zoned'), timeZone: 'Europe/Paris' });
+      await agent.next('ack');
+      const known = await get(`/api/devices/${identity.deviceId}`).expect(200);
+      expect(known.body).toMatchObject({ hostname: 'zoned', timeZone: 'Europe/Paris' });
+
+      // Shaped like a zone (the agent no longer asks ICU), unknown to this server.
+      agent.send('inventory', { ...sampleInventory('zoned-2'), timeZone: 'Mars/Olympus' });
+      await agent.next('ack');
+      const unknown = await get(`/api/devices/${identity.deviceId}`).expect(200);
+      expect(unknown.body).toMatchObject({ hostname: 'zoned-2', timeZone: 'Europe/Paris' });
+    } finally {
+      agent.close();
+      // The other tests count the fleet.
+      await request(server.url)
+        .delete(`/api/devices/${identity.deviceId}`)
+        .set('Authorization', admin)
+        .expect(204);
+    }
+  });
+
   it('resolves a job target: the union of what it names, never a revoked device', async () => {
     const devices = server.app.get(DevicesService);
     const resolve = async (t: Parameters<DevicesService['resolveTarget']>[0]) =>
