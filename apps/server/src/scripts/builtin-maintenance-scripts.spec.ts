@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAINTENANCE_SCRIPTS } from './builtin-maintenance-scripts';
@@ -11,6 +11,11 @@ import { MAINTENANCE_SCRIPTS } from './builtin-maintenance-scripts';
  * show each answer a disk can give; the real machine (no smartctl) shows the UNKNOWN path.
  */
 const HOST_PATH = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+/** Absolute, so a test may run a script with a PATH that has no bash on it. */
+const BASH =
+  HOST_PATH.split(':')
+    .map((dir) => join(dir, 'bash'))
+    .find((file) => existsSync(file)) ?? '/bin/bash';
 let work: string;
 let n = 0;
 
@@ -32,7 +37,7 @@ async function run(name: string, env: Record<string, string>, path = HOST_PATH) 
   const file = join(work, `script-${n}.sh`);
   await writeFile(file, body(name));
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile('bash', [file], { env: { PATH: path, ...env }, timeout: 60_000 }, (e, o, s) =>
+    execFile(BASH, [file], { env: { PATH: path, ...env }, timeout: 60_000 }, (e, o, s) =>
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout: o, stderr: s }),
     ),
   );
@@ -169,5 +174,114 @@ describe('Check disk health', () => {
     const r = await run('Check disk health', {}, silent);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('UNKNOWN /dev/sda (smartctl exit 4)');
+  });
+});
+
+describe('Apply updates and reboot if required', () => {
+  const NAME = 'Apply updates and reboot if required';
+
+  /** Stub commands that log their argv to `calls`; `toolsOnly` leaves the host's bin dirs out. */
+  async function stubs(commands: Record<string, string>, toolsOnly = false) {
+    n += 1;
+    const dir = join(work, `ustubs-${n}`);
+    await mkdir(dir);
+    const log = join(dir, 'calls');
+    await writeFile(log, '');
+    for (const [name, logic] of Object.entries(commands)) {
+      await writeFile(join(dir, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${logic}\n`);
+      await chmod(join(dir, name), 0o755);
+    }
+    let path = `${dir}:${HOST_PATH}`;
+    if (toolsOnly) {
+      // No apt-get on this PATH: only the few tools the script uses besides the stubs.
+      const tools = join(dir, 'tools');
+      await mkdir(tools);
+      for (const tool of ['id', 'grep', 'tail', 'rm', 'tee']) {
+        const real = HOST_PATH.split(':')
+          .map((d) => join(d, tool))
+          .find((f) => existsSync(f));
+        if (real) await symlink(real, join(tools, tool));
+      }
+      path = `${dir}:${tools}`;
+    }
+    const calls = async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    return { path, calls };
+  }
+
+  it('DRY_RUN on this machine lists updates with the real apt-get and changes nothing', async () => {
+    const s = await stubs({ shutdown: 'exit 0' });
+    const r = await run(NAME, { DRY_RUN: 'true' }, s.path);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Package manager: apt-get');
+    expect(r.stdout).toMatch(/DRY RUN: \d+ update\(s\) would be installed; nothing was changed\./);
+    expect(r.stdout).toMatch(/Restart needed now: (yes|no)\./);
+    expect(await s.calls()).toEqual([]);
+  });
+
+  it('installs with apt-get and, with no restart needed, schedules none', async () => {
+    if (existsSync('/var/run/reboot-required')) return;
+    const s = await stubs({ 'apt-get': 'exit 0', shutdown: 'exit 0', uname: 'echo Linux' });
+    const r = await run(NAME, {}, s.path);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No restart needed.');
+    expect((await s.calls()).filter((c) => !c.startsWith('uname'))).toEqual([
+      'apt-get -q update',
+      'apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold upgrade',
+    ]);
+  });
+
+  it('schedules the restart with the delay and a literal message when dnf says one is needed', async () => {
+    const s = await stubs(
+      { dnf: 'exit 0', 'needs-restarting': 'exit 1', shutdown: 'exit 0', uname: 'echo Linux' },
+      true,
+    );
+    const message = 'Back in 10 min $(touch /tmp/fleetdesk-pwned) `id`';
+    const r = await run(NAME, { REBOOT_DELAY_MINUTES: '7', MESSAGE: message }, s.path);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('scheduled in 7 minute(s)');
+    expect((await s.calls()).filter((c) => !c.startsWith('uname'))).toEqual([
+      'dnf -y upgrade',
+      'needs-restarting -r',
+      `shutdown -r +7 ${message}`,
+    ]);
+    expect(existsSync('/tmp/fleetdesk-pwned')).toBe(false);
+
+    const noReboot = await stubs(
+      { dnf: 'exit 0', 'needs-restarting': 'exit 1', shutdown: 'exit 0', uname: 'echo Linux' },
+      true,
+    );
+    const kept = await run(NAME, { REBOOT: 'false' }, noReboot.path);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain('REBOOT=false, so none was scheduled');
+    expect((await noReboot.calls()).some((c) => c.startsWith('shutdown'))).toBe(false);
+  });
+
+  it('exits 1 when the update fails, 3 without a package manager', async () => {
+    const s = await stubs({ 'apt-get': 'exit 100', shutdown: 'exit 0', uname: 'echo Linux' });
+    const r = await run(NAME, {}, s.path);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('apt-get failed (exit 100)');
+    expect((await s.calls()).some((c) => c.startsWith('shutdown'))).toBe(false);
+    const none = await stubs({ uname: 'echo Linux' }, true);
+    const r3 = await run(NAME, {}, none.path);
+    expect(r3.code).toBe(3);
+    expect(r3.stderr).toContain('no supported package manager');
+  });
+
+  it.each([
+    [{ DRY_RUN: 'yes' }, /DRY_RUN must be true or false/],
+    [{ REBOOT: '1' }, /REBOOT must be true or false/],
+    [{ REBOOT_DELAY_MINUTES: '0' }, /from 1 to 1440/],
+    [{ REBOOT_DELAY_MINUTES: '5; reboot' }, /whole number of minutes/],
+    [{ MESSAGE: 'two\nlines' }, /one line of printable text/],
+    [{ MESSAGE: 'x'.repeat(201) }, /at most 200 characters/],
+  ])('refuses %j with exit 2 and calls nothing', async (env, message) => {
+    const s = await stubs({ 'apt-get': 'exit 0', shutdown: 'exit 0' });
+    const r = await run(NAME, env as Record<string, string>, s.path);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(await s.calls()).toEqual([]);
   });
 });

@@ -129,6 +129,130 @@ echo "Disks: $passed passed, $failed failed, $unknown unknown."
 exit 0
 `;
 
+const APPLY_UPDATES = sh`#!/usr/bin/env bash
+# Fleetdesk built-in: Apply updates and reboot if required.
+# Installs every pending package update with the system's package manager (apt-get, dnf, yum,
+# zypper; softwareupdate on macOS). When the system then needs a restart and REBOOT is true,
+# it schedules one REBOOT_DELAY_MINUTES later with shutdown(8), which warns logged-in users
+# with MESSAGE (wall). DRY_RUN=true lists what would be installed and whether a restart would
+# be needed, changing nothing (no package list refresh either).
+# Parameters arrive only as environment variables.
+# Exit codes: 0 done (or dry run), 1 the update failed, 2 invalid parameter,
+# 3 no supported package manager or not run as root.
+set -u
+export LC_ALL=C
+
+fail() {
+  printf 'error: %s\n' "$1" >&2
+  exit 2
+}
+
+dry_run="\${DRY_RUN:-false}"
+reboot="\${REBOOT:-true}"
+delay="\${REBOOT_DELAY_MINUTES:-5}"
+message="\${MESSAGE:-}"
+
+case "$dry_run" in true | false) ;; *) fail "DRY_RUN must be true or false" ;; esac
+case "$reboot" in true | false) ;; *) fail "REBOOT must be true or false" ;; esac
+case "$delay" in
+  '' | *[!0-9]*) fail "REBOOT_DELAY_MINUTES must be a whole number of minutes, not '\${delay:0:40}'" ;;
+esac
+if [ "\${#delay}" -gt 4 ] || [ "$delay" -lt 1 ] || [ "$delay" -gt 1440 ]; then
+  fail 'REBOOT_DELAY_MINUTES must be from 1 to 1440'
+fi
+[ "\${#message}" -le 200 ] || fail 'MESSAGE must be at most 200 characters'
+case "$message" in *[![:print:]]*) fail 'MESSAGE must be one line of printable text' ;; esac
+[ -n "$message" ] ||
+  message="Fleetdesk: this computer restarts in $delay minutes to finish installing updates. Please save your work."
+
+manager=''
+if [ "$(uname -s)" = Darwin ]; then
+  command -v softwareupdate >/dev/null 2>&1 && manager=softwareupdate
+else
+  for m in apt-get dnf yum zypper; do
+    if command -v "$m" >/dev/null 2>&1; then
+      manager=$m
+      break
+    fi
+  done
+fi
+if [ -z "$manager" ]; then
+  echo 'error: no supported package manager (apt-get, dnf, yum, zypper, softwareupdate)' >&2
+  exit 3
+fi
+if [ "$dry_run" = false ] && [ "$(id -u)" != 0 ]; then
+  echo 'error: installing updates needs root; the agent runs jobs as root by default' >&2
+  exit 3
+fi
+
+# Does the system need a restart now? Prints yes or no.
+restart_needed() {
+  case "$manager" in
+    apt-get) [ -f /var/run/reboot-required ] && echo yes || echo no ;;
+    dnf | yum)
+      if command -v needs-restarting >/dev/null 2>&1; then
+        needs-restarting -r >/dev/null 2>&1 && echo no || echo yes
+      else
+        echo no
+      fi
+      ;;
+    zypper)
+      zypper needs-rebooting >/dev/null 2>&1
+      [ $? -eq 102 ] && echo yes || echo no
+      ;;
+    softwareupdate) [ "\${mac_restart:-no}" = yes ] && echo yes || echo no ;;
+  esac
+}
+
+log="\${TMPDIR:-/tmp}/fleetdesk-updates.$$"
+echo "Package manager: $manager"
+if [ "$dry_run" = true ]; then
+  case "$manager" in
+    apt-get) apt-get -s -o Debug::NoLocking=1 upgrade >"$log" 2>&1; rc=$?
+      n=$(grep -c '^Inst ' "$log") ;;
+    dnf | yum) "$manager" -q check-update >"$log" 2>&1; rc=$?
+      [ "$rc" -eq 100 ] && rc=0
+      n=$(grep -c '^[^ ]' "$log") ;;
+    zypper) zypper --non-interactive list-updates >"$log" 2>&1; rc=$?
+      n=$(grep -c '^v ' "$log") ;;
+    softwareupdate) softwareupdate -l >"$log" 2>&1; rc=$?
+      n=$(grep -c '^\* ' "$log") ;;
+  esac
+  tail -n 50 "$log"
+  rm -f "$log"
+  [ "$rc" -eq 0 ] || { echo "error: $manager could not list updates (exit $rc)" >&2; exit 1; }
+  echo "DRY RUN: $n update(s) would be installed; nothing was changed."
+  echo "Restart needed now: $(restart_needed)."
+  exit 0
+fi
+
+case "$manager" in
+  apt-get)
+    apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q -y \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold upgrade ;;
+  dnf | yum) "$manager" -y upgrade ;;
+  zypper) zypper --non-interactive update ;;
+  softwareupdate)
+    softwareupdate -i -a 2>&1 | tee "$log"
+    grep -qi 'restart' "$log" && mac_restart=yes
+    rm -f "$log" ;;
+esac
+rc=$?
+[ "$rc" -eq 0 ] || { echo "error: $manager failed (exit $rc)" >&2; exit 1; }
+echo 'Updates installed.'
+
+if [ "$(restart_needed)" = no ]; then
+  echo 'No restart needed.'
+  exit 0
+fi
+if [ "$reboot" = false ]; then
+  echo 'A restart is needed to finish; REBOOT=false, so none was scheduled.'
+  exit 0
+fi
+shutdown -r "+$delay" "$message" || { echo 'error: shutdown could not schedule the restart' >&2; exit 1; }
+echo "A restart is needed: scheduled in $delay minute(s); logged-in users were told."
+`;
+
 export const MAINTENANCE_SCRIPTS: readonly BuiltinScript[] = [
   {
     name: 'Back up a directory',
@@ -172,5 +296,48 @@ export const MAINTENANCE_SCRIPTS: readonly BuiltinScript[] = [
     body: DISK_HEALTH,
     parameters: [],
     defaultTimeoutSeconds: 300,
+  },
+  {
+    name: 'Apply updates and reboot if required',
+    description:
+      'Installs pending updates (apt-get, dnf, yum, zypper, softwareupdate). If the system then needs a restart and REBOOT is true, schedules one after REBOOT_DELAY_MINUTES and warns logged-in users with MESSAGE. DRY_RUN lists what would be installed and changes nothing.',
+    tags: ['updates', 'maintenance', 'linux', 'macos'],
+    language: 'bash',
+    body: APPLY_UPDATES,
+    parameters: [
+      {
+        name: 'DRY_RUN',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        default: false,
+        description: 'List the updates and whether a restart is needed; change nothing',
+      },
+      {
+        name: 'REBOOT',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        default: true,
+        description: 'Restart when the updates need it',
+      },
+      {
+        name: 'REBOOT_DELAY_MINUTES',
+        type: 'number',
+        required: false,
+        secret: false,
+        default: 5,
+        description: 'Minutes between the warning and the restart (1 to 1440)',
+      },
+      {
+        name: 'MESSAGE',
+        type: 'string',
+        required: false,
+        secret: false,
+        default: '',
+        description: 'What logged-in users are told before the restart (one line, 200 characters)',
+      },
+    ],
+    defaultTimeoutSeconds: 3600,
   },
 ];
