@@ -37,6 +37,9 @@ const ScriptEditorPage = lazy(() =>
 const ScriptsPage = lazy(() =>
   import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
 );
+const SchedulesPage = lazy(() =>
+  import('./features/schedules/SchedulesPage').then((m) => ({ default: m.SchedulesPage })),
+);
 const TokensPage = lazy(() =>
   import('./features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })),
 );
@@ -88,6 +91,7 @@ export function App() {
           <Route path="scripts/:id" element={<ScriptEditorPage />} />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
+          <Route path="schedules" element={<SchedulesPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route
             path="users"

@@ -15,6 +15,7 @@ import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-windows.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
@@ -46,6 +47,7 @@ export class AppModule {
         JobsModule,
         AgentUpdatesModule,
         SchedulesModule,
+        MaintenanceWindowsModule,
         ConsoleGatewayModule,
       ],
     };

@@ -26,6 +26,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/enroll', label: 'Enroll a device', role: 'technician' },
   { to: '/scripts', label: 'Scripts', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
+  { to: '/schedules', label: 'Schedules', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/audit', label: 'Audit log', role: 'admin' },

@@ -36,7 +36,7 @@ import {
   RunNotFoundException,
 } from './jobs.exceptions';
 import { emptyCounts } from './run-states';
-import { RunStore, type RunWithDevice } from './run-store';
+import { RunStore, type RunTiming, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
 
@@ -47,6 +47,8 @@ export interface JobOrigin {
   /** The IANA zone the occurrence was computed in. */
   zone: string;
   deviceIds: string[];
+  /** Runs that wait (a maintenance window, a spread) or expire otherwise than the job's expiry. */
+  runTiming?: ReadonlyMap<string, RunTiming>;
 }
 
 /** A template resolved by `prepare()`, for `createForOccurrence()`. */
@@ -348,7 +350,7 @@ export class JobsService implements OnApplicationBootstrap {
         occurrenceZone: origin?.zone ?? null,
       }),
     );
-    await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
+    await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs, origin?.runTiming);
     await this.audit.record(m, actor, {
       action: rerunOf ? 'jobs.rerun' : (audit?.action ?? 'jobs.create'),
       targetType: 'job',

@@ -20,6 +20,8 @@ export interface JobRunRow {
   status: RunState;
   created_at: Date;
   expires_at: Date;
+  not_before: Date | null;
+  expiry_reason: string | null;
   dispatched_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
@@ -108,6 +110,16 @@ export interface RunPageQuery {
 // module's table left here: ordering a page of ten thousand runs by name needs the join.
 const WITH_DEVICE = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
 
+/** A run's own start and expiry, set by whoever creates the job (the scheduler). */
+export interface RunTiming {
+  /** Not sent before this (null: at once). */
+  notBefore: Date | null;
+  /** null: the job's offline expiry from now. */
+  expiresAt: Date | null;
+  /** The error an expired run gets, when it says more than "the device was offline". */
+  expiryReason: string | null;
+}
+
 /**
  * A run to send. Its expiry comes as epoch milliseconds (what the run spec carries): parsing
  * ten thousand timestamptz values into Dates held the event loop for ~100 ms per fan-out.
@@ -176,18 +188,42 @@ const INSERT_BATCH = 5000;
 export class RunStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** A new job's runs, all pending: a couple of statements for ten thousand devices. */
+  /**
+   * A new job's runs, all pending: a couple of statements for ten thousand devices. `timing`
+   * gives some devices' runs their own start and expiry (a maintenance window, a spread).
+   */
   async insert(
     m: EntityManager,
     jobId: string,
     deviceIds: readonly string[],
     expiresInMs: number,
+    timing?: ReadonlyMap<string, RunTiming>,
   ): Promise<void> {
     for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
+      const batch = deviceIds.slice(i, i + INSERT_BATCH);
+      if (!timing) {
+        await m.query(
+          `INSERT INTO job_run (job_id, device_id, expires_at)
+           SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
+          [jobId, batch, expiresInMs],
+        );
+        continue;
+      }
+      const t = batch.map((id) => timing.get(id));
       await m.query(
-        `INSERT INTO job_run (job_id, device_id, expires_at)
-         SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
-        [jobId, deviceIds.slice(i, i + INSERT_BATCH), expiresInMs],
+        `INSERT INTO job_run (job_id, device_id, expires_at, not_before, expiry_reason)
+         SELECT $1, v.device_id, coalesce(v.expires_at, now() + $3::bigint * interval '1 millisecond'),
+                v.not_before, v.reason
+         FROM unnest($2::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+           AS v(device_id, expires_at, not_before, reason)`,
+        [
+          jobId,
+          batch,
+          expiresInMs,
+          t.map((x) => x?.expiresAt ?? null),
+          t.map((x) => x?.notBefore ?? null),
+          t.map((x) => x?.expiryReason ?? null),
+        ],
       );
     }
   }
@@ -206,6 +242,7 @@ export class RunStore {
          FROM job_run r JOIN job j ON j.id = r.job_id
          WHERE r.status IN (${FROM.claim}) AND j.status = 'running'
            AND r.device_id = ANY($1::uuid[]) AND r.expires_at > now()
+           AND (r.not_before IS NULL OR r.not_before <= now())
        ), allowed AS (
          SELECT ranked.id FROM ranked
          JOIN job j ON j.id = ranked.job_id
@@ -355,7 +392,7 @@ export class RunStore {
   async expire(): Promise<RunChange[]> {
     const [expired] = await this.dataSource.query<[RunChange[], number]>(
       `UPDATE job_run SET status = 'expired', finished_at = now(),
-         error = 'the device did not come online before the run expired; it never ran'
+         error = coalesce(expiry_reason, 'the device did not come online before the run expired; it never ran')
        WHERE status IN (${FROM.expire}) AND expires_at <= now() RETURNING id, job_id, status`,
     );
     return expired;
