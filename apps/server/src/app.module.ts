@@ -19,6 +19,9 @@ import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { WebsiteChecksModule } from './website-checks/website-checks.module';
+import { NotificationsModule } from './notifications/notifications.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +50,9 @@ export class AppModule {
         AgentUpdatesModule,
         SchedulesModule,
         ConsoleGatewayModule,
+        AlertsModule,
+        WebsiteChecksModule,
+        NotificationsModule,
       ],
     };
   }
