@@ -156,7 +156,8 @@ export class AlertsService {
   /** Resolves the open alert of a subject that is no longer watched (a deleted check). */
   async closeSubject(subject: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const rows = await m.query<{ id: string; muted: boolean }[]>(
+      // UPDATE … RETURNING answers [rows, count] through TypeORM's postgres driver.
+      const [rows] = await m.query<[{ id: string; muted: boolean }[], number]>(
         `UPDATE alert SET state = 'resolved', resolved_at = now()
          WHERE subject = $1 AND state <> 'resolved' RETURNING id, muted`,
         [subject],
@@ -250,7 +251,7 @@ export class AlertsService {
       const known = new Set(found.map((r) => r.id));
       const missing = unique.find((id) => !known.has(id));
       if (missing) throw new AlertNotFoundException(missing);
-      const done = await m.query<{ id: string; title: string; subject: string }[]>(
+      const [done] = await m.query<[{ id: string; title: string; subject: string }[], number]>(
         `UPDATE alert SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2,
            acknowledged_by_email = $3
          WHERE id = ANY($1::uuid[]) AND state = 'firing' RETURNING id, title, subject`,
