@@ -53,7 +53,7 @@ export const MONITORING_LIMITS = {
   nameLength: 200,
   urlLength: 2048,
   bodyMatchLength: 1000,
-  intervalSeconds: { min: 10, max: 86_400, default: 60 },
+  intervalSeconds: { min: 2, max: 86_400, default: 60 },
   timeoutMs: { min: 100, max: 60_000, default: 10_000 },
   latencyLimitMs: { min: 1, max: 600_000 },
   certWarnDays: { min: 1, max: 365, default: 14 },

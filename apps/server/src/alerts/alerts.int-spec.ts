@@ -30,7 +30,8 @@ describe('alerts (integration)', () => {
     server = await startServer(db, { MONITOR_TICK_MS: '0', OFFLINE_ALERT_GRACE_SECONDS: '1' });
     admin = await login(server, ADMIN.email, ADMIN.password);
     alerts = server.app.get(AlertsService);
-  });
+    // Booting the embedded engine can take a minute on a loaded 2-core machine.
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
     await db?.destroy();

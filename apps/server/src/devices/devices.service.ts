@@ -172,9 +172,15 @@ export class DevicesService {
 
   /**
    * Devices not revoked that have been offline (silent) for longer than `graceMs`, with what
-   * alert routing needs (name, group, tags); `among` limits the answer to those ids.
+   * alert routing needs (name, group, tags); `among` limits the answer to those ids, and
+   * `except` leaves those out.
    */
-  async silentDevices(graceMs: number, limit: number, among?: string[]): Promise<SilentDevice[]> {
+  async silentDevices(
+    graceMs: number,
+    limit: number,
+    among?: string[],
+    except: string[] = [],
+  ): Promise<SilentDevice[]> {
     return this.dataSource.query<SilentDevice[]>(
       `SELECT d.id, COALESCE(d.name, d.hostname) AS name, d.group_id AS "groupId",
          COALESCE(d.last_seen_at, d.enrolled_at) AS "lastSeenAt",
@@ -183,9 +189,9 @@ export class DevicesService {
        FROM device d
        WHERE d.revoked_at IS NULL AND d.status = 'offline'
          AND COALESCE(d.last_seen_at, d.enrolled_at) < now() - $1::int * interval '1 millisecond'
-         AND ($3::uuid[] IS NULL OR d.id = ANY($3::uuid[]))
+         AND ($3::uuid[] IS NULL OR d.id = ANY($3::uuid[])) AND NOT (d.id = ANY($4::uuid[]))
        ORDER BY d.id LIMIT $2`,
-      [graceMs, limit, among ?? null],
+      [graceMs, limit, among ?? null, except],
     );
   }
 

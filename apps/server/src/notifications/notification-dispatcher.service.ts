@@ -199,8 +199,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         ],
       );
       await m.query(
-        `UPDATE notification_delivery SET status = $2, next_attempt_at = $3, lease_until = NULL,
-           delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE NULL END
+        `UPDATE notification_delivery SET status = $2::varchar, next_attempt_at = $3,
+           lease_until = NULL,
+           delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() ELSE NULL END
          WHERE id = $1`,
         [d.id, outcome.ok ? 'delivered' : finalFailure ? 'failed' : 'pending', next],
       );
