@@ -9,11 +9,16 @@ import {
   startHttps,
   startReceiver,
   startSmtpSink,
+  subjectOf,
   validSignature,
 } from './support/monitoring';
 import { AGENT_BUNDLE, buildAll, type Proc, spawnNode, waitFor } from './support/processes';
 
-const GRACE_SECONDS = 2;
+/**
+ * Above the 2.5 s the server takes to mark a silent device offline (1 s heartbeats), so a
+ * simulated device whose heartbeat is late on a loaded machine is not taken for dead.
+ */
+const GRACE_SECONDS = 5;
 
 /**
  * A real server process with real local sites (HTTP and HTTPS), a real webhook receiver, a
@@ -231,8 +236,8 @@ describe('monitoring end to end', () => {
     expect(test).toMatchObject({ status: 'delivered', test: true });
     expect(test.attempts).toEqual([expect.objectContaining({ ok: true, code: 250 })]);
     expect(smtp.mails[0].to).toEqual(['oncall@example.com']);
-    expect(smtp.mails[0].data).toMatch(
-      /Subject: Fleetdesk test notification for channel "on-call\s+mail"/,
+    expect(subjectOf(smtp.mails[0].data)).toMatch(
+      /^Fleetdesk test notification for channel "on-call mail"$/,
     );
 
     // Port 1 on loopback: nothing listens, the check fails at once.
@@ -243,8 +248,9 @@ describe('monitoring end to end', () => {
       tags: ['mail'],
     });
     const mail = await until(() => smtp.mails.find((m) => /Website down: mailcheck/.test(m.data)));
-    expect(mail.data).toMatch(/Subject: \[FIRING critical\] Website down: mailcheck/);
-    expect(mail.data).toMatch(/connection refused/);
+    expect(subjectOf(mail.data)).toBe('[FIRING critical] Website down: mailcheck');
+    // The body is quoted-printable: a long line is folded with '=' and a line break.
+    expect(mail.data).toMatch(/connection (=\r?\n)?refused/);
   }, 60_000);
 
   it('a killed agent gives an offline alert after the grace', async () => {
@@ -262,7 +268,13 @@ describe('monitoring end to end', () => {
     const killedAt = Date.now();
     proc.child.kill('SIGKILL');
     const got = await until(() => receiver.on('/real')[0]);
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000);
+    // The grace counts from the device's last heartbeat, up to one period before the kill.
+    const device = await api.get(`/api/devices/${agent.deviceId}`);
+    const alertList = await api.get(`/api/alerts?source=device_offline&deviceId=${agent.deviceId}`);
+    expect(
+      new Date(alertList.items[0].firedAt).getTime() - new Date(device.lastSeenAt).getTime(),
+    ).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000);
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 1000);
     expect(got.body.events).toEqual([
       expect.objectContaining({
         event: 'fired',
@@ -313,18 +325,20 @@ describe('monitoring end to end', () => {
     const digest = await until(() => receiver.on('/sim')[0], 60_000);
     // Anything still to come would arrive within another window.
     await new Promise((r) => setTimeout(r, 12_000));
-    const kinds = (r: (typeof digest)['body']) =>
-      r.events.map((e) => `${e.event} ${e.alert.title}`);
-    expect(receiver.on('/sim').map((r) => kinds(r.body))).toEqual([kinds(digest.body)]);
-    expect(kinds(digest.body).filter((k) => k.startsWith('fired'))).toHaveLength(50);
+    expect(receiver.on('/sim')).toHaveLength(1);
     expect(validSignature(digest, channel.signingSecret)).toBe(true);
     expect(digest.body.digest).toBe(true);
-    expect(digest.body.events).toHaveLength(50);
-    expect(new Set(digest.body.events.map((e) => e.alert.subject)).size).toBe(50);
-    expect(digest.body.summary).toBe('Fleetdesk digest: 50 alert(s) fired');
+    // Each of the 50 devices is in it, and its last word there is "fired". (A device whose
+    // heartbeat was late past the grace on a loaded machine may also show a fired/resolved
+    // pair before: still the same one message.)
+    const last = new Map<string, string>();
+    for (const e of digest.body.events) last.set(e.alert.subject, e.event);
+    expect(last.size).toBe(50);
+    expect([...last.values()].every((kind) => kind === 'fired')).toBe(true);
+    expect(digest.body.summary).toMatch(/^Fleetdesk digest: \d+ alert\(s\) fired/);
     const deliveries = await api.get(`/api/notification-channels/${channel.id}/deliveries`);
     expect(deliveries.items).toEqual([
-      expect.objectContaining({ events: 50, status: 'delivered' }),
+      expect.objectContaining({ events: digest.body.events.length, status: 'delivered' }),
     ]);
   }, 180_000);
 });

@@ -159,3 +159,19 @@ export function certificateExpiringIn(dir: string, days: number) {
   );
   return { caFile: path('ca.crt'), certFile: path('site.crt'), keyFile: path('site.key') };
 }
+
+/** The Subject of a raw message, unfolded and with RFC 2047 Q-encoded words decoded. */
+export function subjectOf(raw: string): string {
+  const header = /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1] ?? '';
+  return header
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/\r?\n[ \t]/g, ' ')
+    .replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_m, word: string) =>
+      Buffer.from(
+        word
+          .replace(/_/g, ' ')
+          .replace(/=([0-9A-F]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8'),
+    );
+}

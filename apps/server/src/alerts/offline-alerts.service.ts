@@ -69,12 +69,20 @@ export class OfflineAlertsService implements OnApplicationBootstrap, OnApplicati
     const open = new Set(await this.alerts.openDeviceAlerts(SOURCE));
     // Devices already alerted are left out, so a fleet with many long-offline devices does
     // not read them all again on every sweep.
-    const silent = await this.devices.silentDevices(grace, SWEEP_LIMIT, undefined, [...open]);
+    const silent = await this.devices.silentDevices(grace, SWEEP_LIMIT, { except: [...open] });
+    // Back means heard from within the grace: a status flipped to online by a heartbeat
+    // written late (sent before the device died) does not resolve the alert.
     const stillSilent = new Set(
       open.size
-        ? (await this.devices.silentDevices(grace, open.size, [...open])).map((d) => d.id)
+        ? (
+            await this.devices.silentDevices(grace, open.size, {
+              among: [...open],
+              anyStatus: true,
+            })
+          ).map((d) => d.id)
         : [],
     );
+
     // Each device on its own: one that fails to write never holds up the others.
     for (const d of silent) {
       if ((await this.observe(this.failing(d))) === 'fired') result.fired += 1;

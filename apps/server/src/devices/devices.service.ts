@@ -172,14 +172,14 @@ export class DevicesService {
 
   /**
    * Devices not revoked that have been offline (silent) for longer than `graceMs`, with what
-   * alert routing needs (name, group, tags); `among` limits the answer to those ids, and
-   * `except` leaves those out.
+   * alert routing needs (name, group, tags). `among` limits the answer to those ids, `except`
+   * leaves those out; `anyStatus` also counts a device marked online whose last contact is
+   * older than that (a heartbeat written late can mark a dead device online again).
    */
   async silentDevices(
     graceMs: number,
     limit: number,
-    among?: string[],
-    except: string[] = [],
+    opts: { among?: string[]; except?: string[]; anyStatus?: boolean } = {},
   ): Promise<SilentDevice[]> {
     return this.dataSource.query<SilentDevice[]>(
       `SELECT d.id, COALESCE(d.name, d.hostname) AS name, d.group_id AS "groupId",
@@ -187,11 +187,11 @@ export class DevicesService {
          COALESCE((SELECT array_agg(t.name ORDER BY t.name) FROM device_tag dt
                    JOIN tag t ON t.id = dt.tag_id WHERE dt.device_id = d.id), '{}') AS tags
        FROM device d
-       WHERE d.revoked_at IS NULL AND d.status = 'offline'
+       WHERE d.revoked_at IS NULL AND (d.status = 'offline' OR $5::boolean)
          AND COALESCE(d.last_seen_at, d.enrolled_at) < now() - $1::int * interval '1 millisecond'
          AND ($3::uuid[] IS NULL OR d.id = ANY($3::uuid[])) AND NOT (d.id = ANY($4::uuid[]))
        ORDER BY d.id LIMIT $2`,
-      [graceMs, limit, among ?? null, except],
+      [graceMs, limit, opts.among ?? null, opts.except ?? [], Boolean(opts.anyStatus)],
     );
   }
 
