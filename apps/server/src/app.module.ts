@@ -20,6 +20,9 @@ import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { WebsiteChecksModule } from './website-checks/website-checks.module';
+import { NotificationsModule } from './notifications/notifications.module';
 
 @Module({})
 export class AppModule {
@@ -49,6 +52,9 @@ export class AppModule {
         SchedulesModule,
         MaintenanceWindowsModule,
         ConsoleGatewayModule,
+        AlertsModule,
+        WebsiteChecksModule,
+        NotificationsModule,
       ],
     };
   }

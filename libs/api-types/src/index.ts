@@ -29,3 +29,4 @@ export * from './disk-usage';
 export * from './packages';
 export * from './agent-versions';
 export * from './maintenance-windows';
+export * from './monitoring';

@@ -10,6 +10,7 @@ import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-sc
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
 import { JobActions1764760000000 } from './1764760000000-job-actions';
 import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-windows';
+import { Monitoring1764830000000 } from './1764830000000-monitoring';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   EnrollmentTokenActor1764750000000,
   JobActions1764760000000,
   MaintenanceWindows1764820000000,
+  Monitoring1764830000000,
 ];
