@@ -18,6 +18,7 @@ import { SchedulesModule } from './schedules/schedules.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
+import { SoftwareInventoryModule } from './software-inventory/software-inventory.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -47,6 +48,7 @@ export class AppModule {
         AgentUpdatesModule,
         SchedulesModule,
         ConsoleGatewayModule,
+        SoftwareInventoryModule,
       ],
     };
   }
