@@ -19,6 +19,7 @@ import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { SoftwareInventoryModule } from './software-inventory/software-inventory.module';
+import { PatchComplianceModule } from './patch-compliance/patch-compliance.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -49,6 +50,7 @@ export class AppModule {
         SchedulesModule,
         ConsoleGatewayModule,
         SoftwareInventoryModule,
+        PatchComplianceModule,
       ],
     };
   }

@@ -30,3 +30,4 @@ export * from './packages';
 export * from './agent-versions';
 export * from './software-versions';
 export * from './software-inventory';
+export * from './patch-compliance';

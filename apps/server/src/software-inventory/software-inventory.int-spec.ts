@@ -59,7 +59,7 @@ describe('software inventory API (integration)', () => {
     // A hostname a spreadsheet would run as a formula.
     await report('=cmd|calc', 'linux', [curl]);
     await report('silent', 'linux', null);
-  });
+  }, 120_000);
   afterAll(async () => {
     await server?.close();
     await db?.destroy();

@@ -10,6 +10,7 @@ import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-sc
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
 import { JobActions1764760000000 } from './1764760000000-job-actions';
 import { SoftwareInventory1764810000000 } from './1764810000000-software-inventory';
+import { PatchStatus1764811000000 } from './1764811000000-patch-status';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   EnrollmentTokenActor1764750000000,
   JobActions1764760000000,
   SoftwareInventory1764810000000,
+  PatchStatus1764811000000,
 ];
