@@ -3,6 +3,9 @@
 // version" through the HTTP API, and the inventory ingest rate, on N devices x P packages.
 //   DATABASE_URL=postgres://root@127.0.0.1:5432/postgres npm run bench:software -- \
 //     [--devices 10000] [--packages 1000] [--samples 50] [--ingest 1000] [--concurrency 8]
+//     [--keep] [--reuse DBNAME]
+// --keep leaves the seeded database in place (its name is printed); --reuse measures on such
+// a database again without seeding (the ingest step then rewrites --ingest devices' lists).
 // PostgreSQL only (10M rows is not what the embedded engine is for): a fresh database is made
 // on that server, migrated by the real server, and dropped at the end.
 import { createRequire } from 'node:module';
@@ -18,6 +21,8 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '50' },
     ingest: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '8' },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
   },
 });
 const N = Number(values.devices);
@@ -65,8 +70,9 @@ const round = (x) => Math.round(x * 10) / 10;
 
 const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await admin.connect();
-const dbName = `fleetdesk_bench_software_${process.pid}`;
-await admin.query(`CREATE DATABASE ${dbName}`);
+const dbName = values.reuse ?? `fleetdesk_bench_software_${process.pid}`;
+if (!/^[a-z0-9_]+$/.test(dbName)) throw new Error(`not a database name: ${dbName}`);
+if (!values.reuse) await admin.query(`CREATE DATABASE ${dbName}`);
 const url = new URL(process.env.DATABASE_URL);
 url.pathname = `/${dbName}`;
 const dbUrl = url.toString();
@@ -81,19 +87,22 @@ try {
   // Seeding: the indexes are dropped and rebuilt from their own definitions (pg_indexes), which
   // is several times faster than maintaining them row by row, and leaves the same schema.
   const t0 = performance.now();
-  await db.query(SEED_DEVICES, [N]);
-  await db.query(SEED_INVENTORY);
-  const { rows: indexes } = await db.query(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'device_software'`,
-  );
-  for (const { indexname } of indexes) await db.query(`DROP INDEX "${indexname}"`);
-  await db.query(SEED_SOFTWARE, [P, WIN_VERSIONS, DEB_VERSIONS]);
-  for (const { indexdef } of indexes) await db.query(indexdef);
-  // What autovacuum would do soon after a load this size: statistics and the visibility map
-  // (index-only scans need it).
-  await db.query('VACUUM ANALYZE device_software');
-  await db.query('VACUUM ANALYZE device');
-  await db.query('VACUUM ANALYZE device_inventory');
+  if (!values.reuse) await seed();
+  async function seed() {
+    await db.query(SEED_DEVICES, [N]);
+    await db.query(SEED_INVENTORY);
+    const { rows: indexes } = await db.query(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'device_software'`,
+    );
+    for (const { indexname } of indexes) await db.query(`DROP INDEX "${indexname}"`);
+    await db.query(SEED_SOFTWARE, [P, WIN_VERSIONS, DEB_VERSIONS]);
+    for (const { indexdef } of indexes) await db.query(indexdef);
+    // What autovacuum would do soon after a load this size: statistics and the visibility map
+    // (index-only scans need it).
+    await db.query('VACUUM ANALYZE device_software');
+    await db.query('VACUUM ANALYZE device');
+    await db.query('VACUUM ANALYZE device_inventory');
+  }
   const seedSeconds = round((performance.now() - t0) / 1000);
   const {
     rows: [{ n: softwareRows }],
@@ -217,7 +226,8 @@ try {
 } finally {
   await db.end().catch(() => {});
   await bench?.stop();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (values.keep || values.reuse) console.error(`kept database ${dbName}`);
+  else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
 }
 process.exit(ok ? 0 : 1);

@@ -37,6 +37,16 @@ const ScriptEditorPage = lazy(() =>
 const ScriptsPage = lazy(() =>
   import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
 );
+const SoftwareSearchPage = lazy(() =>
+  import('./features/software/SoftwareSearchPage').then((m) => ({
+    default: m.SoftwareSearchPage,
+  })),
+);
+const PatchCompliancePage = lazy(() =>
+  import('./features/software/PatchCompliancePage').then((m) => ({
+    default: m.PatchCompliancePage,
+  })),
+);
 const TokensPage = lazy(() =>
   import('./features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })),
 );
@@ -75,6 +85,8 @@ export function App() {
           <Route index element={<OverviewPage />} />
           <Route path="devices" element={<DevicesPage />} />
           <Route path="devices/:id" element={<DeviceDetailPage />} />
+          <Route path="software" element={<SoftwareSearchPage />} />
+          <Route path="patches" element={<PatchCompliancePage />} />
           <Route
             path="enroll"
             element={

@@ -228,20 +228,25 @@ export class SoftwareInventoryService {
     const sortKey = `lower(coalesce(d.name, d.hostname))`;
     let from: string;
     if (q.presence === 'missing') {
-      // Only devices that reported an inventory can be said to lack something.
-      from = `device d JOIN device_inventory i ON i.device_id = d.id`;
-      where.push(
-        `NOT EXISTS (SELECT 1 FROM device_software s WHERE s.device_id = d.id AND ${names} ${source})`,
-      );
+      // Only devices that reported an inventory can be said to lack something. The devices
+      // that have it are gathered once from the name index and hash-anti-joined; a NOT EXISTS
+      // per device would read each device's whole package list.
+      from = `device d JOIN device_inventory i ON i.device_id = d.id
+        LEFT JOIN (SELECT DISTINCT s.device_id FROM device_software s WHERE ${names} ${source}) hit
+          ON hit.device_id = d.id`;
+      where.push('hit.device_id IS NULL');
     } else {
-      const keys = p.add(newest.map((n) => sourceVersionKey(n.source, n.version)));
-      from = `(SELECT s.device_id, array_agg(DISTINCT s.version) AS versions,
-                 array_agg(DISTINCT s.source) AS sources,
-                 bool_or(s.source || chr(1) || s.version = ANY(${keys}::text[])) AS current
-               FROM device_software s WHERE ${names} ${source} GROUP BY s.device_id) hit
+      const having: string[] = [];
+      if (q.version !== undefined) having.push(`bool_or(s.version = ${p.add(q.version)})`);
+      if (q.presence === 'outdated') {
+        const keys = p.add(newest.map((n) => sourceVersionKey(n.source, n.version)));
+        having.push(`NOT bool_or(s.source || chr(1) || s.version = ANY(${keys}::text[]))`);
+      }
+      // Filtered per device before the join, so only the matching devices are looked up.
+      from = `(SELECT s.device_id, array_agg(s.version) AS versions, array_agg(s.source) AS sources
+               FROM device_software s WHERE ${names} ${source} GROUP BY s.device_id
+               ${having.length ? `HAVING ${having.join(' AND ')}` : ''}) hit
              JOIN device d ON d.id = hit.device_id`;
-      if (q.version !== undefined) where.push(`${p.add(q.version)} = ANY(hit.versions)`);
-      if (q.presence === 'outdated') where.push('NOT hit.current');
     }
     const columns = `d.id AS device_id, coalesce(d.name, d.hostname) AS name, d.hostname, d.status,
       d.os_platform, d.os_distro, ${q.presence === 'missing' ? 'NULL::text[] AS versions, NULL::text[] AS sources' : 'hit.versions, hit.sources'},
@@ -290,7 +295,8 @@ export class SoftwareInventoryService {
   }
 
   private toRow(r: RawRow): SoftwareDeviceRow {
-    const sources = [...(r.sources ?? [])].sort();
+    // The same version can come under two of the title's names: each is listed once.
+    const sources = [...new Set(r.sources ?? [])].sort();
     // One source in practice; with several, the first one's order is as good as any.
     const by = sources[0] ?? 'other';
     return {
@@ -300,7 +306,7 @@ export class SoftwareInventoryService {
       status: r.status,
       osPlatform: r.os_platform,
       osDistro: r.os_distro,
-      versions: [...(r.versions ?? [])].sort((a, b) => compareVersions(by, a, b)),
+      versions: [...new Set(r.versions ?? [])].sort((a, b) => compareVersions(by, a, b)),
       sources,
     };
   }
