@@ -47,7 +47,9 @@ describe('console: fleet software search', () => {
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Software', exact: true })
       .click();
-    await page.getByLabel('Package names').fill('bash');
+    // The suggestions list shares the input's label: the input is the one to type in.
+    const names = page.getByLabel('Package names').and(page.locator('input'));
+    await names.fill('bash');
 
     const row = page.getByTestId('software-device-row');
     await row.first().waitFor();
@@ -59,12 +61,15 @@ describe('console: fleet software search', () => {
     expect(await page.getByTestId('paging-summary').innerText()).toBe('Showing 1–1 of 1 devices');
     await screenshot(page, 'software-search');
 
-    // The device has bash: nobody lacks it.
-    await page.getByText('Missing it').click();
+    // The device has bash: nobody lacks it. (Escape closes the name suggestions first, which
+    // would cover the switch.)
+    await names.press('Escape');
+    await page.getByText('Missing it', { exact: true }).click();
     await page.getByText('Every device that reported its inventory has it.').waitFor();
 
     // A name nobody has: the device lacks it, and the export link carries the same filters.
-    await page.getByLabel('Package names').fill('no-such-package-fleetdesk, other-missing-one');
+    await names.fill('no-such-package-fleetdesk, other-missing-one');
+    await names.press('Escape');
     await row.first().waitFor();
     expect(await row.count()).toBe(1);
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');

@@ -62,6 +62,10 @@ type Window = { offset: number; limit: number } | { after: [string, string] | nu
  * IDX_device_software_lname_cover, so the work is bounded by how many devices have the
  * package, never by the size of the table; "newest" is decided here by the manager's own
  * version order (shared rule), which SQL's text order cannot do.
+ *
+ * It reads the devices module's tables (device, device_inventory, device_software) read-only
+ * and writes none: the join with the device table is what keeps each answer one indexed
+ * statement; asking DevicesService for 10,000 ids and sending them back would not scale.
  */
 @Injectable()
 export class SoftwareInventoryService {
