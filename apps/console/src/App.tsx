@@ -40,6 +40,16 @@ const ScriptsPage = lazy(() =>
 const SchedulesPage = lazy(() =>
   import('./features/schedules/SchedulesPage').then((m) => ({ default: m.SchedulesPage })),
 );
+const SoftwareSearchPage = lazy(() =>
+  import('./features/software/SoftwareSearchPage').then((m) => ({
+    default: m.SoftwareSearchPage,
+  })),
+);
+const PatchCompliancePage = lazy(() =>
+  import('./features/software/PatchCompliancePage').then((m) => ({
+    default: m.PatchCompliancePage,
+  })),
+);
 const TokensPage = lazy(() =>
   import('./features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })),
 );
@@ -78,6 +88,8 @@ export function App() {
           <Route index element={<OverviewPage />} />
           <Route path="devices" element={<DevicesPage />} />
           <Route path="devices/:id" element={<DeviceDetailPage />} />
+          <Route path="software" element={<SoftwareSearchPage />} />
+          <Route path="patches" element={<PatchCompliancePage />} />
           <Route
             path="enroll"
             element={

@@ -19,6 +19,8 @@ import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-wind
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
+import { SoftwareInventoryModule } from './software-inventory/software-inventory.module';
+import { PatchComplianceModule } from './patch-compliance/patch-compliance.module';
 import { UsersModule } from './users/users.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { WebsiteChecksModule } from './website-checks/website-checks.module';
@@ -55,6 +57,8 @@ export class AppModule {
         AlertsModule,
         WebsiteChecksModule,
         NotificationsModule,
+        SoftwareInventoryModule,
+        PatchComplianceModule,
       ],
     };
   }

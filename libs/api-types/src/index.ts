@@ -30,3 +30,6 @@ export * from './packages';
 export * from './agent-versions';
 export * from './maintenance-windows';
 export * from './monitoring';
+export * from './software-versions';
+export * from './software-inventory';
+export * from './patch-compliance';

@@ -13,6 +13,9 @@ import {
   type ScriptLanguage,
   SOFTWARE_SOURCES,
   type SoftwarePackage,
+  PACKAGE_MANAGERS,
+  type PendingUpdate,
+  type UpdatesReport,
 } from '@fleetdesk/api-types';
 import { ERROR_CODES, type ErrorCode } from './errors';
 import {
@@ -42,6 +45,7 @@ export const LIMITS = {
   addressesPerInterface: 64,
   users: 1024,
   softwareItems: 20_000,
+  pendingUpdates: 5_000,
 } as const;
 
 /** Bytes in a handshake nonce. */
@@ -66,6 +70,8 @@ export {
   SOFTWARE_SOURCES,
   type SoftwarePackage,
   type SoftwareSource,
+  type PendingUpdate,
+  type UpdatesReport,
 } from '@fleetdesk/api-types';
 
 /**
@@ -171,6 +177,8 @@ export type HeartbeatBody = HeartbeatMetrics;
 /** agent → server, after auth and whenever the agent sees a change. */
 export interface InventoryBody extends InventoryFacts {
   software: SoftwarePackage[];
+  /** Pending updates (agents that can list them; older agents leave this out). */
+  updates?: UpdatesReport;
   /** Epoch ms. */
   collectedAt: number;
 }
@@ -508,6 +516,11 @@ const heartbeat = object<HeartbeatBody>({
 const addresses = (test: (s: string) => boolean, expected: string): Validator<string[]> =>
   array(string({ max: 64, test, expected }), { max: LIMITS.addressesPerInterface });
 
+const flag: Validator<boolean> = (input) =>
+  typeof input === 'boolean'
+    ? { ok: true, value: input }
+    : { ok: false, path: [], reason: 'expected true or false' };
+
 const inventory = object<InventoryBody>({
   os: object<OsInfo>({
     platform: string({ min: 1, max: 32 }),
@@ -560,6 +573,22 @@ const inventory = object<InventoryBody>({
       source: oneOf(SOFTWARE_SOURCES),
     }),
     { max: LIMITS.softwareItems },
+  ),
+  updates: optional(
+    object<UpdatesReport>({
+      managers: array(oneOf(PACKAGE_MANAGERS), { max: PACKAGE_MANAGERS.length }),
+      pending: array(
+        object<PendingUpdate>({
+          manager: oneOf(PACKAGE_MANAGERS),
+          name: string({ min: 1, max: 512 }),
+          current: optional(string({ max: 256 })),
+          available: string({ max: 256 }),
+          security: optional(flag),
+        }),
+        { max: LIMITS.pendingUpdates },
+      ),
+      rebootRequired: optional(flag),
+    }),
   ),
   collectedAt: epochMs,
 });

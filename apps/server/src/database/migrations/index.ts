@@ -11,6 +11,8 @@ import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-to
 import { JobActions1764760000000 } from './1764760000000-job-actions';
 import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-windows';
 import { Monitoring1764830000000 } from './1764830000000-monitoring';
+import { SoftwareInventory1764810000000 } from './1764810000000-software-inventory';
+import { PatchStatus1764811000000 } from './1764811000000-patch-status';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   JobActions1764760000000,
   MaintenanceWindows1764820000000,
   Monitoring1764830000000,
+  SoftwareInventory1764810000000,
+  PatchStatus1764811000000,
 ];
