@@ -19,6 +19,7 @@ import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
 import { UsersModule } from './users/users.module';
+import { SoftwareModule } from './software/software.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         AgentUpdatesModule,
         SchedulesModule,
         ConsoleGatewayModule,
+        SoftwareModule,
       ],
     };
   }

@@ -1,3 +1,4 @@
+import { SOFTWARE_LIMITS } from '@fleetdesk/api-types';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -187,6 +188,11 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   TLS_KEY_FILE?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  SOFTWARE_UPLOAD_MAX_BYTES: number = SOFTWARE_LIMITS.uploadMaxBytes;
 }
 
 export interface AppConfig {
@@ -225,6 +231,8 @@ export interface AppConfig {
   agentDownloadRateLimit: { limit: number; windowMs: number };
   /** The server's address as its users reach it, without a trailing slash; else the request's. */
   publicUrl: string | undefined;
+  /** The largest installer an upload may be; a larger one is cut off and refused. */
+  softwareUploadMaxBytes: number;
 }
 
 const ENV_VARIABLES = [
@@ -257,6 +265,7 @@ const ENV_VARIABLES = [
   'AGENT_DOWNLOAD_RATE_LIMIT',
   'AGENT_DOWNLOAD_RATE_WINDOW_SECONDS',
   'PUBLIC_URL',
+  'SOFTWARE_UPLOAD_MAX_BYTES',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -422,5 +431,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       windowMs: parsed.AGENT_DOWNLOAD_RATE_WINDOW_SECONDS * 1000,
     },
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
+    softwareUploadMaxBytes: parsed.SOFTWARE_UPLOAD_MAX_BYTES,
   };
 }

@@ -6,6 +6,7 @@ import {
   type RunCounts,
   type RunOutputChunk,
   type RunState,
+  type SoftwareRunDetail,
   TERMINAL_RUN_STATES,
 } from '@fleetdesk/api-types';
 import type { OutputBody } from '@fleetdesk/protocol';
@@ -30,6 +31,7 @@ export interface JobRunRow {
   output_bytes: string | number;
   truncated: boolean;
   last_seq: number;
+  software: SoftwareRunDetail | null;
 }
 
 export type RunTransition =
@@ -144,6 +146,8 @@ export interface FinishInput extends RunReport {
   outputBytes?: number;
   truncated?: boolean;
   lastSeq?: number;
+  /** A software action's report, stored as sent (validated by the protocol). */
+  software?: SoftwareRunDetail | null;
 }
 
 /** Where a job stands, for settling it: its own state and threshold, and its runs by kind. */
@@ -285,7 +289,8 @@ export class RunStore {
                 unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
                 unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
                 unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
-                unnest($11::int[]) AS last_seq, unnest($12::text[]) AS agent_version
+                unnest($11::int[]) AS last_seq, unnest($12::text[]) AS agent_version,
+                unnest($13::jsonb[]) AS software
        ), checked AS (
          SELECT v.*, (v.status = 'succeeded' AND j.action->>'kind' = 'agent_update'
                       AND v.agent_version IS DISTINCT FROM j.action->>'version') AS unproven,
@@ -301,7 +306,7 @@ export class RunStore {
            ELSE c.error END,
          started_at = coalesce(r.started_at, c.started), finished_at = coalesce(c.finished, now()),
          output_bytes = coalesce(c.output_bytes, r.output_bytes), truncated = coalesce(c.truncated, r.truncated),
-         last_seq = coalesce(c.last_seq, r.last_seq)
+         last_seq = coalesce(c.last_seq, r.last_seq), software = coalesce(c.software, r.software)
        FROM checked c
        WHERE r.id = c.id AND r.device_id = c.device_id AND r.status IN (${FROM.finish})
        RETURNING r.id, r.job_id, r.status`,
@@ -318,6 +323,7 @@ export class RunStore {
         items.map((i) => i.truncated ?? null),
         items.map((i) => i.lastSeq ?? null),
         items.map((i) => i.agentVersion ?? null),
+        items.map((i) => (i.software ? JSON.stringify(i.software) : null)),
       ],
     );
     return updated;
