@@ -25,6 +25,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/devices', label: 'Devices', role: 'viewer' },
   { to: '/enroll', label: 'Enroll a device', role: 'technician' },
   { to: '/scripts', label: 'Scripts', role: 'viewer' },
+  { to: '/software', label: 'Software', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
