@@ -1,4 +1,4 @@
-import type { JobAction } from '@fleetdesk/api-types';
+import type { JobAction, SoftwareRunDetail } from '@fleetdesk/api-types';
 
 const VERBS = {
   install: 'Install',
@@ -18,4 +18,17 @@ export function actionLabel(action: JobAction): string {
     .map((p) => `${p.manager} ${p.name}${p.version ? ` ${p.version}` : ''}`)
     .join(', ');
   return `${verb} ${packages}`;
+}
+
+/** A software run's outcome in a line: manager, version before → after, reboot. */
+export function softwareSummary(d: SoftwareRunDetail): string {
+  const parts: string[] = [];
+  if (d.nothingToDo) parts.push('nothing to do');
+  else if (d.operation === 'apply_updates')
+    parts.push(`${d.pendingUpdates ?? 0} update${d.pendingUpdates === 1 ? '' : 's'} applied`);
+  else if (d.package || d.versionBefore || d.versionAfter)
+    parts.push(`${d.versionBefore ?? 'none'} → ${d.versionAfter ?? 'none'}`);
+  if (d.manager) parts.unshift(d.manager);
+  if (d.rebootRequired) parts.push('reboot required');
+  return parts.join(' · ');
 }
