@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { collectHeartbeat } from './heartbeat';
@@ -8,6 +9,8 @@ import { RunManager } from './runs/runs';
 import { isSingleExecutable } from './runtime';
 import { loadIdentity, StateError } from './state';
 import { agentUpdateHandler } from './update/agent-update';
+import { fetchInstaller } from './packages/installer';
+import { softwareActionHandler } from './packages/software-action';
 import { agentPlatformOf } from './update/build-check';
 import { startDetached, underServiceManager } from './update/handover';
 import { AGENT_VERSION } from './version';
@@ -48,6 +51,8 @@ export async function runAgent(
     resume: (): void => undefined,
     handOver: (): void => undefined,
   };
+  const inventory = new InventorySource(log);
+  let reporter: ReturnType<typeof startReporting> | null = null;
   let runs: RunManager;
   try {
     runs = await RunManager.open({
@@ -70,6 +75,20 @@ export async function runAgent(
           resumeConnection: () => control.resume(),
           handOver: () => control.handOver(),
         }),
+        software: softwareActionHandler({
+          fetchInstaller: (installer) =>
+            fetchInstaller({
+              serverUrl: identity.serverUrl,
+              deviceId: identity.deviceId,
+              privateKey: identity.privateKey,
+              installer,
+              dir: join(stateDir, 'installers'),
+            }),
+          onChanged: () => {
+            inventory.invalidate();
+            reporter?.sendInventory();
+          },
+        }),
       },
     });
   } catch (err) {
@@ -77,7 +96,6 @@ export async function runAgent(
     log.error(`cannot open the run journal in ${stateDir}: ${errorMessage(err)}`);
     return ExitCode.FAILURE;
   }
-  const inventory = new InventorySource(log);
   return new Promise<ExitCode>((resolve) => {
     const connect = () =>
       new AgentConnection({
@@ -85,11 +103,14 @@ export async function runAgent(
         identity,
         agentVersion: AGENT_VERSION,
         log,
-        startSession: (session) =>
-          combineSessions(
-            startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
-            runs.attach(session),
-          ),
+        startSession: (session) => {
+          reporter = startReporting(session, {
+            collectInventory: inventory.get,
+            collectHeartbeat,
+            log,
+          });
+          return combineSessions(reporter, runs.attach(session));
+        },
         onRevoked: () => void finish(ExitCode.REVOKED),
       });
     let connection = connect();

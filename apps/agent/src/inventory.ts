@@ -183,6 +183,11 @@ export class InventorySource {
     return this.pending;
   };
 
+  /** The next `get` collects afresh (a package was installed or removed). */
+  invalidate(): void {
+    this.cached = null;
+  }
+
   close(): void {
     this.abort.abort();
   }

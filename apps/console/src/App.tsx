@@ -25,6 +25,9 @@ const EnrollPage = lazy(() =>
 const JobDetailPage = lazy(() =>
   import('./features/jobs/JobDetailPage').then((m) => ({ default: m.JobDetailPage })),
 );
+const SoftwarePage = lazy(() =>
+  import('./features/software/SoftwarePage').then((m) => ({ default: m.SoftwarePage })),
+);
 const JobsPage = lazy(() =>
   import('./features/jobs/JobsPage').then((m) => ({ default: m.JobsPage })),
 );
@@ -101,6 +104,7 @@ export function App() {
           <Route path="scripts" element={<ScriptsPage />} />
           <Route path="scripts/new" element={<ScriptEditorPage />} />
           <Route path="scripts/:id" element={<ScriptEditorPage />} />
+          <Route path="software" element={<SoftwarePage />} />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="schedules" element={<SchedulesPage />} />

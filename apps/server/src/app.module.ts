@@ -25,6 +25,7 @@ import { UsersModule } from './users/users.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { WebsiteChecksModule } from './website-checks/website-checks.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { SoftwareModule } from './software/software.module';
 
 @Module({})
 export class AppModule {
@@ -59,6 +60,7 @@ export class AppModule {
         NotificationsModule,
         SoftwareInventoryModule,
         PatchComplianceModule,
+        SoftwareModule,
       ],
     };
   }

@@ -33,3 +33,4 @@ export * from './monitoring';
 export * from './software-versions';
 export * from './software-inventory';
 export * from './patch-compliance';
+export * from './software';

@@ -15,7 +15,10 @@ const PUBLIC_ROUTES = new Set([
 ]);
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 /** Routes a device calls with a request signed by its own key, not a user's credential. */
-const DEVICE_SIGNED_ROUTES = new Set([`GET /api/agent-updates/builds/${SAMPLE_ID}`]);
+const DEVICE_SIGNED_ROUTES = new Set([
+  `GET /api/agent-updates/builds/${SAMPLE_ID}`,
+  `GET /api/software/installers/${SAMPLE_ID}/content`,
+]);
 
 /** Every route the server serves, read from its own OpenAPI document so none can be forgotten. */
 async function allRoutes(server: TestServer): Promise<{ method: Method; path: string }[]> {

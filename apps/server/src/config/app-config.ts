@@ -1,3 +1,4 @@
+import { SOFTWARE_LIMITS } from '@fleetdesk/api-types';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -211,6 +212,11 @@ class EnvSchema {
   @IsOptional()
   @IsEmail({}, { message: 'must be an email address' })
   SMTP_FROM?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  SOFTWARE_UPLOAD_MAX_BYTES: number = SOFTWARE_LIMITS.uploadMaxBytes;
 }
 
 export interface AppConfig {
@@ -255,6 +261,8 @@ export interface AppConfig {
   offlineAlertGraceMs: number;
   /** Where email notifications are sent through; undefined: email channels are refused. */
   smtp: { url: string; from: string } | undefined;
+  /** The largest installer an upload may be; a larger one is cut off and refused. */
+  softwareUploadMaxBytes: number;
 }
 
 const ENV_VARIABLES = [
@@ -291,6 +299,7 @@ const ENV_VARIABLES = [
   'OFFLINE_ALERT_GRACE_SECONDS',
   'SMTP_URL',
   'SMTP_FROM',
+  'SOFTWARE_UPLOAD_MAX_BYTES',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -469,5 +478,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smtp: parsed.SMTP_URL
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,
+    softwareUploadMaxBytes: parsed.SOFTWARE_UPLOAD_MAX_BYTES,
   };
 }

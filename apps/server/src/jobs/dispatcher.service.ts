@@ -588,6 +588,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         truncated: x.truncated,
         lastSeq: x.lastSeq,
         agentVersion,
+        software: x.software ?? null,
       })),
     );
   }

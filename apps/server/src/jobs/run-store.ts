@@ -6,6 +6,7 @@ import {
   type RunCounts,
   type RunOutputChunk,
   type RunState,
+  type SoftwareRunDetail,
   TERMINAL_RUN_STATES,
 } from '@fleetdesk/api-types';
 import type { OutputBody } from '@fleetdesk/protocol';
@@ -32,6 +33,7 @@ export interface JobRunRow {
   output_bytes: string | number;
   truncated: boolean;
   last_seq: number;
+  software: SoftwareRunDetail | null;
 }
 
 export type RunTransition =
@@ -163,6 +165,8 @@ export interface FinishInput extends RunReport {
   outputBytes?: number;
   truncated?: boolean;
   lastSeq?: number;
+  /** A software action's report, stored as sent (validated by the protocol). */
+  software?: SoftwareRunDetail | null;
 }
 
 /** Where a job stands, for settling it: its own state and threshold, and its runs by kind. */
@@ -343,6 +347,7 @@ export class RunStore {
       truncated: i.truncated ?? null,
       last_seq: i.lastSeq ?? null,
       agent_version: i.agentVersion ?? null,
+      software: i.software ?? null,
     }));
     // An agent's word that it updated itself is not enough: the version it is connected with
     // must be the one the update installs (the job's action), else the run failed. The job is
@@ -360,11 +365,11 @@ export class RunStore {
          started_at = coalesce(r.started_at, to_timestamp(v.started / 1000.0)),
          finished_at = coalesce(to_timestamp(v.finished / 1000.0), now()),
          output_bytes = coalesce(v.output_bytes, r.output_bytes), truncated = coalesce(v.truncated, r.truncated),
-         last_seq = coalesce(v.last_seq, r.last_seq)
+         last_seq = coalesce(v.last_seq, r.last_seq), software = coalesce(v.software, r.software)
        FROM json_to_recordset($1::json) AS v(
               id uuid, device_id uuid, status text, exit_code bigint, signal text, error text,
               started float8, finished float8, output_bytes bigint, truncated boolean,
-              last_seq int, agent_version text),
+              last_seq int, agent_version text, software jsonb),
             job j
        WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.finish})
          AND j.id = r.job_id

@@ -135,6 +135,8 @@ describe('OpenAPI document', () => {
       // Signed with the device key instead (DeviceHttpAuthService).
       'GET /api/agent-updates/builds/{platform}',
       'GET /api/setup',
+      // Signed with the device key too (SoftwareService.installerForDevice).
+      'GET /api/software/installers/{id}/content',
       'GET /health',
       'GET /install.ps1',
       'GET /install.sh',

@@ -1,4 +1,5 @@
 import type {
+  CreateSoftwareTitleRequest,
   DevicePatchStatus,
   JobResponse,
   JobTarget,
@@ -6,20 +7,68 @@ import type {
   PatchComplianceQuery,
   SoftwareDevicesPage,
   SoftwareDevicesQuery,
+  SoftwareInstallerResponse,
   SoftwareNamesResponse,
+  SoftwareTitleResponse,
 } from '@fleetdesk/api-types';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { get, post, withQuery } from '../../api/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, describeFailure, get, post, withQuery } from '../../api/client';
 import { jobKeys } from '../jobs/api';
 
 type Query = Record<string, string | number | boolean | undefined>;
 
 export const softwareKeys = {
+  titles: ['software', 'titles'] as const,
+  installers: ['software', 'installers'] as const,
   devices: (q: SoftwareDevicesQuery) => ['software-inventory', 'devices', q] as const,
   names: (prefix: string) => ['software-inventory', 'names', prefix] as const,
   patches: (q: PatchComplianceQuery) => ['patch-compliance', q] as const,
   devicePatches: (id: string) => ['patch-compliance', 'device', id] as const,
 };
+
+export const useTitles = () =>
+  useQuery({
+    queryKey: softwareKeys.titles,
+    queryFn: () => get<SoftwareTitleResponse[]>('/software/titles'),
+  });
+
+export const useInstallers = () =>
+  useQuery({
+    queryKey: softwareKeys.installers,
+    queryFn: () => get<SoftwareInstallerResponse[]>('/software/installers'),
+  });
+
+export type TitleRequest = CreateSoftwareTitleRequest;
+
+/** The file's bytes as the body (the server streams them to disk and hashes them). */
+export async function uploadInstaller(
+  file: File,
+  silentArgs: string[],
+): Promise<SoftwareInstallerResponse> {
+  let response: Response;
+  try {
+    response = await fetch(
+      withQuery('/api/software/installers', { fileName: file.name, silentArgs }),
+      {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: file,
+      },
+    );
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach the Fleetdesk server. Check your network.');
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) throw describeFailure(response.status, body);
+  return body as SoftwareInstallerResponse;
+}
 
 export const fetchSoftwareDevices = (q: SoftwareDevicesQuery) =>
   get<SoftwareDevicesPage>('/software-inventory/devices', q as unknown as Query);

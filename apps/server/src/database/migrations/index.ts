@@ -13,6 +13,7 @@ import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-win
 import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { SoftwareInventory1764810000000 } from './1764810000000-software-inventory';
 import { PatchStatus1764811000000 } from './1764811000000-patch-status';
+import { Software1764800000000 } from './1764800000000-software';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Monitoring1764830000000,
   SoftwareInventory1764810000000,
   PatchStatus1764811000000,
+  Software1764800000000,
 ];
