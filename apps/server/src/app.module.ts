@@ -14,6 +14,7 @@ import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LogCollectionModule } from './log-collection/log-collection.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -45,6 +46,7 @@ export class AppModule {
         AgentGatewayModule,
         JobsModule,
         AgentUpdatesModule,
+        LogCollectionModule,
         SchedulesModule,
         ConsoleGatewayModule,
       ],

@@ -28,3 +28,4 @@ export * from './limits';
 export * from './disk-usage';
 export * from './packages';
 export * from './agent-versions';
+export * from './log-collections';

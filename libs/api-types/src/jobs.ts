@@ -45,11 +45,17 @@ export interface RunOutputChunk {
 }
 
 /** What an action job does, as the console shows it. */
-export interface JobAction {
-  kind: 'agent_update';
-  /** The agent version it installs. */
-  version: string;
-}
+export type JobAction =
+  | {
+      kind: 'agent_update';
+      /** The agent version it installs. */
+      version: string;
+    }
+  | {
+      kind: 'collect_logs';
+      /** How many sources (paths, globs, journald units, event logs) it collects. */
+      sources: number;
+    };
 
 /** A job: one technician intent, fanned out into one run per targeted device. */
 export interface JobResponse {

@@ -1,6 +1,7 @@
 import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
 import { ProtocolError } from './errors';
 import { COLUMN_RANGES } from './validate';
+import type { AgentUpdateAction } from './messages';
 import {
   AGENT_MESSAGE_TYPES,
   BODY_VALIDATORS,
@@ -220,28 +221,28 @@ describe('body validation', () => {
     c(
       'run_action',
       'no builds',
-      (b) => (b.spec.action.builds = []),
+      (b) => ((b.spec.action as AgentUpdateAction).builds = []),
       'body.spec.action.builds',
       /fewer than 1/,
     ),
     c(
       'run_action',
       'uppercase build hash',
-      (b) => (b.spec.action.builds[0].sha256 = 'B'.repeat(64)),
+      (b) => ((b.spec.action as AgentUpdateAction).builds[0].sha256 = 'B'.repeat(64)),
       'body.spec.action.builds[0].sha256',
       /hex SHA-256/,
     ),
     c(
       'run_action',
       'platform with a path in it',
-      (b) => (b.spec.action.builds[0].platform = '../linux-x64'),
+      (b) => ((b.spec.action as AgentUpdateAction).builds[0].platform = '../linux-x64'),
       'body.spec.action.builds[0].platform',
       /platform like linux-x64/,
     ),
     c(
       'run_action',
       'trial too short',
-      (b) => (b.spec.action.trialTimeoutMs = 10),
+      (b) => ((b.spec.action as AgentUpdateAction).trialTimeoutMs = 10),
       'body.spec.action.trialTimeoutMs',
       /between/,
     ),

@@ -28,6 +28,7 @@ import {
   tuple,
   type Validator,
 } from './validate';
+import { type CollectLogsAction, collectLogs } from './logs';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -398,6 +399,7 @@ export interface AgentUpdateAction {
 /** Action kind → shape. */
 export interface RunActions {
   agent_update: AgentUpdateAction;
+  collect_logs: CollectLogsAction;
 }
 export type ActionKind = keyof RunActions;
 export type RunAction = RunActions[ActionKind];
@@ -640,6 +642,7 @@ const agentUpdate = object<AgentUpdateAction>({
 /** One validator per action kind; the mapped type makes a missing entry a compile error. */
 export const ACTION_VALIDATORS: { readonly [K in ActionKind]: Validator<RunActions[K]> } = {
   agent_update: agentUpdate,
+  collect_logs: collectLogs,
 };
 
 export const ACTION_KINDS = Object.keys(ACTION_VALIDATORS) as readonly ActionKind[];

@@ -243,7 +243,7 @@ export class RunManager {
     }
     const run: ActiveRun = { spec, action: spec.action.kind };
     this.active.set(runId, run);
-    const finished = this.performAction(run, spec, handler).finally(() => {
+    const finished = this.performAction(run, spec, handler as ActionHandler<ActionKind>).finally(() => {
       this.active.delete(runId);
       this.running.delete(finished);
     });

@@ -10,6 +10,7 @@ import {
   verifyPayload,
 } from '@fleetdesk/protocol';
 import type { JobResponse, RunResponse } from '@fleetdesk/api-types';
+import type { AgentUpdateAction } from '@fleetdesk/protocol';
 import request from 'supertest';
 import { enroll, type Enrolled, TestAgent, waitFor } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
@@ -169,7 +170,7 @@ describe('agent updates (integration)', () => {
     expect(
       verifyPayload(id.serverPublicKey, actionRunSigningPayload(body.spec), body.signature),
     ).toBe(true);
-    const { action } = body.spec;
+    const action = body.spec.action as AgentUpdateAction;
     expect(action).toMatchObject({ kind: 'agent_update', version: NEW, trialTimeoutMs: 30_000 });
     const linux = action.builds.find((b) => b.platform === 'linux-x64');
     expect(linux).toMatchObject({ version: NEW, sha256: sha(BINARY), size: BINARY.length });

@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import {
   type DeviceRunResponse,
+  type JobAction,
   type JobResponse,
   type JobStatus,
   type Page,
@@ -123,6 +124,16 @@ function toRunResponse(r: RunWithDevice): RunResponse {
   };
 }
 
+/** What the console shows of a job's action (not the whole signed action). */
+function jobActionOf(a: RunAction): JobAction {
+  switch (a.kind) {
+    case 'agent_update':
+      return { kind: a.kind, version: a.version };
+    case 'collect_logs':
+      return { kind: a.kind, sources: a.sources.length };
+  }
+}
+
 export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
   return {
     id: j.id,
@@ -130,7 +141,7 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
     status: j.status,
     script: j.scriptId && j.scriptVersion ? { id: j.scriptId, version: j.scriptVersion } : null,
     language: j.language,
-    action: j.action ? { kind: j.action.kind, version: j.action.version } : null,
+    action: j.action ? jobActionOf(j.action) : null,
     bodySha256: j.bodySha256,
     params: j.params,
     target: j.target,
@@ -369,7 +380,7 @@ export class JobsService implements OnApplicationBootstrap {
         script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
         language: spec.language,
         ...(spec.action
-          ? { action: { kind: spec.action.kind, version: spec.action.version } }
+          ? { action: jobActionOf(spec.action) }
           : {}),
         sha256: spec.sha256,
         params: spec.params,

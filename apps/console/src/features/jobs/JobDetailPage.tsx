@@ -112,7 +112,11 @@ function JobFacts({ job }: { job: JobResponse }) {
     <Card withBorder padding="sm">
       <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
         {job.action ? (
-          <Field label="Action">Update agents to {job.action.version}</Field>
+          <Field label="Action">
+            {job.action.kind === 'agent_update'
+              ? `Update agents to ${job.action.version}`
+              : `Collect logs (${job.action.sources} sources)`}
+          </Field>
         ) : (
           <Field label="Script">
             {job.script ? (

@@ -31,7 +31,9 @@ function ScriptCell({ job, names }: { job: JobResponse; names: Map<string, strin
   if (job.action)
     return (
       <Text size="sm" c="dimmed">
-        Agent update to {job.action.version}
+        {job.action.kind === 'agent_update'
+          ? `Agent update to ${job.action.version}`
+          : `Collect logs (${job.action.sources} sources)`}
       </Text>
     );
   if (!job.script)

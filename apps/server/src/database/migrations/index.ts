@@ -9,6 +9,7 @@ import { Schedules1764700000000 } from './1764700000000-schedules';
 import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-scale';
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
 import { JobActions1764760000000 } from './1764760000000-job-actions';
+import { LogCollection1764840000000 } from './1764840000000-log-collection';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   EnrollmentAtScale1764710000000,
   EnrollmentTokenActor1764750000000,
   JobActions1764760000000,
+  LogCollection1764840000000,
 ];

@@ -14,9 +14,13 @@ export class JobScriptRefDto {
   @ApiProperty({ type: 'integer' }) version!: number;
 }
 
-export class JobActionDto implements api.JobAction {
-  @ApiProperty({ enum: ['agent_update'] }) kind!: 'agent_update';
-  @ApiProperty() version!: string;
+/** api.JobAction is a union by kind; this documents its members' fields side by side. */
+export class JobActionDto {
+  @ApiProperty({ enum: ['agent_update', 'collect_logs'] }) kind!: api.JobAction['kind'];
+  @ApiProperty({ required: false, description: 'agent_update: the version it installs' })
+  version?: string;
+  @ApiProperty({ required: false, type: 'integer', description: 'collect_logs: how many sources' })
+  sources?: number;
 }
 
 export class JobCreatorDto {
@@ -60,7 +64,7 @@ export class JobResponse implements api.JobResponse {
     nullable: true,
     description: 'The typed action the job carries instead of a script',
   })
-  action!: JobActionDto | null;
+  action!: api.JobAction | null;
   @ApiProperty() bodySha256!: string;
   @ApiProperty({
     type: 'object',
