@@ -94,9 +94,9 @@ export async function runAgent(
     return ExitCode.FAILURE;
   }
   // Bundles staged before a restart continue from the server's last acknowledged chunk.
-  await uploader.start().catch((err: unknown) =>
-    log.error(`cannot read the staged log bundles: ${errorMessage(err)}`),
-  );
+  await uploader
+    .start()
+    .catch((err: unknown) => log.error(`cannot read the staged log bundles: ${errorMessage(err)}`));
   const inventory = new InventorySource(log);
   return new Promise<ExitCode>((resolve) => {
     const connect = () =>

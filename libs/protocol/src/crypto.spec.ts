@@ -534,7 +534,9 @@ describe('batch-signed runs', () => {
 
 describe('action run and agent build payloads', () => {
   const spec = () =>
-    structuredClone(sampleBodies().run_action.spec) as ActionRunSpec & { action: AgentUpdateAction };
+    structuredClone(sampleBodies().run_action.spec) as ActionRunSpec & {
+      action: AgentUpdateAction;
+    };
 
   it('signs every field of an agent update, so changing any breaks the signature', () => {
     const signature = signPayload(server.privateKey, actionRunSigningPayload(spec()));

@@ -243,10 +243,12 @@ export class RunManager {
     }
     const run: ActiveRun = { spec, action: spec.action.kind };
     this.active.set(runId, run);
-    const finished = this.performAction(run, spec, handler as ActionHandler<ActionKind>).finally(() => {
-      this.active.delete(runId);
-      this.running.delete(finished);
-    });
+    const finished = this.performAction(run, spec, handler as ActionHandler<ActionKind>).finally(
+      () => {
+        this.active.delete(runId);
+        this.running.delete(finished);
+      },
+    );
     this.running.add(finished);
   }
 

@@ -379,9 +379,7 @@ export class JobsService implements OnApplicationBootstrap {
         runs: deviceIds.length,
         script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
         language: spec.language,
-        ...(spec.action
-          ? { action: jobActionOf(spec.action) }
-          : {}),
+        ...(spec.action ? { action: jobActionOf(spec.action) } : {}),
         sha256: spec.sha256,
         params: spec.params,
         ...audit?.details,

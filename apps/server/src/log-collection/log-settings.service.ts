@@ -60,13 +60,17 @@ export class LogSettingsService {
   }
 
   async update(actor: Actor, dto: UpdateLogSettingsDto): Promise<LogCollectionSettings> {
+    // The DTO instance carries every declared field, undefined when not sent.
+    const given = Object.fromEntries(
+      Object.entries(dto).filter(([, v]) => v !== undefined),
+    ) as UpdateLogSettingsDto;
     if (dto.allow) checkGlobs('allow', dto.allow);
     if (dto.deny) checkGlobs('deny', dto.deny);
     await this.dataSource.transaction(async (m) => {
       // Serialises two admins' edits: each sees the other's before applying its own.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_collection_settings'))`);
       const before = await this.get(m);
-      const after = { ...before, ...dto };
+      const after = { ...before, ...given };
       await m.upsert(
         LogCollectionSettingsEntity,
         {
@@ -82,7 +86,7 @@ export class LogSettingsService {
         ['id'],
       );
       const changed = Object.fromEntries(
-        (Object.keys(dto) as (keyof UpdateLogSettingsDto)[]).map((k) => [
+        (Object.keys(given) as (keyof UpdateLogSettingsDto)[]).map((k) => [
           k,
           { from: before[k], to: after[k] },
         ]),

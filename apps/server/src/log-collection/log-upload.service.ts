@@ -304,7 +304,8 @@ export class LogUploadService {
 
   /** The run must be this device's, of a collect_logs job. */
   private async collectionRun(deviceId: string, runId: string) {
-    const run = await this.jobs.run(runId, Number.MAX_SAFE_INTEGER).catch(() => null);
+    // Past the last output seq (an integer column): the run without its output.
+    const run = await this.jobs.run(runId, 2_147_483_647).catch(() => null);
     if (!run || run.device.id !== deviceId) throw new LogUploadUnknownRunException(runId);
     const job = await this.jobs.getEntity(run.jobId);
     if (job.action?.kind !== 'collect_logs') throw new LogUploadUnknownRunException(runId);
