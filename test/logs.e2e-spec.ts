@@ -219,7 +219,7 @@ describe('log collection end to end', () => {
       '000-app.log',
       '001-a.log',
       '002-b.log',
-      '003-journald_nginx.service_priority_6',
+      '003-journald_nginx.service_priority__6',
     ]);
     expect([...files.values()][0]).toEqual(await readFile(join(logs, 'app.log')));
   }, 60_000);
