@@ -4,8 +4,12 @@ import { lineTime, selectLines } from './lines';
 import { pathPolicy } from './policy';
 import { journalctlArgs, wevtutilArgs } from './sources';
 
+/** The parts as a stream would deliver them: one chunk at a time, asynchronously. */
 async function* chunks(...parts: string[]): AsyncIterable<Buffer> {
-  for (const p of parts) yield Buffer.from(p);
+  for (const p of parts) {
+    await Promise.resolve();
+    yield Buffer.from(p);
+  }
 }
 const all = lineMatcher(undefined);
 
