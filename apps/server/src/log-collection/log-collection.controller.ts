@@ -51,6 +51,13 @@ async function readBody(req: Request, max: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+function wholeNumber(name: string, raw: string): number {
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new LogUploadInvalidException(`${name} must be a whole number`, HttpStatus.BAD_REQUEST);
+  }
+  return Number(raw);
+}
+
 @ApiTags('log-collections')
 @Controller('log-collections')
 export class LogCollectionController {
@@ -110,12 +117,15 @@ export class LogCollectionController {
   @Public()
   @Put('uploads/:runId/files/:index/chunks/:seq')
   async chunk(
-    @Param('runId', new ParseUUIDPipe()) runId: string,
-    @Param('index', ParseIntPipe) index: number,
-    @Param('seq', ParseIntPipe) seq: number,
+    @Param('runId') runId: string,
+    @Param('index') indexParam: string,
+    @Param('seq') seqParam: string,
     @Req() req: Request,
   ): Promise<{ nextSeq: number; complete: boolean }> {
+    // The signature first: an unsigned caller learns nothing, not even which params are bad.
     const deviceId = await this.deviceAuth.verify(req.headers.authorization, 'PUT', pathOf(req));
+    const index = wholeNumber('index', indexParam);
+    const seq = wholeNumber('seq', seqParam);
     const body = await readBody(req, LOG_LIMITS.maxWireChunkBytes);
     const sha = req.headers[LOG_CHUNK_SHA256_HEADER];
     return this.uploads.chunk(
