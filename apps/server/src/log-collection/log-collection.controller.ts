@@ -13,7 +13,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { JobResponse, LogBundleResponse, LogCollectionSettings } from '@fleetdesk/api-types';
 import { LOG_CHUNK_SHA256_HEADER, LOG_LIMITS, type LogUploadState } from '@fleetdesk/protocol';
@@ -22,7 +22,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { DeviceHttpAuthService } from '../agent-updates/device-http-auth.service';
 import type { Actor } from '../common/actor';
-import { ApiRoute } from '../common/api-docs';
+import { ApiErrors, ApiRoute } from '../common/api-docs';
 import { CurrentActor, Public, Roles } from '../common/auth.decorators';
 import { JobResponse as JobResponseDto } from '../jobs/dto/job-response.dto';
 import { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
@@ -31,6 +31,9 @@ import { LogCollectionService } from './log-collection.service';
 import { LogUploadInvalidException } from './log-collection.exceptions';
 import { LogSettingsService } from './log-settings.service';
 import { LogUploadService } from './log-upload.service';
+
+const DEVICE_SIGNED =
+  'Authorization: `FleetdeskDevice <deviceId>.<epoch ms>.<Ed25519 signature by the device key>` (see deviceHttpAuthPayload in libs/protocol)';
 
 const pathOf = (req: Request) => new URL(req.originalUrl, 'http://x').pathname;
 
@@ -100,7 +103,12 @@ export class LogCollectionController {
   }
 
   /** Signed by the device key (FleetdeskDevice), not a user. */
-  @ApiOperation({ summary: "A device announces its staged bundle; answers each file's next chunk" })
+  @ApiOperation({
+    summary: "A device announces its staged bundle; answers each file's next chunk",
+    description: DEVICE_SIGNED,
+  })
+  @ApiResponse({ status: 200, description: 'Where each file stands', schema: { type: 'object' } })
+  @ApiErrors(400, 404, 413)
   @Public()
   @Post('uploads/:runId')
   @HttpCode(200)
@@ -113,7 +121,12 @@ export class LogCollectionController {
     return this.uploads.manifest(deviceId, runId, body);
   }
 
-  @ApiOperation({ summary: 'A device sends one gzip chunk of a bundle file' })
+  @ApiOperation({
+    summary: 'A device sends one gzip chunk of a bundle file',
+    description: DEVICE_SIGNED,
+  })
+  @ApiResponse({ status: 200, description: 'The next chunk wanted', schema: { type: 'object' } })
+  @ApiErrors(400, 404, 413)
   @Public()
   @Put('uploads/:runId/files/:index/chunks/:seq')
   async chunk(
@@ -162,6 +175,12 @@ export class LogBundlesController {
   }
 
   @ApiOperation({ summary: 'Download one file of a bundle (audited)' })
+  @ApiResponse({
+    status: 200,
+    description: 'The file as stored',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(404, 409)
   @Get(':id/files/:index')
   @Roles('technician')
   async file(
@@ -179,6 +198,12 @@ export class LogBundlesController {
   }
 
   @ApiOperation({ summary: 'Download a whole bundle as .tar.gz, streamed (audited)' })
+  @ApiResponse({
+    status: 200,
+    description: 'A gzip-compressed tar of the bundle',
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(404, 409)
   @Get(':id/archive')
   @Roles('technician')
   async archive(
