@@ -5,6 +5,8 @@ import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { collectLogsHandler } from './logs/collect';
+import { LogUploader } from './logs/uploader';
 import { RunManager } from './runs/runs';
 import { isSingleExecutable } from './runtime';
 import { loadIdentity, StateError } from './state';
@@ -18,6 +20,8 @@ import { AGENT_VERSION } from './version';
 export interface RunAgentOptions {
   /** Runs executing at once; the rest wait in memory. */
   maxConcurrentRuns?: number;
+  /** A pause between log upload chunks (FLEETDESK_LOG_UPLOAD_PACE_MS). */
+  logUploadPaceMs?: number;
 }
 
 /** `run`: stay connected until revoked (exit 3) or told to stop by SIGTERM/SIGINT (exit 0). */
@@ -53,6 +57,14 @@ export async function runAgent(
   };
   const inventory = new InventorySource(log);
   let reporter: ReturnType<typeof startReporting> | null = null;
+  const uploader = new LogUploader({
+    stateDir,
+    serverUrl: identity.serverUrl,
+    deviceId: identity.deviceId,
+    privateKey: identity.privateKey,
+    log,
+    paceMs: options.logUploadPaceMs,
+  });
   let runs: RunManager;
   try {
     runs = await RunManager.open({
@@ -89,6 +101,10 @@ export async function runAgent(
             reporter?.sendInventory();
           },
         }),
+        collect_logs: collectLogsHandler({
+          stateDir,
+          staged: (runId) => uploader.enqueue(runId),
+        }),
       },
     });
   } catch (err) {
@@ -96,6 +112,10 @@ export async function runAgent(
     log.error(`cannot open the run journal in ${stateDir}: ${errorMessage(err)}`);
     return ExitCode.FAILURE;
   }
+  // Bundles staged before a restart continue from the server's last acknowledged chunk.
+  await uploader
+    .start()
+    .catch((err: unknown) => log.error(`cannot read the staged log bundles: ${errorMessage(err)}`));
   return new Promise<ExitCode>((resolve) => {
     const connect = () =>
       new AgentConnection({
@@ -149,6 +169,7 @@ export async function runAgent(
       // Runs first, while the socket may still carry their results; then the socket.
       try {
         await runs.close();
+        await uploader.close();
         await connection.close();
       } catch (err) {
         log.error(`error while stopping: ${errorMessage(err)}`);

@@ -14,6 +14,7 @@ import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LogCollectionModule } from './log-collection/log-collection.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-windows.module';
 import { ScriptsModule } from './scripts/scripts.module';
@@ -52,6 +53,7 @@ export class AppModule {
         AgentGatewayModule,
         JobsModule,
         AgentUpdatesModule,
+        LogCollectionModule,
         SchedulesModule,
         MaintenanceWindowsModule,
         ConsoleGatewayModule,

@@ -34,3 +34,4 @@ export * from './software-versions';
 export * from './software-inventory';
 export * from './patch-compliance';
 export * from './software';
+export * from './log-collections';

@@ -53,7 +53,7 @@ export interface RunOutputChunk {
 
 /** What an action job does, as the console shows it. */
 export interface JobAction {
-  kind: 'agent_update' | 'software';
+  kind: 'agent_update' | 'software' | 'collect_logs';
   /** agent_update: the agent version it installs. software: not set (pins are per package). */
   version?: string;
   /** software: what it does, to which package per manager (empty for apply_updates). */
@@ -61,6 +61,8 @@ export interface JobAction {
   packages?: SoftwarePackageRef[];
   securityOnly?: boolean;
   installer?: { id: string; type: InstallerType; sha256: string; size: number };
+  /** collect_logs: how many sources (paths, globs, journald units, event logs) it collects. */
+  sources?: number;
 }
 
 /** A job: one technician intent, fanned out into one run per targeted device. */

@@ -19,6 +19,7 @@ import {
   SIGNATURE_BYTES,
 } from './messages';
 import { decodeBase64Exact } from './validate';
+import { collectLogsSigningFields } from './logs';
 
 /**
  * Context labels make a signature valid for one purpose only: the agent's handshake
@@ -273,6 +274,7 @@ const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K
         ]
       : ['0']),
   ],
+  collect_logs: collectLogsSigningFields,
 };
 
 /** What the server signs for each action run: the envelope, the kind, then the kind's fields. */

@@ -40,6 +40,7 @@ import {
   tuple,
   type Validator,
 } from './validate';
+import { type CollectLogsAction, collectLogs } from './logs';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -448,6 +449,7 @@ export interface SoftwareAction {
 export interface RunActions {
   agent_update: AgentUpdateAction;
   software: SoftwareAction;
+  collect_logs: CollectLogsAction;
 }
 export type ActionKind = keyof RunActions;
 export type RunAction = RunActions[ActionKind];
@@ -784,6 +786,7 @@ const softwareAction: Validator<SoftwareAction> = (input) => {
 export const ACTION_VALIDATORS: { readonly [K in ActionKind]: Validator<RunActions[K]> } = {
   agent_update: agentUpdate,
   software: softwareAction,
+  collect_logs: collectLogs,
 };
 
 export const ACTION_KINDS = Object.keys(ACTION_VALIDATORS) as readonly ActionKind[];

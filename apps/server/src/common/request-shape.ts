@@ -1,3 +1,4 @@
+import { DEVICE_HTTP_AUTH_SCHEME } from '@fleetdesk/protocol';
 import { BadRequestException, HttpStatus } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorBody } from '@fleetdesk/api-types';
@@ -61,6 +62,14 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
   // Installer uploads are the file's bytes. application/octet-stream is not a type a page
   // can send cross-site without a CORS preflight, so the CSRF reasoning above still holds.
   if (isRawUpload(req) && req.is('application/octet-stream')) return next();
+  // Bytes from a device (log upload chunks), signed with its key in the Authorization header:
+  // a cross-site form cannot set that header, and no cookie is involved.
+  if (
+    req.is('application/octet-stream') &&
+    req.headers.authorization?.startsWith(`${DEVICE_HTTP_AUTH_SCHEME} `)
+  ) {
+    return next();
+  }
   next(new UnsupportedMediaTypeException(req.headers['content-type']));
 }
 

@@ -117,6 +117,7 @@ function requireOneSpec(dto: CreateJobDto): void {
 /** The action as the console shows it; a software action's fields are all there is to show. */
 function toJobAction(action: RunAction): JobAction {
   if (action.kind === 'agent_update') return { kind: action.kind, version: action.version };
+  if (action.kind === 'collect_logs') return { kind: action.kind, sources: action.sources.length };
   return {
     kind: 'software',
     operation: action.operation,

@@ -142,7 +142,10 @@ describe('OpenAPI document', () => {
       'GET /install.sh',
       'POST /api/agent/enroll',
       'POST /api/auth/login',
+      // Log uploads, signed with the device key like the build download.
+      'POST /api/log-collections/uploads/{runId}',
       'POST /api/setup',
+      'PUT /api/log-collections/uploads/{runId}/files/{index}/chunks/{seq}',
     ]);
   });
 

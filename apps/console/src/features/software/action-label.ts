@@ -10,6 +10,7 @@ const VERBS = {
 /** A job's typed action in a few words, for the job list and the job page. */
 export function actionLabel(action: JobAction): string {
   if (action.kind === 'agent_update') return `Agent update to ${action.version ?? '?'}`;
+  if (action.kind === 'collect_logs') return `Collect logs (${action.sources ?? 0} sources)`;
   const verb = VERBS[action.operation ?? 'install'];
   if (action.operation === 'apply_updates')
     return action.securityOnly ? 'Apply security updates' : 'Apply all updates';

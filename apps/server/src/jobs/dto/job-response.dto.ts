@@ -36,7 +36,7 @@ export class JobActionInstallerDto {
 }
 
 export class JobActionDto implements api.JobAction {
-  @ApiProperty({ enum: ['agent_update', 'software'] }) kind!: 'agent_update' | 'software';
+  @ApiProperty({ enum: ['agent_update', 'software', 'collect_logs'] }) kind!: api.JobAction['kind'];
   @ApiPropertyOptional({ description: 'agent_update: the agent version it installs' })
   version?: string;
   @ApiPropertyOptional({ enum: SOFTWARE_OPERATIONS, enumName: 'SoftwareOperation' })
@@ -44,6 +44,8 @@ export class JobActionDto implements api.JobAction {
   @ApiPropertyOptional({ type: [JobActionPackageDto] }) packages?: JobActionPackageDto[];
   @ApiPropertyOptional() securityOnly?: boolean;
   @ApiPropertyOptional({ type: JobActionInstallerDto }) installer?: JobActionInstallerDto;
+  @ApiPropertyOptional({ type: 'integer', description: 'collect_logs: how many sources' })
+  sources?: number;
 }
 
 export class SoftwareRunDetailDto implements api.SoftwareRunDetail {
@@ -101,7 +103,7 @@ export class JobResponse implements api.JobResponse {
     nullable: true,
     description: 'The typed action the job carries instead of a script',
   })
-  action!: JobActionDto | null;
+  action!: api.JobAction | null;
   @ApiProperty() bodySha256!: string;
   @ApiProperty({
     type: 'object',
