@@ -1,7 +1,6 @@
 import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
 import { ProtocolError } from './errors';
 import { COLUMN_RANGES } from './validate';
-import type { AgentUpdateAction } from './messages';
 import {
   AGENT_MESSAGE_TYPES,
   BODY_VALIDATORS,

@@ -11,7 +11,6 @@ import {
   verifyPayload,
 } from '@fleetdesk/protocol';
 import type { JobResponse, RunResponse } from '@fleetdesk/api-types';
-import type { AgentUpdateAction } from '@fleetdesk/protocol';
 import request from 'supertest';
 import { enroll, type Enrolled, TestAgent, waitFor } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
