@@ -209,7 +209,7 @@ describe('installers on the agent', () => {
       installer,
       dir,
       fetchImpl: (url, init) => {
-        seen.url = String(url);
+        seen.url = url as string;
         seen.authorization = (init?.headers as Record<string, string>).authorization;
         return Promise.resolve(new Response(served));
       },
