@@ -73,7 +73,7 @@ describe('console: schedules', () => {
     const items = dialog.getByTestId('schedule-preview-item');
     await page.waitForFunction(
       () =>
-        [...document.querySelectorAll('[data-testid="schedule-preview-item"]')].filter((e) =>
+        Array.from(document.querySelectorAll('[data-testid="schedule-preview-item"]')).filter((e) =>
           e.textContent?.includes('(Europe/Paris)'),
         ).length === 5,
     );
