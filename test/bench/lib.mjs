@@ -190,5 +190,5 @@ export async function startBench(env = {}) {
     return { round, pid: srv.pid };
   }
 
-  return { url, api: authed, simulate, floor, stop, ticks, simTicks, rssMiB };
+  return { url, api: authed, auth, simulate, floor, stop, ticks, simTicks, rssMiB };
 }

@@ -1,13 +1,18 @@
+import { join } from 'node:path';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { collectLogsHandler } from './logs/collect';
+import { LogUploader } from './logs/uploader';
 import { RunManager } from './runs/runs';
 import { isSingleExecutable } from './runtime';
 import { loadIdentity, StateError } from './state';
 import { agentUpdateHandler } from './update/agent-update';
+import { fetchInstaller } from './packages/installer';
+import { softwareActionHandler } from './packages/software-action';
 import { agentPlatformOf } from './update/build-check';
 import { startDetached, underServiceManager } from './update/handover';
 import { AGENT_VERSION } from './version';
@@ -15,6 +20,8 @@ import { AGENT_VERSION } from './version';
 export interface RunAgentOptions {
   /** Runs executing at once; the rest wait in memory. */
   maxConcurrentRuns?: number;
+  /** A pause between log upload chunks (FLEETDESK_LOG_UPLOAD_PACE_MS). */
+  logUploadPaceMs?: number;
 }
 
 /** `run`: stay connected until revoked (exit 3) or told to stop by SIGTERM/SIGINT (exit 0). */
@@ -48,6 +55,16 @@ export async function runAgent(
     resume: (): void => undefined,
     handOver: (): void => undefined,
   };
+  const inventory = new InventorySource(log);
+  let reporter: ReturnType<typeof startReporting> | null = null;
+  const uploader = new LogUploader({
+    stateDir,
+    serverUrl: identity.serverUrl,
+    deviceId: identity.deviceId,
+    privateKey: identity.privateKey,
+    log,
+    paceMs: options.logUploadPaceMs,
+  });
   let runs: RunManager;
   try {
     runs = await RunManager.open({
@@ -70,6 +87,24 @@ export async function runAgent(
           resumeConnection: () => control.resume(),
           handOver: () => control.handOver(),
         }),
+        software: softwareActionHandler({
+          fetchInstaller: (installer) =>
+            fetchInstaller({
+              serverUrl: identity.serverUrl,
+              deviceId: identity.deviceId,
+              privateKey: identity.privateKey,
+              installer,
+              dir: join(stateDir, 'installers'),
+            }),
+          onChanged: () => {
+            inventory.invalidate();
+            reporter?.sendInventory();
+          },
+        }),
+        collect_logs: collectLogsHandler({
+          stateDir,
+          staged: (runId) => uploader.enqueue(runId),
+        }),
       },
     });
   } catch (err) {
@@ -77,7 +112,10 @@ export async function runAgent(
     log.error(`cannot open the run journal in ${stateDir}: ${errorMessage(err)}`);
     return ExitCode.FAILURE;
   }
-  const inventory = new InventorySource(log);
+  // Bundles staged before a restart continue from the server's last acknowledged chunk.
+  await uploader
+    .start()
+    .catch((err: unknown) => log.error(`cannot read the staged log bundles: ${errorMessage(err)}`));
   return new Promise<ExitCode>((resolve) => {
     const connect = () =>
       new AgentConnection({
@@ -85,11 +123,14 @@ export async function runAgent(
         identity,
         agentVersion: AGENT_VERSION,
         log,
-        startSession: (session) =>
-          combineSessions(
-            startReporting(session, { collectInventory: inventory.get, collectHeartbeat, log }),
-            runs.attach(session),
-          ),
+        startSession: (session) => {
+          reporter = startReporting(session, {
+            collectInventory: inventory.get,
+            collectHeartbeat,
+            log,
+          });
+          return combineSessions(reporter, runs.attach(session));
+        },
         onRevoked: () => void finish(ExitCode.REVOKED),
       });
     let connection = connect();
@@ -128,6 +169,7 @@ export async function runAgent(
       // Runs first, while the socket may still carry their results; then the socket.
       try {
         await runs.close();
+        await uploader.close();
         await connection.close();
       } catch (err) {
         log.error(`error while stopping: ${errorMessage(err)}`);

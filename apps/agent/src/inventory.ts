@@ -12,6 +12,7 @@ import {
 } from '@fleetdesk/protocol';
 import { errorMessage, type Logger } from './log';
 import { clampInt, cleanString, withTimeout } from './sanitize';
+import { collectUpdates } from './pending-updates';
 import { collectSoftware, execRunner } from './software';
 
 const PROBE_TIMEOUT_MS = 30_000;
@@ -106,7 +107,7 @@ export async function collectInventory(log: Logger, signal?: AbortSignal): Promi
       PROBE_TIMEOUT_MS,
       fallback,
     );
-  const [osInfo, cpu, mem, disks, network, users, software] = await Promise.all([
+  const [osInfo, cpu, mem, disks, network, users, software, updates] = await Promise.all([
     probe('osInfo', si.osInfo(), null),
     probe('cpu', si.cpu(), null),
     probe('mem', si.mem(), null),
@@ -114,6 +115,11 @@ export async function collectInventory(log: Logger, signal?: AbortSignal): Promi
     probe('networkInterfaces', si.networkInterfaces(), []),
     probe('users', si.users(), []),
     collectSoftware(process.platform, log, execRunner(signal)),
+    // Listing updates can be slow (winget, dnf): it gets the package timeout, not the probes'.
+    collectUpdates(log, { signal }).catch((err: unknown) => {
+      log.warn(`inventory: pending updates failed: ${errorMessage(err)}`);
+      return undefined;
+    }),
   ]);
   const brand = cpu ? `${cpu.manufacturer} ${cpu.brand}` : '';
   return {
@@ -136,6 +142,7 @@ export async function collectInventory(log: Logger, signal?: AbortSignal): Promi
     users: toUsers(users),
     ...deviceTimeZone(),
     software,
+    ...(updates ? { updates } : {}),
     collectedAt: Date.now(),
   };
 }
@@ -218,6 +225,11 @@ export class InventorySource {
       });
     return this.pending;
   };
+
+  /** The next `get` collects afresh (a package was installed or removed). */
+  invalidate(): void {
+    this.cached = null;
+  }
 
   close(): void {
     this.abort.abort();

@@ -11,6 +11,12 @@ import { currentStateDirContext, defaultStateDir } from './state';
 import { runUpdateTrial } from './update/trial-mode';
 import { AGENT_VERSION } from './version';
 
+/** A whole number of milliseconds up to a minute, or none. */
+function paceMs(raw: string | undefined): number | undefined {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) && n >= 0 && n <= 60_000 ? n : undefined;
+}
+
 async function execute(command: Command): Promise<ExitCode> {
   const log = consoleLogger();
   const stateDir = (dir: string | undefined) =>
@@ -27,6 +33,7 @@ async function execute(command: Command): Promise<ExitCode> {
     case 'run':
       return runAgent(stateDir(command.stateDir), log, {
         maxConcurrentRuns: command.maxConcurrentRuns,
+        logUploadPaceMs: paceMs(process.env.FLEETDESK_LOG_UPLOAD_PACE_MS),
       });
     case 'update-trial':
       return runUpdateTrial(resolve(command.stateDir), command.runId, log);

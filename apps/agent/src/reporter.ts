@@ -26,7 +26,10 @@ export interface ReporterOptions {
  * every `heartbeatIntervalMs`. Owns its timers; `close()` stops them and discards any
  * collection still in flight.
  */
-export function startReporting(session: Session, options: ReporterOptions): SessionHandle {
+export function startReporting(
+  session: Session,
+  options: ReporterOptions,
+): SessionHandle & { sendInventory(): void } {
   const { log } = options;
   const random = options.random ?? Math.random;
   const interval = session.heartbeatIntervalMs;
@@ -96,6 +99,12 @@ export function startReporting(session: Session, options: ReporterOptions): Sess
       closed = true;
       clearTimeout(heartbeatTimer);
       clearTimeout(inventoryTimer);
+    },
+    // After a software change: the server's inventory should show it now, not in 24 h.
+    sendInventory: () => {
+      if (closed) return;
+      clearTimeout(inventoryTimer);
+      void inventory();
     },
   };
 }

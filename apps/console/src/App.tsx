@@ -25,6 +25,9 @@ const EnrollPage = lazy(() =>
 const JobDetailPage = lazy(() =>
   import('./features/jobs/JobDetailPage').then((m) => ({ default: m.JobDetailPage })),
 );
+const SoftwarePage = lazy(() =>
+  import('./features/software/SoftwarePage').then((m) => ({ default: m.SoftwarePage })),
+);
 const JobsPage = lazy(() =>
   import('./features/jobs/JobsPage').then((m) => ({ default: m.JobsPage })),
 );
@@ -36,6 +39,19 @@ const ScriptEditorPage = lazy(() =>
 );
 const ScriptsPage = lazy(() =>
   import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
+);
+const SchedulesPage = lazy(() =>
+  import('./features/schedules/SchedulesPage').then((m) => ({ default: m.SchedulesPage })),
+);
+const SoftwareSearchPage = lazy(() =>
+  import('./features/software/SoftwareSearchPage').then((m) => ({
+    default: m.SoftwareSearchPage,
+  })),
+);
+const PatchCompliancePage = lazy(() =>
+  import('./features/software/PatchCompliancePage').then((m) => ({
+    default: m.PatchCompliancePage,
+  })),
 );
 const TokensPage = lazy(() =>
   import('./features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })),
@@ -75,6 +91,8 @@ export function App() {
           <Route index element={<OverviewPage />} />
           <Route path="devices" element={<DevicesPage />} />
           <Route path="devices/:id" element={<DeviceDetailPage />} />
+          <Route path="software" element={<SoftwareSearchPage />} />
+          <Route path="patches" element={<PatchCompliancePage />} />
           <Route
             path="enroll"
             element={
@@ -86,8 +104,10 @@ export function App() {
           <Route path="scripts" element={<ScriptsPage />} />
           <Route path="scripts/new" element={<ScriptEditorPage />} />
           <Route path="scripts/:id" element={<ScriptEditorPage />} />
+          <Route path="software" element={<SoftwarePage />} />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
+          <Route path="schedules" element={<SchedulesPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route
             path="users"

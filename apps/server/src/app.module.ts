@@ -14,11 +14,19 @@ import { DevicesModule } from './devices/devices.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LogCollectionModule } from './log-collection/log-collection.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-windows.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { ServerKeysModule } from './server-keys/server-keys.module';
+import { SoftwareInventoryModule } from './software-inventory/software-inventory.module';
+import { PatchComplianceModule } from './patch-compliance/patch-compliance.module';
 import { UsersModule } from './users/users.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { WebsiteChecksModule } from './website-checks/website-checks.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { SoftwareModule } from './software/software.module';
 
 @Module({})
 export class AppModule {
@@ -45,8 +53,16 @@ export class AppModule {
         AgentGatewayModule,
         JobsModule,
         AgentUpdatesModule,
+        LogCollectionModule,
         SchedulesModule,
+        MaintenanceWindowsModule,
         ConsoleGatewayModule,
+        AlertsModule,
+        WebsiteChecksModule,
+        NotificationsModule,
+        SoftwareInventoryModule,
+        PatchComplianceModule,
+        SoftwareModule,
       ],
     };
   }

@@ -1,5 +1,12 @@
 import type { PageQuery } from './common';
 import type { ScriptLanguage } from './wire';
+import type {
+  InstallerType,
+  JobSoftwareSpec,
+  SoftwareOperation,
+  SoftwarePackageRef,
+  SoftwareRunDetail,
+} from './software';
 
 /** `running` until every run is final; `stopped` when the failure threshold was crossed. */
 export type JobStatus = 'running' | 'completed' | 'cancelled' | 'stopped';
@@ -46,9 +53,16 @@ export interface RunOutputChunk {
 
 /** What an action job does, as the console shows it. */
 export interface JobAction {
-  kind: 'agent_update';
-  /** The agent version it installs. */
-  version: string;
+  kind: 'agent_update' | 'software' | 'collect_logs';
+  /** agent_update: the agent version it installs. software: not set (pins are per package). */
+  version?: string;
+  /** software: what it does, to which package per manager (empty for apply_updates). */
+  operation?: SoftwareOperation;
+  packages?: SoftwarePackageRef[];
+  securityOnly?: boolean;
+  installer?: { id: string; type: InstallerType; sha256: string; size: number };
+  /** collect_logs: how many sources (paths, globs, journald units, event logs) it collects. */
+  sources?: number;
 }
 
 /** A job: one technician intent, fanned out into one run per targeted device. */
@@ -100,6 +114,8 @@ export interface RunResponse {
   truncated: boolean;
   /** The highest output seq the agent reported in its result; -1 before a result or without output. */
   lastSeq: number;
+  /** A software run's versions before and after and reboot state; null for other runs. */
+  software: SoftwareRunDetail | null;
 }
 
 /** `GET /api/runs/:id`: the run plus its output chunks after `afterSeq`, in order. */
@@ -157,6 +173,8 @@ export interface CreateJobRequest {
   name?: string;
   script?: JobScriptSpec;
   command?: JobCommandSpec;
+  /** Install, uninstall, upgrade or apply updates, in place of a script or command. */
+  software?: JobSoftwareSpec;
   target: JobTarget;
   /** 1..86400; defaults to the script's default timeout (300 for a command). */
   timeoutSeconds?: number;

@@ -10,10 +10,19 @@ export type ScheduleCatchUp = (typeof SCHEDULE_CATCH_UP)[number];
 
 /**
  * A device offline when an occurrence fires: `run_when_back` keeps its run until the
- * template's `offlineExpirySeconds`; `skip` lets it expire shortly after the firing.
+ * template's `offlineExpirySeconds`; `skip` lets it expire shortly after the firing;
+ * `run_in_window` runs only inside the device's maintenance window (the one open at firing,
+ * or the next to open within `offlineExpirySeconds`) and expires when that window closes.
  */
-export const SCHEDULE_OFFLINE_POLICIES = ['skip', 'run_when_back'] as const;
+export const SCHEDULE_OFFLINE_POLICIES = ['skip', 'run_when_back', 'run_in_window'] as const;
 export type ScheduleOfflinePolicy = (typeof SCHEDULE_OFFLINE_POLICIES)[number];
+
+/** Human labels, shared by the console's form and lists. */
+export const SCHEDULE_OFFLINE_POLICY_LABELS: Record<ScheduleOfflinePolicy, string> = {
+  skip: 'Skip offline devices',
+  run_when_back: 'Run when back (within the expiry)',
+  run_in_window: 'Run when back, inside the maintenance window only',
+};
 
 export const OCCURRENCE_STATUSES = ['fired', 'skipped', 'failed'] as const;
 export type OccurrenceStatus = (typeof OCCURRENCE_STATUSES)[number];
@@ -25,6 +34,8 @@ export const SCHEDULE_LIMITS = {
   previewCount: { min: 1, max: 100, default: 10 },
   /** How long a run of a `skip` schedule waits for a device that is offline at firing. */
   skipOfflineExpirySeconds: 300,
+  /** Spread: each device's run waits a random 0..spreadMinutes, so a fleet does not start at once. */
+  spreadMinutes: { min: 0, max: 720 },
 } as const;
 
 export interface CreateScheduleRequest {
@@ -40,6 +51,8 @@ export interface CreateScheduleRequest {
   timeZone?: string;
   catchUp?: ScheduleCatchUp;
   offlinePolicy?: ScheduleOfflinePolicy;
+  /** Each device's run starts after a random delay of 0..spreadMinutes (default 0: none). */
+  spreadMinutes?: number;
 }
 
 export type UpdateScheduleRequest = Partial<CreateScheduleRequest>;
@@ -54,6 +67,7 @@ export interface ScheduleResponse {
   timeZone: string;
   catchUp: ScheduleCatchUp;
   offlinePolicy: ScheduleOfflinePolicy;
+  spreadMinutes: number;
   paused: boolean;
   /** When this schedule next fires somewhere (null: never again, or paused). */
   nextDueAt: string | null;

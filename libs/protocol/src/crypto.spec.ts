@@ -30,7 +30,7 @@ import {
 } from './crypto';
 import { encodeFrame, parseFrame } from './envelope';
 import { sampleBodies } from './test-support/samples';
-import { NONCE_BYTES } from './messages';
+import { NONCE_BYTES, type ActionRunSpec, type AgentUpdateAction } from './messages';
 import { base64Bytes } from './validate';
 
 const device = generateDeviceKeyPair();
@@ -533,7 +533,10 @@ describe('batch-signed runs', () => {
 });
 
 describe('action run and agent build payloads', () => {
-  const spec = () => structuredClone(sampleBodies().run_action.spec);
+  const spec = () =>
+    structuredClone(sampleBodies().run_action.spec) as ActionRunSpec & {
+      action: AgentUpdateAction;
+    };
 
   it('signs every field of an agent update, so changing any breaks the signature', () => {
     const signature = signPayload(server.privateKey, actionRunSigningPayload(spec()));

@@ -12,12 +12,14 @@ import {
   type ActionKind,
   type ActionRunSpec,
   NONCE_BYTES,
+  type RunAction,
   type RunActions,
   type RunBody,
   type RunSpec,
   SIGNATURE_BYTES,
 } from './messages';
 import { decodeBase64Exact } from './validate';
+import { collectLogsSigningFields } from './logs';
 
 /**
  * Context labels make a signature valid for one purpose only: the agent's handshake
@@ -249,12 +251,37 @@ const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K
     String(a.builds.length),
     ...a.builds.flatMap((b) => [b.platform, b.version, b.sha256, String(b.size), b.signature]),
   ],
+  // Absent and empty differ: each optional field is a presence flag, then its value.
+  software: (a) => [
+    a.operation,
+    String(a.packages.length),
+    ...a.packages.flatMap((p) => [
+      p.manager,
+      p.name,
+      p.version === undefined ? '0' : '1',
+      p.version ?? '',
+    ]),
+    a.securityOnly === undefined ? '-' : String(a.securityOnly),
+    ...(a.installer
+      ? [
+          '1',
+          a.installer.id,
+          a.installer.type,
+          a.installer.sha256,
+          String(a.installer.size),
+          String(a.installer.silentArgs.length),
+          ...a.installer.silentArgs,
+        ]
+      : ['0']),
+  ],
+  collect_logs: collectLogsSigningFields,
 };
 
 /** What the server signs for each action run: the envelope, the kind, then the kind's fields. */
 export function actionRunSigningPayload(spec: ActionRunSpec): Buffer {
   const { action } = spec;
-  const fields = ACTION_SIGNING_FIELDS[action.kind](action);
+  // The table is keyed by kind, so the entry taken takes exactly this action's shape.
+  const fields = (ACTION_SIGNING_FIELDS[action.kind] as (a: RunAction) => string[])(action);
   return canonicalPayload(ACTION_RUN_CONTEXT, [
     spec.runId,
     spec.jobId,

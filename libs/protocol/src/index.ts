@@ -7,3 +7,4 @@ export * from './validate';
 export * from './messages';
 export * from './envelope';
 export * from './crypto';
+export * from './logs';

@@ -13,6 +13,18 @@ import {
   type ScriptLanguage,
   SOFTWARE_SOURCES,
   type SoftwarePackage,
+  type PendingUpdate,
+  type UpdatesReport,
+  INSTALLER_TYPES,
+  type InstallerType,
+  PACKAGE_MANAGERS,
+  type PackageManager,
+  SOFTWARE_LIMITS,
+  SOFTWARE_OPERATIONS,
+  type SoftwareOperation,
+  type SoftwareRunDetail,
+  silentArgProblem,
+  softwarePackagesProblem,
 } from '@fleetdesk/api-types';
 import { ERROR_CODES, type ErrorCode } from './errors';
 import {
@@ -28,6 +40,7 @@ import {
   tuple,
   type Validator,
 } from './validate';
+import { type CollectLogsAction, collectLogs } from './logs';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -42,6 +55,7 @@ export const LIMITS = {
   addressesPerInterface: 64,
   users: 1024,
   softwareItems: 20_000,
+  pendingUpdates: 5_000,
 } as const;
 
 /** Bytes in a handshake nonce. */
@@ -66,6 +80,8 @@ export {
   SOFTWARE_SOURCES,
   type SoftwarePackage,
   type SoftwareSource,
+  type PendingUpdate,
+  type UpdatesReport,
 } from '@fleetdesk/api-types';
 
 /**
@@ -178,6 +194,8 @@ export type HeartbeatBody = HeartbeatMetrics;
 /** agent → server, after auth and whenever the agent sees a change. */
 export interface InventoryBody extends InventoryFacts {
   software: SoftwarePackage[];
+  /** Pending updates (agents that can list them; older agents leave this out). */
+  updates?: UpdatesReport;
   /** Epoch ms. */
   collectedAt: number;
 }
@@ -342,6 +360,8 @@ export interface ResultBody {
   truncated: boolean;
   error?: string;
   output?: InlineOutput[];
+  /** A `software` action run: versions before and after, reboot state (see SoftwareRunDetail). */
+  software?: SoftwareRunDetail;
 }
 
 // ---- typed actions -----------------------------------------------------------------------
@@ -402,9 +422,41 @@ export interface AgentUpdateAction {
   builds: AgentBuild[];
 }
 
+/** One package for one manager; the version, where given, is pinned. */
+export interface SoftwareActionPackage {
+  manager: PackageManager;
+  name: string;
+  version?: string;
+}
+
+/** An uploaded installer: fetched by id with the device's signature, checked against sha256 and size. */
+export interface SoftwareActionInstaller {
+  id: string;
+  type: InstallerType;
+  sha256: string;
+  size: number;
+  silentArgs: string[];
+}
+
+/**
+ * Install, uninstall or upgrade a package with the device's own package manager (the first
+ * of `packages` whose manager the device has), install an uploaded installer, or apply the
+ * pending updates (all, or security only). Names and versions are checked against each
+ * manager's syntax here and again on the agent, before anything runs.
+ */
+export interface SoftwareAction {
+  kind: 'software';
+  operation: SoftwareOperation;
+  packages: SoftwareActionPackage[];
+  securityOnly?: boolean;
+  installer?: SoftwareActionInstaller;
+}
+
 /** Action kind → shape. */
 export interface RunActions {
   agent_update: AgentUpdateAction;
+  software: SoftwareAction;
+  collect_logs: CollectLogsAction;
 }
 export type ActionKind = keyof RunActions;
 export type RunAction = RunActions[ActionKind];
@@ -515,6 +567,11 @@ const heartbeat = object<HeartbeatBody>({
 const addresses = (test: (s: string) => boolean, expected: string): Validator<string[]> =>
   array(string({ max: 64, test, expected }), { max: LIMITS.addressesPerInterface });
 
+const flag: Validator<boolean> = (input) =>
+  typeof input === 'boolean'
+    ? { ok: true, value: input }
+    : { ok: false, path: [], reason: 'expected true or false' };
+
 const inventory = object<InventoryBody>({
   os: object<OsInfo>({
     platform: string({ min: 1, max: 32 }),
@@ -567,6 +624,22 @@ const inventory = object<InventoryBody>({
       source: oneOf(SOFTWARE_SOURCES),
     }),
     { max: LIMITS.softwareItems },
+  ),
+  updates: optional(
+    object<UpdatesReport>({
+      managers: array(oneOf(PACKAGE_MANAGERS), { max: PACKAGE_MANAGERS.length }),
+      pending: array(
+        object<PendingUpdate>({
+          manager: oneOf(PACKAGE_MANAGERS),
+          name: string({ min: 1, max: 512 }),
+          current: optional(string({ max: 256 })),
+          available: string({ max: 256 }),
+          security: optional(flag),
+        }),
+        { max: LIMITS.pendingUpdates },
+      ),
+      rebootRequired: optional(flag),
+    }),
   ),
   collectedAt: epochMs,
 });
@@ -644,9 +717,83 @@ const agentUpdate = object<AgentUpdateAction>({
   ),
 });
 
+const softwareShape = object<SoftwareAction>({
+  kind: oneOf(['software'] as const),
+  operation: oneOf(SOFTWARE_OPERATIONS),
+  packages: array(
+    object<SoftwareActionPackage>({
+      manager: oneOf(PACKAGE_MANAGERS),
+      name: string({ min: 1, max: 128 }),
+      version: optional(string({ min: 1, max: 128 })),
+    }),
+    { max: SOFTWARE_LIMITS.packagesPerTitle },
+  ),
+  securityOnly: optional((input: unknown) =>
+    typeof input === 'boolean'
+      ? { ok: true as const, value: input }
+      : { ok: false as const, path: [], reason: 'expected a boolean' },
+  ),
+  installer: optional(
+    object<SoftwareActionInstaller>({
+      id: uuid,
+      type: oneOf(INSTALLER_TYPES),
+      sha256: sha256Hex,
+      size: int({ min: 1, max: SOFTWARE_LIMITS.uploadMaxBytes * 8 }),
+      silentArgs: array(
+        string({
+          min: 1,
+          max: SOFTWARE_LIMITS.silentArgLength,
+          test: (arg) => silentArgProblem(arg) === null,
+          expected: 'an argument without control characters',
+        }),
+        { max: SOFTWARE_LIMITS.silentArgs },
+      ),
+    }),
+  ),
+});
+
+/**
+ * Why a well-shaped software action still cannot be run, or null: a hostile package name or
+ * version, or fields that do not go with the operation. The agent asks this again itself.
+ */
+export function softwareActionProblem(
+  a: SoftwareAction,
+): { path: string[]; reason: string } | null {
+  const packages = softwarePackagesProblem(a.packages);
+  if (packages) return { path: ['packages'], reason: packages };
+  if (a.securityOnly !== undefined && a.operation !== 'apply_updates')
+    return { path: ['securityOnly'], reason: 'securityOnly goes only with apply_updates' };
+  if (a.installer && a.operation !== 'install')
+    return { path: ['installer'], reason: 'an installer can only be installed' };
+  if (a.operation === 'apply_updates') {
+    if (a.packages.length > 0)
+      return { path: ['packages'], reason: 'apply_updates names no packages' };
+    return null;
+  }
+  if (a.installer) {
+    if (a.packages.length > 0)
+      return { path: ['packages'], reason: 'give an installer or packages, not both' };
+    return null;
+  }
+  if (a.packages.length === 0)
+    return { path: ['packages'], reason: `${a.operation} needs at least one package` };
+  if (a.operation !== 'install' && a.packages.some((p) => p.version !== undefined))
+    return { path: ['packages'], reason: `a version can only be chosen to install` };
+  return null;
+}
+
+const softwareAction: Validator<SoftwareAction> = (input) => {
+  const shaped = softwareShape(input);
+  if (!shaped.ok) return shaped;
+  const problem = softwareActionProblem(shaped.value);
+  return problem ? { ok: false, ...problem } : shaped;
+};
+
 /** One validator per action kind; the mapped type makes a missing entry a compile error. */
 export const ACTION_VALIDATORS: { readonly [K in ActionKind]: Validator<RunActions[K]> } = {
   agent_update: agentUpdate,
+  software: softwareAction,
+  collect_logs: collectLogs,
 };
 
 export const ACTION_KINDS = Object.keys(ACTION_VALIDATORS) as readonly ActionKind[];
@@ -687,6 +834,26 @@ const stream = oneOf(['stdout', 'stderr'] as const);
 const chunkData = string({ max: JOB_LIMITS.chunkLength });
 const output = object<OutputBody>({ runId: uuid, seq, stream, data: chunkData });
 const inlineOutput = object<InlineOutput>({ seq, stream, data: chunkData });
+const orNull =
+  <T>(validator: Validator<T>): Validator<T | null> =>
+  (input) =>
+    input === null ? { ok: true, value: null } : validator(input);
+const bool: Validator<boolean> = (input) =>
+  typeof input === 'boolean'
+    ? { ok: true, value: input }
+    : { ok: false, path: [], reason: 'expected a boolean' };
+const reportedVersion = orNull(string({ max: 256 }));
+const softwareRunDetail = object<SoftwareRunDetail>({
+  operation: oneOf(SOFTWARE_OPERATIONS),
+  manager: orNull(oneOf(PACKAGE_MANAGERS)),
+  package: orNull(string({ max: 256 })),
+  versionBefore: reportedVersion,
+  versionAfter: reportedVersion,
+  rebootRequired: orNull(bool),
+  nothingToDo: bool,
+  pendingUpdates: optional(int({ min: 0, max: 1_000_000 })),
+  installerSha256: optional(sha256Hex),
+});
 const result = object<ResultBody>({
   runId: uuid,
   outcome: oneOf(RUN_OUTCOMES),
@@ -702,6 +869,7 @@ const result = object<ResultBody>({
       : { ok: false, path: [], reason: 'expected a boolean' },
   error: optional(string({ max: LIMITS.errorMessageLength })),
   output: optional(array(inlineOutput, { max: MAX_INLINE_OUTPUT })),
+  software: optional(softwareRunDetail),
 });
 
 /** One validator per message type; the mapped type makes a missing entry a compile error. */

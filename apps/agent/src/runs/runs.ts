@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { SoftwareRunDetail } from '@fleetdesk/api-types';
 import {
   LIMITS,
   type ActionKind,
@@ -65,6 +66,8 @@ export interface ActionContext {
 export interface ActionOutcome {
   outcome: 'succeeded' | 'failed';
   error?: string;
+  /** A software run's versions and reboot state, sent with its result. */
+  software?: SoftwareRunDetail;
   afterResult?: () => void;
 }
 
@@ -243,7 +246,9 @@ export class RunManager {
     }
     const run: ActiveRun = { spec, action: spec.action.kind };
     this.active.set(runId, run);
-    const finished = this.performAction(run, spec, handler).finally(() => {
+    // The table is keyed by kind, so the handler found takes exactly this action's shape.
+    const typed = handler as ActionHandler<ActionKind>;
+    const finished = this.performAction(run, spec, typed).finally(() => {
       this.active.delete(runId);
       this.running.delete(finished);
     });
@@ -383,6 +388,7 @@ export class RunManager {
       ...collector.finish(),
     };
     if (end.error !== undefined) result.error = clip(end.error);
+    if (end.software !== undefined) result.software = end.software;
     this.options.log.info(`run ${runId} ${end.outcome}${end.error ? `: ${end.error}` : ''}`);
     await this.lane(runId, () => this.complete(result));
     end.afterResult?.();

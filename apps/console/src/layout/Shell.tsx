@@ -23,9 +23,13 @@ import { useAuth, useCan } from '../auth/auth';
 const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/', label: 'Overview', role: 'viewer', end: true },
   { to: '/devices', label: 'Devices', role: 'viewer' },
+  { to: '/software', label: 'Software', role: 'viewer' },
+  { to: '/patches', label: 'Patch compliance', role: 'viewer' },
   { to: '/enroll', label: 'Enroll a device', role: 'technician' },
   { to: '/scripts', label: 'Scripts', role: 'viewer' },
+  { to: '/software', label: 'Software', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
+  { to: '/schedules', label: 'Schedules', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/audit', label: 'Audit log', role: 'admin' },

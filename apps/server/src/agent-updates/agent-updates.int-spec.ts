@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   actionRunSigningPayload,
+  type AgentUpdateAction,
   agentBuildSigningPayload,
   deviceHttpAuthorization,
   type ServerMessage,
@@ -169,7 +170,7 @@ describe('agent updates (integration)', () => {
     expect(
       verifyPayload(id.serverPublicKey, actionRunSigningPayload(body.spec), body.signature),
     ).toBe(true);
-    const { action } = body.spec;
+    const action = body.spec.action as AgentUpdateAction;
     expect(action).toMatchObject({ kind: 'agent_update', version: NEW, trialTimeoutMs: 30_000 });
     const linux = action.builds.find((b) => b.platform === 'linux-x64');
     expect(linux).toMatchObject({ version: NEW, sha256: sha(BINARY), size: BINARY.length });

@@ -12,6 +12,6 @@ import { DeviceHttpAuthService } from './device-http-auth.service';
   imports: [AgentDownloadsModule, DevicesModule, JobsModule, ServerKeysModule],
   controllers: [AgentUpdatesController],
   providers: [AgentReleasesService, AgentUpdatesService, DeviceHttpAuthService],
-  exports: [AgentReleasesService],
+  exports: [AgentReleasesService, DeviceHttpAuthService],
 })
 export class AgentUpdatesModule {}

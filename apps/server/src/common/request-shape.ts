@@ -1,3 +1,4 @@
+import { DEVICE_HTTP_AUTH_SCHEME } from '@fleetdesk/protocol';
 import { BadRequestException, HttpStatus } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorBody } from '@fleetdesk/api-types';
@@ -38,6 +39,13 @@ function refuse(field: string, reason: string): BadRequestException {
   return new BadRequestException(body);
 }
 
+/** The routes whose body is a raw file (mounted under /api, so the path is without it). */
+const RAW_UPLOADS: readonly { method: string; path: string }[] = [
+  { method: 'POST', path: '/software/installers' },
+];
+const isRawUpload = (req: Request): boolean =>
+  RAW_UPLOADS.some((r) => r.method === req.method && r.path === req.path);
+
 function hasBody(req: Request): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const length = Number(req.headers['content-length'] ?? 0);
@@ -51,6 +59,17 @@ function hasBody(req: Request): boolean {
  */
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   if (!hasBody(req) || req.is('application/json')) return next();
+  // Installer uploads are the file's bytes. application/octet-stream is not a type a page
+  // can send cross-site without a CORS preflight, so the CSRF reasoning above still holds.
+  if (isRawUpload(req) && req.is('application/octet-stream')) return next();
+  // Bytes from a device (log upload chunks), signed with its key in the Authorization header:
+  // a cross-site form cannot set that header, and no cookie is involved.
+  if (
+    req.is('application/octet-stream') &&
+    req.headers.authorization?.startsWith(`${DEVICE_HTTP_AUTH_SCHEME} `)
+  ) {
+    return next();
+  }
   next(new UnsupportedMediaTypeException(req.headers['content-type']));
 }
 

@@ -1,3 +1,4 @@
+import { SOFTWARE_LIMITS } from '@fleetdesk/api-types';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -187,6 +188,35 @@ class EnvSchema {
   @IsOptional()
   @IsString()
   TLS_KEY_FILE?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be 0 (off) or between 100 and 60000' })
+  @Max(60_000, { message: 'must be 0 (off) or between 100 and 60000' })
+  MONITOR_TICK_MS: number = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 604800' })
+  @Max(604_800, { message: 'must be between 1 and 604800' })
+  OFFLINE_ALERT_GRACE_SECONDS: number = 300;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, {
+    message: 'must be an smtp:// or smtps:// URL like smtp://user:pass@mail.example.com:587',
+  })
+  SMTP_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  SMTP_FROM?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  SOFTWARE_UPLOAD_MAX_BYTES: number = SOFTWARE_LIMITS.uploadMaxBytes;
 }
 
 export interface AppConfig {
@@ -225,6 +255,14 @@ export interface AppConfig {
   agentDownloadRateLimit: { limit: number; windowMs: number };
   /** The server's address as its users reach it, without a trailing slash; else the request's. */
   publicUrl: string | undefined;
+  /** How often this process looks for due website checks, sweeps and notifications; 0: off. */
+  monitorTickMs: number;
+  /** How long a device must be offline before its offline alert fires. */
+  offlineAlertGraceMs: number;
+  /** Where email notifications are sent through; undefined: email channels are refused. */
+  smtp: { url: string; from: string } | undefined;
+  /** The largest installer an upload may be; a larger one is cut off and refused. */
+  softwareUploadMaxBytes: number;
 }
 
 const ENV_VARIABLES = [
@@ -257,6 +295,11 @@ const ENV_VARIABLES = [
   'AGENT_DOWNLOAD_RATE_LIMIT',
   'AGENT_DOWNLOAD_RATE_WINDOW_SECONDS',
   'PUBLIC_URL',
+  'MONITOR_TICK_MS',
+  'OFFLINE_ALERT_GRACE_SECONDS',
+  'SMTP_URL',
+  'SMTP_FROM',
+  'SOFTWARE_UPLOAD_MAX_BYTES',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -342,6 +385,12 @@ function agentBinariesDir(configured: string | undefined): string | undefined {
   return dir;
 }
 
+function monitorTick(ms: number): number {
+  if (ms !== 0 && ms < 100)
+    throw new ConfigError('MONITOR_TICK_MS', 'must be 0 (off) or between 100 and 60000', ms);
+  return ms;
+}
+
 /** Validates the environment once; the first problem becomes a ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.fromEntries(
@@ -353,7 +402,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const first = errors[0];
     // class-validator lists constraints bottom-up; the last is the first one declared (the type check).
     const reason = Object.values(first.constraints ?? {}).at(-1) ?? 'is invalid';
-    const shown = /PASSWORD|SECRET/.test(first.property) ? undefined : known[first.property];
+    const shown = /PASSWORD|SECRET|SMTP_URL/.test(first.property)
+      ? undefined
+      : known[first.property];
     throw new ConfigError(first.property, reason, shown);
   }
   const secretKey =
@@ -422,5 +473,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       windowMs: parsed.AGENT_DOWNLOAD_RATE_WINDOW_SECONDS * 1000,
     },
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
+    monitorTickMs: monitorTick(parsed.MONITOR_TICK_MS),
+    offlineAlertGraceMs: parsed.OFFLINE_ALERT_GRACE_SECONDS * 1000,
+    smtp: parsed.SMTP_URL
+      ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
+      : undefined,
+    softwareUploadMaxBytes: parsed.SOFTWARE_UPLOAD_MAX_BYTES,
   };
 }

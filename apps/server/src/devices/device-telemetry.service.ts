@@ -34,6 +34,12 @@ interface PendingHeartbeat {
   at: Date;
 }
 
+/**
+ * A feature that keeps its own part of an inventory (patch compliance: pending updates) plugs
+ * in here, so this module never imports it. Runs after the inventory is committed.
+ */
+export type InventoryListener = (deviceId: string, inventory: InventoryBody) => Promise<void>;
+
 export interface DeviceIdentity {
   id: string;
   publicKey: string;
@@ -51,6 +57,7 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
   private flushTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly inventoryListeners: InventoryListener[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -127,8 +134,14 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
    * dropped (and counted) rather than losing the whole list; anything else it refuses fails
    * this device's report alone, is counted, and is thrown to the caller.
    */
+  onInventory(listener: InventoryListener): void {
+    this.inventoryListeners.push(listener);
+  }
+
   async saveInventory(id: string, inv: InventoryBody): Promise<void> {
-    const { software, ...rest } = inv;
+    const { software, ...facts } = inv;
+    // Pending updates belong to patch compliance (an inventory listener), not to the facts.
+    const rest = { ...facts, updates: undefined };
     const ips = [...new Set(inv.network.flatMap((n) => [...n.ipv4, ...n.ipv6]))].slice(0, 64);
     const refused: RejectedRow<InventoryBody['software'][number]>[] = [];
     try {
@@ -187,6 +200,16 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
     await this.recordRejected(
       refused.map(({ error }) => ({ deviceId: id, kind: 'inventory', error })),
     );
+    for (const listener of this.inventoryListeners) {
+      try {
+        await listener(id, inv);
+      } catch (error) {
+        // What the database refuses of a listener's part is dropped and counted like any
+        // refused report; anything else (database gone) goes up, so the agent re-sends.
+        if (!isDataFault(error)) throw error;
+        await this.recordRejected([{ deviceId: id, kind: 'inventory', error }]);
+      }
+    }
     this.events.emit('changed', { deviceId: id });
   }
 

@@ -33,6 +33,15 @@ const SORT_SQL: Record<DeviceQueryDto['sort'], string> = {
   enrolledAt: 'd.enrolled_at',
 };
 
+/** A device gone silent, as the offline alert needs it. */
+export interface SilentDevice {
+  id: string;
+  name: string;
+  groupId: string | null;
+  lastSeenAt: Date;
+  tags: string[];
+}
+
 export interface NewDevice {
   hostname: string;
   publicKey: string;
@@ -159,6 +168,31 @@ export class DevicesService {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r.time_zone]));
+  }
+
+  /**
+   * Devices not revoked that have been offline (silent) for longer than `graceMs`, with what
+   * alert routing needs (name, group, tags). `among` limits the answer to those ids, `except`
+   * leaves those out; `anyStatus` also counts a device marked online whose last contact is
+   * older than that (a heartbeat written late can mark a dead device online again).
+   */
+  async silentDevices(
+    graceMs: number,
+    limit: number,
+    opts: { among?: string[]; except?: string[]; anyStatus?: boolean } = {},
+  ): Promise<SilentDevice[]> {
+    return this.dataSource.query<SilentDevice[]>(
+      `SELECT d.id, COALESCE(d.name, d.hostname) AS name, d.group_id AS "groupId",
+         COALESCE(d.last_seen_at, d.enrolled_at) AS "lastSeenAt",
+         COALESCE((SELECT array_agg(t.name ORDER BY t.name) FROM device_tag dt
+                   JOIN tag t ON t.id = dt.tag_id WHERE dt.device_id = d.id), '{}') AS tags
+       FROM device d
+       WHERE d.revoked_at IS NULL AND (d.status = 'offline' OR $5::boolean)
+         AND COALESCE(d.last_seen_at, d.enrolled_at) < now() - $1::int * interval '1 millisecond'
+         AND ($3::uuid[] IS NULL OR d.id = ANY($3::uuid[])) AND NOT (d.id = ANY($4::uuid[]))
+       ORDER BY d.id LIMIT $2`,
+      [graceMs, limit, opts.among ?? null, opts.except ?? [], Boolean(opts.anyStatus)],
+    );
   }
 
   /** The distinct zones enrolled devices report: few, whatever the fleet's size. */

@@ -1,13 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { EnvVar, RunAction, ScriptLanguage } from '@fleetdesk/protocol';
+import type { EnvVar, RunAction, ScriptLanguage, SoftwareAction } from '@fleetdesk/protocol';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import {
   type DeviceRunResponse,
+  type JobAction,
   type JobResponse,
+  type JobSoftwareSpec,
   type JobStatus,
   type Page,
   type RunCounts,
@@ -36,7 +38,7 @@ import {
   RunNotFoundException,
 } from './jobs.exceptions';
 import { emptyCounts } from './run-states';
-import { RunStore, type RunWithDevice } from './run-store';
+import { RunStore, type RunTiming, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
 
@@ -47,6 +49,8 @@ export interface JobOrigin {
   /** The IANA zone the occurrence was computed in. */
   zone: string;
   deviceIds: string[];
+  /** Runs that wait (a maintenance window, a spread) or expire otherwise than the job's expiry. */
+  runTiming?: ReadonlyMap<string, RunTiming>;
 }
 
 /** A template resolved by `prepare()`, for `createForOccurrence()`. */
@@ -67,10 +71,28 @@ interface JobSpec {
   args: string[];
   params: Record<string, unknown>;
   defaultTimeoutSeconds: number;
+  /** Added to the job's audit entry (a deployment's package, version or installer hash). */
+  auditDetails?: Record<string, unknown>;
 }
 
 /** The job fields besides what it sends: where, how fast, how long. */
-export type JobRollout = Omit<CreateJobDto, 'script' | 'command'>;
+export type JobRollout = Omit<CreateJobDto, 'script' | 'command' | 'software'>;
+
+/**
+ * Turns the `software` part of a job request into the signed action and the job's name and
+ * audit details. Registered by the software module (the jobs module does not import it), so
+ * `POST /api/jobs` can take a deployment in place of a script.
+ */
+export interface SoftwareSpecResolver {
+  resolve(spec: JobSoftwareSpec): Promise<{
+    action: SoftwareAction;
+    name: string;
+    auditDetails: Record<string, unknown>;
+  }>;
+}
+
+/** A package change may download and wait for a manager's lock: 30 minutes by default. */
+const SOFTWARE_TIMEOUT_S = 1800;
 
 /** An action job as another feature starts it (agent updates); audited under `auditAction`. */
 export interface ActionJobInput {
@@ -84,12 +106,34 @@ export interface ActionJobInput {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** A job sends a saved script or an inline command: never both, never neither. */
+/** A job sends a saved script, an inline command or a software action: exactly one. */
 function requireOneSpec(dto: CreateJobDto): void {
-  if (Boolean(dto.script) === Boolean(dto.command))
+  if ([dto.script, dto.command, dto.software].filter(Boolean).length !== 1)
     throw new JobSpecInvalidException(
-      'Give exactly one of `script` (a saved script) or `command` (an inline one)',
+      'Give exactly one of `script` (a saved script), `command` (an inline one) or `software` (a deployment)',
     );
+}
+
+/** The action as the console shows it; a software action's fields are all there is to show. */
+function toJobAction(action: RunAction): JobAction {
+  if (action.kind === 'agent_update') return { kind: action.kind, version: action.version };
+  if (action.kind === 'collect_logs') return { kind: action.kind, sources: action.sources.length };
+  return {
+    kind: 'software',
+    operation: action.operation,
+    packages: action.packages,
+    ...(action.securityOnly === undefined ? {} : { securityOnly: action.securityOnly }),
+    ...(action.installer
+      ? {
+          installer: {
+            id: action.installer.id,
+            type: action.installer.type,
+            sha256: action.installer.sha256,
+            size: action.installer.size,
+          },
+        }
+      : {}),
+  };
 }
 
 /** An empty target is refused, never read as "every device" (that needs `all: true`). */
@@ -120,6 +164,7 @@ function toRunResponse(r: RunWithDevice): RunResponse {
     outputBytes: Number(r.output_bytes),
     truncated: r.truncated,
     lastSeq: r.last_seq,
+    software: r.software ?? null,
   };
 }
 
@@ -130,7 +175,7 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
     status: j.status,
     script: j.scriptId && j.scriptVersion ? { id: j.scriptId, version: j.scriptVersion } : null,
     language: j.language,
-    action: j.action ? { kind: j.action.kind, version: j.action.version } : null,
+    action: j.action ? toJobAction(j.action) : null,
     bodySha256: j.bodySha256,
     params: j.params,
     target: j.target,
@@ -154,6 +199,7 @@ export function toJobResponse(j: JobEntity, counts: RunCounts): JobResponse {
 @Injectable()
 export class JobsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobsService.name);
+  private softwareResolver: SoftwareSpecResolver | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -165,6 +211,11 @@ export class JobsService implements OnApplicationBootstrap {
     private readonly devices: DevicesService,
     private readonly dispatcher: DispatcherService,
   ) {}
+
+  /** The software module plugs its catalogue in here (see SoftwareSpecResolver). */
+  useSoftwareResolver(resolver: SoftwareSpecResolver): void {
+    this.softwareResolver = resolver;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const sealed = await this.sealPlainEnv();
@@ -348,7 +399,7 @@ export class JobsService implements OnApplicationBootstrap {
         occurrenceZone: origin?.zone ?? null,
       }),
     );
-    await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs);
+    await this.runStore.insert(m, saved.id, deviceIds, saved.offlineExpiryMs, origin?.runTiming);
     await this.audit.record(m, actor, {
       action: rerunOf ? 'jobs.rerun' : (audit?.action ?? 'jobs.create'),
       targetType: 'job',
@@ -368,11 +419,10 @@ export class JobsService implements OnApplicationBootstrap {
         runs: deviceIds.length,
         script: spec.scriptId ? { id: spec.scriptId, version: spec.scriptVersion } : null,
         language: spec.language,
-        ...(spec.action
-          ? { action: { kind: spec.action.kind, version: spec.action.version } }
-          : {}),
+        ...(spec.action ? { action: toJobAction(spec.action) } : {}),
         sha256: spec.sha256,
         params: spec.params,
+        ...spec.auditDetails,
         ...audit?.details,
       },
     });
@@ -481,8 +531,8 @@ export class JobsService implements OnApplicationBootstrap {
 
   async rerun(actor: Actor, id: string, scope: 'failed' | 'all'): Promise<JobResponse> {
     const job = await this.getEntity(id);
-    // An action can do more than a technician's script may (replacing the agent itself).
-    if (job.action && !(actor.role && roleAtLeast(actor.role, 'admin')))
+    // An agent update can do more than a technician's script may (replacing the agent itself).
+    if (job.action?.kind === 'agent_update' && !(actor.role && roleAtLeast(actor.role, 'admin')))
       throw new ActionNeedsAdminException(job.action.kind);
     const states: readonly RunState[] | undefined =
       scope === 'failed' ? UNSUCCESSFUL_RUN_STATES : undefined;
@@ -506,6 +556,26 @@ export class JobsService implements OnApplicationBootstrap {
   }
 
   private async resolveSpec(dto: CreateJobDto): Promise<JobSpec> {
+    if (dto.software) {
+      if (!this.softwareResolver)
+        throw new JobSpecInvalidException('Software deployments are not available on this server');
+      const r = await this.softwareResolver.resolve(dto.software);
+      const body = JSON.stringify(r.action);
+      return {
+        name: r.name,
+        scriptId: null,
+        scriptVersion: null,
+        language: null,
+        action: r.action,
+        body,
+        sha256: sha256(body),
+        env: [],
+        args: [],
+        params: {},
+        defaultTimeoutSeconds: SOFTWARE_TIMEOUT_S,
+        auditDetails: r.auditDetails,
+      };
+    }
     if (dto.script) {
       const r = await this.scripts.resolveForRun(
         dto.script.id,

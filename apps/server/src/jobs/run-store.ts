@@ -6,6 +6,7 @@ import {
   type RunCounts,
   type RunOutputChunk,
   type RunState,
+  type SoftwareRunDetail,
   TERMINAL_RUN_STATES,
 } from '@fleetdesk/api-types';
 import type { OutputBody } from '@fleetdesk/protocol';
@@ -20,6 +21,8 @@ export interface JobRunRow {
   status: RunState;
   created_at: Date;
   expires_at: Date;
+  not_before: Date | null;
+  expiry_reason: string | null;
   dispatched_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
@@ -30,6 +33,7 @@ export interface JobRunRow {
   output_bytes: string | number;
   truncated: boolean;
   last_seq: number;
+  software: SoftwareRunDetail | null;
 }
 
 export type RunTransition =
@@ -108,7 +112,24 @@ export interface RunPageQuery {
 // module's table left here: ordering a page of ten thousand runs by name needs the join.
 const WITH_DEVICE = `SELECT r.*, d.hostname, d.name FROM job_run r JOIN device d ON d.id = r.device_id`;
 
-export type ClaimedRun = Pick<JobRunRow, 'id' | 'job_id' | 'device_id' | 'expires_at'>;
+/** A run's own start and expiry, set by whoever creates the job (the scheduler). */
+export interface RunTiming {
+  /** Not sent before this (null: at once). */
+  notBefore: Date | null;
+  /** null: the job's offline expiry from now. */
+  expiresAt: Date | null;
+  /** The error an expired run gets, when it says more than "the device was offline". */
+  expiryReason: string | null;
+}
+
+/**
+ * A run to send. Its expiry comes as epoch milliseconds (what the run spec carries): parsing
+ * ten thousand timestamptz values into Dates held the event loop for ~100 ms per fan-out.
+ */
+export type ClaimedRun = Pick<JobRunRow, 'id' | 'job_id' | 'device_id'> & { expires_ms: number };
+/** `expires_at` in whole epoch milliseconds (as a Date keeps it), a float8 so it parses as a number. */
+const expiresMs = (alias: string) =>
+  `floor(extract(epoch FROM ${alias}expires_at) * 1000)::float8 AS expires_ms`;
 export type RunChange = Pick<JobRunRow, 'id' | 'job_id' | 'status'>;
 
 /** Every report below names the device that sent it: a run changes only for its own device. */
@@ -144,6 +165,8 @@ export interface FinishInput extends RunReport {
   outputBytes?: number;
   truncated?: boolean;
   lastSeq?: number;
+  /** A software action's report, stored as sent (validated by the protocol). */
+  software?: SoftwareRunDetail | null;
 }
 
 /** Where a job stands, for settling it: its own state and threshold, and its runs by kind. */
@@ -169,18 +192,42 @@ const INSERT_BATCH = 5000;
 export class RunStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** A new job's runs, all pending: a couple of statements for ten thousand devices. */
+  /**
+   * A new job's runs, all pending: a couple of statements for ten thousand devices. `timing`
+   * gives some devices' runs their own start and expiry (a maintenance window, a spread).
+   */
   async insert(
     m: EntityManager,
     jobId: string,
     deviceIds: readonly string[],
     expiresInMs: number,
+    timing?: ReadonlyMap<string, RunTiming>,
   ): Promise<void> {
     for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
+      const batch = deviceIds.slice(i, i + INSERT_BATCH);
+      if (!timing) {
+        await m.query(
+          `INSERT INTO job_run (job_id, device_id, expires_at)
+           SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
+          [jobId, batch, expiresInMs],
+        );
+        continue;
+      }
+      const t = batch.map((id) => timing.get(id));
       await m.query(
-        `INSERT INTO job_run (job_id, device_id, expires_at)
-         SELECT $1, unnest($2::uuid[]), now() + $3::bigint * interval '1 millisecond'`,
-        [jobId, deviceIds.slice(i, i + INSERT_BATCH), expiresInMs],
+        `INSERT INTO job_run (job_id, device_id, expires_at, not_before, expiry_reason)
+         SELECT $1, v.device_id, coalesce(v.expires_at, now() + $3::bigint * interval '1 millisecond'),
+                v.not_before, v.reason
+         FROM unnest($2::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+           AS v(device_id, expires_at, not_before, reason)`,
+        [
+          jobId,
+          batch,
+          expiresInMs,
+          t.map((x) => x?.expiresAt ?? null),
+          t.map((x) => x?.notBefore ?? null),
+          t.map((x) => x?.expiryReason ?? null),
+        ],
       );
     }
   }
@@ -199,6 +246,7 @@ export class RunStore {
          FROM job_run r JOIN job j ON j.id = r.job_id
          WHERE r.status IN (${FROM.claim}) AND j.status = 'running'
            AND r.device_id = ANY($1::uuid[]) AND r.expires_at > now()
+           AND (r.not_before IS NULL OR r.not_before <= now())
        ), allowed AS (
          SELECT ranked.id FROM ranked
          JOIN job j ON j.id = ranked.job_id
@@ -211,7 +259,7 @@ export class RunStore {
        )
        UPDATE job_run SET status = 'dispatched', dispatched_at = now()
        WHERE id IN (SELECT id FROM locked)
-       RETURNING id, job_id, device_id, expires_at`,
+       RETURNING id, job_id, device_id, ${expiresMs('')}`,
       [deviceIds, limit],
     );
     return claimed;
@@ -220,7 +268,7 @@ export class RunStore {
   /** Runs already sent to these devices (not a transition: they are sent again on reconnect). */
   dispatchedTo(deviceIds: readonly string[]): Promise<ClaimedRun[]> {
     return this.dataSource.query<ClaimedRun[]>(
-      `SELECT r.id, r.job_id, r.device_id, r.expires_at FROM job_run r JOIN job j ON j.id = r.job_id
+      `SELECT r.id, r.job_id, r.device_id, ${expiresMs('r.')} FROM job_run r JOIN job j ON j.id = r.job_id
        WHERE r.status = 'dispatched' AND r.device_id = ANY($1::uuid[]) AND j.status = 'running'`,
       [deviceIds],
     );
@@ -254,71 +302,79 @@ export class RunStore {
     return updated;
   }
 
-  /** Stores each chunk once (a repeated one is skipped); returns the chunks stored now. */
+  /**
+   * Stores each chunk once (a repeated one is skipped); returns the chunks stored now. The
+   * batch goes as one JSON array, for the reason finish() gives.
+   */
   recordOutput(
     items: readonly OutputInput[],
   ): Promise<{ run_id: string; seq: number; job_id: string }[]> {
+    const rows = items.map((i) => ({
+      run_id: i.runId,
+      device_id: i.deviceId,
+      seq: i.seq,
+      stream: i.stream,
+      data: i.data,
+    }));
     return this.dataSource.query(
       `INSERT INTO run_output (run_id, seq, stream, data)
        SELECT v.run_id, v.seq, v.stream, v.data
-       FROM (SELECT unnest($1::uuid[]) AS run_id, unnest($2::uuid[]) AS device_id, unnest($3::int[]) AS seq,
-                    unnest($4::text[]) AS stream, unnest($5::text[]) AS data) v
+       FROM json_to_recordset($1::json) AS v(run_id uuid, device_id uuid, seq int, stream text, data text)
        JOIN job_run r ON r.id = v.run_id AND r.device_id = v.device_id AND r.status IN (${FROM.recordOutput})
        ON CONFLICT (run_id, seq) DO NOTHING
        RETURNING run_id, seq, (SELECT job_id FROM job_run WHERE id = run_id) AS job_id`,
-      [
-        items.map((i) => i.runId),
-        items.map((i) => i.deviceId),
-        items.map((i) => i.seq),
-        items.map((i) => i.stream),
-        items.map((i) => i.data),
-      ],
+      [JSON.stringify(rows)],
     );
   }
 
   async finish(items: readonly FinishInput[]): Promise<RunChange[]> {
+    // The batch goes as one JSON array of epoch-ms times, not twelve parallel arrays, which
+    // node-postgres escaped element by element in JavaScript, formatting every Date: for ten
+    // thousand results ~100 ms of event loop against ~20 ms (measured on a loaded two-core
+    // machine). The validators refuse what JSON could not carry into a text column (NUL,
+    // lone surrogates), and a row PostgreSQL refuses still fails the statement as a data
+    // fault, so writeBatch retries row by row as before.
+    const rows = items.map((i) => ({
+      id: i.runId,
+      device_id: i.deviceId,
+      status: i.status,
+      exit_code: i.exitCode ?? null,
+      signal: i.signal ?? null,
+      error: i.error,
+      started: i.startedAt?.getTime() ?? null,
+      finished: i.finishedAt?.getTime() ?? null,
+      output_bytes: i.outputBytes ?? null,
+      truncated: i.truncated ?? null,
+      last_seq: i.lastSeq ?? null,
+      agent_version: i.agentVersion ?? null,
+      software: i.software ?? null,
+    }));
     // An agent's word that it updated itself is not enough: the version it is connected with
-    // must be the one the update installs (the job's action), else the run failed.
+    // must be the one the update installs (the job's action), else the run failed. The job is
+    // joined through the run being updated, not looked up by a second read of job_run.
+    const unproven = `(v.status = 'succeeded' AND j.action->>'kind' = 'agent_update'
+                       AND v.agent_version IS DISTINCT FROM j.action->>'version')`;
     const [updated] = await this.dataSource.query<[RunChange[], number]>(
-      `WITH v AS (
-         SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS device_id, unnest($3::text[]) AS status,
-                unnest($4::bigint[]) AS exit_code, unnest($5::text[]) AS signal, unnest($6::text[]) AS error,
-                unnest($7::timestamptz[]) AS started, unnest($8::timestamptz[]) AS finished,
-                unnest($9::bigint[]) AS output_bytes, unnest($10::boolean[]) AS truncated,
-                unnest($11::int[]) AS last_seq, unnest($12::text[]) AS agent_version
-       ), checked AS (
-         SELECT v.*, (v.status = 'succeeded' AND j.action->>'kind' = 'agent_update'
-                      AND v.agent_version IS DISTINCT FROM j.action->>'version') AS unproven,
-                j.action->>'version' AS wanted
-         FROM v JOIN job_run r0 ON r0.id = v.id JOIN job j ON j.id = r0.job_id
-       )
-       UPDATE job_run r SET
-         status = CASE WHEN c.unproven THEN 'failed' ELSE c.status END,
-         exit_code = c.exit_code, signal = c.signal,
-         error = CASE WHEN c.unproven
+      `UPDATE job_run r SET
+         status = CASE WHEN ${unproven} THEN 'failed' ELSE v.status END,
+         exit_code = v.exit_code, signal = v.signal,
+         error = CASE WHEN ${unproven}
            THEN 'the agent reported the update done, but it is connected as version '
-                || coalesce(c.agent_version, '(not connected)') || ', not ' || c.wanted
-           ELSE c.error END,
-         started_at = coalesce(r.started_at, c.started), finished_at = coalesce(c.finished, now()),
-         output_bytes = coalesce(c.output_bytes, r.output_bytes), truncated = coalesce(c.truncated, r.truncated),
-         last_seq = coalesce(c.last_seq, r.last_seq)
-       FROM checked c
-       WHERE r.id = c.id AND r.device_id = c.device_id AND r.status IN (${FROM.finish})
+                || coalesce(v.agent_version, '(not connected)') || ', not ' || (j.action->>'version')
+           ELSE v.error END,
+         started_at = coalesce(r.started_at, to_timestamp(v.started / 1000.0)),
+         finished_at = coalesce(to_timestamp(v.finished / 1000.0), now()),
+         output_bytes = coalesce(v.output_bytes, r.output_bytes), truncated = coalesce(v.truncated, r.truncated),
+         last_seq = coalesce(v.last_seq, r.last_seq), software = coalesce(v.software, r.software)
+       FROM json_to_recordset($1::json) AS v(
+              id uuid, device_id uuid, status text, exit_code bigint, signal text, error text,
+              started float8, finished float8, output_bytes bigint, truncated boolean,
+              last_seq int, agent_version text, software jsonb),
+            job j
+       WHERE r.id = v.id AND r.device_id = v.device_id AND r.status IN (${FROM.finish})
+         AND j.id = r.job_id
        RETURNING r.id, r.job_id, r.status`,
-      [
-        items.map((i) => i.runId),
-        items.map((i) => i.deviceId),
-        items.map((i) => i.status),
-        items.map((i) => i.exitCode ?? null),
-        items.map((i) => i.signal ?? null),
-        items.map((i) => i.error),
-        items.map((i) => i.startedAt ?? null),
-        items.map((i) => i.finishedAt ?? null),
-        items.map((i) => i.outputBytes ?? null),
-        items.map((i) => i.truncated ?? null),
-        items.map((i) => i.lastSeq ?? null),
-        items.map((i) => i.agentVersion ?? null),
-      ],
+      [JSON.stringify(rows)],
     );
     return updated;
   }
@@ -341,7 +397,7 @@ export class RunStore {
   async expire(): Promise<RunChange[]> {
     const [expired] = await this.dataSource.query<[RunChange[], number]>(
       `UPDATE job_run SET status = 'expired', finished_at = now(),
-         error = 'the device did not come online before the run expired; it never ran'
+         error = coalesce(expiry_reason, 'the device did not come online before the run expired; it never ran')
        WHERE status IN (${FROM.expire}) AND expires_at <= now() RETURNING id, job_id, status`,
     );
     return expired;

@@ -135,12 +135,17 @@ describe('OpenAPI document', () => {
       // Signed with the device key instead (DeviceHttpAuthService).
       'GET /api/agent-updates/builds/{platform}',
       'GET /api/setup',
+      // Signed with the device key too (SoftwareService.installerForDevice).
+      'GET /api/software/installers/{id}/content',
       'GET /health',
       'GET /install.ps1',
       'GET /install.sh',
       'POST /api/agent/enroll',
       'POST /api/auth/login',
+      // Log uploads, signed with the device key like the build download.
+      'POST /api/log-collections/uploads/{runId}',
       'POST /api/setup',
+      'PUT /api/log-collections/uploads/{runId}/files/{index}/chunks/{seq}',
     ]);
   });
 

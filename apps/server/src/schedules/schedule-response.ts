@@ -12,6 +12,7 @@ export function toScheduleResponse(s: ScheduleEntity): ScheduleResponse {
     timeZone: s.timeZone,
     catchUp: s.catchUp,
     offlinePolicy: s.offlinePolicy,
+    spreadMinutes: s.spreadMinutes,
     paused: s.paused,
     nextDueAt: s.paused ? null : (s.nextDueAt?.toISOString() ?? null),
     createdBy: { id: s.createdBy, email: s.createdByEmail },

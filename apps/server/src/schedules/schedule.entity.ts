@@ -40,6 +40,10 @@ export class ScheduleEntity {
   @Column({ name: 'offline_policy', type: 'varchar', length: 16, default: 'run_when_back' })
   offlinePolicy!: ScheduleOfflinePolicy;
 
+  /** Each device's run waits a random 0..spreadMinutes (0: none). */
+  @Column({ name: 'spread_minutes', type: 'integer', default: 0 })
+  spreadMinutes!: number;
+
   @Column({ type: 'boolean', default: false })
   paused!: boolean;
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -13,6 +14,8 @@ import { SYSTEM_ACTOR } from '../common/actor';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService, type PreparedJob } from '../jobs/jobs.service';
+import type { RunTiming } from '../jobs/run-store';
+import { MaintenanceWindowsService } from '../maintenance-windows/maintenance-windows.service';
 import { Clock } from './clock';
 import { dueBetween } from './schedule-times';
 import { nextDue, zoneSetKey, zonesOf } from './schedule-zones';
@@ -55,6 +58,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
     private readonly devices: DevicesService,
+    private readonly windows: MaintenanceWindowsService,
     private readonly clock: Clock,
   ) {}
 
@@ -187,7 +191,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         const deviceIds = byZone.get(d.zone) ?? [];
         // In device mode, a zone none of the target's devices is in has nothing to fire.
         if (s.zoneMode === 'device' && deviceIds.length === 0 && d.zone !== s.timeZone) continue;
-        const jobId = await this.occur(m, s, d, deviceIds, prepared);
+        const jobId = await this.occur(m, s, d, deviceIds, prepared, now);
         if (jobId) jobIds.push(jobId);
       }
     }
@@ -250,6 +254,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     d: Due,
     deviceIds: string[],
     prepared: PreparedJob,
+    now: Date,
   ): Promise<string | null> {
     const fire = d.fire && deviceIds.length > 0;
     const reason = d.fire && !fire ? 'no device matched the target' : (d.reason ?? null);
@@ -275,6 +280,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         occurrenceAt: d.at,
         zone: d.zone,
         deviceIds,
+        runTiming: await this.runTiming(m, s, deviceIds, now, template.offlineExpirySeconds),
       });
       await m.query(`UPDATE schedule_occurrence SET job_id = $2 WHERE id = $1`, [
         claimed[0].id,
@@ -295,6 +301,62 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       },
     });
     return jobId;
+  }
+
+  /**
+   * When each device's run may start and until when it waits, for a window-only schedule or
+   * a spread one; undefined (the job's own expiry, at once) for the others.
+   *
+   * - `run_in_window`: the run waits for the device's window open at firing, or the next to
+   *   open within the offline expiry, and expires when it closes; a device with no such
+   *   window gets a run that expires at once, saying why.
+   * - spread: a random delay of 0..spreadMinutes per device (inside the window for a
+   *   window-only one), and the offline expiry counts from that delayed start.
+   */
+  private async runTiming(
+    m: EntityManager,
+    s: ScheduleEntity,
+    deviceIds: string[],
+    now: Date,
+    offlineExpirySeconds: number,
+  ): Promise<Map<string, RunTiming> | undefined> {
+    const spreadMs = s.spreadMinutes * 60_000;
+    if (s.offlinePolicy !== 'run_in_window' && spreadMs === 0) return undefined;
+    const expiryMs = offlineExpirySeconds * 1000;
+    const t0 = now.getTime();
+    const delay = (upTo: number) => (upTo > 0 ? randomInt(0, upTo + 1) : 0);
+    const out = new Map<string, RunTiming>();
+    if (s.offlinePolicy !== 'run_in_window') {
+      for (const id of deviceIds) {
+        const start = t0 + delay(spreadMs);
+        out.set(id, {
+          notBefore: new Date(start),
+          expiresAt: new Date(start + expiryMs),
+          expiryReason: null,
+        });
+      }
+      return out;
+    }
+    const openings = await this.windows.nextOpenings(deviceIds, now, new Date(t0 + expiryMs), m);
+    for (const id of deviceIds) {
+      const o = openings.get(id);
+      if (!o) {
+        out.set(id, {
+          notBefore: null,
+          expiresAt: now,
+          expiryReason: `no maintenance window of this device is open or opens within the run's offline expiry (${offlineExpirySeconds} s); it never ran`,
+        });
+        continue;
+      }
+      const opens = Math.max(t0, o.from.getTime());
+      const start = opens + delay(Math.min(spreadMs, o.until.getTime() - opens - 1));
+      out.set(id, {
+        notBefore: start > t0 ? new Date(start) : null,
+        expiresAt: o.until,
+        expiryReason: `the maintenance window "${o.name}" closed at ${o.until.toISOString()} before the run could start; it never ran`,
+      });
+    }
+    return out;
   }
 
   /**

@@ -51,6 +51,9 @@ export class SchedulesController {
     errors: [400],
   })
   @Post('preview')
+  // A read-only computation: a POST only because the timing travels in a body, so the
+  // default for a POST (admin) would hide the form's preview from technicians.
+  @Roles('viewer')
   @HttpCode(200)
   previewWhen(@Body() body: PreviewWhenDto): Promise<SchedulePreviewResponse> {
     return this.schedules.previewWhen(body);

@@ -284,6 +284,12 @@ describe('schedules (integration, controllable clock)', () => {
       zoneMode: 'fixed',
     };
     await createSchedule(body, viewer).expect(403);
+    // The form's preview of an unsaved timing computes only: every role may ask.
+    await api()
+      .post('/api/schedules/preview')
+      .set('Authorization', viewer)
+      .send({ cron: body.cron, zoneMode: 'fixed' })
+      .expect(200);
     const s = await createSchedule(body, tech).expect(201);
     const id = s.body.id as string;
     await api().get(`/api/schedules/${id}`).set('Authorization', viewer).expect(200);

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { auditTargetNames } from '../audit/audit-target-names';
 import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { MaintenanceWindowsModule } from '../maintenance-windows/maintenance-windows.module';
 import { Clock } from './clock';
 import { ScheduleEntity, ScheduleOccurrenceEntity } from './schedule.entity';
 import { SchedulerService } from './scheduler.service';
@@ -16,6 +17,7 @@ import { SchedulesService } from './schedules.service';
     AuditModule,
     DevicesModule,
     JobsModule,
+    MaintenanceWindowsModule,
   ],
   controllers: [SchedulesController],
   providers: [

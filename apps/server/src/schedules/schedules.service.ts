@@ -31,6 +31,7 @@ function describe(s: ScheduleEntity): Record<string, unknown> {
     timeZone: s.timeZone,
     catchUp: s.catchUp,
     offlinePolicy: s.offlinePolicy,
+    spreadMinutes: s.spreadMinutes,
     target: describeTarget(s.template.target),
     script: s.template.script
       ? { id: s.template.script.id, version: s.template.script.version ?? null }
@@ -48,6 +49,7 @@ function applyUpdate(s: ScheduleEntity, dto: UpdateScheduleDto): ScheduleEntity 
   if (dto.timeZone !== undefined) s.timeZone = dto.timeZone;
   if (dto.catchUp !== undefined) s.catchUp = dto.catchUp;
   if (dto.offlinePolicy !== undefined) s.offlinePolicy = dto.offlinePolicy;
+  if (dto.spreadMinutes !== undefined) s.spreadMinutes = dto.spreadMinutes;
   return s;
 }
 
@@ -72,6 +74,7 @@ export class SchedulesService {
       timeZone: dto.timeZone ?? 'UTC',
       catchUp: dto.catchUp ?? 'once',
       offlinePolicy: dto.offlinePolicy ?? 'run_when_back',
+      spreadMinutes: dto.spreadMinutes ?? 0,
       paused: false,
       createdBy: actor.userId,
       createdByEmail: actor.email,

@@ -1,4 +1,5 @@
 import type { ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
+import { MAINTENANCE_SCRIPTS } from './builtin-maintenance-scripts';
 
 /** A script shipped with Fleetdesk, installed (or brought up to date) at start-up. */
 export interface BuiltinScript {
@@ -517,4 +518,5 @@ export const BUILTIN_SCRIPTS: readonly BuiltinScript[] = [
     parameters: [],
     defaultTimeoutSeconds: 60,
   },
+  ...MAINTENANCE_SCRIPTS,
 ];

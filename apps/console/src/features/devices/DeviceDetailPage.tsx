@@ -36,6 +36,7 @@ import { HealthCard } from './detail/HealthCard';
 import { Facts, InventoryPanel } from './detail/InventoryPanel';
 import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
+import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
 import { RevokeDevicesModal } from './RevokeDevicesModal';
@@ -188,6 +189,7 @@ export function DeviceDetailPage() {
             Software{d.inventory ? ` (${d.inventory.softwareCount.toLocaleString()})` : ''}
           </Tabs.Tab>
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
+          <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inventory">
           <InventoryPanel device={d} />
@@ -197,6 +199,9 @@ export function DeviceDetailPage() {
         </Tabs.Panel>
         <Tabs.Panel value="runs">
           <RunHistoryPanel device={d} />
+        </Tabs.Panel>
+        <Tabs.Panel value="updates">
+          <PendingUpdatesPanel deviceId={d.id} />
         </Tabs.Panel>
       </Tabs>
 

@@ -1,3 +1,4 @@
+import { actionLabel } from '../software/action-label';
 import type {
   JobResponse,
   JobTarget,
@@ -112,7 +113,7 @@ function JobFacts({ job }: { job: JobResponse }) {
     <Card withBorder padding="sm">
       <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
         {job.action ? (
-          <Field label="Action">Update agents to {job.action.version}</Field>
+          <Field label="Action">{actionLabel(job.action)}</Field>
         ) : (
           <Field label="Script">
             {job.script ? (

@@ -1,3 +1,4 @@
+import { actionLabel } from '../software/action-label';
 import type { JobResponse, JobStatus } from '@fleetdesk/api-types';
 import {
   Anchor,
@@ -31,7 +32,7 @@ function ScriptCell({ job, names }: { job: JobResponse; names: Map<string, strin
   if (job.action)
     return (
       <Text size="sm" c="dimmed">
-        Agent update to {job.action.version}
+        {actionLabel(job.action)}
       </Text>
     );
   if (!job.script)

@@ -1,3 +1,4 @@
+import { softwareSummary } from '../software/action-label';
 import type { RunResponse } from '@fleetdesk/api-types';
 import { Anchor, Table, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
@@ -75,6 +76,11 @@ export function RunsTable({
                   {r.device.displayName !== r.device.hostname && (
                     <Text size="xs" c="dimmed" lineClamp={1} data-testid="run-hostname">
                       {r.device.hostname}
+                    </Text>
+                  )}
+                  {r.software && (
+                    <Text size="xs" c="dimmed" data-testid="run-software">
+                      {softwareSummary(r.software)}
                     </Text>
                   )}
                   {shared.has(r.device.displayName) && (

@@ -9,6 +9,12 @@ import { Schedules1764700000000 } from './1764700000000-schedules';
 import { EnrollmentAtScale1764710000000 } from './1764710000000-enrollment-at-scale';
 import { EnrollmentTokenActor1764750000000 } from './1764750000000-enrollment-token-actor';
 import { JobActions1764760000000 } from './1764760000000-job-actions';
+import { Software1764800000000 } from './1764800000000-software';
+import { SoftwareInventory1764810000000 } from './1764810000000-software-inventory';
+import { PatchStatus1764811000000 } from './1764811000000-patch-status';
+import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-windows';
+import { Monitoring1764830000000 } from './1764830000000-monitoring';
+import { LogCollection1764840000000 } from './1764840000000-log-collection';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -23,4 +29,10 @@ export const MIGRATIONS = [
   EnrollmentAtScale1764710000000,
   EnrollmentTokenActor1764750000000,
   JobActions1764760000000,
+  Software1764800000000,
+  SoftwareInventory1764810000000,
+  PatchStatus1764811000000,
+  MaintenanceWindows1764820000000,
+  Monitoring1764830000000,
+  LogCollection1764840000000,
 ];

@@ -1,6 +1,14 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
-import { JOB_STATUSES, OUTPUT_STREAMS, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
+import {
+  INSTALLER_TYPES,
+  JOB_STATUSES,
+  OUTPUT_STREAMS,
+  PACKAGE_MANAGERS,
+  RUN_STATES,
+  SCRIPT_LANGUAGES,
+  SOFTWARE_OPERATIONS,
+} from '@fleetdesk/api-types';
 import { JobTargetDto } from '../../devices/dto/target.dto';
 
 // Response shapes of the jobs and runs routes, for the OpenAPI document. Each class implements
@@ -14,9 +22,44 @@ export class JobScriptRefDto {
   @ApiProperty({ type: 'integer' }) version!: number;
 }
 
+export class JobActionPackageDto implements api.SoftwarePackageRef {
+  @ApiProperty({ enum: PACKAGE_MANAGERS, enumName: 'PackageManager' }) manager!: api.PackageManager;
+  @ApiProperty() name!: string;
+  @ApiPropertyOptional() version?: string;
+}
+
+export class JobActionInstallerDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: INSTALLER_TYPES, enumName: 'InstallerType' }) type!: api.InstallerType;
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ type: 'integer' }) size!: number;
+}
+
 export class JobActionDto implements api.JobAction {
-  @ApiProperty({ enum: ['agent_update'] }) kind!: 'agent_update';
-  @ApiProperty() version!: string;
+  @ApiProperty({ enum: ['agent_update', 'software', 'collect_logs'] }) kind!: api.JobAction['kind'];
+  @ApiPropertyOptional({ description: 'agent_update: the agent version it installs' })
+  version?: string;
+  @ApiPropertyOptional({ enum: SOFTWARE_OPERATIONS, enumName: 'SoftwareOperation' })
+  operation?: api.SoftwareOperation;
+  @ApiPropertyOptional({ type: [JobActionPackageDto] }) packages?: JobActionPackageDto[];
+  @ApiPropertyOptional() securityOnly?: boolean;
+  @ApiPropertyOptional({ type: JobActionInstallerDto }) installer?: JobActionInstallerDto;
+  @ApiPropertyOptional({ type: 'integer', description: 'collect_logs: how many sources' })
+  sources?: number;
+}
+
+export class SoftwareRunDetailDto implements api.SoftwareRunDetail {
+  @ApiProperty({ enum: SOFTWARE_OPERATIONS, enumName: 'SoftwareOperation' })
+  operation!: api.SoftwareOperation;
+  @ApiProperty({ type: String, enum: PACKAGE_MANAGERS, nullable: true })
+  manager!: api.PackageManager | null;
+  @ApiProperty(nullableString) package!: string | null;
+  @ApiProperty(nullableString) versionBefore!: string | null;
+  @ApiProperty(nullableString) versionAfter!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true }) rebootRequired!: boolean | null;
+  @ApiProperty() nothingToDo!: boolean;
+  @ApiPropertyOptional({ type: 'integer' }) pendingUpdates?: number;
+  @ApiPropertyOptional() installerSha256?: string;
 }
 
 export class JobCreatorDto {
@@ -60,7 +103,7 @@ export class JobResponse implements api.JobResponse {
     nullable: true,
     description: 'The typed action the job carries instead of a script',
   })
-  action!: JobActionDto | null;
+  action!: api.JobAction | null;
   @ApiProperty() bodySha256!: string;
   @ApiProperty({
     type: 'object',
@@ -112,6 +155,12 @@ export class RunResponse implements api.RunResponse {
     description: 'The highest output seq the agent reported; -1 before a result or without output',
   })
   lastSeq!: number;
+  @ApiProperty({
+    type: SoftwareRunDetailDto,
+    nullable: true,
+    description: "A software run's versions before and after and reboot state",
+  })
+  software!: SoftwareRunDetailDto | null;
 }
 
 export class RunOutputChunkDto implements api.RunOutputChunk {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsByteLength,
   IsInt,
@@ -12,7 +13,16 @@ import {
   MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { JOB_LIMITS, JOB_STATUSES, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
+import {
+  JOB_LIMITS,
+  JOB_STATUSES,
+  PACKAGE_MANAGERS,
+  PACKAGE_NAME_MAX_LENGTH,
+  PACKAGE_VERSION_MAX_LENGTH,
+  RUN_STATES,
+  SCRIPT_LANGUAGES,
+  SOFTWARE_OPERATIONS,
+} from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
 import { JobTargetDto } from '../../devices/dto/target.dto';
@@ -48,6 +58,53 @@ export class JobCommandDto implements api.JobCommandSpec {
   body!: string;
 }
 
+export class JobSoftwarePackageDto {
+  @ApiProperty({ enum: PACKAGE_MANAGERS })
+  @IsIn(PACKAGE_MANAGERS)
+  manager!: api.PackageManager;
+
+  @ApiProperty({
+    description: 'A package name valid for the manager (checked, never a shell string)',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PACKAGE_NAME_MAX_LENGTH)
+  name!: string;
+}
+
+export class JobSoftwareDto implements api.JobSoftwareSpec {
+  @ApiProperty({ enum: SOFTWARE_OPERATIONS })
+  @IsIn(SOFTWARE_OPERATIONS)
+  operation!: api.SoftwareOperation;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A catalogue title' })
+  @IsOmittable()
+  @IsUUID()
+  titleId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'An uploaded installer (install only)' })
+  @IsOmittable()
+  @IsUUID()
+  installerId?: string;
+
+  @ApiPropertyOptional({ type: JobSoftwarePackageDto, description: 'One package, no title' })
+  @IsOmittable()
+  @IsNestedObject(() => JobSoftwarePackageDto)
+  package?: JobSoftwarePackageDto;
+
+  @ApiPropertyOptional({ description: 'Install this version (overrides the title pins)' })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PACKAGE_VERSION_MAX_LENGTH)
+  version?: string;
+
+  @ApiPropertyOptional({ description: 'apply_updates: security updates only' })
+  @IsOmittable()
+  @IsBoolean()
+  securityOnly?: boolean;
+}
+
 export class CreateJobDto implements api.CreateJobRequest {
   @ApiPropertyOptional()
   @IsOmittable()
@@ -69,6 +126,14 @@ export class CreateJobDto implements api.CreateJobRequest {
   @IsOmittable()
   @IsNestedObject(() => JobCommandDto)
   command?: JobCommandDto;
+
+  @ApiPropertyOptional({
+    type: JobSoftwareDto,
+    description: 'Install, uninstall, upgrade or apply updates; or give `script` or `command`',
+  })
+  @IsOmittable()
+  @IsNestedObject(() => JobSoftwareDto)
+  software?: JobSoftwareDto;
 
   @ApiProperty({ type: JobTargetDto })
   @IsNestedObject(() => JobTargetDto)

@@ -25,6 +25,7 @@ export class ScheduleResponse implements api.ScheduleResponse {
   @ApiProperty() timeZone!: string;
   @ApiProperty({ enum: SCHEDULE_CATCH_UP }) catchUp!: api.ScheduleCatchUp;
   @ApiProperty({ enum: SCHEDULE_OFFLINE_POLICIES }) offlinePolicy!: api.ScheduleOfflinePolicy;
+  @ApiProperty({ type: 'integer' }) spreadMinutes!: number;
   @ApiProperty() paused!: boolean;
   @ApiProperty(nullableString) nextDueAt!: string | null;
   @ApiProperty({ type: JobCreatorDto }) createdBy!: JobCreatorDto;

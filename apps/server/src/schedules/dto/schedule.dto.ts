@@ -1,6 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import {
   SCHEDULE_CATCH_UP,
@@ -28,7 +38,8 @@ const IsLocalDateTime = () =>
   Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
     message: 'runAt must be a local date-time like 2026-12-24T02:00 (no offset)',
   });
-const IsTimeZone = () => applyDecorators(MaxLength(SCHEDULE_LIMITS.timeZoneLength), IsIanaZone());
+export const IsTimeZone = () =>
+  applyDecorators(MaxLength(SCHEDULE_LIMITS.timeZoneLength), IsIanaZone());
 
 /** Fields shared by create and update; update makes every one optional. */
 export class CreateScheduleDto implements api.CreateScheduleRequest {
@@ -75,6 +86,18 @@ export class CreateScheduleDto implements api.CreateScheduleRequest {
   @IsOmittable()
   @IsIn(SCHEDULE_OFFLINE_POLICIES)
   offlinePolicy?: api.ScheduleOfflinePolicy;
+
+  @ApiPropertyOptional({
+    minimum: SCHEDULE_LIMITS.spreadMinutes.min,
+    maximum: SCHEDULE_LIMITS.spreadMinutes.max,
+    default: 0,
+    description: 'Each device waits a random 0..spreadMinutes before its run starts',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(SCHEDULE_LIMITS.spreadMinutes.min)
+  @Max(SCHEDULE_LIMITS.spreadMinutes.max)
+  spreadMinutes?: number;
 }
 
 export class UpdateScheduleDto implements api.UpdateScheduleRequest {
@@ -120,6 +143,18 @@ export class UpdateScheduleDto implements api.UpdateScheduleRequest {
   @IsOmittable()
   @IsIn(SCHEDULE_OFFLINE_POLICIES)
   offlinePolicy?: api.ScheduleOfflinePolicy;
+
+  @ApiPropertyOptional({
+    minimum: SCHEDULE_LIMITS.spreadMinutes.min,
+    maximum: SCHEDULE_LIMITS.spreadMinutes.max,
+    default: 0,
+    description: 'Each device waits a random 0..spreadMinutes before its run starts',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(SCHEDULE_LIMITS.spreadMinutes.min)
+  @Max(SCHEDULE_LIMITS.spreadMinutes.max)
+  spreadMinutes?: number;
 }
 
 export class PreviewQueryDto {

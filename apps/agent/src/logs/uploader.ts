@@ -1,0 +1,183 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import {
+  deviceHttpAuthorization,
+  LOG_CHUNK_SHA256_HEADER,
+  LOG_LIMITS,
+  type LogManifest,
+  type LogUploadState,
+  logUploadPaths,
+} from '@fleetdesk/protocol';
+import { errorMessage, type Logger } from '../log';
+import { dataFile, MANIFEST, uploadsDir } from './collect';
+
+const gzip = promisify(gzipCallback);
+
+export interface UploaderOptions {
+  stateDir: string;
+  serverUrl: string;
+  deviceId: string;
+  privateKey: KeyObject;
+  log: Logger;
+  /** A pause between chunks: keeps a big bundle from filling the device's uplink. */
+  paceMs?: number;
+  fetchImpl?: typeof fetch;
+  retry?: { minMs: number; maxMs: number };
+}
+
+/** The server will never take this bundle (unknown run, too big, refused): drop it. */
+class Permanent extends Error {}
+
+/**
+ * Sends staged bundles to the server and forgets them only once it holds every chunk. Asks
+ * first where each file stands (the server acknowledges a chunk only once it is stored),
+ * so after a lost connection or a restart it continues with the next chunk: nothing is sent
+ * twice for keeps, nothing is skipped. One bundle at a time; failures retry with backoff.
+ */
+export class LogUploader {
+  private readonly queue: string[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private wake: (() => void) | null = null;
+  private sleepTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: UploaderOptions) {}
+
+  /** Picks up what an earlier process staged and did not finish. */
+  async start(): Promise<void> {
+    const dir = uploadsDir(this.options.stateDir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const complete = await readFile(join(dir, name, MANIFEST), 'utf8').then(
+        () => true,
+        () => false,
+      );
+      // Without a manifest the collection never finished: its run was reported interrupted.
+      if (complete) this.enqueue(name);
+      else await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+
+  enqueue(runId: string): void {
+    if (this.closed || this.queue.includes(runId)) return;
+    this.queue.push(runId);
+    this.running ??= this.loop().finally(() => (this.running = null));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.wake?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const retry = this.options.retry ?? { minMs: 1000, maxMs: 60_000 };
+    let delay = retry.minMs;
+    while (!this.closed && this.queue.length > 0) {
+      const runId = this.queue[0];
+      try {
+        await this.upload(runId);
+        await this.forget(runId);
+        delay = retry.minMs;
+      } catch (err) {
+        if (this.closed) return;
+        if (err instanceof Permanent) {
+          this.options.log.warn(`log bundle of run ${runId} dropped: ${err.message}`);
+          await this.forget(runId);
+          continue;
+        }
+        this.options.log.warn(
+          `log upload of run ${runId} paused: ${errorMessage(err)}; retrying in ${Math.round(delay / 1000)} s`,
+          'log upload failed',
+        );
+        // Full jitter, like the socket's reconnects: many agents do not return at once.
+        await this.sleep(Math.random() * delay);
+        delay = Math.min(retry.maxMs, delay * 2);
+      }
+    }
+  }
+
+  private async forget(runId: string): Promise<void> {
+    this.queue.shift();
+    await rm(join(uploadsDir(this.options.stateDir), runId), { recursive: true, force: true });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  private async upload(runId: string): Promise<void> {
+    const dir = join(uploadsDir(this.options.stateDir), runId);
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
+    const state = (await this.request(
+      'POST',
+      logUploadPaths.manifest(runId),
+      JSON.stringify(manifest),
+      { 'content-type': 'application/json' },
+    )) as LogUploadState;
+    if (state.complete) return;
+    for (const file of manifest.files) {
+      let next = state.files.find((f) => f.index === file.index)?.nextSeq ?? 0;
+      if (next >= file.chunks) continue;
+      const handle = await open(dataFile(dir, file.index), 'r');
+      try {
+        while (next < file.chunks) {
+          if (this.closed) throw new Error('the agent is stopping');
+          const start = next * LOG_LIMITS.chunkBytes;
+          const length = Math.max(0, Math.min(LOG_LIMITS.chunkBytes, file.size - start));
+          const raw = Buffer.alloc(length);
+          if (length > 0) await handle.read(raw, 0, length, start);
+          const body = await gzip(raw);
+          const answer = (await this.request(
+            'PUT',
+            logUploadPaths.chunk(runId, file.index, next),
+            body,
+            {
+              'content-type': 'application/octet-stream',
+              [LOG_CHUNK_SHA256_HEADER]: createHash('sha256').update(body).digest('hex'),
+            },
+          )) as { nextSeq: number };
+          // The server says which chunk it wants next: normally this one + 1.
+          next = answer.nextSeq;
+          if (this.options.paceMs) await this.sleep(this.options.paceMs);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string>,
+  ): Promise<unknown> {
+    const authorization = deviceHttpAuthorization(this.options.privateKey, {
+      deviceId: this.options.deviceId,
+      method,
+      path,
+      at: Date.now(),
+    });
+    const url = new URL(path, this.options.serverUrl).toString();
+    const response = await (this.options.fetchImpl ?? fetch)(url, {
+      method,
+      headers: { ...headers, authorization },
+      body,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    if (response.ok || response.status === 409) return JSON.parse(text) as unknown;
+    const why = `${method} ${path}: ${response.status} ${text.slice(0, 300)}`;
+    // 404 (no such run here), 400/413/422 (refused as sent): sending again changes nothing.
+    if ([400, 403, 404, 410, 413, 422].includes(response.status)) throw new Permanent(why);
+    throw new Error(why);
+  }
+}

@@ -1,0 +1,272 @@
+import {
+  type CreateJobRequest,
+  type JobResponse,
+  type JobSoftwareSpec,
+  PACKAGE_MANAGERS,
+  type PackageManager,
+  packageNameProblem,
+  packageVersionProblem,
+  SOFTWARE_OPERATIONS,
+  type SoftwareOperation,
+} from '@fleetdesk/api-types';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Fieldset,
+  Group,
+  Modal,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  TextInput,
+} from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { errorMessage, post } from '../../api/client';
+import { notifySuccess } from '../../lib/notify';
+import { jobKeys } from '../jobs/api';
+import {
+  initialRollout,
+  RolloutFields,
+  rolloutProblems,
+  rolloutRequest,
+  type RolloutDraft,
+} from '../jobs/RolloutFields';
+import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
+import { useInstallers, useTitles } from './api';
+
+type Source = 'title' | 'installer' | 'package';
+
+const OPERATION_LABELS: Record<SoftwareOperation, string> = {
+  install: 'Install',
+  uninstall: 'Uninstall',
+  upgrade: 'Upgrade',
+  apply_updates: 'Apply updates',
+};
+
+export interface DeployPreset {
+  titleId?: string;
+  installerId?: string;
+}
+
+interface Draft {
+  operation: SoftwareOperation;
+  source: Source;
+  titleId: string | null;
+  installerId: string | null;
+  manager: PackageManager;
+  name: string;
+  version: string;
+  securityOnly: boolean;
+}
+
+/** What is wrong with the software part, field by field (the server checks it all again). */
+function softwareProblems(d: Draft): Partial<Record<keyof Draft, string>> {
+  const out: Partial<Record<keyof Draft, string>> = {};
+  if (d.operation === 'apply_updates') return out;
+  if (d.source === 'title' && !d.titleId) out.titleId = 'Pick a title';
+  if (d.source === 'installer') {
+    if (!d.installerId) out.installerId = 'Pick an installer';
+    if (d.operation !== 'install') out.installerId = 'An installer can only be installed';
+  }
+  if (d.source === 'package') {
+    const problem = packageNameProblem(d.manager, d.name.trim());
+    if (problem) out.name = problem;
+  }
+  if (d.version.trim() && d.source === 'package') {
+    const problem = packageVersionProblem(d.manager, d.version.trim());
+    if (problem) out.version = problem;
+  }
+  if (d.version.trim() && d.operation !== 'install')
+    out.version = 'Only an install takes a version';
+  return out;
+}
+
+function toSpec(d: Draft): JobSoftwareSpec {
+  if (d.operation === 'apply_updates')
+    return { operation: 'apply_updates', securityOnly: d.securityOnly };
+  const version = d.version.trim() ? { version: d.version.trim() } : {};
+  if (d.source === 'installer') return { operation: d.operation, installerId: d.installerId! };
+  if (d.source === 'title') return { operation: d.operation, titleId: d.titleId!, ...version };
+  return {
+    operation: d.operation,
+    package: { manager: d.manager, name: d.name.trim() },
+    ...version,
+  };
+}
+
+function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () => void }) {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const titles = useTitles();
+  const installers = useInstallers();
+  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(undefined));
+  const [rollout, setRollout] = useState<RolloutDraft>(() =>
+    initialRollout({ concurrency: 10, threshold: 20 }),
+  );
+  const [draft, setDraft] = useState<Draft>({
+    operation: 'install',
+    source: preset?.installerId ? 'installer' : preset?.titleId ? 'title' : 'title',
+    titleId: preset?.titleId ?? null,
+    installerId: preset?.installerId ?? null,
+    manager: 'apt',
+    name: '',
+    version: '',
+    securityOnly: false,
+  });
+  const [attempted, setAttempted] = useState(false);
+  const built = buildTarget(target, undefined);
+  const errors = attempted ? { ...softwareProblems(draft), ...rolloutProblems(rollout) } : {};
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+
+  const start = useMutation({
+    mutationFn: (body: CreateJobRequest) => post<JobResponse>('/jobs', body),
+    onSuccess: (job) => {
+      void client.invalidateQueries({ queryKey: jobKeys.lists });
+      notifySuccess(`Deploying to ${job.counts.total} device${job.counts.total === 1 ? '' : 's'}`);
+      onClose();
+      void navigate(`/jobs/${job.id}`);
+    },
+  });
+
+  const submit = () => {
+    setAttempted(true);
+    const problems = { ...softwareProblems(draft), ...rolloutProblems(rollout) };
+    if ('problem' in built || Object.keys(problems).length > 0) return;
+    start.mutate({ target: built.target, software: toSpec(draft), ...rolloutRequest(rollout) });
+  };
+
+  return (
+    <Stack gap="md">
+      <SegmentedControl
+        aria-label="Operation"
+        value={draft.operation}
+        onChange={(v) => set({ operation: v })}
+        data={SOFTWARE_OPERATIONS.map((o) => ({ value: o, label: OPERATION_LABELS[o] }))}
+      />
+      {draft.operation === 'apply_updates' ? (
+        <Checkbox
+          label="Security updates only (where the package manager says which those are)"
+          checked={draft.securityOnly}
+          onChange={(e) => set({ securityOnly: e.currentTarget.checked })}
+        />
+      ) : (
+        <Fieldset legend="What">
+          <Stack gap="xs">
+            <SegmentedControl
+              aria-label="Source"
+              value={draft.source}
+              onChange={(v) => set({ source: v })}
+              data={[
+                { value: 'title', label: 'Catalogue title' },
+                { value: 'installer', label: 'Uploaded installer' },
+                { value: 'package', label: 'One package' },
+              ]}
+            />
+            {draft.source === 'title' && (
+              <Select
+                label="Title"
+                searchable
+                data={(titles.data ?? []).map((t) => ({ value: t.id, label: t.name }))}
+                value={draft.titleId}
+                onChange={(v) => set({ titleId: v })}
+                error={errors.titleId}
+              />
+            )}
+            {draft.source === 'installer' && (
+              <Select
+                label="Installer"
+                searchable
+                data={(installers.data ?? []).map((i) => ({
+                  value: i.id,
+                  label: `${i.fileName} (${i.sha256.slice(0, 12)}…)`,
+                }))}
+                value={draft.installerId}
+                onChange={(v) => set({ installerId: v })}
+                error={errors.installerId}
+              />
+            )}
+            {draft.source === 'package' && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                <Select
+                  label="Package manager"
+                  data={[...PACKAGE_MANAGERS]}
+                  value={draft.manager}
+                  onChange={(v) => v && set({ manager: v })}
+                  allowDeselect={false}
+                />
+                <TextInput
+                  label="Package"
+                  value={draft.name}
+                  onChange={(e) => set({ name: e.currentTarget.value })}
+                  error={errors.name}
+                />
+              </SimpleGrid>
+            )}
+            {draft.operation === 'install' && draft.source !== 'installer' && (
+              <TextInput
+                label="Version (optional)"
+                description="Install exactly this version; a title's own pins apply otherwise"
+                value={draft.version}
+                onChange={(e) => set({ version: e.currentTarget.value })}
+                error={errors.version}
+              />
+            )}
+          </Stack>
+        </Fieldset>
+      )}
+      <TargetPicker
+        value={target}
+        onChange={setTarget}
+        error={attempted && 'problem' in built ? built.problem : undefined}
+      />
+      <Fieldset legend="Rollout">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
+          <RolloutFields
+            value={rollout}
+            onChange={(update) => setRollout((r) => ({ ...r, ...update(r) }))}
+            errors={errors}
+            noun="deployments"
+          />
+        </SimpleGrid>
+      </Fieldset>
+      {start.isError && (
+        <Alert color="red" role="alert" title="The deployment was not started">
+          {errorMessage(start.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button onClick={submit} loading={start.isPending}>
+          Deploy
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** Technicians: install, uninstall, upgrade or apply updates on the targeted devices (a job). */
+export function DeploySoftwareModal(props: {
+  opened: boolean;
+  onClose: () => void;
+  preset?: DeployPreset;
+}) {
+  const phone = useMediaQuery('(max-width: 48em)') ?? false;
+  return (
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title="Deploy software"
+      size="xl"
+      fullScreen={phone}
+    >
+      {props.opened && <DeployForm preset={props.preset} onClose={props.onClose} />}
+    </Modal>
+  );
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { auditTargetNames } from '../audit/audit-target-names';
+import { DevicesModule } from '../devices/devices.module';
+import { AlertMuteHook } from './alert-mute.hook';
+import { AlertEntity } from './alert.entity';
+import { AlertsController } from './alerts.controller';
+import { AlertsService } from './alerts.service';
+import { OfflineAlertsService } from './offline-alerts.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AlertEntity]), AuditModule, DevicesModule],
+  controllers: [AlertsController],
+  providers: [
+    AlertsService,
+    OfflineAlertsService,
+    // The maintenance-windows module replaces this provider to mute alerts in its windows.
+    AlertMuteHook,
+    auditTargetNames('alert', AlertEntity, ['title'], (a) => a.title),
+  ],
+  exports: [AlertsService, OfflineAlertsService],
+})
+export class AlertsModule {}

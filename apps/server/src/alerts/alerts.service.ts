@@ -1,0 +1,271 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type {
+  AcknowledgeAlertsResponse,
+  AlertResponse,
+  AlertSeverity,
+  AlertSource,
+  Page,
+} from '@fleetdesk/api-types';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { AlertMuteHook } from './alert-mute.hook';
+import { alertStep } from './alert-rules';
+import { AlertEntity, toAlertResponse } from './alert.entity';
+import { AlertNotFoundException } from './alerts.exceptions';
+import type { AlertQueryDto } from './dto/alert.dto';
+
+/** One result about one subject (a website check, a device's presence), from any process. */
+export interface Observation {
+  source: AlertSource;
+  /** Stable key of what is watched, e.g. `website_check:<id>`; one open alert per subject. */
+  subject: string;
+  checkId?: string | null;
+  deviceId?: string | null;
+  ok: boolean;
+  /** The severity the alert fires (or is raised to) with when this observation failed. */
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  failThreshold: number;
+  successThreshold: number;
+  groupId?: string | null;
+  tags?: string[];
+}
+
+export type ObservationResult = 'fired' | 'resolved' | 'updated' | 'none';
+
+/** An alert change as notifications route and render it: the alert as it was then. */
+export interface AlertNotice {
+  eventId: string;
+  event: 'fired' | 'resolved';
+  at: string;
+  alert: AlertResponse;
+  groupId: string | null;
+  tags: string[];
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * Alerts: one per (check, device or site) subject at a time, fired and resolved from
+ * observations with flap protection, and acknowledged by technicians. Every change that
+ * notifies is written as an `alert_event` in the same transaction, which notifications
+ * claims and routes (claimNotices), so no change is lost between processes or restarts.
+ */
+@Injectable()
+export class AlertsService {
+  private readonly logger = new Logger(AlertsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly mute: AlertMuteHook,
+  ) {}
+
+  /**
+   * Records one observation. The subject's counter row is locked for the transaction, so
+   * concurrent observations of one subject (two processes) are applied one after the other;
+   * the partial unique index is the last guard against a second open alert.
+   */
+  async observe(o: Observation): Promise<ObservationResult> {
+    const muted = o.ok
+      ? false
+      : await this.mute.isMuted(
+          {
+            deviceId: o.deviceId ?? null,
+            checkId: o.checkId ?? null,
+            groupId: o.groupId ?? null,
+            tags: o.tags ?? [],
+          },
+          new Date(),
+        );
+    return this.dataSource.transaction(async (m) => {
+      const [c] = await m.query<{ failures: number; successes: number }[]>(
+        `INSERT INTO monitor_subject AS s (subject, consecutive_failures, consecutive_successes)
+         VALUES ($1, CASE WHEN $2 THEN 0 ELSE 1 END, CASE WHEN $2 THEN 1 ELSE 0 END)
+         ON CONFLICT (subject) DO UPDATE SET
+           consecutive_failures = CASE WHEN $2 THEN 0 ELSE s.consecutive_failures + 1 END,
+           consecutive_successes = CASE WHEN $2 THEN s.consecutive_successes + 1 ELSE 0 END,
+           updated_at = now()
+         RETURNING consecutive_failures AS failures, consecutive_successes AS successes`,
+        [o.subject, o.ok],
+      );
+      const [open] = await m.query<{ id: string; muted: boolean }[]>(
+        `SELECT id, muted FROM alert WHERE subject = $1 AND state <> 'resolved'`,
+        [o.subject],
+      );
+      const step = alertStep(
+        c,
+        o.ok,
+        { fail: o.failThreshold, success: o.successThreshold },
+        Boolean(open),
+      );
+      switch (step) {
+        case 'fire':
+          return (await this.fire(m, o, muted)) ? 'fired' : 'none';
+        case 'resolve':
+          await m.query(`UPDATE alert SET state = 'resolved', resolved_at = now() WHERE id = $1`, [
+            open.id,
+          ]);
+          // An alert nobody heard of firing (muted) resolves quietly too.
+          if (!open.muted) await this.event(m, open.id, 'resolved');
+          return 'resolved';
+        case 'update':
+          await m.query(`UPDATE alert SET severity = $2, message = $3 WHERE id = $1`, [
+            open.id,
+            o.severity,
+            clip(o.message, 2000),
+          ]);
+          return 'updated';
+        case 'none':
+          return 'none';
+      }
+    });
+  }
+
+  private async fire(m: EntityManager, o: Observation, muted: boolean): Promise<boolean> {
+    const rows = await m.query<{ id: string }[]>(
+      `INSERT INTO alert (source, subject, check_id, device_id, title, message, severity, state,
+         muted, group_id, tags)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'firing', $8, $9, $10)
+       ON CONFLICT (subject) WHERE state <> 'resolved' DO NOTHING RETURNING id`,
+      [
+        o.source,
+        o.subject,
+        o.checkId ?? null,
+        o.deviceId ?? null,
+        clip(o.title, 300),
+        clip(o.message, 2000),
+        o.severity,
+        muted,
+        o.groupId ?? null,
+        o.tags ?? [],
+      ],
+    );
+    if (rows.length === 0) return false;
+    if (!muted) await this.event(m, rows[0].id, 'fired');
+    return true;
+  }
+
+  private async event(m: EntityManager, alertId: string, kind: 'fired' | 'resolved') {
+    await m.query(`INSERT INTO alert_event (alert_id, kind) VALUES ($1, $2)`, [alertId, kind]);
+  }
+
+  /** Resolves the open alert of a subject that is no longer watched (a deleted check). */
+  async closeSubject(subject: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      // UPDATE … RETURNING answers [rows, count] through TypeORM's postgres driver.
+      const [rows] = await m.query<[{ id: string; muted: boolean }[], number]>(
+        `UPDATE alert SET state = 'resolved', resolved_at = now()
+         WHERE subject = $1 AND state <> 'resolved' RETURNING id, muted`,
+        [subject],
+      );
+      for (const r of rows) if (!r.muted) await this.event(m, r.id, 'resolved');
+      await m.query(`DELETE FROM monitor_subject WHERE subject = $1`, [subject]);
+    });
+  }
+
+  /** Device ids with an open alert of this source. */
+  async openDeviceAlerts(source: AlertSource): Promise<string[]> {
+    const rows = await this.dataSource.query<{ device_id: string }[]>(
+      `SELECT device_id FROM alert WHERE source = $1 AND state <> 'resolved' AND device_id IS NOT NULL`,
+      [source],
+    );
+    return rows.map((r) => r.device_id);
+  }
+
+  /**
+   * Claims up to `limit` alert changes not routed yet, inside the caller's transaction
+   * (`FOR UPDATE SKIP LOCKED`: two processes never route one change), and marks them routed.
+   * If the caller's transaction rolls back, they are claimed again later.
+   */
+  async claimNotices(m: EntityManager, limit: number): Promise<AlertNotice[]> {
+    const rows = await m.query<
+      { id: string; kind: 'fired' | 'resolved'; at: Date; alert_id: string }[]
+    >(
+      `SELECT id::text, kind, at, alert_id FROM alert_event WHERE routed_at IS NULL
+       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    if (rows.length === 0) return [];
+    await m.query(`UPDATE alert_event SET routed_at = now() WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+    ]);
+    const alerts = await m.findBy(AlertEntity, {
+      id: In([...new Set(rows.map((r) => r.alert_id))]),
+    });
+    const byId = new Map(alerts.map((a) => [a.id, a]));
+    return rows.flatMap((r) => {
+      const a = byId.get(r.alert_id);
+      return a
+        ? [
+            {
+              eventId: r.id,
+              event: r.kind,
+              at: new Date(r.at).toISOString(),
+              alert: toAlertResponse(a),
+              groupId: a.groupId,
+              tags: a.tags,
+            },
+          ]
+        : [];
+    });
+  }
+
+  async list(q: AlertQueryDto): Promise<Page<AlertResponse>> {
+    const qb = this.dataSource.getRepository(AlertEntity).createQueryBuilder('a');
+    if (q.state?.length) qb.andWhere('a.state IN (:...states)', { states: q.state });
+    if (q.severity?.length)
+      qb.andWhere('a.severity IN (:...severities)', { severities: q.severity });
+    if (q.source) qb.andWhere('a.source = :source', { source: q.source });
+    if (q.deviceId) qb.andWhere('a.device_id = :deviceId', { deviceId: q.deviceId });
+    if (q.checkId) qb.andWhere('a.check_id = :checkId', { checkId: q.checkId });
+    const [rows, total] = await qb
+      .orderBy('a.fired_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .skip((q.page - 1) * q.pageSize)
+      .take(q.pageSize)
+      .getManyAndCount();
+    return { items: rows.map(toAlertResponse), total, page: q.page, pageSize: q.pageSize };
+  }
+
+  async get(id: string): Promise<AlertResponse> {
+    const a = await this.dataSource.getRepository(AlertEntity).findOneBy({ id });
+    if (!a) throw new AlertNotFoundException(id);
+    return toAlertResponse(a);
+  }
+
+  /**
+   * Acknowledges the firing alerts among `ids`, one audit entry each. Unknown ids are a 404
+   * (nothing is changed); ones already acknowledged or resolved are left as they are.
+   */
+  async acknowledge(actor: Actor, ids: string[]): Promise<AcknowledgeAlertsResponse> {
+    const unique = [...new Set(ids)];
+    return this.dataSource.transaction(async (m) => {
+      const found = await m.query<{ id: string }[]>(
+        `SELECT id FROM alert WHERE id = ANY($1::uuid[])`,
+        [unique],
+      );
+      const known = new Set(found.map((r) => r.id));
+      const missing = unique.find((id) => !known.has(id));
+      if (missing) throw new AlertNotFoundException(missing);
+      const [done] = await m.query<[{ id: string; title: string; subject: string }[], number]>(
+        `UPDATE alert SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2,
+           acknowledged_by_email = $3
+         WHERE id = ANY($1::uuid[]) AND state = 'firing' RETURNING id, title, subject`,
+        [unique, actor.userId, actor.email],
+      );
+      for (const a of done)
+        await this.audit.record(m, actor, {
+          action: 'alerts.acknowledge',
+          targetType: 'alert',
+          targetId: a.id,
+          details: { title: a.title, subject: a.subject },
+        });
+      if (done.length > 0) this.logger.log(`${done.length} alert(s) acknowledged`);
+      return { acknowledged: done.map((a) => a.id) };
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsUUID } from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
+import {
+  ALERT_SEVERITIES,
+  ALERT_SOURCES,
+  ALERT_STATES,
+  MONITORING_LIMITS,
+} from '@fleetdesk/api-types';
+import { PageQueryDto } from '../../common/pagination';
+import { IsOmittable } from '../../common/validators';
+
+/** `a,b` (or a repeated parameter) into a list; other shapes are left to be refused. */
+const commaList = ({ value }: { value: unknown }): unknown => {
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  return typeof value === 'string' || Array.isArray(value)
+    ? items.flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
+    : value;
+};
+
+export class AlertQueryDto extends PageQueryDto implements api.AlertListQuery {
+  @ApiPropertyOptional({ description: `Comma-separated: ${ALERT_STATES.join(', ')}` })
+  @IsOmittable()
+  @Transform(commaList)
+  @IsArray()
+  @IsIn(ALERT_STATES, { each: true })
+  state?: api.AlertState[];
+
+  @ApiPropertyOptional({ description: `Comma-separated: ${ALERT_SEVERITIES.join(', ')}` })
+  @IsOmittable()
+  @Transform(commaList)
+  @IsArray()
+  @IsIn(ALERT_SEVERITIES, { each: true })
+  severity?: api.AlertSeverity[];
+
+  @ApiPropertyOptional({ enum: ALERT_SOURCES })
+  @IsOmittable()
+  @IsIn(ALERT_SOURCES)
+  source?: api.AlertSource;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  deviceId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  checkId?: string;
+}
+
+export class AcknowledgeAlertsDto implements api.AcknowledgeAlertsRequest {
+  @ApiProperty({ type: [String], format: 'uuid', maxItems: MONITORING_LIMITS.ackBatch })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MONITORING_LIMITS.ackBatch)
+  @IsUUID('all', { each: true })
+  ids!: string[];
+}

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import type * as api from '@fleetdesk/api-types';
+import { LOG_COLLECTION_RULES as R } from '@fleetdesk/api-types';
+import { IsNestedObject, IsOmittable } from '../../common/validators';
+import { CreateJobDto } from '../../jobs/dto/job.dto';
+
+export class LogFilterDto {
+  @ApiProperty({ enum: ['substring', 'regex'] })
+  @IsIn(['substring', 'regex'])
+  mode!: 'substring' | 'regex';
+
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  pattern!: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsBoolean()
+  ignoreCase?: boolean;
+
+  @ApiPropertyOptional({
+    minimum: R.filterTimeoutSeconds.min,
+    maximum: R.filterTimeoutSeconds.max,
+    default: R.filterTimeoutSeconds.default,
+    description: 'Per source: past it the source fails instead of the agent hanging',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(R.filterTimeoutSeconds.min)
+  @Max(R.filterTimeoutSeconds.max)
+  timeoutSeconds?: number;
+}
+
+/** The job form without the script (name, target, rollout), plus what to collect. */
+export class CreateLogCollectionDto
+  extends OmitType(CreateJobDto, ['script', 'command', 'timeoutSeconds'] as const)
+  implements api.CreateLogCollectionRequest
+{
+  @ApiProperty({
+    description:
+      'Each { type: "file", path } (a path or glob), { type: "journald", unit?, priority? } or { type: "eventlog", log, level? }',
+    type: 'array',
+    items: { type: 'object' },
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(R.sources)
+  @IsObject({ each: true })
+  sources!: api.LogSourceRequest[];
+
+  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or after' })
+  @IsOmittable()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or before' })
+  @IsOmittable()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ minimum: R.lastLines.min, maximum: R.lastLines.max })
+  @IsOmittable()
+  @IsInt()
+  @Min(R.lastLines.min)
+  @Max(R.lastLines.max)
+  lastLines?: number;
+
+  @ApiPropertyOptional({
+    minimum: R.maxBytesPerSource.min,
+    maximum: R.maxBytesPerSource.max,
+    default: R.maxBytesPerSource.default,
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(R.maxBytesPerSource.min)
+  @Max(R.maxBytesPerSource.max)
+  maxBytesPerSource?: number;
+
+  @ApiPropertyOptional({ type: LogFilterDto })
+  @IsOmittable()
+  @IsNestedObject(() => LogFilterDto)
+  filter?: LogFilterDto;
+
+  @ApiPropertyOptional({
+    minimum: R.timeoutSeconds.min,
+    maximum: R.timeoutSeconds.max,
+    default: R.timeoutSeconds.default,
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(R.timeoutSeconds.min)
+  @Max(R.timeoutSeconds.max)
+  timeoutSeconds?: number;
+}
+
+export class LogBundleQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  jobId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  deviceId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  runId?: string;
+}

@@ -1,0 +1,244 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  type JobResponse,
+  LOG_COLLECTION_RULES,
+  type LogBundleResponse,
+} from '@fleetdesk/api-types';
+import { type CollectLogsAction, collectLogs, formatPath } from '@fleetdesk/protocol';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DataSource, In } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { JobsService } from '../jobs/jobs.service';
+import { BlobStore } from './blob-store';
+import type { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
+import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
+import {
+  LogBundleNotFoundException,
+  LogBundleNotReadyException,
+  LogCollectionInvalidException,
+} from './log-collection.exceptions';
+import { LogSettingsService } from './log-settings.service';
+import { LOG_BLOB_STORE } from './log-upload.service';
+import { type TarEntry, tarStream } from './tar';
+
+const ABSOLUTE = /^(\/|[A-Za-z]:[\\/])/;
+const LIST_LIMIT = 500;
+
+export function toLogBundleResponse(
+  b: LogBundleEntity,
+  files: LogBundleFileEntity[],
+): LogBundleResponse {
+  return {
+    id: b.id,
+    jobId: b.jobId,
+    runId: b.runId,
+    deviceId: b.deviceId,
+    status: b.status,
+    totalBytes: b.totalBytes,
+    receivedBytes: b.receivedBytes,
+    files: files.map((f) => ({
+      index: f.index,
+      source: f.source,
+      path: f.path,
+      realPath: f.realPath,
+      size: f.size,
+      sha256: f.sha256,
+      truncated: f.truncated,
+      receivedBytes: f.receivedBytes,
+      complete: f.complete,
+    })),
+    refused: b.refused,
+    error: b.error,
+    collectedAt: b.collectedAt.toISOString(),
+    completedAt: b.completedAt?.toISOString() ?? null,
+    expiresAt: b.expiresAt.toISOString(),
+    createdAt: b.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Collections from the technician's side: a collection is a job whose runs carry the
+ * `collect_logs` action, with the admin's path policy of the moment inside it (signed, so a
+ * device judges paths by exactly the lists the server had); then the bundles the devices
+ * uploaded, listed and downloaded (every download audited).
+ */
+@Injectable()
+export class LogCollectionService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LOG_BLOB_STORE) private readonly store: BlobStore,
+    private readonly jobs: JobsService,
+    private readonly settings: LogSettingsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(actor: Actor, dto: CreateLogCollectionDto): Promise<JobResponse> {
+    const { name, timeoutSeconds } = dto;
+    const rollout = {
+      target: dto.target,
+      offlineExpirySeconds: dto.offlineExpirySeconds,
+      maxConcurrency: dto.maxConcurrency,
+      failureThresholdPercent: dto.failureThresholdPercent,
+    };
+    const policy = await this.settings.get();
+    const since = dto.since !== undefined ? Date.parse(dto.since) : undefined;
+    const until = dto.until !== undefined ? Date.parse(dto.until) : undefined;
+    const action: CollectLogsAction = {
+      kind: 'collect_logs',
+      sources: dto.sources,
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(dto.lastLines !== undefined ? { lastLines: dto.lastLines } : {}),
+      maxBytesPerSource: Math.min(
+        dto.maxBytesPerSource ?? LOG_COLLECTION_RULES.maxBytesPerSource.default,
+        policy.maxBundleBytes,
+      ),
+      maxBundleBytes: policy.maxBundleBytes,
+      ...(dto.filter
+        ? {
+            filter: {
+              mode: dto.filter.mode,
+              pattern: dto.filter.pattern,
+              ...(dto.filter.ignoreCase !== undefined ? { ignoreCase: dto.filter.ignoreCase } : {}),
+              timeoutMs:
+                (dto.filter.timeoutSeconds ?? LOG_COLLECTION_RULES.filterTimeoutSeconds.default) *
+                1000,
+            },
+          }
+        : {}),
+      allow: policy.allow,
+      deny: policy.deny,
+    };
+    const check = collectLogs(action);
+    if (!check.ok) {
+      throw new LogCollectionInvalidException(
+        `${formatPath(check.path).replace(/^body\.?/, '') || 'request'}: ${check.reason}`,
+      );
+    }
+    action.sources.forEach((s, i) => {
+      if (s.type === 'file' && !ABSOLUTE.test(s.path)) {
+        throw new LogCollectionInvalidException(
+          `sources[${i}].path must be absolute (/var/log/syslog, C:/Logs/app.log), got ${JSON.stringify(s.path)}`,
+        );
+      }
+    });
+    if (action.filter?.mode === 'regex') {
+      try {
+        new RegExp(action.filter.pattern, action.filter.ignoreCase ? 'i' : '');
+      } catch (err) {
+        throw new LogCollectionInvalidException(
+          `filter.pattern is not a regular expression: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    const { allow, deny, ...requested } = action;
+    return this.jobs.createAction(actor, {
+      name:
+        name ??
+        `Collect logs (${action.sources.length} source${action.sources.length === 1 ? '' : 's'})`,
+      action,
+      rollout,
+      timeoutSeconds: timeoutSeconds ?? LOG_COLLECTION_RULES.timeoutSeconds.default,
+      auditAction: 'log_collections.create',
+      auditDetails: { ...requested, policy: { allow: allow.length, deny: deny.length } },
+    });
+  }
+
+  async list(q: LogBundleQueryDto): Promise<LogBundleResponse[]> {
+    const bundles = await this.dataSource.manager.find(LogBundleEntity, {
+      where: {
+        ...(q.jobId ? { jobId: q.jobId } : {}),
+        ...(q.deviceId ? { deviceId: q.deviceId } : {}),
+        ...(q.runId ? { runId: q.runId } : {}),
+      },
+      order: { createdAt: 'DESC' },
+      take: LIST_LIMIT,
+    });
+    if (bundles.length === 0) return [];
+    const files = await this.dataSource.manager.find(LogBundleFileEntity, {
+      where: { bundleId: In(bundles.map((b) => b.id)) },
+      order: { index: 'ASC' },
+    });
+    return bundles.map((b) =>
+      toLogBundleResponse(
+        b,
+        files.filter((f) => f.bundleId === b.id),
+      ),
+    );
+  }
+
+  async get(id: string): Promise<LogBundleResponse> {
+    const { bundle, files } = await this.load(id);
+    return toLogBundleResponse(bundle, files);
+  }
+
+  /** One stored file, streamed; audited as a download. */
+  async openFile(
+    actor: Actor,
+    id: string,
+    index: number,
+  ): Promise<{ stream: Readable; size: number; name: string; sha256: string }> {
+    const { bundle, files } = await this.load(id);
+    const file = files.find((f) => f.index === index);
+    if (!file) throw new LogBundleNotFoundException(`file ${index} in bundle ${id}`);
+    if (!file.complete) throw new LogBundleNotReadyException(`file ${index} of bundle ${id}`);
+    await this.audit.recordAlone(actor, {
+      action: 'log_bundles.downloaded',
+      targetType: 'device',
+      targetId: bundle.deviceId,
+      details: { bundleId: id, files: [{ index, path: file.path, sha256: file.sha256 }] },
+    });
+    return {
+      stream: this.store.open(file.sha256),
+      size: file.size,
+      name: entryName(file),
+      sha256: file.sha256,
+    };
+  }
+
+  /** The whole bundle as a .tar.gz (the caller gzips the stream); audited as a download. */
+  async archive(
+    actor: Actor,
+    id: string,
+  ): Promise<{ chunks: AsyncIterable<Buffer>; name: string }> {
+    const { bundle, files } = await this.load(id);
+    if (bundle.status !== 'complete') throw new LogBundleNotReadyException(`bundle ${id}`);
+    await this.audit.recordAlone(actor, {
+      action: 'log_bundles.downloaded',
+      targetType: 'device',
+      targetId: bundle.deviceId,
+      details: {
+        bundleId: id,
+        archive: true,
+        files: files.map((f) => ({ index: f.index, path: f.path, sha256: f.sha256 })),
+      },
+    });
+    const prefix = `bundle-${bundle.id.slice(0, 8)}`;
+    const entries: TarEntry[] = files.map((f) => ({
+      name: `${prefix}/${entryName(f)}`,
+      size: f.size,
+      mtime: bundle.collectedAt,
+      open: () => this.store.open(f.sha256),
+    }));
+    return { chunks: tarStream(entries), name: `${prefix}.tar.gz` };
+  }
+
+  private async load(id: string) {
+    const bundle = await this.dataSource.manager.findOne(LogBundleEntity, { where: { id } });
+    if (!bundle) throw new LogBundleNotFoundException(id);
+    const files = await this.dataSource.manager.find(LogBundleFileEntity, {
+      where: { bundleId: id },
+      order: { index: 'ASC' },
+    });
+    return { bundle, files };
+  }
+}
+
+/** `003-syslog`: unique in the bundle, recognisable, safe as a file name anywhere. */
+const entryName = (f: LogBundleFileEntity): string => {
+  const base = basename(f.path.replace(/\\/g, '/')).replace(/[^A-Za-z0-9._-]/g, '_') || 'log';
+  return `${String(f.index).padStart(3, '0')}-${base.slice(0, 80)}`;
+};

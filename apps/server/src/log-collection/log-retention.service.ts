@@ -1,0 +1,109 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { SYSTEM_ACTOR } from '../common/actor';
+import { BlobStore } from './blob-store';
+import { LOG_BLOB_STORE } from './log-upload.service';
+
+export const RETENTION_SWEEP_MS = 10 * 60_000;
+const BATCH = 100;
+
+/**
+ * Deletes bundles past their retention and the blobs nobody uses any more. Every server
+ * process runs it; each batch is claimed with `FOR UPDATE SKIP LOCKED`, so two processes
+ * never work on the same rows and never wait for each other. A blob's row stays locked
+ * while its file is removed, which is the same lock an upload takes before it puts a file
+ * of that hash in place: a file is never removed under a bundle that has just claimed it.
+ */
+@Injectable()
+export class LogRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('LogRetention');
+  private timer?: NodeJS.Timeout;
+  private sweeping: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LOG_BLOB_STORE) private readonly store: BlobStore,
+    private readonly audit: AuditService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), RETENTION_SWEEP_MS);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = this.sweep()
+      .catch((err: unknown) => this.logger.error(`log retention sweep failed: ${String(err)}`))
+      .finally(() => (this.sweeping = null));
+    await this.sweeping;
+  }
+
+  /** One full pass; returns how many bundles and blobs it removed. */
+  async sweep(now = new Date()): Promise<{ bundles: number; blobs: number }> {
+    let bundles = 0;
+    for (;;) {
+      const ids = await this.dataSource.transaction(async (m) => {
+        type Deleted = { id: string; device_id: string; run_id: string };
+        const rows = await m.query<[Deleted[], number] | Deleted[]>(
+          `DELETE FROM "log_bundle" WHERE "id" IN (
+             SELECT "id" FROM "log_bundle" WHERE "expires_at" <= $1
+              ORDER BY "expires_at" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+           RETURNING "id", "device_id", "run_id"`,
+          [now],
+        );
+        // The postgres driver answers a DELETE … RETURNING with [rows, count].
+        const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as Deleted[];
+        if (deleted.length > 0) {
+          await this.audit.record(m, SYSTEM_ACTOR, {
+            action: 'log_bundles.expired',
+            targetType: 'log_bundle',
+            details: {
+              bundles: deleted.map((d) => ({ id: d.id, deviceId: d.device_id, runId: d.run_id })),
+            },
+          });
+        }
+        return deleted.map((d) => d.id);
+      });
+      for (const id of ids) await this.store.removePartials(id);
+      bundles += ids.length;
+      if (ids.length < BATCH) break;
+    }
+    let blobs = 0;
+    for (;;) {
+      const removed = await this.dataSource.transaction(async (m) => {
+        const rows = await m.query<{ sha256: string }[]>(
+          `SELECT b."sha256" FROM "log_blob" b
+            WHERE NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."sha256" = b."sha256")
+            LIMIT ${BATCH} FOR UPDATE OF b SKIP LOCKED`,
+        );
+        for (const { sha256 } of rows) {
+          await m.query(`DELETE FROM "log_blob" WHERE "sha256" = $1`, [sha256]);
+          await this.store.remove(sha256);
+        }
+        return rows.length;
+      });
+      blobs += removed;
+      if (removed < BATCH) break;
+    }
+    if (bundles + blobs > 0) {
+      this.logger.log(`log retention: removed ${bundles} bundle(s) and ${blobs} stored file(s)`);
+    }
+    return { bundles, blobs };
+  }
+}

@@ -1,0 +1,326 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  formatPath,
+  LOG_LIMITS,
+  type LogManifest,
+  logChunkCount,
+  logManifest,
+  type LogUploadState,
+} from '@fleetdesk/protocol';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { JobsService } from '../jobs/jobs.service';
+import { BlobStore } from './blob-store';
+import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
+import {
+  LogStorageFullException,
+  LogUploadInvalidException,
+  LogUploadUnknownRunException,
+} from './log-collection.exceptions';
+import { LogSettingsService } from './log-settings.service';
+
+const gunzip = promisify(gunzipCallback);
+export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
+
+const deviceActor = (deviceId: string): Actor => ({
+  kind: 'device',
+  userId: deviceId,
+  email: null,
+  role: null,
+  ip: null,
+});
+
+/**
+ * The device side of a collection: the manifest (creates the bundle, audits what was sent
+ * and refused) and the chunks. A chunk is stored, and its file's resume point moved, under
+ * a row lock on the file: any number of server processes may take the same device's
+ * retries, and each chunk lands once, at its place.
+ */
+@Injectable()
+export class LogUploadService {
+  private readonly logger = new Logger('LogUpload');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LOG_BLOB_STORE) private readonly store: BlobStore,
+    private readonly jobs: JobsService,
+    private readonly settings: LogSettingsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async manifest(deviceId: string, runId: string, body: unknown): Promise<LogUploadState> {
+    const check = logManifest(body);
+    if (!check.ok) {
+      throw new LogUploadInvalidException(
+        `manifest ${formatPath(['manifest', ...check.path])}: ${check.reason}`,
+      );
+    }
+    const manifest = check.value;
+    if (manifest.runId !== runId) {
+      throw new LogUploadInvalidException('the manifest names another run than the URL');
+    }
+    const existing = await this.dataSource.manager.findOne(LogBundleEntity, { where: { runId } });
+    if (existing) {
+      if (existing.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
+      return this.state(existing.id, existing.status === 'complete');
+    }
+    const { jobId, action } = await this.collectionRun(deviceId, runId);
+    checkManifestFiles(manifest);
+    const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
+    const bundleId = await this.dataSource.transaction(async (m) => {
+      // One bundle at a time decides against the total, so two cannot both squeeze in.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
+      const settings = await this.settings.get(m);
+      if (total > settings.maxBundleBytes) {
+        throw new LogStorageFullException(
+          `the bundle holds ${total} bytes, more than the ${settings.maxBundleBytes} allowed per bundle`,
+        );
+      }
+      const [{ used }] = await m.query<{ used: string }[]>(
+        `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
+      );
+      if (Number(used) + total > settings.maxTotalBytes) {
+        throw new LogStorageFullException(
+          `storing ${total} more bytes would pass the ${settings.maxTotalBytes}-byte storage limit (${used} used); the retention sweep frees space`,
+          HttpStatus.INSUFFICIENT_STORAGE,
+        );
+      }
+      const inserted = await m.insert(LogBundleEntity, {
+        runId,
+        jobId,
+        deviceId,
+        status: manifest.files.length === 0 ? 'complete' : 'uploading',
+        totalBytes: total,
+        receivedBytes: 0,
+        refused: manifest.refused,
+        error: null,
+        collectedAt: new Date(manifest.collectedAt),
+        completedAt: manifest.files.length === 0 ? new Date() : null,
+        expiresAt: new Date(Date.now() + settings.retentionDays * 86_400_000),
+      });
+      const id = (inserted.identifiers[0] as { id: string }).id;
+      if (manifest.files.length > 0) {
+        await m.insert(
+          LogBundleFileEntity,
+          manifest.files.map((f) => ({
+            bundleId: id,
+            index: f.index,
+            source: f.source,
+            path: f.path,
+            realPath: f.realPath,
+            size: f.size,
+            sha256: f.sha256,
+            chunks: f.chunks,
+            nextSeq: 0,
+            receivedBytes: 0,
+            truncated: f.truncated,
+            complete: false,
+          })),
+        );
+      }
+      await this.audit.record(m, deviceActor(deviceId), {
+        action: 'log_collections.collected',
+        targetType: 'device',
+        targetId: deviceId,
+        details: {
+          jobId,
+          runId,
+          bundleId: id,
+          asked: action.sources,
+          sent: manifest.files.map((f) => ({
+            path: f.path,
+            realPath: f.realPath,
+            size: f.size,
+            sha256: f.sha256,
+            truncated: f.truncated,
+          })),
+          refused: manifest.refused,
+        },
+      });
+      if (manifest.refused.some((r) => r.reason === 'denied' || r.reason === 'not_allowed')) {
+        await this.audit.record(m, deviceActor(deviceId), {
+          action: 'log_collections.refused',
+          targetType: 'device',
+          targetId: deviceId,
+          details: {
+            jobId,
+            runId,
+            refused: manifest.refused.filter(
+              (r) => r.reason === 'denied' || r.reason === 'not_allowed',
+            ),
+          },
+        });
+      }
+      return id;
+    });
+    return this.state(bundleId, manifest.files.length === 0);
+  }
+
+  /**
+   * Chunk `seq` of file `index`. An old chunk (already stored) is answered with where the file
+   * stands and changes nothing; one from the future likewise (the agent continues from there).
+   */
+  async chunk(
+    deviceId: string,
+    runId: string,
+    index: number,
+    seq: number,
+    sha256: string | undefined,
+    body: Buffer,
+  ): Promise<{ nextSeq: number; complete: boolean }> {
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new LogUploadInvalidException(
+        'the chunk has no hex SHA-256 header',
+        HttpStatus.BAD_REQUEST,
+      );
+    }
+    if (createHash('sha256').update(body).digest('hex') !== sha256) {
+      // Damaged on the way: the agent sends it again.
+      throw new LogUploadInvalidException(
+        'the chunk does not match its SHA-256',
+        HttpStatus.BAD_REQUEST,
+      );
+    }
+    return this.dataSource.transaction(async (m) => {
+      const rows = await m.query<
+        {
+          bundle_id: string;
+          next_seq: number;
+          chunks: number;
+          size: string;
+          sha256: string;
+          received_bytes: string;
+          complete: boolean;
+        }[]
+      >(
+        `SELECT f."bundle_id", f."next_seq", f."chunks", f."size", f."sha256", f."received_bytes", f."complete"
+           FROM "log_bundle_file" f JOIN "log_bundle" b ON b."id" = f."bundle_id"
+          WHERE b."run_id" = $1 AND b."device_id" = $2 AND f."idx" = $3
+          FOR UPDATE OF f`,
+        [runId, deviceId, index],
+      );
+      const file = rows[0];
+      if (!file) throw new LogUploadUnknownRunException(runId);
+      if (file.complete || seq !== file.next_seq) {
+        return { nextSeq: file.next_seq, complete: await this.bundleComplete(m, file.bundle_id) };
+      }
+      const size = Number(file.size);
+      const offset = seq * LOG_LIMITS.chunkBytes;
+      const expected = Math.max(0, Math.min(LOG_LIMITS.chunkBytes, size - offset));
+      let raw: Buffer;
+      try {
+        raw = await gunzip(body, { maxOutputLength: LOG_LIMITS.chunkBytes });
+      } catch {
+        throw new LogUploadInvalidException(
+          'the chunk is not gzip of at most one chunk of data',
+          HttpStatus.BAD_REQUEST,
+        );
+      }
+      if (raw.length !== expected) {
+        throw new LogUploadInvalidException(
+          `chunk ${seq} holds ${raw.length} bytes; the manifest makes it ${expected}`,
+          HttpStatus.BAD_REQUEST,
+        );
+      }
+      const partial = this.store.partialPath(file.bundle_id, index);
+      await this.store.writeAt(partial, offset, raw);
+      const nextSeq = seq + 1;
+      await m.query(
+        `UPDATE "log_bundle_file" SET "next_seq" = $3, "received_bytes" = $4 WHERE "bundle_id" = $1 AND "idx" = $2`,
+        [file.bundle_id, index, nextSeq, offset + raw.length],
+      );
+      await m.query(
+        `UPDATE "log_bundle" SET "received_bytes" = "received_bytes" + $2 WHERE "id" = $1`,
+        [file.bundle_id, raw.length],
+      );
+      if (nextSeq < file.chunks) return { nextSeq, complete: false };
+      return {
+        nextSeq,
+        complete: await this.finishFile(m, file.bundle_id, index, partial, file.sha256, size),
+      };
+    });
+  }
+
+  /** The last chunk is in: the whole file must hash to what the agent staged. */
+  private async finishFile(
+    m: EntityManager,
+    bundleId: string,
+    index: number,
+    partial: string,
+    sha256: string,
+    size: number,
+  ): Promise<boolean> {
+    const got = await this.store.hashOf(partial);
+    if (got.sha256 !== sha256 || got.size !== size) {
+      await m.query(`UPDATE "log_bundle" SET "status" = 'failed', "error" = $2 WHERE "id" = $1`, [
+        bundleId,
+        `file ${index}: stored ${got.size} bytes hashing to ${got.sha256}, the agent announced ${size} bytes hashing to ${sha256}`,
+      ]);
+      this.logger.error(`log bundle ${bundleId} file ${index} does not match its manifest`);
+      return false;
+    }
+    // The blob row is locked before the file moves, so the sweep (which deletes a blob row
+    // and its file under the same lock) cannot remove the file this bundle now points at.
+    await m.query(
+      `INSERT INTO "log_blob" ("sha256", "size") VALUES ($1, $2)
+       ON CONFLICT ("sha256") DO UPDATE SET "size" = EXCLUDED."size"`,
+      [sha256, size],
+    );
+    await this.store.commit(partial, sha256);
+    await m.query(
+      `UPDATE "log_bundle_file" SET "complete" = true WHERE "bundle_id" = $1 AND "idx" = $2`,
+      [bundleId, index],
+    );
+    const complete = await this.bundleComplete(m, bundleId);
+    if (complete) {
+      await m.query(
+        `UPDATE "log_bundle" SET "status" = 'complete', "completed_at" = now() WHERE "id" = $1 AND "status" = 'uploading'`,
+        [bundleId],
+      );
+    }
+    return complete;
+  }
+
+  private async bundleComplete(m: EntityManager, bundleId: string): Promise<boolean> {
+    const [row] = await m.query<{ done: boolean | null }[]>(
+      `SELECT bool_and("complete") AS done FROM "log_bundle_file" WHERE "bundle_id" = $1`,
+      [bundleId],
+    );
+    return row?.done ?? true;
+  }
+
+  private async state(bundleId: string, complete: boolean): Promise<LogUploadState> {
+    const files = await this.dataSource.manager.find(LogBundleFileEntity, {
+      where: { bundleId },
+      order: { index: 'ASC' },
+    });
+    return { complete, files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })) };
+  }
+
+  /** The run must be this device's, of a collect_logs job. */
+  private async collectionRun(deviceId: string, runId: string) {
+    // Past the last output seq (an integer column): the run without its output.
+    const run = await this.jobs.run(runId, 2_147_483_647).catch(() => null);
+    if (!run || run.device.id !== deviceId) throw new LogUploadUnknownRunException(runId);
+    const job = await this.jobs.getEntity(run.jobId);
+    if (job.action?.kind !== 'collect_logs') throw new LogUploadUnknownRunException(runId);
+    return { jobId: job.id, action: job.action };
+  }
+}
+
+/** Indexes 0..n-1 in order, chunk counts that fit the sizes. */
+function checkManifestFiles(manifest: LogManifest): void {
+  manifest.files.forEach((f, i) => {
+    if (f.index !== i) throw new LogUploadInvalidException(`files[${i}].index must be ${i}`);
+    if (f.chunks !== logChunkCount(f.size)) {
+      throw new LogUploadInvalidException(
+        `files[${i}].chunks must be ${logChunkCount(f.size)} for ${f.size} bytes`,
+      );
+    }
+  });
+}

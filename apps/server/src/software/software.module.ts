@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentUpdatesModule } from '../agent-updates/agent-updates.module';
+import { AuditModule } from '../audit/audit.module';
+import { auditTargetNames } from '../audit/audit-target-names';
+import { JobsModule } from '../jobs/jobs.module';
+import { InstallerStore } from './installer-store';
+import { SoftwareInstallerEntity } from './software-installer.entity';
+import { SoftwareTitleEntity } from './software-title.entity';
+import { SoftwareController } from './software.controller';
+import { SoftwareService } from './software.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SoftwareTitleEntity, SoftwareInstallerEntity]),
+    AuditModule,
+    JobsModule,
+    AgentUpdatesModule,
+  ],
+  controllers: [SoftwareController],
+  providers: [
+    SoftwareService,
+    InstallerStore,
+    auditTargetNames('software_title', SoftwareTitleEntity, ['name'], (t) => t.name),
+    auditTargetNames(
+      'software_installer',
+      SoftwareInstallerEntity,
+      ['fileName'],
+      (i) => i.fileName,
+    ),
+  ],
+  exports: [SoftwareService],
+})
+export class SoftwareModule {}

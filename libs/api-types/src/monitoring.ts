@@ -1,0 +1,220 @@
+import { exhaustiveList } from './exhaustive-list';
+
+/** An alert's life: it fires, a technician may acknowledge it, and it resolves on recovery. */
+export type AlertState = 'firing' | 'acknowledged' | 'resolved';
+export const ALERT_STATES = exhaustiveList<AlertState>()(['firing', 'acknowledged', 'resolved']);
+/** The states of an alert still open (at most one per subject). */
+export const OPEN_ALERT_STATES = ['firing', 'acknowledged'] as const satisfies AlertState[];
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+/** Lowest first: a routing rule's minimum severity lets through its own and every later one. */
+export const ALERT_SEVERITIES = exhaustiveList<AlertSeverity>()(['info', 'warning', 'critical']);
+
+/** Whether `severity` is at least `minimum` (routing rules, filters). */
+export function severityAtLeast(severity: AlertSeverity, minimum: AlertSeverity): boolean {
+  return ALERT_SEVERITIES.indexOf(severity) >= ALERT_SEVERITIES.indexOf(minimum);
+}
+
+/** What raised an alert. */
+export type AlertSource = 'website_check' | 'device_offline';
+export const ALERT_SOURCES = exhaustiveList<AlertSource>()(['website_check', 'device_offline']);
+
+export interface AlertResponse {
+  id: string;
+  source: AlertSource;
+  /** What the alert is about, e.g. `website_check:<id>` or `device_offline:<deviceId>`. */
+  subject: string;
+  checkId: string | null;
+  deviceId: string | null;
+  title: string;
+  message: string;
+  severity: AlertSeverity;
+  state: AlertState;
+  /** Inside a maintenance window: recorded, but nobody is notified. */
+  muted: boolean;
+  firedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: { id: string | null; email: string | null } | null;
+  resolvedAt: string | null;
+  /** Where the console sends a technician: the device page, or the check's history. */
+  links: { device: string | null; check: string | null };
+}
+
+export interface AcknowledgeAlertsRequest {
+  ids: string[];
+}
+
+export interface AcknowledgeAlertsResponse {
+  /** The alerts acknowledged by this request (already acknowledged or resolved ones are not). */
+  acknowledged: string[];
+}
+
+export const MONITORING_LIMITS = {
+  nameLength: 200,
+  urlLength: 2048,
+  bodyMatchLength: 1000,
+  intervalSeconds: { min: 2, max: 86_400, default: 60 },
+  timeoutMs: { min: 100, max: 60_000, default: 10_000 },
+  latencyLimitMs: { min: 1, max: 600_000 },
+  certWarnDays: { min: 1, max: 365, default: 14 },
+  maxRedirects: { min: 0, max: 10, default: 5 },
+  /** Consecutive failures before an alert fires, successes before it resolves. */
+  threshold: { min: 1, max: 100, failDefault: 2, successDefault: 1 },
+  ackBatch: 500,
+  digestSeconds: { min: 0, max: 3600, default: 30 },
+  emailRecipients: 20,
+  filterTags: 20,
+  filterGroups: 20,
+} as const;
+
+/** `follow`: up to maxRedirects hops; `error`: any redirect fails the check. */
+export type RedirectPolicy = 'follow' | 'error';
+export const REDIRECT_POLICIES = exhaustiveList<RedirectPolicy>()(['follow', 'error']);
+
+/** One probe's verdict: `warning` passes the check but raises a warning (certificate expiry). */
+export type CheckOutcome = 'ok' | 'warning' | 'critical';
+export const CHECK_OUTCOMES = exhaustiveList<CheckOutcome>()(['ok', 'warning', 'critical']);
+
+export interface WebsiteCheckRequest {
+  name: string;
+  url: string;
+  expectedStatus?: number;
+  latencyLimitMs?: number | null;
+  bodyContains?: string | null;
+  bodyNotContains?: string | null;
+  redirectPolicy?: RedirectPolicy;
+  maxRedirects?: number;
+  /** Warn when the certificate expires within this many days (https only). */
+  certWarnDays?: number;
+  intervalSeconds?: number;
+  timeoutMs?: number;
+  failThreshold?: number;
+  successThreshold?: number;
+  severity?: AlertSeverity;
+  tags?: string[];
+  enabled?: boolean;
+}
+
+export interface WebsiteCheckResponse {
+  id: string;
+  name: string;
+  url: string;
+  expectedStatus: number;
+  latencyLimitMs: number | null;
+  bodyContains: string | null;
+  bodyNotContains: string | null;
+  redirectPolicy: RedirectPolicy;
+  maxRedirects: number;
+  certWarnDays: number;
+  intervalSeconds: number;
+  timeoutMs: number;
+  failThreshold: number;
+  successThreshold: number;
+  severity: AlertSeverity;
+  tags: string[];
+  enabled: boolean;
+  lastOutcome: CheckOutcome | null;
+  lastCheckedAt: string | null;
+  nextRunAt: string;
+  createdAt: string;
+}
+
+export interface WebsiteCheckResult {
+  at: string;
+  outcome: CheckOutcome;
+  statusCode: number | null;
+  latencyMs: number | null;
+  certExpiresAt: string | null;
+  /** Why it failed or warned; null when ok. */
+  message: string | null;
+}
+
+export type ChannelKind = 'webhook' | 'slack' | 'teams' | 'email';
+/** `webhook`: Fleetdesk's JSON; `slack`/`teams`: a payload their incoming webhooks accept. */
+export const CHANNEL_KINDS = exhaustiveList<ChannelKind>()(['webhook', 'slack', 'teams', 'email']);
+
+/** Which alerts a channel hears: at least this severity, and (when given) in a group or tag. */
+export interface ChannelRouting {
+  minSeverity: AlertSeverity;
+  /** Empty: any; else the alert's device must be in one of these groups. */
+  groupIds: string[];
+  /** Empty: any; else the alert's device or check must carry one of these tags. */
+  tags: string[];
+}
+
+export interface ChannelRequest {
+  name: string;
+  kind: ChannelKind;
+  /** webhook, slack, teams: where to POST (http or https). */
+  url?: string;
+  /** email: the recipients. */
+  emailTo?: string[];
+  routing?: Partial<ChannelRouting>;
+  /** Alerts arriving within this many seconds of the first go out as one message. */
+  digestSeconds?: number;
+  enabled?: boolean;
+}
+
+export interface ChannelResponse {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  url: string | null;
+  emailTo: string[];
+  routing: ChannelRouting;
+  digestSeconds: number;
+  enabled: boolean;
+  createdAt: string;
+}
+
+/** Returned once, when a webhook channel is created: the key its HMAC signatures use. */
+export interface CreatedChannelResponse extends ChannelResponse {
+  signingSecret: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
+export const DELIVERY_STATUSES = exhaustiveList<DeliveryStatus>()([
+  'pending',
+  'sending',
+  'delivered',
+  'failed',
+]);
+
+export interface DeliveryAttempt {
+  at: string;
+  ok: boolean;
+  /** The HTTP status or SMTP reply code, when there was one. */
+  code: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface DeliveryResponse {
+  id: string;
+  channelId: string;
+  status: DeliveryStatus;
+  /** How many alert changes this message carries (more than one: a digest). */
+  events: number;
+  test: boolean;
+  summary: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+  attempts: DeliveryAttempt[];
+}
+
+/** Signature header of webhook deliveries: `sha256=<hex HMAC of "<timestamp>.<body>">`. */
+export const WEBHOOK_SIGNATURE_HEADER = 'x-fleetdesk-signature';
+export const WEBHOOK_TIMESTAMP_HEADER = 'x-fleetdesk-timestamp';
+
+export interface AlertListQuery {
+  page?: number;
+  pageSize?: number;
+  /** Comma-separated, e.g. `firing,acknowledged` for the open ones. */
+  state?: AlertState[];
+  /** Comma-separated. */
+  severity?: AlertSeverity[];
+  source?: AlertSource;
+  deviceId?: string;
+  checkId?: string;
+}
