@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import type * as api from '@fleetdesk/api-types';
 import { JOB_STATUSES, OUTPUT_STREAMS, RUN_STATES, SCRIPT_LANGUAGES } from '@fleetdesk/api-types';
 import { JobTargetDto } from '../../devices/dto/target.dto';
@@ -14,13 +14,14 @@ export class JobScriptRefDto {
   @ApiProperty({ type: 'integer' }) version!: number;
 }
 
-/** api.JobAction is a union by kind; this documents its members' fields side by side. */
-export class JobActionDto {
-  @ApiProperty({ enum: ['agent_update', 'collect_logs'] }) kind!: api.JobAction['kind'];
-  @ApiProperty({ required: false, description: 'agent_update: the version it installs' })
-  version?: string;
-  @ApiProperty({ required: false, type: 'integer', description: 'collect_logs: how many sources' })
-  sources?: number;
+export class AgentUpdateJobActionDto {
+  @ApiProperty({ enum: ['agent_update'] }) kind!: 'agent_update';
+  @ApiProperty({ description: 'The agent version it installs' }) version!: string;
+}
+
+export class CollectLogsJobActionDto {
+  @ApiProperty({ enum: ['collect_logs'] }) kind!: 'collect_logs';
+  @ApiProperty({ type: 'integer', description: 'How many sources it collects' }) sources!: number;
 }
 
 export class JobCreatorDto {
@@ -42,6 +43,7 @@ export class RunCountsDto implements api.RunCounts {
   @ApiProperty({ type: 'integer' }) total!: number;
 }
 
+@ApiExtraModels(AgentUpdateJobActionDto, CollectLogsJobActionDto)
 export class JobResponse implements api.JobResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -59,10 +61,15 @@ export class JobResponse implements api.JobResponse {
     description: 'null for a job that carries a typed action',
   })
   language!: api.ScriptLanguage | null;
+  // Null as a third member: OpenAPI 3.0 wants a `type` beside `nullable`, which Nest drops
+  // next to oneOf.
   @ApiProperty({
-    type: JobActionDto,
-    nullable: true,
-    description: 'The typed action the job carries instead of a script',
+    oneOf: [
+      { $ref: getSchemaPath(AgentUpdateJobActionDto) },
+      { $ref: getSchemaPath(CollectLogsJobActionDto) },
+      { type: 'object', nullable: true, enum: [null] },
+    ],
+    description: 'The typed action the job carries instead of a script; null for a script job',
   })
   action!: api.JobAction | null;
   @ApiProperty() bodySha256!: string;
