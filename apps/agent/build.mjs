@@ -57,9 +57,11 @@ const result = await build({
   external: ['bufferutil', 'utf-8-validate', 'osx-temperature-sensor', 'macos-temperature-sensor'],
   legalComments: 'none',
   // V8 keeps the whole bundle's source resident, as one-byte text only if every character is
-  // Latin-1: dropping comments (where '≤' and '→' were) and whitespace makes it about half
-  // the size and one byte per character. Names stay, so stack traces still read.
-  minifyWhitespace: true,
+  // Latin-1: minified (comments, where '≤' and '→' were, gone) and ASCII, it is 0.56 MB held one
+  // byte per character instead of 1 MB held as two-byte text. keepNames: functions and classes
+  // keep their names, so stack traces in the agent's log still say where.
+  minify: true,
+  keepNames: true,
   charset: 'ascii',
   logLevel: 'warning',
 });
