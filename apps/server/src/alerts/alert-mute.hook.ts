@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MaintenanceWindowsService } from '../maintenance-windows/maintenance-windows.service';
 
 /** What a maintenance window may need to decide whether an alert is muted. */
 export interface MuteSubject {
@@ -9,14 +10,17 @@ export interface MuteSubject {
 }
 
 /**
- * MAINTENANCE-WINDOW HOOK. An alert that fires while this answers true is recorded with
- * `muted: true` and notifies nobody (its resolution neither). The maintenance-windows module
- * is meant to replace this provider (`{ provide: AlertMuteHook, useExisting: ... }` in
- * AlertsModule) with one that looks its windows up; until then nothing is muted.
+ * An alert that fires while this answers true is recorded with `muted: true` and notifies
+ * nobody (its resolution neither). Windows belong to devices (through their tags and groups),
+ * so a device's alert is muted inside any of its open windows; a website check, seen from the
+ * server, has none.
  */
 @Injectable()
 export class AlertMuteHook {
-  isMuted(_subject: MuteSubject, _at: Date): Promise<boolean> {
-    return Promise.resolve(false);
+  constructor(private readonly windows: MaintenanceWindowsService) {}
+
+  isMuted(subject: MuteSubject, at: Date): Promise<boolean> {
+    if (!subject.deviceId) return Promise.resolve(false);
+    return this.windows.isInWindow(subject.deviceId, at);
   }
 }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { auditTargetNames } from '../audit/audit-target-names';
 import { DevicesModule } from '../devices/devices.module';
+import { MaintenanceWindowsModule } from '../maintenance-windows/maintenance-windows.module';
 import { AlertMuteHook } from './alert-mute.hook';
 import { AlertEntity } from './alert.entity';
 import { AlertsController } from './alerts.controller';
@@ -10,12 +11,16 @@ import { AlertsService } from './alerts.service';
 import { OfflineAlertsService } from './offline-alerts.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AlertEntity]), AuditModule, DevicesModule],
+  imports: [
+    TypeOrmModule.forFeature([AlertEntity]),
+    AuditModule,
+    DevicesModule,
+    MaintenanceWindowsModule,
+  ],
   controllers: [AlertsController],
   providers: [
     AlertsService,
     OfflineAlertsService,
-    // The maintenance-windows module replaces this provider to mute alerts in its windows.
     AlertMuteHook,
     auditTargetNames('alert', AlertEntity, ['title'], (a) => a.title),
   ],
