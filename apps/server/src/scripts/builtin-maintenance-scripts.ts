@@ -1,4 +1,4 @@
-import type { BuiltinScript } from './builtin-scripts';
+import type { BuiltinScript } from './builtin-script';
 
 // Scheduled-maintenance built-ins (issue 14). Same conventions as builtin-scripts.ts: bash
 // that runs on Debian and macOS, parameters only from the environment, validated first (exit

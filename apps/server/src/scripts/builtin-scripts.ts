@@ -1,16 +1,7 @@
-import type { ScriptLanguage, ScriptParameter } from '@fleetdesk/api-types';
+import type { BuiltinScript } from './builtin-script';
 import { MAINTENANCE_SCRIPTS } from './builtin-maintenance-scripts';
 
-/** A script shipped with Fleetdesk, installed (or brought up to date) at start-up. */
-export interface BuiltinScript {
-  name: string;
-  description: string;
-  tags: string[];
-  language: ScriptLanguage;
-  body: string;
-  parameters: ScriptParameter[];
-  defaultTimeoutSeconds: number;
-}
+export type { BuiltinScript } from './builtin-script';
 
 /**
  * The bodies are written as they run: `sh` keeps every backslash as typed, so the only
