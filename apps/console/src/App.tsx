@@ -104,7 +104,7 @@ export function App() {
           <Route path="scripts" element={<ScriptsPage />} />
           <Route path="scripts/new" element={<ScriptEditorPage />} />
           <Route path="scripts/:id" element={<ScriptEditorPage />} />
-          <Route path="software" element={<SoftwarePage />} />
+          <Route path="catalogue" element={<SoftwarePage />} />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="schedules" element={<SchedulesPage />} />

@@ -27,7 +27,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/patches', label: 'Patch compliance', role: 'viewer' },
   { to: '/enroll', label: 'Enroll a device', role: 'technician' },
   { to: '/scripts', label: 'Scripts', role: 'viewer' },
-  { to: '/software', label: 'Software', role: 'viewer' },
+  { to: '/catalogue', label: 'Software catalogue', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
