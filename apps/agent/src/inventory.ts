@@ -158,7 +158,7 @@ export function deviceTimeZone(
   fs: { readlink(path: string): string; read(path: string): string } = systemFiles,
 ): { timeZone?: string } {
   const zone = platform === 'win32' ? runtimeZone() : unixZone(env, fs);
-  return zone && isTimeZoneName(zone) && zone.length <= 64 ? { timeZone: zone } : {};
+  return zone && isTimeZoneName(zone) ? { timeZone: zone } : {};
 }
 
 const systemFiles = {
