@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AgentChecks } from './checks/checks';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { collectHeartbeat } from './heartbeat';
@@ -56,6 +57,17 @@ export async function runAgent(
     handOver: (): void => undefined,
   };
   const inventory = new InventorySource(log);
+  const checks = new AgentChecks({
+    deviceId: identity.deviceId,
+    serverPublicKey: identity.serverPublicKey,
+    log,
+  });
+  // Threshold checks read the heartbeat's own figures: measured once, judged by every check.
+  const heartbeatWithChecks = async () => {
+    const body = await collectHeartbeat();
+    checks.onHeartbeat(body);
+    return body;
+  };
   let reporter: ReturnType<typeof startReporting> | null = null;
   const uploader = new LogUploader({
     stateDir,
@@ -126,10 +138,17 @@ export async function runAgent(
         startSession: (session) => {
           reporter = startReporting(session, {
             collectInventory: inventory.get,
-            collectHeartbeat,
+            collectHeartbeat: heartbeatWithChecks,
             log,
           });
-          return combineSessions(reporter, runs.attach(session));
+          const checkReports = checks.attach(session);
+          return combineSessions(reporter, runs.attach(session), {
+            close: () => checkReports.close(),
+            onChecks: (body) => {
+              // A threshold check gets its first verdict from the next heartbeat.
+              checks.configure(body);
+            },
+          });
         },
         onRevoked: () => void finish(ExitCode.REVOKED),
       });
@@ -175,6 +194,7 @@ export async function runAgent(
         log.error(`error while stopping: ${errorMessage(err)}`);
       }
       inventory.close();
+      checks.close();
       // Only once this process let go of the journal and outbox, another may take them.
       try {
         afterStop?.();

@@ -12,6 +12,7 @@ import {
   verifyPayload,
   type AgentMessageType,
   type AuthOkBody,
+  type ChecksBody,
   type HelloBody,
   type MessageBodies,
   type ServerMessage,
@@ -49,6 +50,8 @@ export interface SessionHandle {
   close(): void;
   /** Job messages arriving on this session; without it they are logged and dropped. */
   onMessage?(message: JobMessage): void;
+  /** The server's check set (protocol 3); without it, it is logged and dropped. */
+  onChecks?(body: ChecksBody): void;
 }
 
 /** One handle for several: closes them all, hands each message to every one that wants it. */
@@ -56,6 +59,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
   return {
     close: () => handles.forEach((h) => h.close()),
     onMessage: (message) => handles.forEach((h) => h.onMessage?.(message)),
+    onChecks: (body) => handles.forEach((h) => h.onChecks?.(body)),
   };
 }
 
@@ -256,6 +260,8 @@ export class AgentConnection {
       case 'result_ack':
       case 'results_ack':
         return this.onJobMessage(attempt, message);
+      case 'checks':
+        return this.onChecks(attempt, message.body);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
@@ -338,6 +344,19 @@ export class AgentConnection {
       this.session = this.options.startSession(this.sessionFor(attempt, body.heartbeatIntervalMs));
     } catch (err) {
       this.options.log.error(`could not start reporting: ${errorMessage(err)}`, 'session failed');
+    }
+  }
+
+  private onChecks(attempt: Attempt, body: ChecksBody): void {
+    const session = this.session;
+    if (!attempt.authenticated || !session?.onChecks) {
+      this.options.log.warn('ignoring checks: this agent does not run checks', 'unhandled checks');
+      return;
+    }
+    try {
+      session.onChecks(body);
+    } catch (err) {
+      this.options.log.error(`checks failed: ${errorMessage(err)}`, 'checks failed');
     }
   }
 

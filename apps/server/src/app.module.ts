@@ -25,6 +25,7 @@ import { PatchComplianceModule } from './patch-compliance/patch-compliance.modul
 import { UsersModule } from './users/users.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { WebsiteChecksModule } from './website-checks/website-checks.module';
+import { AgentChecksModule } from './agent-checks/agent-checks.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SoftwareModule } from './software/software.module';
 
@@ -59,6 +60,7 @@ export class AppModule {
         ConsoleGatewayModule,
         AlertsModule,
         WebsiteChecksModule,
+        AgentChecksModule,
         NotificationsModule,
         SoftwareInventoryModule,
         PatchComplianceModule,

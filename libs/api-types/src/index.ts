@@ -30,6 +30,7 @@ export * from './packages';
 export * from './agent-versions';
 export * from './maintenance-windows';
 export * from './monitoring';
+export * from './agent-checks';
 export * from './software-versions';
 export * from './software-inventory';
 export * from './patch-compliance';

@@ -16,13 +16,20 @@ export function severityAtLeast(severity: AlertSeverity, minimum: AlertSeverity)
 }
 
 /** What raised an alert. */
-export type AlertSource = 'website_check' | 'device_offline';
-export const ALERT_SOURCES = exhaustiveList<AlertSource>()(['website_check', 'device_offline']);
+export type AlertSource = 'website_check' | 'device_offline' | 'agent_check';
+export const ALERT_SOURCES = exhaustiveList<AlertSource>()([
+  'website_check',
+  'device_offline',
+  'agent_check',
+]);
 
 export interface AlertResponse {
   id: string;
   source: AlertSource;
-  /** What the alert is about, e.g. `website_check:<id>` or `device_offline:<deviceId>`. */
+  /**
+   * What the alert is about, e.g. `website_check:<id>`, `device_offline:<deviceId>` or
+   * `agent_check:<checkId>:<deviceId>`.
+   */
   subject: string;
   checkId: string | null;
   deviceId: string | null;

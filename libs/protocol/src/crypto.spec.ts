@@ -9,6 +9,7 @@ import {
   agentBuildSigningPayload,
   canonicalPayload,
   cancelSigningPayload,
+  checksSigningPayload,
   runSigningPayload,
   RUN_BATCH_CONTEXT,
   runBatchRoot,
@@ -581,5 +582,43 @@ describe('action run and agent build payloads', () => {
         false,
       );
     }
+  });
+});
+
+describe('checksSigningPayload', () => {
+  const { privateKey, publicKey } = generateDeviceKeyPair();
+  const body = {
+    deviceId: '3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a1b',
+    issuedAt: 1_732_450_000_000,
+    summaryIntervalMs: 60_000,
+    checks: [
+      {
+        id: '5a1c2e3f-4b5d-4c6e-8f70-8192a3b4c5d6',
+        kind: 'script' as const,
+        language: 'bash' as const,
+        script: 'echo OK',
+        intervalMs: 60_000,
+        timeoutMs: 30_000,
+        durationMs: 0,
+      },
+    ],
+  };
+  const signature = signPayload(privateKey, checksSigningPayload(body));
+
+  it('verifies the set it was made for', () => {
+    expect(verifyPayload(publicKey, checksSigningPayload(body), signature)).toBe(true);
+  });
+
+  it.each([
+    ['another device', { ...body, deviceId: '3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a1c' }],
+    ['another time', { ...body, issuedAt: body.issuedAt + 1 }],
+    ['a changed script', { ...body, checks: [{ ...body.checks[0], script: 'rm -rf /' }] }],
+    [
+      'a field moved',
+      { ...body, checks: [{ ...body.checks[0], mount: 'echo OK', script: undefined }] },
+    ],
+    ['a check dropped', { ...body, checks: [] }],
+  ])('breaks for %s', (_name, changed) => {
+    expect(verifyPayload(publicKey, checksSigningPayload(changed), signature)).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import {
 import {
   type ActionKind,
   type ActionRunSpec,
+  type ChecksBody,
   NONCE_BYTES,
   type RunAction,
   type RunActions,
@@ -34,6 +35,7 @@ export const CANCEL_CONTEXT = 'fleetdesk-cancel-v1';
 export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
 export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
 export const DEVICE_HTTP_CONTEXT = 'fleetdesk-device-http-v1';
+export const CHECKS_CONTEXT = 'fleetdesk-checks-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -474,4 +476,36 @@ export function newNonces(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
     bytes.toString('base64', i * NONCE_BYTES, (i + 1) * NONCE_BYTES),
   );
+}
+
+/** A field the spec leaves out signs as this, which no present value can equal (min length 1). */
+const ABSENT = '';
+
+/**
+ * What the server signs for a device's check set: the device, the time, then every field of
+ * every check in a fixed order, so dropping, adding or reordering anything breaks it.
+ */
+export function checksSigningPayload(body: Omit<ChecksBody, 'signature'>): Buffer {
+  const opt = (v: string | number | undefined) => (v === undefined ? ABSENT : String(v));
+  return canonicalPayload(CHECKS_CONTEXT, [
+    body.deviceId,
+    String(body.issuedAt),
+    String(body.summaryIntervalMs),
+    String(body.checks.length),
+    ...body.checks.flatMap((c) => [
+      c.id,
+      c.kind,
+      opt(c.thresholdPercent),
+      opt(c.mount),
+      opt(c.service),
+      opt(c.process),
+      opt(c.host),
+      opt(c.port),
+      opt(c.language),
+      opt(c.script),
+      String(c.intervalMs),
+      String(c.timeoutMs),
+      String(c.durationMs),
+    ]),
+  ]);
 }

@@ -21,6 +21,7 @@ describe('message type maps', () => {
   it('lists each direction exactly', () => {
     expect([...AGENT_MESSAGE_TYPES].sort()).toEqual([
       'auth',
+      'check_results',
       'error',
       'heartbeat',
       'inventory',
@@ -33,6 +34,7 @@ describe('message type maps', () => {
       'ack',
       'auth_ok',
       'cancel',
+      'checks',
       'error',
       'hello',
       'result_ack',
@@ -65,6 +67,8 @@ describe('message type maps', () => {
         case 'output':
         case 'result':
           return m.body.runId;
+        case 'check_results':
+          return m.body.results[0].checkId;
         case 'error':
           return m.body.code;
         default: {
@@ -89,6 +93,8 @@ describe('message type maps', () => {
           return m.body.runId;
         case 'results_ack':
           return m.body.runIds.join(',');
+        case 'checks':
+          return String(m.body.issuedAt);
         case 'error':
           return m.body.message;
         default: {
@@ -113,7 +119,7 @@ describe('round trip', () => {
     const result = parseFrame(frame);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.message.v).toBe(2);
+    expect(result.message.v).toBe(3);
     expect(result.message.type).toBe(type);
     expect(result.message.id).toBe('id-0123456789abcdef');
     expect(result.message.ts).toBeGreaterThanOrEqual(before);
@@ -124,6 +130,18 @@ describe('round trip', () => {
   });
 
   it.each(ALL_TYPES)('%s travels as protocol version 1 unless it is newer', (type) => {
+    if (type === 'checks' || type === 'check_results') {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // An agent or server of version 2 never learns of them: such a frame is unknown there.
+      const v3 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v3, v: 2 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
     if (type === 'results_ack') {
       const body = sampleBodies().results_ack;
       expect(() => encodeFrame(type, body, undefined, 1)).toThrow(/version 1 has no 'results_ack'/);
@@ -559,7 +577,7 @@ describe('inbound values PostgreSQL must be able to store', () => {
         // Appended as well as alone, so patterns and length floors cannot be what refuses it.
         for (const replacement of [bad, `${String(value)}${bad}`]) {
           const body = withLeaf(type, path, replacement);
-          const frame = JSON.stringify({ v: 1, type, id: '0123456789abcdef', ts: 1, body });
+          const frame = JSON.stringify({ v: 3, type, id: '0123456789abcdef', ts: 1, body });
           const result = parseFrame(frame, { from: 'agent', maxBytes: 10_000_000 });
           expect({ type, path, ok: result.ok }).toEqual({ type, path, ok: false });
           if (!result.ok) expect(result.error.code).toBe('INVALID_BODY');

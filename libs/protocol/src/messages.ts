@@ -1,5 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import {
+  AGENT_CHECK_KINDS,
+  AGENT_CHECK_LIMITS,
+  AGENT_CHECK_STATUSES,
+  type AgentCheckKind,
+  isCheckHost,
+  isProbeName,
+  type AgentCheckStatus,
   type CpuInfo,
   type DiskInfo,
   type DiskUsage,
@@ -479,6 +486,63 @@ export interface RunActionBody {
   signature: string;
 }
 
+// ---- agent checks (protocol 3) -----------------------------------------------------------
+
+/**
+ * One check as the agent runs it. Durations travel in ms. The fields a kind does not use are
+ * absent; `THRESHOLD_CHECK_KINDS` are judged on each heartbeat's figures, the others probe
+ * every `intervalMs`.
+ */
+export interface AgentCheckSpec {
+  id: string;
+  kind: AgentCheckKind;
+  thresholdPercent?: number;
+  mount?: string;
+  service?: string;
+  process?: string;
+  host?: string;
+  port?: number;
+  language?: ScriptLanguage;
+  script?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Unhealthy this long before it is reported so (a threshold held for a duration). */
+  durationMs: number;
+}
+
+/**
+ * server → agent (protocol 3): the whole set of checks this device runs, replacing any set
+ * before it (an empty list stops them all). Sent after auth and whenever the set changes.
+ * Signed by the server like a run, since a script check runs code: `signature` covers
+ * `checksSigningPayload(body)`. `issuedAt` only ever grows, so a replayed older set is refused.
+ */
+export interface ChecksBody {
+  deviceId: string;
+  issuedAt: number;
+  /** Every this often the agent reports every check's state, changed or not. */
+  summaryIntervalMs: number;
+  checks: AgentCheckSpec[];
+  signature: string;
+}
+
+export interface CheckResultItem {
+  checkId: string;
+  status: AgentCheckStatus;
+  /** The first line of a script's output, or what the agent measured and against what. */
+  message: string;
+  value?: number;
+  /** When the agent evaluated it. */
+  at: number;
+}
+
+/**
+ * agent → server (protocol 3): check results, batched. A change of state goes out at once
+ * (with any other change of the same moment); every `summaryIntervalMs` all states go out.
+ */
+export interface CheckResultsBody {
+  results: CheckResultItem[];
+}
+
 // ---- the type maps -----------------------------------------------------------------------
 
 /**
@@ -494,6 +558,7 @@ export interface AgentToServer {
   run_rejected: RunRejectedBody;
   output: OutputBody;
   result: ResultBody;
+  check_results: CheckResultsBody;
   error: ErrorBody;
 }
 
@@ -506,6 +571,7 @@ export interface ServerToAgent {
   cancel: CancelBody;
   result_ack: ResultAckBody;
   results_ack: ResultsAckBody;
+  checks: ChecksBody;
   error: ErrorBody;
 }
 
@@ -872,6 +938,57 @@ const result = object<ResultBody>({
   software: optional(softwareRunDetail),
 });
 
+const CL = AGENT_CHECK_LIMITS;
+const checkName = string({
+  min: 1,
+  max: CL.targetLength,
+  test: isProbeName,
+  expected: 'a name without a leading "-" or control characters',
+});
+const checkHost = string({
+  min: 1,
+  max: CL.targetLength,
+  test: isCheckHost,
+  expected: 'a host name or IP address',
+});
+const checkSpec = object<AgentCheckSpec>({
+  id: uuid,
+  kind: oneOf(AGENT_CHECK_KINDS),
+  thresholdPercent: optional(number(CL.thresholdPercent)),
+  mount: optional(string({ min: 1, max: CL.mountLength, test: isProbeName })),
+  service: optional(checkName),
+  process: optional(checkName),
+  host: optional(checkHost),
+  port: optional(int(CL.port)),
+  language: optional(oneOf(SCRIPT_LANGUAGES)),
+  script: optional(string({ min: 1, max: CL.scriptBytes })),
+  intervalMs: int({
+    min: CL.intervalSeconds.min * 1000,
+    max: CL.intervalSeconds.max * 1000,
+  }),
+  timeoutMs: int({ min: CL.timeoutSeconds.min * 1000, max: CL.timeoutSeconds.max * 1000 }),
+  durationMs: int({ min: 0, max: CL.durationSeconds.max * 1000 }),
+});
+const checks = object<ChecksBody>({
+  deviceId: uuid,
+  issuedAt: epochMs,
+  summaryIntervalMs: int({ min: 1_000, max: 86_400_000 }),
+  checks: array(checkSpec, { max: CL.perDevice }),
+  signature,
+});
+const checkResults = object<CheckResultsBody>({
+  results: array(
+    object<CheckResultItem>({
+      checkId: uuid,
+      status: oneOf(AGENT_CHECK_STATUSES),
+      message: string({ max: CL.messageLength }),
+      value: optional(number({ min: -1e12, max: 1e12 })),
+      at: epochMs,
+    }),
+    { min: 1, max: CL.resultsPerFrame },
+  ),
+});
+
 /** One validator per message type; the mapped type makes a missing entry a compile error. */
 export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBodies[K]> } = {
   hello,
@@ -889,6 +1006,8 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   run_rejected: runRejected,
   output,
   result,
+  checks,
+  check_results: checkResults,
   error,
 };
 
@@ -901,6 +1020,7 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   run_rejected: true,
   output: true,
   result: true,
+  check_results: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -912,12 +1032,15 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   cancel: true,
   result_ack: true,
   results_ack: true,
+  checks: true,
   error: true,
 };
 
 /** Message types a protocol version before the one given here does not know. */
 export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   results_ack: 2,
+  checks: 3,
+  check_results: 3,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

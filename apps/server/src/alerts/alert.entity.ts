@@ -81,7 +81,11 @@ export function toAlertResponse(a: AlertEntity): import('@fleetdesk/api-types').
     resolvedAt: a.resolvedAt ? new Date(a.resolvedAt).toISOString() : null,
     links: {
       device: a.deviceId ? `/devices/${a.deviceId}` : null,
-      check: a.checkId ? `/website-checks/${a.checkId}` : null,
+      check: !a.checkId
+        ? null
+        : a.source === 'agent_check'
+          ? `/agent-checks/${a.checkId}`
+          : `/website-checks/${a.checkId}`,
     },
   };
 }

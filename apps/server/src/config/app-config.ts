@@ -201,6 +201,12 @@ class EnvSchema {
   @Max(604_800, { message: 'must be between 1 and 604800' })
   OFFLINE_ALERT_GRACE_SECONDS: number = 300;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 86400' })
+  @Max(86_400, { message: 'must be between 1 and 86400' })
+  AGENT_CHECK_SUMMARY_SECONDS: number = 300;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^smtps?:\/\/\S+$/, {
@@ -259,6 +265,8 @@ export interface AppConfig {
   monitorTickMs: number;
   /** How long a device must be offline before its offline alert fires. */
   offlineAlertGraceMs: number;
+  /** Every this often each agent reports all its check states, changed or not. */
+  agentCheckSummaryMs: number;
   /** Where email notifications are sent through; undefined: email channels are refused. */
   smtp: { url: string; from: string } | undefined;
   /** The largest installer an upload may be; a larger one is cut off and refused. */
@@ -297,6 +305,7 @@ const ENV_VARIABLES = [
   'PUBLIC_URL',
   'MONITOR_TICK_MS',
   'OFFLINE_ALERT_GRACE_SECONDS',
+  'AGENT_CHECK_SUMMARY_SECONDS',
   'SMTP_URL',
   'SMTP_FROM',
   'SOFTWARE_UPLOAD_MAX_BYTES',
@@ -475,6 +484,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
     monitorTickMs: monitorTick(parsed.MONITOR_TICK_MS),
     offlineAlertGraceMs: parsed.OFFLINE_ALERT_GRACE_SECONDS * 1000,
+    agentCheckSummaryMs: parsed.AGENT_CHECK_SUMMARY_SECONDS * 1000,
     smtp: parsed.SMTP_URL
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,

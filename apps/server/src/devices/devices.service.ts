@@ -34,6 +34,12 @@ const SORT_SQL: Record<DeviceQueryDto['sort'], string> = {
 };
 
 /** A device gone silent, as the offline alert needs it. */
+export interface DeviceFacets {
+  name: string;
+  groupId: string | null;
+  tags: string[];
+}
+
 export interface SilentDevice {
   id: string;
   name: string;
@@ -159,6 +165,22 @@ export class DevicesService {
       ],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * The group, tags and name of each enrolled, non-revoked device among `ids` (what check
+   * targets and alert routing look at), in one query for any number of devices.
+   */
+  async facetsOf(ids: string[]): Promise<Map<string, DeviceFacets>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.query<(DeviceFacets & { id: string })[]>(
+      `SELECT d.id, COALESCE(d.name, d.hostname) AS name, d.group_id AS "groupId",
+         COALESCE((SELECT array_agg(t.name ORDER BY t.name) FROM device_tag dt
+                   JOIN tag t ON t.id = dt.tag_id WHERE dt.device_id = d.id), '{}') AS tags
+       FROM device d WHERE d.id = ANY($1::uuid[]) AND d.revoked_at IS NULL`,
+      [ids],
+    );
+    return new Map(rows.map(({ id, ...f }) => [id, f]));
   }
 
   /** Each device's reported IANA zone (null when it has not reported one), by device id. */

@@ -181,7 +181,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Takes one validated report of a device for the next batched write (flushed within 50 ms). */
-  receive<T extends RoutedType>(type: T, deviceId: string, body: AgentToServer[T]): void {
+  receive<T extends Exclude<RoutedType, 'check_results'>>(
+    type: T,
+    deviceId: string,
+    body: AgentToServer[T],
+  ): void {
     const report = { deviceId, body } as Report<never>;
     switch (type) {
       case 'run_accepted':

@@ -143,6 +143,40 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       error: 'exit code 3',
       output: [{ seq: 0, stream: 'stdout', data: 'hello\n' }],
     },
+    checks: {
+      deviceId,
+      issuedAt: 1_732_450_000_000,
+      summaryIntervalMs: 300_000,
+      checks: [
+        {
+          id: '5a1c2e3f-4b5d-4c6e-8f70-8192a3b4c5d6',
+          kind: 'disk',
+          thresholdPercent: 90,
+          mount: '/',
+          service: 'ssh',
+          process: 'sshd',
+          host: 'example.com',
+          port: 443,
+          language: 'bash',
+          script: 'echo OK',
+          intervalMs: 60_000,
+          timeoutMs: 30_000,
+          durationMs: 300_000,
+        },
+      ],
+      signature: Buffer.alloc(64, 5).toString('base64'),
+    },
+    check_results: {
+      results: [
+        {
+          checkId: '5a1c2e3f-4b5d-4c6e-8f70-8192a3b4c5d6',
+          status: 'critical',
+          message: 'disk / is 93 % used (threshold 90 %)',
+          value: 93,
+          at: 1_732_450_000_000,
+        },
+      ],
+    },
     error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
   };
 }

@@ -1,0 +1,123 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { checksSigningPayload, type ChecksBody } from '@fleetdesk/protocol';
+import { DataSource } from 'typeorm';
+import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
+import { Periodic } from '../common/periodic';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DevicesService } from '../devices/devices.service';
+import { ServerKeysService } from '../server-keys/server-keys.service';
+import { AgentCheckEntity, toAgentCheckSpec } from './agent-check.entity';
+import { checkApplies } from './check-targets';
+
+/** The first protocol version with `checks`: older agents are never sent one. */
+const CHECKS_SINCE = 3;
+/** A device's tags or group may change without a check changing: sets are re-derived this often. */
+const REFRESH_EVERY_MS = 5 * 60_000;
+
+/**
+ * Pushes each connected agent its check set: right after it authenticates, and whenever the
+ * set changes. Every process watches `agent_check_revision` (one row, one cheap read per tick)
+ * and re-derives the sets of the agents it holds, sending only to those whose set changed; so
+ * a check edited through any process reaches every agent, whichever process holds its socket.
+ */
+@Injectable()
+export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AgentCheckDelivery.name);
+  private readonly loop: Periodic;
+  private revision = -1;
+  private refreshedAt = 0;
+  private enabled: AgentCheckEntity[] = [];
+  /** The set last sent to each device held here, as its JSON, to send only changes. */
+  private readonly sent = new Map<string, string>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly gateway: AgentGatewayService,
+    private readonly devices: DevicesService,
+    private readonly serverKeys: ServerKeysService,
+  ) {
+    this.loop = new Periodic('AgentCheckDelivery', config.monitorTickMs, () => this.tick());
+  }
+
+  onApplicationBootstrap(): void {
+    this.gateway.onAuthenticated((deviceId) => {
+      this.sent.delete(deviceId);
+      void this.deliver([deviceId]).catch((e: unknown) =>
+        this.logger.error(`checks for ${deviceId} not sent: ${(e as Error).message}`),
+      );
+    });
+    this.loop.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** The enabled checks, re-read when the revision moved. */
+  private async load(): Promise<boolean> {
+    const [{ revision }] = await this.dataSource.query<{ revision: string }[]>(
+      `SELECT revision::text AS revision FROM agent_check_revision WHERE id = 1`,
+    );
+    const r = Number(revision);
+    if (r === this.revision) return false;
+    this.enabled = await this.dataSource
+      .getRepository(AgentCheckEntity)
+      .find({ where: { enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    this.revision = r;
+    return true;
+  }
+
+  private async tick(): Promise<void> {
+    const changed = await this.load();
+    for (const id of this.sent.keys()) if (!this.gateway.isConnected(id)) this.sent.delete(id);
+    if (!changed && Date.now() - this.refreshedAt < REFRESH_EVERY_MS) return;
+    this.refreshedAt = Date.now();
+    await this.deliver(this.gateway.connectedDeviceIds());
+  }
+
+  /** Sends each of these devices (held here, speaking protocol 3) its set, if it changed. */
+  async deliver(deviceIds: string[]): Promise<number> {
+    if (this.revision < 0) await this.load();
+    const ids = deviceIds.filter((id) => (this.gateway.protocolVersion(id) ?? 0) >= CHECKS_SINCE);
+    let sent = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const facets = await this.devices.facetsOf(chunk);
+      for (const deviceId of chunk) {
+        const f = facets.get(deviceId);
+        const specs = f
+          ? this.enabled.filter((c) => checkApplies(c, deviceId, f)).map(toAgentCheckSpec)
+          : [];
+        const json = JSON.stringify(specs);
+        if (this.sent.get(deviceId) === json) continue;
+        const body: Omit<ChecksBody, 'signature'> = {
+          deviceId,
+          issuedAt: Date.now(),
+          summaryIntervalMs: this.config.agentCheckSummaryMs,
+          checks: specs.slice(0, 100),
+        };
+        const signature = this.serverKeys.sign(checksSigningPayload(body));
+        if (this.gateway.send(deviceId, 'checks', { ...body, signature })) {
+          this.sent.set(deviceId, json);
+          sent += 1;
+        }
+      }
+    }
+    return sent;
+  }
+
+  /** The enabled checks that apply to a device (for judging its results). */
+  async checksFor(deviceId: string): Promise<AgentCheckEntity[]> {
+    if (this.revision < 0) await this.load();
+    const f = (await this.devices.facetsOf([deviceId])).get(deviceId);
+    return f ? this.enabled.filter((c) => checkApplies(c, deviceId, f)) : [];
+  }
+}

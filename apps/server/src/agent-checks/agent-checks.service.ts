@@ -1,0 +1,238 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  AGENT_CHECK_LIMITS as L,
+  type AgentCheckResponse,
+  type AgentCheckStateResponse,
+  agentCheckProblem,
+  isThresholdCheck,
+  type Page,
+} from '@fleetdesk/api-types';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import type { PageQueryDto } from '../common/pagination';
+import {
+  AgentCheckEntity,
+  type StateRow,
+  toAgentCheckResponse,
+  toStateResponse,
+} from './agent-check.entity';
+import { AgentCheckInvalidException, AgentCheckNotFoundException } from './agent-checks.exceptions';
+import { agentCheckSubject } from './check-targets';
+import type { CreateAgentCheckDto, UpdateAgentCheckDto } from './dto/agent-check.dto';
+
+/** What an audit entry keeps of a check (the script's text included: it runs on devices). */
+function describe(c: AgentCheckEntity): Record<string, unknown> {
+  const { id: _id, createdAt: _c, updatedAt: _u, createdBy: _b, ...rest } = c;
+  return rest;
+}
+
+/** The fields a kind does not use are cleared, so a stored check never carries stale ones. */
+const KIND_FIELDS = {
+  cpu: ['thresholdPercent'],
+  memory: ['thresholdPercent'],
+  disk: ['thresholdPercent', 'mount'],
+  service: ['service'],
+  process: ['process'],
+  ping: ['host'],
+  tcp: ['host', 'port'],
+  script: ['language', 'script'],
+} as const;
+const OPTIONAL_FIELDS = [
+  'thresholdPercent',
+  'mount',
+  'service',
+  'process',
+  'host',
+  'port',
+  'language',
+  'script',
+] as const;
+
+/**
+ * Agent checks as technicians manage them. Every change bumps `agent_check_revision` in its
+ * transaction; each server process watches it and pushes the new sets to the agents it holds
+ * (AgentCheckDelivery).
+ */
+@Injectable()
+export class AgentChecksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  async create(actor: Actor, dto: CreateAgentCheckDto): Promise<AgentCheckResponse> {
+    const row = this.dataSource.getRepository(AgentCheckEntity).create({
+      name: dto.name,
+      kind: dto.kind,
+      targetAll: dto.target.all ?? false,
+      targetDeviceIds: [...new Set(dto.target.deviceIds ?? [])],
+      targetGroupIds: [...new Set(dto.target.groupIds ?? [])],
+      targetTags: [...new Set(dto.target.tags ?? [])],
+      intervalSeconds: dto.intervalSeconds ?? L.intervalSeconds.default,
+      timeoutSeconds: dto.timeoutSeconds ?? L.timeoutSeconds.default,
+      durationSeconds: dto.durationSeconds ?? L.durationSeconds.default,
+      severity: dto.severity ?? 'critical',
+      failThreshold: dto.failThreshold ?? 1,
+      successThreshold: dto.successThreshold ?? 1,
+      enabled: dto.enabled ?? true,
+      createdBy: actor.userId,
+    });
+    for (const f of OPTIONAL_FIELDS)
+      (row as unknown as Record<string, unknown>)[f] = dto[f] ?? null;
+    this.settle(row);
+    const saved = await this.dataSource.transaction(async (m) => {
+      const c = await m.save(AgentCheckEntity, row);
+      await this.bump(m);
+      await this.record(m, actor, 'agent_checks.create', c, describe(c));
+      return c;
+    });
+    return toAgentCheckResponse(saved);
+  }
+
+  async list(q: PageQueryDto): Promise<Page<AgentCheckResponse>> {
+    const [rows, total] = await this.dataSource.getRepository(AgentCheckEntity).findAndCount({
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (q.page - 1) * q.pageSize,
+      take: q.pageSize,
+    });
+    return { items: rows.map(toAgentCheckResponse), total, page: q.page, pageSize: q.pageSize };
+  }
+
+  async get(id: string): Promise<AgentCheckResponse> {
+    return toAgentCheckResponse(await this.getEntity(id));
+  }
+
+  async update(actor: Actor, id: string, dto: UpdateAgentCheckDto): Promise<AgentCheckResponse> {
+    const saved = await this.dataSource.transaction(async (m) => {
+      const c = await m.findOne(AgentCheckEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!c) throw new AgentCheckNotFoundException(id);
+      const before = describe(c);
+      const { target, ...rest } = dto;
+      for (const [k, v] of Object.entries(rest))
+        if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
+      if (target) {
+        c.targetAll = target.all ?? false;
+        c.targetDeviceIds = [...new Set(target.deviceIds ?? [])];
+        c.targetGroupIds = [...new Set(target.groupIds ?? [])];
+        c.targetTags = [...new Set(target.tags ?? [])];
+      }
+      this.settle(c);
+      c.updatedAt = new Date();
+      const row = await m.save(AgentCheckEntity, c);
+      await this.bump(m);
+      await this.record(m, actor, 'agent_checks.update', row, { before, after: describe(row) });
+      return row;
+    });
+    // Disabled: its open alerts resolve rather than stay forever. (A device left out of a
+    // changed target stops reporting it; its alert stays until the check is disabled.)
+    if (!saved.enabled) await this.closeAlerts(id);
+    return toAgentCheckResponse(saved);
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    const devices = await this.dataSource.transaction(async (m) => {
+      const c = await m.findOneBy(AgentCheckEntity, { id });
+      if (!c) throw new AgentCheckNotFoundException(id);
+      const states = await m.query<{ device_id: string }[]>(
+        `SELECT device_id FROM agent_check_state WHERE check_id = $1`,
+        [id],
+      );
+      await m.delete(AgentCheckEntity, { id });
+      await this.bump(m);
+      await this.record(m, actor, 'agent_checks.delete', c, { name: c.name, kind: c.kind });
+      return states.map((s) => s.device_id);
+    });
+    for (const d of devices) await this.alerts.closeSubject(agentCheckSubject(id, d));
+  }
+
+  /** The check's last state on each device it runs on, unhealthy first. */
+  async states(id: string, q: PageQueryDto): Promise<Page<AgentCheckStateResponse>> {
+    await this.getEntity(id);
+    return this.statePage(`s.check_id = $1`, id, q);
+  }
+
+  /** Every check's last state on one device. */
+  async deviceStates(deviceId: string, q: PageQueryDto): Promise<Page<AgentCheckStateResponse>> {
+    return this.statePage(`s.device_id = $1`, deviceId, q);
+  }
+
+  private async statePage(
+    where: string,
+    id: string,
+    q: PageQueryDto,
+  ): Promise<Page<AgentCheckStateResponse>> {
+    const rows = await this.dataSource.query<StateRow[]>(
+      `SELECT s.check_id, s.device_id, s.status, s.message, s.value, s.at
+       FROM agent_check_state s WHERE ${where}
+       ORDER BY (s.status = 'ok'), s.device_id, s.check_id OFFSET $2 LIMIT $3`,
+      [id, (q.page - 1) * q.pageSize, q.pageSize],
+    );
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM agent_check_state s WHERE ${where}`,
+      [id],
+    );
+    return { items: rows.map(toStateResponse), total: n, page: q.page, pageSize: q.pageSize };
+  }
+
+  /** Enforces the kind's needs and clears what it does not use. */
+  private settle(c: AgentCheckEntity): void {
+    const keep = new Set<string>(KIND_FIELDS[c.kind]);
+    for (const f of OPTIONAL_FIELDS)
+      if (!keep.has(f)) (c as unknown as Record<string, unknown>)[f] = null;
+    const problem = agentCheckProblem(
+      toAgentCheckResponse({ ...c, createdAt: new Date(), updatedAt: new Date() }),
+    );
+    if (problem) throw new AgentCheckInvalidException(problem);
+    if (
+      !c.targetAll &&
+      !c.targetDeviceIds.length &&
+      !c.targetGroupIds.length &&
+      !c.targetTags.length
+    )
+      throw new AgentCheckInvalidException(
+        'target names no device: give deviceIds, groupIds, tags or all: true',
+      );
+    if (!isThresholdCheck(c.kind) && c.timeoutSeconds > c.intervalSeconds)
+      throw new AgentCheckInvalidException('timeoutSeconds must not exceed intervalSeconds');
+  }
+
+  private async closeAlerts(id: string): Promise<void> {
+    const states = await this.dataSource.query<{ device_id: string }[]>(
+      `SELECT device_id FROM agent_check_state WHERE check_id = $1`,
+      [id],
+    );
+    for (const s of states) await this.alerts.closeSubject(agentCheckSubject(id, s.device_id));
+  }
+
+  private bump(m: EntityManager) {
+    return m.query(`UPDATE agent_check_revision SET revision = revision + 1 WHERE id = 1`);
+  }
+
+  private async getEntity(id: string): Promise<AgentCheckEntity> {
+    const c = await this.dataSource.getRepository(AgentCheckEntity).findOneBy({ id });
+    if (!c) throw new AgentCheckNotFoundException(id);
+    return c;
+  }
+
+  private record(
+    m: EntityManager,
+    actor: Actor,
+    action: string,
+    c: AgentCheckEntity,
+    details: Record<string, unknown>,
+  ) {
+    return this.audit.record(m, actor, {
+      action,
+      targetType: 'agent_check',
+      targetId: c.id,
+      details,
+    });
+  }
+}
