@@ -26,6 +26,7 @@ import { UsersModule } from './users/users.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { WebsiteChecksModule } from './website-checks/website-checks.module';
 import { AgentChecksModule } from './agent-checks/agent-checks.module';
+import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SoftwareModule } from './software/software.module';
 
@@ -61,6 +62,7 @@ export class AppModule {
         AlertsModule,
         WebsiteChecksModule,
         AgentChecksModule,
+        MetricsHistoryModule,
         NotificationsModule,
         SoftwareInventoryModule,
         PatchComplianceModule,

@@ -31,6 +31,7 @@ export * from './agent-versions';
 export * from './maintenance-windows';
 export * from './monitoring';
 export * from './agent-checks';
+export * from './metrics-history';
 export * from './software-versions';
 export * from './software-inventory';
 export * from './patch-compliance';

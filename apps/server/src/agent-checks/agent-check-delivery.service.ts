@@ -20,6 +20,7 @@ import { checkApplies } from './check-targets';
 const CHECKS_SINCE = 3;
 /** A device's tags or group may change without a check changing: sets are re-derived this often. */
 const REFRESH_EVERY_MS = 5 * 60_000;
+const ARRIVAL_BATCH_MS = 100;
 
 /**
  * Pushes each connected agent its check set: right after it authenticates, and whenever the
@@ -36,6 +37,9 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   private enabled: AgentCheckEntity[] = [];
   /** The set last sent to each device held here, as its JSON, to send only changes. */
   private readonly sent = new Map<string, string>();
+  /** Devices just authenticated, served together: a reconnect storm costs a few queries. */
+  private readonly arrived = new Set<string>();
+  private arrivalTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -50,14 +54,21 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     this.gateway.onAuthenticated((deviceId) => {
       this.sent.delete(deviceId);
-      void this.deliver([deviceId]).catch((e: unknown) =>
-        this.logger.error(`checks for ${deviceId} not sent: ${(e as Error).message}`),
-      );
+      this.arrived.add(deviceId);
+      this.arrivalTimer ??= setTimeout(() => {
+        this.arrivalTimer = undefined;
+        const ids = [...this.arrived];
+        this.arrived.clear();
+        void this.deliver(ids).catch((e: unknown) =>
+          this.logger.error(`checks for ${ids.length} device(s) not sent: ${(e as Error).message}`),
+        );
+      }, ARRIVAL_BATCH_MS);
     });
     this.loop.start();
   }
 
   onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.arrivalTimer);
     return this.loop.stop();
   }
 
@@ -90,7 +101,10 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
     let sent = 0;
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = ids.slice(i, i + 1000);
-      const facets = await this.devices.facetsOf(chunk);
+      // Without any check, every set is empty: no need to look at the devices.
+      const facets = this.enabled.length
+        ? await this.devices.facetsOf(chunk)
+        : new Map<string, never>();
       for (const deviceId of chunk) {
         const f = facets.get(deviceId);
         const specs = f

@@ -69,14 +69,14 @@ export class AgentCheckResults implements OnApplicationBootstrap {
       ).map((r) => [r.check_id, r.status]),
     );
     // An older result (re-sent after a reconnect) never overwrites a newer one.
-    await this.dataSource.query(
+    const applied = await this.dataSource.query<{ check_id: string }[]>(
       `INSERT INTO agent_check_state AS s (check_id, device_id, status, message, value, at)
        SELECT u.check_id, $1, u.status, u.message, u.value, to_timestamp(u.at / 1000.0)
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[])
          AS u(check_id, status, message, value, at)
        ON CONFLICT (check_id, device_id) DO UPDATE SET status = EXCLUDED.status,
          message = EXCLUDED.message, value = EXCLUDED.value, at = EXCLUDED.at, updated_at = now()
-       WHERE EXCLUDED.at >= s.at`,
+       WHERE EXCLUDED.at >= s.at RETURNING check_id`,
       [
         deviceId,
         ids,
@@ -88,7 +88,12 @@ export class AgentCheckResults implements OnApplicationBootstrap {
     );
     // ok after ok changes nothing the alerts service counts: skipped, so a fleet of healthy
     // devices summarising costs one upsert per frame and no alert transaction.
-    const observed = results.filter((r) => !(r.status === 'ok' && before.get(r.checkId) === 'ok'));
+    // A stale result (older than the stored one) is not observed either: it would reset
+    // the flap counters with news from the past.
+    const fresh = new Set(applied.map((r) => r.check_id));
+    const observed = results.filter(
+      (r) => fresh.has(r.checkId) && !(r.status === 'ok' && before.get(r.checkId) === 'ok'),
+    );
     if (observed.length === 0) return results.length;
     const f = (await this.devices.facetsOf([deviceId])).get(deviceId);
     for (const r of observed) {

@@ -207,6 +207,18 @@ class EnvSchema {
   @Max(86_400, { message: 'must be between 1 and 86400' })
   AGENT_CHECK_SUMMARY_SECONDS: number = 300;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 720' })
+  @Max(720, { message: 'must be between 1 and 720' })
+  METRICS_MINUTE_RETENTION_HOURS: number = 24;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 3650' })
+  @Max(3650, { message: 'must be between 1 and 3650' })
+  METRICS_RETENTION_DAYS: number = 30;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^smtps?:\/\/\S+$/, {
@@ -267,6 +279,8 @@ export interface AppConfig {
   offlineAlertGraceMs: number;
   /** Every this often each agent reports all its check states, changed or not. */
   agentCheckSummaryMs: number;
+  /** How long 1-minute and 15-minute metric buckets are kept. */
+  metricsRetention: { minuteMs: number; fifteenMinuteMs: number };
   /** Where email notifications are sent through; undefined: email channels are refused. */
   smtp: { url: string; from: string } | undefined;
   /** The largest installer an upload may be; a larger one is cut off and refused. */
@@ -306,6 +320,8 @@ const ENV_VARIABLES = [
   'MONITOR_TICK_MS',
   'OFFLINE_ALERT_GRACE_SECONDS',
   'AGENT_CHECK_SUMMARY_SECONDS',
+  'METRICS_MINUTE_RETENTION_HOURS',
+  'METRICS_RETENTION_DAYS',
   'SMTP_URL',
   'SMTP_FROM',
   'SOFTWARE_UPLOAD_MAX_BYTES',
@@ -485,6 +501,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     monitorTickMs: monitorTick(parsed.MONITOR_TICK_MS),
     offlineAlertGraceMs: parsed.OFFLINE_ALERT_GRACE_SECONDS * 1000,
     agentCheckSummaryMs: parsed.AGENT_CHECK_SUMMARY_SECONDS * 1000,
+    metricsRetention: {
+      minuteMs: parsed.METRICS_MINUTE_RETENTION_HOURS * 3_600_000,
+      fifteenMinuteMs: parsed.METRICS_RETENTION_DAYS * 86_400_000,
+    },
     smtp: parsed.SMTP_URL
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,

@@ -1,6 +1,8 @@
 import type {
   DeviceDetail,
   DeviceListQuery,
+  DeviceMetricsQuery,
+  DeviceMetricsResponse,
   DeviceResponse,
   DeviceRunListQuery,
   DeviceRunResponse,
@@ -28,6 +30,7 @@ export const deviceKeys = {
   software: (id: string) => ['devices', 'software', id] as const,
   runs: (id: string) => ['devices', 'runs', id] as const,
   runPage: (q: DeviceRunListQuery) => ['devices', 'runs', q.deviceId, q] as const,
+  metrics: (id: string, range: string) => ['devices', 'metrics', id, range] as const,
 };
 
 export const groupsKey = ['groups'] as const;
@@ -36,6 +39,9 @@ export const tagsKey = ['tags'] as const;
 export const fetchDevices = (q: DeviceListQuery) => get<Page<DeviceResponse>>('/devices', { ...q });
 
 export const fetchDevice = (id: string) => get<DeviceDetail>(`/devices/${id}`);
+
+export const fetchDeviceMetrics = (id: string, q: DeviceMetricsQuery) =>
+  get<DeviceMetricsResponse>(`/devices/${id}/metrics`, { ...q });
 
 export const fetchSoftware = (id: string, q: { q?: string; page: number; pageSize: number }) =>
   get<Page<DeviceSoftwareItem>>(`/devices/${id}/software`, q);

@@ -16,6 +16,7 @@ import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-win
 import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
 import { AgentChecks1764900000000 } from './1764900000000-agent-checks';
+import { MetricsHistory1764901000000 } from './1764901000000-metrics-history';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Monitoring1764830000000,
   LogCollection1764840000000,
   AgentChecks1764900000000,
+  MetricsHistory1764901000000,
 ];

@@ -1,21 +1,35 @@
 import { LineChart } from '@mantine/charts';
-import { Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
+import {
+  Card,
+  Group,
+  Progress,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   diskUsedPercent,
   type DeviceDetail,
   type DeviceMetrics,
   type DeviceMetricsEvent,
+  type MetricPoint,
 } from '@fleetdesk/api-types';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useSocketEvent } from '../../../api/socket';
 import { RelativeTime } from '../../../components/common';
 import { formatBytes, formatPercent } from '../../../lib/format';
-import { deviceKeys } from '../api';
+import { deviceKeys, fetchDeviceMetrics } from '../api';
 import { formatUptime, fullestDisk, memoryPercent, usageColor } from '../health';
 
-/** About one minute at a 1 s heartbeat, half an hour at the default 30 s. */
-const MAX_POINTS = 60;
+/** Live heartbeats kept after the last stored minute (an hour at the default 30 s). */
+const MAX_POINTS = 120;
+
+/** The chart's ranges: the stored history (1-minute buckets up to a day, then 15-minute). */
+const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+type Range = keyof typeof RANGES;
 
 interface Point {
   at: string;
@@ -36,6 +50,17 @@ function toPoint(m: DeviceMetrics): Point {
 }
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+
+function historyPoint(p: MetricPoint, range: Range): Point {
+  const d = new Date(p.at);
+  return {
+    at: p.at,
+    time: RANGES[range] > RANGES['24h'] ? d.toLocaleString() : d.toLocaleTimeString(),
+    CPU: round(p.cpuAvg) ?? 0,
+    Memory: round(p.memAvg),
+    Disk: round(p.diskMax),
+  };
+}
 
 function Meter({
   label,
@@ -70,21 +95,37 @@ function Meter({
 }
 
 /**
- * Live CPU, memory and disk use. Seeded with the last heartbeat the server kept, then fed by
- * this device's `device.metrics` events; the history lives only in this component.
+ * CPU, memory and disk use: the stored history of the chosen range (from the first visit),
+ * followed live by this device's `device.metrics` events.
  */
 export function HealthCard({ device }: { device: DeviceDetail }) {
   const client = useQueryClient();
-  const [points, setPoints] = useState<Point[]>(() =>
-    device.metrics ? [toPoint(device.metrics)] : [],
-  );
+  const [range, setRange] = useState<Range>('1h');
+  const [live, setLive] = useState<Point[]>([]);
   const [latest, setLatest] = useState<DeviceMetrics | null>(device.metrics);
+  const history = useQuery({
+    queryKey: deviceKeys.metrics(device.id, range),
+    queryFn: () =>
+      fetchDeviceMetrics(device.id, {
+        from: new Date(Date.now() - RANGES[range]).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      }),
+    refetchInterval: 60_000,
+  });
+  const points = useMemo(() => {
+    const stored = (history.data?.points ?? []).map((p) => historyPoint(p, range));
+    const last = stored.at(-1)?.at ?? '';
+    // Heartbeats newer than the last stored bucket extend the short ranges live.
+    const tail = range === '1h' ? live.filter((p) => p.at > last) : [];
+    const all = [...stored, ...tail];
+    return all.length === 0 && device.metrics ? [toPoint(device.metrics)] : all;
+  }, [history.data, live, range, device.metrics]);
 
   useSocketEvent('device.metrics', (e: DeviceMetricsEvent) => {
     if (e.deviceId !== device.id) return;
     const m: DeviceMetrics = { ...e.metrics, at: e.at };
     setLatest(m);
-    setPoints((prev) => [...prev, toPoint(m)].slice(-MAX_POINTS));
+    setLive((prev) => [...prev, toPoint(m)].slice(-MAX_POINTS));
     // So a remount (tab switch, navigation back) starts from this heartbeat, not a stale one.
     client.setQueryData<DeviceDetail>(deviceKeys.detail(device.id), (d) =>
       d ? { ...d, metrics: m } : d,
@@ -98,6 +139,14 @@ export function HealthCard({ device }: { device: DeviceDetail }) {
     <Card withBorder h="100%" data-testid="device-health">
       <Group justify="space-between" mb="sm">
         <Title order={4}>Health</Title>
+        <SegmentedControl
+          size="xs"
+          value={range}
+          onChange={(v) => setRange(v as Range)}
+          data={Object.keys(RANGES)}
+          aria-label="Chart range"
+          data-testid="health-range"
+        />
         <Text size="xs" c="dimmed">
           {latest ? (
             <>
@@ -157,7 +206,8 @@ export function HealthCard({ device }: { device: DeviceDetail }) {
               data-testid="health-chart"
             />
           ) : (
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="dimmed" data-testid="health-chart-empty">
+              {history.isLoading ? 'Loading the history… ' : 'No history in this range yet. '}
               The chart fills in as heartbeats arrive
               {device.status === 'online'
                 ? '.'
