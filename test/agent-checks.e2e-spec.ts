@@ -170,7 +170,8 @@ describe('agent checks end to end', () => {
     }
     // A script check's warning fires as a warning, whatever the check's severity.
     const alert = await waitFor(
-      async () => (await api.get(`/api/alerts?checkId=${script}`)).items[0] ?? false,
+      async () =>
+        ((await api.get(`/api/alerts?checkId=${script}`)).items[0] as object | undefined) ?? false,
       15_000,
       250,
     );

@@ -174,7 +174,9 @@ export function agentCheckProblem(c: AgentCheckRequest | AgentCheckResponse): st
  * could take for an option (a leading '-'), no control characters.
  */
 export const isProbeName = (s: string): boolean =>
-  s.trim() === s && !s.startsWith('-') && !/[\u0000-\u001f\u007f]/.test(s);
+  s.trim() === s &&
+  !s.startsWith('-') &&
+  ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** A host name or IP address (v4, v6, with a zone), never an option to ping. */
 export const isCheckHost = (s: string): boolean =>

@@ -1,7 +1,12 @@
 import { newNonce, signPayload, verifyPayload, generateDeviceKeyPair } from './crypto';
 import { encodeFrame, parseFrame, type ParseResult } from './envelope';
 import { FRAME_ERROR_CODES } from './errors';
-import { AGENT_MESSAGE_TYPES, BODY_VALIDATORS, type MessageType } from './messages';
+import {
+  AGENT_MESSAGE_TYPES,
+  BODY_VALIDATORS,
+  MESSAGE_SINCE_VERSION,
+  type MessageType,
+} from './messages';
 import { prng, sampleBodies } from './test-support/samples';
 import { storableStringProblem } from './validate';
 
@@ -194,7 +199,9 @@ describe(`fuzz (seed ${SEED})`, () => {
     for (const type of types) {
       for (let i = 0; i < 400; i++) {
         const body = mutateStructure(samples[type]);
-        const frame = JSON.stringify({ v: 1, type, id: '0123456789abcdef', ts: 1, body });
+        // Each type in the oldest version that has it (a newer type is unknown in version 1).
+        const v = MESSAGE_SINCE_VERSION[type] ?? 1;
+        const frame = JSON.stringify({ v, type, id: '0123456789abcdef', ts: 1, body });
         const result = parseSafely(frame);
         const verdict = BODY_VALIDATORS[type](body).ok;
         const allowed = (AGENT_MESSAGE_TYPES as readonly string[]).includes(type);

@@ -45,7 +45,11 @@ export function thresholdVerdict(spec: AgentCheckSpec, hb: HeartbeatBody): Verdi
       }
       return judge(`disk ${worst.mount}`, worst.used);
     }
-    default:
+    case 'service':
+    case 'process':
+    case 'ping':
+    case 'tcp':
+    case 'script':
       return { status: 'unknown', message: `${spec.kind} is not a threshold check` };
   }
 }

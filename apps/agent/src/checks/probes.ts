@@ -50,31 +50,27 @@ const missing = (what: string, e: Exec): Verdict => ({
 
 /** A service is running: systemd unit active, launchd job with a pid, Windows service RUNNING. */
 export async function serviceVerdict(name: string, timeoutMs: number): Promise<Verdict> {
-  switch (process.platform) {
-    case 'win32': {
-      const r = await run('sc.exe', ['query', name], timeoutMs);
-      if (r.code === null) return missing(`service ${name}`, r);
-      if (/STATE\s*:\s*\d+\s+RUNNING/.test(r.stdout))
-        return { status: 'ok', message: `service ${name} is running` };
-      if (r.code === 1060) return { status: 'critical', message: `service ${name} does not exist` };
-      return { status: 'critical', message: `service ${name} is not running` };
-    }
-    case 'darwin': {
-      const r = await run('launchctl', ['list', name], timeoutMs);
-      if (r.code === null) return missing(`service ${name}`, r);
-      if (r.code === 0 && /"PID"\s*=\s*\d+/.test(r.stdout))
-        return { status: 'ok', message: `service ${name} is running` };
-      return { status: 'critical', message: `service ${name} is not running` };
-    }
-    default: {
-      const r = await run('systemctl', ['is-active', name], timeoutMs);
-      if (r.code === null) return missing(`service ${name}`, r);
-      const state = r.stdout.trim().split('\n')[0] || 'unknown';
-      return r.code === 0
-        ? { status: 'ok', message: `service ${name} is ${state}` }
-        : { status: 'critical', message: `service ${name} is ${state}` };
-    }
+  if (process.platform === 'win32') {
+    const r = await run('sc.exe', ['query', name], timeoutMs);
+    if (r.code === null) return missing(`service ${name}`, r);
+    if (/STATE\s*:\s*\d+\s+RUNNING/.test(r.stdout))
+      return { status: 'ok', message: `service ${name} is running` };
+    if (r.code === 1060) return { status: 'critical', message: `service ${name} does not exist` };
+    return { status: 'critical', message: `service ${name} is not running` };
   }
+  if (process.platform === 'darwin') {
+    const r = await run('launchctl', ['list', name], timeoutMs);
+    if (r.code === null) return missing(`service ${name}`, r);
+    if (r.code === 0 && /"PID"\s*=\s*\d+/.test(r.stdout))
+      return { status: 'ok', message: `service ${name} is running` };
+    return { status: 'critical', message: `service ${name} is not running` };
+  }
+  const r = await run('systemctl', ['is-active', name], timeoutMs);
+  if (r.code === null) return missing(`service ${name}`, r);
+  const state = r.stdout.trim().split('\n')[0] || 'unknown';
+  return r.code === 0
+    ? { status: 'ok', message: `service ${name} is ${state}` }
+    : { status: 'critical', message: `service ${name} is ${state}` };
 }
 
 /** The names of running processes: /proc on Linux (no process spawned), else ps/tasklist. */
