@@ -93,7 +93,11 @@ export class AgentChecks {
       this.checks.set(spec.id, r);
       if (!isThresholdCheck(spec.kind)) this.schedule(r, 0);
     }
-    if (body.summaryIntervalMs !== this.summaryIntervalMs || !this.summaryTimer) {
+    // An agent without checks keeps no timer at all.
+    if (this.checks.size === 0) {
+      clearInterval(this.summaryTimer);
+      this.summaryTimer = undefined;
+    } else if (body.summaryIntervalMs !== this.summaryIntervalMs || !this.summaryTimer) {
       this.summaryIntervalMs = body.summaryIntervalMs;
       this.armSummary();
     }
