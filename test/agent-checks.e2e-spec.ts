@@ -104,7 +104,8 @@ describe('agent checks end to end', () => {
       severity: 'critical',
       links: { device: `/devices/${deviceId}`, check: `/agent-checks/${check.id}` },
     });
-    expect(fired.body.events[0].alert.message).toMatch(/^disk \/ \d+(\.\d)? % \(threshold 1 %\)$/);
+    const alert = fired.body.events[0].alert as unknown as { message: string };
+    expect(alert.message).toMatch(/^disk \/ \d+(\.\d)? % \(threshold 1 %\)$/);
 
     // The figure the agent judged is df's, for the same mount, on this machine.
     const state = await stateOf(check.id);
