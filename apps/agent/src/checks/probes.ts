@@ -218,7 +218,9 @@ export function probe(spec: AgentCheckSpec): Promise<Verdict> {
       return tcpVerdict(spec.host ?? '', spec.port ?? 0, spec.timeoutMs);
     case 'script':
       return scriptVerdict(spec);
-    default:
+    case 'cpu':
+    case 'memory':
+    case 'disk':
       return Promise.resolve({
         status: 'unknown',
         message: `${spec.kind} is judged on heartbeats`,

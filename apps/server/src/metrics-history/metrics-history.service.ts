@@ -123,20 +123,17 @@ export class MetricsHistoryService implements OnApplicationBootstrap, BeforeAppl
 
   private write(batch: [string, BucketTotals][]) {
     const col = <K extends keyof BucketTotals>(k: K) => batch.map(([, t]) => t[k]);
-    return this.dataSource.query(
-      MINUTE_UPSERT_SQL,
-      [
-        batch.map(([k]) => k.slice(k.indexOf('|') + 1)),
-        batch.map(([k]) => Number(k.slice(0, k.indexOf('|')))),
-        col('samples'),
-        col('cpuSum'),
-        col('cpuMax'),
-        col('memSum'),
-        col('memMax'),
-        col('diskMax'),
-        col('loadSum'),
-      ],
-    );
+    return this.dataSource.query(MINUTE_UPSERT_SQL, [
+      batch.map(([k]) => k.slice(k.indexOf('|') + 1)),
+      batch.map(([k]) => Number(k.slice(0, k.indexOf('|')))),
+      col('samples'),
+      col('cpuSum'),
+      col('cpuMax'),
+      col('memSum'),
+      col('memMax'),
+      col('diskMax'),
+      col('loadSum'),
+    ]);
   }
 
   /**
@@ -155,10 +152,7 @@ export class MetricsHistoryService implements OnApplicationBootstrap, BeforeAppl
         );
         if (rows.length === 0) return false;
         // Recomputed from the minutes, so a quarter rolled again (restored backup) is the same.
-        await m.query(
-          QUARTER_ROLLUP_SQL,
-          [rows[0].start],
-        );
+        await m.query(QUARTER_ROLLUP_SQL, [rows[0].start]);
         return true;
       });
       if (!done) break;
