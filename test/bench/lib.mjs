@@ -63,10 +63,18 @@ export async function startBench(env = {}) {
   process.on('SIGINT', () => void stop().then(() => process.exit(130)));
 
   async function api(path, init = {}) {
-    const res = await fetch(url + path, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
-    });
+    const request = () =>
+      fetch(url + path, {
+        ...init,
+        headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+      });
+    // A kept-alive socket the server closes just as it is reused fails the request before it
+    // was sent; a GET changes nothing, so it is tried once more on a fresh socket.
+    const res = await request().catch((err) =>
+      (init.method ?? 'GET') === 'GET' && err?.cause?.code === 'UND_ERR_SOCKET'
+        ? request()
+        : Promise.reject(err),
+    );
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json();
   }

@@ -244,8 +244,10 @@ async function buildLocked({ bundle, binDir, version, platforms }) {
   const bundleSha256 = await sha256File(bundle);
   const manifestPath = join(binDir, 'manifest.json');
   const previous = readManifest(manifestPath);
+  // The V8 settings are part of the executable too: a change to them alone must rebuild it.
   const previousEntry = (platform) =>
     previous?.bundleSha256 === bundleSha256 &&
+    JSON.stringify(previous?.execArgv) === JSON.stringify(AGENT_EXEC_ARGV) &&
     previous?.node?.[platform] === PINS.platforms[platform].version
       ? previous.platforms?.find((p) => p.platform === platform)
       : undefined;
@@ -293,6 +295,7 @@ async function buildLocked({ bundle, binDir, version, platforms }) {
   const manifest = {
     version,
     bundleSha256,
+    execArgv: AGENT_EXEC_ARGV,
     node: Object.fromEntries(entries.map((e) => [e.platform, PINS.platforms[e.platform].version])),
     platforms: entries,
   };

@@ -1,6 +1,7 @@
 import {
   planAdmissions,
   type AdmissionRequest,
+  type EnrolledKey,
   type FailureState,
   type TokenState,
 } from './enrollment-admission';
@@ -34,13 +35,19 @@ function plan(
   requests: AdmissionRequest[],
   tokens: TokenState[] = [token()],
   failures: [string, FailureState][] = [],
-  enrolled: string[] = [],
+  enrolled: (string | [string, EnrolledKey])[] = [],
 ) {
   return planAdmissions(
     requests,
     new Map(tokens.map((t) => [t.tokenHash, t])),
     new Map(failures),
-    new Set(enrolled),
+    new Map(
+      enrolled.map((e): [string, EnrolledKey] =>
+        typeof e === 'string'
+          ? [e, { deviceId: `d-${e}`, enrollmentTokenId: 't0', fresh: false }]
+          : e,
+      ),
+    ),
     NOW,
     LIMITS,
   );
@@ -74,7 +81,7 @@ describe('planAdmissions', () => {
       [req(), req()],
       new Map([['h1', token({ ratePerMinute: 6, rateTat: NOW + 60_000 })]]),
       new Map(),
-      new Set(),
+      new Map(),
       NOW + 10_000,
       LIMITS,
     );
@@ -126,5 +133,42 @@ describe('planAdmissions', () => {
     expect(codes(p)).toEqual(['DEVICE_KEY_IN_USE', 'ok', 'DEVICE_KEY_IN_USE']);
     expect(p.tokens.get('t1')?.admitted).toBe(1);
     expect(p.failures.size).toBe(0);
+  });
+
+  it('answers a repeat of a fresh enrollment (same key and token) with its device, at no cost', () => {
+    const fresh = (tokenId: string, isFresh = true): EnrolledKey => ({
+      deviceId: `dev-${tokenId}`,
+      enrollmentTokenId: tokenId,
+      fresh: isFresh,
+    });
+    const p = plan(
+      [
+        req({ publicKey: 'again' }),
+        req({ publicKey: 'other-token' }),
+        req({ publicKey: 'connected' }),
+        req({ publicKey: 'new' }),
+      ],
+      [token({ maxUses: 1, uses: 0 })],
+      [],
+      [
+        ['again', fresh('t1')],
+        ['other-token', fresh('t2')],
+        ['connected', fresh('t1', false)],
+      ],
+    );
+    expect(codes(p)).toEqual(['ok', 'DEVICE_KEY_IN_USE', 'DEVICE_KEY_IN_USE', 'ok']);
+    expect(p.decisions[0]).toEqual({ ok: true, tokenId: 't1', repeatOf: 'dev-t1' });
+    // The repeat spent neither the token's one use nor a slot of its rate.
+    expect(p.tokens.get('t1')?.admitted).toBe(1);
+  });
+
+  it('refuses a repeat with a token that is no longer valid', () => {
+    const p = plan(
+      [req({ publicKey: 'again' })],
+      [token({ revokedAt: new Date(NOW - 1) })],
+      [],
+      [['again', { deviceId: 'd', enrollmentTokenId: 't1', fresh: true }]],
+    );
+    expect(codes(p)).toEqual(['ENROLLMENT_TOKEN_REVOKED']);
   });
 });

@@ -38,8 +38,22 @@ export interface AdmissionLimits {
   failureWindowMs: number;
 }
 
+/** A live device that already holds a key of the batch. */
+export interface EnrolledKey {
+  deviceId: string;
+  enrollmentTokenId: string | null;
+  /** Enrolled moments ago and never connected: a repeat of its enrollment is answered again. */
+  fresh: boolean;
+}
+
+/** How long after an enrollment the same request is answered with the same device. */
+export const ENROLL_REPEAT_WINDOW_SECONDS = 15 * 60;
+
 export type Admission =
-  { ok: true; tokenId: string } | { ok: false; error: AppException; countsAsFailure: boolean };
+  | { ok: true; tokenId: string }
+  /** The same key and token again (an answer lost on the way): the device it already made. */
+  | { ok: true; tokenId: string; repeatOf: string }
+  | { ok: false; error: AppException; countsAsFailure: boolean };
 
 export interface AdmissionPlan {
   /** One per request, in order. */
@@ -62,7 +76,8 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * Decides a batch of enrollments in arrival order, against token rows read under their row
  * lock and the database's clock (`now`), so every server process decides the same way and
  * `maxUses` and the rate hold across processes. Checks, in order: the source address is not
- * locked by its own failures; the token exists, is not revoked, not expired; it has uses
+ * locked by its own failures; the token exists, is not revoked, not expired; a repeat of a
+ * fresh enrollment (same key, same token) is answered with its device; the token has uses
  * left; the key is not already enrolled; the token's rate admits one more.
  *
  * The rate is a GCRA (the token bucket's equivalent, kept as one timestamp per token): a
@@ -74,7 +89,7 @@ export function planAdmissions(
   requests: readonly AdmissionRequest[],
   tokens: ReadonlyMap<string, TokenState>,
   failuresByAddress: ReadonlyMap<string, FailureState>,
-  enrolledKeys: ReadonlySet<string>,
+  enrolledKeys: ReadonlyMap<string, EnrolledKey>,
   now: number,
   limits: AdmissionLimits,
 ): AdmissionPlan {
@@ -86,7 +101,7 @@ export function planAdmissions(
   }
   const uses = new Map<string, number>();
   const tats = new Map<string, number>();
-  const keys = new Set(enrolledKeys);
+  const keys = new Set(enrolledKeys.keys());
 
   for (const req of requests) {
     const address = addressKey(req.address);
@@ -118,6 +133,14 @@ export function planAdmissions(
         error: new EnrollmentTokenRefusedException(refusal ?? 'INVALID'),
         countsAsFailure: true,
       });
+      continue;
+    }
+    // An agent whose answer was lost (a timeout, a dropped connection) asks again with the
+    // same key: it gets the device it already has rather than a 409 it cannot recover from.
+    // It costs no use and no rate: nothing new is made.
+    const earlier = enrolledKeys.get(req.publicKey);
+    if (earlier?.fresh && earlier.enrollmentTokenId === token.id) {
+      plan.decisions.push({ ok: true, tokenId: token.id, repeatOf: earlier.deviceId });
       continue;
     }
     const used = uses.get(token.id) ?? token.uses;

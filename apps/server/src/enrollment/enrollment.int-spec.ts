@@ -1,6 +1,6 @@
 import { generateDeviceKeyPair, serverKeyFingerprint } from '@fleetdesk/protocol';
 import request from 'supertest';
-import { connectAgent, enroll } from '../test-support/agent-client';
+import { connectAgent, enroll, waitFor } from '../test-support/agent-client';
 import {
   ADMIN,
   countRows,
@@ -133,9 +133,49 @@ describe('enrollment (integration)', () => {
     const pair = generateDeviceKeyPair();
     expect((await tryEnroll(token.token, pair.privateKey)).status).toBe(400);
     await tryEnroll(token.token, pair.publicKey).expect(201);
-    const again = await tryEnroll(token.token, pair.publicKey);
+    // The same key with another token is another enrollment, of a key that is taken.
+    const again = await tryEnroll((await newToken()).token, pair.publicKey);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('DEVICE_KEY_IN_USE');
+  });
+
+  it('answers a repeated enrollment (same key, same token) with the same device until it connects', async () => {
+    const token = await newToken({ maxUses: 1 });
+    const keys = generateDeviceKeyPair();
+    const first = await tryEnroll(token.token, keys.publicKey).expect(201);
+    const devices = await countRows(server, 'device');
+    // The agent never saw the answer (a timeout) and asks again: same device, no use spent,
+    // although the token had only the one.
+    const repeat = await tryEnroll(token.token, keys.publicKey).expect(201);
+    expect(repeat.body.deviceId).toBe(first.body.deviceId);
+    expect(await countRows(server, 'device')).toBe(devices);
+    const listed = await request(server.url)
+      .get('/api/enrollment-tokens')
+      .set('Authorization', admin)
+      .expect(200);
+    const row = (listed.body.items ?? listed.body).find((t: { id: string }) => t.id === token.id);
+    expect(row.uses).toBe(1);
+    // Once the device has connected, its key is in use for good.
+    const agent = await connectAgent(server.url, {
+      deviceId: first.body.deviceId,
+      keys,
+      serverPublicKey: first.body.serverPublicKey,
+      heartbeatIntervalMs: first.body.heartbeatIntervalMs,
+    });
+    await waitFor(async () => {
+      const res = await request(server.url)
+        .get(`/api/devices/${first.body.deviceId}`)
+        .set('Authorization', admin);
+      return res.body.status === 'online';
+    });
+    agent.close();
+    // No longer a repeat: a new enrollment, which this one-use token has no use left for.
+    const late = await tryEnroll(token.token, keys.publicKey);
+    expect({ status: late.status, code: late.body.code }).toEqual({
+      status: 401,
+      code: 'ENROLLMENT_TOKEN_USED_UP',
+    });
+    expect(await countRows(server, 'device')).toBe(devices);
   });
 
   it('keeps devices enrolled with a token connected after the token is revoked', async () => {

@@ -16,6 +16,7 @@ import { ServerKeysService } from '../server-keys/server-keys.service';
 import { CreateEnrollmentTokenDto, EnrollDto, EnrollResponse } from './dto/enrollment.dto';
 import {
   addressKey,
+  ENROLL_REPEAT_WINDOW_SECONDS,
   planAdmissions,
   type AdmissionRequest,
   type FailureState,
@@ -192,7 +193,7 @@ export class EnrollmentService {
       // cannot deadlock; the lock is what makes "uses left, rate left, then count them" atomic
       // across processes), the addresses' recent failures, and keys already enrolled.
       const [read] = await m.query<
-        { now: Date; tokens: TokenJson[]; failures: FailureJson[]; enrolled: string[] }[]
+        { now: Date; tokens: TokenJson[]; failures: FailureJson[]; enrolled: EnrolledJson[] }[]
       >(
         `WITH locked AS (
            SELECT id, name, token_hash, expires_at, revoked_at, max_uses, uses, rate_per_minute,
@@ -204,9 +205,13 @@ export class EnrollmentService {
            (SELECT coalesce(json_agg(f), '[]') FROM (
               SELECT address, failures, window_start FROM enrollment_failure
               WHERE address = ANY($2::text[])) f) AS failures,
-           (SELECT coalesce(json_agg(d.public_key), '[]') FROM device d
-              WHERE d.public_key = ANY($3::text[]) AND d.revoked_at IS NULL) AS enrolled`,
-        [hashes, addresses, keys],
+           (SELECT coalesce(json_agg(e), '[]') FROM (
+              SELECT d.public_key, d.id, d.enrollment_token_id,
+                d.last_seen_at IS NULL AND d.enrolled_at > now() - make_interval(secs => $4)
+                  AS fresh
+              FROM device d
+              WHERE d.public_key = ANY($3::text[]) AND d.revoked_at IS NULL) e) AS enrolled`,
+        [hashes, addresses, keys, ENROLL_REPEAT_WINDOW_SECONDS],
       );
       const now = new Date(read.now).getTime();
       const failures = new Map<string, FailureState>(
@@ -234,14 +239,21 @@ export class EnrollmentService {
         batch.map(({ item }) => item),
         tokens,
         failures,
-        new Set(read.enrolled),
+        new Map(
+          read.enrolled.map((e) => [
+            e.public_key,
+            { deviceId: e.id, enrollmentTokenId: e.enrollment_token_id, fresh: e.fresh },
+          ]),
+        ),
         now,
         { failureLimit, failureWindowMs },
       );
 
       const admitted = batch.flatMap(({ item, i }, n) => {
         const d = plan.decisions[n];
-        return d.ok ? [{ item, i, token: rowsById.get(d.tokenId) as TokenJson }] : [];
+        return d.ok && !('repeatOf' in d)
+          ? [{ item, i, token: rowsById.get(d.tokenId) as TokenJson }]
+          : [];
       });
       const devices = await this.devices.createEnrolledMany(
         m,
@@ -308,6 +320,7 @@ export class EnrollmentService {
       return batch.map(({ i }, n) => {
         const d = plan.decisions[n];
         if (!d.ok) return { i, outcome: { ok: false, error: d.error } as const };
+        if ('repeatOf' in d) return { i, outcome: { ok: true, value: d.repeatOf } as const };
         return { i, outcome: { ok: true, value: devices[next++].id } as const };
       });
     });
@@ -331,6 +344,13 @@ interface TokenJson {
   rate_tat: string | null;
   default_tags: string[];
   default_group_id: string | null;
+}
+
+interface EnrolledJson {
+  public_key: string;
+  id: string;
+  enrollment_token_id: string | null;
+  fresh: boolean;
 }
 
 interface FailureJson {
