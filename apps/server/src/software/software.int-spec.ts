@@ -298,6 +298,103 @@ describe('software catalogue and deployments (integration)', () => {
     });
   });
 
+  it("records a software run's end in patch compliance: last successful update run, reboot-required", async () => {
+    const id = await device('sw-patches');
+    const agent = await connect(id);
+    const target = { deviceIds: [id.deviceId] };
+    const patches = async () =>
+      (
+        await api()
+          .get(`/api/patch-compliance/devices/${id.deviceId}`)
+          .set('Authorization', viewer)
+          .expect(200)
+      ).body as { lastUpdateRunAt: string | null; rebootRequired: boolean | null };
+    const deploy = async (
+      software: Record<string, unknown>,
+      outcome: 'succeeded' | 'failed',
+      detail: Partial<SoftwareRunDetail>,
+      finishedAt: number,
+    ) => {
+      const job = (
+        await api().post('/api/jobs').set('Authorization', technician).send({ target, software })
+      ).body as JobResponse;
+      const { body } = (await agent.next('run_action')) as RunAction;
+      const result = {
+        runId: body.spec.runId,
+        outcome,
+        startedAt: finishedAt - 1000,
+        finishedAt,
+        lastSeq: -1,
+        outputBytes: 0,
+        truncated: false,
+        ...(outcome === 'failed' ? { error: 'dpkg said no' } : {}),
+        software: {
+          operation: software.operation,
+          manager: 'apt',
+          package: null,
+          versionBefore: null,
+          versionAfter: null,
+          rebootRequired: null,
+          nothingToDo: false,
+          ...detail,
+        } as SoftwareRunDetail,
+      };
+      agent.send('result', result);
+      await waitFor(async () => (await runsOf(job.id))[0].status === outcome);
+    };
+    expect(await patches()).toMatchObject({ lastUpdateRunAt: null, rebootRequired: null });
+
+    const applied = Date.parse('2026-11-29T08:00:00Z');
+    await deploy(
+      { operation: 'apply_updates' },
+      'succeeded',
+      { rebootRequired: true, pendingUpdates: 3 },
+      applied,
+    );
+    expect(await patches()).toEqual(
+      expect.objectContaining({
+        lastUpdateRunAt: new Date(applied).toISOString(),
+        rebootRequired: true,
+      }),
+    );
+
+    // A failed upgrade keeps the last success; what it could tell of the reboot state counts.
+    const pkg = { manager: 'apt', name: 'sl' };
+    await deploy(
+      { operation: 'upgrade', package: pkg },
+      'failed',
+      { rebootRequired: false },
+      applied + 60_000,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(applied).toISOString(),
+      rebootRequired: false,
+    });
+
+    // An uninstall is not an update run; an install that succeeded is.
+    await deploy(
+      { operation: 'uninstall', package: pkg },
+      'succeeded',
+      { rebootRequired: true },
+      applied + 120_000,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(applied).toISOString(),
+      rebootRequired: false,
+    });
+    const installed = applied + 180_000;
+    await deploy(
+      { operation: 'install', package: pkg },
+      'succeeded',
+      { versionAfter: '5.02-1' },
+      installed,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(installed).toISOString(),
+      rebootRequired: false,
+    });
+  });
+
   it('takes the exact apply-updates body, a single package, and an installer the device can fetch', async () => {
     const id = await device('sw-apply');
     const agent = await connect(id);
