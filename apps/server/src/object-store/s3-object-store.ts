@@ -24,6 +24,8 @@ export class S3Error extends Error {
   }
 }
 
+class StaleSocketError extends Error {}
+
 /**
  * Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2…), addressed path-style as
  * `<endpoint>/<bucket>/<prefix>/<namespace>/<sha256>` and signed with Signature V4.
@@ -102,7 +104,25 @@ export class S3ObjectStore extends ObjectStore {
     res.resume();
   }
 
-  private send(
+  /**
+   * One signed request. A kept-alive connection the service closed meanwhile fails at once
+   * with ECONNRESET; every request here is idempotent (a PUT writes the same bytes under their
+   * own hash), so that one case is sent again, once, on a new connection.
+   */
+  private async send(
+    method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
+    key: string,
+    upload?: { sha256: string; length: number; body: () => Readable },
+  ): Promise<IncomingMessage> {
+    try {
+      return await this.sendOnce(method, key, upload);
+    } catch (err) {
+      if (!(err instanceof StaleSocketError)) throw err;
+      return this.sendOnce(method, key, upload);
+    }
+  }
+
+  private sendOnce(
     method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
     key: string,
     upload?: { sha256: string; length: number; body: () => Readable },
@@ -134,7 +154,9 @@ export class S3ObjectStore extends ObjectStore {
         },
         resolve,
       );
-      req.once('error', reject);
+      req.once('error', (err: NodeJS.ErrnoException) =>
+        reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError() : err),
+      );
       req.once('timeout', () =>
         req.destroy(new S3Error(504, 'Timeout', `S3 ${method} ${key}: no answer in time`)),
       );

@@ -465,6 +465,64 @@ describe('software catalogue and deployments (integration)', () => {
     expect(sha(fetched.body as Buffer)).toBe(sha(bytes));
   });
 
+  it('deletes an installer only when no unfinished deployment uses it, audited with its hash', async () => {
+    const bytes = Buffer.from('pretend deb to delete');
+    const first = (await upload('tool_1.0_amd64.deb', bytes).expect(201))
+      .body as SoftwareInstallerResponse;
+    const twin = (await upload('copy.deb', bytes).expect(201)).body as SoftwareInstallerResponse;
+    const blob = join(db.dataDir, 'software', 'blobs', sha(bytes));
+    const id = await device('sw-delete');
+    const agent = await connect(id);
+    const job = (
+      await api()
+        .post('/api/jobs')
+        .set('Authorization', technician)
+        .send({
+          target: { deviceIds: [id.deviceId] },
+          software: { operation: 'install', installerId: first.id },
+        })
+        .expect(201)
+    ).body as JobResponse;
+    const del = (installerId: string, auth = technician) =>
+      api().delete(`/api/software/installers/${installerId}`).set('Authorization', auth);
+
+    const inUse = await del(first.id).expect(409);
+    expect(inUse.body).toMatchObject({ code: 'SOFTWARE_INSTALLER_IN_USE' });
+    expect(inUse.body.message).toMatch(/1 run\(s\)/);
+    await del(first.id, viewer).expect(403);
+
+    const { body } = (await agent.next('run_action')) as RunAction;
+    agent.send('result', {
+      runId: body.spec.runId,
+      outcome: 'failed',
+      error: 'the hash did not match',
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      lastSeq: -1,
+      outputBytes: 0,
+      truncated: false,
+    });
+    await waitFor(async () => (await runsOf(job.id))[0].status === 'failed');
+
+    await del(first.id).expect(204);
+    await api().get(`/api/software/installers/${first.id}`).set('Authorization', admin).expect(404);
+    await del(first.id).expect(404);
+    // The twin has the same bytes: they stay until it goes too.
+    expect((await readdir(join(db.dataDir, 'software', 'blobs'))).includes(sha(bytes))).toBe(true);
+    await del(twin.id).expect(204);
+    await expect(readdir(blob)).rejects.toThrow(/ENOENT/);
+    const audit = (await auditOf('software.installers.delete')).find(
+      (e) => e.target.id === first.id,
+    );
+    expect(audit?.details).toEqual({
+      fileName: 'tool_1.0_amd64.deb',
+      type: 'deb',
+      sha256: sha(bytes),
+      size: bytes.length,
+    });
+    await del('00000000-0000-4000-8000-000000000000').expect(404);
+  });
+
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['no source', { operation: 'install' }, /exactly one of titleId, installerId or package/],
     [
