@@ -183,7 +183,7 @@ describe('object store on an S3-compatible bucket (integration)', () => {
       db = await TestDatabase.create();
       server = await startServer(db, env());
       technician = await (await factories(server).user({ role: 'technician' })).auth();
-    });
+    }, 180_000);
     afterAll(async () => {
       await server?.close();
       await db?.destroy();
@@ -259,6 +259,6 @@ describe('object store on an S3-compatible bucket (integration)', () => {
       } finally {
         await other.destroy();
       }
-    });
+    }, 180_000);
   });
 });

@@ -72,7 +72,7 @@ describe('software catalogue and deployments (integration)', () => {
         .send({ name: 'software', maxUses: 100 })
         .expect(201)
     ).body.token as string;
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const a of agents) a.close();
