@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, type S3Config } from '../config/app-config';
 import { enroll } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+import { createObjectStore } from './object-store.module';
 import { ObjectTooLargeError } from './object-store';
 import { S3Error, S3ObjectStore } from './s3-object-store';
 
@@ -250,15 +251,16 @@ describe('object store on an S3-compatible bucket (integration)', () => {
       expect(await bucketKeys()).toEqual([]);
     });
 
-    it('does not start when the bucket refuses its keys', async () => {
-      const other = await TestDatabase.create();
-      try {
-        await expect(
-          startServer(other, { ...env(), S3_ACCESS_KEY_ID: 'NOT-A-KEY' }),
-        ).rejects.toThrow(/S3 HEAD \(the bucket\): 403/);
-      } finally {
-        await other.destroy();
-      }
-    }, 180_000);
+    it('refuses to start on a bucket that refuses its keys (the module factory, at boot)', async () => {
+      const config = loadConfig({
+        DATA_DIR: db.dataDir,
+        ...env(),
+        S3_ACCESS_KEY_ID: 'NOT-A-KEY',
+      });
+      await expect(createObjectStore(config)).rejects.toThrow(/S3 HEAD \(the bucket\): 403/);
+      const good = await createObjectStore(loadConfig({ DATA_DIR: db.dataDir, ...env() }));
+      expect(good.kind).toBe('s3');
+      expect((await createObjectStore(loadConfig({ DATA_DIR: db.dataDir }))).kind).toBe('disk');
+    });
   });
 });
