@@ -64,6 +64,8 @@ const SEED_SOFTWARE = `INSERT INTO device_software (device_id, name, version, so
   FROM (SELECT id, os_platform, row_number() OVER (ORDER BY hostname) AS n FROM device) d
   WHERE d.n % 10 <> 0`;
 
+const BENCH_SECRET_KEY = 'b'.repeat(64);
+
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 const round = (x) => Math.round(x * 10) / 10;
@@ -81,7 +83,9 @@ let bench;
 let ok = false;
 const db = new pg.Client({ connectionString: dbUrl });
 try {
-  bench = await startBench({ DATABASE_URL: dbUrl }); // builds, migrates
+  // A fixed key (this database holds nothing secret): a --keep'd database is readable by the
+  // next --reuse, whose data dir, and so its key file, is a new one.
+  bench = await startBench({ DATABASE_URL: dbUrl, FLEETDESK_SECRET_KEY: BENCH_SECRET_KEY }); // builds, migrates
   await db.connect();
 
   // Seeding: the indexes are dropped and rebuilt from their own definitions (pg_indexes), which

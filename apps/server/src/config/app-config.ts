@@ -235,6 +235,41 @@ class EnvSchema {
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
   SOFTWARE_UPLOAD_MAX_BYTES: number = SOFTWARE_LIMITS.uploadMaxBytes;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be an S3 bucket name (3-63 lowercase letters, digits, dots and dashes)',
+  })
+  S3_BUCKET?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+\/?$/, {
+    message: 'must be an http:// or https:// URL of the S3 service, without a path',
+  })
+  S3_ENDPOINT?: string;
+
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'must be a region name like us-east-1' })
+  S3_REGION: string = 'us-east-1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, {
+    message: "must be a key prefix of letters, digits and !_.*'()- parts joined by /",
+  })
+  S3_PREFIX?: string;
 }
 
 export interface AppConfig {
@@ -285,6 +320,19 @@ export interface AppConfig {
   smtp: { url: string; from: string } | undefined;
   /** The largest installer an upload may be; a larger one is cut off and refused. */
   softwareUploadMaxBytes: number;
+  /** Where stored objects (installers) go: an S3-compatible bucket when set, else DATA_DIR. */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  /** The service's base URL; objects are addressed path-style: `<endpoint>/<bucket>/<key>`. */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Put before every key, e.g. `fleetdesk/prod`; empty for none. */
+  prefix: string;
 }
 
 const ENV_VARIABLES = [
@@ -325,6 +373,12 @@ const ENV_VARIABLES = [
   'SMTP_URL',
   'SMTP_FROM',
   'SOFTWARE_UPLOAD_MAX_BYTES',
+  'S3_BUCKET',
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_PREFIX',
 ] as const;
 
 /** Injection token for the validated, typed configuration. */
@@ -408,6 +462,28 @@ function agentBinariesDir(configured: string | undefined): string | undefined {
     throw new ConfigError('AGENT_BINARIES_DIR', 'has a manifest.json that is not JSON', configured);
   }
   return dir;
+}
+
+/** S3 is on when S3_BUCKET is set; then the endpoint and both keys must be there too. */
+function s3Config(parsed: EnvSchema): S3Config | undefined {
+  const others = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PREFIX'] as const;
+  if (parsed.S3_BUCKET === undefined) {
+    const stray = others.find((name) => parsed[name] !== undefined);
+    if (stray) throw new ConfigError(stray, 'has no effect without S3_BUCKET', undefined);
+    return undefined;
+  }
+  for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+    if (parsed[name] === undefined)
+      throw new ConfigError(name, 'must be set together with S3_BUCKET', undefined);
+  }
+  return {
+    endpoint: parsed.S3_ENDPOINT!.replace(/\/+$/, ''),
+    bucket: parsed.S3_BUCKET,
+    region: parsed.S3_REGION,
+    accessKeyId: parsed.S3_ACCESS_KEY_ID!,
+    secretAccessKey: parsed.S3_SECRET_ACCESS_KEY!,
+    prefix: parsed.S3_PREFIX ?? '',
+  };
 }
 
 function monitorTick(ms: number): number {
@@ -509,5 +585,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,
     softwareUploadMaxBytes: parsed.SOFTWARE_UPLOAD_MAX_BYTES,
+    s3: s3Config(parsed),
   };
 }

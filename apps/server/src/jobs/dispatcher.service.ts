@@ -23,6 +23,7 @@ import {
   type RunSpec,
   runSigningPayload,
 } from '@fleetdesk/protocol';
+import type { RunState, SoftwareRunDetail } from '@fleetdesk/api-types';
 import { DataSource } from 'typeorm';
 import { SecretBox, SecretBoxError } from '../secrets/secret-box';
 import { AgentGatewayService, type RoutedType } from '../agent-gateway/agent-gateway.service';
@@ -82,6 +83,19 @@ const OUTCOME_STATE: Record<ResultBody['outcome'], FinishInput['status']> = {
   interrupted: 'failed',
 };
 
+/** A software run that just ended with the agent's report, for features that follow package changes. */
+export interface SoftwareRunFinished {
+  runId: string;
+  jobId: string;
+  deviceId: string;
+  status: RunState;
+  finishedAt: Date;
+  software: SoftwareRunDetail;
+}
+
+/** Called once per batch of results, on the server node that recorded them (each run once). */
+export type SoftwareRunListener = (runs: readonly SoftwareRunFinished[]) => Promise<void>;
+
 type Report<T> = {
   deviceId: string;
   body: T;
@@ -118,6 +132,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private writing: Promise<void> = Promise.resolve();
   /** Stored results not acknowledged yet, by device: sent by the ack timer. */
   private acks = new Map<string, Set<string>>();
+  private readonly softwareListeners: SoftwareRunListener[] = [];
   private ackTimer?: NodeJS.Timeout;
 
   constructor(
@@ -526,6 +541,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     // than leaving it open until the sweep calls it lost; the agent gets its ack below.
     if (refused.length > 0) updated.push(...(await this.failUnstorableResults(refused)));
     this.changed(updated, touched);
+    await this.tellSoftwareListeners(items, updated);
     // Acknowledge every result whose run exists for that device, new or already recorded, so
     // the agent can empty its outbox; a duplicate changes nothing above. A run just finished
     // is the device's own (finish matched it by device); only the rest need looking up.
@@ -538,6 +554,45 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       // No owner: the job was deleted; nothing to record, but the agent must stop re-sending.
       if (runOwner === deviceId || runOwner === undefined) this.ack(deviceId, body.runId);
       else this.logger.warn(`device ${deviceId} sent a result for a run of another device`);
+    }
+  }
+
+  /** Features that follow package changes (patch compliance) hear of each software run's end. */
+  onSoftwareRunFinished(listener: SoftwareRunListener): void {
+    this.softwareListeners.push(listener);
+  }
+
+  /**
+   * Only runs this write just ended: `finish` moves a run out of an open state once, so a
+   * re-sent result, or one another node already recorded, is not reported twice. A listener
+   * that fails is logged; the results are stored and acknowledged all the same.
+   */
+  private async tellSoftwareListeners(
+    items: readonly Report<ResultBody>[],
+    updated: readonly RunChange[],
+  ): Promise<void> {
+    if (this.softwareListeners.length === 0) return;
+    const ended = new Map(updated.map((r) => [r.id, r]));
+    const runs: SoftwareRunFinished[] = [];
+    for (const { deviceId, body } of items) {
+      const row = ended.get(body.runId);
+      if (!row || !body.software) continue;
+      runs.push({
+        runId: row.id,
+        jobId: row.job_id,
+        deviceId,
+        status: row.status,
+        finishedAt: new Date(body.finishedAt),
+        software: body.software,
+      });
+    }
+    if (runs.length === 0) return;
+    for (const listener of this.softwareListeners) {
+      try {
+        await listener(runs);
+      } catch (err) {
+        this.logger.error(`a software run listener failed: ${describeDbError(err).message}`);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import {
   type JobResponse,
   type JobSoftwareSpec,
   type JobStatus,
+  OPEN_RUN_STATES,
   type Page,
   type RunCounts,
   type RunDetailResponse,
@@ -23,7 +24,7 @@ import { DevicesService } from '../devices/devices.service';
 import { isEmptyTarget } from '../devices/dto/target.dto';
 import { ScriptsService } from '../scripts/scripts.service';
 import { SecretBox } from '../secrets/secret-box';
-import { DispatcherService } from './dispatcher.service';
+import { DispatcherService, type SoftwareRunListener } from './dispatcher.service';
 import type { CreateJobDto, DeviceRunQueryDto, JobQueryDto, RunQueryDto } from './dto/job.dto';
 import { JobEvents } from './job-events';
 import { openJobEnv, sealJobEnv } from './job-env';
@@ -37,7 +38,7 @@ import {
   NothingToRerunException,
   RunNotFoundException,
 } from './jobs.exceptions';
-import { emptyCounts } from './run-states';
+import { emptyCounts, sqlList } from './run-states';
 import { RunStore, type RunTiming, type RunWithDevice } from './run-store';
 
 const DEFAULT_TIMEOUT_S = 300;
@@ -215,6 +216,25 @@ export class JobsService implements OnApplicationBootstrap {
   /** The software module plugs its catalogue in here (see SoftwareSpecResolver). */
   useSoftwareResolver(resolver: SoftwareSpecResolver): void {
     this.softwareResolver = resolver;
+  }
+
+  /**
+   * Runs not yet final whose job installs this uploaded installer: the software module
+   * refuses to delete an installer a device may still fetch.
+   */
+  async openRunsUsingInstaller(installerId: string): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_run r JOIN job j ON j.id = r.job_id
+       WHERE r.status IN (${sqlList(OPEN_RUN_STATES)}) AND j.action->>'kind' = 'software'
+         AND j.action->'installer'->>'id' = $1`,
+      [installerId],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Hears each software run as it ends (see DispatcherService.onSoftwareRunFinished). */
+  onSoftwareRunFinished(listener: SoftwareRunListener): void {
+    this.dispatcher.onSoftwareRunFinished(listener);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -61,7 +61,7 @@ describe('OpenAPI document', () => {
     // A copy to read or feed to other tools after the run (tmp/ is git-ignored).
     await mkdir(join(ROOT, 'tmp'), { recursive: true });
     await writeFile(join(ROOT, 'tmp', 'openapi.json'), text);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();

@@ -101,18 +101,46 @@ export class PatchComplianceService implements OnModuleInit {
 
   /**
    * For the software deployment action: call when a run that changes packages (apply updates,
-   * upgrade) ends. A success is the device's "last successful update run"; the pending list
-   * itself is refreshed by the inventory the agent sends next.
+   * install, upgrade) ends. A success is the device's "last successful update run"; the pending
+   * list itself is refreshed by the inventory the agent sends next.
    */
   async recordUpdateRun(outcome: UpdateRunOutcome): Promise<void> {
+    await this.recordUpdateRuns([outcome]);
+  }
+
+  /**
+   * Many runs in one statement (a deployment's results arrive in batches). Runs of the same
+   * device are folded first (one row may change once per statement): the latest success, and
+   * the reboot state of the latest run that could tell. A device deleted meanwhile is skipped.
+   */
+  async recordUpdateRuns(outcomes: readonly UpdateRunOutcome[]): Promise<void> {
+    const byDevice = new Map<
+      string,
+      { success: number | null; reboot: [number, boolean] | null }
+    >();
+    for (const o of outcomes) {
+      const at = o.finishedAt.getTime();
+      const d = byDevice.get(o.deviceId) ?? { success: null, reboot: null };
+      if (o.succeeded && (d.success === null || at > d.success)) d.success = at;
+      if (o.rebootRequired !== undefined && (d.reboot === null || at >= d.reboot[0]))
+        d.reboot = [at, o.rebootRequired];
+      byDevice.set(o.deviceId, d);
+    }
+    if (byDevice.size === 0) return;
+    const rows = [...byDevice].map(([id, d]) => ({
+      device_id: id,
+      success: d.success,
+      reboot: d.reboot?.[1] ?? null,
+    }));
     await this.dataSource.query(
       `INSERT INTO device_patch_status AS p (device_id, reboot_required, last_update_run_at)
-       VALUES ($1, $2, CASE WHEN $3 THEN $4::timestamptz END)
+       SELECT v.device_id, v.reboot, to_timestamp(v.success / 1000.0)
+       FROM json_to_recordset($1::json) AS v(device_id uuid, success float8, reboot boolean)
+       JOIN device d ON d.id = v.device_id
        ON CONFLICT (device_id) DO UPDATE SET
          reboot_required = coalesce(EXCLUDED.reboot_required, p.reboot_required),
-         last_update_run_at = CASE WHEN $3 THEN greatest(p.last_update_run_at, $4::timestamptz)
-                                   ELSE p.last_update_run_at END`,
-      [outcome.deviceId, outcome.rebootRequired ?? null, outcome.succeeded, outcome.finishedAt],
+         last_update_run_at = greatest(p.last_update_run_at, EXCLUDED.last_update_run_at)`,
+      [JSON.stringify(rows)],
     );
   }
 

@@ -110,6 +110,20 @@ export class SoftwareController {
     return this.software.upload(actor, query, req, Number.isFinite(length) ? length : undefined);
   }
 
+  @ApiRoute('Delete an uploaded installer (refused while a deployment of it is unfinished)', {
+    status: 204,
+    errors: [404, 409],
+  })
+  @Delete('installers/:id')
+  @Roles('technician')
+  @HttpCode(204)
+  deleteInstaller(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    return this.software.deleteInstaller(actor, id);
+  }
+
   /** Signed by the device key, not a user: see DeviceHttpAuthService. */
   @ApiOperation({
     summary: "A device fetches an installer's bytes (it checks the signed SHA-256 itself)",

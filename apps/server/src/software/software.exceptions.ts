@@ -39,3 +39,13 @@ export class InstallerTooLargeException extends AppException {
     );
   }
 }
+
+export class InstallerInUseException extends AppException {
+  constructor(runs: number) {
+    super(
+      'SOFTWARE_INSTALLER_IN_USE',
+      `${runs} run(s) of a deployment that installs this installer are not finished yet; cancel them or wait, then delete it`,
+      HttpStatus.CONFLICT,
+    );
+  }
+}

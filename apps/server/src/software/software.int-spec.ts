@@ -72,7 +72,7 @@ describe('software catalogue and deployments (integration)', () => {
         .send({ name: 'software', maxUses: 100 })
         .expect(201)
     ).body.token as string;
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const a of agents) a.close();
@@ -298,6 +298,103 @@ describe('software catalogue and deployments (integration)', () => {
     });
   });
 
+  it("records a software run's end in patch compliance: last successful update run, reboot-required", async () => {
+    const id = await device('sw-patches');
+    const agent = await connect(id);
+    const target = { deviceIds: [id.deviceId] };
+    const patches = async () =>
+      (
+        await api()
+          .get(`/api/patch-compliance/devices/${id.deviceId}`)
+          .set('Authorization', viewer)
+          .expect(200)
+      ).body as { lastUpdateRunAt: string | null; rebootRequired: boolean | null };
+    const deploy = async (
+      software: Record<string, unknown>,
+      outcome: 'succeeded' | 'failed',
+      detail: Partial<SoftwareRunDetail>,
+      finishedAt: number,
+    ) => {
+      const job = (
+        await api().post('/api/jobs').set('Authorization', technician).send({ target, software })
+      ).body as JobResponse;
+      const { body } = (await agent.next('run_action')) as RunAction;
+      const result = {
+        runId: body.spec.runId,
+        outcome,
+        startedAt: finishedAt - 1000,
+        finishedAt,
+        lastSeq: -1,
+        outputBytes: 0,
+        truncated: false,
+        ...(outcome === 'failed' ? { error: 'dpkg said no' } : {}),
+        software: {
+          operation: software.operation,
+          manager: 'apt',
+          package: null,
+          versionBefore: null,
+          versionAfter: null,
+          rebootRequired: null,
+          nothingToDo: false,
+          ...detail,
+        } as SoftwareRunDetail,
+      };
+      agent.send('result', result);
+      await waitFor(async () => (await runsOf(job.id))[0].status === outcome);
+    };
+    expect(await patches()).toMatchObject({ lastUpdateRunAt: null, rebootRequired: null });
+
+    const applied = Date.parse('2026-11-29T08:00:00Z');
+    await deploy(
+      { operation: 'apply_updates' },
+      'succeeded',
+      { rebootRequired: true, pendingUpdates: 3 },
+      applied,
+    );
+    expect(await patches()).toEqual(
+      expect.objectContaining({
+        lastUpdateRunAt: new Date(applied).toISOString(),
+        rebootRequired: true,
+      }),
+    );
+
+    // A failed upgrade keeps the last success; what it could tell of the reboot state counts.
+    const pkg = { manager: 'apt', name: 'sl' };
+    await deploy(
+      { operation: 'upgrade', package: pkg },
+      'failed',
+      { rebootRequired: false },
+      applied + 60_000,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(applied).toISOString(),
+      rebootRequired: false,
+    });
+
+    // An uninstall is not an update run; an install that succeeded is.
+    await deploy(
+      { operation: 'uninstall', package: pkg },
+      'succeeded',
+      { rebootRequired: true },
+      applied + 120_000,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(applied).toISOString(),
+      rebootRequired: false,
+    });
+    const installed = applied + 180_000;
+    await deploy(
+      { operation: 'install', package: pkg },
+      'succeeded',
+      { versionAfter: '5.02-1' },
+      installed,
+    );
+    expect(await patches()).toMatchObject({
+      lastUpdateRunAt: new Date(installed).toISOString(),
+      rebootRequired: false,
+    });
+  });
+
   it('takes the exact apply-updates body, a single package, and an installer the device can fetch', async () => {
     const id = await device('sw-apply');
     const agent = await connect(id);
@@ -366,6 +463,64 @@ describe('software catalogue and deployments (integration)', () => {
       })
       .expect(200);
     expect(sha(fetched.body as Buffer)).toBe(sha(bytes));
+  });
+
+  it('deletes an installer only when no unfinished deployment uses it, audited with its hash', async () => {
+    const bytes = Buffer.from('pretend deb to delete');
+    const first = (await upload('tool_1.0_amd64.deb', bytes).expect(201))
+      .body as SoftwareInstallerResponse;
+    const twin = (await upload('copy.deb', bytes).expect(201)).body as SoftwareInstallerResponse;
+    const blob = join(db.dataDir, 'software', 'blobs', sha(bytes));
+    const id = await device('sw-delete');
+    const agent = await connect(id);
+    const job = (
+      await api()
+        .post('/api/jobs')
+        .set('Authorization', technician)
+        .send({
+          target: { deviceIds: [id.deviceId] },
+          software: { operation: 'install', installerId: first.id },
+        })
+        .expect(201)
+    ).body as JobResponse;
+    const del = (installerId: string, auth = technician) =>
+      api().delete(`/api/software/installers/${installerId}`).set('Authorization', auth);
+
+    const inUse = await del(first.id).expect(409);
+    expect(inUse.body).toMatchObject({ code: 'SOFTWARE_INSTALLER_IN_USE' });
+    expect(inUse.body.message).toMatch(/1 run\(s\)/);
+    await del(first.id, viewer).expect(403);
+
+    const { body } = (await agent.next('run_action')) as RunAction;
+    agent.send('result', {
+      runId: body.spec.runId,
+      outcome: 'failed',
+      error: 'the hash did not match',
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      lastSeq: -1,
+      outputBytes: 0,
+      truncated: false,
+    });
+    await waitFor(async () => (await runsOf(job.id))[0].status === 'failed');
+
+    await del(first.id).expect(204);
+    await api().get(`/api/software/installers/${first.id}`).set('Authorization', admin).expect(404);
+    await del(first.id).expect(404);
+    // The twin has the same bytes: they stay until it goes too.
+    expect((await readdir(join(db.dataDir, 'software', 'blobs'))).includes(sha(bytes))).toBe(true);
+    await del(twin.id).expect(204);
+    await expect(readdir(blob)).rejects.toThrow(/ENOENT/);
+    const audit = (await auditOf('software.installers.delete')).find(
+      (e) => e.target.id === first.id,
+    );
+    expect(audit?.details).toEqual({
+      fileName: 'tool_1.0_amd64.deb',
+      type: 'deb',
+      sha256: sha(bytes),
+      size: bytes.length,
+    });
+    await del('00000000-0000-4000-8000-000000000000').expect(404);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([

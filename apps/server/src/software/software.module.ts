@@ -4,7 +4,8 @@ import { AgentUpdatesModule } from '../agent-updates/agent-updates.module';
 import { AuditModule } from '../audit/audit.module';
 import { auditTargetNames } from '../audit/audit-target-names';
 import { JobsModule } from '../jobs/jobs.module';
-import { InstallerStore } from './installer-store';
+import { ObjectStoreModule } from '../object-store/object-store.module';
+import { PatchComplianceModule } from '../patch-compliance/patch-compliance.module';
 import { SoftwareInstallerEntity } from './software-installer.entity';
 import { SoftwareTitleEntity } from './software-title.entity';
 import { SoftwareController } from './software.controller';
@@ -16,11 +17,12 @@ import { SoftwareService } from './software.service';
     AuditModule,
     JobsModule,
     AgentUpdatesModule,
+    PatchComplianceModule,
+    ObjectStoreModule,
   ],
   controllers: [SoftwareController],
   providers: [
     SoftwareService,
-    InstallerStore,
     auditTargetNames('software_title', SoftwareTitleEntity, ['name'], (t) => t.name),
     auditTargetNames(
       'software_installer',

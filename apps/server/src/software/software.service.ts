@@ -1,6 +1,5 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataSource, QueryFailedError } from 'typeorm';
@@ -10,6 +9,7 @@ import {
   packageVersionProblem,
   silentArgProblem,
   type SoftwareInstallerResponse,
+  type SoftwareOperation,
   type SoftwarePackageRef,
   softwarePackagesProblem,
   type SoftwareTitleResponse,
@@ -20,18 +20,22 @@ import {
   type SoftwareActionPackage,
 } from '@fleetdesk/protocol';
 import { AuditService } from '../audit/audit.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ObjectStore, ObjectTooLargeError, type StoredObject } from '../object-store/object-store';
 import type { Actor } from '../common/actor';
 import { DeviceHttpAuthService } from '../agent-updates/device-http-auth.service';
+import type { SoftwareRunFinished } from '../jobs/dispatcher.service';
 import { JobsService, type SoftwareSpecResolver } from '../jobs/jobs.service';
+import { PatchComplianceService } from '../patch-compliance/patch-compliance.service';
 import type {
   CreateSoftwareTitleDto,
   UpdateSoftwareTitleDto,
   UploadInstallerQueryDto,
 } from './dto/software.dto';
-import { InstallerStore } from './installer-store';
 import { SoftwareInstallerEntity } from './software-installer.entity';
 import { SoftwareTitleEntity } from './software-title.entity';
 import {
+  InstallerInUseException,
   InstallerTooLargeException,
   SoftwareInstallerNotFoundException,
   SoftwareInvalidException,
@@ -74,6 +78,16 @@ const OPERATION_WORDS = {
   apply_updates: 'Apply updates',
 } as const;
 
+/** The object store's namespace for installers (on disk: DATA_DIR/software/blobs). */
+const INSTALLERS = 'software';
+
+/** The operations that bring packages up to date: they count as an update run. */
+const UPDATE_OPERATIONS: ReadonlySet<SoftwareOperation> = new Set([
+  'apply_updates',
+  'install',
+  'upgrade',
+]);
+
 /**
  * The software catalogue (titles and uploaded installers) and deployments: it turns the
  * `software` part of `POST /api/jobs` into the signed action the jobs engine sends.
@@ -84,12 +98,35 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
-    private readonly store: InstallerStore,
+    private readonly store: ObjectStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deviceAuth: DeviceHttpAuthService,
+    private readonly patches: PatchComplianceService,
   ) {}
 
   onModuleInit(): void {
     this.jobs.useSoftwareResolver(this);
+    this.jobs.onSoftwareRunFinished((runs) => this.recordUpdateRuns(runs));
+  }
+
+  /**
+   * Patch compliance follows every deployment that can change what is pending: its "last
+   * successful update run" and reboot-required come from the run itself, at once; the pending
+   * list comes with the inventory the agent sends after a change.
+   */
+  private async recordUpdateRuns(runs: readonly SoftwareRunFinished[]): Promise<void> {
+    await this.patches.recordUpdateRuns(
+      runs
+        .filter((r) => UPDATE_OPERATIONS.has(r.software.operation))
+        .map((r) => ({
+          deviceId: r.deviceId,
+          finishedAt: r.finishedAt,
+          succeeded: r.status === 'succeeded',
+          ...(r.software.rebootRequired === null
+            ? {}
+            : { rebootRequired: r.software.rebootRequired }),
+        })),
+    );
   }
 
   // ---- titles ---------------------------------------------------------------------------
@@ -250,13 +287,21 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
       throw new SoftwareInvalidException(
         `silent arguments apply to .msi and .exe installers; a .${type} is installed by its package manager`,
       );
-    if (declaredLength !== undefined && declaredLength > this.store.maxBytes) {
+    const maxBytes = this.config.softwareUploadMaxBytes;
+    if (declaredLength !== undefined && declaredLength > maxBytes) {
       // Refused before a byte is written; the body is read and dropped, not stored.
       body.resume();
-      throw new InstallerTooLargeException(this.store.maxBytes);
+      throw new InstallerTooLargeException(maxBytes);
     }
-    const { sha256, size } = await this.store.put(body);
-    if (size === 0) throw new SoftwareInvalidException('The upload is empty');
+    const { sha256, size } = await this.store
+      .put(INSTALLERS, body, maxBytes)
+      .catch((err: unknown) => {
+        throw err instanceof ObjectTooLargeError ? new InstallerTooLargeException(maxBytes) : err;
+      });
+    if (size === 0) {
+      await this.store.remove(INSTALLERS, sha256);
+      throw new SoftwareInvalidException('The upload is empty');
+    }
     const saved = await this.dataSource.transaction(async (m) => {
       const row = await m.save(
         SoftwareInstallerEntity,
@@ -281,15 +326,50 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
     return toInstallerResponse(saved);
   }
 
+  /**
+   * Removes an installer, refused while a deployment that installs it has runs not yet final
+   * (a device may still fetch it). The bytes go too unless another installer has the same
+   * ones. A deployment started in the instant between is not lost silently: its devices get
+   * a 404 for the bytes, and their runs fail with that reason, with nothing run.
+   */
+  async deleteInstaller(actor: Actor, id: string): Promise<void> {
+    const open = await this.jobs.openRunsUsingInstaller(id);
+    if (open > 0) {
+      await this.installerEntity(id); // an unknown id is a 404 all the same
+      throw new InstallerInUseException(open);
+    }
+    const row = await this.dataSource.transaction(async (m) => {
+      const found = await m.findOneBy(SoftwareInstallerEntity, { id });
+      if (!found) throw new SoftwareInstallerNotFoundException(id);
+      await m.delete(SoftwareInstallerEntity, { id });
+      await this.audit.record(m, actor, {
+        action: 'software.installers.delete',
+        targetType: 'software_installer',
+        targetId: id,
+        details: {
+          fileName: found.fileName,
+          type: found.type,
+          sha256: found.sha256,
+          size: Number(found.size),
+        },
+      });
+      return found;
+    });
+    const shared = await this.dataSource
+      .getRepository(SoftwareInstallerEntity)
+      .existsBy({ sha256: row.sha256 });
+    if (!shared) await this.store.remove(INSTALLERS, row.sha256);
+  }
+
   /** The bytes for a device, which must sign the request with its own key. */
   async installerForDevice(
     authorization: string | undefined,
     path: string,
     id: string,
-  ): Promise<{ stream: ReadStream; size: number }> {
+  ): Promise<StoredObject> {
     await this.deviceAuth.verify(authorization, 'GET', path);
     const row = await this.installerEntity(id);
-    const blob = await this.store.open(row.sha256);
+    const blob = await this.store.open(INSTALLERS, row.sha256);
     if (!blob) throw new SoftwareInstallerNotFoundException(id);
     return blob;
   }

@@ -155,7 +155,14 @@ function Upload() {
 
 function Installers({ onDeploy }: { onDeploy: (p: DeployPreset) => void }) {
   const canWrite = useCan('technician');
+  const client = useQueryClient();
   const installers = useInstallers();
+  // The server refuses (409) while a deployment of the installer is unfinished, and says so.
+  const remove = useMutation({
+    mutationFn: (id: string) => del(`/software/installers/${id}`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: softwareKeys.installers }),
+    onError: (e) => notifyError(e, 'The installer was not deleted'),
+  });
   if (installers.isPending) return <Loader size="sm" aria-label="Loading installers" />;
   if (installers.isError)
     return <ErrorAlert error={installers.error} onRetry={() => void installers.refetch()} />;
@@ -194,9 +201,25 @@ function Installers({ onDeploy }: { onDeploy: (p: DeployPreset) => void }) {
               </Table.Td>
               <Table.Td>
                 {canWrite && (
-                  <Button size="xs" variant="light" onClick={() => onDeploy({ installerId: i.id })}>
-                    Install…
-                  </Button>
+                  <Group gap="xs" wrap="nowrap">
+                    <Button
+                      size="xs"
+                      variant="light"
+                      onClick={() => onDeploy({ installerId: i.id })}
+                    >
+                      Install…
+                    </Button>
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      color="red"
+                      loading={remove.isPending && remove.variables === i.id}
+                      onClick={() => remove.mutate(i.id)}
+                      aria-label={`Delete ${i.fileName}`}
+                    >
+                      Delete
+                    </Button>
+                  </Group>
                 )}
               </Table.Td>
             </Table.Tr>

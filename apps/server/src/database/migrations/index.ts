@@ -17,6 +17,7 @@ import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
 import { AgentChecks1764900000000 } from './1764900000000-agent-checks';
 import { MetricsHistory1764901000000 } from './1764901000000-metrics-history';
+import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   LogCollection1764840000000,
   AgentChecks1764900000000,
   MetricsHistory1764901000000,
+  RevokedDevices1764950000000,
 ];
