@@ -201,6 +201,12 @@ class EnvSchema {
   @Max(604_800, { message: 'must be between 1 and 604800' })
   OFFLINE_ALERT_GRACE_SECONDS: number = 300;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 3650' })
+  @Max(3650, { message: 'must be between 1 and 3650' })
+  WEBSITE_CHECK_RETENTION_DAYS: number = 30;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^smtps?:\/\/\S+$/, {
@@ -259,6 +265,8 @@ export interface AppConfig {
   monitorTickMs: number;
   /** How long a device must be offline before its offline alert fires. */
   offlineAlertGraceMs: number;
+  /** Website-check results (response times) older than this are deleted. */
+  websiteCheckRetentionMs: number;
   /** Where email notifications are sent through; undefined: email channels are refused. */
   smtp: { url: string; from: string } | undefined;
   /** The largest installer an upload may be; a larger one is cut off and refused. */
@@ -297,6 +305,7 @@ const ENV_VARIABLES = [
   'PUBLIC_URL',
   'MONITOR_TICK_MS',
   'OFFLINE_ALERT_GRACE_SECONDS',
+  'WEBSITE_CHECK_RETENTION_DAYS',
   'SMTP_URL',
   'SMTP_FROM',
   'SOFTWARE_UPLOAD_MAX_BYTES',
@@ -475,6 +484,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
     monitorTickMs: monitorTick(parsed.MONITOR_TICK_MS),
     offlineAlertGraceMs: parsed.OFFLINE_ALERT_GRACE_SECONDS * 1000,
+    websiteCheckRetentionMs: parsed.WEBSITE_CHECK_RETENTION_DAYS * 86_400_000,
     smtp: parsed.SMTP_URL
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,
