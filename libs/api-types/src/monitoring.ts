@@ -274,6 +274,44 @@ export interface ChannelResponse {
   createdAt: string;
 }
 
+/**
+ * What is wrong with a channel as a form holds it, field by field (empty: nothing): the
+ * server's rules for name, target (url for webhook/Slack/Teams, recipients for email) and
+ * digest window. The server also refuses email channels when it has no SMTP server.
+ */
+export function channelProblems(r: ChannelRequest): Partial<Record<string, string>> {
+  const p: Partial<Record<string, string>> = {};
+  const name = r.name.trim();
+  if (!name) p.name = 'Give the channel a name';
+  else if (name.length > MONITORING_LIMITS.nameLength)
+    p.name = `At most ${MONITORING_LIMITS.nameLength} characters`;
+  if (r.kind === 'email') {
+    const to = r.emailTo ?? [];
+    if (to.length === 0) p.emailTo = 'Give at least one address';
+    else if (to.length > MONITORING_LIMITS.emailRecipients)
+      p.emailTo = `At most ${MONITORING_LIMITS.emailRecipients} addresses`;
+    else {
+      const bad = to.find((a) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a));
+      if (bad) p.emailTo = `${bad} is not an email address`;
+    }
+  } else {
+    const url = (r.url ?? '').trim();
+    const problem = url ? checkUrlProblem(url) : 'is required';
+    if (problem) p.url = `The URL ${problem}`;
+    else if (url.length > MONITORING_LIMITS.urlLength)
+      p.url = `At most ${MONITORING_LIMITS.urlLength} characters`;
+  }
+  const d = r.digestSeconds;
+  if (
+    d !== undefined &&
+    (!Number.isInteger(d) ||
+      d < MONITORING_LIMITS.digestSeconds.min ||
+      d > MONITORING_LIMITS.digestSeconds.max)
+  )
+    p.digestSeconds = `A whole number from ${MONITORING_LIMITS.digestSeconds.min} to ${MONITORING_LIMITS.digestSeconds.max}`;
+  return p;
+}
+
 /** Returned once, when a webhook channel is created: the key its HMAC signatures use. */
 export interface CreatedChannelResponse extends ChannelResponse {
   signingSecret: string | null;
