@@ -82,7 +82,7 @@ export function AlertFilters({
         allowDeselect={false}
         data={STATE_FILTERS.map((s) => ({ value: s.value, label: s.label }))}
         value={value.state}
-        onChange={(v) => onChange({ state: (v) ?? 'open' })}
+        onChange={(v) => onChange({ state: v ?? 'open' })}
       />
       <MultiSelect
         label="Severity"

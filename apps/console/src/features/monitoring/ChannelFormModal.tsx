@@ -133,7 +133,7 @@ function ChannelForm({
             description={channel ? 'Fixed once created' : undefined}
             data={CHANNEL_KINDS.map((k) => ({ value: k, label: CHANNEL_KIND_LABELS[k] }))}
             value={d.kind}
-            onChange={(v) => set({ kind: (v) ?? 'webhook' })}
+            onChange={(v) => set({ kind: v ?? 'webhook' })}
           />
         </SimpleGrid>
         {d.kind === 'email' ? (
@@ -164,7 +164,7 @@ function ChannelForm({
             allowDeselect={false}
             data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
             value={d.minSeverity}
-            onChange={(v) => set({ minSeverity: (v) ?? 'warning' })}
+            onChange={(v) => set({ minSeverity: v ?? 'warning' })}
           />
           <MultiSelect
             label="Groups"

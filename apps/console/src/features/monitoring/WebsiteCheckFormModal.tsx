@@ -197,7 +197,7 @@ function CheckForm({
               label: p === 'follow' ? 'Follow them' : 'Fail the check',
             }))}
             value={d.redirectPolicy}
-            onChange={(v) => set({ redirectPolicy: (v) ?? 'follow' })}
+            onChange={(v) => set({ redirectPolicy: v ?? 'follow' })}
           />
           {numberField('maxRedirects', 'At most (hops)', {
             disabled: d.redirectPolicy === 'error',
@@ -207,7 +207,7 @@ function CheckForm({
             allowDeselect={false}
             data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
             value={d.severity}
-            onChange={(v) => set({ severity: (v) ?? 'critical' })}
+            onChange={(v) => set({ severity: v ?? 'critical' })}
           />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 2, sm: 4 }}>
