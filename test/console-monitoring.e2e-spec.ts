@@ -142,7 +142,7 @@ describe('console: alerts, website checks, notification channels', () => {
     await page.getByRole('button', { name: 'I have stored it' }).click();
 
     await page.getByRole('button', { name: 'Send test to On-call hook' }).click();
-    const got = await waitFor(async () => receiver.on('/hook')[0], 30_000);
+    const got = await waitFor(() => Promise.resolve(receiver.on('/hook')[0]), 30_000);
     expect(got.body.test).toBe(true);
     expect(validSignature(got, secret)).toBe(true);
     // The deliveries open after the test, with the attempt that reached the receiver.
