@@ -10,6 +10,22 @@ import { SignInPage } from './features/auth/SignInPage';
 import { Shell } from './layout/Shell';
 
 // Each page is its own chunk: the editor, terminal and charts load only where they are used.
+const AlertsPage = lazy(() =>
+  import('./features/monitoring/AlertsPage').then((m) => ({ default: m.AlertsPage })),
+);
+const ChannelsPage = lazy(() =>
+  import('./features/monitoring/ChannelsPage').then((m) => ({ default: m.ChannelsPage })),
+);
+const WebsiteChecksPage = lazy(() =>
+  import('./features/monitoring/WebsiteChecksPage').then((m) => ({
+    default: m.WebsiteChecksPage,
+  })),
+);
+const WebsiteCheckDetailPage = lazy(() =>
+  import('./features/monitoring/WebsiteCheckDetailPage').then((m) => ({
+    default: m.WebsiteCheckDetailPage,
+  })),
+);
 const AuditPage = lazy(() =>
   import('./features/audit/AuditPage').then((m) => ({ default: m.AuditPage })),
 );
@@ -108,6 +124,17 @@ export function App() {
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="schedules" element={<SchedulesPage />} />
+          <Route path="alerts" element={<AlertsPage />} />
+          <Route path="website-checks" element={<WebsiteChecksPage />} />
+          <Route path="website-checks/:id" element={<WebsiteCheckDetailPage />} />
+          <Route
+            path="notification-channels"
+            element={
+              <RequireRole role="admin">
+                <ChannelsPage />
+              </RequireRole>
+            }
+          />
           <Route path="tokens" element={<TokensPage />} />
           <Route
             path="users"

@@ -42,6 +42,14 @@ export interface JobChangedEvent {
   jobId: string;
 }
 
+/** Alerts fired, were acknowledged or resolved: the inbox and the counts refetch. */
+export interface AlertsChangedEvent {
+  /** The alerts that changed (empty when too many to list). */
+  alertIds: string[];
+  /** The devices they are about, so a devices list can refetch only its counts. */
+  deviceIds: string[];
+}
+
 /**
  * What the server pushes to consoles over socket.io (path `/socket.io`). Every socket is in the
  * fleet room (device.* and job.changed); run.* reach only sockets that watch the job.
@@ -53,6 +61,7 @@ export interface ConsoleServerEvents {
   'run.output': (e: RunOutputEvent) => void;
   'run.status': (e: RunStatusEvent) => void;
   'job.changed': (e: JobChangedEvent) => void;
+  'alerts.changed': (e: AlertsChangedEvent) => void;
 }
 
 /**

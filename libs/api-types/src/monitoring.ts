@@ -56,6 +56,32 @@ export interface AcknowledgeAlertsResponse {
   acknowledged: string[];
 }
 
+/** Resolve by hand (the site was moved, the device retired): one request for a selection. */
+export interface ResolveAlertsRequest {
+  ids: string[];
+}
+
+export interface ResolveAlertsResponse {
+  /** The alerts resolved by this request (already resolved ones are not). */
+  resolved: string[];
+}
+
+/** Open alerts by state and severity, for the overview. */
+export interface AlertSummaryResponse {
+  firing: number;
+  acknowledged: number;
+  /** Open (firing or acknowledged) alerts by severity. */
+  bySeverity: Record<AlertSeverity, number>;
+}
+
+/** Open alerts of one device, for the devices list; devices without any are left out. */
+export interface DeviceAlertCount {
+  deviceId: string;
+  open: number;
+  /** The highest severity among them. */
+  severity: AlertSeverity;
+}
+
 export const MONITORING_LIMITS = {
   nameLength: 200,
   urlLength: 2048,
@@ -68,11 +94,92 @@ export const MONITORING_LIMITS = {
   /** Consecutive failures before an alert fires, successes before it resolves. */
   threshold: { min: 1, max: 100, failDefault: 2, successDefault: 1 },
   ackBatch: 500,
+  /** Device ids one alert-count request may ask about (a page of the devices list). */
+  countDevices: 200,
   digestSeconds: { min: 0, max: 3600, default: 30 },
   emailRecipients: 20,
   filterTags: 20,
   filterGroups: 20,
 } as const;
+
+/**
+ * Why a website check's URL is refused, or null when it is acceptable: http(s) only, no
+ * credentials in it. The server's DTO and the console's form both use this.
+ */
+// The WHATWG URL parser, global in browsers and Node alike; this lib is built without DOM types.
+interface ParsedUrl {
+  protocol: string;
+  username: string;
+  password: string;
+}
+declare const URL: new (input: string) => ParsedUrl;
+
+export function checkUrlProblem(raw: string): string | null {
+  let url: ParsedUrl;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not a valid absolute URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `uses ${url.protocol.replace(/:$/, '')}; only http and https are allowed`;
+  if (url.username || url.password) return 'must not carry a user name or password';
+  return null;
+}
+
+type IntField =
+  | 'expectedStatus'
+  | 'latencyLimitMs'
+  | 'maxRedirects'
+  | 'certWarnDays'
+  | 'intervalSeconds'
+  | 'timeoutMs'
+  | 'failThreshold'
+  | 'successThreshold';
+
+/** The integer bounds of a website check's numeric fields, as the server enforces them. */
+export const WEBSITE_CHECK_BOUNDS: Record<IntField, { min: number; max: number }> = {
+  expectedStatus: { min: 100, max: 599 },
+  latencyLimitMs: MONITORING_LIMITS.latencyLimitMs,
+  maxRedirects: MONITORING_LIMITS.maxRedirects,
+  certWarnDays: MONITORING_LIMITS.certWarnDays,
+  intervalSeconds: MONITORING_LIMITS.intervalSeconds,
+  timeoutMs: MONITORING_LIMITS.timeoutMs,
+  failThreshold: MONITORING_LIMITS.threshold,
+  successThreshold: MONITORING_LIMITS.threshold,
+};
+
+/**
+ * What is wrong with a website check as a form holds it, field by field (empty: nothing).
+ * The same rules as the server's DTO, so the form says it before the server does.
+ */
+export function websiteCheckProblems(r: WebsiteCheckRequest): Partial<Record<string, string>> {
+  const p: Partial<Record<string, string>> = {};
+  const name = r.name.trim();
+  if (!name) p.name = 'Give the check a name';
+  else if (name.length > MONITORING_LIMITS.nameLength)
+    p.name = `At most ${MONITORING_LIMITS.nameLength} characters`;
+  const url = r.url.trim();
+  const urlProblem = url ? checkUrlProblem(url) : 'is required';
+  if (urlProblem) p.url = `The URL ${urlProblem}`;
+  else if (url.length > MONITORING_LIMITS.urlLength)
+    p.url = `At most ${MONITORING_LIMITS.urlLength} characters`;
+  for (const [field, b] of Object.entries(WEBSITE_CHECK_BOUNDS) as [
+    IntField,
+    { min: number; max: number },
+  ][]) {
+    const v = r[field];
+    if (v === undefined || v === null) continue;
+    if (!Number.isInteger(v) || v < b.min || v > b.max)
+      p[field] = `A whole number from ${b.min} to ${b.max}`;
+  }
+  for (const field of ['bodyContains', 'bodyNotContains'] as const) {
+    const v = r[field];
+    if (v && v.length > MONITORING_LIMITS.bodyMatchLength)
+      p[field] = `At most ${MONITORING_LIMITS.bodyMatchLength} characters`;
+  }
+  return p;
+}
 
 /** `follow`: up to maxRedirects hops; `error`: any redirect fails the check. */
 export type RedirectPolicy = 'follow' | 'error';
@@ -172,6 +279,44 @@ export interface ChannelResponse {
   digestSeconds: number;
   enabled: boolean;
   createdAt: string;
+}
+
+/**
+ * What is wrong with a channel as a form holds it, field by field (empty: nothing): the
+ * server's rules for name, target (url for webhook/Slack/Teams, recipients for email) and
+ * digest window. The server also refuses email channels when it has no SMTP server.
+ */
+export function channelProblems(r: ChannelRequest): Partial<Record<string, string>> {
+  const p: Partial<Record<string, string>> = {};
+  const name = r.name.trim();
+  if (!name) p.name = 'Give the channel a name';
+  else if (name.length > MONITORING_LIMITS.nameLength)
+    p.name = `At most ${MONITORING_LIMITS.nameLength} characters`;
+  if (r.kind === 'email') {
+    const to = r.emailTo ?? [];
+    if (to.length === 0) p.emailTo = 'Give at least one address';
+    else if (to.length > MONITORING_LIMITS.emailRecipients)
+      p.emailTo = `At most ${MONITORING_LIMITS.emailRecipients} addresses`;
+    else {
+      const bad = to.find((a) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a));
+      if (bad) p.emailTo = `${bad} is not an email address`;
+    }
+  } else {
+    const url = (r.url ?? '').trim();
+    const problem = url ? checkUrlProblem(url) : 'is required';
+    if (problem) p.url = `The URL ${problem}`;
+    else if (url.length > MONITORING_LIMITS.urlLength)
+      p.url = `At most ${MONITORING_LIMITS.urlLength} characters`;
+  }
+  const d = r.digestSeconds;
+  if (
+    d !== undefined &&
+    (!Number.isInteger(d) ||
+      d < MONITORING_LIMITS.digestSeconds.min ||
+      d > MONITORING_LIMITS.digestSeconds.max)
+  )
+    p.digestSeconds = `A whole number from ${MONITORING_LIMITS.digestSeconds.min} to ${MONITORING_LIMITS.digestSeconds.max}`;
+  return p;
 }
 
 /** Returned once, when a webhook channel is created: the key its HMAC signatures use. */

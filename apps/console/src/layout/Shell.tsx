@@ -22,6 +22,7 @@ import { useAuth, useCan } from '../auth/auth';
 
 const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/', label: 'Overview', role: 'viewer', end: true },
+  { to: '/alerts', label: 'Alerts', role: 'viewer' },
   { to: '/devices', label: 'Devices', role: 'viewer' },
   { to: '/software', label: 'Software', role: 'viewer' },
   { to: '/patches', label: 'Patch compliance', role: 'viewer' },
@@ -30,6 +31,8 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/catalogue', label: 'Software catalogue', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
+  { to: '/website-checks', label: 'Website checks', role: 'viewer' },
+  { to: '/notification-channels', label: 'Notification channels', role: 'admin' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/audit', label: 'Audit log', role: 'admin' },

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { enroll } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+import { AlertEvents } from './alert-events';
 import { AlertsService, type Observation } from './alerts.service';
 import { OfflineAlertsService } from './offline-alerts.service';
 
@@ -144,10 +146,14 @@ describe('alerts (integration)', () => {
       state: 'acknowledged',
       acknowledgedBy: { email: expect.any(String) },
     });
+    // One request, one audit entry naming both alerts and their count.
     const audit = (await server.dataSource.query(
-      `SELECT target_id FROM audit_event WHERE action = 'alerts.acknowledge'`,
-    )) as { target_id: string }[];
-    expect(audit.map((a) => a.target_id).sort()).toEqual([...ids].sort());
+      `SELECT target_id, details FROM audit_event WHERE action = 'alerts.acknowledge'`,
+    )) as { target_id: string | null; details: { count: number; alerts: { id: string }[] } }[];
+    expect(audit).toHaveLength(1);
+    expect(audit[0].target_id).toBeNull();
+    expect(audit[0].details.count).toBe(2);
+    expect(audit[0].details.alerts.map((a) => a.id).sort()).toEqual([...ids].sort());
 
     // An acknowledged alert still resolves on recovery.
     await alerts.observe(obs('website_check:ack-2', true, { successThreshold: 1 }));
@@ -158,6 +164,108 @@ describe('alerts (integration)', () => {
     expect(byResolved.body.items.map((a: { subject: string }) => a.subject)).toContain(
       'website_check:ack-2',
     );
+  });
+
+  it('resolves in bulk (one audit entry), counts open alerts, and tells consoles', async () => {
+    const fx = factories(server);
+    const tech = await (await fx.user({ role: 'technician' })).auth();
+    const viewer = await (await fx.user({ role: 'viewer' })).auth();
+    // Alerts keep a device's id, not a reference to its row: ids are enough here.
+    const d1 = { id: randomUUID() };
+    const d2 = { id: randomUUID() };
+    const heard: { alertIds: string[]; deviceIds: string[] }[] = [];
+    const off = server.app.get(AlertEvents).on('changed', (e) => heard.push(e));
+    await alerts.observe(
+      obs(`device_offline:${d1.id}`, false, {
+        source: 'device_offline',
+        deviceId: d1.id,
+        failThreshold: 1,
+        severity: 'warning',
+      }),
+    );
+    await alerts.observe(
+      obs(`device_offline:${d2.id}`, false, {
+        source: 'device_offline',
+        deviceId: d2.id,
+        failThreshold: 1,
+      }),
+    );
+    await alerts.observe(
+      obs(`website_check:other-${d2.id}`, false, { deviceId: d2.id, failThreshold: 1 }),
+    );
+    expect(heard.flatMap((e) => e.deviceIds)).toEqual([d1.id, d2.id, d2.id]);
+
+    const counts = await request(server.url)
+      .get(`/api/alerts/device-counts?deviceIds=${d1.id},${d2.id}`)
+      .set('Authorization', viewer)
+      .expect(200);
+    expect(
+      (counts.body as { deviceId: string }[]).sort((a, b) =>
+        a.deviceId === d1.id ? -1 : b.deviceId === d1.id ? 1 : 0,
+      ),
+    ).toEqual([
+      { deviceId: d1.id, open: 1, severity: 'warning' },
+      { deviceId: d2.id, open: 2, severity: 'critical' },
+    ]);
+    await request(server.url)
+      .get('/api/alerts/device-counts?deviceIds=not-a-uuid')
+      .set('Authorization', viewer)
+      .expect(400);
+    const before = await request(server.url)
+      .get('/api/alerts/summary')
+      .set('Authorization', viewer)
+      .expect(200);
+    expect(before.body.firing).toBeGreaterThanOrEqual(3);
+
+    const mine = (
+      await request(server.url)
+        .get(`/api/alerts?deviceId=${d2.id}`)
+        .set('Authorization', viewer)
+        .expect(200)
+    ).body.items.map((a: { id: string }) => a.id) as string[];
+    await request(server.url)
+      .post('/api/alerts/resolve')
+      .set('Authorization', viewer)
+      .send({ ids: mine })
+      .expect(403);
+    heard.length = 0;
+    const done = await request(server.url)
+      .post('/api/alerts/resolve')
+      .set('Authorization', tech)
+      .send({ ids: mine })
+      .expect(200);
+    expect([...done.body.resolved].sort()).toEqual([...mine].sort());
+    expect(heard).toEqual([{ alertIds: expect.arrayContaining(mine), deviceIds: [d2.id] }]);
+    off();
+    const again = await request(server.url)
+      .post('/api/alerts/resolve')
+      .set('Authorization', tech)
+      .send({ ids: mine })
+      .expect(200);
+    expect(again.body.resolved).toEqual([]);
+    const audit = (await server.dataSource.query(
+      `SELECT details FROM audit_event WHERE action = 'alerts.resolve'`,
+    )) as { details: { count: number } }[];
+    expect(audit.map((a) => a.details.count)).toEqual([2]);
+    // Resolved by hand: notified like a recovery, and the counters start again, so a
+    // still-failing subject needs its full fail threshold to fire anew.
+    expect((await events(`device_offline:${d2.id}`)).map((e) => e.kind)).toEqual([
+      'fired',
+      'resolved',
+    ]);
+    const again1 = obs(`device_offline:${d2.id}`, false, {
+      source: 'device_offline',
+      deviceId: d2.id,
+      failThreshold: 2,
+    });
+    expect(await alerts.observe(again1)).toBe('none');
+    expect(await alerts.observe(again1)).toBe('fired');
+
+    const after = await request(server.url)
+      .get(`/api/alerts/device-counts?deviceIds=${d2.id}`)
+      .set('Authorization', viewer)
+      .expect(200);
+    expect(after.body).toEqual([{ deviceId: d2.id, open: 1, severity: 'critical' }]);
   });
 
   it('fires an offline alert for a device silent past the grace, and resolves it when back', async () => {

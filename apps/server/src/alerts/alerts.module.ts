@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { auditTargetNames } from '../audit/audit-target-names';
 import { DevicesModule } from '../devices/devices.module';
 import { MaintenanceWindowsModule } from '../maintenance-windows/maintenance-windows.module';
+import { AlertEvents } from './alert-events';
 import { AlertMuteHook } from './alert-mute.hook';
 import { AlertEntity } from './alert.entity';
 import { AlertsController } from './alerts.controller';
@@ -20,10 +21,11 @@ import { OfflineAlertsService } from './offline-alerts.service';
   controllers: [AlertsController],
   providers: [
     AlertsService,
+    AlertEvents,
     OfflineAlertsService,
     AlertMuteHook,
     auditTargetNames('alert', AlertEntity, ['title'], (a) => a.title),
   ],
-  exports: [AlertsService, OfflineAlertsService],
+  exports: [AlertsService, AlertEvents, OfflineAlertsService],
 })
 export class AlertsModule {}

@@ -1,15 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type {
-  AcknowledgeAlertsResponse,
-  AlertResponse,
-  AlertSeverity,
-  AlertSource,
-  Page,
+import {
+  ALERT_SEVERITIES,
+  type AcknowledgeAlertsResponse,
+  type AlertResponse,
+  type AlertSeverity,
+  type AlertSource,
+  type AlertSummaryResponse,
+  type DeviceAlertCount,
+  type Page,
+  type ResolveAlertsResponse,
 } from '@fleetdesk/api-types';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { AlertEvents } from './alert-events';
 import { AlertMuteHook } from './alert-mute.hook';
 import { alertStep } from './alert-rules';
 import { AlertEntity, toAlertResponse } from './alert.entity';
@@ -62,7 +67,21 @@ export class AlertsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly mute: AlertMuteHook,
+    private readonly events: AlertEvents,
   ) {}
+
+  /** Consoles hear of a change once it is committed; a listener's failure is not ours. */
+  private changed(rows: { id: string | null; device_id?: string | null }[]): void {
+    if (rows.length === 0) return;
+    const deviceIds = [...new Set(rows.flatMap((r) => (r.device_id ? [r.device_id] : [])))];
+    // A bulk change of hundreds is one refetch, not a list nobody reads.
+    const alertIds = rows.length > 100 ? [] : rows.flatMap((r) => (r.id ? [r.id] : []));
+    try {
+      this.events.emit('changed', { alertIds, deviceIds });
+    } catch (error) {
+      this.logger.warn(`alerts.changed listener failed: ${String(error)}`);
+    }
+  }
 
   /**
    * Records one observation. The subject's counter row is locked for the transaction, so
@@ -81,7 +100,7 @@ export class AlertsService {
           },
           new Date(),
         );
-    return this.dataSource.transaction(async (m) => {
+    const result = await this.dataSource.transaction(async (m) => {
       const [c] = await m.query<{ failures: number; successes: number }[]>(
         `INSERT INTO monitor_subject AS s (subject, consecutive_failures, consecutive_successes)
          VALUES ($1, CASE WHEN $2 THEN 0 ELSE 1 END, CASE WHEN $2 THEN 1 ELSE 0 END)
@@ -123,6 +142,10 @@ export class AlertsService {
           return 'none';
       }
     });
+    // The alert's id is not at hand here; consoles refetch by device or wholesale.
+    if (result === 'fired' || result === 'resolved')
+      this.changed([{ id: null, device_id: o.deviceId }]);
+    return result;
   }
 
   private async fire(m: EntityManager, o: Observation, muted: boolean): Promise<boolean> {
@@ -155,16 +178,20 @@ export class AlertsService {
 
   /** Resolves the open alert of a subject that is no longer watched (a deleted check). */
   async closeSubject(subject: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const closed = await this.dataSource.transaction(async (m) => {
       // UPDATE … RETURNING answers [rows, count] through TypeORM's postgres driver.
-      const [rows] = await m.query<[{ id: string; muted: boolean }[], number]>(
+      const [rows] = await m.query<
+        [{ id: string; muted: boolean; device_id: string | null }[], number]
+      >(
         `UPDATE alert SET state = 'resolved', resolved_at = now()
-         WHERE subject = $1 AND state <> 'resolved' RETURNING id, muted`,
+         WHERE subject = $1 AND state <> 'resolved' RETURNING id, muted, device_id`,
         [subject],
       );
       for (const r of rows) if (!r.muted) await this.event(m, r.id, 'resolved');
       await m.query(`DELETE FROM monitor_subject WHERE subject = $1`, [subject]);
+      return rows;
     });
+    this.changed(closed);
   }
 
   /** Device ids with an open alert of this source. */
@@ -238,12 +265,54 @@ export class AlertsService {
   }
 
   /**
-   * Acknowledges the firing alerts among `ids`, one audit entry each. Unknown ids are a 404
-   * (nothing is changed); ones already acknowledged or resolved are left as they are.
+   * Acknowledges the firing alerts among `ids`. Unknown ids are a 404 (nothing is changed);
+   * ones already acknowledged or resolved are left as they are. One audit entry per request,
+   * naming the alerts and their count: a bulk of 300 is one line in the log, not 300.
    */
   async acknowledge(actor: Actor, ids: string[]): Promise<AcknowledgeAlertsResponse> {
+    const done = await this.bulk(actor, ids, 'alerts.acknowledge', (m, unique) =>
+      m.query<[BulkRow[], number]>(
+        `UPDATE alert SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2,
+           acknowledged_by_email = $3
+         WHERE id = ANY($1::uuid[]) AND state = 'firing' RETURNING id, title, subject, device_id`,
+        [unique, actor.userId, actor.email],
+      ),
+    );
+    return { acknowledged: done.map((a) => a.id) };
+  }
+
+  /**
+   * Resolves the open alerts among `ids` by hand (the site moved, the device is retired).
+   * Notified like a recovery. The subject's counters start again, so a condition still
+   * failing fires a new alert only after its fail threshold, not on the next probe.
+   */
+  async resolve(actor: Actor, ids: string[]): Promise<ResolveAlertsResponse> {
+    const done = await this.bulk(actor, ids, 'alerts.resolve', async (m, unique) => {
+      const res = await m.query<[(BulkRow & { muted: boolean })[], number]>(
+        `UPDATE alert SET state = 'resolved', resolved_at = now()
+         WHERE id = ANY($1::uuid[]) AND state <> 'resolved'
+         RETURNING id, title, subject, device_id, muted`,
+        [unique],
+      );
+      const [rows] = res;
+      for (const r of rows) if (!r.muted) await this.event(m, r.id, 'resolved');
+      if (rows.length > 0)
+        await m.query(`DELETE FROM monitor_subject WHERE subject = ANY($1::text[])`, [
+          rows.map((r) => r.subject),
+        ]);
+      return res;
+    });
+    return { resolved: done.map((a) => a.id) };
+  }
+
+  private async bulk(
+    actor: Actor,
+    ids: string[],
+    action: string,
+    apply: (m: EntityManager, unique: string[]) => Promise<[BulkRow[], number]>,
+  ): Promise<BulkRow[]> {
     const unique = [...new Set(ids)];
-    return this.dataSource.transaction(async (m) => {
+    const done = await this.dataSource.transaction(async (m) => {
       const found = await m.query<{ id: string }[]>(
         `SELECT id FROM alert WHERE id = ANY($1::uuid[])`,
         [unique],
@@ -251,21 +320,78 @@ export class AlertsService {
       const known = new Set(found.map((r) => r.id));
       const missing = unique.find((id) => !known.has(id));
       if (missing) throw new AlertNotFoundException(missing);
-      const [done] = await m.query<[{ id: string; title: string; subject: string }[], number]>(
-        `UPDATE alert SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2,
-           acknowledged_by_email = $3
-         WHERE id = ANY($1::uuid[]) AND state = 'firing' RETURNING id, title, subject`,
-        [unique, actor.userId, actor.email],
-      );
-      for (const a of done)
+      const [rows] = await apply(m, unique);
+      if (rows.length > 0)
         await this.audit.record(m, actor, {
-          action: 'alerts.acknowledge',
+          action,
           targetType: 'alert',
-          targetId: a.id,
-          details: { title: a.title, subject: a.subject },
+          // One alert: the entry links to it; several: the ids are in the details.
+          targetId: rows.length === 1 ? rows[0].id : undefined,
+          details: {
+            count: rows.length,
+            alerts: rows.map((a) => ({ id: a.id, title: a.title, subject: a.subject })),
+          },
         });
-      if (done.length > 0) this.logger.log(`${done.length} alert(s) acknowledged`);
-      return { acknowledged: done.map((a) => a.id) };
+      return rows;
     });
+    if (done.length > 0) this.logger.log(`${action}: ${done.length} alert(s)`);
+    this.changed(done);
+    return done;
   }
+
+  /** Open alerts by state and severity. */
+  async summary(): Promise<AlertSummaryResponse> {
+    const rows = await this.dataSource.query<
+      { state: string; severity: AlertSeverity; n: number }[]
+    >(
+      `SELECT state, severity, count(*)::int AS n FROM alert WHERE state <> 'resolved'
+       GROUP BY state, severity`,
+    );
+    const out: AlertSummaryResponse = {
+      firing: 0,
+      acknowledged: 0,
+      bySeverity: Object.fromEntries(ALERT_SEVERITIES.map((s) => [s, 0])) as Record<
+        AlertSeverity,
+        number
+      >,
+    };
+    for (const r of rows) {
+      if (r.state === 'firing') out.firing += r.n;
+      else out.acknowledged += r.n;
+      if (r.severity in out.bySeverity) out.bySeverity[r.severity] += r.n;
+    }
+    return out;
+  }
+
+  /** Open alerts per device, for the devices on one page of a list. */
+  async deviceCounts(deviceIds: string[]): Promise<DeviceAlertCount[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.dataSource.query<
+      { device_id: string; severity: AlertSeverity; n: number }[]
+    >(
+      `SELECT device_id, severity, count(*)::int AS n FROM alert
+       WHERE device_id = ANY($1::uuid[]) AND state <> 'resolved' GROUP BY device_id, severity`,
+      [[...new Set(deviceIds)]],
+    );
+    const byDevice = new Map<string, DeviceAlertCount>();
+    for (const r of rows) {
+      const c = byDevice.get(r.device_id) ?? {
+        deviceId: r.device_id,
+        open: 0,
+        severity: r.severity,
+      };
+      c.open += r.n;
+      if (ALERT_SEVERITIES.indexOf(r.severity) > ALERT_SEVERITIES.indexOf(c.severity))
+        c.severity = r.severity;
+      byDevice.set(r.device_id, c);
+    }
+    return [...byDevice.values()];
+  }
+}
+
+interface BulkRow {
+  id: string;
+  title: string;
+  subject: string;
+  device_id: string | null;
 }

@@ -219,6 +219,12 @@ class EnvSchema {
   @Max(3650, { message: 'must be between 1 and 3650' })
   METRICS_RETENTION_DAYS: number = 30;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be between 1 and 3650' })
+  @Max(3650, { message: 'must be between 1 and 3650' })
+  WEBSITE_CHECK_RETENTION_DAYS: number = 30;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^smtps?:\/\/\S+$/, {
@@ -316,6 +322,8 @@ export interface AppConfig {
   agentCheckSummaryMs: number;
   /** How long 1-minute and 15-minute metric buckets are kept. */
   metricsRetention: { minuteMs: number; fifteenMinuteMs: number };
+  /** Website-check results (response times) older than this are deleted. */
+  websiteCheckRetentionMs: number;
   /** Where email notifications are sent through; undefined: email channels are refused. */
   smtp: { url: string; from: string } | undefined;
   /** The largest installer an upload may be; a larger one is cut off and refused. */
@@ -370,6 +378,7 @@ const ENV_VARIABLES = [
   'AGENT_CHECK_SUMMARY_SECONDS',
   'METRICS_MINUTE_RETENTION_HOURS',
   'METRICS_RETENTION_DAYS',
+  'WEBSITE_CHECK_RETENTION_DAYS',
   'SMTP_URL',
   'SMTP_FROM',
   'SOFTWARE_UPLOAD_MAX_BYTES',
@@ -581,6 +590,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       minuteMs: parsed.METRICS_MINUTE_RETENTION_HOURS * 3_600_000,
       fifteenMinuteMs: parsed.METRICS_RETENTION_DAYS * 86_400_000,
     },
+    websiteCheckRetentionMs: parsed.WEBSITE_CHECK_RETENTION_DAYS * 86_400_000,
     smtp: parsed.SMTP_URL
       ? { url: parsed.SMTP_URL, from: parsed.SMTP_FROM ?? 'fleetdesk@localhost' }
       : undefined,

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { AuthModule } from '../auth/auth.module';
 import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { ConsoleGatewayService } from './console-gateway.service';
 
 @Module({
-  imports: [AuthModule, DevicesModule, JobsModule],
+  imports: [AlertsModule, AuthModule, DevicesModule, JobsModule],
   providers: [ConsoleGatewayService],
 })
 export class ConsoleGatewayModule {}

@@ -7,6 +7,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { AlertEvents } from '../alerts/alert-events';
 import { AuthService } from '../auth/auth.service';
 import { readSocketCredential } from '../auth/credentials';
 import { type Principal } from '../common/auth.decorators';
@@ -43,6 +44,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
     private readonly auth: AuthService,
     private readonly events: DeviceEvents,
     private readonly jobEvents: JobEvents,
+    private readonly alertEvents: AlertEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -97,6 +99,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       this.jobEvents.on('run.output', (e) => this.watchers(e.jobId)?.emit('run.output', e)),
       this.jobEvents.on('run.status', (e) => this.watchers(e.jobId)?.emit('run.status', e)),
       this.jobEvents.on('job.changed', (e) => fleet()?.emit('job.changed', e)),
+      this.alertEvents.on('changed', (e) => fleet()?.emit('alerts.changed', e)),
     );
     this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
   }

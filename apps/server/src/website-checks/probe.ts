@@ -1,4 +1,4 @@
-import type { CheckOutcome, RedirectPolicy } from '@fleetdesk/api-types';
+import { checkUrlProblem, type CheckOutcome, type RedirectPolicy } from '@fleetdesk/api-types';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -32,20 +32,9 @@ const DAY_MS = 86_400_000;
  * The only schemes a website check may reach. The URL is admin-configured, but it is still
  * fetched from inside the server's network: `file:`, `gopher:`, `ftp:` and the like (and a
  * redirect to them) are refused, so a check cannot be turned into a reader of local files
- * or a speaker of other protocols.
+ * or a speaker of other protocols. The rule lives in libs/api-types: the console's form uses it too.
  */
-export function checkUrlScheme(raw: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'is not a valid absolute URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `uses ${url.protocol.replace(/:$/, '')}; only http and https are allowed`;
-  if (url.username || url.password) return 'must not carry a user name or password';
-  return null;
-}
+export const checkUrlScheme = checkUrlProblem;
 
 interface Hop {
   res: IncomingMessage;

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertsModule } from '../alerts/alerts.module';
 import { AuditModule } from '../audit/audit.module';
 import { auditTargetNames } from '../audit/audit-target-names';
+import { WebsiteCheckRetention } from './website-check-retention.service';
 import { WebsiteCheckRunner } from './website-check-runner.service';
 import { WebsiteCheckEntity } from './website-check.entity';
 import { WebsiteChecksController } from './website-checks.controller';
@@ -14,8 +15,9 @@ import { WebsiteChecksService } from './website-checks.service';
   providers: [
     WebsiteChecksService,
     WebsiteCheckRunner,
+    WebsiteCheckRetention,
     auditTargetNames('website_check', WebsiteCheckEntity, ['name'], (c) => c.name),
   ],
-  exports: [WebsiteChecksService, WebsiteCheckRunner],
+  exports: [WebsiteChecksService, WebsiteCheckRunner, WebsiteCheckRetention],
 })
 export class WebsiteChecksModule {}

@@ -25,6 +25,7 @@ import { RunScriptModal } from '../jobs/RunScriptModal';
 import { AddTagsModal } from './AddTagsModal';
 import { deviceKeys, fetchDevices, patchDeviceStatus } from './api';
 import { DeviceFilters } from './DeviceFilters';
+import { useAlertsLive, useDeviceAlertCounts } from '../monitoring/api';
 import { DeviceCards } from './DeviceCards';
 import { DevicesTable } from './DevicesTable';
 import { hasFilters, PAGE_SIZES, toApiQuery, useDeviceListParams } from './listParams';
@@ -66,6 +67,9 @@ export function DevicesPage() {
 
   const page = list.data;
   const devices = page?.items ?? [];
+  // Open alerts of the devices on this page, refetched when alerts change.
+  const alertCounts = useDeviceAlertCounts(devices.map((d) => d.id));
+  useAlertsLive();
   const pageCount = page ? Math.max(1, Math.ceil(page.total / page.pageSize)) : 1;
   const firstRow = page && page.total > 0 ? (page.page - 1) * page.pageSize + 1 : 0;
   const lastRow = page ? Math.min(page.total, firstRow + page.items.length - 1) : 0;
@@ -171,6 +175,7 @@ export function DevicesPage() {
           ) : (
             <DevicesTable
               devices={devices}
+              alertCounts={alertCounts.data}
               sort={params.sort}
               order={params.order}
               onSort={(sort, order) => update({ sort, order })}

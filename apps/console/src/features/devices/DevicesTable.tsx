@@ -9,7 +9,7 @@ import {
   Tooltip,
   UnstyledButton,
 } from '@mantine/core';
-import type { DeviceResponse, DeviceSort, SortOrder } from '@fleetdesk/api-types';
+import type { DeviceAlertCount, DeviceResponse, DeviceSort, SortOrder } from '@fleetdesk/api-types';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { RelativeTime, StatusDot } from '../../components/common';
@@ -80,9 +80,42 @@ export function TagBadges({ tags, max = TAGS_SHOWN }: { tags: string[]; max?: nu
   );
 }
 
+const ALERT_COLOR = { info: 'blue', warning: 'yellow', critical: 'red' } as const;
+
+/** The open alerts of a device, linking to them in the inbox. */
+function AlertCount({
+  deviceId,
+  count,
+}: {
+  deviceId: string;
+  count: DeviceAlertCount | undefined;
+}) {
+  if (!count)
+    return (
+      <Text size="sm" c="dimmed" data-testid="device-alerts" data-count={0}>
+        —
+      </Text>
+    );
+  return (
+    <Anchor component={Link} to={`/alerts?deviceId=${deviceId}`} underline="never">
+      <Badge
+        color={ALERT_COLOR[count.severity]}
+        variant="filled"
+        size="sm"
+        data-testid="device-alerts"
+        data-count={count.open}
+        title={`${count.open} open alert${count.open === 1 ? '' : 's'}, worst ${count.severity}`}
+      >
+        {count.open}
+      </Badge>
+    </Anchor>
+  );
+}
+
 /** One page of devices. Selection checkboxes appear only for users who can act on them. */
 export function DevicesTable({
   devices,
+  alertCounts,
   sort,
   order,
   onSort,
@@ -92,6 +125,8 @@ export function DevicesTable({
   onTogglePage,
 }: {
   devices: DeviceResponse[];
+  /** Open alerts by device id; undefined while loading. */
+  alertCounts?: ReadonlyMap<string, DeviceAlertCount>;
   sort: DeviceSort;
   order: SortOrder;
   onSort: (field: DeviceSort, order: SortOrder) => void;
@@ -121,6 +156,7 @@ export function DevicesTable({
             )}
             <SortHeader label="Status" field="status" w={90} {...sortProps} />
             <SortHeader label="Name" field="name" {...sortProps} />
+            <Table.Th w={70}>Alerts</Table.Th>
             <SortHeader label="OS" field="os" w={190} {...sortProps} />
             <Table.Th w={150}>LAN address</Table.Th>
             <Table.Th w={190}>Tags</Table.Th>
@@ -170,6 +206,9 @@ export function DevicesTable({
                     {d.name && d.name !== d.hostname ? `${d.hostname} · ` : ''}#{shortId(d.id)}
                   </Text>
                 </Stack>
+              </Table.Td>
+              <Table.Td>
+                <AlertCount deviceId={d.id} count={alertCounts?.get(d.id)} />
               </Table.Td>
               <Table.Td>
                 <Text size="sm" lineClamp={1} title={osLabel(d.os)}>

@@ -43,6 +43,7 @@ import {
 } from '../devices/api';
 import { JobStatusBadge } from '../jobs/JobBits';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
+import { useAlertSummary, useAlertsLive } from '../monitoring/api';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
 
 const recentJobsKey = (pageSize: number) => ['jobs', 'recent', pageSize] as const;
@@ -444,6 +445,12 @@ export function OverviewPage() {
     refreshJobs();
   });
 
+  const alertSummary = useAlertSummary();
+  useAlertsLive();
+  const openAlerts = alertSummary.data
+    ? alertSummary.data.firing + alertSummary.data.acknowledged
+    : undefined;
+
   const countError = total.error ?? online.error ?? offlineCount.error;
   const noDevices = total.data === 0;
 
@@ -456,7 +463,20 @@ export function OverviewPage() {
           onRetry={() => void client.invalidateQueries({ queryKey: deviceKeys.counts() })}
         />
       )}
-      <SimpleGrid cols={{ base: 2, md: 4 }} mb="md">
+      <SimpleGrid cols={{ base: 2, md: 5 }} mb="md">
+        <StatCard
+          label="Open alerts"
+          value={openAlerts}
+          to="/alerts"
+          testId="stat-open-alerts"
+          hint={
+            alertSummary.data
+              ? `${alertSummary.data.bySeverity.critical} critical · ${alertSummary.data.firing} not acknowledged`
+              : alertSummary.isError
+                ? 'could not be counted'
+                : undefined
+          }
+        />
         <StatCard
           label="Online"
           value={online.data}

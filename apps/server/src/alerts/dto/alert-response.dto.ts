@@ -38,3 +38,25 @@ export class AlertResponse implements api.AlertResponse {
 export class AcknowledgeAlertsResponse implements api.AcknowledgeAlertsResponse {
   @ApiProperty({ type: [String] }) acknowledged!: string[];
 }
+
+export class ResolveAlertsResponse implements api.ResolveAlertsResponse {
+  @ApiProperty({ type: [String] }) resolved!: string[];
+}
+
+export class AlertSeverityCounts implements Record<api.AlertSeverity, number> {
+  @ApiProperty() info!: number;
+  @ApiProperty() warning!: number;
+  @ApiProperty() critical!: number;
+}
+
+export class AlertSummaryResponse implements api.AlertSummaryResponse {
+  @ApiProperty() firing!: number;
+  @ApiProperty() acknowledged!: number;
+  @ApiProperty({ type: AlertSeverityCounts }) bySeverity!: AlertSeverityCounts;
+}
+
+export class DeviceAlertCount implements api.DeviceAlertCount {
+  @ApiProperty({ format: 'uuid' }) deviceId!: string;
+  @ApiProperty() open!: number;
+  @ApiProperty({ enum: ALERT_SEVERITIES }) severity!: api.AlertSeverity;
+}

@@ -58,3 +58,24 @@ export class AcknowledgeAlertsDto implements api.AcknowledgeAlertsRequest {
   @IsUUID('all', { each: true })
   ids!: string[];
 }
+
+export class ResolveAlertsDto implements api.ResolveAlertsRequest {
+  @ApiProperty({ type: [String], format: 'uuid', maxItems: MONITORING_LIMITS.ackBatch })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MONITORING_LIMITS.ackBatch)
+  @IsUUID('all', { each: true })
+  ids!: string[];
+}
+
+export class DeviceAlertCountQueryDto {
+  @ApiProperty({
+    description: `Comma-separated device ids, at most ${MONITORING_LIMITS.countDevices}`,
+  })
+  @Transform(commaList)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MONITORING_LIMITS.countDevices)
+  @IsUUID('all', { each: true })
+  deviceIds!: string[];
+}
