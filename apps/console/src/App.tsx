@@ -40,6 +40,9 @@ const ScriptEditorPage = lazy(() =>
 const ScriptsPage = lazy(() =>
   import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
 );
+const PoliciesPage = lazy(() =>
+  import('./features/policies/PoliciesPage').then((m) => ({ default: m.PoliciesPage })),
+);
 const SchedulesPage = lazy(() =>
   import('./features/schedules/SchedulesPage').then((m) => ({ default: m.SchedulesPage })),
 );
@@ -108,6 +111,7 @@ export function App() {
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="schedules" element={<SchedulesPage />} />
+          <Route path="policies" element={<PoliciesPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route
             path="users"

@@ -30,6 +30,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/catalogue', label: 'Software catalogue', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
+  { to: '/policies', label: 'Automation policies', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/audit', label: 'Audit log', role: 'admin' },

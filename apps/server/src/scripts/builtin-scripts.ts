@@ -387,7 +387,7 @@ if [ "$rc" -ne 0 ]; then
   exit 1
 fi
 after=$(cache_bytes "$cache")
-freed=$(awk -v a="$before" -v b="$after" 'BEGIN { d = a - b; printf "%.0f", d > 0 ? d : 0 }')
+freed=$(awk -v a="$before" -v b="$after" 'BEGIN { d = a - b; printf "%.0f", (d > 0 ? d : 0) }')
 echo "Package caches: ran '$*'; freed $(human_bytes "$freed") in $cache."
 exit 0
 `;

@@ -15,6 +15,7 @@ import { PatchStatus1764811000000 } from './1764811000000-patch-status';
 import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-windows';
 import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
+import { AutomationPolicies1764940000000 } from './1764940000000-automation-policies';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   MaintenanceWindows1764820000000,
   Monitoring1764830000000,
   LogCollection1764840000000,
+  AutomationPolicies1764940000000,
 ];
