@@ -90,6 +90,8 @@ describe('console: automation policies', () => {
     await page.getByRole('option', { name: 'Berlin office (1)' }).click();
     await dialog.getByLabel('Schedules', { exact: true }).click();
     await page.getByRole('option', { name: 'Sunday updates' }).click();
+    // An open dropdown covers the buttons: a click elsewhere in the form closes it.
+    await dialog.getByLabel('Name').click();
     await dialog.getByRole('button', { name: 'Create policy' }).click();
 
     const row = page.getByTestId('policy-row');
@@ -115,6 +117,7 @@ describe('console: automation policies', () => {
     const edit = page.getByRole('dialog', { name: 'Edit policy: Workstation baseline' });
     await edit.getByLabel('Attached to tags').click();
     await page.getByRole('option', { name: 'workstation (1)' }).click();
+    await edit.getByLabel('Name').click();
     await edit.getByRole('button', { name: 'Save policy' }).click();
     await row.getByText('tag workstation').waitFor();
 
