@@ -56,6 +56,9 @@ const ScriptEditorPage = lazy(() =>
 const ScriptsPage = lazy(() =>
   import('./features/scripts/ScriptsPage').then((m) => ({ default: m.ScriptsPage })),
 );
+const PoliciesPage = lazy(() =>
+  import('./features/policies/PoliciesPage').then((m) => ({ default: m.PoliciesPage })),
+);
 const SchedulesPage = lazy(() =>
   import('./features/schedules/SchedulesPage').then((m) => ({ default: m.SchedulesPage })),
 );
@@ -135,6 +138,7 @@ export function App() {
               </RequireRole>
             }
           />
+          <Route path="policies" element={<PoliciesPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route
             path="users"

@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LogCollectionModule } from './log-collection/log-collection.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { PoliciesModule } from './policies/policies.module';
 import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-windows.module';
 import { ScriptsModule } from './scripts/scripts.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -58,6 +59,7 @@ export class AppModule {
         LogCollectionModule,
         SchedulesModule,
         MaintenanceWindowsModule,
+        PoliciesModule,
         ConsoleGatewayModule,
         AlertsModule,
         WebsiteChecksModule,

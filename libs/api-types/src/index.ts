@@ -37,3 +37,4 @@ export * from './software-inventory';
 export * from './patch-compliance';
 export * from './software';
 export * from './log-collections';
+export * from './policies';

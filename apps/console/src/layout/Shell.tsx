@@ -33,6 +33,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
   { to: '/website-checks', label: 'Website checks', role: 'viewer' },
   { to: '/notification-channels', label: 'Notification channels', role: 'admin' },
+  { to: '/policies', label: 'Automation policies', role: 'viewer' },
   { to: '/tokens', label: 'API tokens', role: 'viewer' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/audit', label: 'Audit log', role: 'admin' },

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
@@ -181,7 +182,12 @@ export interface JobProgress {
   failed: number;
 }
 
-const INSERT_BATCH = 5000;
+/**
+ * Runs inserted per statement. Small enough that building and sending one slice (and the
+ * yield after it) keeps the event loop free for API requests while a schedule fans a job out
+ * over ten thousand devices.
+ */
+const INSERT_BATCH = 1000;
 
 /**
  * The one home of the `job_run` table (and its `run_output` chunks): the run state machine's
@@ -204,6 +210,7 @@ export class RunStore {
     timing?: ReadonlyMap<string, RunTiming>,
   ): Promise<void> {
     for (let i = 0; i < deviceIds.length; i += INSERT_BATCH) {
+      if (i > 0) await yieldToEventLoop();
       const batch = deviceIds.slice(i, i + INSERT_BATCH);
       if (!timing) {
         await m.query(

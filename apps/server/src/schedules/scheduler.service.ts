@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -19,6 +20,7 @@ import { MaintenanceWindowsService } from '../maintenance-windows/maintenance-wi
 import { Clock } from './clock';
 import { dueBetween } from './schedule-times';
 import { nextDue, zoneSetKey, zonesOf } from './schedule-zones';
+import { ScheduleTargetSources } from './schedule-target-sources';
 import { ScheduleEntity } from './schedule.entity';
 
 /** One occurrence to handle: fire it, or record it as skipped by the catch-up policy. */
@@ -38,6 +40,14 @@ export interface TickResult {
 const SCHEDULES_PER_TICK = 1_000;
 /** The wake-up never sleeps longer than a tick, so a schedule edited elsewhere is seen. */
 const MIN_WAKE_MS = 50;
+/**
+ * A schedule that fanned out into at least this many runs is followed by a pause as long as
+ * its firing took (at most MAX_PAUSE_MS): inserting ten thousand runs loads the database for
+ * a moment, and back to back, 200 of them starve the API's reads for minutes. Halving the
+ * firing rate leaves the database idle half the time; small schedules are not slowed.
+ */
+const PAUSE_AFTER_RUNS = 1_000;
+const MAX_PAUSE_MS = 2_000;
 
 /**
  * Fires due schedule occurrences. Every server process runs this loop. A schedule is handled
@@ -60,6 +70,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly devices: DevicesService,
     private readonly windows: MaintenanceWindowsService,
     private readonly clock: Clock,
+    private readonly targetSources: ScheduleTargetSources,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -113,9 +124,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     const announced: string[] = [];
     const tried: string[] = [];
     for (let i = 0; i < SCHEDULES_PER_TICK && !this.stopped; i += 1) {
+      // Between schedules, the API requests that queued meanwhile go first.
+      if (i > 0) await yieldToEventLoop();
       const candidate = await this.nextCandidate(now, key, tried);
       if (!candidate) break;
       tried.push(candidate.id);
+      let runs = 0;
+      const started = Date.now();
       try {
         // Outside the transaction: it reads the script library (see JobsService.prepare).
         const prepared = await this.jobs.prepare(candidate.template);
@@ -123,17 +138,25 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
           const s = await this.claimDue(m, now, key, candidate.id);
           // Taken by another process, or its template changed since: the next pass sees it.
           if (!s || JSON.stringify(s.template) !== JSON.stringify(candidate.template)) return;
-          const jobIds = await this.handle(m, s, now, deviceZones, key, prepared);
+          const fired = await this.handle(m, s, now, deviceZones, key, prepared);
+          const jobIds = fired.jobIds;
+          runs = fired.runs;
           announced.push(...jobIds);
           result.fired += jobIds.length;
           result.schedules += 1;
         });
       } catch (e) {
+        // Rolled back: nothing of it to announce, nothing inserted to pause for.
+        announced.length = 0;
+        runs = 0;
         if (await this.recordFailure(candidate.id, now, key, deviceZones, e as Error))
           result.schedules += 1;
       }
+      // Announced as each commits: a long pass must not hold back the first jobs' dispatch.
+      for (const id of announced.splice(0)) this.jobs.announce(id);
+      if (runs >= PAUSE_AFTER_RUNS && !this.stopped)
+        await sleep(Math.min(MAX_PAUSE_MS, Date.now() - started));
     }
-    for (const id of announced) this.jobs.announce(id);
     return result;
   }
 
@@ -172,7 +195,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Handles the occurrences in (evaluated_until, now] and moves the watermark. Returns the
-   * ids of the jobs created (to announce once committed).
+   * ids of the jobs created (to announce once committed) and how many runs they have.
    */
   private async handle(
     m: EntityManager,
@@ -181,10 +204,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     deviceZones: string[],
     key: string,
     prepared: PreparedJob,
-  ): Promise<string[]> {
+  ): Promise<{ jobIds: string[]; runs: number }> {
     const zones = zonesOf(s, deviceZones);
     const due = this.dueOccurrences(s, zones, now);
     const jobIds: string[] = [];
+    let runs = 0;
     if (due.length > 0) {
       const byZone = await this.devicesByZone(m, s);
       for (const d of due) {
@@ -192,7 +216,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         // In device mode, a zone none of the target's devices is in has nothing to fire.
         if (s.zoneMode === 'device' && deviceIds.length === 0 && d.zone !== s.timeZone) continue;
         const jobId = await this.occur(m, s, d, deviceIds, prepared, now);
-        if (jobId) jobIds.push(jobId);
+        if (jobId) {
+          jobIds.push(jobId);
+          runs += deviceIds.length;
+        }
       }
     }
     const until = new Date(Math.max(now.getTime(), new Date(s.evaluatedUntil).getTime()));
@@ -205,7 +232,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         zoneSetKey: s.zoneMode === 'device' ? key : null,
       },
     );
-    return jobIds;
+    return { jobIds, runs };
   }
 
   private dueOccurrences(s: ScheduleEntity, zones: string[], now: Date): Due[] {
@@ -234,15 +261,28 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     return out;
   }
 
-  /** The target resolved now, split by each device's zone (unknown zones: the fallback). */
+  /**
+   * The target resolved now, plus the devices of the policies the schedule belongs to, split
+   * by each device's zone (unknown zones: the fallback).
+   */
   private async devicesByZone(m: EntityManager, s: ScheduleEntity): Promise<Map<string, string[]>> {
-    const ids = await this.devices.resolveTarget(s.template.target, m);
+    let ids = await this.devices.resolveTarget(s.template.target, m);
+    const extra = await this.targetSources.extraTargets(m, s.id);
+    if (extra.length > 0 && !s.template.target.all) {
+      const all = new Set(ids);
+      for (const t of extra) for (const id of await this.devices.resolveTarget(t, m)) all.add(id);
+      ids = [...all].sort();
+    }
     const byZone = new Map<string, string[]>();
     const zoneOf =
       s.zoneMode === 'device' ? await this.devices.timeZonesOf(ids, m) : new Map<string, null>();
     for (const id of ids) {
       const zone = (s.zoneMode === 'device' && zoneOf.get(id)) || s.timeZone;
-      byZone.set(zone, [...(byZone.get(zone) ?? []), id]);
+      // Appended in place: copying the list per device was quadratic, seconds of blocked
+      // event loop for a schedule over ten thousand devices.
+      const list = byZone.get(zone);
+      if (list) list.push(id);
+      else byZone.set(zone, [id]);
     }
     return byZone;
   }

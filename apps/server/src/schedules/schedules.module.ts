@@ -6,6 +6,7 @@ import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { MaintenanceWindowsModule } from '../maintenance-windows/maintenance-windows.module';
 import { Clock } from './clock';
+import { ScheduleTargetSources } from './schedule-target-sources';
 import { ScheduleEntity, ScheduleOccurrenceEntity } from './schedule.entity';
 import { SchedulerService } from './scheduler.service';
 import { SchedulesController } from './schedules.controller';
@@ -23,9 +24,10 @@ import { SchedulesService } from './schedules.service';
   providers: [
     SchedulesService,
     SchedulerService,
+    ScheduleTargetSources,
     Clock,
     auditTargetNames('schedule', ScheduleEntity, ['name'], (s) => s.name),
   ],
-  exports: [SchedulesService],
+  exports: [SchedulesService, ScheduleTargetSources],
 })
 export class SchedulesModule {}

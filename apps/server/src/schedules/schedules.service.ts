@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type {
   Page,
+  PolicySchedule,
   ScheduleHistoryItem,
   SchedulePreviewResponse,
   ScheduleResponse,
 } from '@fleetdesk/api-types';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import type { PageQueryDto } from '../common/pagination';
@@ -208,6 +209,20 @@ export class SchedulesService {
       page: q.page,
       pageSize: q.pageSize,
     };
+  }
+
+  /** Name, state and next firing of these schedules, by id (ids that do not exist are absent). */
+  async summaries(ids: readonly string[]): Promise<Map<string, PolicySchedule>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(ScheduleEntity)
+      .find({ where: { id: In([...ids]) }, order: { name: 'ASC', id: 'ASC' } });
+    return new Map(
+      rows.map((s) => {
+        const r = toScheduleResponse(s);
+        return [s.id, { id: s.id, name: s.name, paused: s.paused, nextDueAt: r.nextDueAt }];
+      }),
+    );
   }
 
   /** Sets the watermark to `now` and the next due time over the zones in use now. */

@@ -375,7 +375,7 @@ describe('Clear temp files', () => {
 
   it('deletes only old regular files inside the roots and reports count and bytes', async () => {
     const s = await scratch();
-    const r = await runBody(s.body, { DAYS: '7' });
+    const r = await runBody(s.body, { DAYS: '7', PACKAGE_CACHES: 'false' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${s.tmp}: Deleted 3 files, 1.0 KiB`);
     expect(r.stdout).toContain(`${s.varTmp}: Deleted 1 files, 5 B`);
@@ -404,7 +404,7 @@ describe('Clear temp files', () => {
 
   it('lists and keeps everything on DRY_RUN=true', async () => {
     const s = await scratch();
-    const r = await runBody(s.body, { DAYS: '7', DRY_RUN: 'true' });
+    const r = await runBody(s.body, { DAYS: '7', DRY_RUN: 'true', PACKAGE_CACHES: 'false' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Would delete 4 files');
     expect(r.stdout).toContain(join(s.tmp, 'old.log'));
@@ -419,6 +419,91 @@ describe('Clear temp files', () => {
     expect(r.stdout).toMatch(
       /Would delete \d+ files not modified or read for more than 36500 days/,
     );
+    // This machine is Debian: the real apt-get's cache is measured, and left as it is.
+    expect(r.stdout).toMatch(
+      /^Package caches: would run 'apt-get clean'; \/var\/cache\/apt\/archives holds \d/m,
+    );
+  });
+
+  describe('package caches', () => {
+    /** Stubs first on PATH; with `toolsOnly`, no host bin dir (so no real apt-get either). */
+    async function managerStubs(commands: Record<string, string>, toolsOnly = false) {
+      const s = await stubs(commands);
+      if (!toolsOnly) return s;
+      const [dir] = s.path.split(':');
+      const tools = join(dir, 'tools');
+      await mkdir(tools);
+      for (const tool of ['mktemp', 'rm', 'find', 'awk', 'du', 'tail', 'uname']) {
+        const real = HOST_PATH.split(':')
+          .map((d) => join(d, tool))
+          .find((f) => existsSync(f));
+        if (real) await symlink(real, join(tools, tool));
+      }
+      return { ...s, path: `${dir}:${tools}` };
+    }
+
+    it('after the temp files, empties the apt cache with apt-get clean and says what it freed', async () => {
+      const s = await scratch();
+      const m = await managerStubs({ 'apt-get': 'exit 0' });
+      const r = await runBody(s.body, { DAYS: '7' }, { path: m.path });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Deleted 4 files');
+      expect(r.stdout).toMatch(
+        /Package caches: ran 'apt-get clean'; freed [\d.]+ \w+ in \/var\/cache\/apt\/archives\./,
+      );
+      expect(r.stdout.indexOf('Deleted 4 files')).toBeLessThan(r.stdout.indexOf('Package caches'));
+      expect(await m.calls()).toEqual(['apt-get clean']);
+    });
+
+    it.each([
+      ['dnf', 'dnf -q clean packages'],
+      ['yum', 'yum -q clean packages'],
+      ['zypper', 'zypper --non-interactive clean'],
+      ['pacman', 'pacman -Sc --noconfirm'],
+    ])('uses %s where it is the package manager', async (manager, call) => {
+      const s = await scratch();
+      const m = await managerStubs({ [manager]: 'exit 0' }, true);
+      const r = await runBody(s.body, { DAYS: '7' }, { path: m.path });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Package caches: ran '${call}'`);
+      expect(await m.calls()).toEqual([call]);
+    });
+
+    it("exits 1 with the manager's own words when the clean fails; the temp files are still cleaned", async () => {
+      const s = await scratch();
+      const m = await managerStubs(
+        {
+          dnf: 'echo "Error: cache locked by another process" >&2; exit 1',
+        },
+        true,
+      );
+      const r = await runBody(s.body, { DAYS: '7' }, { path: m.path });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("error: 'dnf -q clean packages' failed (exit 1):");
+      expect(r.stderr).toContain('cache locked by another process');
+      expect(existsSync(join(s.tmp, 'old.log'))).toBe(false);
+    });
+
+    it('touches no package manager on DRY_RUN=true or PACKAGE_CACHES=false', async () => {
+      const s = await scratch();
+      const m = await managerStubs({ 'apt-get': 'exit 0' });
+      const dry = await runBody(s.body, { DAYS: '7', DRY_RUN: 'true' }, { path: m.path });
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain("Package caches: would run 'apt-get clean'");
+      const off = await runBody(s.body, { DAYS: '7', PACKAGE_CACHES: 'false' }, { path: m.path });
+      expect(off.code).toBe(0);
+      expect(off.stdout).not.toContain('Package caches');
+      expect(await m.calls()).toEqual([]);
+    });
+
+    it('says so when there is no package manager it knows', async () => {
+      const s = await scratch();
+      const m = await managerStubs({}, true);
+      const r = await runBody(s.body, { DAYS: '7' }, { path: m.path });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Package caches: no supported package manager');
+    });
   });
 
   it.each([
@@ -428,6 +513,7 @@ describe('Clear temp files', () => {
     [{ DAYS: '-1' }, /whole number/],
     [{ DAYS: '1; rm -rf /' }, /whole number/],
     [{ DRY_RUN: 'yes' }, /DRY_RUN must be true or false/],
+    [{ PACKAGE_CACHES: 'sometimes' }, /PACKAGE_CACHES must be true or false/],
   ])('exits 2 on invalid parameters %j, before touching anything', async (env, message) => {
     const s = await scratch();
     const r = await runBody(s.body, env);

@@ -227,10 +227,13 @@ const CLEAR_TEMP = sh`#!/usr/bin/env bash
 # DAYS days, and reports how many files and bytes went. It never follows a symbolic link
 # (find's default), never deletes one, never enters another filesystem mounted below (-xdev),
 # keeps directories, sockets and X11/ICE lock files, and leaves systemd's private service
-# directories alone. DRY_RUN=true only lists what would go.
+# directories alone. Then, unless PACKAGE_CACHES=false, empties the package manager's cache
+# of downloaded packages (apt-get clean, dnf/yum clean packages, zypper clean, pacman -Sc,
+# apk cache clean): only packages kept after installing, never its repository metadata or
+# what is installed. DRY_RUN=true only lists what would go.
 # Parameters arrive only as environment variables.
 # Exit codes: 0 done (a warning is printed if some files could not be examined or deleted),
-# 2 invalid parameter.
+# 1 the package manager failed to clean its cache, 2 invalid parameter.
 set -u
 set -f
 export LC_ALL=C
@@ -239,6 +242,7 @@ TMP_ROOTS='/tmp /var/tmp'
 
 days="\${DAYS:-7}"
 dry_run="\${DRY_RUN:-false}"
+package_caches="\${PACKAGE_CACHES:-true}"
 
 fail() {
   printf 'error: %s\n' "$1" >&2
@@ -253,6 +257,10 @@ fi
 case "$dry_run" in
   true | false) ;;
   *) fail "DRY_RUN must be true or false, not '\${dry_run:0:40}'" ;;
+esac
+case "$package_caches" in
+  true | false) ;;
+  *) fail "PACKAGE_CACHES must be true or false, not '\${package_caches:0:40}'" ;;
 esac
 
 work=$(mktemp -d "\${TMPDIR:-/tmp}/fleetdesk-clear.XXXXXX") || {
@@ -326,6 +334,61 @@ echo "$verb $total_files files not modified or read for more than $days days, fr
 if [ "$warned" = yes ]; then
   echo 'warning: some files could not be examined or deleted (see the errors above).'
 fi
+
+[ "$package_caches" = true ] || exit 0
+
+cache_bytes() {
+  if [ -d "$1" ]; then
+    du -sk -- "$1" 2>/dev/null | awk '{ printf "%.0f", $1 * 1024 } END { if (NR == 0) print 0 }'
+  else
+    echo 0
+  fi
+}
+
+# The system's own manager: the first found, in the same order as the updates script.
+manager=''
+for m in apt-get dnf yum zypper pacman apk; do
+  if command -v "$m" >/dev/null 2>&1; then
+    manager=$m
+    break
+  fi
+done
+case "$manager" in
+  apt-get) cache=/var/cache/apt/archives && set -- apt-get clean ;;
+  dnf) cache=/var/cache/dnf && set -- dnf -q clean packages ;;
+  yum) cache=/var/cache/yum && set -- yum -q clean packages ;;
+  zypper) cache=/var/cache/zypp/packages && set -- zypper --non-interactive clean ;;
+  pacman) cache=/var/cache/pacman/pkg && set -- pacman -Sc --noconfirm ;;
+  apk) cache=/var/cache/apk && set -- apk cache clean ;;
+  '')
+    if [ "$(uname -s)" = Darwin ]; then
+      echo "Package caches: Homebrew's cache is left alone (brew refuses to run as root)."
+    else
+      echo 'Package caches: no supported package manager (apt-get, dnf, yum, zypper, pacman, apk); nothing to clean.'
+    fi
+    exit 0
+    ;;
+esac
+if [ "$manager" = apk ] && [ ! -e /etc/apk/cache ]; then
+  echo 'Package caches: apk keeps no package cache here (/etc/apk/cache is not set up).'
+  exit 0
+fi
+
+before=$(cache_bytes "$cache")
+if [ "$dry_run" = true ]; then
+  echo "Package caches: would run '$*'; $cache holds $(human_bytes "$before")."
+  exit 0
+fi
+"$@" >"$work/pm" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then
+  echo "error: '$*' failed (exit $rc):" >&2
+  tail -n 20 "$work/pm" >&2
+  exit 1
+fi
+after=$(cache_bytes "$cache")
+freed=$(awk -v a="$before" -v b="$after" 'BEGIN { d = a - b; printf "%.0f", (d > 0 ? d : 0) }')
+echo "Package caches: ran '$*'; freed $(human_bytes "$freed") in $cache."
 exit 0
 `;
 
@@ -475,7 +538,7 @@ export const BUILTIN_SCRIPTS: readonly BuiltinScript[] = [
   {
     name: 'Clear temp files',
     description:
-      'Deletes files under /tmp and /var/tmp not modified or read for more than DAYS days and reports the count and bytes freed. Never follows symbolic links or leaves those directories. DRY_RUN lists without deleting.',
+      "Deletes files under /tmp and /var/tmp not modified or read for more than DAYS days, then empties the package manager's cache of downloaded packages (PACKAGE_CACHES), and reports what was freed. Never follows symbolic links or leaves those directories. DRY_RUN lists without deleting.",
     tags: ['disk', 'cleanup', 'linux', 'macos'],
     language: 'bash',
     body: CLEAR_TEMP,
@@ -495,6 +558,15 @@ export const BUILTIN_SCRIPTS: readonly BuiltinScript[] = [
         secret: false,
         default: false,
         description: 'List what would be deleted, delete nothing',
+      },
+      {
+        name: 'PACKAGE_CACHES',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        default: true,
+        description:
+          "Also empty the package manager's cache of downloaded packages (apt-get, dnf, yum, zypper, pacman, apk)",
       },
     ],
     defaultTimeoutSeconds: 900,

@@ -64,7 +64,7 @@ export function spawnCommand(command: string, args: string[], env: Record<string
 export async function waitHealthy(
   url: string,
   proc: Proc,
-  timeoutMs = 60_000,
+  timeoutMs = 150_000,
   ca?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -37,6 +37,7 @@ import { Facts, InventoryPanel } from './detail/InventoryPanel';
 import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
 import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
+import { PoliciesPanel } from './detail/PoliciesPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
 import { RevokeDevicesModal } from './RevokeDevicesModal';
@@ -190,6 +191,7 @@ export function DeviceDetailPage() {
           </Tabs.Tab>
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
           <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
+          <Tabs.Tab value="policies">Policies</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inventory">
           <InventoryPanel device={d} />
@@ -202,6 +204,9 @@ export function DeviceDetailPage() {
         </Tabs.Panel>
         <Tabs.Panel value="updates">
           <PendingUpdatesPanel deviceId={d.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="policies">
+          <PoliciesPanel deviceId={d.id} />
         </Tabs.Panel>
       </Tabs>
 

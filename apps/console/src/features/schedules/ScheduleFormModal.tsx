@@ -11,6 +11,7 @@ import {
   Alert,
   Button,
   Chip,
+  Fieldset,
   Group,
   List,
   Loader,
@@ -30,7 +31,13 @@ import { ErrorAlert } from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
 import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
-import { useScripts } from '../scripts/api';
+import {
+  type ParamTexts,
+  ParamValuesForm,
+  paramValueProblem,
+  paramsToSend,
+} from '../jobs/ParamValues';
+import { useScript, useScripts } from '../scripts/api';
 import { type PreviewWhen, useCreateSchedule, usePreview } from './api';
 import { browserZone, CRON_PRESETS } from './timing';
 
@@ -110,6 +117,15 @@ function ScheduleForm({ onClose }: { onClose: () => void }) {
   const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
   const scripts = useScripts({ pageSize: 100 });
   const create = useCreateSchedule();
+  // The chosen script's parameters, filled here and sent with every occurrence's job.
+  const script = useScript(d.scriptId);
+  const params = script.data?.parameters ?? [];
+  const [texts, setTexts] = useState<ParamTexts>({});
+  const paramErrors: Record<string, string | undefined> = {};
+  for (const p of params) {
+    const problem = paramValueProblem(p, texts);
+    if (problem && tried) paramErrors[p.name] = problem;
+  }
 
   const builtTarget = buildTarget(target, undefined);
   const problems: Partial<Record<keyof Draft | 'target', string>> = {};
@@ -129,10 +145,14 @@ function ScheduleForm({ onClose }: { onClose: () => void }) {
   const submit = () => {
     setTried(true);
     if (Object.keys(problems).length > 0 || 'problem' in builtTarget || !d.scriptId) return;
+    if (!script.data || params.some((p) => paramValueProblem(p, texts) !== null)) return;
     const body: CreateScheduleRequest = {
       name: d.name.trim(),
       job: {
-        script: { id: d.scriptId },
+        script: {
+          id: d.scriptId,
+          ...(params.length > 0 ? { params: paramsToSend(params, texts) } : {}),
+        },
         target: builtTarget.target,
         offlineExpirySeconds: Math.round(hours * 3600),
       },
@@ -165,12 +185,27 @@ function ScheduleForm({ onClose }: { onClose: () => void }) {
         placeholder="Pick from the library"
         data={(scripts.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
         value={d.scriptId}
-        onChange={(id) => set({ scriptId: id })}
+        onChange={(id) => {
+          set({ scriptId: id });
+          setTexts({});
+        }}
         searchable
         nothingFoundMessage={scripts.isFetching ? 'Loading…' : 'No script matches'}
         error={shown('scriptId') ?? (scripts.isError ? errorMessage(scripts.error) : undefined)}
         required
       />
+      {d.scriptId && script.isPending && <Loader size="xs" aria-label="Loading parameters" />}
+      {script.isError && <ErrorAlert error={script.error} />}
+      {script.data && (
+        <Fieldset legend="Parameters" variant="filled">
+          <ParamValuesForm
+            params={params}
+            texts={texts}
+            errors={paramErrors}
+            onChange={(n, text) => setTexts((t) => ({ ...t, [n]: text }))}
+          />
+        </Fieldset>
+      )}
       <TargetPicker value={target} onChange={setTarget} error={shown('target')} />
       <SegmentedControl
         aria-label="Repeats"

@@ -11,17 +11,17 @@ import { del, get, post } from '../../api/client';
 
 export const scheduleKeys = {
   all: ['schedules'] as const,
-  list: (page: number) => ['schedules', 'list', page] as const,
+  list: (page: number, pageSize: number) => ['schedules', 'list', page, pageSize] as const,
   history: (id: string, page: number) => ['schedules', 'history', id, page] as const,
   preview: (when: PreviewWhen) => ['schedules', 'preview', when] as const,
 };
 
 export const PAGE_SIZE = 25;
 
-export function useSchedules(page: number) {
+export function useSchedules(page: number, pageSize: number = PAGE_SIZE) {
   return useQuery({
-    queryKey: scheduleKeys.list(page),
-    queryFn: () => get<Page<ScheduleResponse>>('/schedules', { page, pageSize: PAGE_SIZE }),
+    queryKey: scheduleKeys.list(page, pageSize),
+    queryFn: () => get<Page<ScheduleResponse>>('/schedules', { page, pageSize }),
     placeholderData: (previous) => previous,
   });
 }

@@ -17,6 +17,7 @@ import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
 import { AgentChecks1764900000000 } from './1764900000000-agent-checks';
 import { MetricsHistory1764901000000 } from './1764901000000-metrics-history';
+import { AutomationPolicies1764940000000 } from './1764940000000-automation-policies';
 import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
@@ -40,5 +41,6 @@ export const MIGRATIONS = [
   LogCollection1764840000000,
   AgentChecks1764900000000,
   MetricsHistory1764901000000,
+  AutomationPolicies1764940000000,
   RevokedDevices1764950000000,
 ];

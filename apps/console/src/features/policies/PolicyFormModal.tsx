@@ -1,0 +1,158 @@
+import { POLICY_LIMITS, type PolicyResponse } from '@fleetdesk/api-types';
+import { Button, Group, Modal, MultiSelect, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ErrorAlert } from '../../components/common';
+import { notifySuccess } from '../../lib/notify';
+import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
+import { useSchedules } from '../schedules/api';
+import { useSavePolicy } from './api';
+
+interface Draft {
+  name: string;
+  description: string;
+  tags: string[];
+  groupIds: string[];
+  scheduleIds: string[];
+}
+
+const draftOf = (p: PolicyResponse | null): Draft => ({
+  name: p?.name ?? '',
+  description: p?.description ?? '',
+  tags: p?.target.tags ?? [],
+  groupIds: p?.target.groups.map((g) => g.id) ?? [],
+  scheduleIds: p?.schedules.map((s) => s.id) ?? [],
+});
+
+function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClose: () => void }) {
+  const [d, setD] = useState<Draft>(() => draftOf(policy));
+  const [tried, setTried] = useState(false);
+  const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
+  const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags });
+  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
+  // The schedules to bundle: the first page of 25 is not enough for a real library.
+  const schedules = useSchedules(1, 100);
+  const save = useSavePolicy();
+
+  const problems: Partial<Record<'name' | 'target', string>> = {};
+  if (!d.name.trim()) problems.name = 'Give the policy a name';
+  if (d.tags.length === 0 && d.groupIds.length === 0)
+    problems.target = 'Attach it to at least one group or tag';
+  const shown = (k: keyof typeof problems) => (tried ? problems[k] : undefined);
+
+  // Schedules already in the policy stay listed even beyond the first page.
+  const scheduleOptions = new Map(
+    (policy?.schedules ?? []).map((s) => [s.id, s.name] as [string, string]),
+  );
+  for (const s of schedules.data?.items ?? []) scheduleOptions.set(s.id, s.name);
+
+  const submit = () => {
+    setTried(true);
+    if (Object.keys(problems).length > 0) return;
+    const body = {
+      name: d.name.trim(),
+      description: d.description.trim(),
+      target: { tags: d.tags, groupIds: d.groupIds },
+      scheduleIds: d.scheduleIds,
+    };
+    save.mutate(
+      { id: policy?.id ?? null, body },
+      {
+        onSuccess: () => {
+          notifySuccess(`Policy “${body.name}” ${policy ? 'saved' : 'created'}.`);
+          onClose();
+        },
+      },
+    );
+  };
+
+  return (
+    <Stack>
+      <TextInput
+        label="Name"
+        value={d.name}
+        maxLength={POLICY_LIMITS.nameLength}
+        onChange={(e) => set({ name: e.currentTarget.value })}
+        error={shown('name')}
+        required
+        data-autofocus
+      />
+      <Textarea
+        label="Description"
+        value={d.description}
+        maxLength={POLICY_LIMITS.descriptionLength}
+        autosize
+        minRows={2}
+        onChange={(e) => set({ description: e.currentTarget.value })}
+      />
+      <Text size="xs" c="dimmed">
+        Every device in any of these groups or carrying any of these tags inherits the policy: each
+        of its schedules also runs there, from its next occurrence, besides its own target.
+      </Text>
+      <MultiSelect
+        label="Attached to groups"
+        data={(groups.data ?? []).map((g) => ({
+          value: g.id,
+          label: `${g.name} (${g.deviceCount})`,
+        }))}
+        value={d.groupIds}
+        onChange={(v) => set({ groupIds: v })}
+        searchable
+        nothingFoundMessage={groups.isPending ? 'Loading…' : 'No groups'}
+        error={shown('target')}
+      />
+      <MultiSelect
+        label="Attached to tags"
+        data={(tags.data ?? []).map((t) => ({
+          value: t.name,
+          label: `${t.name} (${t.deviceCount})`,
+        }))}
+        value={d.tags}
+        onChange={(v) => set({ tags: v })}
+        searchable
+        nothingFoundMessage={tags.isPending ? 'Loading…' : 'No tags'}
+        error={shown('target')}
+      />
+      <MultiSelect
+        label="Schedules"
+        description="What the policy runs; create them on the Schedules page"
+        data={[...scheduleOptions].map(([value, label]) => ({ value, label }))}
+        value={d.scheduleIds}
+        onChange={(v) => set({ scheduleIds: v })}
+        searchable
+        nothingFoundMessage={schedules.isPending ? 'Loading…' : 'No schedules'}
+        maxValues={POLICY_LIMITS.schedules}
+      />
+      {save.isError && <ErrorAlert error={save.error} />}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button onClick={submit} loading={save.isPending}>
+          {policy ? 'Save policy' : 'Create policy'}
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+export function PolicyFormModal({
+  opened,
+  policy,
+  onClose,
+}: {
+  opened: boolean;
+  policy: PolicyResponse | null;
+  onClose: () => void;
+}) {
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={policy ? `Edit policy: ${policy.name}` : 'New automation policy'}
+      size="lg"
+    >
+      {opened && <PolicyForm policy={policy} onClose={onClose} />}
+    </Modal>
+  );
+}
