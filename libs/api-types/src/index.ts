@@ -35,3 +35,5 @@ export * from './software-inventory';
 export * from './patch-compliance';
 export * from './software';
 export * from './log-collections';
+export * from './file-transfers';
+export * from './log-searches';

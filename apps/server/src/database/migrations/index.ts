@@ -15,6 +15,8 @@ import { PatchStatus1764811000000 } from './1764811000000-patch-status';
 import { MaintenanceWindows1764820000000 } from './1764820000000-maintenance-windows';
 import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
+import { FileTransfers1764920000000 } from './1764920000000-file-transfers';
+import { LogSearch1764921000000 } from './1764921000000-log-search';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -35,4 +37,6 @@ export const MIGRATIONS = [
   MaintenanceWindows1764820000000,
   Monitoring1764830000000,
   LogCollection1764840000000,
+  FileTransfers1764920000000,
+  LogSearch1764921000000,
 ];
