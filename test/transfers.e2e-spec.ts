@@ -66,7 +66,8 @@ describe('file transfer end to end', () => {
       async () =>
         (await fleet.api().get(`/api/devices/${agent.deviceId}`).set('Authorization', fleet.admin))
           .body.status === 'online',
-      15_000,
+      90_000,
+      250,
     );
   }, 240_000);
   afterAll(async () => {
