@@ -61,7 +61,8 @@ export class Fleet {
       ...(this.tls ? { TLS_CERT_FILE: this.tls.certFile, TLS_KEY_FILE: this.tls.keyFile } : {}),
       ...this.env,
     });
-    await waitHealthy(this.url, this.server, undefined, this.tls?.ca);
+    // Six sessions share two cores here: a boot under that load can take past a minute.
+    await waitHealthy(this.url, this.server, 150_000, this.tls?.ca);
   }
 
   async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -6,7 +6,10 @@ import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { fetchFileHandler } from './transfers/fetch';
+import { pushFileHandler } from './transfers/push';
 import { collectLogsHandler } from './logs/collect';
+import { searchLogsHandler } from './logs/search';
 import { LogUploader } from './logs/uploader';
 import { RunManager } from './runs/runs';
 import { isSingleExecutable } from './runtime';
@@ -116,6 +119,22 @@ export async function runAgent(
         collect_logs: collectLogsHandler({
           stateDir,
           staged: (runId) => uploader.enqueue(runId),
+        }),
+        fetch_file: fetchFileHandler({
+          stateDir,
+          staged: (runId) => uploader.enqueue(runId),
+        }),
+        search_logs: searchLogsHandler({
+          stateDir,
+          serverUrl: identity.serverUrl,
+          deviceId: identity.deviceId,
+          privateKey: identity.privateKey,
+        }),
+        push_file: pushFileHandler({
+          stateDir,
+          serverUrl: identity.serverUrl,
+          deviceId: identity.deviceId,
+          privateKey: identity.privateKey,
         }),
       },
     });

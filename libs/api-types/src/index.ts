@@ -38,3 +38,5 @@ export * from './patch-compliance';
 export * from './software';
 export * from './log-collections';
 export * from './policies';
+export * from './file-transfers';
+export * from './log-searches';

@@ -53,7 +53,7 @@ export interface RunOutputChunk {
 
 /** What an action job does, as the console shows it. */
 export interface JobAction {
-  kind: 'agent_update' | 'software' | 'collect_logs';
+  kind: 'agent_update' | 'software' | 'collect_logs' | 'fetch_file' | 'push_file' | 'search_logs';
   /** agent_update: the agent version it installs. software: not set (pins are per package). */
   version?: string;
   /** software: what it does, to which package per manager (empty for apply_updates). */
@@ -61,8 +61,12 @@ export interface JobAction {
   packages?: SoftwarePackageRef[];
   securityOnly?: boolean;
   installer?: { id: string; type: InstallerType; sha256: string; size: number };
-  /** collect_logs: how many sources (paths, globs, journald units, event logs) it collects. */
+  /** collect_logs / search_logs: how many sources (paths, globs, journald units, event logs). */
   sources?: number;
+  /** fetch_file / push_file: the path on the device. */
+  path?: string;
+  /** search_logs: the text or regular expression searched for. */
+  pattern?: string;
 }
 
 /** A job: one technician intent, fanned out into one run per targeted device. */

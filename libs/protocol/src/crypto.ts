@@ -21,6 +21,8 @@ import {
 } from './messages';
 import { decodeBase64Exact } from './validate';
 import { collectLogsSigningFields } from './logs';
+import { searchLogsSigningFields } from './search';
+import { fetchFileSigningFields, pushFileSigningFields } from './transfers';
 
 /**
  * Context labels make a signature valid for one purpose only: the agent's handshake
@@ -277,6 +279,9 @@ const ACTION_SIGNING_FIELDS: { readonly [K in ActionKind]: (action: RunActions[K
       : ['0']),
   ],
   collect_logs: collectLogsSigningFields,
+  fetch_file: fetchFileSigningFields,
+  push_file: pushFileSigningFields,
+  search_logs: searchLogsSigningFields,
 };
 
 /** What the server signs for each action run: the envelope, the kind, then the kind's fields. */

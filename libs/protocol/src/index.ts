@@ -8,3 +8,8 @@ export * from './messages';
 export * from './envelope';
 export * from './crypto';
 export * from './logs';
+export * from './transfers';
+export * from './tar';
+export * from './search';
+export * from './line-matcher';
+export * from './line-time';

@@ -48,6 +48,8 @@ import {
   type Validator,
 } from './validate';
 import { type CollectLogsAction, collectLogs } from './logs';
+import { type SearchLogsAction, searchLogs } from './search';
+import { type FetchFileAction, fetchFile, type PushFileAction, pushFile } from './transfers';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -464,6 +466,9 @@ export interface RunActions {
   agent_update: AgentUpdateAction;
   software: SoftwareAction;
   collect_logs: CollectLogsAction;
+  fetch_file: FetchFileAction;
+  push_file: PushFileAction;
+  search_logs: SearchLogsAction;
 }
 export type ActionKind = keyof RunActions;
 export type RunAction = RunActions[ActionKind];
@@ -860,6 +865,9 @@ export const ACTION_VALIDATORS: { readonly [K in ActionKind]: Validator<RunActio
   agent_update: agentUpdate,
   software: softwareAction,
   collect_logs: collectLogs,
+  fetch_file: fetchFile,
+  push_file: pushFile,
+  search_logs: searchLogs,
 };
 
 export const ACTION_KINDS = Object.keys(ACTION_VALIDATORS) as readonly ActionKind[];

@@ -20,6 +20,8 @@ const DEVICE_SIGNED_ROUTES = new Set([
   `GET /api/software/installers/${SAMPLE_ID}/content`,
   `POST /api/log-collections/uploads/${SAMPLE_ID}`,
   `PUT /api/log-collections/uploads/${SAMPLE_ID}/files/${SAMPLE_ID}/chunks/${SAMPLE_ID}`,
+  `GET /api/file-transfers/pushes/${SAMPLE_ID}/chunks/${SAMPLE_ID}`,
+  `POST /api/log-searches/results/${SAMPLE_ID}`,
 ]);
 
 /** Every route the server serves, read from its own OpenAPI document so none can be forgotten. */

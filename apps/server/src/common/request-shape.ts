@@ -42,6 +42,7 @@ function refuse(field: string, reason: string): BadRequestException {
 /** The routes whose body is a raw file (mounted under /api, so the path is without it). */
 const RAW_UPLOADS: readonly { method: string; path: string }[] = [
   { method: 'POST', path: '/software/installers' },
+  { method: 'POST', path: '/file-transfers/uploads' },
 ];
 const isRawUpload = (req: Request): boolean =>
   RAW_UPLOADS.some((r) => r.method === req.method && r.path === req.path);

@@ -119,6 +119,10 @@ function requireOneSpec(dto: CreateJobDto): void {
 function toJobAction(action: RunAction): JobAction {
   if (action.kind === 'agent_update') return { kind: action.kind, version: action.version };
   if (action.kind === 'collect_logs') return { kind: action.kind, sources: action.sources.length };
+  if (action.kind === 'fetch_file' || action.kind === 'push_file')
+    return { kind: action.kind, path: action.path };
+  if (action.kind === 'search_logs')
+    return { kind: action.kind, sources: action.sources.length, pattern: action.query.pattern };
   return {
     kind: 'software',
     operation: action.operation,

@@ -42,3 +42,9 @@ export class LogStorageFullException extends AppException {
     super('LOG_STORAGE_LIMIT', message, status);
   }
 }
+
+export class FileTransferNotFoundException extends AppException {
+  constructor(message: string, status = HttpStatus.NOT_FOUND) {
+    super('FILE_TRANSFER_NOT_FOUND', message, status);
+  }
+}

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { AgentUpdatesModule } from '../agent-updates/agent-updates.module';
 import { AuditModule } from '../audit/audit.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { BlobStore } from './blob-store';
+import { FileTransferController } from './file-transfer.controller';
+import { FileTransferService } from './file-transfer.service';
 import {
   LogBundleEntity,
   LogBundleFileEntity,
@@ -14,6 +17,8 @@ import {
 import { LogBundlesController, LogCollectionController } from './log-collection.controller';
 import { LogCollectionService } from './log-collection.service';
 import { LogRetentionService } from './log-retention.service';
+import { LogSearchController } from './log-search.controller';
+import { LogSearchService } from './log-search.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
 
@@ -22,9 +27,15 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     TypeOrmModule.forFeature([LogBundleEntity, LogBundleFileEntity, LogCollectionSettingsEntity]),
     AgentUpdatesModule,
     AuditModule,
+    DevicesModule,
     JobsModule,
   ],
-  controllers: [LogCollectionController, LogBundlesController],
+  controllers: [
+    LogCollectionController,
+    LogBundlesController,
+    FileTransferController,
+    LogSearchController,
+  ],
   providers: [
     {
       provide: LOG_BLOB_STORE,
@@ -35,6 +46,8 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     LogUploadService,
     LogCollectionService,
     LogRetentionService,
+    FileTransferService,
+    LogSearchService,
   ],
   exports: [LogCollectionService],
 })

@@ -84,12 +84,15 @@ export class LogRetentionService implements OnApplicationBootstrap, BeforeApplic
       bundles += ids.length;
       if (ids.length < BATCH) break;
     }
+    // Files uploaded for pushing are kept as long as log bundles, then let go like them.
+    await this.dataSource.query(`DELETE FROM "file_upload" WHERE "expires_at" <= $1`, [now]);
     let blobs = 0;
     for (;;) {
       const removed = await this.dataSource.transaction(async (m) => {
         const rows = await m.query<{ sha256: string }[]>(
           `SELECT b."sha256" FROM "log_blob" b
             WHERE NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."sha256" = b."sha256")
+              AND NOT EXISTS (SELECT 1 FROM "file_upload" u WHERE u."sha256" = b."sha256")
             LIMIT ${BATCH} FOR UPDATE OF b SKIP LOCKED`,
         );
         for (const { sha256 } of rows) {

@@ -69,7 +69,7 @@ export class LogUploadService {
       if (existing.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
       return this.state(existing.id, existing.status === 'complete');
     }
-    const { jobId, action } = await this.collectionRun(deviceId, runId);
+    const { jobId, asked, audit } = await this.collectionRun(deviceId, runId);
     checkManifestFiles(manifest);
     const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
     const bundleId = await this.dataSource.transaction(async (m) => {
@@ -124,14 +124,15 @@ export class LogUploadService {
         );
       }
       await this.audit.record(m, deviceActor(deviceId), {
-        action: 'log_collections.collected',
+        action:
+          audit === 'log_collections' ? 'log_collections.collected' : 'file_transfers.fetched',
         targetType: 'device',
         targetId: deviceId,
         details: {
           jobId,
           runId,
           bundleId: id,
-          asked: action.sources,
+          asked,
           sent: manifest.files.map((f) => ({
             path: f.path,
             realPath: f.realPath,
@@ -144,7 +145,7 @@ export class LogUploadService {
       });
       if (manifest.refused.some((r) => r.reason === 'denied' || r.reason === 'not_allowed')) {
         await this.audit.record(m, deviceActor(deviceId), {
-          action: 'log_collections.refused',
+          action: `${audit}.refused`,
           targetType: 'device',
           targetId: deviceId,
           details: {
@@ -302,14 +303,25 @@ export class LogUploadService {
     return { complete, files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })) };
   }
 
-  /** The run must be this device's, of a collect_logs job. */
+  /** The run must be this device's, of a collect_logs or fetch_file job. */
   private async collectionRun(deviceId: string, runId: string) {
     // Past the last output seq (an integer column): the run without its output.
     const run = await this.jobs.run(runId, 2_147_483_647).catch(() => null);
     if (!run || run.device.id !== deviceId) throw new LogUploadUnknownRunException(runId);
     const job = await this.jobs.getEntity(run.jobId);
-    if (job.action?.kind !== 'collect_logs') throw new LogUploadUnknownRunException(runId);
-    return { jobId: job.id, action: job.action };
+    const action = job.action;
+    if (action?.kind === 'collect_logs') {
+      return { jobId: job.id, asked: action.sources, audit: 'log_collections' };
+    }
+    // A fetched file rides the same upload: a bundle of one file (a folder as a tar).
+    if (action?.kind === 'fetch_file') {
+      return {
+        jobId: job.id,
+        asked: [{ type: 'file', path: action.path }],
+        audit: 'file_transfers',
+      };
+    }
+    throw new LogUploadUnknownRunException(runId);
   }
 }
 

@@ -11,6 +11,9 @@ const VERBS = {
 export function actionLabel(action: JobAction): string {
   if (action.kind === 'agent_update') return `Agent update to ${action.version ?? '?'}`;
   if (action.kind === 'collect_logs') return `Collect logs (${action.sources ?? 0} sources)`;
+  if (action.kind === 'fetch_file') return `Fetch ${action.path ?? 'a file'}`;
+  if (action.kind === 'push_file') return `Push to ${action.path ?? 'a file'}`;
+  if (action.kind === 'search_logs') return `Search logs for ${action.pattern ?? '?'}`;
   const verb = VERBS[action.operation ?? 'install'];
   if (action.operation === 'apply_updates')
     return action.securityOnly ? 'Apply security updates' : 'Apply all updates';

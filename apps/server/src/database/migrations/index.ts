@@ -17,6 +17,8 @@ import { Monitoring1764830000000 } from './1764830000000-monitoring';
 import { LogCollection1764840000000 } from './1764840000000-log-collection';
 import { AgentChecks1764900000000 } from './1764900000000-agent-checks';
 import { MetricsHistory1764901000000 } from './1764901000000-metrics-history';
+import { FileTransfers1764920000000 } from './1764920000000-file-transfers';
+import { LogSearch1764921000000 } from './1764921000000-log-search';
 import { AutomationPolicies1764940000000 } from './1764940000000-automation-policies';
 import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
 
@@ -41,6 +43,8 @@ export const MIGRATIONS = [
   LogCollection1764840000000,
   AgentChecks1764900000000,
   MetricsHistory1764901000000,
+  FileTransfers1764920000000,
+  LogSearch1764921000000,
   AutomationPolicies1764940000000,
   RevokedDevices1764950000000,
 ];

@@ -36,7 +36,10 @@ export class JobActionInstallerDto {
 }
 
 export class JobActionDto implements api.JobAction {
-  @ApiProperty({ enum: ['agent_update', 'software', 'collect_logs'] }) kind!: api.JobAction['kind'];
+  @ApiProperty({
+    enum: ['agent_update', 'software', 'collect_logs', 'fetch_file', 'push_file', 'search_logs'],
+  })
+  kind!: api.JobAction['kind'];
   @ApiPropertyOptional({ description: 'agent_update: the agent version it installs' })
   version?: string;
   @ApiPropertyOptional({ enum: SOFTWARE_OPERATIONS, enumName: 'SoftwareOperation' })
@@ -46,6 +49,10 @@ export class JobActionDto implements api.JobAction {
   @ApiPropertyOptional({ type: JobActionInstallerDto }) installer?: JobActionInstallerDto;
   @ApiPropertyOptional({ type: 'integer', description: 'collect_logs: how many sources' })
   sources?: number;
+  @ApiPropertyOptional({ description: 'fetch_file / push_file: the path on the device' })
+  path?: string;
+  @ApiPropertyOptional({ description: 'search_logs: the text or pattern searched for' })
+  pattern?: string;
 }
 
 export class SoftwareRunDetailDto implements api.SoftwareRunDetail {
