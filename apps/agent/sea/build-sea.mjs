@@ -134,6 +134,7 @@ export const AGENT_EXEC_ARGV = [
   '--v8-pool-size=1',
   '--max-semi-space-size=1',
   '--optimize-for-size',
+  '--expose-gc',
 ];
 
 /** Makes the SEA preparation blob with the linux-x64 Node of `version`. */

@@ -29,6 +29,17 @@ export interface RunAgentOptions {
 }
 
 /** `run`: stay connected until revoked (exit 3) or told to stop by SIGTERM/SIGINT (exit 0). */
+/**
+ * A full garbage collection after each report, where the runtime allows it (the executables
+ * start with --expose-gc). The agent idles between reports, and V8 would otherwise let the
+ * old generation grow with each heartbeat's garbage for minutes before it collects: a few
+ * milliseconds every 30 s keep the idle agent's memory flat (BENCHMARKS.md, agent footprint).
+ */
+const compactHeap = (): void => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) setImmediate(gc);
+};
+
 export async function runAgent(
   stateDir: string,
   log: Logger,
@@ -158,6 +169,7 @@ export async function runAgent(
           reporter = startReporting(session, {
             collectInventory: inventory.get,
             collectHeartbeat: heartbeatWithChecks,
+            onSent: compactHeap,
             log,
           });
           const checkReports = checks.attach(session);
