@@ -124,7 +124,8 @@ function nodeBinary(pkg, version, binary) {
  * (scripts, package managers). Measured on linux-x64 (BENCHMARKS.md, "Agent footprint"): the
  * interpreter alone (no Sparkplug, Maglev or TurboFan code) touches fewer of the binary's
  * pages and allocates no optimised code; one V8 worker thread and a 1 MiB young generation
- * keep the idle heap small. Not --jitless, which would also save little more: it turns off
+ * keep the idle heap small; --expose-gc lets the agent collect after each report (agent.ts).
+ * Not --jitless, which would also save little more: it turns off
  * WebAssembly, and fetch (enrollment, update downloads) parses HTTP with it.
  */
 export const AGENT_EXEC_ARGV = [
