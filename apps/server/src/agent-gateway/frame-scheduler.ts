@@ -54,7 +54,7 @@ export class FrameScheduler {
   private readonly drain = (): void => {
     const start = performance.now();
     while (this.head < this.queue.length) {
-      const task = this.queue[this.head] as () => void;
+      const task = this.queue[this.head];
       this.queue[this.head] = noop;
       this.head += 1;
       try {
