@@ -67,6 +67,13 @@ function regexMatcher(filter: LogFilter): LineMatcher {
   });
   worker.unref();
   let dead = false;
+  // A worker that fails between two batches (it could not start, it ran out of its memory)
+  // must not take the process down with an unheard 'error' event: the next match() reports it.
+  let failure: Error | null = null;
+  worker.on('error', (err) => {
+    failure = err;
+    dead = true;
+  });
   const terminate = async () => {
     if (dead) return;
     dead = true;
@@ -75,7 +82,7 @@ function regexMatcher(filter: LogFilter): LineMatcher {
   return {
     match: (lines) =>
       new Promise<boolean[]>((resolve, reject) => {
-        if (dead) return reject(new FilterTimeout(filter.timeoutMs));
+        if (dead) return reject(failure ?? new FilterTimeout(filter.timeoutMs));
         const left = deadline - Date.now();
         const cleanup = () => {
           clearTimeout(timer);

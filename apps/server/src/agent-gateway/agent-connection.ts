@@ -14,7 +14,6 @@ import {
   verifyPayload,
 } from '@fleetdesk/protocol';
 import type { WebSocket } from 'ws';
-import type { FrameScheduler } from './frame-scheduler';
 
 /** How many bad frames an authenticated agent may send before it is cut off. */
 const MAX_STRIKES = 20;
@@ -30,8 +29,6 @@ export interface ConnectionHooks {
   onMessage(conn: AgentConnection, message: AgentMessage): Promise<void>;
   onClosed(conn: AgentConnection): void;
   log(level: 'warn' | 'debug', message: string): void;
-  /** Where an authenticated agent's frames wait their turn (see FrameScheduler). */
-  scheduler: FrameScheduler;
 }
 
 /**
@@ -66,12 +63,7 @@ export class AgentConnection {
   }
 
   start(): void {
-    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
-      // The handshake is handled at once: it is one frame per socket and decides whether the
-      // socket stays open at all.
-      if (!this.authenticated) return void this.onFrame(data, isBinary);
-      this.hooks.scheduler.push(this.ws, () => void this.onFrame(data, isBinary));
-    });
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => void this.onFrame(data, isBinary));
     this.ws.on('close', () => this.cleanup());
     this.ws.on('error', () => undefined);
     this.handshakeTimer = setTimeout(
@@ -184,7 +176,6 @@ export class AgentConnection {
   }
 
   private cleanup(): void {
-    this.hooks.scheduler.forget(this.ws);
     clearTimeout(this.handshakeTimer);
     clearInterval(this.livenessTimer);
     this.hooks.onClosed(this);

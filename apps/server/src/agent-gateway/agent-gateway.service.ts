@@ -22,7 +22,6 @@ import { DeviceEvents } from '../devices/device-events';
 import { DeviceTelemetryService } from '../devices/device-telemetry.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { AgentConnection, type ConnectionHooks } from './agent-connection';
-import { FrameScheduler } from './frame-scheduler';
 
 export const AGENT_PATH = '/agent';
 
@@ -198,9 +197,6 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     },
     log: (level, message) =>
       level === 'warn' ? this.logger.warn(message) : this.logger.debug(message),
-    scheduler: new FrameScheduler(5, 20_000, (error) =>
-      this.logger.error(`agent frame handling failed: ${String(error)}`),
-    ),
   };
 
   private async handle(conn: AgentConnection, message: AgentMessage): Promise<void> {

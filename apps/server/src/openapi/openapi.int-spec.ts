@@ -134,6 +134,8 @@ describe('OpenAPI document', () => {
     expect(open).toEqual([
       // Signed with the device key instead (DeviceHttpAuthService).
       'GET /api/agent-updates/builds/{platform}',
+      // A pushed file's chunks, fetched by the device with its key.
+      'GET /api/file-transfers/pushes/{runId}/chunks/{seq}',
       'GET /api/setup',
       // Signed with the device key too (SoftwareService.installerForDevice).
       'GET /api/software/installers/{id}/content',
@@ -144,6 +146,8 @@ describe('OpenAPI document', () => {
       'POST /api/auth/login',
       // Log uploads, signed with the device key like the build download.
       'POST /api/log-collections/uploads/{runId}',
+      // A fleet search's result, posted by the device with its key.
+      'POST /api/log-searches/results/{runId}',
       'POST /api/setup',
       'PUT /api/log-collections/uploads/{runId}/files/{index}/chunks/{seq}',
     ]);
