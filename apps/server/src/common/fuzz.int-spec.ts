@@ -535,6 +535,7 @@ describe('API fuzzing (integration)', () => {
       // it) or a validator crashed on it: a gap at the edge, reported like a 500.
       if (status >= 500 || status === 0 || GAP.test(detail)) {
         failures.push(`${c.route} [${c.what}] -> ${status} ${detail}`);
+        if (failures.length <= 8) process.stdout.write(`FUZZFAIL ${failures.at(-1)}\n`);
       }
     }
     const elapsed = Date.now() - started;
