@@ -535,7 +535,6 @@ describe('API fuzzing (integration)', () => {
       // it) or a validator crashed on it: a gap at the edge, reported like a 500.
       if (status >= 500 || status === 0 || GAP.test(detail)) {
         failures.push(`${c.route} [${c.what}] -> ${status} ${detail}`);
-        if (failures.length <= 8) process.stdout.write(`FUZZFAIL ${failures.at(-1)}\n`);
       }
     }
     const elapsed = Date.now() - started;
@@ -556,5 +555,5 @@ describe('API fuzzing (integration)', () => {
       .send({ name: 'after the fuzz' })
       .expect(201);
     await login(server, ADMIN.email, ADMIN.password);
-  }, 300_000);
+  }, 600_000);
 });
