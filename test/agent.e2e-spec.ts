@@ -87,7 +87,7 @@ describe('agent end to end', () => {
       .post(`/api/devices/${deviceId}/revoke`)
       .set('Authorization', fleet.admin)
       .expect(200);
-    await waitFor(async () => /has been revoked/.test(second.output()), 1000);
+    await waitFor(() => Promise.resolve(/has been revoked/.test(second.output())), 1000);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(await second.exited).toBe(3);
 
