@@ -87,6 +87,7 @@ try {
     }).observe(view, { childList: true });
   });
 
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   const written = [];
   for (let i = 0; i < lines; i++) {
     const at = Date.now();
@@ -117,7 +118,8 @@ try {
         p50Ms: pct(50),
         p95Ms: pct(95),
         maxMs: latencies.at(-1),
-        loadavg: [l1, l5, l15].map((l) => Number(l.toFixed(2))),
+        loadavgBefore: loadBefore,
+        loadavgAfter: [l1, l5, l15].map((l) => Number(l.toFixed(2))),
       },
       null,
       2,

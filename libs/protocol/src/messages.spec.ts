@@ -641,7 +641,7 @@ describe('inbound values PostgreSQL must be able to store', () => {
     for (const { type, path, value } of numbers) {
       // 1e400 is what JSON.parse turns into Infinity.
       const raw = JSON.stringify({
-        v: 1,
+        v: PROTOCOL_VERSION,
         type,
         id: '0123456789abcdef',
         ts: 1,

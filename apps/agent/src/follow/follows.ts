@@ -56,7 +56,6 @@ export class AgentFollows {
   private readonly follows = new Map<string, Follow>();
   private readonly seen = new Set<string>();
   private keepaliveIssuedAt = 0;
-  private session: Session | null = null;
   private idleTimer?: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -78,13 +77,9 @@ export class AgentFollows {
   }
 
   attach(session: Session): SessionHandle {
-    this.session = session;
     return {
       // The socket is gone: nobody can see these lines any more, and the server forgets them.
-      close: () => {
-        if (this.session === session) this.session = null;
-        void this.stopAll('stopped', 'the connection to the server closed');
-      },
+      close: () => void this.stopAll('stopped', 'the connection to the server closed'),
       onFollow: (message) => this.handle(session, message),
     };
   }

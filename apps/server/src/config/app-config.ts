@@ -206,8 +206,9 @@ class EnvSchema {
 
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
-  @Min(10, { message: 'must be between 10 and 86400' })
-  @Max(86_400, { message: 'must be between 10 and 86400' })
+  // At least two of the console's 30 s heartbeats, so a watched follow is never idle.
+  @Min(60, { message: 'must be between 60 and 86400' })
+  @Max(86_400, { message: 'must be between 60 and 86400' })
   FOLLOW_IDLE_SECONDS: number = 600;
 
   @Transform(toInt)
