@@ -39,7 +39,10 @@ describe('console: live follow of a log file', () => {
     deviceId = enrolled.deviceId;
     agent = fleet.runAgent(enrolled.stateDir);
     await waitFor(async () => {
-      const res = await fleet.api().get(`/api/devices/${deviceId}`).set('Authorization', fleet.admin);
+      const res = await fleet
+        .api()
+        .get(`/api/devices/${deviceId}`)
+        .set('Authorization', fleet.admin);
       return res.body.status === 'online';
     }, 90_000);
     // The default allow-list takes any *.log; the deny-list refuses *.key.
@@ -91,7 +94,10 @@ describe('console: live follow of a log file', () => {
     await page.close();
     await context.close();
     await waitFor(async () => !(await holds(pid, log)), 20_000, 100);
-    await waitFor(async () => /follow \S+ of .*app\.log ended \(stopped\)/.test(agent.output()), 10_000);
+    await waitFor(
+      () => Promise.resolve(/follow \S+ of .*app\.log ended \(stopped\)/.test(agent.output())),
+      10_000,
+    );
 
     // The start was audited: who, which device, what.
     const audit = await fleet

@@ -107,7 +107,8 @@ try {
     .filter(([t]) => seen.has(t))
     .map(([t, at]) => seen.get(t) - at)
     .sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   const [l1, l5, l15] = loadavg();
   console.log(
     JSON.stringify(

@@ -375,7 +375,10 @@ export class AgentConnection {
 
   private onFollow(attempt: Attempt, message: FollowMessage): void {
     if (!attempt.authenticated) {
-      this.options.log.warn(`ignoring ${message.type} before auth_ok`, `unexpected ${message.type}`);
+      this.options.log.warn(
+        `ignoring ${message.type} before auth_ok`,
+        `unexpected ${message.type}`,
+      );
       return;
     }
     const session = this.session;
@@ -383,7 +386,10 @@ export class AgentConnection {
     try {
       session?.onFollow?.(message);
     } catch (err) {
-      this.options.log.error(`${message.type} failed: ${errorMessage(err)}`, `${message.type} failed`);
+      this.options.log.error(
+        `${message.type} failed: ${errorMessage(err)}`,
+        `${message.type} failed`,
+      );
     }
     if (handled || message.type !== 'follow_start') return;
     // An agent that does not follow logs (the simulator) still answers, so the viewer is told.

@@ -34,8 +34,7 @@ export const FOLLOW_LIMITS = {
 export type FollowSourceType = 'file' | 'journald';
 
 export type FollowSourceRequest =
-  | { type: 'file'; path: string }
-  | { type: 'journald'; unit: string };
+  { type: 'file'; path: string } | { type: 'journald'; unit: string };
 
 /** A systemd unit name as `journalctl --unit` takes it; never starting with `-` (an option). */
 export const isJournalUnit = (unit: string): boolean =>
@@ -111,8 +110,7 @@ export const FOLLOW_START_ERRORS = [
 export type FollowStartError = (typeof FOLLOW_START_ERRORS)[number];
 
 export type FollowStartAck =
-  | { ok: true; followId: string }
-  | { ok: false; code: FollowStartError; message: string };
+  { ok: true; followId: string } | { ok: false; code: FollowStartError; message: string };
 
 /** A follow's state, pushed to its viewer. `reason` is set once it has ended. */
 export interface FollowStatusEvent {

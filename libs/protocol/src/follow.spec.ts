@@ -72,7 +72,8 @@ describe('follow_start', () => {
   });
 
   it('refuses a non-object and null', () => {
-    for (const input of [null, 'start', 42, [], undefined]) expect(followStart(input).ok).toBe(false);
+    for (const input of [null, 'start', 42, [], undefined])
+      expect(followStart(input).ok).toBe(false);
   });
 });
 
@@ -125,7 +126,8 @@ describe('follow_status', () => {
     ['an empty real path', { realPath: '' }, 'realPath'],
   ])('refuses %s', (_, change, where) => {
     const body = { ...samples.follow_status, ...change };
-    if (change.reason === undefined && 'reason' in change) delete (body as { reason?: unknown }).reason;
+    if (change.reason === undefined && 'reason' in change)
+      delete (body as { reason?: unknown }).reason;
     expect(refused(followStatus(body)).path.join('.')).toBe(where);
   });
 });
@@ -142,8 +144,16 @@ describe('follow_lines', () => {
     );
   });
   it.each<[string, Record<string, unknown>, string]>([
-    ['an empty frame', { lines: [], skippedLines: undefined, skippedBytes: undefined, notice: undefined }, 'lines'],
-    ['too many lines', { lines: Array.from({ length: FOLLOW_LIMITS.linesPerFrame + 1 }, () => 'a') }, 'lines'],
+    [
+      'an empty frame',
+      { lines: [], skippedLines: undefined, skippedBytes: undefined, notice: undefined },
+      'lines',
+    ],
+    [
+      'too many lines',
+      { lines: Array.from({ length: FOLLOW_LIMITS.linesPerFrame + 1 }, () => 'a') },
+      'lines',
+    ],
     ['an over-long line', { lines: ['x'.repeat(FOLLOW_LIMITS.lineChars + 2)] }, 'lines.0'],
     ['a NUL in a line', { lines: ['a\u0000b'] }, 'lines.0'],
     ['a line that is not a string', { lines: [42] }, 'lines.0'],
@@ -187,7 +197,10 @@ describe('follow signatures', () => {
 
   it.each<[string, Partial<FollowStartBody>]>([
     ['another path', { source: { type: 'file', path: '/etc/shadow' } }],
-    ['a unit of the same name', { source: { type: 'journald', unit: '/var/log/nginx/access.log' } }],
+    [
+      'a unit of the same name',
+      { source: { type: 'journald', unit: '/var/log/nginx/access.log' } },
+    ],
     ['another device', { deviceId: '00000000-0000-4000-8000-000000000000' }],
     ['a wider allow list', { allow: ['/var/log/**', '/**'] }],
     ['a deny glob dropped', { deny: [] }],
@@ -197,18 +210,20 @@ describe('follow signatures', () => {
     ['a later expiry', { expiresAt: start.expiresAt + 1 }],
     ['a longer keepalive', { keepaliveTimeoutMs: 3_600_000 }],
   ])('breaks with %s', (_, change) => {
-    expect(verifyPayload(publicKey, followStartSigningPayload({ ...body, ...change }), signature)).toBe(
-      false,
-    );
+    expect(
+      verifyPayload(publicKey, followStartSigningPayload({ ...body, ...change }), signature),
+    ).toBe(false);
   });
 
   it('keeps stop and keepalive signatures to their own purpose and fields', () => {
     const stop = signPayload(privateKey, followStopSigningPayload(start.followId, start.deviceId));
-    expect(verifyPayload(publicKey, followStopSigningPayload(start.followId, start.deviceId), stop)).toBe(
-      true,
-    );
+    expect(
+      verifyPayload(publicKey, followStopSigningPayload(start.followId, start.deviceId), stop),
+    ).toBe(true);
     const other = '00000000-0000-4000-8000-000000000000';
-    expect(verifyPayload(publicKey, followStopSigningPayload(other, start.deviceId), stop)).toBe(false);
+    expect(verifyPayload(publicKey, followStopSigningPayload(other, start.deviceId), stop)).toBe(
+      false,
+    );
     const keepalive = { deviceId: start.deviceId, followIds: [start.followId], issuedAt: 5 };
     const sig = signPayload(privateKey, followKeepaliveSigningPayload(keepalive));
     expect(verifyPayload(publicKey, followKeepaliveSigningPayload(keepalive), sig)).toBe(true);

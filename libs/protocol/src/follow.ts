@@ -242,7 +242,11 @@ export const followLines: Validator<FollowLinesBody> = (input) => {
   if (!check.ok) return check;
   const b = check.value;
   if (b.lines.length === 0 && !b.skippedLines && !b.skippedBytes && b.notice === undefined) {
-    return { ok: false, path: ['lines'], reason: 'an empty frame must carry a skip count or notice' };
+    return {
+      ok: false,
+      path: ['lines'],
+      reason: 'an empty frame must carry a skip count or notice',
+    };
   }
   return check;
 };

@@ -73,7 +73,8 @@ export async function openJudged(
     };
   }
   const verdict = policy.check(real);
-  if (!verdict.ok) return { ok: false, reason: verdict.reason, message: verdict.message, realPath: real };
+  if (!verdict.ok)
+    return { ok: false, reason: verdict.reason, message: verdict.message, realPath: real };
   const info = await stat(real).catch(() => null);
   if (!info) return { ok: false, reason: 'not_found', message: `${real} vanished`, realPath: real };
   if (!info.isFile()) {
@@ -169,8 +170,16 @@ export class FileTail implements Tail {
       return;
     }
     this.file = judged.file;
-    this.position = await lastLinesStart(judged.file.handle, judged.file.size, this.options.lastLines);
-    this.verdict = { ok: true, realPath: judged.file.realPath, message: `following ${judged.file.realPath}` };
+    this.position = await lastLinesStart(
+      judged.file.handle,
+      judged.file.size,
+      this.options.lastLines,
+    );
+    this.verdict = {
+      ok: true,
+      realPath: judged.file.realPath,
+      message: `following ${judged.file.realPath}`,
+    };
     this.watchFile();
     this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 250);
     this.kick();

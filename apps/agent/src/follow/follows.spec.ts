@@ -206,7 +206,7 @@ describe('AgentFollows: files', () => {
     const h = harness();
     const file = join(dir, 'app.log');
     await writeFile(file, 'first\n');
-    const body = startBody({ type: 'file', path: file, }, { lastLines: 0 });
+    const body = startBody({ type: 'file', path: file }, { lastLines: 0 });
     h.start(body);
     await until(() => h.status(body.followId).length > 0);
     await appendFile(file, 'before rotation\n');
@@ -243,25 +243,45 @@ describe('AgentFollows: files', () => {
   });
 
   it.each<[string, (d: string) => Promise<string>, string]>([
-    ['a denied path', async (d) => {
-      await writeFile(join(d, 'db.key'), 'k\n');
-      return join(d, 'db.key');
-    }, 'denied'],
-    ['a path outside the allow-list', async () => '/etc/hostname', 'not_allowed'],
-    ['a symlink that escapes', async (d) => {
-      await symlink('/etc/hostname', join(d, 'escape.log'));
-      return join(d, 'escape.log');
-    }, 'not_allowed'],
-    ['.. out of the allowed folder', async (d) => `${d}/../../etc/hostname`, 'not_allowed'],
-    ["the agent's own state directory", async (d) => {
-      await writeFile(join(d, 'state', 'identity.json'), '{}');
-      return join(d, 'state', 'identity.json');
-    }, 'denied'],
-    ['a missing file', async (d) => join(d, 'nope.log'), 'not_found'],
-    ['a directory', async (d) => {
-      await mkdir(join(d, 'folder.log'));
-      return join(d, 'folder.log');
-    }, 'not_a_file'],
+    [
+      'a denied path',
+      async (d) => {
+        await writeFile(join(d, 'db.key'), 'k\n');
+        return join(d, 'db.key');
+      },
+      'denied',
+    ],
+    ['a path outside the allow-list', () => Promise.resolve('/etc/hostname'), 'not_allowed'],
+    [
+      'a symlink that escapes',
+      async (d) => {
+        await symlink('/etc/hostname', join(d, 'escape.log'));
+        return join(d, 'escape.log');
+      },
+      'not_allowed',
+    ],
+    [
+      '.. out of the allowed folder',
+      (d) => Promise.resolve(`${d}/../../etc/hostname`),
+      'not_allowed',
+    ],
+    [
+      "the agent's own state directory",
+      async (d) => {
+        await writeFile(join(d, 'state', 'identity.json'), '{}');
+        return join(d, 'state', 'identity.json');
+      },
+      'denied',
+    ],
+    ['a missing file', (d) => Promise.resolve(join(d, 'nope.log')), 'not_found'],
+    [
+      'a directory',
+      async (d) => {
+        await mkdir(join(d, 'folder.log'));
+        return join(d, 'folder.log');
+      },
+      'not_a_file',
+    ],
   ])('refuses %s with a reason', async (_, make, reason) => {
     const h = harness();
     const path = await make(dir);
@@ -352,7 +372,9 @@ describe('AgentFollows: files', () => {
     );
     const past = Date.now() - 120_000;
     expect(
-      await reason(startBody({ type: 'file', path: file }, { issuedAt: past, expiresAt: past + 1 })),
+      await reason(
+        startBody({ type: 'file', path: file }, { issuedAt: past, expiresAt: past + 1 }),
+      ),
     ).toBe('rejected');
     // A forged stop does nothing; a replayed start is refused.
     const ok = startBody({ type: 'file', path: file });
@@ -364,7 +386,8 @@ describe('AgentFollows: files', () => {
     h.start(ok);
     await until(() => h.status(ok.followId).some((s) => s.reason === 'rejected'));
     expect(h.follows.size).toBe(1);
-    for (let i = 1; i < FOLLOW_LIMITS.perAgent; i++) h.start(startBody({ type: 'file', path: file }));
+    for (let i = 1; i < FOLLOW_LIMITS.perAgent; i++)
+      h.start(startBody({ type: 'file', path: file }));
     await until(() => h.follows.size === FOLLOW_LIMITS.perAgent);
     expect(await reason(startBody({ type: 'file', path: file }))).toBe('busy');
     await h.follows.close();
@@ -410,7 +433,10 @@ describe('AgentFollows: journald', () => {
     const other = startBody({ type: 'journald', unit: 'nginx.service' });
     mac.start(other);
     const refused = await until(() => mac.status(other.followId).find((s) => s.state === 'ended'));
-    expect(refused).toMatchObject({ reason: 'unavailable', message: 'journald exists only on Linux' });
+    expect(refused).toMatchObject({
+      reason: 'unavailable',
+      message: 'journald exists only on Linux',
+    });
   });
 });
 

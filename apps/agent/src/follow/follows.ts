@@ -152,9 +152,16 @@ export class AgentFollows {
     const { serverPublicKey, deviceId, log } = this.options;
     if (
       body.deviceId !== deviceId ||
-      !verifyPayload(serverPublicKey, followStopSigningPayload(body.followId, deviceId), body.signature)
+      !verifyPayload(
+        serverPublicKey,
+        followStopSigningPayload(body.followId, deviceId),
+        body.signature,
+      )
     ) {
-      log.warn('ignoring a follow_stop not signed by the server for this device', 'follow_stop refused');
+      log.warn(
+        'ignoring a follow_stop not signed by the server for this device',
+        'follow_stop refused',
+      );
       return;
     }
     void this.follows.get(body.followId)?.end('stopped', 'stopped: nobody watches it any more');
@@ -225,8 +232,12 @@ class Follow implements TailSink {
   private tail: Tail | null = null;
   private readonly bucket: TokenBucket;
   private seq = 0;
-  private pending: { lines: string[]; skippedLines: number; skippedBytes: number; notice?: string } =
-    { lines: [], skippedLines: 0, skippedBytes: 0 };
+  private pending: {
+    lines: string[];
+    skippedLines: number;
+    skippedBytes: number;
+    notice?: string;
+  } = { lines: [], skippedLines: 0, skippedBytes: 0 };
   private pendingBytes = 0;
   private flushTimer?: NodeJS.Timeout;
   private lastKeepalive: number;
@@ -264,7 +275,12 @@ class Follow implements TailSink {
     if (source.type === 'file') {
       this.tail = await FileTail.start({
         path: source.path,
-        policy: pathPolicy({ allow: this.start.allow, deny: this.start.deny, ownStateDir, platform }),
+        policy: pathPolicy({
+          allow: this.start.allow,
+          deny: this.start.deny,
+          ownStateDir,
+          platform,
+        }),
         lastLines,
         sink: this,
         pollMs: this.options.pollMs,

@@ -114,7 +114,11 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
           .catch((error: unknown) => {
             this.logger.error(`follow.start failed: ${String(error)}`);
             if (typeof ack === 'function') {
-              ack({ ok: false, code: 'FOLLOW_INVALID', message: 'the follow could not be started' });
+              ack({
+                ok: false,
+                code: 'FOLLOW_INVALID',
+                message: 'the follow could not be started',
+              });
             }
           });
       });
@@ -132,8 +136,12 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       this.jobEvents.on('run.status', (e) => this.watchers(e.jobId)?.emit('run.status', e)),
       this.jobEvents.on('job.changed', (e) => fleet()?.emit('job.changed', e)),
       this.alertEvents.on('changed', (e) => fleet()?.emit('alerts.changed', e)),
-      this.follows.output.on('status', (socketId, e) => this.io?.to(socketId).emit('follow.status', e)),
-      this.follows.output.on('lines', (socketId, e) => this.io?.to(socketId).emit('follow.lines', e)),
+      this.follows.output.on('status', (socketId, e) =>
+        this.io?.to(socketId).emit('follow.status', e),
+      ),
+      this.follows.output.on('lines', (socketId, e) =>
+        this.io?.to(socketId).emit('follow.lines', e),
+      ),
     );
     this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
   }

@@ -97,7 +97,10 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
     const { id, agent } = await agentOf();
     const v = await viewer(tech);
     const other = await viewer(admin);
-    const ack = await startFollow(v.socket, { deviceId: id.deviceId, source: file('/var/log/app.log') });
+    const ack = await startFollow(v.socket, {
+      deviceId: id.deviceId,
+      source: file('/var/log/app.log'),
+    });
     expect(ack).toEqual({ ok: true, followId: expect.any(String) });
     if (!ack.ok) return;
     const start = await agent.next('follow_start');
@@ -110,7 +113,11 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
       deny: expect.arrayContaining(['**/*.key']),
     });
     expect(
-      verifyPayload(id.serverPublicKey, followStartSigningPayload(start.body), start.body.signature),
+      verifyPayload(
+        id.serverPublicKey,
+        followStartSigningPayload(start.body),
+        start.body.signature,
+      ),
     ).toBe(true);
 
     agent.send('follow_status', {
@@ -125,8 +132,12 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
       lines: ['hello', 'world'],
       skippedLines: 3,
     });
-    await waitFor(async () => v.lines.length === 1);
-    expect(v.lines[0]).toEqual({ followId: ack.followId, lines: ['hello', 'world'], skippedLines: 3 });
+    await waitFor(() => Promise.resolve(v.lines.length === 1));
+    expect(v.lines[0]).toEqual({
+      followId: ack.followId,
+      lines: ['hello', 'world'],
+      skippedLines: 3,
+    });
     expect(v.statuses.map((s) => s.state)).toEqual(['starting', 'following']);
     expect(v.statuses[1].realPath).toBe('/var/log/app.log');
     expect(other.lines).toEqual([]);
@@ -160,7 +171,9 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
     const { id, agent } = await agentOf();
     const old = await agentOf(1);
     const v = await viewer(viewerRole);
-    expect(await startFollow(v.socket, { deviceId: id.deviceId, source: file('/var/log/x') })).toMatchObject({
+    expect(
+      await startFollow(v.socket, { deviceId: id.deviceId, source: file('/var/log/x') }),
+    ).toMatchObject({
       ok: false,
       code: 'FOLLOW_FORBIDDEN',
     });
@@ -200,7 +213,10 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
     const { id, agent } = await agentOf();
     const intruder = await agentOf();
     const v = await viewer(tech);
-    const ack = await startFollow(v.socket, { deviceId: id.deviceId, source: file('/var/log/../../etc/shadow') });
+    const ack = await startFollow(v.socket, {
+      deviceId: id.deviceId,
+      source: file('/var/log/../../etc/shadow'),
+    });
     if (!ack.ok) throw new Error(ack.message);
     await agent.next('follow_start');
     // Another device cannot speak for this follow.
@@ -218,7 +234,7 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
       message: '/etc/shadow matches deny /etc/shadow',
       realPath: '/etc/shadow',
     });
-    const ended = await waitFor(async () => v.statuses.find((s) => s.state === 'ended'));
+    const ended = await waitFor(() => Promise.resolve(v.statuses.find((s) => s.state === 'ended')));
     expect(ended).toMatchObject({ reason: 'denied', realPath: '/etc/shadow' });
     expect(v.lines).toEqual([]);
     const refused = await waitFor(async () => {
@@ -259,7 +275,9 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
       // No heartbeat from the viewer: it ends, and the agent is told.
       const stop = await agent.next('follow_stop', 15_000);
       expect(stop.body.followId).toBe(ack.followId);
-      const ended = await waitFor(async () => v.statuses.find((s) => s.state === 'ended'));
+      const ended = await waitFor(() =>
+        Promise.resolve(v.statuses.find((s) => s.state === 'ended')),
+      );
       expect(ended.reason).toBe('idle');
     } finally {
       follow.idleMs = idleMs;
@@ -269,7 +287,10 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
   it('signs keepalives over the follow ids it still watches', async () => {
     const { id, agent } = await agentOf();
     const v = await viewer(tech);
-    const ack = await startFollow(v.socket, { deviceId: id.deviceId, source: file('/var/log/a.log') });
+    const ack = await startFollow(v.socket, {
+      deviceId: id.deviceId,
+      source: file('/var/log/a.log'),
+    });
     if (!ack.ok) throw new Error(ack.message);
     await agent.next('follow_start');
     // The keepalive period is 20 s; call the timer's work directly rather than wait for it.
@@ -285,7 +306,7 @@ describe('live follow (integration, protocol-level agent, socket.io viewer)', ()
     ).toBe(true);
     // A device that disconnects ends its follows for the viewer.
     agent.close();
-    const ended = await waitFor(async () => v.statuses.find((s) => s.state === 'ended'));
+    const ended = await waitFor(() => Promise.resolve(v.statuses.find((s) => s.state === 'ended')));
     expect(ended.message).toMatch(/disconnected/);
   });
 });

@@ -161,7 +161,10 @@ export class LogFollowService implements OnApplicationBootstrap, BeforeApplicati
         : fail('FOLLOW_DEVICE_OFFLINE', 'the device is offline');
     }
     if ((this.gateway.protocolVersion(deviceId) ?? 1) < FOLLOW_PROTOCOL) {
-      return fail('FOLLOW_AGENT_TOO_OLD', 'this agent version cannot follow logs; update the agent');
+      return fail(
+        'FOLLOW_AGENT_TOO_OLD',
+        'this agent version cannot follow logs; update the agent',
+      );
     }
     // One follow per viewer and device: a new source replaces the one on screen.
     for (const s of this.sessions.values()) {
@@ -222,7 +225,9 @@ export class LogFollowService implements OnApplicationBootstrap, BeforeApplicati
         this.end(session, 'failed', 'the agent did not answer in time');
       }
     }, START_ANSWER_MS);
-    this.emitStatus(session, { message: `asking the device to follow ${describeFollowSource(source)}` });
+    this.emitStatus(session, {
+      message: `asking the device to follow ${describeFollowSource(source)}`,
+    });
     return { ok: true, followId };
   }
 
@@ -230,7 +235,8 @@ export class LogFollowService implements OnApplicationBootstrap, BeforeApplicati
   stop(socketId: string, followId: unknown): void {
     if (typeof followId !== 'string') return;
     const session = this.sessions.get(followId);
-    if (session?.viewer.socketId === socketId) this.end(session, 'stopped', 'stopped by the viewer');
+    if (session?.viewer.socketId === socketId)
+      this.end(session, 'stopped', 'stopped by the viewer');
   }
 
   /** The viewer's page is open and visible: the follow is watched. */

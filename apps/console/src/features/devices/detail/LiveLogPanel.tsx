@@ -58,7 +58,7 @@ export function LiveLogPanel({ deviceId, online }: { deviceId: string; online: b
       <Group align="flex-end" wrap="wrap">
         <SegmentedControl
           value={type}
-          onChange={(v) => setType(v as FollowSourceType)}
+          onChange={setType}
           data={[
             { value: 'file', label: 'File' },
             { value: 'journald', label: 'journald unit' },
@@ -86,7 +86,12 @@ export function LiveLogPanel({ deviceId, online }: { deviceId: string; online: b
           />
         )}
         {follow.active ? (
-          <Button color="red" variant="light" onClick={follow.stop} data-testid="live-log-stop">
+          <Button
+            color="red"
+            variant="light"
+            onClick={() => follow.stop()}
+            data-testid="live-log-stop"
+          >
             Stop
           </Button>
         ) : (
@@ -99,7 +104,7 @@ export function LiveLogPanel({ deviceId, online }: { deviceId: string; online: b
           checked={autoScroll}
           onChange={(e) => setAutoScroll(e.currentTarget.checked)}
         />
-        <Button variant="default" onClick={follow.clear}>
+        <Button variant="default" onClick={() => follow.clear()}>
           Clear
         </Button>
       </Group>

@@ -80,7 +80,12 @@ export function useLiveFollow(deviceId: string): LiveFollow {
     if (!followId.current) return;
     const id = followId.current;
     followId.current = null;
-    setStatus({ followId: id, state: 'ended', reason: 'disconnected', message: 'the connection to the server was lost; start again' });
+    setStatus({
+      followId: id,
+      state: 'ended',
+      reason: 'disconnected',
+      message: 'the connection to the server was lost; start again',
+    });
   });
 
   const stop = useCallback(() => {
