@@ -125,7 +125,7 @@ export function LiveLogPanel({ deviceId, online }: { deviceId: string; online: b
             {status.reason ? `: ${status.reason}` : ''}
           </Badge>
           <Text size="sm">{status.message}</Text>
-          {status.realPath && (
+          {status.realPath && !status.message.includes(status.realPath) && (
             <Text size="xs" c="dimmed">
               ({status.realPath})
             </Text>
