@@ -401,7 +401,7 @@ describe('AgentFollows: journald', () => {
     const argsFile = join(dir, 'args');
     await writeFile(
       fake,
-      `#!/bin/sh\nfor a in "$@"; do echo "$a" >> '${argsFile}'; done\necho '2026-11-30T06:00:00+0000 host nginx[1]: started'\nexec sleep 60\n`,
+      `#!/bin/sh\nfor a in "$@"; do echo "$a" >> '${argsFile}'; done\necho 'Hint: not all messages' >&2\necho '2026-11-30T06:00:00+0000 host nginx[1]: started'\nexec sleep 60\n`,
     );
     await chmod(fake, 0o755);
     const h = harness({ journalctl: fake });
@@ -409,10 +409,10 @@ describe('AgentFollows: journald', () => {
     h.start(body);
     await until(() => h.text().length === 1);
     expect(h.status(body.followId)[0]).toMatchObject({ state: 'following' });
+    await until(() => h.lines.some((f) => f.notice === 'journalctl: Hint: not all messages'));
     expect((await readFile(argsFile, 'utf8')).trim().split('\n')).toEqual([
       '--follow',
       '--no-pager',
-      '--quiet',
       '--output=short-iso',
       '--lines=7',
       '--unit=nginx.service',

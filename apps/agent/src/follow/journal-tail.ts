@@ -9,15 +9,12 @@ import { LineSplitter } from './line-splitter';
  * so it cannot be read as another option.
  */
 export function journalFollowArgs(unit: string, lastLines: number): string[] {
-  return [
-    '--follow',
-    '--no-pager',
-    '--quiet',
-    '--output=short-iso',
-    `--lines=${lastLines}`,
-    `--unit=${unit}`,
-  ];
+  // Not --quiet: what journalctl says on stderr ("No journal files were found.") is shown.
+  return ['--follow', '--no-pager', '--output=short-iso', `--lines=${lastLines}`, `--unit=${unit}`];
 }
+
+/** journalctl's stderr lines passed on to the viewer, at most. */
+const MAX_NOTICES = 5;
 
 export interface JournalTailOptions {
   unit: string;
@@ -61,8 +58,16 @@ export class JournalTail implements Tail {
       if (lines.length > 0 && !this.closed) sink.lines(lines);
     });
     child.stderr?.setEncoding('utf8');
+    let notices = 0;
     child.stderr?.on('data', (d: string) => {
       if (stderr.length < 1024) stderr += d;
+      // The viewer sees journalctl's own words (no journal, no permission), a few at most.
+      for (const line of d.split('\n')) {
+        const text = line.trim();
+        if (text === '' || this.closed || notices >= MAX_NOTICES) continue;
+        notices += 1;
+        sink.notice(`journalctl: ${text}`);
+      }
     });
     return new Promise<void>((resolve) => {
       this.exited = new Promise<void>((done) => {
