@@ -11,5 +11,6 @@ export * from './logs';
 export * from './transfers';
 export * from './tar';
 export * from './search';
+export * from './follow';
 export * from './line-matcher';
 export * from './line-time';

@@ -1,4 +1,10 @@
-import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
+import {
+  encodeFrame,
+  parseFrame,
+  PROTOCOL_VERSION,
+  type AgentMessage,
+  type ServerMessage,
+} from './envelope';
 import { ProtocolError } from './errors';
 import { COLUMN_RANGES } from './validate';
 import {
@@ -23,6 +29,8 @@ describe('message type maps', () => {
       'auth',
       'check_results',
       'error',
+      'follow_lines',
+      'follow_status',
       'heartbeat',
       'inventory',
       'output',
@@ -36,6 +44,9 @@ describe('message type maps', () => {
       'cancel',
       'checks',
       'error',
+      'follow_keepalive',
+      'follow_start',
+      'follow_stop',
       'hello',
       'result_ack',
       'results_ack',
@@ -69,6 +80,9 @@ describe('message type maps', () => {
           return m.body.runId;
         case 'check_results':
           return m.body.results[0].checkId;
+        case 'follow_status':
+        case 'follow_lines':
+          return m.body.followId;
         case 'error':
           return m.body.code;
         default: {
@@ -95,6 +109,11 @@ describe('message type maps', () => {
           return m.body.runIds.join(',');
         case 'checks':
           return String(m.body.issuedAt);
+        case 'follow_start':
+        case 'follow_stop':
+          return m.body.followId;
+        case 'follow_keepalive':
+          return m.body.followIds.join(',');
         case 'error':
           return m.body.message;
         default: {
@@ -119,7 +138,7 @@ describe('round trip', () => {
     const result = parseFrame(frame);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.message.v).toBe(3);
+    expect(result.message.v).toBe(PROTOCOL_VERSION);
     expect(result.message.type).toBe(type);
     expect(result.message.id).toBe('id-0123456789abcdef');
     expect(result.message.ts).toBeGreaterThanOrEqual(before);
@@ -130,6 +149,18 @@ describe('round trip', () => {
   });
 
   it.each(ALL_TYPES)('%s travels as protocol version 1 unless it is newer', (type) => {
+    if (type.startsWith('follow_')) {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // A peer of version 3 never learns of live follow: such a frame is unknown there.
+      const v4 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v4, v: 3 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
     if (type === 'checks' || type === 'check_results') {
       const body = sampleBodies()[type];
       for (const v of [1, 2] as const)
@@ -577,7 +608,13 @@ describe('inbound values PostgreSQL must be able to store', () => {
         // Appended as well as alone, so patterns and length floors cannot be what refuses it.
         for (const replacement of [bad, `${String(value)}${bad}`]) {
           const body = withLeaf(type, path, replacement);
-          const frame = JSON.stringify({ v: 3, type, id: '0123456789abcdef', ts: 1, body });
+          const frame = JSON.stringify({
+            v: PROTOCOL_VERSION,
+            type,
+            id: '0123456789abcdef',
+            ts: 1,
+            body,
+          });
           const result = parseFrame(frame, { from: 'agent', maxBytes: 10_000_000 });
           expect({ type, path, ok: result.ok }).toEqual({ type, path, ok: false });
           if (!result.ok) expect(result.error.code).toBe('INVALID_BODY');
@@ -604,7 +641,7 @@ describe('inbound values PostgreSQL must be able to store', () => {
     for (const { type, path, value } of numbers) {
       // 1e400 is what JSON.parse turns into Infinity.
       const raw = JSON.stringify({
-        v: 1,
+        v: PROTOCOL_VERSION,
         type,
         id: '0123456789abcdef',
         ts: 1,

@@ -50,6 +50,18 @@ import {
 import { type CollectLogsAction, collectLogs } from './logs';
 import { type SearchLogsAction, searchLogs } from './search';
 import { type FetchFileAction, fetchFile, type PushFileAction, pushFile } from './transfers';
+import {
+  type FollowKeepaliveBody,
+  type FollowLinesBody,
+  type FollowStartBody,
+  type FollowStatusBody,
+  type FollowStopBody,
+  followKeepalive,
+  followLines,
+  followStart,
+  followStatus,
+  followStop,
+} from './follow';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -564,6 +576,8 @@ export interface AgentToServer {
   output: OutputBody;
   result: ResultBody;
   check_results: CheckResultsBody;
+  follow_status: FollowStatusBody;
+  follow_lines: FollowLinesBody;
   error: ErrorBody;
 }
 
@@ -577,6 +591,9 @@ export interface ServerToAgent {
   result_ack: ResultAckBody;
   results_ack: ResultsAckBody;
   checks: ChecksBody;
+  follow_start: FollowStartBody;
+  follow_stop: FollowStopBody;
+  follow_keepalive: FollowKeepaliveBody;
   error: ErrorBody;
 }
 
@@ -1016,6 +1033,11 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   result,
   checks,
   check_results: checkResults,
+  follow_start: followStart,
+  follow_stop: followStop,
+  follow_keepalive: followKeepalive,
+  follow_status: followStatus,
+  follow_lines: followLines,
   error,
 };
 
@@ -1029,6 +1051,8 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   output: true,
   result: true,
   check_results: true,
+  follow_status: true,
+  follow_lines: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -1041,6 +1065,9 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   result_ack: true,
   results_ack: true,
   checks: true,
+  follow_start: true,
+  follow_stop: true,
+  follow_keepalive: true,
   error: true,
 };
 
@@ -1049,6 +1076,11 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   results_ack: 2,
   checks: 3,
   check_results: 3,
+  follow_start: 4,
+  follow_stop: 4,
+  follow_keepalive: 4,
+  follow_status: 4,
+  follow_lines: 4,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

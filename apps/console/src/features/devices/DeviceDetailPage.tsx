@@ -38,6 +38,7 @@ import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
 import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { PoliciesPanel } from './detail/PoliciesPanel';
+import { LiveLogPanel } from './detail/LiveLogPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
 import { RevokeDevicesModal } from './RevokeDevicesModal';
@@ -192,6 +193,7 @@ export function DeviceDetailPage() {
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
           <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
           <Tabs.Tab value="policies">Policies</Tabs.Tab>
+          {canAct && !revoked && <Tabs.Tab value="live-log">Live log</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="inventory">
           <InventoryPanel device={d} />
@@ -208,6 +210,11 @@ export function DeviceDetailPage() {
         <Tabs.Panel value="policies">
           <PoliciesPanel deviceId={d.id} />
         </Tabs.Panel>
+        {canAct && !revoked && (
+          <Tabs.Panel value="live-log">
+            <LiveLogPanel deviceId={d.id} online={d.status === 'online'} />
+          </Tabs.Panel>
+        )}
       </Tabs>
 
       {canAct && (
