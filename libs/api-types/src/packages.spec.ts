@@ -131,7 +131,9 @@ describe('package versions', () => {
 
   // Every (manager, operation) that takes a version refuses a hostile one, upgrade and
   // uninstall as much as install.
-  const versioned = PACKAGE_CHANGES.flatMap((o) => managersChoosingVersion(o).map((m) => [m, o]));
+  const versioned = PACKAGE_CHANGES.flatMap((o) =>
+    managersChoosingVersion(o).map((m) => [m, o] as const),
+  );
   it.each(
     versioned.flatMap(([m, o]) =>
       [
