@@ -150,7 +150,7 @@ describe('software catalogue and deployments (integration)', () => {
     [{ manager: 'apt', name: 'foo; rm -rf /' }, /not a valid apt package name/],
     [{ manager: 'apt', name: '--option=evil' }, /cannot start with "-"/],
     [{ manager: 'winget', name: 'two words' }, /not a valid winget package name/],
-    [{ manager: 'brew', name: 'wget', version: '1.0' }, /cannot be chosen with brew/],
+    [{ manager: 'brew', name: 'wget', version: '1.0' }, /brew installs one version per formula/],
     [{ manager: 'apt', name: 'hello', version: '1.0;reboot' }, /not a valid apt version/],
     [{ manager: 'npm', name: 'left-pad' }, /manager must be one of/],
   ])('refuses the title package %j with a clear reason', async (pkg, reason) => {
