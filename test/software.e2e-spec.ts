@@ -152,9 +152,12 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
 
   afterAll(async () => {
     await fleet?.stop();
-    // Leave the machine as it was found.
-    if (aptEnv && dpkgVersion(aptEnv, 'hello')) apt(['-y', 'remove', 'hello']);
-    if (work) await rm(work, { recursive: true, force: true });
+    // Leave the machine as it was found; the work folder goes even if apt cannot run.
+    try {
+      if (aptEnv && dpkgVersion(aptEnv, 'hello')) apt(['-y', 'remove', 'hello']);
+    } finally {
+      if (work) await rm(work, { recursive: true, force: true });
+    }
   }, 300_000);
 
   const device = async () =>
