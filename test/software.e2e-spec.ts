@@ -135,7 +135,8 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
     oldDeb = join(repo, `hello_${OLD}_amd64.deb`);
     await writeFile(
       join(repo, 'Packages'),
-      execFileSync('dpkg-scanpackages', ['.', '/dev/null'], {
+      // --multiversion: both hello versions, not only the newest.
+      execFileSync('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], {
         cwd: repo,
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
