@@ -443,7 +443,10 @@ export interface AgentUpdateAction {
   builds: AgentBuild[];
 }
 
-/** One package for one manager; the version, where given, is pinned. */
+/**
+ * One package for one manager. The version, where given, is the one to install, upgrade to or
+ * uninstall, allowed only where the manager can choose one for the operation (packages.ts).
+ */
 export interface SoftwareActionPackage {
   manager: PackageManager;
   name: string;
@@ -463,7 +466,8 @@ export interface SoftwareActionInstaller {
  * Install, uninstall or upgrade a package with the device's own package manager (the first
  * of `packages` whose manager the device has), install an uploaded installer, or apply the
  * pending updates (all, or security only). Names and versions are checked against each
- * manager's syntax here and again on the agent, before anything runs.
+ * manager's syntax and what it can do for the operation, here and again on the agent, before
+ * anything runs.
  */
 export interface SoftwareAction {
   kind: 'software';
@@ -847,7 +851,8 @@ const softwareShape = object<SoftwareAction>({
 export function softwareActionProblem(
   a: SoftwareAction,
 ): { path: string[]; reason: string } | null {
-  const packages = softwarePackagesProblem(a.packages);
+  // Each version is checked against what its manager can do for this operation (packages.ts).
+  const packages = softwarePackagesProblem(a.packages, a.operation);
   if (packages) return { path: ['packages'], reason: packages };
   if (a.securityOnly !== undefined && a.operation !== 'apply_updates')
     return { path: ['securityOnly'], reason: 'securityOnly goes only with apply_updates' };
@@ -865,8 +870,6 @@ export function softwareActionProblem(
   }
   if (a.packages.length === 0)
     return { path: ['packages'], reason: `${a.operation} needs at least one package` };
-  if (a.operation !== 'install' && a.packages.some((p) => p.version !== undefined))
-    return { path: ['packages'], reason: `a version can only be chosen to install` };
   return null;
 }
 
