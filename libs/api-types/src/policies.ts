@@ -12,6 +12,8 @@ export const POLICY_LIMITS = {
   targets: 100,
   /** Schedules in one policy. */
   schedules: 100,
+  /** Agent checks in one policy (a device carries at most 100 checks in all). */
+  checks: 100,
 } as const;
 
 /** What a policy is attached to: the devices in any of the groups or carrying any of the tags. */
@@ -26,6 +28,8 @@ export interface CreatePolicyRequest {
   target: PolicyTarget;
   /** The schedules it bundles; each also fires on the devices the policy is attached to. */
   scheduleIds: string[];
+  /** The agent checks it carries (none when absent); each also runs on the policy's devices. */
+  checkIds?: string[];
 }
 
 export type UpdatePolicyRequest = Partial<CreatePolicyRequest>;
@@ -45,6 +49,7 @@ export interface PolicyResponse {
   description: string;
   target: { tags: string[]; groups: { id: string; name: string }[] };
   schedules: PolicySchedule[];
+  checks: AgentCheckSummary[];
   createdBy: { id: string | null; email: string | null };
   createdAt: string;
   updatedAt: string;
@@ -59,6 +64,7 @@ export interface DevicePolicy {
   policy: { id: string; name: string; description: string };
   matchedBy: PolicyMatch[];
   schedules: PolicySchedule[];
+  checks: AgentCheckSummary[];
 }
 
 /** A policy match as one line of text ("group Berlin", "tag servers"). */
