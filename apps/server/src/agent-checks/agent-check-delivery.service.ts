@@ -15,6 +15,7 @@ import { DeviceEvents } from '../devices/device-events';
 import { type DeviceFacets, DevicesService } from '../devices/devices.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { AgentCheckEntity, toAgentCheckSpec } from './agent-check.entity';
+import { AgentChecksService } from './agent-checks.service';
 import { AgentCheckTargetSources, type CheckExtraTarget } from './check-target-sources';
 import { checkApplies } from './check-targets';
 
@@ -63,6 +64,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
     private readonly serverKeys: ServerKeysService,
     private readonly sources: AgentCheckTargetSources,
     private readonly deviceEvents: DeviceEvents,
+    private readonly checks: AgentChecksService,
   ) {
     this.loop = new Periodic('AgentCheckDelivery', config.monitorTickMs, () => this.tick());
   }
@@ -111,9 +113,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
     if (this.facetsChanged) {
       // Cleared first: a change heard while the bump runs moves it again next tick.
       this.facetsChanged = false;
-      await this.dataSource.query(
-        `UPDATE agent_check_revision SET revision = revision + 1 WHERE id = 1`,
-      );
+      await this.checks.targetsChanged(this.dataSource.manager);
     }
     const changed = await this.load();
     for (const id of this.sent.keys()) if (!this.gateway.isConnected(id)) this.sent.delete(id);

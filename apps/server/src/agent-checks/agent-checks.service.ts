@@ -204,9 +204,9 @@ export class AgentChecksService {
   }
 
   /**
-   * Another feature widened or narrowed some checks' targets (a policy's checks or groups and
-   * tags changed): in its transaction, so every process re-derives its agents' sets once the
-   * change is committed.
+   * Some checks' targets widened or narrowed without a check changing (a policy's checks or
+   * groups and tags, a device's tags or group): in the caller's transaction where it has one,
+   * so every process re-derives its agents' sets once the change is committed.
    */
   targetsChanged(m: EntityManager): Promise<void> {
     return this.bump(m);
