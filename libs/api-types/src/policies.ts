@@ -1,8 +1,12 @@
+import type { AgentCheckSummary } from './agent-checks';
+
 /**
- * Automation policies: a named bundle of schedules (and, once monitoring checks land, of
- * checks) attached to groups and tags. A device inherits every policy that matches it: each
- * schedule of a policy also fires on the devices of the policy's groups and tags, resolved at
- * fire time like any target, so a device that joins a group is covered from the next occurrence.
+ * Automation policies: a named bundle of schedules and agent checks attached to groups and
+ * tags. A device inherits every policy that matches it: each schedule of a policy also fires
+ * on the devices of the policy's groups and tags, resolved at fire time like any target, so a
+ * device that joins a group is covered from the next occurrence; each agent check of a policy
+ * also runs on those devices, pushed to their agents as soon as the policy or the device's
+ * tags or group change.
  */
 
 export const POLICY_LIMITS = {
