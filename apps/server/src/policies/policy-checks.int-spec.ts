@@ -127,7 +127,8 @@ describe('agent checks through automation policies (integration)', () => {
         .get(`/api/agent-checks/${checkId}/states`)
         .set('Authorization', viewer)
         .expect(200);
-      return res.body.total === 1 && res.body;
+      const page = res.body as { total: number; items: unknown[] };
+      return page.total === 1 && page;
     });
     expect(states.items).toEqual([
       expect.objectContaining({

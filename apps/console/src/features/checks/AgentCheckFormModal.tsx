@@ -30,7 +30,7 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { notifySuccess } from '../../lib/notify';
 import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
@@ -146,19 +146,13 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
   // The devices an existing check names, labelled as the device picker labels them.
   const names = useDeviceNames(check?.target.deviceIds ?? []);
-  useEffect(() => {
-    const known = names.data;
-    if (!known) return;
-    setD((prev) => ({
-      ...prev,
-      devices: Object.fromEntries(
-        Object.keys(prev.devices).map((id) => {
-          const found = known.get(id);
-          return [id, found ? deviceLabel(found) : prev.devices[id]];
-        }),
-      ),
-    }));
-  }, [names.data]);
+  // Chips of devices the check named before: labelled once their names arrive.
+  const pickedDevices = Object.fromEntries(
+    Object.entries(d.devices).map(([id, label]) => {
+      const found = names.data?.get(id);
+      return [id, found ? deviceLabel(found) : label];
+    }),
+  );
 
   const body = requestOf(d);
   const problems = agentCheckProblems(body);
@@ -243,7 +237,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
             description={check ? 'A check keeps its kind: make a new one for another' : undefined}
             data={AGENT_CHECK_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
             value={d.kind}
-            onChange={(v) => v && set({ kind: v as AgentCheckKind })}
+            onChange={(v) => v && set({ kind: v })}
           />
         </SimpleGrid>
 
@@ -290,7 +284,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
               allowDeselect={false}
               data={SCRIPT_LANGUAGES.map((l) => ({ value: l, label: languageLabel(l) }))}
               value={d.language}
-              onChange={(v) => v && set({ language: v as ScriptLanguage })}
+              onChange={(v) => v && set({ language: v })}
               error={err('language')}
             />
             <Textarea
@@ -323,7 +317,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
             description="A warning result fires as a warning"
             data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
             value={d.severity}
-            onChange={(v) => v && set({ severity: v as AlertSeverity })}
+            onChange={(v) => v && set({ severity: v })}
           />
           {numberField('failThreshold', 'Fire after failures', {
             description: 'Reports in a row',
@@ -343,7 +337,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
         />
         {!d.all && (
           <>
-            <DevicePicker value={d.devices} onChange={(devices) => set({ devices })} />
+            <DevicePicker value={pickedDevices} onChange={(devices) => set({ devices })} />
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
               <MultiSelect
                 label="Tags"
