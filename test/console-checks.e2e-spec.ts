@@ -76,6 +76,9 @@ describe('console: agent checks', () => {
     await dialog.getByText('failThreshold must be a whole number from 1 to 100').waitFor();
     await dialog.getByRole('textbox', { name: 'Fire after failures' }).fill('1');
     await dialog.getByRole('textbox', { name: 'Every (seconds)' }).fill('5');
+    // The default timeout (30 s) is longer than that: the shared rule says so on its field.
+    await dialog.getByText('timeoutSeconds must not exceed intervalSeconds').waitFor();
+    await dialog.getByRole('textbox', { name: 'Timeout (seconds)' }).fill('5');
     await dialog.getByLabel('Tags', { exact: true }).click();
     await page.getByRole('option', { name: 'web (1)' }).click();
     await dialog.getByRole('textbox', { name: 'Name' }).click();
@@ -173,6 +176,7 @@ describe('console: agent checks', () => {
         kind: 'process',
         process: 'fleetdesk-e2e-missing',
         intervalSeconds: 5,
+        timeoutSeconds: 5,
         severity: 'warning',
         target: { deviceIds: [deviceId] },
       })

@@ -97,7 +97,7 @@ export interface AgentCheckSettings {
   script?: string | null;
   /** service, process, ping, tcp, script: seconds between probes. */
   intervalSeconds?: number;
-  /** ping, tcp, script. */
+  /** service, process, ping, tcp, script: how long one probe may take (at most the interval). */
   timeoutSeconds?: number;
   /** Held this long unhealthy before the device reports it (disk > 90 % for 5 min). */
   durationSeconds?: number;

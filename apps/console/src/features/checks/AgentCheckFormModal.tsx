@@ -129,10 +129,10 @@ function requestOf(d: Draft): AgentCheckRequest {
   };
   for (const [k, v] of Object.entries(settings))
     if (uses.has(k)) (body as unknown as Record<string, unknown>)[k] = v;
+  // Every probe (service and process lists too) runs within its timeout.
   if (!isThresholdCheck(d.kind)) {
     body.intervalSeconds = num(d.intervalSeconds);
-    if (d.kind === 'ping' || d.kind === 'tcp' || d.kind === 'script')
-      body.timeoutSeconds = num(d.timeoutSeconds);
+    body.timeoutSeconds = num(d.timeoutSeconds);
   }
   return body;
 }
@@ -164,7 +164,6 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   const err = (k: string) => (tried ? problems[k] : undefined) ?? serverFields[k];
   const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[d.kind]);
   const probes = !isThresholdCheck(d.kind);
-  const timed = d.kind === 'ping' || d.kind === 'tcp' || d.kind === 'script';
   const numberField = (
     k: keyof typeof B & keyof Draft,
     label: string,
@@ -301,9 +300,11 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
           </>
         )}
         {probes && (
-          <SimpleGrid cols={{ base: 1, sm: timed ? 3 : 2 }}>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
             {numberField('intervalSeconds', 'Every (seconds)')}
-            {timed && numberField('timeoutSeconds', 'Timeout (seconds)')}
+            {numberField('timeoutSeconds', 'Timeout (seconds)', {
+              description: 'At most the interval',
+            })}
             {numberField('durationSeconds', 'Failing for (seconds)', {
               description: 'Before the device reports it',
             })}
