@@ -65,9 +65,9 @@ describe('agentCheckProblems (the console form and the server share it)', () => 
   });
 
   it('ignores the settings a kind does not use (the server clears them)', () => {
-    expect(agentCheckProblems(check({ kind: 'process', process: 'x', port: -1, host: '-' }))).toEqual(
-      {},
-    );
+    expect(
+      agentCheckProblems(check({ kind: 'process', process: 'x', port: -1, host: '-' })),
+    ).toEqual({});
   });
 
   it('answers the first problem as one sentence', () => {

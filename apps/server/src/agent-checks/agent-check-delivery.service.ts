@@ -135,9 +135,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
         : new Map<string, never>();
       for (const deviceId of chunk) {
         const f = facets.get(deviceId);
-        const specs = f
-          ? this.applying(deviceId, f).map(toAgentCheckSpec)
-          : [];
+        const specs = f ? this.applying(deviceId, f).map(toAgentCheckSpec) : [];
         const json = JSON.stringify(specs);
         if (this.sent.get(deviceId) === json) continue;
         const body: Omit<ChecksBody, 'signature'> = {

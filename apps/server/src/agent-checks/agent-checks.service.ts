@@ -215,9 +215,10 @@ export class AgentChecksService {
   /** Name, kind and whether enabled, of each of these checks that exists, by id. */
   async summaries(ids: string[]): Promise<Map<string, AgentCheckSummary>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.dataSource
-      .getRepository(AgentCheckEntity)
-      .find({ where: { id: In(ids) }, select: { id: true, name: true, kind: true, enabled: true } });
+    const rows = await this.dataSource.getRepository(AgentCheckEntity).find({
+      where: { id: In(ids) },
+      select: { id: true, name: true, kind: true, enabled: true },
+    });
     return new Map(
       rows.map((c) => [c.id, { id: c.id, name: c.name, kind: c.kind, enabled: c.enabled }]),
     );

@@ -109,7 +109,9 @@ describe('agent checks through automation policies (integration)', () => {
     expect(audit.details.checkIds).toEqual([checkId]);
 
     // The device page says which policy brings it.
-    const why = await api().get(`/api/devices/${a.id.deviceId}/policies`).set('Authorization', viewer);
+    const why = await api()
+      .get(`/api/devices/${a.id.deviceId}/policies`)
+      .set('Authorization', viewer);
     expect(why.body).toEqual([
       expect.objectContaining({
         policy: expect.objectContaining({ id: policy.body.id }),
@@ -216,9 +218,17 @@ describe('agent checks through automation policies (integration)', () => {
     const p = await api()
       .post('/api/policies')
       .set('Authorization', tech)
-      .send({ name: 'pings', target: { tags: ['pc-lan'] }, scheduleIds: [], checkIds: [gone, keep, keep] })
+      .send({
+        name: 'pings',
+        target: { tags: ['pc-lan'] },
+        scheduleIds: [],
+        checkIds: [gone, keep, keep],
+      })
       .expect(201);
-    expect(p.body.checks.map((c: { name: string }) => c.name)).toEqual(['gateway ping', 'old ping']);
+    expect(p.body.checks.map((c: { name: string }) => c.name)).toEqual([
+      'gateway ping',
+      'old ping',
+    ]);
     await api().delete(`/api/agent-checks/${gone}`).set('Authorization', tech).expect(204);
     const after = await api().get(`/api/policies/${p.body.id}`).set('Authorization', viewer);
     expect(after.body.checks.map((c: { id: string }) => c.id)).toEqual([keep]);
