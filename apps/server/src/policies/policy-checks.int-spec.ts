@@ -198,6 +198,16 @@ describe('agent checks through automation policies (integration)', () => {
       .send({ checkIds: [checkId] })
       .expect(200);
     expect(await nextSet(a.agent)).toEqual([checkId]);
+    // The tag itself deleted: gone from every device, and the check with it.
+    await api().delete('/api/tags/pc-web').set('Authorization', tech).expect(204);
+    expect(await nextSet(a.agent)).toEqual([]);
+    // Tagged again, then the policy is deleted: taken back.
+    await api()
+      .post(`/api/devices/${a.id.deviceId}/tags`)
+      .set('Authorization', tech)
+      .send({ tags: ['pc-web'] })
+      .expect(200);
+    expect(await nextSet(a.agent)).toEqual([checkId]);
     await api().delete(`/api/policies/${policy.body.id}`).set('Authorization', tech).expect(204);
     expect(await nextSet(a.agent)).toEqual([]);
     a.agent.close();
