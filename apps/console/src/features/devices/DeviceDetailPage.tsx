@@ -38,6 +38,7 @@ import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
 import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { PoliciesPanel } from './detail/PoliciesPanel';
+import { ChecksPanel } from './detail/ChecksPanel';
 import { LiveLogPanel } from './detail/LiveLogPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
@@ -192,6 +193,7 @@ export function DeviceDetailPage() {
           </Tabs.Tab>
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
           <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
+          <Tabs.Tab value="checks">Checks</Tabs.Tab>
           <Tabs.Tab value="policies">Policies</Tabs.Tab>
           {canAct && !revoked && <Tabs.Tab value="live-log">Live log</Tabs.Tab>}
         </Tabs.List>
@@ -206,6 +208,9 @@ export function DeviceDetailPage() {
         </Tabs.Panel>
         <Tabs.Panel value="updates">
           <PendingUpdatesPanel deviceId={d.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="checks">
+          <ChecksPanel deviceId={d.id} />
         </Tabs.Panel>
         <Tabs.Panel value="policies">
           <PoliciesPanel deviceId={d.id} />
