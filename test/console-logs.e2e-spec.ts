@@ -195,7 +195,7 @@ describe('console: log collection, viewer and fleet search', () => {
     // Stored bundles searched on the server, from the Logs page.
     await page.goto(`${fleet.url}/logs?jobId=${jobId}`);
     const bundleSearch = page.getByTestId('bundle-search');
-    await bundleSearch.getByLabel('Text', { exact: true }).fill('needle');
+    await bundleSearch.getByLabel('Search for').fill('needle');
     await bundleSearch.getByRole('button', { name: 'Search bundles' }).click();
     const hit = page.getByTestId('bundle-search-result');
     await hit.waitFor();
@@ -330,12 +330,18 @@ describe('console: log collection, viewer and fleet search', () => {
     await signIn(page, fleet.url, 'admin@example.com', 'admin-password-123');
     await page.goto(`${fleet.url}/logs`);
     await page.getByRole('link', { name: 'Fleet search' }).click();
-    await page.getByLabel('Text', { exact: true }).fill('needle');
+    // The Logs page has a "Search for" field of its own (stored bundles): wait for the form.
+    await page.waitForURL(/\/logs\/search$/);
+    await page.getByRole('heading', { name: 'Fleet search' }).waitFor();
+    await page.getByLabel('Search for').fill('needle');
     await page.getByLabel('Path or glob').fill(appLog());
     await page.getByText('All devices', { exact: true }).click();
     await page.getByLabel('I understand: run on all devices').check();
     await page.getByRole('button', { name: 'Search devices' }).click();
-    await page.waitForURL(/\/logs\/search\/[0-9a-f-]{36}$/);
+    // The results page; if the form or the server refused, the failure shows the page's words.
+    await page.waitForURL(/\/logs\/search\/[0-9a-f-]{36}$/).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await page.locator('main').innerText()}`);
+    });
 
     const matched = page.locator(`[data-testid="search-device"][data-device-id="${deviceId}"]`);
     await page

@@ -67,7 +67,7 @@ export function QueryFields({
     <>
       <Group gap="sm" align="flex-end" wrap="wrap">
         <TextInput
-          label={value.mode === 'regex' ? 'Regular expression' : 'Text'}
+          label="Search for"
           placeholder={value.mode === 'regex' ? 'timeout|refused' : 'connection refused'}
           value={value.pattern}
           onChange={(e) => set({ pattern: e.currentTarget.value })}
