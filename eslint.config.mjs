@@ -14,6 +14,7 @@ export default tseslint.config(
       'tmp/**',
       '.nx/**',
       '**/*.mjs',
+      '**/*.cjs',
       '**/*.js',
     ],
   },

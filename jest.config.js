@@ -4,6 +4,7 @@ module.exports = {
     '<rootDir>/libs/api-types/jest.config.js',
     '<rootDir>/apps/agent/jest.config.js',
     '<rootDir>/apps/server/jest.config.js',
+    '<rootDir>/apps/console/jest.config.cjs',
     '<rootDir>/test/jest.config.js',
   ],
   // Global-only option: integration tests boot a database, which can take seconds on 2 cores.

@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import type { JobResponse, LogBundleResponse } from '@fleetdesk/api-types';
 import { DEFAULT_LOG_DENY_GLOBS } from '@fleetdesk/api-types';
 import { Fleet } from './support/fleet';
+import { untar } from './support/tar';
 import { buildAll, type Proc, waitFor } from './support/processes';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -26,20 +27,6 @@ const APP_LINES = Array.from(
   { length: 10 },
   (_, i) => `${new Date(T0 + i * 60_000).toISOString()} INFO request ${i} served\n`,
 );
-
-/** Splits a ustar archive into its files (names and bytes), as `tar -x` would. */
-function untar(tar: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(header.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    files.set(name, tar.subarray(at + 512, at + 512 + size));
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
 
 /**
  * Real server process, real agent processes, real files: collections end to end, the path

@@ -49,6 +49,15 @@ const EnrollPage = lazy(() =>
 const JobDetailPage = lazy(() =>
   import('./features/jobs/JobDetailPage').then((m) => ({ default: m.JobDetailPage })),
 );
+const LogsPage = lazy(() =>
+  import('./features/logs/LogsPage').then((m) => ({ default: m.LogsPage })),
+);
+const LogViewerPage = lazy(() =>
+  import('./features/logs/LogViewerPage').then((m) => ({ default: m.LogViewerPage })),
+);
+const FleetSearchPage = lazy(() =>
+  import('./features/logs/FleetSearchPage').then((m) => ({ default: m.FleetSearchPage })),
+);
 const SoftwarePage = lazy(() =>
   import('./features/software/SoftwarePage').then((m) => ({ default: m.SoftwarePage })),
 );
@@ -134,6 +143,39 @@ export function App() {
           <Route path="catalogue" element={<SoftwarePage />} />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="jobs/:id" element={<JobDetailPage />} />
+          {/* Bundles, their files and fleet search are for technicians (the API says so too). */}
+          <Route
+            path="logs"
+            element={
+              <RequireRole role="technician">
+                <LogsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="logs/bundles/:id/files/:index"
+            element={
+              <RequireRole role="technician">
+                <LogViewerPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="logs/search"
+            element={
+              <RequireRole role="technician">
+                <FleetSearchPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="logs/search/:jobId"
+            element={
+              <RequireRole role="technician">
+                <FleetSearchPage />
+              </RequireRole>
+            }
+          />
           <Route path="schedules" element={<SchedulesPage />} />
           <Route path="alerts" element={<AlertsPage />} />
           <Route path="agent-checks" element={<AgentChecksPage />} />

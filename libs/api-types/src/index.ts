@@ -41,3 +41,4 @@ export * from './policies';
 export * from './file-transfers';
 export * from './log-searches';
 export * from './log-follow';
+export * from './log-source-rules';

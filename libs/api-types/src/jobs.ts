@@ -65,8 +65,10 @@ export interface JobAction {
   sources?: number;
   /** fetch_file / push_file: the path on the device. */
   path?: string;
-  /** search_logs: the text or regular expression searched for. */
+  /** search_logs: the text or regular expression searched for, and how it was matched. */
   pattern?: string;
+  patternMode?: 'substring' | 'regex';
+  ignoreCase?: boolean;
 }
 
 /** A job: one technician intent, fanned out into one run per targeted device. */

@@ -1,3 +1,5 @@
+import type { JobTarget } from './jobs';
+
 /**
  * Log collection: the rules the console and the server share, and the REST shapes. The wire
  * shape of the action itself is in libs/protocol (logs.ts).
@@ -83,6 +85,8 @@ export const LOG_COLLECTION_RULES = {
   timeoutSeconds: { min: 30, max: 86_400, default: 900 },
   globs: 256,
   sources: 32,
+  /** Bundles one `.tar.gz` download may hold (GET /api/log-bundles/archive?ids=…). */
+  archiveBundles: 50,
 } as const;
 
 export type LogSourceRequest =
@@ -90,9 +94,16 @@ export type LogSourceRequest =
   | { type: 'journald'; unit?: string; priority?: number }
   | { type: 'eventlog'; log: string; level?: number };
 
-export interface CreateLogCollectionRequest {
+/** The rollout fields every job request takes (see CreateJobRequest). */
+export interface LogJobRollout {
+  offlineExpirySeconds?: number;
+  maxConcurrency?: number;
+  failureThresholdPercent?: number;
+}
+
+export interface CreateLogCollectionRequest extends LogJobRollout {
   name?: string;
-  target: { deviceIds?: string[]; tags?: string[]; all?: boolean };
+  target: JobTarget;
   sources: LogSourceRequest[];
   since?: string;
   until?: string;
@@ -152,6 +163,8 @@ export interface LogBundleResponse {
   jobId: string;
   runId: string;
   deviceId: string;
+  /** The device's name (or hostname); null once the device was removed or revoked. */
+  deviceName: string | null;
   status: LogBundleStatus;
   totalBytes: number;
   receivedBytes: number;

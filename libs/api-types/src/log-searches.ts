@@ -1,5 +1,5 @@
-import type { RunState } from './jobs';
-import type { LogSourceRequest } from './log-collections';
+import type { JobTarget, RunState } from './jobs';
+import type { LogJobRollout, LogSourceRequest } from './log-collections';
 
 /** Fleet search (issue 13 item 4): one query over a job target, and over stored bundles. */
 export const LOG_SEARCH_RULES = {
@@ -18,9 +18,9 @@ export interface LogSearchQuery {
   timeoutSeconds?: number;
 }
 
-export interface CreateLogSearchRequest {
+export interface CreateLogSearchRequest extends LogJobRollout {
   name?: string;
-  target: { deviceIds?: string[]; tags?: string[]; all?: boolean };
+  target: JobTarget;
   sources: LogSourceRequest[];
   query: LogSearchQuery;
   since?: string;

@@ -1,4 +1,10 @@
 import {
+  EVENT_LOG_NAME_PATTERN,
+  JOURNALD_UNIT_PATTERN,
+  LOG_SOURCE_RULES,
+  logWindowProblem,
+} from '@fleetdesk/api-types';
+import {
   array,
   type Check,
   int,
@@ -19,13 +25,13 @@ import {
  */
 export const LOG_LIMITS = {
   sources: 32,
-  pathLength: 1024,
+  pathLength: LOG_SOURCE_RULES.pathLength,
   /** Globs in the allow- and deny-lists that travel with the action. */
   policyGlobs: 256,
   lastLines: { min: 1, max: 1_000_000 },
   maxBytesPerSource: { min: 1, max: 1024 * 1024 * 1024 },
   maxBundleBytes: { min: 1, max: 8 * 1024 * 1024 * 1024 },
-  patternLength: 1024,
+  patternLength: LOG_SOURCE_RULES.patternLength,
   filterTimeoutMs: { min: 10, max: 600_000 },
   /** Files one glob may expand to. */
   filesPerGlob: 256,
@@ -35,8 +41,8 @@ export const LOG_LIMITS = {
   chunkBytes: 256 * 1024,
   /** A gzip chunk's bytes on the wire (gzip of incompressible data grows a little). */
   maxWireChunkBytes: 256 * 1024 + 4096,
-  journalUnitLength: 256,
-  eventLogNameLength: 256,
+  journalUnitLength: LOG_SOURCE_RULES.journalUnitLength,
+  eventLogNameLength: LOG_SOURCE_RULES.eventLogNameLength,
 } as const;
 
 /** A file path or glob (`/var/log/*.log`, `C:/ProgramData/App/**\/*.log`). */
@@ -95,21 +101,21 @@ const journaldSource = object<JournaldLogSource>({
     string({
       min: 1,
       max: LOG_LIMITS.journalUnitLength,
-      pattern: /^[A-Za-z0-9:_.@\\-]+$/,
+      pattern: JOURNALD_UNIT_PATTERN,
       expected: 'a systemd unit name',
     }),
   ),
-  priority: optional(int({ min: 0, max: 7 })),
+  priority: optional(int(LOG_SOURCE_RULES.journaldPriority)),
 });
 const eventLogSource = object<EventLogSource>({
   type: oneOf(['eventlog'] as const),
   log: string({
     min: 1,
     max: LOG_LIMITS.eventLogNameLength,
-    pattern: /^[A-Za-z0-9 _./-]+$/,
+    pattern: EVENT_LOG_NAME_PATTERN,
     expected: 'an event log name such as System or Microsoft-Windows-Sysmon/Operational',
   }),
-  level: optional(int({ min: 1, max: 5 })),
+  level: optional(int(LOG_SOURCE_RULES.eventLogLevel)),
 });
 
 const SOURCE_VALIDATORS: Record<LogSource['type'], Validator<LogSource>> = {
@@ -154,11 +160,8 @@ const collectLogsShape = object<CollectLogsAction>({
 export const collectLogs: Validator<CollectLogsAction> = (input) => {
   const check = collectLogsShape(input);
   if (!check.ok) return check;
-  const { since, until } = check.value;
-  if (since !== undefined && until !== undefined && until < since) {
-    return { ok: false, path: ['until'], reason: 'must not be before since' };
-  }
-  return check;
+  const problem = logWindowProblem(check.value.since, check.value.until);
+  return problem ? { ok: false, path: ['until'], reason: problem } : check;
 };
 
 const opt = (value: number | string | boolean | undefined): string =>

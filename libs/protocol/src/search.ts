@@ -1,3 +1,4 @@
+import { logWindowProblem } from '@fleetdesk/api-types';
 import { type LineMatcher } from './line-matcher';
 import { lineTime } from './line-time';
 import {
@@ -107,11 +108,8 @@ const searchShape = object<SearchLogsAction>({
 export const searchLogs: Validator<SearchLogsAction> = (input) => {
   const check = searchShape(input);
   if (!check.ok) return check;
-  const { since, until } = check.value;
-  if (since !== undefined && until !== undefined && until < since) {
-    return { ok: false, path: ['until'], reason: 'must not be before since' };
-  }
-  return check;
+  const problem = logWindowProblem(check.value.since, check.value.until);
+  return problem ? { ok: false, path: ['until'], reason: problem } : check;
 };
 
 export const searchResultBody: Validator<SearchResultBody> = object<SearchResultBody>({

@@ -30,6 +30,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/scripts', label: 'Scripts', role: 'viewer' },
   { to: '/catalogue', label: 'Software catalogue', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
+  { to: '/logs', label: 'Logs', role: 'technician' },
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
   { to: '/agent-checks', label: 'Agent checks', role: 'viewer' },
   { to: '/website-checks', label: 'Website checks', role: 'viewer' },

@@ -89,6 +89,14 @@ const lowerTrim = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? normalizeTag(value) : value;
 
 /** Trims a string field before it is validated; other types pass through to be refused. */
+/** `a,b` (or a repeated parameter) into a list; any other shape is left for the validators to refuse. */
+export const commaList = ({ value }: { value: unknown }): unknown => {
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  return typeof value === 'string' || Array.isArray(value)
+    ? items.flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
+    : value;
+};
+
 export const Trim = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 

@@ -122,7 +122,13 @@ function toJobAction(action: RunAction): JobAction {
   if (action.kind === 'fetch_file' || action.kind === 'push_file')
     return { kind: action.kind, path: action.path };
   if (action.kind === 'search_logs')
-    return { kind: action.kind, sources: action.sources.length, pattern: action.query.pattern };
+    return {
+      kind: action.kind,
+      sources: action.sources.length,
+      pattern: action.query.pattern,
+      patternMode: action.query.mode,
+      ignoreCase: action.query.ignoreCase ?? false,
+    };
   return {
     kind: 'software',
     operation: action.operation,

@@ -15,7 +15,12 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { JobResponse, LogBundleResponse, LogCollectionSettings } from '@fleetdesk/api-types';
+import {
+  type JobResponse,
+  LOG_COLLECTION_RULES,
+  type LogBundleResponse,
+  type LogCollectionSettings,
+} from '@fleetdesk/api-types';
 import { LOG_CHUNK_SHA256_HEADER, LOG_LIMITS, type LogUploadState } from '@fleetdesk/protocol';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -25,7 +30,11 @@ import type { Actor } from '../common/actor';
 import { ApiErrors, ApiRoute } from '../common/api-docs';
 import { CurrentActor, Public, Roles } from '../common/auth.decorators';
 import { JobResponse as JobResponseDto } from '../jobs/dto/job-response.dto';
-import { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
+import {
+  CreateLogCollectionDto,
+  LogBundleQueryDto,
+  LogBundlesArchiveQueryDto,
+} from './dto/log-collection.dto';
 import { LogSettingsResponse, UpdateLogSettingsDto } from './dto/log-settings.dto';
 import { LogCollectionService } from './log-collection.service';
 import { LogUploadInvalidException } from './log-collection.exceptions';
@@ -162,6 +171,29 @@ export class LogBundlesController {
   @Roles('technician')
   list(@Query() q: LogBundleQueryDto): Promise<LogBundleResponse[]> {
     return this.collections.list(q);
+  }
+
+  // Before ':id', which would take "archive" for an id.
+  @ApiOperation({
+    summary: `Download several whole bundles as one .tar.gz, streamed (at most ${LOG_COLLECTION_RULES.archiveBundles}; each audited)`,
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'A gzip-compressed tar, one bundle-… folder per bundle',
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(400, 404, 409)
+  @Get('archive')
+  @Roles('technician')
+  async archiveMany(
+    @CurrentActor() actor: Actor,
+    @Query() q: LogBundlesArchiveQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const archive = await this.collections.archiveMany(actor, q.ids);
+    res.setHeader('content-type', 'application/gzip');
+    res.setHeader('content-disposition', `attachment; filename="${archive.name}"`);
+    await pipeline(Readable.from(archive.chunks), createGzip(), res).catch(() => res.destroy());
   }
 
   @ApiRoute('One bundle: its files (size, SHA-256, upload progress) and what was refused', {

@@ -4,6 +4,9 @@ import {
   type JobResponse,
   LOG_COLLECTION_RULES,
   type LogBundleResponse,
+  type LogSourceRequest,
+  logPatternProblem,
+  logSourceProblem,
 } from '@fleetdesk/api-types';
 import { type CollectLogsAction, collectLogs, formatPath } from '@fleetdesk/protocol';
 import { basename } from 'node:path';
@@ -11,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { DataSource, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
 import { BlobStore } from './blob-store';
 import type { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
@@ -24,18 +28,19 @@ import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE } from './log-upload.service';
 import { type TarEntry, tarStream } from './tar';
 
-const ABSOLUTE = /^(\/|[A-Za-z]:[\\/])/;
 const LIST_LIMIT = 500;
 
 export function toLogBundleResponse(
   b: LogBundleEntity,
   files: LogBundleFileEntity[],
+  deviceName: string | null,
 ): LogBundleResponse {
   return {
     id: b.id,
     jobId: b.jobId,
     runId: b.runId,
     deviceId: b.deviceId,
+    deviceName,
     status: b.status,
     totalBytes: b.totalBytes,
     receivedBytes: b.receivedBytes,
@@ -73,6 +78,7 @@ export class LogCollectionService {
     private readonly jobs: JobsService,
     private readonly settings: LogSettingsService,
     private readonly audit: AuditService,
+    private readonly devices: DevicesService,
   ) {}
 
   async create(actor: Actor, dto: CreateLogCollectionDto): Promise<JobResponse> {
@@ -118,21 +124,10 @@ export class LogCollectionService {
         `${formatPath(check.path).replace(/^body\.?/, '') || 'request'}: ${check.reason}`,
       );
     }
-    action.sources.forEach((s, i) => {
-      if (s.type === 'file' && !ABSOLUTE.test(s.path)) {
-        throw new LogCollectionInvalidException(
-          `sources[${i}].path must be absolute (/var/log/syslog, C:/Logs/app.log), got ${JSON.stringify(s.path)}`,
-        );
-      }
-    });
-    if (action.filter?.mode === 'regex') {
-      try {
-        new RegExp(action.filter.pattern, action.filter.ignoreCase ? 'i' : '');
-      } catch (err) {
-        throw new LogCollectionInvalidException(
-          `filter.pattern is not a regular expression: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+    checkSources(action.sources);
+    const filterProblem = action.filter && logPatternProblem(action.filter);
+    if (filterProblem) {
+      throw new LogCollectionInvalidException(`filter.pattern ${filterProblem}`);
     }
     const { allow, deny, ...requested } = action;
     return this.jobs.createAction(actor, {
@@ -162,17 +157,20 @@ export class LogCollectionService {
       where: { bundleId: In(bundles.map((b) => b.id)) },
       order: { index: 'ASC' },
     });
+    const names = await this.devices.facetsOf([...new Set(bundles.map((b) => b.deviceId))]);
     return bundles.map((b) =>
       toLogBundleResponse(
         b,
         files.filter((f) => f.bundleId === b.id),
+        names.get(b.deviceId)?.name ?? null,
       ),
     );
   }
 
   async get(id: string): Promise<LogBundleResponse> {
     const { bundle, files } = await this.load(id);
-    return toLogBundleResponse(bundle, files);
+    const names = await this.devices.facetsOf([bundle.deviceId]);
+    return toLogBundleResponse(bundle, files, names.get(bundle.deviceId)?.name ?? null);
   }
 
   /** One stored file, streamed; audited as a download. */
@@ -226,6 +224,69 @@ export class LogCollectionService {
     return { chunks: tarStream(entries), name: `${prefix}.tar.gz` };
   }
 
+  /**
+   * Several whole bundles in one .tar.gz (the caller gzips the stream), each under its own
+   * `bundle-…` folder; every bundle must be complete, and each is audited as a download exactly
+   * as a single one is. The files are opened one at a time while the archive is read, so the
+   * size of the download never sits in memory.
+   */
+  async archiveMany(
+    actor: Actor,
+    ids: string[],
+  ): Promise<{ chunks: AsyncIterable<Buffer>; name: string }> {
+    const unique = [...new Set(ids)];
+    const max = LOG_COLLECTION_RULES.archiveBundles;
+    if (unique.length === 0 || unique.length > max) {
+      throw new LogCollectionInvalidException(`ids must name 1 to ${max} bundles`);
+    }
+    const bundles = await this.dataSource.manager.find(LogBundleEntity, {
+      where: { id: In(unique) },
+    });
+    const found = new Map(bundles.map((b) => [b.id, b]));
+    const missing = unique.find((id) => !found.has(id));
+    if (missing) throw new LogBundleNotFoundException(missing);
+    const unready = bundles.find((b) => b.status !== 'complete');
+    if (unready) throw new LogBundleNotReadyException(`bundle ${unready.id}`);
+    const files = await this.dataSource.manager.find(LogBundleFileEntity, {
+      where: { bundleId: In(unique) },
+      order: { index: 'ASC' },
+    });
+    const ordered = unique.map((id) => found.get(id)!);
+    await this.dataSource.transaction((m) =>
+      this.audit.recordMany(
+        m,
+        ordered.map((b) => ({
+          actor,
+          entry: {
+            action: 'log_bundles.downloaded',
+            targetType: 'device',
+            targetId: b.deviceId,
+            details: {
+              bundleId: b.id,
+              archive: true,
+              together: unique.length,
+              files: files
+                .filter((f) => f.bundleId === b.id)
+                .map((f) => ({ index: f.index, path: f.path, sha256: f.sha256 })),
+            },
+          },
+        })),
+      ),
+    );
+    const entries: TarEntry[] = ordered.flatMap((b) =>
+      files
+        .filter((f) => f.bundleId === b.id)
+        .map((f) => ({
+          name: `bundle-${b.id.slice(0, 8)}/${entryName(f)}`,
+          size: f.size,
+          mtime: b.collectedAt,
+          open: () => this.store.open(f.sha256),
+        })),
+    );
+    const day = new Date().toISOString().slice(0, 10);
+    return { chunks: tarStream(entries), name: `log-bundles-${day}-${unique.length}.tar.gz` };
+  }
+
   private async load(id: string) {
     const bundle = await this.dataSource.manager.findOne(LogBundleEntity, { where: { id } });
     if (!bundle) throw new LogBundleNotFoundException(id);
@@ -235,6 +296,16 @@ export class LogCollectionService {
     });
     return { bundle, files };
   }
+}
+
+/** The shared per-source rules (libs/api-types), the console's form applies the same. */
+export function checkSources(sources: LogSourceRequest[]): void {
+  sources.forEach((s, i) => {
+    const problem = logSourceProblem(s);
+    if (problem) {
+      throw new LogCollectionInvalidException(`sources[${i}].${problem.field} ${problem.reason}`);
+    }
+  });
 }
 
 /** `003-syslog`: unique in the bundle, recognisable, safe as a file name anywhere. */

@@ -5,6 +5,7 @@ import {
   type JobResponse,
   LOG_SEARCH_DEVICE_STATES,
   LOG_SEARCH_RULES,
+  logPatternProblem,
   type LogSearchDeviceResult,
   type LogSearchDeviceState,
   type LogSearchResponse,
@@ -37,10 +38,10 @@ import {
   LogUploadInvalidException,
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
+import { checkSources } from './log-collection.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE } from './log-upload.service';
 
-const ABSOLUTE = /^(\/|[A-Za-z]:[\\/])/;
 const FAILED = new Set(['failed', 'timed_out', 'lost', 'expired', 'cancelled']);
 
 const deviceActor = (deviceId: string): Actor => ({
@@ -87,13 +88,7 @@ export class LogSearchService {
         `${formatPath(check.path).replace(/^body\.?/, '') || 'request'}: ${check.reason}`,
       );
     }
-    action.sources.forEach((s, i) => {
-      if (s.type === 'file' && !ABSOLUTE.test(s.path)) {
-        throw new LogCollectionInvalidException(
-          `sources[${i}].path must be absolute (/var/log/syslog, C:/Logs/app.log), got ${JSON.stringify(s.path)}`,
-        );
-      }
-    });
+    checkSources(action.sources);
     checkRegex(action.query);
     const { allow, deny, ...asked } = action;
     return this.jobs.createAction(actor, {
@@ -306,12 +301,6 @@ function window(dto: { since?: string; until?: string }): { since?: number; unti
 }
 
 function checkRegex(query: LogFilter): void {
-  if (query.mode !== 'regex') return;
-  try {
-    new RegExp(query.pattern, query.ignoreCase ? 'i' : '');
-  } catch (err) {
-    throw new LogCollectionInvalidException(
-      `query.pattern is not a regular expression: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const problem = logPatternProblem(query);
+  if (problem) throw new LogCollectionInvalidException(`query.pattern ${problem}`);
 }

@@ -28,6 +28,7 @@ import {
 } from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { RunScriptModal } from '../jobs/RunScriptModal';
+import { CollectLogsModal } from '../logs/CollectLogsModal';
 import { deviceKeys, fetchDevice, patchDeviceStatus } from './api';
 import { EditDeviceModal } from './EditDeviceModal';
 import { lanAddresses } from './identity';
@@ -91,7 +92,7 @@ export function DeviceDetailPage() {
   const { id = '' } = useParams();
   const client = useQueryClient();
   const canAct = useCan('technician');
-  const [dialog, setDialog] = useState<'run' | 'revoke' | 'edit' | null>(null);
+  const [dialog, setDialog] = useState<'run' | 'revoke' | 'edit' | 'logs' | null>(null);
   const device = useQuery({ queryKey: deviceKeys.detail(id), queryFn: () => fetchDevice(id) });
 
   const refetch = useThrottledCallback(() => {
@@ -161,6 +162,12 @@ export function DeviceDetailPage() {
           canAct && !revoked ? (
             <>
               <Button onClick={() => setDialog('run')}>Run script</Button>
+              <Button variant="light" onClick={() => setDialog('logs')}>
+                Collect logs
+              </Button>
+              <Button variant="subtle" component={Link} to={`/logs?deviceId=${d.id}`}>
+                Log bundles
+              </Button>
               <Button variant="default" onClick={() => setDialog('edit')}>
                 Edit
               </Button>
@@ -228,6 +235,11 @@ export function DeviceDetailPage() {
             opened={dialog === 'run'}
             onClose={() => setDialog(null)}
             target={{ deviceIds: [d.id] }}
+          />
+          <CollectLogsModal
+            opened={dialog === 'logs'}
+            onClose={() => setDialog(null)}
+            presetIds={[d.id]}
           />
           {dialog === 'edit' && (
             <EditDeviceModal device={d} opened onClose={() => setDialog(null)} />

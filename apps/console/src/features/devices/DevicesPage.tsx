@@ -22,6 +22,7 @@ import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
 import { UpdateAgentsModal } from '../agent-updates/UpdateAgentsModal';
 import { RunScriptModal } from '../jobs/RunScriptModal';
+import { CollectLogsModal } from '../logs/CollectLogsModal';
 import { AddTagsModal } from './AddTagsModal';
 import { deviceKeys, fetchDevices, patchDeviceStatus } from './api';
 import { DeviceFilters } from './DeviceFilters';
@@ -31,7 +32,7 @@ import { DevicesTable } from './DevicesTable';
 import { hasFilters, PAGE_SIZES, toApiQuery, useDeviceListParams } from './listParams';
 import { type DeviceRef, RevokeDevicesModal } from './RevokeDevicesModal';
 
-type Dialog = 'run' | 'tag' | 'revoke' | 'update' | null;
+type Dialog = 'run' | 'tag' | 'revoke' | 'update' | 'logs' | null;
 
 export function DevicesPage() {
   const client = useQueryClient();
@@ -226,6 +227,9 @@ export function DevicesPage() {
                     <Button size="xs" onClick={() => setDialog('run')}>
                       Run script
                     </Button>
+                    <Button size="xs" variant="light" onClick={() => setDialog('logs')}>
+                      Collect logs
+                    </Button>
                     <Button size="xs" variant="light" onClick={() => setDialog('tag')}>
                       Add tag
                     </Button>
@@ -261,6 +265,11 @@ export function DevicesPage() {
             opened={dialog === 'run'}
             onClose={() => setDialog(null)}
             target={{ deviceIds: [...selected.keys()] }}
+          />
+          <CollectLogsModal
+            opened={dialog === 'logs'}
+            onClose={() => setDialog(null)}
+            presetIds={[...selected.keys()]}
           />
           <AddTagsModal
             opened={dialog === 'tag'}

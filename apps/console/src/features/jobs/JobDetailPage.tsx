@@ -10,6 +10,7 @@ import type {
 import {
   Alert,
   Anchor,
+  Button,
   Card,
   Code,
   Grid,
@@ -33,7 +34,7 @@ import { Paging } from '../../components/Paging';
 import { formatDateTime, formatDuration } from '../../lib/format';
 import { useScript } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
-import { jobKeys, useJob, useRuns, useThrottledInvalidate } from './api';
+import { jobKeys, useJob, useJobWatch, useRuns, useThrottledInvalidate } from './api';
 import { CountsLegend, JobProgress, JobStatusBadge } from './JobBits';
 import { CancelJobButton, RerunButtons } from './JobActions';
 import { CombinedOutput, SideBySideOutput } from './MultiOutput';
@@ -44,31 +45,6 @@ import { RUN_STATE, RUN_STATES, startedBy } from './states';
 type OutputView = 'one' | 'side' | 'combined';
 
 const RUNS_PAGE_SIZE = 50;
-
-/**
- * Joins the job's socket room (and again after every reconnect, since rooms do not survive
- * one); returns how many joins were acknowledged, so output views reload after each.
- */
-function useJobWatch(jobId: string): number {
-  const { socket } = useSocket();
-  const [epoch, setEpoch] = useState(0);
-  useEffect(() => {
-    if (!socket) return;
-    let active = true;
-    const watch = () =>
-      socket.emit('job.watch', jobId, (ok) => {
-        if (active && ok) setEpoch((e) => e + 1);
-      });
-    if (socket.connected) watch();
-    socket.on('connect', watch);
-    return () => {
-      active = false;
-      socket.off('connect', watch);
-      socket.emit('job.unwatch', jobId);
-    };
-  }, [socket, jobId]);
-  return epoch;
-}
 
 /** A clock for durations of runs still going; ticks only while something is running. */
 function useNow(active: boolean): number {
@@ -249,12 +225,24 @@ function JobView({ job }: { job: JobResponse }) {
       <PageHeader
         title={job.name}
         actions={
-          canAct && (
-            <>
-              <RerunButtons job={job} />
-              {job.status === 'running' && <CancelJobButton job={job} />}
-            </>
-          )
+          <>
+            {canAct && job.action?.kind === 'collect_logs' && (
+              <Button component={Link} to={`/logs?jobId=${job.id}`} variant="light">
+                Collected logs
+              </Button>
+            )}
+            {canAct && job.action?.kind === 'search_logs' && (
+              <Button component={Link} to={`/logs/search/${job.id}`} variant="light">
+                Search results
+              </Button>
+            )}
+            {canAct && (
+              <>
+                <RerunButtons job={job} />
+                {job.status === 'running' && <CancelJobButton job={job} />}
+              </>
+            )}
+          </>
         }
       />
       <Stack gap="md">

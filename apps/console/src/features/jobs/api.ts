@@ -7,8 +7,9 @@ import type {
   RunResponse,
 } from '@fleetdesk/api-types';
 import { type QueryKey, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { get } from '../../api/client';
+import { useSocket } from '../../api/socket';
 
 export const jobKeys = {
   all: ['jobs'] as const,
@@ -91,4 +92,29 @@ export function useThrottledInvalidate(ms: number): (key: QueryKey) => void {
     },
     [client, ms],
   );
+}
+
+/**
+ * Joins the job's socket room (and again after every reconnect, since rooms do not survive
+ * one); returns how many joins were acknowledged, so output views reload after each.
+ */
+export function useJobWatch(jobId: string): number {
+  const { socket } = useSocket();
+  const [epoch, setEpoch] = useState(0);
+  useEffect(() => {
+    if (!socket) return;
+    let active = true;
+    const watch = () =>
+      socket.emit('job.watch', jobId, (ok) => {
+        if (active && ok) setEpoch((e) => e + 1);
+      });
+    if (socket.connected) watch();
+    socket.on('connect', watch);
+    return () => {
+      active = false;
+      socket.off('connect', watch);
+      socket.emit('job.unwatch', jobId);
+    };
+  }, [socket, jobId]);
+  return epoch;
 }

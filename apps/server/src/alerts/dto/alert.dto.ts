@@ -9,15 +9,7 @@ import {
   MONITORING_LIMITS,
 } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
-import { IsOmittable } from '../../common/validators';
-
-/** `a,b` (or a repeated parameter) into a list; other shapes are left to be refused. */
-const commaList = ({ value }: { value: unknown }): unknown => {
-  const items: unknown[] = Array.isArray(value) ? value : [value];
-  return typeof value === 'string' || Array.isArray(value)
-    ? items.flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
-    : value;
-};
+import { commaList, IsOmittable } from '../../common/validators';
 
 export class AlertQueryDto extends PageQueryDto implements api.AlertListQuery {
   @ApiPropertyOptional({ description: `Comma-separated: ${ALERT_STATES.join(', ')}` })

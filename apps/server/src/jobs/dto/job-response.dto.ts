@@ -53,6 +53,10 @@ export class JobActionDto implements api.JobAction {
   path?: string;
   @ApiPropertyOptional({ description: 'search_logs: the text or pattern searched for' })
   pattern?: string;
+  @ApiPropertyOptional({ enum: ['substring', 'regex'], description: 'search_logs: how' })
+  patternMode?: 'substring' | 'regex';
+  @ApiPropertyOptional({ description: 'search_logs: whether case was ignored' })
+  ignoreCase?: boolean;
 }
 
 export class SoftwareRunDetailDto implements api.SoftwareRunDetail {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,7 +18,7 @@ import {
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { LOG_COLLECTION_RULES as R } from '@fleetdesk/api-types';
-import { IsNestedObject, IsOmittable } from '../../common/validators';
+import { commaList, IsNestedObject, IsOmittable } from '../../common/validators';
 import { CreateJobDto } from '../../jobs/dto/job.dto';
 
 export class LogFilterDto {
@@ -126,4 +127,18 @@ export class LogBundleQueryDto {
   @IsOmittable()
   @IsUUID()
   runId?: string;
+}
+
+/** GET /api/log-bundles/archive: a query, not a body, so a plain link downloads it. */
+export class LogBundlesArchiveQueryDto {
+  @ApiProperty({
+    description: `Comma-separated bundle ids, 1 to ${R.archiveBundles}`,
+    type: String,
+  })
+  @Transform(commaList)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(R.archiveBundles)
+  @IsUUID('all', { each: true })
+  ids!: string[];
 }
