@@ -6,6 +6,7 @@ import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { listDirHandler } from './files/list-dir';
 import { fetchFileHandler } from './transfers/fetch';
 import { pushFileHandler } from './transfers/push';
 import { collectLogsHandler } from './logs/collect';
@@ -82,6 +83,12 @@ export async function runAgent(
     checks.onHeartbeat(body);
     return body;
   };
+  const listDir = listDirHandler({
+    deviceId: identity.deviceId,
+    serverPublicKey: identity.serverPublicKey,
+    stateDir,
+    log,
+  });
   let reporter: ReturnType<typeof startReporting> | null = null;
   const uploader = new LogUploader({
     stateDir,
@@ -179,6 +186,10 @@ export async function runAgent(
               // A threshold check gets its first verdict from the next heartbeat.
               checks.configure(body);
             },
+            // Answered on the session that asked; if it closed meanwhile, the answer is dropped
+            // and the server's request times out (the technician asks again).
+            onListDir: (body) =>
+              void listDir(body).then((answer) => session.send('dir_listing', answer)),
           });
         },
         onRevoked: () => void finish(ExitCode.REVOKED),

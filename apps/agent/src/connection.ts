@@ -14,6 +14,7 @@ import {
   type AuthOkBody,
   type ChecksBody,
   type HelloBody,
+  type ListDirBody,
   type MessageBodies,
   type ServerMessage,
 } from '@fleetdesk/protocol';
@@ -52,6 +53,8 @@ export interface SessionHandle {
   onMessage?(message: JobMessage): void;
   /** The server's check set (protocol 3); without it, it is logged and dropped. */
   onChecks?(body: ChecksBody): void;
+  /** A file browser's directory listing request (protocol 4); without it, logged and dropped. */
+  onListDir?(body: ListDirBody): void;
 }
 
 /** One handle for several: closes them all, hands each message to every one that wants it. */
@@ -60,6 +63,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
     close: () => handles.forEach((h) => h.close()),
     onMessage: (message) => handles.forEach((h) => h.onMessage?.(message)),
     onChecks: (body) => handles.forEach((h) => h.onChecks?.(body)),
+    onListDir: (body) => handles.forEach((h) => h.onListDir?.(body)),
   };
 }
 
@@ -262,6 +266,8 @@ export class AgentConnection {
         return this.onJobMessage(attempt, message);
       case 'checks':
         return this.onChecks(attempt, message.body);
+      case 'list_dir':
+        return this.onListDir(attempt, message.body);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
@@ -357,6 +363,22 @@ export class AgentConnection {
       session.onChecks(body);
     } catch (err) {
       this.options.log.error(`checks failed: ${errorMessage(err)}`, 'checks failed');
+    }
+  }
+
+  private onListDir(attempt: Attempt, body: ListDirBody): void {
+    const session = this.session;
+    if (!attempt.authenticated || !session?.onListDir) {
+      this.options.log.warn(
+        'ignoring list_dir: this agent does not list folders',
+        'unhandled list_dir',
+      );
+      return;
+    }
+    try {
+      session.onListDir(body);
+    } catch (err) {
+      this.options.log.error(`list_dir failed: ${errorMessage(err)}`, 'list_dir failed');
     }
   }
 

@@ -40,3 +40,4 @@ export * from './log-collections';
 export * from './policies';
 export * from './file-transfers';
 export * from './log-searches';
+export * from './device-files';

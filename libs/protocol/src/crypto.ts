@@ -20,6 +20,7 @@ import {
   SIGNATURE_BYTES,
 } from './messages';
 import { decodeBase64Exact } from './validate';
+import type { ListDirBody } from './files';
 import { collectLogsSigningFields } from './logs';
 import { searchLogsSigningFields } from './search';
 import { fetchFileSigningFields, pushFileSigningFields } from './transfers';
@@ -38,6 +39,7 @@ export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
 export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
 export const DEVICE_HTTP_CONTEXT = 'fleetdesk-device-http-v1';
 export const CHECKS_CONTEXT = 'fleetdesk-checks-v1';
+export const LIST_DIR_CONTEXT = 'fleetdesk-list-dir-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -512,5 +514,24 @@ export function checksSigningPayload(body: Omit<ChecksBody, 'signature'>): Buffe
       String(c.timeoutMs),
       String(c.durationMs),
     ]),
+  ]);
+}
+
+/**
+ * What the server signs for a directory listing request: every field, lists counted first,
+ * so the path, the device, the validity window and the allow/deny lists are all as signed.
+ */
+export function listDirSigningPayload(body: Omit<ListDirBody, 'signature'>): Buffer {
+  return canonicalPayload(LIST_DIR_CONTEXT, [
+    body.requestId,
+    body.deviceId,
+    body.path,
+    String(body.maxEntries),
+    String(body.allow.length),
+    ...body.allow,
+    String(body.deny.length),
+    ...body.deny,
+    String(body.issuedAt),
+    String(body.expiresAt),
   ]);
 }

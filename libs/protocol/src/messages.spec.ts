@@ -22,6 +22,7 @@ describe('message type maps', () => {
     expect([...AGENT_MESSAGE_TYPES].sort()).toEqual([
       'auth',
       'check_results',
+      'dir_listing',
       'error',
       'heartbeat',
       'inventory',
@@ -37,6 +38,7 @@ describe('message type maps', () => {
       'checks',
       'error',
       'hello',
+      'list_dir',
       'result_ack',
       'results_ack',
       'run',
@@ -69,6 +71,8 @@ describe('message type maps', () => {
           return m.body.runId;
         case 'check_results':
           return m.body.results[0].checkId;
+        case 'dir_listing':
+          return m.body.requestId;
         case 'error':
           return m.body.code;
         default: {
@@ -95,6 +99,8 @@ describe('message type maps', () => {
           return m.body.runIds.join(',');
         case 'checks':
           return String(m.body.issuedAt);
+        case 'list_dir':
+          return m.body.path;
         case 'error':
           return m.body.message;
         default: {
@@ -119,7 +125,7 @@ describe('round trip', () => {
     const result = parseFrame(frame);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.message.v).toBe(3);
+    expect(result.message.v).toBe(4);
     expect(result.message.type).toBe(type);
     expect(result.message.id).toBe('id-0123456789abcdef');
     expect(result.message.ts).toBeGreaterThanOrEqual(before);
@@ -139,6 +145,17 @@ describe('round trip', () => {
       // An agent or server of version 2 never learns of them: such a frame is unknown there.
       const v3 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
       const parsed = parseFrame(JSON.stringify({ ...v3, v: 2 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
+    if (type === 'list_dir' || type === 'dir_listing') {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      const v4 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v4, v: 3 }));
       expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
       return;
     }
@@ -577,7 +594,7 @@ describe('inbound values PostgreSQL must be able to store', () => {
         // Appended as well as alone, so patterns and length floors cannot be what refuses it.
         for (const replacement of [bad, `${String(value)}${bad}`]) {
           const body = withLeaf(type, path, replacement);
-          const frame = JSON.stringify({ v: 3, type, id: '0123456789abcdef', ts: 1, body });
+          const frame = JSON.stringify({ v: 4, type, id: '0123456789abcdef', ts: 1, body });
           const result = parseFrame(frame, { from: 'agent', maxBytes: 10_000_000 });
           expect({ type, path, ok: result.ok }).toEqual({ type, path, ok: false });
           if (!result.ok) expect(result.error.code).toBe('INVALID_BODY');

@@ -50,6 +50,7 @@ import {
 import { type CollectLogsAction, collectLogs } from './logs';
 import { type SearchLogsAction, searchLogs } from './search';
 import { type FetchFileAction, fetchFile, type PushFileAction, pushFile } from './transfers';
+import { type DirListingBody, dirListing, listDir, type ListDirBody } from './files';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -564,6 +565,7 @@ export interface AgentToServer {
   output: OutputBody;
   result: ResultBody;
   check_results: CheckResultsBody;
+  dir_listing: DirListingBody;
   error: ErrorBody;
 }
 
@@ -577,6 +579,7 @@ export interface ServerToAgent {
   result_ack: ResultAckBody;
   results_ack: ResultsAckBody;
   checks: ChecksBody;
+  list_dir: ListDirBody;
   error: ErrorBody;
 }
 
@@ -1016,6 +1019,8 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   result,
   checks,
   check_results: checkResults,
+  list_dir: listDir,
+  dir_listing: dirListing,
   error,
 };
 
@@ -1029,6 +1034,7 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   output: true,
   result: true,
   check_results: true,
+  dir_listing: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -1041,6 +1047,7 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   result_ack: true,
   results_ack: true,
   checks: true,
+  list_dir: true,
   error: true,
 };
 
@@ -1049,6 +1056,8 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   results_ack: 2,
   checks: 3,
   check_results: 3,
+  list_dir: 4,
+  dir_listing: 4,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

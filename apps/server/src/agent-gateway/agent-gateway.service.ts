@@ -26,7 +26,8 @@ import { AgentConnection, type ConnectionHooks } from './agent-connection';
 export const AGENT_PATH = '/agent';
 
 /** Agent messages that belong to another feature (jobs); it subscribes through the gateway. */
-export type RoutedType = 'run_accepted' | 'run_rejected' | 'output' | 'result' | 'check_results';
+export type RoutedType =
+  'run_accepted' | 'run_rejected' | 'output' | 'result' | 'check_results' | 'dir_listing';
 type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
 /** A device's agent authenticated (not on trial) with this version. */
 export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
@@ -223,6 +224,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       case 'output':
       case 'result':
       case 'check_results':
+      case 'dir_listing':
         return this.dispatch(deviceId, message);
       case 'error':
         this.logger.warn(

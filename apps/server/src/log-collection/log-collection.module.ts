@@ -49,6 +49,7 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     FileTransferService,
     LogSearchService,
   ],
-  exports: [LogCollectionService],
+  // The path lists: the file browser (device-files) sends them with each listing.
+  exports: [LogCollectionService, LogSettingsService],
 })
 export class LogCollectionModule {}

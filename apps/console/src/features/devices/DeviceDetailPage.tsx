@@ -38,6 +38,7 @@ import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
 import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { PoliciesPanel } from './detail/PoliciesPanel';
+import { FilesPanel } from './detail/FilesPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
 import { RevokeDevicesModal } from './RevokeDevicesModal';
@@ -192,6 +193,7 @@ export function DeviceDetailPage() {
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
           <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
           <Tabs.Tab value="policies">Policies</Tabs.Tab>
+          <Tabs.Tab value="files">Files</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inventory">
           <InventoryPanel device={d} />
@@ -207,6 +209,9 @@ export function DeviceDetailPage() {
         </Tabs.Panel>
         <Tabs.Panel value="policies">
           <PoliciesPanel deviceId={d.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="files">
+          <FilesPanel device={d} canAct={canAct} />
         </Tabs.Panel>
       </Tabs>
 
