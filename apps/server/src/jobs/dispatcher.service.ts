@@ -196,7 +196,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Takes one validated report of a device for the next batched write (flushed within 50 ms). */
-  receive<T extends Exclude<RoutedType, 'check_results'>>(
+  receive<T extends Exclude<RoutedType, 'check_results' | 'dir_listing'>>(
     type: T,
     deviceId: string,
     body: AgentToServer[T],
