@@ -50,26 +50,18 @@ export interface DeviceFilesResponse {
 }
 
 /**
- * Where browsing can start: the fixed folder at the head of each allow glob (`/var/log/**`
- * → `/var/log`, `C:/ProgramData/**\/*.log` → `C:/ProgramData`). Globs that start with a
- * wildcard (`**\/*.log`) give none.
+ * Where browsing can start: each folder an allow glob opens whole (`/var/log/**` → `/var/log`,
+ * `C:/**` → `C:/`). A glob that allows only some files (`C:/ProgramData/**\/*.log`) or only
+ * deeper folders (`/Users/*\/Library/Logs/**`) gives none: its head could not be listed.
  */
 export function browseRoots(allow: readonly string[]): string[] {
   const roots = new Set<string>();
   for (const glob of allow) {
-    const parts = glob.split('/');
-    const fixed: string[] = [];
-    for (const part of parts) {
-      if (/[*?[\]{}()!+@]/.test(part)) break;
-      fixed.push(part);
-    }
-    if (fixed.length === parts.length) fixed.pop();
-    const root = fixed.join('/');
-    if (root === '') {
-      if (glob.startsWith('/') && fixed.length > 0) roots.add('/');
-      continue;
-    }
-    roots.add(/^[A-Za-z]:$/.test(root) ? `${root}/` : root);
+    if (!glob.endsWith('/**')) continue;
+    const head = glob.slice(0, -3);
+    if (/[*?[\]{}()!+@]/.test(head)) continue;
+    if (head === '') roots.add('/');
+    else roots.add(/^[A-Za-z]:$/.test(head) ? `${head}/` : head);
   }
   return [...roots].sort();
 }
