@@ -1,11 +1,20 @@
 // Drops every PostgreSQL database this jest run created and did not drop: a test file whose
 // afterAll never ran (a crash, a timeout, a killed worker) must not leave one behind.
+// The run's migrated PGlite template (apps/server/src/test-support/schema-template.ts) goes too;
+// its PostgreSQL twin is one of the run's databases.
 const { Client } = require('pg');
+const { rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 
 module.exports = async () => {
   const run = process.env.FLEETDESK_TEST_RUN;
+  if (!run || !/^[a-z0-9]{1,24}$/.test(run)) return;
+  const template = join(tmpdir(), `fleetdesk-test-template-${run}`);
+  rmSync(template, { recursive: true, force: true });
+  rmSync(`${template}.lock`, { recursive: true, force: true });
   const url = process.env.TEST_DATABASE_URL;
-  if (!run || !url || !/^[a-z0-9]{1,24}$/.test(run)) return;
+  if (!url) return;
   const client = new Client({ connectionString: url });
   try {
     await client.connect();

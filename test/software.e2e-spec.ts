@@ -15,16 +15,20 @@ import { buildAll, waitFor } from './support/processes';
 
 /**
  * Software deployment with the real agent and the real apt of this (Debian) machine: the
- * small `hello` package is installed at an older version, upgraded, removed; an uploaded .deb
- * is installed, and the same installer with its bytes changed after upload is refused.
+ * small `hello` package is installed at an older version, upgraded to a chosen version (and
+ * refused the way back), upgraded to the newest, removed; an uploaded .deb is installed, and
+ * the same installer with its bytes changed after upload is refused.
  *
  * The agent runs with its own APT_CONFIG: the machine's Debian sources plus a local
- * repository holding `hello` 2.10-2 (the real package, re-versioned so there is something to
- * upgrade from), and a pin that holds every other package at its installed version. So
+ * repository holding `hello` 2.10-2 and 2.10-2+fd1 (the real package, re-versioned so there
+ * is something to upgrade from and to, below Debian's own), and a pin that holds every other
+ * package at its installed version. So
  * "apply updates" finds none pending and this shared machine is never upgraded; the test
  * checks that before it asks.
  */
 const OLD = '2.10-2';
+/** Between OLD and any Debian release's hello (2.10-3 and later). */
+const MID = '2.10-2+fd1';
 
 function aptProblem(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
@@ -112,7 +116,7 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
       DEBIAN_FRONTEND: 'noninteractive',
     };
 
-    // hello at an older version: the real package with its version field changed.
+    // hello at two older versions: the real package with its version field changed.
     await writeFile(join(repo, 'Packages'), '');
     apt(['-q', 'update']);
     if (dpkgVersion(aptEnv, 'hello')) apt(['-y', 'remove', 'hello']);
@@ -121,15 +125,18 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
     const tree = join(work, 'hello-old');
     execFileSync('dpkg-deb', ['-R', join(work, real), tree]);
     const control = join(tree, 'DEBIAN', 'control');
-    await writeFile(
-      control,
-      (await readFile(control, 'utf8')).replace(/^Version: .*$/m, `Version: ${OLD}`),
-    );
+    const original = await readFile(control, 'utf8');
+    for (const version of [OLD, MID]) {
+      await writeFile(control, original.replace(/^Version: .*$/m, `Version: ${version}`));
+      execFileSync('dpkg-deb', ['-b', tree, join(repo, `hello_${version}_amd64.deb`)], {
+        stdio: 'pipe',
+      });
+    }
     oldDeb = join(repo, `hello_${OLD}_amd64.deb`);
-    execFileSync('dpkg-deb', ['-b', tree, oldDeb], { stdio: 'pipe' });
     await writeFile(
       join(repo, 'Packages'),
-      execFileSync('dpkg-scanpackages', ['.', '/dev/null'], {
+      // --multiversion: both hello versions, not only the newest.
+      execFileSync('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], {
         cwd: repo,
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
@@ -146,9 +153,12 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
 
   afterAll(async () => {
     await fleet?.stop();
-    // Leave the machine as it was found.
-    if (aptEnv && dpkgVersion(aptEnv, 'hello')) apt(['-y', 'remove', 'hello']);
-    if (work) await rm(work, { recursive: true, force: true });
+    // Leave the machine as it was found; the work folder goes even if apt cannot run.
+    try {
+      if (aptEnv && dpkgVersion(aptEnv, 'hello')) apt(['-y', 'remove', 'hello']);
+    } finally {
+      if (work) await rm(work, { recursive: true, force: true });
+    }
   }, 300_000);
 
   const device = async () =>
@@ -225,6 +235,33 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
     await waitFor(async () => (await inventoryHello()) === OLD, 60_000, 500);
   }, 900_000);
 
+  it('upgrades it to a chosen version, and refuses to "upgrade" back to an older one', async () => {
+    const run = await deploy({
+      operation: 'upgrade',
+      package: { manager: 'apt', name: 'hello' },
+      version: MID,
+    });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      software: { operation: 'upgrade', manager: 'apt', versionBefore: OLD, versionAfter: MID },
+    });
+    expect(output(run)).toContain(`install --only-upgrade -- hello=${MID}`);
+    expect(dpkgVersion(aptEnv, 'hello')).toBe(MID);
+
+    const back = await deploy({
+      operation: 'upgrade',
+      package: { manager: 'apt', name: 'hello' },
+      version: OLD,
+    });
+    expect(back).toMatchObject({
+      status: 'failed',
+      error: `refused, nothing was run: hello ${MID} is installed and ${OLD} is older; an upgrade does not go to an older version`,
+      software: { versionBefore: MID, versionAfter: MID },
+    });
+    expect(output(back)).not.toMatch(/ran apt-get/);
+    expect(dpkgVersion(aptEnv, 'hello')).toBe(MID);
+  }, 900_000);
+
   it('upgrades it through a catalogue title, then uninstalls it, and the inventory follows', async () => {
     const title = (
       await fleet
@@ -242,9 +279,9 @@ describeApt('software deployment end to end (real agent, real apt)', () => {
     ).body as SoftwareTitleResponse;
     const upgraded = await deploy({ operation: 'upgrade', titleId: title.id });
     expect(upgraded.status).toBe('succeeded');
-    expect(upgraded.software).toMatchObject({ manager: 'apt', versionBefore: OLD });
+    expect(upgraded.software).toMatchObject({ manager: 'apt', versionBefore: MID });
     const newVersion = upgraded.software!.versionAfter!;
-    expect(newVersion).not.toBe(OLD);
+    expect(newVersion).not.toBe(MID);
     expect(dpkgVersion(aptEnv, 'hello')).toBe(newVersion);
     await waitFor(async () => (await inventoryHello()) === newVersion, 60_000, 500);
 

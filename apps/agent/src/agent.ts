@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AgentChecks } from './checks/checks';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
+import { AgentFollows } from './follow/follows';
 import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
@@ -83,6 +84,12 @@ export async function runAgent(
     checks.onHeartbeat(body);
     return body;
   };
+  const follows = new AgentFollows({
+    deviceId: identity.deviceId,
+    serverPublicKey: identity.serverPublicKey,
+    stateDir,
+    log,
+  });
   const listDir = listDirHandler({
     deviceId: identity.deviceId,
     serverPublicKey: identity.serverPublicKey,
@@ -180,7 +187,7 @@ export async function runAgent(
             log,
           });
           const checkReports = checks.attach(session);
-          return combineSessions(reporter, runs.attach(session), {
+          return combineSessions(reporter, runs.attach(session), follows.attach(session), {
             close: () => checkReports.close(),
             onChecks: (body) => {
               // A threshold check gets its first verdict from the next heartbeat.
@@ -229,6 +236,7 @@ export async function runAgent(
       process.off('SIGINT', onSignal);
       // Runs first, while the socket may still carry their results; then the socket.
       try {
+        await follows.close();
         await runs.close();
         await uploader.close();
         await connection.close();

@@ -53,9 +53,17 @@ export interface SessionHandle {
   onMessage?(message: JobMessage): void;
   /** The server's check set (protocol 3); without it, it is logged and dropped. */
   onChecks?(body: ChecksBody): void;
-  /** A file browser's directory listing request (protocol 4); without it, logged and dropped. */
+  /** Live follow commands (protocol 4); without it, a start is answered `unavailable`. */
+  onFollow?(message: FollowMessage): void;
+  /** A file browser's directory listing request (protocol 5); without it, logged and dropped. */
   onListDir?(body: ListDirBody): void;
 }
+
+/** The server messages about live follows. */
+export type FollowMessage = Extract<
+  ServerMessage,
+  { type: 'follow_start' | 'follow_stop' | 'follow_keepalive' }
+>;
 
 /** One handle for several: closes them all, hands each message to every one that wants it. */
 export function combineSessions(...handles: SessionHandle[]): SessionHandle {
@@ -63,6 +71,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
     close: () => handles.forEach((h) => h.close()),
     onMessage: (message) => handles.forEach((h) => h.onMessage?.(message)),
     onChecks: (body) => handles.forEach((h) => h.onChecks?.(body)),
+    onFollow: (message) => handles.forEach((h) => h.onFollow?.(message)),
     onListDir: (body) => handles.forEach((h) => h.onListDir?.(body)),
   };
 }
@@ -266,6 +275,10 @@ export class AgentConnection {
         return this.onJobMessage(attempt, message);
       case 'checks':
         return this.onChecks(attempt, message.body);
+      case 'follow_start':
+      case 'follow_stop':
+      case 'follow_keepalive':
+        return this.onFollow(attempt, message);
       case 'list_dir':
         return this.onListDir(attempt, message.body);
       case 'error':
@@ -364,6 +377,38 @@ export class AgentConnection {
     } catch (err) {
       this.options.log.error(`checks failed: ${errorMessage(err)}`, 'checks failed');
     }
+  }
+
+  private onFollow(attempt: Attempt, message: FollowMessage): void {
+    if (!attempt.authenticated) {
+      this.options.log.warn(
+        `ignoring ${message.type} before auth_ok`,
+        `unexpected ${message.type}`,
+      );
+      return;
+    }
+    const session = this.session;
+    const handled = session?.onFollow !== undefined;
+    try {
+      session?.onFollow?.(message);
+    } catch (err) {
+      this.options.log.error(
+        `${message.type} failed: ${errorMessage(err)}`,
+        `${message.type} failed`,
+      );
+    }
+    if (handled || message.type !== 'follow_start') return;
+    // An agent that does not follow logs (the simulator) still answers, so the viewer is told.
+    const { ws } = attempt;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(
+      encodeFrame('follow_status', {
+        followId: message.body.followId,
+        state: 'ended',
+        reason: 'unavailable',
+        message: 'this agent does not follow logs',
+      }),
+    );
   }
 
   private onListDir(attempt: Attempt, body: ListDirBody): void {

@@ -16,6 +16,14 @@ const AlertsPage = lazy(() =>
 const ChannelsPage = lazy(() =>
   import('./features/monitoring/ChannelsPage').then((m) => ({ default: m.ChannelsPage })),
 );
+const AgentChecksPage = lazy(() =>
+  import('./features/checks/AgentChecksPage').then((m) => ({ default: m.AgentChecksPage })),
+);
+const AgentCheckDetailPage = lazy(() =>
+  import('./features/checks/AgentCheckDetailPage').then((m) => ({
+    default: m.AgentCheckDetailPage,
+  })),
+);
 const WebsiteChecksPage = lazy(() =>
   import('./features/monitoring/WebsiteChecksPage').then((m) => ({
     default: m.WebsiteChecksPage,
@@ -128,6 +136,8 @@ export function App() {
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="schedules" element={<SchedulesPage />} />
           <Route path="alerts" element={<AlertsPage />} />
+          <Route path="agent-checks" element={<AgentChecksPage />} />
+          <Route path="agent-checks/:id" element={<AgentCheckDetailPage />} />
           <Route path="website-checks" element={<WebsiteChecksPage />} />
           <Route path="website-checks/:id" element={<WebsiteCheckDetailPage />} />
           <Route

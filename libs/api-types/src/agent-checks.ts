@@ -1,5 +1,5 @@
 import { exhaustiveList } from './exhaustive-list';
-import type { AlertSeverity } from './monitoring';
+import { type AlertSeverity, MONITORING_LIMITS } from './monitoring';
 import type { ScriptLanguage } from './wire';
 
 /**
@@ -66,7 +66,11 @@ export const AGENT_CHECK_LIMITS = {
   targetTags: 20,
 } as const;
 
-/** Which devices a check applies to: the union of everything named (`all`: every device). */
+/**
+ * Which devices a check applies to: the union of everything named (`all`: every device), and
+ * of the devices of every automation policy that carries the check. A check naming nothing
+ * runs only where a policy carries it.
+ */
 export interface AgentCheckTarget {
   all?: boolean;
   deviceIds?: string[];
@@ -93,7 +97,7 @@ export interface AgentCheckSettings {
   script?: string | null;
   /** service, process, ping, tcp, script: seconds between probes. */
   intervalSeconds?: number;
-  /** ping, tcp, script. */
+  /** service, process, ping, tcp, script: how long one probe may take (at most the interval). */
   timeoutSeconds?: number;
   /** Held this long unhealthy before the device reports it (disk > 90 % for 5 min). */
   durationSeconds?: number;
@@ -135,10 +139,22 @@ export interface AgentCheckResponse {
   updatedAt: string;
 }
 
+/** A check as another feature lists it (an automation policy's checks). */
+export interface AgentCheckSummary {
+  id: string;
+  name: string;
+  kind: AgentCheckKind;
+  enabled: boolean;
+}
+
 /** The last result of a check on one device. */
 export interface AgentCheckStateResponse {
   checkId: string;
+  checkName: string;
+  checkKind: AgentCheckKind;
   deviceId: string;
+  /** The device's display name (null: the device is gone). */
+  deviceName: string | null;
   status: AgentCheckStatus;
   message: string;
   /** The measured figure where there is one: a percentage, a latency in ms. */
@@ -147,26 +163,94 @@ export interface AgentCheckStateResponse {
   at: string;
 }
 
-/** What a `cpu`/`memory`/`disk` setting looks like missing or extra: one rule for both sides. */
-export function agentCheckProblem(c: AgentCheckRequest | AgentCheckResponse): string | null {
-  const need = (field: keyof AgentCheckSettings, ok: boolean) =>
-    ok ? null : `a ${c.kind} check needs ${field}`;
-  switch (c.kind) {
-    case 'cpu':
-    case 'memory':
-    case 'disk':
-      return need('thresholdPercent', typeof c.thresholdPercent === 'number');
-    case 'service':
-      return need('service', Boolean(c.service));
-    case 'process':
-      return need('process', Boolean(c.process));
-    case 'ping':
-      return need('host', Boolean(c.host));
-    case 'tcp':
-      return need('host', Boolean(c.host)) ?? need('port', typeof c.port === 'number');
-    case 'script':
-      return need('language', Boolean(c.language)) ?? need('script', Boolean(c.script));
+/** The whole-number settings of a check and their bounds. */
+export const AGENT_CHECK_BOUNDS = {
+  intervalSeconds: AGENT_CHECK_LIMITS.intervalSeconds,
+  timeoutSeconds: AGENT_CHECK_LIMITS.timeoutSeconds,
+  durationSeconds: AGENT_CHECK_LIMITS.durationSeconds,
+  port: AGENT_CHECK_LIMITS.port,
+  failThreshold: MONITORING_LIMITS.threshold,
+  successThreshold: MONITORING_LIMITS.threshold,
+} as const;
+type AgentCheckIntField = keyof typeof AGENT_CHECK_BOUNDS;
+
+/** The settings each kind uses; the others are cleared when a check is stored. */
+export const AGENT_CHECK_KIND_FIELDS = {
+  cpu: ['thresholdPercent'],
+  memory: ['thresholdPercent'],
+  disk: ['thresholdPercent', 'mount'],
+  service: ['service'],
+  process: ['process'],
+  ping: ['host'],
+  tcp: ['host', 'port'],
+  script: ['language', 'script'],
+} as const satisfies Record<AgentCheckKind, readonly (keyof AgentCheckSettings)[]>;
+
+/**
+ * Every rule a check's settings must meet beyond their types, by field: what the kind needs,
+ * the bounds, names the agent may pass to a program, a timeout within the interval. One rule
+ * set for the console's form and the server (which answers the first problem with a 400).
+ */
+export function agentCheckProblems(
+  c: AgentCheckRequest | AgentCheckResponse,
+): Partial<Record<string, string>> {
+  const p: Partial<Record<string, string>> = {};
+  const L = AGENT_CHECK_LIMITS;
+  const name = c.name.trim();
+  if (!name) p.name = 'Give the check a name';
+  else if (name.length > L.nameLength) p.name = `At most ${L.nameLength} characters`;
+  const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[c.kind]);
+  const need = (field: keyof AgentCheckSettings, ok: boolean) => {
+    if (!ok && !p[field]) p[field] = `a ${c.kind} check needs ${field}`;
+  };
+  if (uses.has('thresholdPercent')) {
+    const t = c.thresholdPercent;
+    if (typeof t === 'number' && !(t >= L.thresholdPercent.min && t <= L.thresholdPercent.max))
+      p.thresholdPercent = `thresholdPercent must be from ${L.thresholdPercent.min} to ${L.thresholdPercent.max}`;
+    need('thresholdPercent', typeof t === 'number');
   }
+  for (const field of ['mount', 'service', 'process'] as const) {
+    const v = c[field];
+    if (!uses.has(field) || !v) continue;
+    const max = field === 'mount' ? L.mountLength : L.targetLength;
+    if (v.length > max) p[field] = `${field} must be at most ${max} characters`;
+    else if (!isProbeName(v))
+      p[field] = `${field} must not start with "-" or hold control characters`;
+  }
+  if (c.kind === 'service') need('service', Boolean(c.service));
+  if (c.kind === 'process') need('process', Boolean(c.process));
+  if (uses.has('host')) {
+    if (c.host && (c.host.length > L.targetLength || !isCheckHost(c.host)))
+      p.host = 'host must be a host name or IP address';
+    need('host', Boolean(c.host));
+  }
+  if (c.kind === 'script') {
+    need('language', Boolean(c.language));
+    if (c.script && c.script.length > L.scriptBytes)
+      p.script = `script must be at most ${L.scriptBytes} characters`;
+    need('script', Boolean(c.script));
+  }
+  for (const [field, b] of Object.entries(AGENT_CHECK_BOUNDS) as [
+    AgentCheckIntField,
+    { min: number; max: number },
+  ][]) {
+    if (field === 'port' && !uses.has('port')) continue;
+    const v = c[field];
+    if (v === undefined || v === null) continue;
+    if (!Number.isInteger(v) || v < b.min || v > b.max)
+      p[field] = `${field} must be a whole number from ${b.min} to ${b.max}`;
+  }
+  if (c.kind === 'tcp') need('port', typeof c.port === 'number');
+  const interval = c.intervalSeconds ?? L.intervalSeconds.default;
+  const timeout = c.timeoutSeconds ?? L.timeoutSeconds.default;
+  if (!isThresholdCheck(c.kind) && !p.timeoutSeconds && !p.intervalSeconds && timeout > interval)
+    p.timeoutSeconds = 'timeoutSeconds must not exceed intervalSeconds';
+  return p;
+}
+
+/** The first of `agentCheckProblems`, or null: what the server answers a bad check with. */
+export function agentCheckProblem(c: AgentCheckRequest | AgentCheckResponse): string | null {
+  return Object.values(agentCheckProblems(c))[0] ?? null;
 }
 
 /**

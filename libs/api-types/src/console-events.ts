@@ -1,6 +1,12 @@
 import type { DeviceConnectionStatus } from './devices';
 import type { HeartbeatMetrics } from './wire';
 import type { OutputStream, RunState } from './jobs';
+import type {
+  FollowLinesEvent,
+  FollowStartAck,
+  FollowStartRequest,
+  FollowStatusEvent,
+} from './log-follow';
 
 /** A device's agent connected or went away (a revoke also sends `offline`). */
 export interface DeviceStatusEvent {
@@ -62,6 +68,9 @@ export interface ConsoleServerEvents {
   'run.status': (e: RunStatusEvent) => void;
   'job.changed': (e: JobChangedEvent) => void;
   'alerts.changed': (e: AlertsChangedEvent) => void;
+  /** Live follow: only to the socket that started the follow. */
+  'follow.status': (e: FollowStatusEvent) => void;
+  'follow.lines': (e: FollowLinesEvent) => void;
 }
 
 /**
@@ -72,4 +81,14 @@ export interface ConsoleServerEvents {
 export interface ConsoleClientEvents {
   'job.watch': (jobId: string, ack?: (ok: boolean) => void) => void;
   'job.unwatch': (jobId: string) => void;
+  /**
+   * Live follow of a file or journald unit on one device (technicians). The ack says whether
+   * the server sent it; what the device answers comes as `follow.status`. Stop with
+   * `follow.stop`; an open panel sends `follow.heartbeat` every FOLLOW_LIMITS.viewerHeartbeatMs
+   * while the page is visible, else the follow ends after FOLLOW_IDLE_SECONDS. Closing the
+   * page (the socket) stops every follow it started.
+   */
+  'follow.start': (request: FollowStartRequest, ack?: (result: FollowStartAck) => void) => void;
+  'follow.stop': (followId: string) => void;
+  'follow.heartbeat': (followId: string) => void;
 }

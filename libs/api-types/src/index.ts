@@ -40,4 +40,5 @@ export * from './log-collections';
 export * from './policies';
 export * from './file-transfers';
 export * from './log-searches';
+export * from './log-follow';
 export * from './device-files';

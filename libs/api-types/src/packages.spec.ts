@@ -4,9 +4,15 @@ import {
   PACKAGE_VERSION_MAX_LENGTH,
   isPackageManager,
   packageNameProblem,
+  managersChoosingVersion,
+  PACKAGE_CHANGES,
+  packageVersionChoosable,
   packageVersionProblem,
-  packageVersionSupported,
+  packageVersionRefusal,
+  packageVersionSyntaxKnown,
+  type PackageChange,
   type PackageManager,
+  versionChoiceSummary,
 } from './packages';
 
 // Names and versions a technician (or an attacker with a technician's session) might send.
@@ -120,24 +126,80 @@ describe('package versions', () => {
     ['choco', '1.2.3-beta1'],
   ];
   it.each(valid)('%s accepts %s', (manager, version) => {
-    expect(packageVersionProblem(manager, version)).toBeNull();
+    expect(packageVersionProblem(manager, version, 'install')).toBeNull();
   });
 
-  const versioned = PACKAGE_MANAGERS.filter(packageVersionSupported);
+  // Every (manager, operation) that takes a version refuses a hostile one, upgrade and
+  // uninstall as much as install.
+  const versioned = PACKAGE_CHANGES.flatMap((o) =>
+    managersChoosingVersion(o).map((m) => [m, o] as const),
+  );
   it.each(
-    versioned.flatMap((m) =>
-      [...HOSTILE, 'x'.repeat(PACKAGE_VERSION_MAX_LENGTH + 1), '1.0 ; reboot', '=1.0'].map(
-        (v) => [m, v] as const,
-      ),
+    versioned.flatMap(([m, o]) =>
+      [
+        ...HOSTILE,
+        'x'.repeat(PACKAGE_VERSION_MAX_LENGTH + 1),
+        '1.0 ; reboot',
+        '1.0; reboot',
+        '=1.0',
+        '--option=evil',
+        '-1.0',
+        '1.0 2.0',
+      ].map((v) => [m, o, v] as const),
     ),
-  )('%s refuses version %j', (manager, version) => {
-    expect(packageVersionProblem(manager, version)).toEqual(expect.any(String));
+  )('%s %s refuses version %j', (manager, operation, version) => {
+    expect(packageVersionProblem(manager, version, operation)).toEqual(expect.any(String));
   });
 
-  it('says which managers cannot pin a version', () => {
-    expect(PACKAGE_MANAGERS.filter((m) => !packageVersionSupported(m))).toEqual(['pacman', 'brew']);
-    expect(packageVersionProblem('brew', '20.1.0')).toMatch(/node@20/);
-    expect(packageVersionProblem('pacman', '1.0-1')).toMatch(/cannot be chosen/);
+  it('says, per manager and operation, where a version can be chosen', () => {
+    const table = Object.fromEntries(
+      PACKAGE_MANAGERS.map((m) => [
+        m,
+        PACKAGE_CHANGES.filter((o) => packageVersionChoosable(m, o)).join(' '),
+      ]),
+    );
+    expect(table).toEqual({
+      apt: 'install upgrade',
+      dnf: 'install upgrade',
+      yum: 'install upgrade',
+      zypper: 'install upgrade',
+      apk: 'install upgrade',
+      pacman: '',
+      brew: '',
+      winget: 'install uninstall upgrade',
+      choco: 'install uninstall upgrade',
+    });
+    expect(versionChoiceSummary()).toBe(
+      'install: apt, dnf, yum, zypper, apk, winget, choco; uninstall: winget, choco; ' +
+        'upgrade: apt, dnf, yum, zypper, apk, winget, choco',
+    );
+  });
+
+  it('gives the one-sentence reason where it cannot, before looking at the version', () => {
+    expect(packageVersionProblem('apt', '2.10-3', 'uninstall')).toBe(
+      'apt removes the installed version; a version cannot be chosen',
+    );
+    expect(packageVersionProblem('dnf', '1.2.3-4.el9', 'uninstall')).toMatch(/^dnf removes/);
+    expect(packageVersionProblem('brew', '20.1.0', 'install')).toMatch(/node@20/);
+    expect(packageVersionProblem('brew', '20.1.0', 'upgrade')).toMatch(/node@20/);
+    expect(packageVersionProblem('pacman', '1.0-1', 'upgrade')).toMatch(/cannot be chosen/);
+    // A hostile version gets the same refusal: the manager cannot take any.
+    expect(packageVersionProblem('apk', '1.0; reboot', 'uninstall')).toMatch(/^apk removes/);
+    for (const m of PACKAGE_MANAGERS)
+      for (const o of PACKAGE_CHANGES) {
+        const refusal = packageVersionRefusal(m, o);
+        if (refusal === null) continue;
+        // One sentence: no full stop inside, the manager named, nothing to parse.
+        expect(refusal).toMatch(new RegExp(`^${m} `));
+        expect(refusal).not.toMatch(/\.\s/);
+      }
+  });
+
+  it('takes a version only where the manager has a version syntax', () => {
+    for (const m of PACKAGE_MANAGERS) {
+      const any = PACKAGE_CHANGES.some((o: PackageChange) => packageVersionChoosable(m, o));
+      expect([m, any]).toEqual([m, packageVersionSyntaxKnown(m)]);
+    }
   });
 
   it.each([
@@ -146,7 +208,8 @@ describe('package versions', () => {
     ['apk', '1.0-r'],
     ['choco', 'latest'],
   ] as [PackageManager, string][])('%s refuses its own malformed version %s', (m, v) => {
-    expect(packageVersionProblem(m, v)).toEqual(expect.any(String));
+    expect(packageVersionProblem(m, v, 'install')).toEqual(expect.any(String));
+    expect(packageVersionProblem(m, v, 'upgrade')).toEqual(expect.any(String));
   });
 });
 

@@ -55,8 +55,15 @@ export interface SoftwarePackageRef {
   version?: string;
 }
 
-/** Why this set of per-manager packages cannot be deployed, or null. */
-export function softwarePackagesProblem(packages: readonly SoftwarePackageRef[]): string | null {
+/**
+ * Why this set of per-manager packages cannot be deployed with `operation`, or null: each
+ * version must be one its manager can choose for that operation (packages.ts). A catalogue
+ * title's pins are install pins, so a title is checked as an install.
+ */
+export function softwarePackagesProblem(
+  packages: readonly SoftwarePackageRef[],
+  operation: SoftwareOperation,
+): string | null {
   const seen = new Set<PackageManager>();
   for (const p of packages) {
     if (seen.has(p.manager)) return `${p.manager} is listed twice; give one package per manager`;
@@ -64,7 +71,10 @@ export function softwarePackagesProblem(packages: readonly SoftwarePackageRef[])
     const name = packageNameProblem(p.manager, p.name);
     if (name) return `${p.manager} package "${String(p.name).slice(0, 64)}": ${name}`;
     if (p.version !== undefined) {
-      const version = packageVersionProblem(p.manager, p.version);
+      const version =
+        operation === 'apply_updates'
+          ? 'apply_updates takes no version'
+          : packageVersionProblem(p.manager, p.version, operation);
       if (version) return `${p.manager} version "${String(p.version).slice(0, 64)}": ${version}`;
     }
   }

@@ -23,6 +23,7 @@ import { decodeBase64Exact } from './validate';
 import type { ListDirBody } from './files';
 import { collectLogsSigningFields } from './logs';
 import { searchLogsSigningFields } from './search';
+import type { FollowKeepaliveBody, FollowStartBody } from './follow';
 import { fetchFileSigningFields, pushFileSigningFields } from './transfers';
 
 /**
@@ -39,6 +40,9 @@ export const ACTION_RUN_CONTEXT = 'fleetdesk-action-run-v1';
 export const AGENT_BUILD_CONTEXT = 'fleetdesk-agent-build-v1';
 export const DEVICE_HTTP_CONTEXT = 'fleetdesk-device-http-v1';
 export const CHECKS_CONTEXT = 'fleetdesk-checks-v1';
+export const FOLLOW_START_CONTEXT = 'fleetdesk-follow-start-v1';
+export const FOLLOW_STOP_CONTEXT = 'fleetdesk-follow-stop-v1';
+export const FOLLOW_KEEPALIVE_CONTEXT = 'fleetdesk-follow-keepalive-v1';
 export const LIST_DIR_CONTEXT = 'fleetdesk-list-dir-v1';
 
 export interface AuthPayloadFields {
@@ -516,6 +520,44 @@ export function checksSigningPayload(body: Omit<ChecksBody, 'signature'>): Buffe
     ]),
   ]);
 }
+
+/**
+ * What the server signs to start a follow: every field, lists after their counts, so the
+ * agent reads exactly the source, under exactly the policy, the server asked for.
+ */
+export function followStartSigningPayload(body: Omit<FollowStartBody, 'signature'>): Buffer {
+  const { source } = body;
+  return canonicalPayload(FOLLOW_START_CONTEXT, [
+    body.followId,
+    body.deviceId,
+    source.type,
+    source.type === 'file' ? source.path : source.unit,
+    String(body.lastLines),
+    String(body.linesPerSecond),
+    String(body.bytesPerSecond),
+    String(body.keepaliveTimeoutMs),
+    String(body.issuedAt),
+    String(body.expiresAt),
+    body.nonce,
+    String(body.allow.length),
+    ...body.allow,
+    String(body.deny.length),
+    ...body.deny,
+  ]);
+}
+
+export const followStopSigningPayload = (followId: string, deviceId: string): Buffer =>
+  canonicalPayload(FOLLOW_STOP_CONTEXT, [followId, deviceId]);
+
+export const followKeepaliveSigningPayload = (
+  body: Omit<FollowKeepaliveBody, 'signature'>,
+): Buffer =>
+  canonicalPayload(FOLLOW_KEEPALIVE_CONTEXT, [
+    body.deviceId,
+    String(body.issuedAt),
+    String(body.followIds.length),
+    ...body.followIds,
+  ]);
 
 /**
  * What the server signs for a directory listing request: every field, lists counted first,

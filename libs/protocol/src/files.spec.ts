@@ -1,10 +1,10 @@
 import { generateDeviceKeyPair, listDirSigningPayload, signPayload, verifyPayload } from './crypto';
-import { encodeFrame, parseFrame } from './envelope';
+import { encodeFrame, parseFrame, PROTOCOL_VERSION } from './envelope';
 import { DIR_LIMITS, type DirListingBody, type ListDirBody } from './files';
 import { sampleBodies } from './test-support/samples';
 
 const frame = (type: 'list_dir' | 'dir_listing', body: unknown): string =>
-  JSON.stringify({ v: 4, type, id: 'files-0123456789ab', ts: 1, body });
+  JSON.stringify({ v: PROTOCOL_VERSION, type, id: 'files-0123456789ab', ts: 1, body });
 
 const listDir = (): ListDirBody => structuredClone(sampleBodies().list_dir);
 const listing = (): DirListingBody => structuredClone(sampleBodies().dir_listing);
@@ -19,7 +19,7 @@ function refused(type: 'list_dir' | 'dir_listing', body: unknown, path: string, 
 }
 
 describe('list_dir', () => {
-  it('accepts the sample from the server only, in protocol 4', () => {
+  it('accepts the sample from the server only, in the current protocol', () => {
     expect(parseFrame(frame('list_dir', listDir()), { from: 'server' }).ok).toBe(true);
     const fromAgent = parseFrame(frame('list_dir', listDir()), { from: 'agent' });
     expect(!fromAgent.ok && fromAgent.error.code).toBe('UNKNOWN_TYPE');

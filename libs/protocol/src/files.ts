@@ -19,7 +19,7 @@ import {
 } from './validate';
 
 /**
- * The device page's file browser (protocol 4): a short, read-only request to one online
+ * The device page's file browser (protocol 5): a short, read-only request to one online
  * device. The server sends `list_dir`, signed with its key like every command it gives an
  * agent (the admin's allow/deny lists travel in it, and must not be widened on the way); the
  * agent resolves the path (realpath), judges it with the same path policy as a log
@@ -50,7 +50,7 @@ export const DIR_REFUSALS = ['denied', 'not_allowed', 'not_found', 'not_a_dir', 
 export type DirRefusal = (typeof DIR_REFUSALS)[number];
 export type DirEntryRefusal = DeviceFileRefusal;
 
-/** server → agent (protocol 4). `signature` covers `listDirSigningPayload(body)`. */
+/** server → agent (protocol 5). `signature` covers `listDirSigningPayload(body)`. */
 export interface ListDirBody {
   /** Chosen by the server; the answer carries it back. */
   requestId: string;
@@ -83,7 +83,7 @@ export interface DirEntry {
   refused?: DirEntryRefusal;
 }
 
-/** agent → server (protocol 4): the answer to `list_dir`, or why there is none (`error`). */
+/** agent → server (protocol 5): the answer to `list_dir`, or why there is none (`error`). */
 export interface DirListingBody {
   requestId: string;
   /** The directory listed, as resolved on the device (realpath); the asked path if it was not resolved. */

@@ -12,5 +12,6 @@ export * from './transfers';
 export * from './files';
 export * from './tar';
 export * from './search';
+export * from './follow';
 export * from './line-matcher';
 export * from './line-time';

@@ -1,4 +1,10 @@
-import { encodeFrame, parseFrame, type AgentMessage, type ServerMessage } from './envelope';
+import {
+  encodeFrame,
+  parseFrame,
+  PROTOCOL_VERSION,
+  type AgentMessage,
+  type ServerMessage,
+} from './envelope';
 import { ProtocolError } from './errors';
 import { COLUMN_RANGES } from './validate';
 import {
@@ -24,6 +30,8 @@ describe('message type maps', () => {
       'check_results',
       'dir_listing',
       'error',
+      'follow_lines',
+      'follow_status',
       'heartbeat',
       'inventory',
       'output',
@@ -37,6 +45,9 @@ describe('message type maps', () => {
       'cancel',
       'checks',
       'error',
+      'follow_keepalive',
+      'follow_start',
+      'follow_stop',
       'hello',
       'list_dir',
       'result_ack',
@@ -71,6 +82,9 @@ describe('message type maps', () => {
           return m.body.runId;
         case 'check_results':
           return m.body.results[0].checkId;
+        case 'follow_status':
+        case 'follow_lines':
+          return m.body.followId;
         case 'dir_listing':
           return m.body.requestId;
         case 'error':
@@ -99,6 +113,11 @@ describe('message type maps', () => {
           return m.body.runIds.join(',');
         case 'checks':
           return String(m.body.issuedAt);
+        case 'follow_start':
+        case 'follow_stop':
+          return m.body.followId;
+        case 'follow_keepalive':
+          return m.body.followIds.join(',');
         case 'list_dir':
           return m.body.path;
         case 'error':
@@ -125,7 +144,7 @@ describe('round trip', () => {
     const result = parseFrame(frame);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.message.v).toBe(4);
+    expect(result.message.v).toBe(PROTOCOL_VERSION);
     expect(result.message.type).toBe(type);
     expect(result.message.id).toBe('id-0123456789abcdef');
     expect(result.message.ts).toBeGreaterThanOrEqual(before);
@@ -136,6 +155,18 @@ describe('round trip', () => {
   });
 
   it.each(ALL_TYPES)('%s travels as protocol version 1 unless it is newer', (type) => {
+    if (type.startsWith('follow_')) {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // A peer of version 3 never learns of live follow: such a frame is unknown there.
+      const v4 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v4, v: 3 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
     if (type === 'checks' || type === 'check_results') {
       const body = sampleBodies()[type];
       for (const v of [1, 2] as const)
@@ -150,12 +181,13 @@ describe('round trip', () => {
     }
     if (type === 'list_dir' || type === 'dir_listing') {
       const body = sampleBodies()[type];
-      for (const v of [1, 2, 3] as const)
+      for (const v of [1, 2, 3, 4] as const)
         expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
           `protocol version ${v} has no '${type}' message`,
         );
-      const v4 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
-      const parsed = parseFrame(JSON.stringify({ ...v4, v: 3 }));
+      // A peer of version 4 (live follow, no file browser) never learns of them.
+      const v5 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v5, v: 4 }));
       expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
       return;
     }
@@ -594,7 +626,13 @@ describe('inbound values PostgreSQL must be able to store', () => {
         // Appended as well as alone, so patterns and length floors cannot be what refuses it.
         for (const replacement of [bad, `${String(value)}${bad}`]) {
           const body = withLeaf(type, path, replacement);
-          const frame = JSON.stringify({ v: 4, type, id: '0123456789abcdef', ts: 1, body });
+          const frame = JSON.stringify({
+            v: PROTOCOL_VERSION,
+            type,
+            id: '0123456789abcdef',
+            ts: 1,
+            body,
+          });
           const result = parseFrame(frame, { from: 'agent', maxBytes: 10_000_000 });
           expect({ type, path, ok: result.ok }).toEqual({ type, path, ok: false });
           if (!result.ok) expect(result.error.code).toBe('INVALID_BODY');
@@ -621,7 +659,7 @@ describe('inbound values PostgreSQL must be able to store', () => {
     for (const { type, path, value } of numbers) {
       // 1e400 is what JSON.parse turns into Infinity.
       const raw = JSON.stringify({
-        v: 1,
+        v: PROTOCOL_VERSION,
         type,
         id: '0123456789abcdef',
         ts: 1,

@@ -50,6 +50,18 @@ import {
 import { type CollectLogsAction, collectLogs } from './logs';
 import { type SearchLogsAction, searchLogs } from './search';
 import { type FetchFileAction, fetchFile, type PushFileAction, pushFile } from './transfers';
+import {
+  type FollowKeepaliveBody,
+  type FollowLinesBody,
+  type FollowStartBody,
+  type FollowStatusBody,
+  type FollowStopBody,
+  followKeepalive,
+  followLines,
+  followStart,
+  followStatus,
+  followStop,
+} from './follow';
 import { type DirListingBody, dirListing, listDir, type ListDirBody } from './files';
 
 /**
@@ -432,7 +444,10 @@ export interface AgentUpdateAction {
   builds: AgentBuild[];
 }
 
-/** One package for one manager; the version, where given, is pinned. */
+/**
+ * One package for one manager. The version, where given, is the one to install, upgrade to or
+ * uninstall, allowed only where the manager can choose one for the operation (packages.ts).
+ */
 export interface SoftwareActionPackage {
   manager: PackageManager;
   name: string;
@@ -452,7 +467,8 @@ export interface SoftwareActionInstaller {
  * Install, uninstall or upgrade a package with the device's own package manager (the first
  * of `packages` whose manager the device has), install an uploaded installer, or apply the
  * pending updates (all, or security only). Names and versions are checked against each
- * manager's syntax here and again on the agent, before anything runs.
+ * manager's syntax and what it can do for the operation, here and again on the agent, before
+ * anything runs.
  */
 export interface SoftwareAction {
   kind: 'software';
@@ -565,6 +581,8 @@ export interface AgentToServer {
   output: OutputBody;
   result: ResultBody;
   check_results: CheckResultsBody;
+  follow_status: FollowStatusBody;
+  follow_lines: FollowLinesBody;
   dir_listing: DirListingBody;
   error: ErrorBody;
 }
@@ -579,6 +597,9 @@ export interface ServerToAgent {
   result_ack: ResultAckBody;
   results_ack: ResultsAckBody;
   checks: ChecksBody;
+  follow_start: FollowStartBody;
+  follow_stop: FollowStopBody;
+  follow_keepalive: FollowKeepaliveBody;
   list_dir: ListDirBody;
   error: ErrorBody;
 }
@@ -833,7 +854,8 @@ const softwareShape = object<SoftwareAction>({
 export function softwareActionProblem(
   a: SoftwareAction,
 ): { path: string[]; reason: string } | null {
-  const packages = softwarePackagesProblem(a.packages);
+  // Each version is checked against what its manager can do for this operation (packages.ts).
+  const packages = softwarePackagesProblem(a.packages, a.operation);
   if (packages) return { path: ['packages'], reason: packages };
   if (a.securityOnly !== undefined && a.operation !== 'apply_updates')
     return { path: ['securityOnly'], reason: 'securityOnly goes only with apply_updates' };
@@ -851,8 +873,6 @@ export function softwareActionProblem(
   }
   if (a.packages.length === 0)
     return { path: ['packages'], reason: `${a.operation} needs at least one package` };
-  if (a.operation !== 'install' && a.packages.some((p) => p.version !== undefined))
-    return { path: ['packages'], reason: `a version can only be chosen to install` };
   return null;
 }
 
@@ -1019,6 +1039,11 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   result,
   checks,
   check_results: checkResults,
+  follow_start: followStart,
+  follow_stop: followStop,
+  follow_keepalive: followKeepalive,
+  follow_status: followStatus,
+  follow_lines: followLines,
   list_dir: listDir,
   dir_listing: dirListing,
   error,
@@ -1034,6 +1059,8 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   output: true,
   result: true,
   check_results: true,
+  follow_status: true,
+  follow_lines: true,
   dir_listing: true,
   error: true,
 };
@@ -1047,6 +1074,9 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   result_ack: true,
   results_ack: true,
   checks: true,
+  follow_start: true,
+  follow_stop: true,
+  follow_keepalive: true,
   list_dir: true,
   error: true,
 };
@@ -1056,8 +1086,13 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   results_ack: 2,
   checks: 3,
   check_results: 3,
-  list_dir: 4,
-  dir_listing: 4,
+  follow_start: 4,
+  follow_stop: 4,
+  follow_keepalive: 4,
+  follow_status: 4,
+  follow_lines: 4,
+  list_dir: 5,
+  dir_listing: 5,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

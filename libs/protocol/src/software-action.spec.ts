@@ -61,20 +61,81 @@ describe('software action validation', () => {
   it.each([
     ['1.0; reboot', /not a valid apt version/],
     ['--force', /cannot start with "-"/],
+    ['--option=evil', /cannot start with "-"/],
+    ['-1', /cannot start with "-"/],
     ['1.0 2.0', /not a valid apt version/],
   ])('refuses the hostile version %j', (version, reason) => {
-    const check = runAction({
-      kind: 'software',
-      operation: 'install',
-      packages: [{ manager: 'apt', name: 'hello', version }],
-    });
-    expect(check).toMatchObject({ ok: false, reason });
+    for (const operation of ['install', 'upgrade'] as const) {
+      const check = runAction({
+        kind: 'software',
+        operation,
+        packages: [{ manager: 'apt', name: 'hello', version }],
+      });
+      expect(check).toMatchObject({ ok: false, reason });
+    }
+  });
+
+  it.each([
+    ['1.0; reboot', /not a valid winget version/],
+    ['--option=evil', /cannot start with "-"/],
+    ['-1', /cannot start with "-"/],
+    ['23 01', /not a valid winget version/],
+  ])('refuses the hostile version %j to upgrade or uninstall with winget', (version, reason) => {
+    for (const operation of ['upgrade', 'uninstall'] as const) {
+      const check = runAction({
+        kind: 'software',
+        operation,
+        packages: [{ manager: 'winget', name: '7zip.7zip', version }],
+      });
+      expect(check).toMatchObject({ ok: false, path: ['packages'], reason });
+    }
+  });
+
+  it('accepts a version to upgrade to and to uninstall where the manager can choose one', () => {
+    const ok: SoftwareAction[] = [
+      {
+        kind: 'software',
+        operation: 'upgrade',
+        packages: [
+          { manager: 'apt', name: 'hello', version: '2.10-3' },
+          { manager: 'dnf', name: 'hello', version: '2.10-3' },
+          { manager: 'winget', name: 'GNU.Hello', version: '2.10' },
+        ],
+      },
+      {
+        kind: 'software',
+        operation: 'uninstall',
+        packages: [
+          { manager: 'winget', name: '7zip.7zip', version: '23.01' },
+          { manager: 'choco', name: '7zip', version: '23.1.0' },
+        ],
+      },
+    ];
+    for (const action of ok) expect(runAction(action)).toEqual({ ok: true, value: action });
   });
 
   it.each<[string, Partial<SoftwareAction>, RegExp]>([
-    ['apply_updates with packages', { operation: 'apply_updates' }, /names no packages/],
+    [
+      'apply_updates with packages',
+      { operation: 'apply_updates', packages: [{ manager: 'winget', name: '7zip.7zip' }] },
+      /names no packages/,
+    ],
     ['securityOnly on install', { securityOnly: true }, /only with apply_updates/],
-    ['upgrade to a version', { operation: 'upgrade' }, /only be chosen to install/],
+    [
+      'a version apt cannot remove',
+      { operation: 'uninstall' },
+      /apt removes the installed version; a version cannot be chosen/,
+    ],
+    [
+      'a version pacman cannot upgrade to',
+      { operation: 'upgrade', packages: [{ manager: 'pacman', name: 'vim', version: '9.1-1' }] },
+      /pacman upgrades to the version its repositories hold/,
+    ],
+    [
+      'a version with apply_updates',
+      { operation: 'apply_updates' },
+      /apply_updates takes no version/,
+    ],
     ['no package to install', { packages: [] }, /at least one package/],
     [
       'a manager twice',

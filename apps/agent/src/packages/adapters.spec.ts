@@ -47,7 +47,9 @@ interface Expected {
   install: string[];
   installVersion: string[] | string;
   uninstall: string[];
+  uninstallVersion: string[] | string;
   upgrade: string[];
+  upgradeVersion: string[] | string;
   listInstalled: string[];
   listUpdates: string[][];
   applyAll: string[];
@@ -72,7 +74,17 @@ const EXPECTED: Expected[] = [
       'p7zip-full=16.02+dfsg-8',
     ],
     uninstall: ['apt-get', ...APT_OPTS, 'remove', '--', 'p7zip-full'],
+    uninstallVersion: 'refused: apt removes the installed version; a version cannot be chosen',
     upgrade: ['apt-get', ...APT_OPTS, 'install', '--only-upgrade', '--', 'p7zip-full'],
+    // No --allow-downgrades: apt-get -y refuses an older version itself, too.
+    upgradeVersion: [
+      'apt-get',
+      ...APT_OPTS,
+      'install',
+      '--only-upgrade',
+      '--',
+      'p7zip-full=16.02+dfsg-8',
+    ],
     listInstalled: ['dpkg-query', '-W', '-f', DPKG_FMT],
     listUpdates: [['apt', 'list', '--upgradable']],
     applyAll: ['apt-get', ...APT_OPTS, '--with-new-pkgs', 'upgrade'],
@@ -98,7 +110,9 @@ const EXPECTED: Expected[] = [
     install: ['dnf', '-y', 'install', '--', 'python3.11'],
     installVersion: ['dnf', '-y', 'install', '--', 'python3.11-3.11.5-1.el9_3'],
     uninstall: ['dnf', '-y', 'remove', '--', 'python3.11'],
+    uninstallVersion: 'refused: dnf removes the installed version; a version cannot be chosen',
     upgrade: ['dnf', '-y', 'upgrade', '--', 'python3.11'],
+    upgradeVersion: ['dnf', '-y', 'upgrade', '--', 'python3.11-3.11.5-1.el9_3'],
     listInstalled: ['rpm', '-qa', '--queryformat', RPM_FMT],
     listUpdates: [
       ['dnf', '-y', 'check-update'],
@@ -125,7 +139,16 @@ const EXPECTED: Expected[] = [
       'httpd-2.4.6-99.el7.centos.1',
     ],
     uninstall: ['yum', '-y', '--setopt=exit_on_lock=True', 'remove', '--', 'httpd'],
+    uninstallVersion: 'refused: yum removes the installed version; a version cannot be chosen',
     upgrade: ['yum', '-y', '--setopt=exit_on_lock=True', 'update', '--', 'httpd'],
+    upgradeVersion: [
+      'yum',
+      '-y',
+      '--setopt=exit_on_lock=True',
+      'update',
+      '--',
+      'httpd-2.4.6-99.el7.centos.1',
+    ],
     listInstalled: ['rpm', '-qa', '--queryformat', RPM_FMT],
     listUpdates: [
       ['yum', '-y', '--setopt=exit_on_lock=True', 'check-update'],
@@ -150,7 +173,16 @@ const EXPECTED: Expected[] = [
       'MozillaFirefox=115.7.0-150200.152.123.1',
     ],
     uninstall: [...ZY, 'remove', '--', 'MozillaFirefox'],
+    uninstallVersion: 'refused: zypper removes the installed version; a version cannot be chosen',
     upgrade: [...ZY, 'update', '--auto-agree-with-licenses', '--', 'MozillaFirefox'],
+    // `update` takes names only; `install name=version` moves an installed package to it.
+    upgradeVersion: [
+      ...ZY,
+      'install',
+      '--auto-agree-with-licenses',
+      '--',
+      'MozillaFirefox=115.7.0-150200.152.123.1',
+    ],
     listInstalled: ['rpm', '-qa', '--queryformat', RPM_FMT],
     listUpdates: [
       [...ZY, '--xmlout', 'list-updates'],
@@ -169,7 +201,9 @@ const EXPECTED: Expected[] = [
     install: [...APK, 'add', '--', 'py3-pip'],
     installVersion: [...APK, 'add', '--', 'py3-pip=23.3.1-r0'],
     uninstall: [...APK, 'del', '--', 'py3-pip'],
+    uninstallVersion: 'refused: apk removes the installed version; a version cannot be chosen',
     upgrade: [...APK, 'add', '--upgrade', '--', 'py3-pip'],
+    upgradeVersion: [...APK, 'add', '--', 'py3-pip=23.3.1-r0'],
     listInstalled: ['apk', 'info', '-v'],
     listUpdates: [['apk', 'version', '-l', '<']],
     applyAll: [...APK, 'upgrade'],
@@ -183,9 +217,12 @@ const EXPECTED: Expected[] = [
     refresh: null,
     install: ['pacman', '-S', '--needed', '--noconfirm', '--', 'lib32-glibc'],
     installVersion:
-      'refused: a version cannot be chosen with pacman: pacman installs the version its repositories hold; a version cannot be chosen',
+      'refused: pacman installs the version its repositories hold; a version cannot be chosen',
     uninstall: ['pacman', '-R', '--noconfirm', '--', 'lib32-glibc'],
+    uninstallVersion: 'refused: pacman removes the installed version; a version cannot be chosen',
     upgrade: ['pacman', '-S', '--needed', '--noconfirm', '--', 'lib32-glibc'],
+    upgradeVersion:
+      'refused: pacman upgrades to the version its repositories hold; a version cannot be chosen',
     listInstalled: ['pacman', '-Q'],
     listUpdates: [['pacman', '-Qu']],
     applyAll: ['pacman', '-Syu', '--noconfirm'],
@@ -199,9 +236,13 @@ const EXPECTED: Expected[] = [
     refresh: ['brew', 'update', '--quiet'],
     install: ['brew', 'install', '--', 'node@20'],
     installVersion:
-      'refused: a version cannot be chosen with brew: brew installs one version per formula; choose a versioned formula such as node@20',
+      'refused: brew installs one version per formula; choose a versioned formula such as node@20',
     uninstall: ['brew', 'uninstall', '--', 'node@20'],
+    uninstallVersion:
+      'refused: brew uninstalls a formula, not one version of it; a version cannot be chosen',
     upgrade: ['brew', 'upgrade', '--', 'node@20'],
+    upgradeVersion:
+      'refused: brew upgrades a formula to its current version; choose a versioned formula such as node@20',
     listInstalled: ['brew', 'list', '--versions'],
     listUpdates: [['brew', 'outdated', '--json=v2']],
     applyAll: ['brew', 'upgrade'],
@@ -226,7 +267,28 @@ const EXPECTED: Expected[] = [
       ...WG_CHANGE,
     ],
     uninstall: ['winget', 'uninstall', '--exact', '--id', '7zip.7zip', '--silent', ...WG_COMMON],
+    uninstallVersion: [
+      'winget',
+      'uninstall',
+      '--exact',
+      '--id',
+      '7zip.7zip',
+      '--version',
+      '23.01',
+      '--silent',
+      ...WG_COMMON,
+    ],
     upgrade: ['winget', 'upgrade', '--exact', '--id', '7zip.7zip', ...WG_CHANGE],
+    upgradeVersion: [
+      'winget',
+      'upgrade',
+      '--exact',
+      '--id',
+      '7zip.7zip',
+      '--version',
+      '23.01',
+      ...WG_CHANGE,
+    ],
     listInstalled: ['winget', 'list', ...WG_COMMON],
     listUpdates: [['winget', 'upgrade', ...WG_COMMON]],
     applyAll: ['winget', 'upgrade', '--all', ...WG_CHANGE],
@@ -251,7 +313,27 @@ const EXPECTED: Expected[] = [
       '121.0.6167.85',
     ],
     uninstall: ['choco', 'uninstall', 'googlechrome', '-y', '--no-progress'],
+    uninstallVersion: [
+      'choco',
+      'uninstall',
+      'googlechrome',
+      '-y',
+      '--no-progress',
+      '--version',
+      '121.0.6167.85',
+    ],
     upgrade: ['choco', 'upgrade', 'googlechrome', '-y', '--no-progress', '--fail-on-not-installed'],
+    // No --allow-downgrade: choco refuses an older version itself, too.
+    upgradeVersion: [
+      'choco',
+      'upgrade',
+      'googlechrome',
+      '-y',
+      '--no-progress',
+      '--version',
+      '121.0.6167.85',
+      '--fail-on-not-installed',
+    ],
     listInstalled: ['choco', 'list', '--limit-output'],
     listUpdates: [['choco', 'outdated', '--limit-output']],
     applyAll: ['choco', 'upgrade', 'all', '-y', '--no-progress'],
@@ -286,7 +368,11 @@ describe.each(EXPECTED)('$manager argument arrays', (e) => {
   it('install a version', () =>
     expect(argv(adapter.install(e.name, e.version ?? '1.0'))).toEqual(e.installVersion));
   it('uninstall', () => expect(argv(adapter.uninstall(e.name))).toEqual(e.uninstall));
+  it('uninstall a version', () =>
+    expect(argv(adapter.uninstall(e.name, e.version ?? '1.0'))).toEqual(e.uninstallVersion));
   it('upgrade', () => expect(argv(adapter.upgrade(e.name))).toEqual(e.upgrade));
+  it('upgrade to a version', () =>
+    expect(argv(adapter.upgrade(e.name, e.version ?? '1.0'))).toEqual(e.upgradeVersion));
   it('list installed', () => expect(argv(adapter.listInstalled())).toEqual(e.listInstalled));
   it('list updates', () => expect(adapter.listUpdates().map(argv)).toEqual(e.listUpdates));
   it('apply all updates', () =>
@@ -312,6 +398,10 @@ describe('hostile names and versions are refused by every builder', () => {
     'a'.repeat(129),
     'foo\nbar',
     '$(id)',
+    '1.0; reboot',
+    '1.0 ; reboot',
+    ' 1.0',
+    '-1.0',
   ];
   const cases = PACKAGE_MANAGERS.flatMap((m) => HOSTILE.map((h) => [m, h] as const));
   it.each(cases)('%s refuses %j', (manager, hostile) => {
@@ -322,6 +412,8 @@ describe('hostile names and versions are refused by every builder', () => {
       a.upgrade(hostile),
       a.installedVersion(hostile),
       a.install('good-name', hostile),
+      a.upgrade('good-name', hostile),
+      a.uninstall('good-name', hostile),
     ]) {
       expect(isRefusal(build)).toBe(true);
     }

@@ -1,4 +1,4 @@
-import { lines, unsupported, withValidPackage } from './common';
+import { lines, unsupported, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -69,12 +69,22 @@ export function apkAdapter(ctx: AdapterContext): PackageAdapter {
     refresh: () => apk(['update']),
     // `name=version` pins the version.
     install: (name, version) =>
-      withValidPackage('apk', name, version, () =>
+      withValidChange('apk', 'install', name, version, () =>
         apk(['add', '--', version === undefined ? name : `${name}=${version}`]),
       ),
-    uninstall: (name) => withValidPackage('apk', name, undefined, () => apk(['del', '--', name])),
-    upgrade: (name) =>
-      withValidPackage('apk', name, undefined, () => apk(['add', '--upgrade', '--', name])),
+    // The table refuses a version here: apk removes whichever version is installed.
+    uninstall: (name, version) =>
+      withValidChange('apk', 'uninstall', name, version, () => apk(['del', '--', name])),
+    // `add name=version` records that constraint in /etc/apk/world (apk-add(8), apk-world(5))
+    // and the solver moves the package to it; without --upgrade, nothing else is upgraded
+    // that the version does not need. The constraint stays, as an install's pin does, until
+    // an upgrade without a version (`add --upgrade name`) replaces it.
+    upgrade: (name, version) =>
+      withValidChange('apk', 'upgrade', name, version, () =>
+        version === undefined
+          ? apk(['add', '--upgrade', '--', name])
+          : apk(['add', '--', `${name}=${version}`]),
+      ),
     listInstalled: () => read(['info', '-v']),
     parseInstalled: parseApkInfo,
     listUpdates: () => [read(['version', '-l', '<'])],
@@ -84,8 +94,7 @@ export function apkAdapter(ctx: AdapterContext): PackageAdapter {
         ? unsupported('apk', 'applying security updates only')
         : apk(['upgrade']),
     // apk has no per-package query that exits non-zero when absent: read the list.
-    installedVersion: (name) =>
-      withValidPackage('apk', name, undefined, () => read(['info', '-v'])),
+    installedVersion: (name) => withValidPackage('apk', name, () => read(['info', '-v'])),
     parseInstalledVersion: (out, name) =>
       parseApkInfo(out).find((p) => p.name === name)?.version ?? null,
   };

@@ -1,4 +1,4 @@
-import { lines, withValidPackage } from './common';
+import { lines, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -101,17 +101,26 @@ export function aptAdapter(ctx: AdapterContext): PackageAdapter {
       lockOutput: LOCK,
     }),
     install: (name, version) =>
-      withValidPackage('apt', name, version, () =>
+      withValidChange('apt', 'install', name, version, () =>
         version === undefined
           ? aptGet(['install', '--', name])
           : // A chosen version may be older than the installed one; -y alone refuses that.
             aptGet(['install', '--allow-downgrades', '--', `${name}=${version}`]),
       ),
-    uninstall: (name) =>
-      withValidPackage('apt', name, undefined, () => aptGet(['remove', '--', name])),
-    upgrade: (name) =>
-      withValidPackage('apt', name, undefined, () =>
-        aptGet(['install', '--only-upgrade', '--', name]),
+    // The table refuses a version here: apt removes whichever version is installed.
+    uninstall: (name, version) =>
+      withValidChange('apt', 'uninstall', name, version, () => aptGet(['remove', '--', name])),
+    // --only-upgrade: never installs a package that is missing. Without --allow-downgrades,
+    // apt-get -y refuses a pkg=version older than the installed one (the agent has already
+    // refused it by then), so an upgrade to a version only goes up.
+    upgrade: (name, version) =>
+      withValidChange('apt', 'upgrade', name, version, () =>
+        aptGet([
+          'install',
+          '--only-upgrade',
+          '--',
+          version === undefined ? name : `${name}=${version}`,
+        ]),
       ),
     listInstalled: () => query(['-W', '-f', DPKG_QUERY_FORMAT]),
     parseInstalled: parseDpkgQuery,
@@ -126,15 +135,13 @@ export function aptAdapter(ctx: AdapterContext): PackageAdapter {
       if (names.length === 0) return 'nothing-to-do';
       // The names came from apt's own listing; checked all the same before they become argv.
       for (const name of names) {
-        const refused = withValidPackage('apt', name, undefined, () => aptGet([]));
+        const refused = withValidPackage('apt', name, () => aptGet([]));
         if ('refused' in refused) return refused;
       }
       return aptGet(['install', '--only-upgrade', '--', ...names]);
     },
     installedVersion: (name) =>
-      withValidPackage('apt', name, undefined, () =>
-        query(['-W', '-f', DPKG_QUERY_FORMAT, '--', name]),
-      ),
+      withValidPackage('apt', name, () => query(['-W', '-f', DPKG_QUERY_FORMAT, '--', name])),
     parseInstalledVersion: (out, name) => {
       const bare = name.split(':')[0];
       return parseDpkgQuery(out).find((p) => p.name === bare)?.version ?? null;

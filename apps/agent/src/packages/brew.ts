@@ -1,4 +1,4 @@
-import { lines, unsupported, withValidPackage } from './common';
+import { lines, unsupported, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -95,12 +95,13 @@ export function brewAdapter(ctx: AdapterContext): PackageAdapter {
     detect: () => brew(['--version']),
     parseDetect: (out) => /^Homebrew (\S+)/m.exec(out)?.[1] ?? null,
     refresh: () => brew(['update', '--quiet']),
+    // The table refuses every version for brew, so `version` never reaches these builders.
     install: (name, version) =>
-      withValidPackage('brew', name, version, () => brew(['install', '--', name])),
-    uninstall: (name) =>
-      withValidPackage('brew', name, undefined, () => brew(['uninstall', '--', name])),
-    upgrade: (name) =>
-      withValidPackage('brew', name, undefined, () => brew(['upgrade', '--', name])),
+      withValidChange('brew', 'install', name, version, () => brew(['install', '--', name])),
+    uninstall: (name, version) =>
+      withValidChange('brew', 'uninstall', name, version, () => brew(['uninstall', '--', name])),
+    upgrade: (name, version) =>
+      withValidChange('brew', 'upgrade', name, version, () => brew(['upgrade', '--', name])),
     listInstalled: () => brew(['list', '--versions']),
     parseInstalled: parseBrewList,
     listUpdates: () => [brew(['outdated', '--json=v2'])],
@@ -111,7 +112,7 @@ export function brewAdapter(ctx: AdapterContext): PackageAdapter {
         : brew(['upgrade']),
     // Exits 1 when the formula is not installed.
     installedVersion: (name) =>
-      withValidPackage('brew', name, undefined, () =>
+      withValidPackage('brew', name, () =>
         brew(['list', '--versions', '--', name], { 1: 'not-found' }),
       ),
     parseInstalledVersion: (out, name) => {

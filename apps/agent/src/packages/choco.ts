@@ -1,4 +1,4 @@
-import { lines, majorVersion, unsupported, withValidPackage } from './common';
+import { lines, majorVersion, unsupported, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -55,6 +55,8 @@ export function chocoAdapter(ctx: AdapterContext): PackageAdapter {
   // choco's option parser has no `--`; the validated id cannot start with a dash.
   const change = (verb: string, id: string, extra: string[] = []) =>
     choco([verb, id, '-y', '--no-progress', ...extra]);
+  const versionArgs = (version: string | undefined) =>
+    version === undefined ? [] : ['--version', version];
 
   return {
     manager: 'choco',
@@ -62,14 +64,19 @@ export function chocoAdapter(ctx: AdapterContext): PackageAdapter {
     parseDetect: (out) => /^(\d+(?:\.\d+)+\S*)/m.exec(out.trim())?.[1] ?? null,
     refresh: () => null,
     install: (id, version) =>
-      withValidPackage('choco', id, version, () =>
-        change('install', id, version === undefined ? [] : ['--version', version]),
+      withValidChange('choco', 'install', id, version, () =>
+        change('install', id, versionArgs(version)),
       ),
-    uninstall: (id) => withValidPackage('choco', id, undefined, () => change('uninstall', id)),
-    // Without --fail-on-not-installed, `upgrade` installs a package that is missing.
-    upgrade: (id) =>
-      withValidPackage('choco', id, undefined, () =>
-        change('upgrade', id, ['--fail-on-not-installed']),
+    // --version: the one of several side-by-side versions to remove.
+    uninstall: (id, version) =>
+      withValidChange('choco', 'uninstall', id, version, () =>
+        change('uninstall', id, versionArgs(version)),
+      ),
+    // Without --fail-on-not-installed, `upgrade` installs a package that is missing. Without
+    // --allow-downgrade, choco refuses a --version older than the installed one.
+    upgrade: (id, version) =>
+      withValidChange('choco', 'upgrade', id, version, () =>
+        change('upgrade', id, [...versionArgs(version), '--fail-on-not-installed']),
       ),
     listInstalled: () => choco(['list', ...localOnly, '--limit-output']),
     parseInstalled: parseChocoList,
@@ -80,7 +87,7 @@ export function chocoAdapter(ctx: AdapterContext): PackageAdapter {
         ? unsupported('choco', 'applying security updates only')
         : choco(['upgrade', 'all', '-y', '--no-progress']),
     installedVersion: (id) =>
-      withValidPackage('choco', id, undefined, () => ({
+      withValidPackage('choco', id, () => ({
         ...choco(['list', id, ...localOnly, '--exact', '--limit-output']),
         // 2: no results, where the useEnhancedExitCodes feature is on.
         exitCodes: { ...EXIT_CODES, 2: 'not-found' },

@@ -1,16 +1,29 @@
 import {
   packageNameProblem,
   packageVersionProblem,
+  type PackageChange,
   type PackageManager,
 } from '@fleetdesk/api-types';
 import type { Build, Refusal } from './types';
 
 /**
- * Runs `build` only when the name (and version, if any) are valid for the manager; a bad one
- * becomes a refusal naming the problem, so no command is ever built from it.
+ * Runs `build` only when the name is valid for the manager; a bad one becomes a refusal
+ * naming the problem, so no command is ever built from it.
  */
-export function withValidPackage(
+export function withValidPackage(manager: PackageManager, name: string, build: () => Build): Build {
+  const nameProblem = packageNameProblem(manager, name);
+  if (nameProblem) return { refused: nameProblem };
+  return build();
+}
+
+/**
+ * Runs `build` only when the name, and the version if any, are valid for the manager and the
+ * manager can choose a version for `operation` (the shared table in api-types packages.ts).
+ * So a builder sees a version only where it has an argument form for it.
+ */
+export function withValidChange(
   manager: PackageManager,
+  operation: PackageChange,
   name: string,
   version: string | undefined,
   build: () => Build,
@@ -18,7 +31,7 @@ export function withValidPackage(
   const nameProblem = packageNameProblem(manager, name);
   if (nameProblem) return { refused: nameProblem };
   if (version !== undefined) {
-    const versionProblem = packageVersionProblem(manager, version);
+    const versionProblem = packageVersionProblem(manager, version, operation);
     if (versionProblem) return { refused: versionProblem };
   }
   return build();

@@ -1,4 +1,4 @@
-import { lines, majorVersion, withValidPackage } from './common';
+import { lines, majorVersion, withValidChange, withValidPackage } from './common';
 import { nevraName, parseRpmQuery, parseRpmVersion, rpmQueryAll, rpmQueryOne } from './rpm';
 import type {
   AdapterContext,
@@ -83,8 +83,6 @@ function rpmFamilyAdapter(manager: 'dnf' | 'yum', ctx: AdapterContext): PackageA
   // `name-version` is how dnf and yum take a chosen version ("curl-7.76.1-26.el9_3.2").
   const spec = (name: string, version?: string) =>
     version === undefined ? name : `${name}-${version}`;
-  const valid = (name: string, version: string | undefined, build: () => PackageCommand) =>
-    withValidPackage(manager, name, version, build);
 
   return {
     manager,
@@ -93,9 +91,18 @@ function rpmFamilyAdapter(manager: 'dnf' | 'yum', ctx: AdapterContext): PackageA
     parseDetect: (out) => /^(?:dnf5 version )?(\d+(?:\.\d+)+)/m.exec(out)?.[1] ?? null,
     refresh: () => run(['makecache']),
     install: (name, version) =>
-      valid(name, version, () => run(['install', '--', spec(name, version)])),
-    uninstall: (name) => valid(name, undefined, () => run(['remove', '--', name])),
-    upgrade: (name) => valid(name, undefined, () => run([yum3 ? 'update' : 'upgrade', '--', name])),
+      withValidChange(manager, 'install', name, version, () =>
+        run(['install', '--', spec(name, version)]),
+      ),
+    // The table refuses a version here: dnf and yum remove whichever version is installed.
+    uninstall: (name, version) =>
+      withValidChange(manager, 'uninstall', name, version, () => run(['remove', '--', name])),
+    // `upgrade name-version` (yum 3: `update`) upgrades to that version; neither goes down
+    // (that is `downgrade`), and the agent refuses an older version before this runs.
+    upgrade: (name, version) =>
+      withValidChange(manager, 'upgrade', name, version, () =>
+        run([yum3 ? 'update' : 'upgrade', '--', spec(name, version)]),
+      ),
     listInstalled: rpmQueryAll,
     parseInstalled: parseRpmQuery,
     listUpdates: () => [
@@ -111,7 +118,7 @@ function rpmFamilyAdapter(manager: 'dnf' | 'yum', ctx: AdapterContext): PackageA
       const verb = yum3 ? 'update' : 'upgrade';
       return run(scope === 'security' ? [verb, '--security'] : [verb]);
     },
-    installedVersion: (name) => valid(name, undefined, () => rpmQueryOne(name)),
+    installedVersion: (name) => withValidPackage(manager, name, () => rpmQueryOne(name)),
     parseInstalledVersion: parseRpmVersion,
   };
 }

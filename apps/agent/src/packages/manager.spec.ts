@@ -203,6 +203,146 @@ describe('install, upgrade, uninstall', () => {
   });
 });
 
+describe('a chosen version to upgrade to or to remove', () => {
+  const UPGRADE_TO = (v: string) => `apt-get ${APT} install --only-upgrade -- hello=${v}`;
+
+  it('upgrades to the version asked for, with the version before and after', async () => {
+    const { session, fake } = await open({
+      [DPKG_ONE('hello')]: [{ stdout: 'hello\t2.10-2\tii \n' }, { stdout: 'hello\t2.10-3\tii \n' }],
+      [UPGRADE_TO('2.10-3')]: { stdout: 'Unpacking hello (2.10-3) over (2.10-2) ...\n' },
+    });
+    expect(await session.upgrade('hello', '2.10-3')).toMatchObject({
+      operation: 'upgrade',
+      status: 'succeeded',
+      version: '2.10-3',
+      versionBefore: '2.10-2',
+      versionAfter: '2.10-3',
+    });
+    expect(fake.commandLines().slice(1)).toEqual([
+      DPKG_ONE('hello'),
+      UPGRADE_TO('2.10-3'),
+      DPKG_ONE('hello'),
+    ]);
+  });
+
+  it('fails an upgrade that ends on another version, whatever the manager said', async () => {
+    const { session } = await open({
+      [DPKG_ONE('hello')]: [{ stdout: 'hello\t2.10-2\tii \n' }, { stdout: 'hello\t2.10-2\tii \n' }],
+      [UPGRADE_TO('2.10-3')]: {
+        stdout: '0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n',
+      },
+    });
+    expect(await session.upgrade('hello', '2.10-3')).toMatchObject({
+      status: 'failed',
+      versionBefore: '2.10-2',
+      versionAfter: '2.10-2',
+      message: 'hello 2.10-2 is installed afterwards, not the 2.10-3 asked for',
+    });
+  });
+
+  it('refuses to "upgrade" to an older version and runs nothing but the query', async () => {
+    const { session, fake } = await open({
+      [DPKG_ONE('hello')]: { stdout: 'hello\t2.10-3\tii \n' },
+    });
+    expect(await session.upgrade('hello', '2.10-2')).toMatchObject({
+      status: 'refused',
+      versionBefore: '2.10-3',
+      versionAfter: '2.10-3',
+      message:
+        'hello 2.10-3 is installed and 2.10-2 is older; an upgrade does not go to an older version',
+      commands: [],
+    });
+    // The same version: nothing to do, nothing run.
+    expect(await session.upgrade('hello', '2.10-3')).toMatchObject({
+      status: 'nothing-to-do',
+      versionAfter: '2.10-3',
+      commands: [],
+    });
+    expect(fake.commandLines().slice(1)).toEqual([DPKG_ONE('hello'), DPKG_ONE('hello')]);
+  });
+
+  it('fails an install of a version that ends on another one', async () => {
+    const { session } = await open({
+      [DPKG_ONE('hello')]: [{ code: 1 }, { stdout: 'hello\t2.10-3\tii \n' }],
+      [`apt-get ${APT} install --allow-downgrades -- hello=2.10-2`]: { stdout: '' },
+    });
+    expect(await session.install('hello', '2.10-2')).toMatchObject({
+      status: 'failed',
+      message: 'hello 2.10-3 is installed afterwards, not the 2.10-2 asked for',
+    });
+  });
+
+  it('refuses a version to remove with apt, a hostile one to upgrade to, and runs nothing', async () => {
+    const { session, fake } = await open({});
+    expect(await session.uninstall('hello', '2.10-3')).toMatchObject({
+      status: 'refused',
+      message: 'apt removes the installed version; a version cannot be chosen',
+      commands: [],
+    });
+    for (const bad of ['1.0; reboot', '--option=evil', '1.0 2.0', '-1']) {
+      expect(await session.upgrade('hello', bad)).toMatchObject({
+        status: 'refused',
+        commands: [],
+      });
+    }
+    expect(fake.commandLines()).toEqual(['apt-get --version']);
+  });
+
+  const wg = '--accept-source-agreements --disable-interactivity';
+  const list = (...versions: string[]) => ({
+    stdout:
+      'Name   Id         Version  Source\r\n-------------------------------------\r\n' +
+      versions.map((v) => `7-Zip  7zip.7zip  ${v.padEnd(9)}winget\r\n`).join(''),
+  });
+
+  it('upgrades winget to an exact version and compares versions as winget writes them', async () => {
+    const { session, fake } = await open(
+      {
+        [`winget list --exact --id 7zip.7zip ${wg}`]: [list('22.01'), list('23.1')],
+        [`winget upgrade --exact --id 7zip.7zip --version 23.01 --silent --accept-package-agreements ${wg}`]:
+          { code: 0 },
+      },
+      'winget',
+    );
+    expect(await session.upgrade('7zip.7zip', '23.01')).toMatchObject({
+      status: 'succeeded',
+      versionBefore: '22.01',
+      versionAfter: '23.1',
+    });
+    expect(fake.commandLines()).toContain(
+      `winget upgrade --exact --id 7zip.7zip --version 23.01 --silent --accept-package-agreements ${wg}`,
+    );
+  });
+
+  it('removes one winget version and fails only if that version is still there', async () => {
+    const uninstall = `winget uninstall --exact --id 7zip.7zip --version 22.01 --silent ${wg}`;
+    // Another version left beside it is fine.
+    const kept = await open(
+      {
+        [`winget list --exact --id 7zip.7zip ${wg}`]: [list('22.01'), list('23.01')],
+        [uninstall]: { code: 0 },
+      },
+      'winget',
+    );
+    expect(await kept.session.uninstall('7zip.7zip', '22.01')).toMatchObject({
+      status: 'succeeded',
+      versionBefore: '22.01',
+      versionAfter: '23.01',
+    });
+    const stuck = await open(
+      {
+        [`winget list --exact --id 7zip.7zip ${wg}`]: list('22.01'),
+        [uninstall]: { code: 0 },
+      },
+      'winget',
+    );
+    expect(await stuck.session.uninstall('7zip.7zip', '22.01')).toMatchObject({
+      status: 'failed',
+      message: 'winget reported success but 7zip.7zip 22.01 is still installed',
+    });
+  });
+});
+
 describe('updates', () => {
   const upgradable = { stdout: fixture('apt-list-upgradable.txt') };
 

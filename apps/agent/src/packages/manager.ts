@@ -11,6 +11,7 @@ import {
   type PackageAdapter,
   type PackageCommand,
 } from './types';
+import { compareWithWanted } from './versions';
 
 // The package managers as the agent's action handlers use them: detect, then one operation at
 // a time, each validated before anything runs and each reporting the version before and after.
@@ -67,9 +68,13 @@ export interface PackageManagerSession {
   readonly manager: PackageManager;
   readonly version: string;
   readonly adapter: PackageAdapter;
+  /**
+   * `version`, where given, is the version to install, upgrade to or remove; the shared table
+   * (api-types packages.ts) says where a manager can choose one, and a refusal runs nothing.
+   */
   install(name: string, version?: string): Promise<ChangeResult>;
-  uninstall(name: string): Promise<ChangeResult>;
-  upgrade(name: string): Promise<ChangeResult>;
+  uninstall(name: string, version?: string): Promise<ChangeResult>;
+  upgrade(name: string, version?: string): Promise<ChangeResult>;
   listInstalled(): Promise<ListResult<InstalledPackage>>;
   /** `refresh` (default true) first updates the manager's metadata where it has a step for it. */
   listUpdates(options?: { refresh?: boolean }): Promise<ListResult<AvailableUpdate>>;
@@ -213,12 +218,17 @@ class Session implements PackageManagerSession {
     return this.change('install', name, version, this.adapter.install(name, version));
   }
 
-  uninstall(name: string): Promise<ChangeResult> {
-    return this.change('uninstall', name, undefined, this.adapter.uninstall(name));
+  uninstall(name: string, version?: string): Promise<ChangeResult> {
+    return this.change('uninstall', name, version, this.adapter.uninstall(name, version));
   }
 
-  upgrade(name: string): Promise<ChangeResult> {
-    return this.change('upgrade', name, undefined, this.adapter.upgrade(name));
+  upgrade(name: string, version?: string): Promise<ChangeResult> {
+    return this.change('upgrade', name, version, this.adapter.upgrade(name, version));
+  }
+
+  /** Whether `installed` is the `wanted` version, as the manager reads `wanted`. */
+  private isWanted(installed: string, wanted: string): boolean {
+    return compareWithWanted(this.manager, installed, wanted) === 0;
   }
 
   private async change(
@@ -249,6 +259,27 @@ class Session implements PackageManagerSession {
         ? { ...result, status: 'nothing-to-do', message: `${name} is not installed` }
         : { ...result, status: 'failed', message: `${name} is not installed; install it instead` };
     }
+    // An upgrade goes up or nowhere: an older version is refused before the manager runs
+    // (install is the way down, where the manager allows it), the same one is nothing to do.
+    if (operation === 'upgrade' && version !== undefined && known && before.version !== null) {
+      const order = compareWithWanted(this.manager, before.version, version);
+      // Nothing ran, so the version after is the one before.
+      if (order > 0) {
+        return {
+          ...result,
+          versionAfter: before.version,
+          message: `${name} ${before.version} is installed and ${version} is older; an upgrade does not go to an older version`,
+        };
+      }
+      if (order === 0) {
+        return {
+          ...result,
+          status: 'nothing-to-do',
+          versionAfter: before.version,
+          message: `${name} ${before.version} is already installed`,
+        };
+      }
+    }
 
     const r = await this.run(command);
     result.commands.push(summary(r));
@@ -259,7 +290,12 @@ class Session implements PackageManagerSession {
 
     // Check the outcome against the manager's own database, where it answered.
     if ('version' in after) {
-      if (operation === 'uninstall' && after.version !== null) {
+      // With a version, only that version had to go: winget and choco keep others beside it.
+      if (
+        operation === 'uninstall' &&
+        after.version !== null &&
+        (version === undefined || this.isWanted(after.version, version))
+      ) {
         return {
           ...result,
           status: 'failed',
@@ -271,6 +307,20 @@ class Session implements PackageManagerSession {
           ...result,
           status: 'failed',
           message: `${this.manager} reported success but ${name} is not installed afterwards`,
+        };
+      }
+      // A version was asked for: ending on any other (the manager kept the old one, or went
+      // past it) is a failure, whatever the manager's exit said.
+      if (
+        operation !== 'uninstall' &&
+        version !== undefined &&
+        after.version !== null &&
+        !this.isWanted(after.version, version)
+      ) {
+        return {
+          ...result,
+          status: 'failed',
+          message: `${name} ${after.version} is installed afterwards, not the ${version} asked for`,
         };
       }
     }

@@ -1,4 +1,4 @@
-import { lines, unsupported, withValidPackage } from './common';
+import { lines, unsupported, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -69,11 +69,13 @@ export function pacmanAdapter(_ctx: AdapterContext): PackageAdapter {
     parseDetect: (out) => /Pacman v(\S+)/.exec(out)?.[1] ?? null,
     refresh: () => null,
     // --needed: an installed, current package is left alone ("there is nothing to do").
+    // The table refuses every version for pacman, so `version` never reaches these builders.
     install: (name, version) =>
-      withValidPackage('pacman', name, version, () => change(['-S', '--needed'], [name])),
-    uninstall: (name) => withValidPackage('pacman', name, undefined, () => change(['-R'], [name])),
-    upgrade: (name) =>
-      withValidPackage('pacman', name, undefined, () => change(['-S', '--needed'], [name])),
+      withValidChange('pacman', 'install', name, version, () => change(['-S', '--needed'], [name])),
+    uninstall: (name, version) =>
+      withValidChange('pacman', 'uninstall', name, version, () => change(['-R'], [name])),
+    upgrade: (name, version) =>
+      withValidChange('pacman', 'upgrade', name, version, () => change(['-S', '--needed'], [name])),
     listInstalled: () => ({ file: 'pacman', args: ['-Q'], env: ENV, exitCodes: {} }),
     parseInstalled: parsePacmanQuery,
     // An exit of 1 with no output is "no updates"; the runner treats not-found as an empty list.
@@ -83,8 +85,7 @@ export function pacmanAdapter(_ctx: AdapterContext): PackageAdapter {
       scope === 'security'
         ? unsupported('pacman', 'applying security updates only')
         : change(['-Syu']),
-    installedVersion: (name) =>
-      withValidPackage('pacman', name, undefined, () => query(['-Q', '--', name])),
+    installedVersion: (name) => withValidPackage('pacman', name, () => query(['-Q', '--', name])),
     parseInstalledVersion: (out, name) =>
       parsePacmanQuery(out).find((p) => p.name === name)?.version ?? null,
   };

@@ -169,6 +169,57 @@ describe('the software action on the agent', () => {
     });
   });
 
+  it('upgrades to the version the action names, and fails the run when it ends elsewhere', async () => {
+    const upgradeTo = `${APT_GET} install --only-upgrade -- hello=2.10-3`;
+    const { run } = handler({
+      [`${QUERY} hello`]: [installed('2.10-2'), installed('2.10-3'), installed('2.10-2')],
+      [upgradeTo]: { stdout: '1 upgraded\n' },
+    });
+    const pinned = action({
+      operation: 'upgrade',
+      packages: [{ manager: 'apt', name: 'hello', version: '2.10-3' }],
+    });
+    const { ctx, lines } = context();
+    expect(await run(pinned, ctx)).toMatchObject({
+      outcome: 'succeeded',
+      software: { operation: 'upgrade', versionBefore: '2.10-2', versionAfter: '2.10-3' },
+    });
+    expect(lines).toContain('upgrade hello 2.10-3');
+    // From 2.10-2 again, apt exits 0 but leaves it there: failed, both versions recorded.
+    expect(await run(pinned, context().ctx)).toMatchObject({
+      outcome: 'failed',
+      error: 'hello 2.10-2 is installed afterwards, not the 2.10-3 asked for',
+      software: { versionBefore: '2.10-2', versionAfter: '2.10-2' },
+    });
+  });
+
+  it.each<[Partial<SoftwareAction>, RegExp]>([
+    [
+      { operation: 'uninstall', packages: [{ manager: 'apt', name: 'hello', version: '2.10-3' }] },
+      /^refused, nothing was run: apt version "2\.10-3": apt removes the installed version; a version cannot be chosen$/,
+    ],
+    [
+      {
+        operation: 'upgrade',
+        packages: [{ manager: 'apt', name: 'hello', version: '1.0; reboot' }],
+      },
+      /not a valid apt version/,
+    ],
+    [
+      { operation: 'upgrade', packages: [{ manager: 'apt', name: 'hello', version: '-1' }] },
+      /cannot start with "-"/,
+    ],
+  ])(
+    're-checks the version against the shared table before anything runs: %j',
+    async (a, error) => {
+      const { run, fake } = handler({});
+      const end = await run(action(a), context().ctx);
+      expect(end.outcome).toBe('failed');
+      expect(end.error).toMatch(error);
+      expect(fake.calls).toEqual([]);
+    },
+  );
+
   it('uninstalls, and calls removing an absent package nothing to do', async () => {
     const { run } = handler({
       [`${QUERY} hello`]: [installed('2.10-3'), notFound, notFound],

@@ -85,6 +85,7 @@ async function perform(
 
   let change: ChangeResult;
   const pkg = action.packages.find((p) => p.manager === session.manager);
+  if (pkg?.version !== undefined) ctx.say(`${action.operation} ${pkg.name} ${pkg.version}`);
   switch (action.operation) {
     case 'apply_updates':
       change = await session.applyUpdates(action.securityOnly ? 'security' : 'all');
@@ -93,10 +94,10 @@ async function perform(
       change = await session.install(pkg!.name, pkg!.version);
       break;
     case 'uninstall':
-      change = await session.uninstall(pkg!.name);
+      change = await session.uninstall(pkg!.name, pkg!.version);
       break;
     case 'upgrade':
-      change = await session.upgrade(pkg!.name);
+      change = await session.upgrade(pkg!.name, pkg!.version);
       break;
   }
   for (const c of change.commands) {

@@ -84,9 +84,13 @@ export interface PackageAdapter {
   parseDetect(stdout: string): string | null;
   /** Refreshes the manager's metadata before updates are listed; null where it must not. */
   refresh(): PackageCommand | null;
+  /**
+   * A version is built into the arguments only where the shared table (api-types
+   * packages.ts) says the manager can choose one for the operation; elsewhere it is refused.
+   */
   install(name: string, version?: string): Build;
-  uninstall(name: string): Build;
-  upgrade(name: string): Build;
+  uninstall(name: string, version?: string): Build;
+  upgrade(name: string, version?: string): Build;
   listInstalled(): PackageCommand;
   parseInstalled(stdout: string): InstalledPackage[];
   /** One command, or more where security comes from a second listing (dnf, zypper). */

@@ -1,4 +1,4 @@
-import { unsupported, withValidPackage } from './common';
+import { unsupported, withValidChange, withValidPackage } from './common';
 import type {
   AdapterContext,
   AvailableUpdate,
@@ -139,6 +139,8 @@ export function wingetAdapter(ctx: AdapterContext): PackageAdapter {
     lockOutput: /Another installation is already in progress/i,
   });
   const byId = (id: string) => ['--exact', '--id', id];
+  const versionArgs = (version: string | undefined) =>
+    version === undefined ? [] : ['--version', version];
 
   return {
     manager: 'winget',
@@ -146,20 +148,20 @@ export function wingetAdapter(ctx: AdapterContext): PackageAdapter {
     parseDetect: (out) => /^v?(\d+(?:\.\d+)+\S*)/m.exec(out.trim())?.[1] ?? null,
     refresh: () => winget(['source', 'update', '--disable-interactivity']),
     install: (id, version) =>
-      withValidPackage('winget', id, version, () =>
-        winget([
-          'install',
-          ...byId(id),
-          ...(version === undefined ? [] : ['--version', version]),
-          ...CHANGE,
-        ]),
+      withValidChange('winget', 'install', id, version, () =>
+        winget(['install', ...byId(id), ...versionArgs(version), ...CHANGE]),
       ),
-    uninstall: (id) =>
-      withValidPackage('winget', id, undefined, () =>
-        winget(['uninstall', ...byId(id), '--silent', ...COMMON]),
+    // --version picks one of several side-by-side installed versions to remove.
+    uninstall: (id, version) =>
+      withValidChange('winget', 'uninstall', id, version, () =>
+        winget(['uninstall', ...byId(id), ...versionArgs(version), '--silent', ...COMMON]),
       ),
-    upgrade: (id) =>
-      withValidPackage('winget', id, undefined, () => winget(['upgrade', ...byId(id), ...CHANGE])),
+    // --version: "an exact version to upgrade" to (winget's upgrade docs). The agent has
+    // refused an older one before this runs.
+    upgrade: (id, version) =>
+      withValidChange('winget', 'upgrade', id, version, () =>
+        winget(['upgrade', ...byId(id), ...versionArgs(version), ...CHANGE]),
+      ),
     listInstalled: () => winget(['list', ...COMMON]),
     parseInstalled: parseWingetList,
     listUpdates: () => [winget(['upgrade', ...COMMON])],
@@ -169,7 +171,7 @@ export function wingetAdapter(ctx: AdapterContext): PackageAdapter {
         ? unsupported('winget', 'applying security updates only')
         : winget(['upgrade', '--all', ...CHANGE]),
     installedVersion: (id) =>
-      withValidPackage('winget', id, undefined, () => winget(['list', ...byId(id), ...COMMON])),
+      withValidPackage('winget', id, () => winget(['list', ...byId(id), ...COMMON])),
     parseInstalledVersion: (out, id) =>
       parseWingetTable(out).find((r) => r.id.toLowerCase() === id.toLowerCase())?.version ?? null,
   };

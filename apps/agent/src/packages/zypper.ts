@@ -1,4 +1,4 @@
-import { withValidPackage } from './common';
+import { withValidChange, withValidPackage } from './common';
 import { parseRpmQuery, parseRpmVersion, rpmQueryAll, rpmQueryOne } from './rpm';
 import type {
   AdapterContext,
@@ -97,13 +97,22 @@ export function zypperAdapter(ctx: AdapterContext): PackageAdapter {
     parseDetect: (out) => /^zypper (\S+)/m.exec(out)?.[1] ?? null,
     refresh: () => zypper(['refresh']),
     install: (name, version) =>
-      withValidPackage('zypper', name, version, () =>
+      withValidChange('zypper', 'install', name, version, () =>
         change('install', ['--', version === undefined ? name : `${name}=${version}`]),
       ),
-    uninstall: (name) =>
-      withValidPackage('zypper', name, undefined, () => zypper(['remove', '--', name])),
-    upgrade: (name) =>
-      withValidPackage('zypper', name, undefined, () => change('update', ['--', name])),
+    // The table refuses a version here: zypper removes whichever version is installed.
+    uninstall: (name, version) =>
+      withValidChange('zypper', 'uninstall', name, version, () => zypper(['remove', '--', name])),
+    // `update` takes package names only; a chosen version goes through `install name=version`
+    // (man zypper: install takes a capability with =version), which replaces the installed
+    // package. The agent has checked it is installed and the version is not older. Neither
+    // form adds --no-recommends: zypp.conf (solver.onlyRequires) decides for both alike.
+    upgrade: (name, version) =>
+      withValidChange('zypper', 'upgrade', name, version, () =>
+        version === undefined
+          ? change('update', ['--', name])
+          : change('install', ['--', `${name}=${version}`]),
+      ),
     listInstalled: rpmQueryAll,
     parseInstalled: parseRpmQuery,
     listUpdates: () => [
@@ -113,8 +122,7 @@ export function zypperAdapter(ctx: AdapterContext): PackageAdapter {
     parseUpdates: ([updates = '', patches = '']) => parseZypperUpdates(updates, patches),
     applyUpdates: (scope) =>
       scope === 'security' ? change('patch', ['--category', 'security']) : change('update', []),
-    installedVersion: (name) =>
-      withValidPackage('zypper', name, undefined, () => rpmQueryOne(name)),
+    installedVersion: (name) => withValidPackage('zypper', name, () => rpmQueryOne(name)),
     parseInstalledVersion: parseRpmVersion,
   };
 }

@@ -31,6 +31,7 @@ const NAV: { to: string; label: string; role: Role; end?: boolean }[] = [
   { to: '/catalogue', label: 'Software catalogue', role: 'viewer' },
   { to: '/jobs', label: 'Jobs', role: 'viewer' },
   { to: '/schedules', label: 'Schedules', role: 'viewer' },
+  { to: '/agent-checks', label: 'Agent checks', role: 'viewer' },
   { to: '/website-checks', label: 'Website checks', role: 'viewer' },
   { to: '/notification-channels', label: 'Notification channels', role: 'admin' },
   { to: '/policies', label: 'Automation policies', role: 'viewer' },

@@ -11,14 +11,20 @@ import { DataSource } from 'typeorm';
 import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
 import { Periodic } from '../common/periodic';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DevicesService } from '../devices/devices.service';
+import { DeviceEvents } from '../devices/device-events';
+import { type DeviceFacets, DevicesService } from '../devices/devices.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { AgentCheckEntity, toAgentCheckSpec } from './agent-check.entity';
+import { AgentChecksService } from './agent-checks.service';
+import { AgentCheckTargetSources, type CheckExtraTarget } from './check-target-sources';
 import { checkApplies } from './check-targets';
 
 /** The first protocol version with `checks`: older agents are never sent one. */
 const CHECKS_SINCE = 3;
-/** A device's tags or group may change without a check changing: sets are re-derived this often. */
+/**
+ * A device's tags or group changed through another process, or a change signal was lost: sets
+ * are also re-derived this often.
+ */
 const REFRESH_EVERY_MS = 5 * 60_000;
 const ARRIVAL_BATCH_MS = 100;
 
@@ -27,6 +33,10 @@ const ARRIVAL_BATCH_MS = 100;
  * set changes. Every process watches `agent_check_revision` (one row, one cheap read per tick)
  * and re-derives the sets of the agents it holds, sending only to those whose set changed; so
  * a check edited through any process reaches every agent, whichever process holds its socket.
+ * The revision also moves when a policy's checks or targets change (the policies module calls
+ * `AgentChecksService.targetsChanged`) and when a technician changes devices' tags or group
+ * (the devices module's `facets` event, heard here): each is rare, and one re-derivation per
+ * tick covers any number of them.
  */
 @Injectable()
 export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +45,11 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   private revision = -1;
   private refreshedAt = 0;
   private enabled: AgentCheckEntity[] = [];
+  /** Other features' extra targets (policies' groups and tags) by check id. */
+  private extra = new Map<string, CheckExtraTarget[]>();
+  /** A device's tags or group changed here: the revision is moved at the next tick. */
+  private facetsChanged = false;
+  private offFacets?: () => void;
   /** The set last sent to each device held here, as its JSON, to send only changes. */
   private readonly sent = new Map<string, string>();
   /** Devices just authenticated, served together: a reconnect storm costs a few queries. */
@@ -47,11 +62,17 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
     private readonly gateway: AgentGatewayService,
     private readonly devices: DevicesService,
     private readonly serverKeys: ServerKeysService,
+    private readonly sources: AgentCheckTargetSources,
+    private readonly deviceEvents: DeviceEvents,
+    private readonly checks: AgentChecksService,
   ) {
     this.loop = new Periodic('AgentCheckDelivery', config.monitorTickMs, () => this.tick());
   }
 
   onApplicationBootstrap(): void {
+    this.offFacets = this.deviceEvents.on('facets', () => {
+      this.facetsChanged = true;
+    });
     this.gateway.onAuthenticated((deviceId) => {
       this.sent.delete(deviceId);
       this.arrived.add(deviceId);
@@ -68,6 +89,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationShutdown(): Promise<void> {
+    this.offFacets?.();
     clearTimeout(this.arrivalTimer);
     return this.loop.stop();
   }
@@ -82,11 +104,17 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
     this.enabled = await this.dataSource
       .getRepository(AgentCheckEntity)
       .find({ where: { enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    this.extra = await this.sources.extraTargets();
     this.revision = r;
     return true;
   }
 
   private async tick(): Promise<void> {
+    if (this.facetsChanged) {
+      // Cleared first: a change heard while the bump runs moves it again next tick.
+      this.facetsChanged = false;
+      await this.checks.targetsChanged(this.dataSource.manager);
+    }
     const changed = await this.load();
     for (const id of this.sent.keys()) if (!this.gateway.isConnected(id)) this.sent.delete(id);
     if (!changed && Date.now() - this.refreshedAt < REFRESH_EVERY_MS) return;
@@ -107,9 +135,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
         : new Map<string, never>();
       for (const deviceId of chunk) {
         const f = facets.get(deviceId);
-        const specs = f
-          ? this.enabled.filter((c) => checkApplies(c, deviceId, f)).map(toAgentCheckSpec)
-          : [];
+        const specs = f ? this.applying(deviceId, f).map(toAgentCheckSpec) : [];
         const json = JSON.stringify(specs);
         if (this.sent.get(deviceId) === json) continue;
         const body: Omit<ChecksBody, 'signature'> = {
@@ -132,6 +158,10 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   async checksFor(deviceId: string): Promise<AgentCheckEntity[]> {
     if (this.revision < 0) await this.load();
     const f = (await this.devices.facetsOf([deviceId])).get(deviceId);
-    return f ? this.enabled.filter((c) => checkApplies(c, deviceId, f)) : [];
+    return f ? this.applying(deviceId, f) : [];
+  }
+
+  private applying(deviceId: string, f: DeviceFacets): AgentCheckEntity[] {
+    return this.enabled.filter((c) => checkApplies(c, deviceId, f, this.extra.get(c.id)));
   }
 }

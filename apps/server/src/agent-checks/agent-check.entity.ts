@@ -145,6 +145,8 @@ export function toAgentCheckSpec(c: AgentCheckEntity): AgentCheckSpec {
 
 export interface StateRow {
   check_id: string;
+  check_name: string;
+  check_kind: AgentCheckKind;
   device_id: string;
   status: AgentCheckStatus;
   message: string;
@@ -152,9 +154,15 @@ export interface StateRow {
   at: Date;
 }
 
-export const toStateResponse = (r: StateRow): AgentCheckStateResponse => ({
+export const toStateResponse = (
+  r: StateRow,
+  deviceName: string | null,
+): AgentCheckStateResponse => ({
   checkId: r.check_id,
+  checkName: r.check_name,
+  checkKind: r.check_kind,
   deviceId: r.device_id,
+  deviceName,
   status: r.status,
   message: r.message,
   value: r.value,

@@ -11,6 +11,7 @@ import { AgentCheckResults } from './agent-check-results.service';
 import { AgentCheckEntity } from './agent-check.entity';
 import { AgentChecksController, DeviceCheckStatesController } from './agent-checks.controller';
 import { AgentChecksService } from './agent-checks.service';
+import { AgentCheckTargetSources } from './check-target-sources';
 
 @Module({
   imports: [
@@ -26,8 +27,9 @@ import { AgentChecksService } from './agent-checks.service';
     AgentChecksService,
     AgentCheckDelivery,
     AgentCheckResults,
+    AgentCheckTargetSources,
     auditTargetNames('agent_check', AgentCheckEntity, ['name'], (c) => c.name),
   ],
-  exports: [AgentChecksService, AgentCheckDelivery, AgentCheckResults],
+  exports: [AgentChecksService, AgentCheckDelivery, AgentCheckResults, AgentCheckTargetSources],
 })
 export class AgentChecksModule {}

@@ -4,13 +4,15 @@ import {
   AGENT_CHECK_LIMITS as L,
   type AgentCheckResponse,
   type AgentCheckStateResponse,
+  type AgentCheckSummary,
+  AGENT_CHECK_KIND_FIELDS,
   agentCheckProblem,
-  isThresholdCheck,
   type Page,
 } from '@fleetdesk/api-types';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
+import { DevicesService } from '../devices/devices.service';
 import type { Actor } from '../common/actor';
 import type { PageQueryDto } from '../common/pagination';
 import {
@@ -29,17 +31,6 @@ function describe(c: AgentCheckEntity): Record<string, unknown> {
   return rest;
 }
 
-/** The fields a kind does not use are cleared, so a stored check never carries stale ones. */
-const KIND_FIELDS = {
-  cpu: ['thresholdPercent'],
-  memory: ['thresholdPercent'],
-  disk: ['thresholdPercent', 'mount'],
-  service: ['service'],
-  process: ['process'],
-  ping: ['host'],
-  tcp: ['host', 'port'],
-  script: ['language', 'script'],
-} as const;
 const OPTIONAL_FIELDS = [
   'thresholdPercent',
   'mount',
@@ -62,6 +53,7 @@ export class AgentChecksService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly devices: DevicesService,
   ) {}
 
   async create(actor: Actor, dto: CreateAgentCheckDto): Promise<AgentCheckResponse> {
@@ -169,8 +161,9 @@ export class AgentChecksService {
     q: PageQueryDto,
   ): Promise<Page<AgentCheckStateResponse>> {
     const rows = await this.dataSource.query<StateRow[]>(
-      `SELECT s.check_id, s.device_id, s.status, s.message, s.value, s.at
-       FROM agent_check_state s WHERE ${where}
+      `SELECT s.check_id, c.name AS check_name, c.kind AS check_kind, s.device_id, s.status,
+              s.message, s.value, s.at
+       FROM agent_check_state s JOIN agent_check c ON c.id = s.check_id WHERE ${where}
        ORDER BY (s.status = 'ok'), s.device_id, s.check_id OFFSET $2 LIMIT $3`,
       [id, (q.page - 1) * q.pageSize, q.pageSize],
     );
@@ -178,29 +171,28 @@ export class AgentChecksService {
       `SELECT count(*)::int AS n FROM agent_check_state s WHERE ${where}`,
       [id],
     );
-    return { items: rows.map(toStateResponse), total: n, page: q.page, pageSize: q.pageSize };
+    // Names through the devices module: its table is its own.
+    const facets = await this.devices.facetsOf([...new Set(rows.map((r) => r.device_id))]);
+    return {
+      items: rows.map((r) => toStateResponse(r, facets.get(r.device_id)?.name ?? null)),
+      total: n,
+      page: q.page,
+      pageSize: q.pageSize,
+    };
   }
 
-  /** Enforces the kind's needs and clears what it does not use. */
+  /**
+   * Clears what the kind does not use, then enforces the shared rules. A check that names no
+   * device is allowed: it runs only where an automation policy carries it.
+   */
   private settle(c: AgentCheckEntity): void {
-    const keep = new Set<string>(KIND_FIELDS[c.kind]);
+    const keep = new Set<string>(AGENT_CHECK_KIND_FIELDS[c.kind]);
     for (const f of OPTIONAL_FIELDS)
       if (!keep.has(f)) (c as unknown as Record<string, unknown>)[f] = null;
     const problem = agentCheckProblem(
       toAgentCheckResponse({ ...c, createdAt: new Date(), updatedAt: new Date() }),
     );
     if (problem) throw new AgentCheckInvalidException(problem);
-    if (
-      !c.targetAll &&
-      !c.targetDeviceIds.length &&
-      !c.targetGroupIds.length &&
-      !c.targetTags.length
-    )
-      throw new AgentCheckInvalidException(
-        'target names no device: give deviceIds, groupIds, tags or all: true',
-      );
-    if (!isThresholdCheck(c.kind) && c.timeoutSeconds > c.intervalSeconds)
-      throw new AgentCheckInvalidException('timeoutSeconds must not exceed intervalSeconds');
   }
 
   private async closeAlerts(id: string): Promise<void> {
@@ -211,8 +203,29 @@ export class AgentChecksService {
     for (const s of states) await this.alerts.closeSubject(agentCheckSubject(id, s.device_id));
   }
 
-  private bump(m: EntityManager) {
-    return m.query(`UPDATE agent_check_revision SET revision = revision + 1 WHERE id = 1`);
+  /**
+   * Some checks' targets widened or narrowed without a check changing (a policy's checks or
+   * groups and tags, a device's tags or group): in the caller's transaction where it has one,
+   * so every process re-derives its agents' sets once the change is committed.
+   */
+  targetsChanged(m: EntityManager): Promise<void> {
+    return this.bump(m);
+  }
+
+  /** Name, kind and whether enabled, of each of these checks that exists, by id. */
+  async summaries(ids: string[]): Promise<Map<string, AgentCheckSummary>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(AgentCheckEntity).find({
+      where: { id: In(ids) },
+      select: { id: true, name: true, kind: true, enabled: true },
+    });
+    return new Map(
+      rows.map((c) => [c.id, { id: c.id, name: c.name, kind: c.kind, enabled: c.enabled }]),
+    );
+  }
+
+  private async bump(m: EntityManager): Promise<void> {
+    await m.query(`UPDATE agent_check_revision SET revision = revision + 1 WHERE id = 1`);
   }
 
   private async getEntity(id: string): Promise<AgentCheckEntity> {

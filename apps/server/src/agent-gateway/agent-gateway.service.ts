@@ -27,7 +27,14 @@ export const AGENT_PATH = '/agent';
 
 /** Agent messages that belong to another feature (jobs); it subscribes through the gateway. */
 export type RoutedType =
-  'run_accepted' | 'run_rejected' | 'output' | 'result' | 'check_results' | 'dir_listing';
+  | 'run_accepted'
+  | 'run_rejected'
+  | 'output'
+  | 'result'
+  | 'check_results'
+  | 'follow_status'
+  | 'follow_lines'
+  | 'dir_listing';
 type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
 /** A device's agent authenticated (not on trial) with this version. */
 export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
@@ -224,6 +231,8 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       case 'output':
       case 'result':
       case 'check_results':
+      case 'follow_status':
+      case 'follow_lines':
       case 'dir_listing':
         return this.dispatch(deviceId, message);
       case 'error':

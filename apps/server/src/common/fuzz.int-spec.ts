@@ -3,7 +3,14 @@ import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { enroll } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
-import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+import {
+  ADMIN,
+  login,
+  startServer,
+  TestDatabase,
+  testEngine,
+  type TestServer,
+} from '../test-support/test-app';
 
 /**
  * Black-box fuzzing of the whole REST API as described by its own OpenAPI document: every
@@ -13,7 +20,18 @@ import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../tes
  * Deterministic: the cases are generated from the document and a fixed seed, and sent one at a
  * time in a fixed order. A new route or field in the document is fuzzed without touching this
  * file.
+ *
+ * Each engine's run sends half of the hostile values of each path parameter, query parameter
+ * and body field, alternating from one to the next, and the other engine's run sends the other
+ * half: `npm test` covers every (field, value) pair once on each run of both engines, in half
+ * the time (27,600 requests took 315–350 s per engine on 2 cores, the longest test file).
+ * The validation under test is the same code on both engines. `FUZZ_ALL=1` sends every case.
  */
+
+/** Which half of the hostile values this run sends (see above); null sends all of them. */
+const HALF: 0 | 1 | null =
+  process.env.FUZZ_ALL === '1' ? null : testEngine() === 'postgres' ? 1 : 0;
+const inThisHalf = (item: number, value: number) => HALF === null || (item + value) % 2 === HALF;
 
 /** Routes left out, with the reason. Everything else in the document is fuzzed. */
 const EXCLUDED: Record<string, string> = {
@@ -481,25 +499,27 @@ describe('API fuzzing (integration)', () => {
         });
 
       add('valid-looking request', fill());
-      for (const name of pathParams) {
-        for (const [label, raw] of PATH_VALUES)
-          add(`path ${name}: ${label}`, fill({ [name]: raw }));
-      }
-      for (const name of queryParams) {
-        for (const [label, query] of QUERY_VALUES) {
-          add(`query ${name}: ${label}`, `${fill()}?${query(name)}`);
-        }
-      }
+      pathParams.forEach((name, item) => {
+        PATH_VALUES.forEach(([label, raw], value) => {
+          if (inThisHalf(item, value)) add(`path ${name}: ${label}`, fill({ [name]: raw }));
+        });
+      });
+      queryParams.forEach((name, item) => {
+        QUERY_VALUES.forEach(([label, query], value) => {
+          if (inThisHalf(item, value)) add(`query ${name}: ${label}`, `${fill()}?${query(name)}`);
+        });
+      });
       if (hasBody) {
-        for (const field of allFieldPaths(doc, base ?? {}, schema)) {
-          for (const [label, value] of BODY_VALUES) {
+        allFieldPaths(doc, base ?? {}, schema).forEach((field, item) => {
+          BODY_VALUES.forEach(([label, hostile], value) => {
+            if (!inThisHalf(item, value)) return;
             add(
               `body ${field.join('.')}: ${label}`,
               fill(),
-              JSON.stringify(withField(base ?? {}, field, value)),
+              JSON.stringify(withField(base ?? {}, field, hostile)),
             );
-          }
-        }
+          });
+        });
       }
       if (hasBody || destructive(method, path)) {
         for (const [label, type, text] of wholeBodies(base)) {
@@ -540,12 +560,13 @@ describe('API fuzzing (integration)', () => {
     const elapsed = Date.now() - started;
     process.stdout.write(
       `fuzz: sent ${cases.length} requests to ${routes} routes in ${elapsed} ms ` +
-        `(${Object.keys(EXCLUDED).length} excluded: ${Object.keys(EXCLUDED).join(', ')}); ` +
+        `(${HALF === null ? 'every hostile value' : `half ${HALF} of the hostile values`}; ` +
+        `${Object.keys(EXCLUDED).length} excluded: ${Object.keys(EXCLUDED).join(', ')}); ` +
         `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ` +
         `slowest ${JSON.stringify([...slowest].sort((a, b) => b[1] - a[1]).slice(0, 4))}\n`,
     );
     expect(failures.slice(0, 30)).toEqual([]);
-    expect(cases.length).toBeGreaterThan(1000);
+    expect(cases.length).toBeGreaterThan(HALF === null ? 20_000 : 10_000);
 
     await request(server.url).get('/health').expect(200);
     await request(server.url).get('/api/devices').set('Authorization', admin).expect(200);

@@ -1,4 +1,4 @@
-import { SOFTWARE_LIMITS } from '@fleetdesk/api-types';
+import { FOLLOW_LIMITS, SOFTWARE_LIMITS } from '@fleetdesk/api-types';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -19,6 +19,9 @@ import { createSecureContext } from 'node:tls';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const FOLLOW_LINES_RANGE = `must be between ${FOLLOW_LIMITS.linesPerSecond.min} and ${FOLLOW_LIMITS.linesPerSecond.max}`;
+const FOLLOW_BYTES_RANGE = `must be between ${FOLLOW_LIMITS.bytesPerSecond.min} and ${FOLLOW_LIMITS.bytesPerSecond.max}`;
 
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -203,6 +206,25 @@ class EnvSchema {
 
   @Transform(toInt)
   @IsInt({ message: 'must be an integer' })
+  // At least two of the console's 30 s heartbeats, so a watched follow is never idle.
+  @Min(60, { message: 'must be between 60 and 86400' })
+  @Max(86_400, { message: 'must be between 60 and 86400' })
+  FOLLOW_IDLE_SECONDS: number = 600;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(FOLLOW_LIMITS.linesPerSecond.min, { message: FOLLOW_LINES_RANGE })
+  @Max(FOLLOW_LIMITS.linesPerSecond.max, { message: FOLLOW_LINES_RANGE })
+  FOLLOW_LINES_PER_SECOND: number = FOLLOW_LIMITS.linesPerSecond.default;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(FOLLOW_LIMITS.bytesPerSecond.min, { message: FOLLOW_BYTES_RANGE })
+  @Max(FOLLOW_LIMITS.bytesPerSecond.max, { message: FOLLOW_BYTES_RANGE })
+  FOLLOW_BYTES_PER_SECOND: number = FOLLOW_LIMITS.bytesPerSecond.default;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be between 1 and 86400' })
   @Max(86_400, { message: 'must be between 1 and 86400' })
   AGENT_CHECK_SUMMARY_SECONDS: number = 300;
@@ -301,6 +323,11 @@ export interface AppConfig {
   enrollFailureLimit: { limit: number; windowMs: number };
   /** How often this process looks for due schedule occurrences; 0 turns its loop off. */
   schedulerTickMs: number;
+  /**
+   * Live follow: a follow whose viewers sent no heartbeat for `idleMs` (the page hidden or
+   * left open unattended) is stopped; the agent's rate limit per follow.
+   */
+  follow: { idleMs: number; linesPerSecond: number; bytesPerSecond: number };
   /** Origins, besides the server's own, whose pages may open the console socket. */
   consoleOrigins: string[];
   /** The built web console; the server serves it at / when index.html is there. */
@@ -375,6 +402,9 @@ const ENV_VARIABLES = [
   'PUBLIC_URL',
   'MONITOR_TICK_MS',
   'OFFLINE_ALERT_GRACE_SECONDS',
+  'FOLLOW_IDLE_SECONDS',
+  'FOLLOW_LINES_PER_SECOND',
+  'FOLLOW_BYTES_PER_SECOND',
   'AGENT_CHECK_SUMMARY_SECONDS',
   'METRICS_MINUTE_RETENTION_HOURS',
   'METRICS_RETENTION_DAYS',
@@ -585,6 +615,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
     monitorTickMs: monitorTick(parsed.MONITOR_TICK_MS),
     offlineAlertGraceMs: parsed.OFFLINE_ALERT_GRACE_SECONDS * 1000,
+    follow: {
+      idleMs: parsed.FOLLOW_IDLE_SECONDS * 1000,
+      linesPerSecond: parsed.FOLLOW_LINES_PER_SECOND,
+      bytesPerSecond: parsed.FOLLOW_BYTES_PER_SECOND,
+    },
     agentCheckSummaryMs: parsed.AGENT_CHECK_SUMMARY_SECONDS * 1000,
     metricsRetention: {
       minuteMs: parsed.METRICS_MINUTE_RETENTION_HOURS * 3_600_000,

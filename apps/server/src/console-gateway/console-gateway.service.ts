@@ -2,6 +2,7 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
+  Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -10,11 +11,13 @@ import { Server, type Socket } from 'socket.io';
 import { AlertEvents } from '../alerts/alert-events';
 import { AuthService } from '../auth/auth.service';
 import { readSocketCredential } from '../auth/credentials';
+import type { Actor } from '../common/actor';
 import { type Principal } from '../common/auth.decorators';
 import { originAllowed } from '../common/origin';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeviceEvents } from '../devices/device-events';
 import { JobEvents } from '../jobs/job-events';
+import { LogFollowService } from '../log-collection/log-follow.service';
 import type { ConsoleClientEvents, ConsoleServerEvents } from '@fleetdesk/api-types';
 
 export const CONSOLE_SOCKET_PATH = '/socket.io';
@@ -34,6 +37,7 @@ type ConsoleSocket = Socket<
  */
 @Injectable()
 export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ConsoleGateway');
   private io?: Server<ConsoleClientEvents, ConsoleServerEvents>;
   private readonly unsubscribe: (() => void)[] = [];
   private recheckTimer?: NodeJS.Timeout;
@@ -45,6 +49,7 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
     private readonly events: DeviceEvents,
     private readonly jobEvents: JobEvents,
     private readonly alertEvents: AlertEvents,
+    private readonly follows: LogFollowService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -89,6 +94,37 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       socket.on('job.unwatch', (jobId) => {
         if (typeof jobId === 'string') void socket.leave(`job:${jobId}`);
       });
+      // Live follow: the service checks the role and the request, and audits the start.
+      socket.on('follow.start', (request, ack) => {
+        const { principal } = socket.data;
+        const actor: Actor = {
+          kind: 'user',
+          userId: principal.userId,
+          email: principal.email,
+          role: principal.role,
+          ip: socket.handshake.address || null,
+        };
+        this.follows
+          .start({ socketId: socket.id, actor }, request)
+          .then((result) => {
+            // The page closed while the start was under way: end what it started.
+            if (!socket.connected) this.follows.viewerLeft(socket.id);
+            if (typeof ack === 'function') ack(result);
+          })
+          .catch((error: unknown) => {
+            this.logger.error(`follow.start failed: ${String(error)}`);
+            if (typeof ack === 'function') {
+              ack({
+                ok: false,
+                code: 'FOLLOW_INVALID',
+                message: 'the follow could not be started',
+              });
+            }
+          });
+      });
+      socket.on('follow.stop', (followId) => this.follows.stop(socket.id, followId));
+      socket.on('follow.heartbeat', (followId) => this.follows.heartbeat(socket.id, followId));
+      socket.on('disconnect', () => this.follows.viewerLeft(socket.id));
     });
 
     const fleet = () => this.io?.to('fleet');
@@ -100,6 +136,12 @@ export class ConsoleGatewayService implements OnApplicationBootstrap, BeforeAppl
       this.jobEvents.on('run.status', (e) => this.watchers(e.jobId)?.emit('run.status', e)),
       this.jobEvents.on('job.changed', (e) => fleet()?.emit('job.changed', e)),
       this.alertEvents.on('changed', (e) => fleet()?.emit('alerts.changed', e)),
+      this.follows.output.on('status', (socketId, e) =>
+        this.io?.to(socketId).emit('follow.status', e),
+      ),
+      this.follows.output.on('lines', (socketId, e) =>
+        this.io?.to(socketId).emit('follow.lines', e),
+      ),
     );
     this.recheckTimer = setInterval(() => void this.recheckSessions(), RECHECK_EVERY_MS);
   }

@@ -3,9 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Client } from 'pg';
+import { copyEmbeddedTemplate } from '../test-support/schema-template';
 import { EmbeddedPostgres } from './embedded-postgres';
 
-/** PGlite-socket has no password: the embedded engine must never be reachable over TCP. */
+/**
+ * PGlite-socket has no password: the embedded engine must never be reachable over TCP. Each
+ * data dir starts as a copy of the run's migrated cluster: what is tested is the listener, and
+ * an initdb from empty cost 30 s and more per start on a loaded CI machine.
+ */
 describe('embedded PostgreSQL listener (integration)', () => {
   let root: string;
   beforeAll(async () => {
@@ -30,6 +35,7 @@ describe('embedded PostgreSQL listener (integration)', () => {
 
   it('listens on a Unix socket in DATA_DIR/run (0700) when the path fits', async () => {
     const dataDir = join(root, 'short');
+    await copyEmbeddedTemplate(dataDir);
     const embedded = new EmbeddedPostgres(dataDir);
     const conn = await embedded.start();
     try {
@@ -45,6 +51,7 @@ describe('embedded PostgreSQL listener (integration)', () => {
   it('uses a private 0700 temp directory, not 127.0.0.1, when DATA_DIR is too long for a socket', async () => {
     const dataDir = join(root, 'a-data-dir-whose-path-is-far-too-long'.repeat(4));
     expect(Buffer.byteLength(join(dataDir, 'run', '.s.PGSQL.5432'))).toBeGreaterThan(108);
+    await copyEmbeddedTemplate(dataDir);
     const embedded = new EmbeddedPostgres(dataDir);
     const conn = await embedded.start();
     let host = '';

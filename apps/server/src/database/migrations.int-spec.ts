@@ -13,7 +13,8 @@ describe('migrations and persistence (integration)', () => {
   let db: TestDatabase;
 
   beforeAll(async () => {
-    db = await TestDatabase.create();
+    // Empty, not the run's migrated template: these tests are of the migrations themselves.
+    db = await TestDatabase.create(undefined, { empty: true });
   });
   afterAll(async () => {
     await db?.destroy();
@@ -60,7 +61,7 @@ describe('migrations and persistence (integration)', () => {
   (testEngine() === 'postgres' ? it : it.skip)(
     'lets two replicas start together on one empty database',
     async () => {
-      const fresh = await TestDatabase.create();
+      const fresh = await TestDatabase.create(undefined, { empty: true });
       try {
         const [a, b] = await Promise.all([startServer(fresh), startServer(fresh)]);
         try {

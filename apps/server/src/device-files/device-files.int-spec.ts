@@ -92,7 +92,7 @@ describe('device file browser route (integration)', () => {
     expect(offline.body.message).toMatch(/only while its agent is connected/);
 
     const old = await enroll(server.url, token);
-    const agent = await connectAgent(server.url, old, 3);
+    const agent = await connectAgent(server.url, old, 4);
     try {
       await online(old.deviceId);
       const res = await list(old.deviceId, '?path=/var/log').expect(409);
@@ -105,7 +105,7 @@ describe('device file browser route (integration)', () => {
 
   it('asks the device with a signed request carrying the path lists, and maps its answer', async () => {
     const id: Enrolled = await enroll(server.url, token);
-    const agent = await connectAgent(server.url, id, 4);
+    const agent = await connectAgent(server.url, id, 5);
     try {
       await online(id.deviceId);
       const pending = send(id.deviceId, '?path=/var/log/../log&maxEntries=2');
@@ -196,8 +196,8 @@ describe('device file browser route (integration)', () => {
   it("takes no device's answer to another's request, and times out with 504", async () => {
     const asked = await enroll(server.url, token);
     const intruder = await enroll(server.url, token);
-    const agent = await connectAgent(server.url, asked, 4);
-    const other = await connectAgent(server.url, intruder, 4);
+    const agent = await connectAgent(server.url, asked, 5);
+    const other = await connectAgent(server.url, intruder, 5);
     try {
       await online(asked.deviceId);
       await online(intruder.deviceId);

@@ -29,7 +29,7 @@ import {
 } from './device-files.exceptions';
 
 /** The first protocol version with `list_dir`. */
-const LIST_DIR_SINCE = 4;
+const LIST_DIR_SINCE = 5;
 
 interface Pending {
   deviceId: string;

@@ -11,6 +11,11 @@ export type DeviceEventMap = {
   status: [DeviceStatusEvent];
   metrics: [DeviceMetricsEvent];
   changed: [DeviceChangedEvent];
+  /**
+   * A technician changed these devices' tags or group (what check and policy targets match
+   * on); relayed to consoles as `changed` besides, per device.
+   */
+  facets: [{ deviceIds: string[] }];
   /** The device may no longer connect: live sockets must close now. */
   revoked: [{ deviceId: string }];
 };

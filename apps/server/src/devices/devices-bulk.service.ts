@@ -170,7 +170,9 @@ export class DevicesBulkService {
     return n;
   }
 
+  /** Tag and group changes: consoles hear of each device, check targets of the set. */
   private emitChanged(ids: string[]): void {
     for (const deviceId of ids) this.events.emit('changed', { deviceId });
+    if (ids.length > 0) this.events.emit('facets', { deviceIds: ids });
   }
 }

@@ -297,7 +297,7 @@ export class DevicesService {
   }
 
   async update(actor: Actor, id: string, dto: UpdateDeviceDto): Promise<DeviceResponse> {
-    await this.dataSource.transaction(async (m) => {
+    const regrouped = await this.dataSource.transaction(async (m) => {
       const device = await this.lockDevice(m, id);
       const changes: Record<string, unknown> = {};
       if (dto.name !== undefined && dto.name !== device.name) changes.name = dto.name;
@@ -314,8 +314,10 @@ export class DevicesService {
         targetId: id,
         details: changes,
       });
+      return 'groupId' in changes;
     });
     this.events.emit('changed', { deviceId: id });
+    if (regrouped) this.events.emit('facets', { deviceIds: [id] });
     return this.response(id);
   }
 
@@ -331,6 +333,7 @@ export class DevicesService {
       });
     });
     this.events.emit('changed', { deviceId: id });
+    this.events.emit('facets', { deviceIds: [id] });
     return this.response(id);
   }
 
@@ -350,6 +353,7 @@ export class DevicesService {
       });
     });
     this.events.emit('changed', { deviceId: id });
+    this.events.emit('facets', { deviceIds: [id] });
     return this.response(id);
   }
 

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { isUniqueViolation } from '../common/sql';
+import { DeviceEvents } from './device-events';
 import {
   GroupNameTakenException,
   GroupNotFoundException,
@@ -29,6 +30,7 @@ export class GroupsTagsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly events: DeviceEvents,
   ) {}
 
   async listGroups(): Promise<GroupResponse[]> {
@@ -107,13 +109,17 @@ export class GroupsTagsService {
     return found;
   }
 
+  /** Its devices are left without a group (what check and policy targets match on changes). */
   async deleteGroup(actor: Actor, id: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const deviceIds = await this.dataSource.transaction(async (m) => {
       const group = await m.findOne(DeviceGroupEntity, {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
       if (!group) throw new GroupNotFoundException(id);
+      const members = await m.query<{ id: string }[]>(`SELECT id FROM device WHERE group_id = $1`, [
+        id,
+      ]);
       await m.delete(DeviceGroupEntity, { id });
       await this.audit.record(m, actor, {
         action: 'groups.delete',
@@ -121,7 +127,14 @@ export class GroupsTagsService {
         targetId: id,
         details: { name: group.name },
       });
+      return members.map((r) => r.id);
     });
+    this.emitFacets(deviceIds);
+  }
+
+  private emitFacets(deviceIds: string[]): void {
+    for (const deviceId of deviceIds) this.events.emit('changed', { deviceId });
+    if (deviceIds.length > 0) this.events.emit('facets', { deviceIds });
   }
 
   async listTags(): Promise<TagResponse[]> {
@@ -159,12 +172,16 @@ export class GroupsTagsService {
   }
 
   async deleteTag(actor: Actor, name: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const deviceIds = await this.dataSource.transaction(async (m) => {
       const tag = await m.findOne(TagEntity, {
         where: { name },
         lock: { mode: 'pessimistic_write' },
       });
       if (!tag) throw new TagNotFoundException(name);
+      const carriers = await m.query<{ device_id: string }[]>(
+        `SELECT device_id FROM device_tag WHERE tag_id = $1`,
+        [tag.id],
+      );
       await m.delete(TagEntity, { id: tag.id });
       await this.audit.record(m, actor, {
         action: 'tags.delete',
@@ -172,6 +189,8 @@ export class GroupsTagsService {
         targetId: tag.id,
         details: { name },
       });
+      return carriers.map((r) => r.device_id);
     });
+    this.emitFacets(deviceIds);
   }
 }

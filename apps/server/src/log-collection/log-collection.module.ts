@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
+import { AgentGatewayModule } from '../agent-gateway/agent-gateway.module';
 import { AgentUpdatesModule } from '../agent-updates/agent-updates.module';
 import { AuditModule } from '../audit/audit.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { BlobStore } from './blob-store';
 import { FileTransferController } from './file-transfer.controller';
 import { FileTransferService } from './file-transfer.service';
@@ -19,16 +21,19 @@ import { LogCollectionService } from './log-collection.service';
 import { LogRetentionService } from './log-retention.service';
 import { LogSearchController } from './log-search.controller';
 import { LogSearchService } from './log-search.service';
+import { LogFollowService } from './log-follow.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([LogBundleEntity, LogBundleFileEntity, LogCollectionSettingsEntity]),
+    AgentGatewayModule,
     AgentUpdatesModule,
     AuditModule,
     DevicesModule,
     JobsModule,
+    ServerKeysModule,
   ],
   controllers: [
     LogCollectionController,
@@ -48,8 +53,9 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     LogRetentionService,
     FileTransferService,
     LogSearchService,
+    LogFollowService,
   ],
   // The path lists: the file browser (device-files) sends them with each listing.
-  exports: [LogCollectionService, LogSettingsService],
+  exports: [LogCollectionService, LogFollowService, LogSettingsService],
 })
 export class LogCollectionModule {}

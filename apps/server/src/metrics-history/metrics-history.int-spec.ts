@@ -3,6 +3,15 @@ import { enroll, sampleHeartbeat } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
 import { MetricsHistoryService } from './metrics-history.service';
+import { seriesSql } from './metrics-sql';
+
+interface PlanNode {
+  'Node Type': string;
+  'Heap Fetches'?: number;
+  'Actual Rows'?: number;
+  Plans?: PlanNode[];
+}
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
 const MIN = 60_000;
 const QUARTER = 15 * MIN;
@@ -132,6 +141,45 @@ describe('metrics history (integration)', () => {
               (SELECT count(*)::int FROM device_metric_15m WHERE bucket < now() - interval '30 days') AS q`,
     )) as { m: number; q: number }[];
     expect(left[0]).toEqual({ m: 0, q: 0 });
+  });
+
+  it('reads a month chart from the quarter key alone, no heap page, once a roll-up ran', async () => {
+    // Two days of quarters for both devices, written quarter by quarter as the roll-up does,
+    // so one device's rows are spread over the table's pages.
+    await server.dataSource.query(
+      `INSERT INTO device_metric_15m (device_id, bucket, samples, cpu_sum, cpu_max, mem_sum, mem_max, disk_max, load_sum)
+       SELECT d.id, b, 30, 300, 20, 600, 40, 50, 15
+       FROM generate_series(date_trunc('hour', now()) - interval '2 days',
+                            date_trunc('hour', now()) - interval '1 hour', interval '15 minutes') AS b
+       CROSS JOIN unnest($1::uuid[]) AS d(id)
+       ON CONFLICT DO NOTHING`,
+      [[deviceId, otherId]],
+    );
+    // One more closed quarter to roll up: the roll-up then marks the new pages all-visible.
+    await server.dataSource.query(
+      `UPDATE metric_rollup SET rolled_until = rolled_until - interval '15 minutes'`,
+    );
+    expect(await history.rollup()).toBeGreaterThanOrEqual(1);
+    const to = new Date();
+    const from = new Date(to.getTime() - 30 * 86_400_000);
+    const plan = await server.dataSource.transaction(async (m) => {
+      // A table this small would be read whole; the chart's shape at scale is the key scan.
+      await m.query(`SET LOCAL enable_seqscan = off`);
+      await m.query(`SET LOCAL enable_bitmapscan = off`);
+      const [row] = await m.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${seriesSql('device_metric_15m')}`,
+        [deviceId, from, to],
+      );
+      return row['QUERY PLAN'][0].Plan;
+    });
+    const scan = nodes(plan).find((n) => n['Node Type'].includes('Scan'));
+    expect(scan).toMatchObject({ 'Node Type': 'Index Only Scan', 'Heap Fetches': 0 });
+    expect(scan?.['Actual Rows']).toBeGreaterThanOrEqual(2 * 96 - 4);
+    const res = await series(`?from=${from.toISOString()}&to=${to.toISOString()}&resolution=15m`);
+    expect(res.body.points.length).toBe(scan?.['Actual Rows']);
+    expect(res.body.points).toContainEqual(
+      expect.objectContaining({ samples: 30, cpuAvg: 10, memAvg: 20, diskMax: 50 }),
+    );
   });
 
   it('answers bad ranges and unknown devices with clear errors', async () => {

@@ -32,3 +32,12 @@ GROUP BY device_id
 ON CONFLICT (device_id, bucket) DO UPDATE SET samples = EXCLUDED.samples,
   cpu_sum = EXCLUDED.cpu_sum, cpu_max = EXCLUDED.cpu_max, mem_sum = EXCLUDED.mem_sum,
   mem_max = EXCLUDED.mem_max, disk_max = EXCLUDED.disk_max, load_sum = EXCLUDED.load_sum`;
+
+/**
+ * One device's points over [$2, $3) from a bucket table: the device page's chart. On the
+ * quarter table an index-only scan of its primary key, which carries the value columns.
+ */
+export const seriesSql = (table: 'device_metric_1m' | 'device_metric_15m') =>
+  `SELECT bucket, samples, cpu_sum, cpu_max, mem_sum, mem_max, disk_max, load_sum
+FROM ${table}
+WHERE device_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket`;

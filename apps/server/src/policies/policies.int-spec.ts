@@ -136,6 +136,8 @@ describe('automation policies (integration)', () => {
     await bad({ target: { tags: ['no spaces allowed'] } }, /tags/);
     await bad({ scheduleIds: ['00000000-0000-4000-8000-000000000000'] }, /no schedule with id/);
     await bad({ scheduleIds: 'x' }, /scheduleIds/);
+    await bad({ checkIds: ['00000000-0000-4000-8000-000000000000'] }, /no agent check with id/);
+    await bad({ checkIds: ['nope'] }, /checkIds/);
     await bad({ name: '' }, /name/);
     await bad({ extra: 1 }, /extra/);
     // Nothing of the refused ones was written.
@@ -286,11 +288,13 @@ describe('automation policies (integration)', () => {
           expect.objectContaining({ id: sb, name: 'why cleanup', paused: false }),
           expect.objectContaining({ id: sa, name: 'why updates', paused: false }),
         ],
+        checks: [],
       },
       {
         policy: { id: byGroup.body.id, name: 'why B by group', description: '' },
         matchedBy: [{ kind: 'group', group: { id: g, name: 'why group' } }],
         schedules: [expect.objectContaining({ id: sa, nextDueAt: expect.any(String) })],
+        checks: [],
       },
     ]);
     expect(

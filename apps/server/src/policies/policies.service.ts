@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type {
+  AgentCheckSummary,
   DevicePolicy,
   JobTarget,
   Page,
@@ -9,6 +10,11 @@ import type {
   PolicySchedule,
 } from '@fleetdesk/api-types';
 import { DataSource, type EntityManager, In } from 'typeorm';
+import { AgentChecksService } from '../agent-checks/agent-checks.service';
+import {
+  AgentCheckTargetSources,
+  type CheckExtraTarget,
+} from '../agent-checks/check-target-sources';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import type { PageQueryDto } from '../common/pagination';
@@ -23,21 +29,31 @@ import {
   PolicyNameTakenException,
   PolicyNotFoundException,
 } from './policies.exceptions';
-import { PolicyEntity, PolicyScheduleEntity } from './policy.entity';
+import { PolicyCheckEntity, PolicyEntity, PolicyScheduleEntity } from './policy.entity';
 
 /** What a response needs besides the row: group names and the schedules' state. */
 interface Lookups {
   groups: Map<string, string>;
   links: Map<string, string[]>;
   schedules: Map<string, PolicySchedule>;
+  checkLinks: Map<string, string[]>;
+  checks: Map<string, AgentCheckSummary>;
 }
 
-const describe = (p: PolicyEntity, scheduleIds: string[]) => ({
+const describe = (p: PolicyEntity, scheduleIds: string[], checkIds: string[]) => ({
   name: p.name,
   description: p.description,
   target: { tags: p.tags, groupIds: p.groupIds },
   scheduleIds,
+  checkIds,
 });
+
+/** Groups ids of link rows by policy. */
+function byPolicy<T extends { policyId: string }>(rows: T[], id: (r: T) => string) {
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.policyId, [...(out.get(r.policyId) ?? []), id(r)]);
+  return out;
+}
 
 /**
  * Automation policies. A policy is attached to groups and tags; each of its schedules fires
@@ -45,9 +61,10 @@ const describe = (p: PolicyEntity, scheduleIds: string[]) => ({
  * scheduler as a target source, so the schedules module does not import this one). The
  * device page asks `forDevice`: every policy that applies, and which group or tag matched.
  *
- * Monitoring checks join a policy the same way when they land: a link table beside
- * `automation_policy_schedule`, a `checks` list in the response, and the check evaluator
- * asking `forDevice` (or registering a target source of its own) which devices a check covers.
+ * Agent checks join a policy the same way: a link table beside `automation_policy_schedule`,
+ * registered with the agent-checks module as a target source (so that module does not import
+ * this one), which is told through `AgentChecksService.targetsChanged` whenever a change here
+ * moves which devices a check covers, and pushes the new sets to the agents.
  */
 @Injectable()
 export class PoliciesService implements OnModuleInit {
@@ -58,10 +75,30 @@ export class PoliciesService implements OnModuleInit {
     private readonly groups: GroupsTagsService,
     private readonly schedules: SchedulesService,
     private readonly targetSources: ScheduleTargetSources,
+    private readonly checks: AgentChecksService,
+    private readonly checkSources: AgentCheckTargetSources,
   ) {}
 
   onModuleInit(): void {
     this.targetSources.register({ extraTargets: (m, id) => this.targetsOfSchedule(m, id) });
+    this.checkSources.register({ extraTargets: () => this.targetsOfChecks() });
+  }
+
+  /** The groups and tags of every policy each check is in, by check id. */
+  async targetsOfChecks(): Promise<Map<string, CheckExtraTarget[]>> {
+    const rows = await this.dataSource.query<
+      { check_id: string; tags: string[]; group_ids: string[] }[]
+    >(
+      `SELECT pc.check_id, p.tags, p.group_ids FROM automation_policy p
+       JOIN automation_policy_check pc ON pc.policy_id = p.id`,
+    );
+    const out = new Map<string, CheckExtraTarget[]>();
+    for (const r of rows) {
+      if (r.tags.length === 0 && r.group_ids.length === 0) continue;
+      const t = { tags: r.tags, groupIds: r.group_ids };
+      out.set(r.check_id, [...(out.get(r.check_id) ?? []), t]);
+    }
+    return out;
   }
 
   /** The groups and tags of every policy the schedule is in, as job targets. */
@@ -107,11 +144,14 @@ export class PoliciesService implements OnModuleInit {
       createdByEmail: actor.email,
     });
     const scheduleIds = [...new Set(dto.scheduleIds)];
-    await this.validate(p, scheduleIds);
+    const checkIds = [...new Set(dto.checkIds ?? [])];
+    await this.validate(p, scheduleIds, checkIds);
     const saved = await this.save(p, async (m) => {
       const row = await m.save(PolicyEntity, p);
       await this.link(m, row.id, scheduleIds);
-      await this.record(m, actor, 'policies.create', row.id, describe(row, scheduleIds));
+      await this.linkChecks(m, row.id, checkIds);
+      if (checkIds.length > 0) await this.checks.targetsChanged(m);
+      await this.record(m, actor, 'policies.create', row.id, describe(row, scheduleIds, checkIds));
       return row;
     });
     return this.get(saved.id);
@@ -119,7 +159,11 @@ export class PoliciesService implements OnModuleInit {
 
   async update(actor: Actor, id: string, dto: UpdatePolicyDto): Promise<PolicyResponse> {
     const p = await this.getEntity(id);
-    const before = describe(p, await this.scheduleIdsOf(this.dataSource.manager, id));
+    const before = describe(
+      p,
+      await this.scheduleIdsOf(this.dataSource.manager, id),
+      await this.checkIdsOf(this.dataSource.manager, id),
+    );
     if (dto.name !== undefined) p.name = dto.name;
     if (dto.description !== undefined) p.description = dto.description;
     if (dto.target !== undefined) {
@@ -130,8 +174,11 @@ export class PoliciesService implements OnModuleInit {
     const scheduleIds = dto.scheduleIds
       ? [...new Set(dto.scheduleIds)]
       : [...(await this.schedules.summaries(before.scheduleIds)).keys()].sort();
+    const checkIds = dto.checkIds
+      ? [...new Set(dto.checkIds)]
+      : [...(await this.checks.summaries(before.checkIds)).keys()].sort();
     p.updatedAt = new Date();
-    await this.validate(p, scheduleIds);
+    await this.validate(p, scheduleIds, checkIds);
     await this.save(p, async (m) => {
       // Locked: two edits of one policy's schedules never interleave their link rows.
       const locked = await m.findOne(PolicyEntity, {
@@ -142,9 +189,13 @@ export class PoliciesService implements OnModuleInit {
       const row = await m.save(PolicyEntity, p);
       await m.delete(PolicyScheduleEntity, { policyId: id });
       await this.link(m, id, scheduleIds);
+      await m.delete(PolicyCheckEntity, { policyId: id });
+      await this.linkChecks(m, id, checkIds);
+      // Its checks (before or after) may now cover other devices: their agents are re-served.
+      if (before.checkIds.length > 0 || checkIds.length > 0) await this.checks.targetsChanged(m);
       await this.record(m, actor, 'policies.update', id, {
         before,
-        after: describe(row, scheduleIds),
+        after: describe(row, scheduleIds, checkIds),
       });
       return row;
     });
@@ -156,8 +207,10 @@ export class PoliciesService implements OnModuleInit {
       const p = await m.findOneBy(PolicyEntity, { id });
       if (!p) throw new PolicyNotFoundException(id);
       const scheduleIds = await this.scheduleIdsOf(m, id);
+      const checkIds = await this.checkIdsOf(m, id);
       await m.delete(PolicyEntity, { id });
-      await this.record(m, actor, 'policies.delete', id, describe(p, scheduleIds));
+      if (checkIds.length > 0) await this.checks.targetsChanged(m);
+      await this.record(m, actor, 'policies.delete', id, describe(p, scheduleIds, checkIds));
     });
   }
 
@@ -190,6 +243,7 @@ export class PoliciesService implements OnModuleInit {
         policy: { id: p.id, name: p.name, description: p.description },
         matchedBy,
         schedules: this.schedulesOf(p.id, lookups),
+        checks: this.checksOf(p.id, lookups),
       };
     });
   }
@@ -216,13 +270,26 @@ export class PoliciesService implements OnModuleInit {
     );
   }
 
+  private async linkChecks(m: EntityManager, policyId: string, checkIds: string[]) {
+    if (checkIds.length === 0) return;
+    await m.query(
+      `INSERT INTO automation_policy_check (policy_id, check_id) SELECT $1, unnest($2::uuid[])`,
+      [policyId, checkIds],
+    );
+  }
+
+  private async checkIdsOf(m: EntityManager, policyId: string): Promise<string[]> {
+    const rows = await m.find(PolicyCheckEntity, { where: { policyId } });
+    return rows.map((r) => r.checkId).sort();
+  }
+
   private async scheduleIdsOf(m: EntityManager, policyId: string): Promise<string[]> {
     const rows = await m.find(PolicyScheduleEntity, { where: { policyId } });
     return rows.map((r) => r.scheduleId).sort();
   }
 
   /** Checked before the transaction: the embedded engine serves one connection. */
-  private async validate(p: PolicyEntity, scheduleIds: string[]): Promise<void> {
+  private async validate(p: PolicyEntity, scheduleIds: string[], checkIds: string[]) {
     if (p.tags.length === 0 && p.groupIds.length === 0)
       throw new PolicyInvalidException(
         'target must name at least one group or tag the policy is attached to',
@@ -234,6 +301,10 @@ export class PoliciesService implements OnModuleInit {
     const missing = scheduleIds.filter((id) => !found.has(id));
     if (missing.length > 0)
       throw new PolicyInvalidException(`scheduleIds: no schedule with id ${missing.join(', ')}`);
+    const checks = await this.checks.summaries(checkIds);
+    const unknown = checkIds.filter((id) => !checks.has(id));
+    if (unknown.length > 0)
+      throw new PolicyInvalidException(`checkIds: no agent check with id ${unknown.join(', ')}`);
     const [clash] = await this.dataSource.query<{ id: string }[]>(
       `SELECT id FROM automation_policy WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2`,
       [p.name, p.id ?? null],
@@ -242,23 +313,25 @@ export class PoliciesService implements OnModuleInit {
   }
 
   private async lookups(policyIds: string[]): Promise<Lookups> {
-    const linkRows =
+    const [linkRows, checkRows] =
       policyIds.length === 0
-        ? []
-        : await this.dataSource
-            .getRepository(PolicyScheduleEntity)
-            .findBy({ policyId: In(policyIds) });
-    const links = new Map<string, string[]>();
-    for (const r of linkRows) {
-      const list = links.get(r.policyId);
-      if (list) list.push(r.scheduleId);
-      else links.set(r.policyId, [r.scheduleId]);
-    }
+        ? [[], []]
+        : [
+            await this.dataSource
+              .getRepository(PolicyScheduleEntity)
+              .findBy({ policyId: In(policyIds) }),
+            await this.dataSource
+              .getRepository(PolicyCheckEntity)
+              .findBy({ policyId: In(policyIds) }),
+          ];
+    const links = byPolicy(linkRows, (r) => r.scheduleId);
+    const checkLinks = byPolicy(checkRows, (r) => r.checkId);
     const schedules = await this.schedules.summaries([
       ...new Set(linkRows.map((r) => r.scheduleId)),
     ]);
+    const checks = await this.checks.summaries([...new Set(checkRows.map((r) => r.checkId))]);
     const groups = new Map((await this.groups.listGroups()).map((g) => [g.id, g.name]));
-    return { groups, links, schedules };
+    return { groups, links, schedules, checkLinks, checks };
   }
 
   private schedulesOf(policyId: string, l: Lookups): PolicySchedule[] {
@@ -266,6 +339,16 @@ export class PoliciesService implements OnModuleInit {
       .flatMap((id) => {
         const s = l.schedules.get(id);
         return s ? [s] : [];
+      })
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** A check deleted since is left out (its link goes with the policy's next edit). */
+  private checksOf(policyId: string, l: Lookups): AgentCheckSummary[] {
+    return (l.checkLinks.get(policyId) ?? [])
+      .flatMap((id) => {
+        const c = l.checks.get(id);
+        return c ? [c] : [];
       })
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
@@ -284,6 +367,7 @@ export class PoliciesService implements OnModuleInit {
         }),
       },
       schedules: this.schedulesOf(p.id, l),
+      checks: this.checksOf(p.id, l),
       createdBy: { id: p.createdBy, email: p.createdByEmail },
       createdAt: p.createdAt.toISOString(),
       updatedAt: new Date(p.updatedAt).toISOString(),

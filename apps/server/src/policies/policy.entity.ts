@@ -39,7 +39,7 @@ export class PolicyEntity {
   updatedAt!: Date;
 }
 
-/** A schedule in a policy. Monitoring checks get a link table of their own, the same shape. */
+/** A schedule in a policy. */
 @Entity({ name: 'automation_policy_schedule' })
 @Index('IDX_automation_policy_schedule_schedule', ['scheduleId'])
 export class PolicyScheduleEntity {
@@ -48,4 +48,15 @@ export class PolicyScheduleEntity {
 
   @PrimaryColumn({ name: 'schedule_id', type: 'uuid' })
   scheduleId!: string;
+}
+
+/** An agent check a policy carries: it also runs on the devices the policy is attached to. */
+@Entity({ name: 'automation_policy_check' })
+@Index('IDX_automation_policy_check_check', ['checkId'])
+export class PolicyCheckEntity {
+  @PrimaryColumn({ name: 'policy_id', type: 'uuid' })
+  policyId!: string;
+
+  @PrimaryColumn({ name: 'check_id', type: 'uuid' })
+  checkId!: string;
 }

@@ -150,7 +150,7 @@ describe('software catalogue and deployments (integration)', () => {
     [{ manager: 'apt', name: 'foo; rm -rf /' }, /not a valid apt package name/],
     [{ manager: 'apt', name: '--option=evil' }, /cannot start with "-"/],
     [{ manager: 'winget', name: 'two words' }, /not a valid winget package name/],
-    [{ manager: 'brew', name: 'wget', version: '1.0' }, /cannot be chosen with brew/],
+    [{ manager: 'brew', name: 'wget', version: '1.0' }, /brew installs one version per formula/],
     [{ manager: 'apt', name: 'hello', version: '1.0;reboot' }, /not a valid apt version/],
     [{ manager: 'npm', name: 'left-pad' }, /manager must be one of/],
   ])('refuses the title package %j with a clear reason', async (pkg, reason) => {
@@ -536,9 +536,39 @@ describe('software catalogue and deployments (integration)', () => {
       /cannot start with "-"/,
     ],
     [
-      'a version to upgrade',
-      { operation: 'upgrade', package: { manager: 'apt', name: 'sl' }, version: '1' },
-      /only be chosen to install/,
+      'a version to uninstall with apt',
+      { operation: 'uninstall', package: { manager: 'apt', name: 'sl' }, version: '5.02-1' },
+      /^apt: apt removes the installed version; a version cannot be chosen$/,
+    ],
+    [
+      'a version to upgrade to with pacman',
+      { operation: 'upgrade', package: { manager: 'pacman', name: 'vim' }, version: '9.1-1' },
+      /pacman upgrades to the version its repositories hold; a version cannot be chosen/,
+    ],
+    [
+      'a version to uninstall with brew',
+      { operation: 'uninstall', package: { manager: 'brew', name: 'wget' }, version: '1.24' },
+      /brew uninstalls a formula, not one version of it/,
+    ],
+    [
+      'a hostile version to upgrade to',
+      { operation: 'upgrade', package: { manager: 'apt', name: 'sl' }, version: '1.0; reboot' },
+      /not a valid apt version/,
+    ],
+    [
+      'an option as the version to upgrade to',
+      { operation: 'upgrade', package: { manager: 'dnf', name: 'sl' }, version: '--option=evil' },
+      /cannot start with "-"/,
+    ],
+    [
+      'a leading dash as the version to uninstall',
+      { operation: 'uninstall', package: { manager: 'winget', name: '7zip.7zip' }, version: '-1' },
+      /cannot start with "-"/,
+    ],
+    [
+      'spaces in the version to uninstall',
+      { operation: 'uninstall', package: { manager: 'choco', name: '7zip' }, version: '23 1' },
+      /not a valid choco version/,
     ],
     [
       'securityOnly on install',
@@ -559,6 +589,98 @@ describe('software catalogue and deployments (integration)', () => {
       .send({ target: { deviceIds: [id.deviceId] }, software })
       .expect(400);
     expect(res.body.message).toMatch(reason);
+  });
+
+  it('sends a version to upgrade to or to uninstall where the manager can choose one, and refuses a title where one of its managers cannot', async () => {
+    const id = await device('sw-version');
+    const agent = await connect(id);
+    const target = { deviceIds: [id.deviceId] };
+    const sent = async (software: Record<string, unknown>) => {
+      const job = (
+        await api()
+          .post('/api/jobs')
+          .set('Authorization', technician)
+          .send({ target, software })
+          .expect(201)
+      ).body as JobResponse;
+      return { job, action: ((await agent.next('run_action')) as RunAction).body.spec.action };
+    };
+
+    const upgrade = await sent({
+      operation: 'upgrade',
+      package: { manager: 'apt', name: 'sl' },
+      version: '5.02-1',
+    });
+    expect(upgrade.job.name).toBe('Upgrade sl 5.02-1');
+    expect(upgrade.action).toEqual({
+      kind: 'software',
+      operation: 'upgrade',
+      packages: [{ manager: 'apt', name: 'sl', version: '5.02-1' }],
+    });
+    const uninstall = await sent({
+      operation: 'uninstall',
+      package: { manager: 'winget', name: '7zip.7zip' },
+      version: '23.01',
+    });
+    expect(uninstall.action).toEqual({
+      kind: 'software',
+      operation: 'uninstall',
+      packages: [{ manager: 'winget', name: '7zip.7zip', version: '23.01' }],
+    });
+    const audit = (await auditOf('jobs.create')).find((e) => e.target.id === uninstall.job.id);
+    expect(audit?.details).toMatchObject({
+      software: { operation: 'uninstall', version: '23.01' },
+    });
+
+    // A title's pins are install pins: an upgrade without a version sends none; with one,
+    // every package gets it, and a manager that cannot take it refuses the whole request.
+    const title = (
+      await api()
+        .post('/api/software/titles')
+        .set('Authorization', technician)
+        .send({
+          name: 'Seven Zip',
+          packages: [
+            { manager: 'winget', name: '7zip.7zip', version: '23.01' },
+            { manager: 'choco', name: '7zip' },
+          ],
+        })
+        .expect(201)
+    ).body as SoftwareTitleResponse;
+    const plain = await sent({ operation: 'upgrade', titleId: title.id });
+    expect((plain.action as SoftwareAction).packages).toEqual([
+      { manager: 'winget', name: '7zip.7zip' },
+      { manager: 'choco', name: '7zip' },
+    ]);
+    const pinned = await sent({ operation: 'uninstall', titleId: title.id, version: '22.01' });
+    expect((pinned.action as SoftwareAction).packages).toEqual([
+      { manager: 'winget', name: '7zip.7zip', version: '22.01' },
+      { manager: 'choco', name: '7zip', version: '22.01' },
+    ]);
+    const mixed = (
+      await api()
+        .post('/api/software/titles')
+        .set('Authorization', technician)
+        .send({
+          name: 'Seven Zip everywhere',
+          packages: [
+            { manager: 'winget', name: '7zip.7zip' },
+            { manager: 'apt', name: 'p7zip-full' },
+          ],
+        })
+        .expect(201)
+    ).body as SoftwareTitleResponse;
+    const refused = await api()
+      .post('/api/jobs')
+      .set('Authorization', technician)
+      .send({ target, software: { operation: 'uninstall', titleId: mixed.id, version: '23.01' } })
+      .expect(400);
+    expect(refused.body.message).toBe(
+      'apt: apt removes the installed version; a version cannot be chosen',
+    );
+    const jobs = (await api().get('/api/jobs').set('Authorization', technician).expect(200)).body
+      .items as { name: string }[];
+    expect(jobs.some((j) => j.name.startsWith('Uninstall Seven Zip everywhere'))).toBe(false);
   });
 
   it('refuses a job with both a command and software, and a viewer deploying', async () => {

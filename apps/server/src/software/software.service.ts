@@ -149,7 +149,8 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
   }
 
   private checkPackages(packages: readonly SoftwarePackageRef[]): SoftwarePackageRef[] {
-    const problem = softwarePackagesProblem(packages);
+    // A title's pins are install pins; a deployment checks its own operation in resolve().
+    const problem = softwarePackagesProblem(packages, 'install');
     if (problem) throw new SoftwareInvalidException(problem);
     return cleanPackages(packages);
   }
@@ -397,8 +398,6 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
     }
     if (spec.securityOnly !== undefined && op !== 'apply_updates')
       throw new SoftwareInvalidException('securityOnly goes only with apply_updates');
-    if (spec.version !== undefined && op !== 'install')
-      throw new SoftwareInvalidException('a version can only be chosen to install');
 
     const action: SoftwareAction = { kind: 'software', operation: op, packages: [] };
     let what = '';
@@ -433,7 +432,8 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
         const title = await this.titleEntity(spec.titleId);
         if (title.packages.length === 0)
           throw new SoftwareInvalidException(`The title "${title.name}" names no packages`);
-        // Pins are for installing; upgrade and uninstall act on whatever is installed.
+        // Pins are for installing; an upgrade or uninstall goes to a version only when the
+        // request names one (spec.version below).
         packages = title.packages.map(({ manager, name, version }) => ({
           manager,
           name,
@@ -447,13 +447,15 @@ export class SoftwareService implements OnModuleInit, SoftwareSpecResolver {
         what = p.name;
       }
       if (spec.version !== undefined) {
+        // Whether this manager can choose a version for this operation, then its syntax: one
+        // table in api-types (packages.ts), which the agent asks again.
         for (const p of packages) {
-          const problem = packageVersionProblem(p.manager, spec.version);
+          const problem = packageVersionProblem(p.manager, spec.version, op);
           if (problem) throw new SoftwareInvalidException(`${p.manager}: ${problem}`);
           p.version = spec.version;
         }
       }
-      const problem = softwarePackagesProblem(packages);
+      const problem = softwarePackagesProblem(packages, op);
       if (problem) throw new SoftwareInvalidException(problem);
       action.packages = cleanPackages(packages);
       details.packages = action.packages;

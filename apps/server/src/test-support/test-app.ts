@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../app.factory';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { testRunId, track, untrack } from './leftovers';
+import { copyEmbeddedTemplate, postgresTemplate } from './schema-template';
 
 export type Engine = 'embedded' | 'postgres';
 
@@ -20,9 +21,9 @@ export function testEngine(): Engine {
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 
 /**
- * A private, empty database for one test file: a temporary PGlite data dir, or a fresh
- * database on the PostgreSQL server named by TEST_DATABASE_URL. Either way the real
- * migrations build the schema.
+ * A private database for one test file: a temporary PGlite data dir, or a fresh database on
+ * the PostgreSQL server named by TEST_DATABASE_URL. Either way its schema is the one the real
+ * migrations make of an empty one.
  */
 export class TestDatabase {
   private constructor(
@@ -32,17 +33,30 @@ export class TestDatabase {
     private readonly dropName?: string,
   ) {}
 
-  static async create(engine: Engine = testEngine()): Promise<TestDatabase> {
+  /**
+   * `empty: true` for a database with no schema at all, to test the migrations themselves;
+   * otherwise a copy of this run's migrated template (schema-template.ts), which is what the
+   * migrations make of an empty one.
+   */
+  static async create(
+    engine: Engine = testEngine(),
+    { empty = false }: { empty?: boolean } = {},
+  ): Promise<TestDatabase> {
     const dataDir = await mkdtemp(join(tmpdir(), 'fleetdesk-test-'));
-    if (engine === 'embedded') return new TestDatabase(engine, dataDir, undefined).tracked();
+    if (engine === 'embedded') {
+      const db = new TestDatabase(engine, dataDir, undefined).tracked();
+      if (!empty) await copyEmbeddedTemplate(dataDir);
+      return db;
+    }
     const base = process.env.TEST_DATABASE_URL;
     if (!base) throw new Error('FLEETDESK_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
     // The run id lets the global teardown drop this database even if this file never does.
     const name = `fleetdesk_t_${testRunId()}_${Math.random().toString(36).slice(2, 10)}`;
+    const template = empty ? null : await postgresTemplate(base);
     const admin = new Client({ connectionString: base });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE "${name}"`);
+      await admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
     } finally {
       await admin.end();
     }

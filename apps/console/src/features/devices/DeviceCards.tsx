@@ -1,8 +1,8 @@
-import type { DeviceResponse } from '@fleetdesk/api-types';
+import type { DeviceAlertCount, DeviceResponse } from '@fleetdesk/api-types';
 import { Anchor, Card, Checkbox, Group, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { RelativeTime, StatusDot } from '../../components/common';
-import { TagBadges } from './DevicesTable';
+import { AlertCount, TagBadges } from './DevicesTable';
 import { deviceIdentity } from './identity';
 
 /**
@@ -11,11 +11,14 @@ import { deviceIdentity } from './identity';
  */
 export function DeviceCards({
   devices,
+  alertCounts,
   selectable,
   selected,
   onToggle,
 }: {
   devices: DeviceResponse[];
+  /** Open alerts by device id; undefined while loading. */
+  alertCounts?: ReadonlyMap<string, DeviceAlertCount>;
   selectable: boolean;
   selected: ReadonlySet<string>;
   onToggle: (device: DeviceResponse) => void;
@@ -53,6 +56,9 @@ export function DeviceCards({
                 >
                   {d.displayName}
                 </Anchor>
+                {alertCounts?.has(d.id) && (
+                  <AlertCount deviceId={d.id} count={alertCounts.get(d.id)} />
+                )}
               </Group>
               {d.name && d.name !== d.hostname && (
                 <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>

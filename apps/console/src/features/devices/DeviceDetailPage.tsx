@@ -38,6 +38,8 @@ import { RunHistoryPanel } from './detail/RunHistoryPanel';
 import { SoftwarePanel } from './detail/SoftwarePanel';
 import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { PoliciesPanel } from './detail/PoliciesPanel';
+import { ChecksPanel } from './detail/ChecksPanel';
+import { LiveLogPanel } from './detail/LiveLogPanel';
 import { FilesPanel } from './detail/FilesPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
@@ -192,7 +194,9 @@ export function DeviceDetailPage() {
           </Tabs.Tab>
           <Tabs.Tab value="runs">Run history</Tabs.Tab>
           <Tabs.Tab value="updates">Pending updates</Tabs.Tab>
+          <Tabs.Tab value="checks">Checks</Tabs.Tab>
           <Tabs.Tab value="policies">Policies</Tabs.Tab>
+          {canAct && !revoked && <Tabs.Tab value="live-log">Live log</Tabs.Tab>}
           <Tabs.Tab value="files">Files</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inventory">
@@ -207,9 +211,17 @@ export function DeviceDetailPage() {
         <Tabs.Panel value="updates">
           <PendingUpdatesPanel deviceId={d.id} />
         </Tabs.Panel>
+        <Tabs.Panel value="checks">
+          <ChecksPanel deviceId={d.id} />
+        </Tabs.Panel>
         <Tabs.Panel value="policies">
           <PoliciesPanel deviceId={d.id} />
         </Tabs.Panel>
+        {canAct && !revoked && (
+          <Tabs.Panel value="live-log">
+            <LiveLogPanel deviceId={d.id} online={d.status === 'online'} />
+          </Tabs.Panel>
+        )}
         <Tabs.Panel value="files">
           <FilesPanel device={d} canAct={canAct} />
         </Tabs.Panel>

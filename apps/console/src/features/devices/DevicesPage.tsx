@@ -168,6 +168,7 @@ export function DevicesPage() {
           {phone ? (
             <DeviceCards
               devices={devices}
+              alertCounts={alertCounts.data}
               selectable={canAct}
               selected={selectedIds}
               onToggle={toggle}

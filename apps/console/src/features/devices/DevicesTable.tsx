@@ -83,7 +83,7 @@ export function TagBadges({ tags, max = TAGS_SHOWN }: { tags: string[]; max?: nu
 const ALERT_COLOR = { info: 'blue', warning: 'yellow', critical: 'red' } as const;
 
 /** The open alerts of a device, linking to them in the inbox. */
-function AlertCount({
+export function AlertCount({
   deviceId,
   count,
 }: {

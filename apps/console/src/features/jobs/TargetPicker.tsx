@@ -78,10 +78,10 @@ export function buildTarget(
 }
 
 /** The chip's text: the name plus the short id, so two same-named devices never look alike. */
-const deviceLabel = (d: DeviceResponse) =>
+export const deviceLabel = (d: DeviceResponse) =>
   `${d.displayName === d.hostname ? d.hostname : `${d.displayName} (${d.hostname})`} #${shortId(d.id)}`;
 
-function DevicePicker({
+export function DevicePicker({
   value,
   onChange,
 }: {

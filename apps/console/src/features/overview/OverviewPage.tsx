@@ -44,6 +44,7 @@ import {
 import { JobStatusBadge } from '../jobs/JobBits';
 import { DISK_NEARLY_FULL_PERCENT } from '../devices/health';
 import { useAlertSummary, useAlertsLive } from '../monitoring/api';
+import { SeverityCounts, worstColor } from '../monitoring/SeverityCounts';
 import { type FullDisk, useNearlyFullDisks } from './useNearlyFullDisks';
 
 const recentJobsKey = (pageSize: number) => ['jobs', 'recent', pageSize] as const;
@@ -65,12 +66,15 @@ function StatCard({
   to,
   hint,
   testId,
+  color,
 }: {
   label: string;
   value: number | undefined;
   to: string;
   hint?: ReactNode;
   testId: string;
+  /** The figure's colour (open alerts: their worst severity). */
+  color?: string;
 }) {
   return (
     <Card
@@ -86,12 +90,12 @@ function StatCard({
       {value === undefined ? (
         <Skeleton h={34} w={80} mt={4} />
       ) : (
-        <Text fz={30} fw={700} lh={1.2} data-testid={`${testId}-value`}>
+        <Text fz={30} fw={700} lh={1.2} c={color} data-testid={`${testId}-value`}>
           {value.toLocaleString()}
         </Text>
       )}
       {hint && (
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c="dimmed" component="div">
           {hint}
         </Text>
       )}
@@ -469,12 +473,13 @@ export function OverviewPage() {
           value={openAlerts}
           to="/alerts"
           testId="stat-open-alerts"
+          color={alertSummary.data ? worstColor(alertSummary.data) : undefined}
           hint={
-            alertSummary.data
-              ? `${alertSummary.data.bySeverity.critical} critical · ${alertSummary.data.firing} not acknowledged`
-              : alertSummary.isError
-                ? 'could not be counted'
-                : undefined
+            alertSummary.data ? (
+              <SeverityCounts summary={alertSummary.data} />
+            ) : alertSummary.isError ? (
+              'could not be counted'
+            ) : undefined
           }
         />
         <StatCard

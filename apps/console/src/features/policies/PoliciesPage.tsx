@@ -1,6 +1,7 @@
 import type { PolicyResponse } from '@fleetdesk/api-types';
-import { Badge, Button, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
+import { Link } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
 import { Paging } from '../../components/Paging';
@@ -46,6 +47,24 @@ function ScheduleList({ p }: { p: PolicyResponse }) {
   );
 }
 
+function CheckList({ p }: { p: PolicyResponse }) {
+  if (p.checks.length === 0) return null;
+  return (
+    <Stack gap={2} mt={4} data-testid="policy-checks">
+      {p.checks.map((c) => (
+        <Text key={c.id} size="sm">
+          <Anchor component={Link} to={`/agent-checks/${c.id}`} size="sm">
+            {c.name}
+          </Anchor>{' '}
+          <Text span size="xs" c="dimmed">
+            (check{c.enabled ? '' : ', disabled'})
+          </Text>
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
 export function PoliciesPage() {
   const [page, setPage] = useState(1);
   const policies = usePolicies(page);
@@ -80,7 +99,7 @@ export function PoliciesPage() {
                 <Table.Tr>
                   <Table.Th>Policy</Table.Th>
                   <Table.Th>Attached to</Table.Th>
-                  <Table.Th>Schedules (next run)</Table.Th>
+                  <Table.Th>Schedules (next run) and checks</Table.Th>
                   {canWrite && <Table.Th w={160}>Actions</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
@@ -102,6 +121,7 @@ export function PoliciesPage() {
                     </Table.Td>
                     <Table.Td>
                       <ScheduleList p={p} />
+                      <CheckList p={p} />
                     </Table.Td>
                     {canWrite && (
                       <Table.Td>

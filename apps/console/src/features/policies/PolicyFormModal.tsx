@@ -5,6 +5,8 @@ import { useState } from 'react';
 import { ErrorAlert } from '../../components/common';
 import { notifySuccess } from '../../lib/notify';
 import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
+import { useAgentChecks } from '../checks/api';
+import { KIND_LABELS } from '../checks/look';
 import { useSchedules } from '../schedules/api';
 import { useSavePolicy } from './api';
 
@@ -14,6 +16,7 @@ interface Draft {
   tags: string[];
   groupIds: string[];
   scheduleIds: string[];
+  checkIds: string[];
 }
 
 const draftOf = (p: PolicyResponse | null): Draft => ({
@@ -22,6 +25,7 @@ const draftOf = (p: PolicyResponse | null): Draft => ({
   tags: p?.target.tags ?? [],
   groupIds: p?.target.groups.map((g) => g.id) ?? [],
   scheduleIds: p?.schedules.map((s) => s.id) ?? [],
+  checkIds: p?.checks.map((c) => c.id) ?? [],
 });
 
 function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClose: () => void }) {
@@ -32,6 +36,7 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
   const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
   // The schedules to bundle: the first page of 25 is not enough for a real library.
   const schedules = useSchedules(1, 100);
+  const checks = useAgentChecks(1, 100);
   const save = useSavePolicy();
 
   const problems: Partial<Record<'name' | 'target', string>> = {};
@@ -45,6 +50,11 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
     (policy?.schedules ?? []).map((s) => [s.id, s.name] as [string, string]),
   );
   for (const s of schedules.data?.items ?? []) scheduleOptions.set(s.id, s.name);
+  const checkOptions = new Map(
+    (policy?.checks ?? []).map((c) => [c.id, `${c.name} (${KIND_LABELS[c.kind]})`] as const),
+  );
+  for (const c of checks.data?.items ?? [])
+    checkOptions.set(c.id, `${c.name} (${KIND_LABELS[c.kind]})`);
 
   const submit = () => {
     setTried(true);
@@ -54,6 +64,7 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
       description: d.description.trim(),
       target: { tags: d.tags, groupIds: d.groupIds },
       scheduleIds: d.scheduleIds,
+      checkIds: d.checkIds,
     };
     save.mutate(
       { id: policy?.id ?? null, body },
@@ -87,7 +98,8 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
       />
       <Text size="xs" c="dimmed">
         Every device in any of these groups or carrying any of these tags inherits the policy: each
-        of its schedules also runs there, from its next occurrence, besides its own target.
+        of its schedules also runs there, from its next occurrence, and each of its agent checks
+        reaches the device’s agent at once, besides their own targets.
       </Text>
       <MultiSelect
         label="Attached to groups"
@@ -122,6 +134,16 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
         searchable
         nothingFoundMessage={schedules.isPending ? 'Loading…' : 'No schedules'}
         maxValues={POLICY_LIMITS.schedules}
+      />
+      <MultiSelect
+        label="Agent checks"
+        description="What the agents of these devices check; create them on the Agent checks page"
+        data={[...checkOptions].map(([value, label]) => ({ value, label }))}
+        value={d.checkIds}
+        onChange={(v) => set({ checkIds: v })}
+        searchable
+        nothingFoundMessage={checks.isPending ? 'Loading…' : 'No agent checks'}
+        maxValues={POLICY_LIMITS.checks}
       />
       {save.isError && <ErrorAlert error={save.error} />}
       <Group justify="flex-end">

@@ -4,10 +4,14 @@ import {
   type JobSoftwareSpec,
   PACKAGE_MANAGERS,
   type PackageManager,
+  managersChoosingVersion,
+  type PackageChange,
   packageNameProblem,
   packageVersionProblem,
+  packageVersionRefusal,
   SOFTWARE_OPERATIONS,
   type SoftwareOperation,
+  type SoftwareTitleResponse,
 } from '@fleetdesk/api-types';
 import {
   Alert,
@@ -65,7 +69,10 @@ interface Draft {
 }
 
 /** What is wrong with the software part, field by field (the server checks it all again). */
-function softwareProblems(d: Draft): Partial<Record<keyof Draft, string>> {
+function softwareProblems(
+  d: Draft,
+  titles: readonly SoftwareTitleResponse[],
+): Partial<Record<keyof Draft, string>> {
   const out: Partial<Record<keyof Draft, string>> = {};
   if (d.operation === 'apply_updates') return out;
   if (d.source === 'title' && !d.titleId) out.titleId = 'Pick a title';
@@ -77,13 +84,38 @@ function softwareProblems(d: Draft): Partial<Record<keyof Draft, string>> {
     const problem = packageNameProblem(d.manager, d.name.trim());
     if (problem) out.name = problem;
   }
-  if (d.version.trim() && d.source === 'package') {
-    const problem = packageVersionProblem(d.manager, d.version.trim());
-    if (problem) out.version = problem;
+  const version = d.version.trim();
+  if (version && d.source !== 'installer') {
+    // The managers this version goes to: the one package's, or each of the title's. Whether
+    // each can take a version for this operation is the shared table (api-types packages.ts).
+    const managers =
+      d.source === 'package'
+        ? [d.manager]
+        : (titles.find((t) => t.id === d.titleId)?.packages ?? []).map((p) => p.manager);
+    for (const m of managers) {
+      const problem = packageVersionProblem(m, version, d.operation);
+      if (problem) {
+        out.version = managers.length > 1 ? `${m}: ${problem}` : problem;
+        break;
+      }
+    }
   }
-  if (d.version.trim() && d.operation !== 'install')
-    out.version = 'Only an install takes a version';
   return out;
+}
+
+const VERSION_HELP: Record<PackageChange, string> = {
+  install: "Install exactly this version; a title's own pins apply otherwise",
+  upgrade: 'Upgrade to exactly this version (never to an older one); the newest otherwise',
+  uninstall: 'Remove only this version, where several are installed side by side',
+};
+
+/** The version field's help: why the chosen manager cannot take one, or what it does. */
+function versionHelp(d: Draft): string {
+  if (d.operation === 'apply_updates') return '';
+  const refusal = d.source === 'package' ? packageVersionRefusal(d.manager, d.operation) : null;
+  if (refusal) return refusal;
+  const managers = managersChoosingVersion(d.operation);
+  return `${VERSION_HELP[d.operation]}. Only with ${managers.join(', ')}.`;
 }
 
 function toSpec(d: Draft): JobSoftwareSpec {
@@ -120,7 +152,10 @@ function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () =>
   });
   const [attempted, setAttempted] = useState(false);
   const built = buildTarget(target, undefined);
-  const errors = attempted ? { ...softwareProblems(draft), ...rolloutProblems(rollout) } : {};
+  const titleList = titles.data ?? [];
+  const errors = attempted
+    ? { ...softwareProblems(draft, titleList), ...rolloutProblems(rollout) }
+    : {};
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
 
   const start = useMutation({
@@ -135,7 +170,7 @@ function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () =>
 
   const submit = () => {
     setAttempted(true);
-    const problems = { ...softwareProblems(draft), ...rolloutProblems(rollout) };
+    const problems = { ...softwareProblems(draft, titleList), ...rolloutProblems(rollout) };
     if ('problem' in built || Object.keys(problems).length > 0) return;
     start.mutate({ target: built.target, software: toSpec(draft), ...rolloutRequest(rollout) });
   };
@@ -207,10 +242,10 @@ function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () =>
                 />
               </SimpleGrid>
             )}
-            {draft.operation === 'install' && draft.source !== 'installer' && (
+            {draft.source !== 'installer' && (
               <TextInput
                 label="Version (optional)"
-                description="Install exactly this version; a title's own pins apply otherwise"
+                description={versionHelp(draft)}
                 value={draft.version}
                 onChange={(e) => set({ version: e.currentTarget.value })}
                 error={errors.version}

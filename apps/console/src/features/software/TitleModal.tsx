@@ -22,7 +22,8 @@ interface Row {
 function rowProblem(r: Row): string | null {
   return (
     packageNameProblem(r.manager, r.name.trim()) ??
-    (r.version.trim() ? packageVersionProblem(r.manager, r.version.trim()) : null)
+    // A title's pins are install pins.
+    (r.version.trim() ? packageVersionProblem(r.manager, r.version.trim(), 'install') : null)
   );
 }
 

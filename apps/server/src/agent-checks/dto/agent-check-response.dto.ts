@@ -46,7 +46,15 @@ export class AgentCheckResponse implements api.AgentCheckResponse {
 
 export class AgentCheckStateResponse implements api.AgentCheckStateResponse {
   @ApiProperty({ format: 'uuid' }) checkId!: string;
+  @ApiProperty() checkName!: string;
+  @ApiProperty({ enum: AGENT_CHECK_KINDS }) checkKind!: api.AgentCheckKind;
   @ApiProperty({ format: 'uuid' }) deviceId!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The device’s display name; null once it is revoked or gone',
+  })
+  deviceName!: string | null;
   @ApiProperty({ enum: AGENT_CHECK_STATUSES }) status!: api.AgentCheckStatus;
   @ApiProperty() message!: string;
   @ApiProperty(nullableNumber) value!: number | null;

@@ -21,6 +21,8 @@ import { FileTransfers1764920000000 } from './1764920000000-file-transfers';
 import { LogSearch1764921000000 } from './1764921000000-log-search';
 import { AutomationPolicies1764940000000 } from './1764940000000-automation-policies';
 import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
+import { PolicyChecks1765030000000 } from './1765030000000-policy-checks';
+import { MetricsCoveringKey1765031000000 } from './1765031000000-metrics-covering-key';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -47,4 +49,6 @@ export const MIGRATIONS = [
   LogSearch1764921000000,
   AutomationPolicies1764940000000,
   RevokedDevices1764950000000,
+  PolicyChecks1765030000000,
+  MetricsCoveringKey1765031000000,
 ];

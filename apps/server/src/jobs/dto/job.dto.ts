@@ -22,6 +22,7 @@ import {
   RUN_STATES,
   SCRIPT_LANGUAGES,
   SOFTWARE_OPERATIONS,
+  versionChoiceSummary,
 } from '@fleetdesk/api-types';
 import { PageQueryDto } from '../../common/pagination';
 import { INT32_MAX, IsIntQuery, IsNestedObject, IsOmittable, Trim } from '../../common/validators';
@@ -92,7 +93,11 @@ export class JobSoftwareDto implements api.JobSoftwareSpec {
   @IsNestedObject(() => JobSoftwarePackageDto)
   package?: JobSoftwarePackageDto;
 
-  @ApiPropertyOptional({ description: 'Install this version (overrides the title pins)' })
+  @ApiPropertyOptional({
+    description:
+      'The version to install, upgrade to or uninstall (overrides the title pins, which are for ' +
+      `install only). Only where the manager can choose one for the operation: ${versionChoiceSummary()}`,
+  })
   @IsOmittable()
   @IsString()
   @MinLength(1)

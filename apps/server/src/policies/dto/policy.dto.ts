@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { POLICY_LIMITS } from '@fleetdesk/api-types';
+import { AGENT_CHECK_KINDS, POLICY_LIMITS } from '@fleetdesk/api-types';
 import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 
 export class PolicyTargetDto implements api.PolicyTarget {
@@ -41,6 +41,18 @@ export class CreatePolicyDto implements api.CreatePolicyRequest {
   @ArrayMaxSize(POLICY_LIMITS.schedules)
   @IsUUID('all', { each: true })
   scheduleIds!: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: 'The agent checks it carries',
+    default: [],
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(POLICY_LIMITS.checks)
+  @IsUUID('all', { each: true })
+  checkIds?: string[];
 }
 
 export class UpdatePolicyDto implements api.UpdatePolicyRequest {
@@ -70,6 +82,13 @@ export class UpdatePolicyDto implements api.UpdatePolicyRequest {
   @ArrayMaxSize(POLICY_LIMITS.schedules)
   @IsUUID('all', { each: true })
   scheduleIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Replaces the list' })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(POLICY_LIMITS.checks)
+  @IsUUID('all', { each: true })
+  checkIds?: string[];
 }
 
 class NamedRef {
@@ -89,12 +108,20 @@ export class PolicyScheduleResponse implements api.PolicySchedule {
   @ApiProperty({ type: String, nullable: true }) nextDueAt!: string | null;
 }
 
+export class PolicyCheckResponse implements api.AgentCheckSummary {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: AGENT_CHECK_KINDS }) kind!: api.AgentCheckKind;
+  @ApiProperty() enabled!: boolean;
+}
+
 export class PolicyResponse implements api.PolicyResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() description!: string;
   @ApiProperty({ type: PolicyTargetResponse }) target!: PolicyTargetResponse;
   @ApiProperty({ type: [PolicyScheduleResponse] }) schedules!: PolicyScheduleResponse[];
+  @ApiProperty({ type: [PolicyCheckResponse] }) checks!: PolicyCheckResponse[];
   @ApiProperty() createdBy!: { id: string | null; email: string | null };
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
@@ -117,4 +144,5 @@ export class DevicePolicyResponse {
   @ApiProperty({ type: [PolicyMatchResponse], description: 'Each group or tag it matched by' })
   matchedBy!: PolicyMatchResponse[];
   @ApiProperty({ type: [PolicyScheduleResponse] }) schedules!: PolicyScheduleResponse[];
+  @ApiProperty({ type: [PolicyCheckResponse] }) checks!: PolicyCheckResponse[];
 }

@@ -25,7 +25,9 @@ export class SoftwarePackageDto implements api.SoftwarePackageRef {
   @MaxLength(PACKAGE_NAME_MAX_LENGTH)
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Pin this version (where the manager can choose one)' })
+  @ApiPropertyOptional({
+    description: 'Install pin: install this version (where the manager can choose one)',
+  })
   @IsOmittable()
   @IsString()
   @MinLength(1)

@@ -49,11 +49,21 @@ export function PoliciesPanel({ deviceId }: { deviceId: string }) {
             </Group>
           </Group>
           <Stack gap={2} mt="xs">
-            {p.schedules.length === 0 && (
+            {p.schedules.length === 0 && p.checks.length === 0 && (
               <Text size="sm" c="dimmed">
-                It bundles no schedule yet.
+                It bundles no schedule or check yet.
               </Text>
             )}
+            {p.checks.map((c) => (
+              <Text key={c.id} size="sm" data-testid="device-policy-check">
+                <Anchor component={Link} to={`/agent-checks/${c.id}`} size="sm">
+                  {c.name}
+                </Anchor>{' '}
+                <Text span size="xs" c="dimmed">
+                  (agent check{c.enabled ? '' : ', disabled'})
+                </Text>
+              </Text>
+            ))}
             {p.schedules.map((s) => (
               <Text key={s.id} size="sm" data-testid="device-policy-schedule">
                 {s.name}{' '}
