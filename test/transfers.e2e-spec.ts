@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
+  DeviceFilesResponse,
   FileTransferResponse,
   FileTransferRunResponse,
   FileUploadResponse,
@@ -255,4 +256,67 @@ describe('file transfer end to end', () => {
       })
       .expect(404);
   }, 60_000);
+
+  it('lists a folder for the file browser: symlinks not followed, refusals marked, a cap', async () => {
+    const browse = join(files, 'browse');
+    await mkdir(join(browse, 'sub'), { recursive: true });
+    await writeFile(join(browse, 'app.log'), 'a line\n');
+    await writeFile(join(browse, 'id_rsa'), 'not for you\n');
+    await symlink(outside, join(browse, 'out'));
+    for (let i = 0; i < 30; i++) await writeFile(join(browse, 'sub', `f${i}.log`), '');
+    const list = (path: string, query = '') =>
+      fleet
+        .api()
+        .get(`/api/devices/${agent.deviceId}/files?path=${encodeURIComponent(path)}${query}`)
+        .set('Authorization', fleet.admin);
+
+    const res = await list(`${browse}/sub/..`).expect(200);
+    const body = res.body as DeviceFilesResponse;
+    expect(body).toMatchObject({
+      deviceId: agent.deviceId,
+      path: browse,
+      separator: '/',
+      total: 4,
+    });
+    expect(body.truncated).toBe(false);
+    const byName = new Map(body.entries.map((e) => [e.name, e]));
+    expect([...byName.keys()]).toEqual(['app.log', 'id_rsa', 'out', 'sub']);
+    expect(byName.get('app.log')).toEqual({
+      name: 'app.log',
+      type: 'file',
+      size: 7,
+      modifiedAt: new Date((await stat(join(browse, 'app.log'))).mtimeMs).toISOString(),
+      mode: ((await stat(join(browse, 'app.log'))).mode & 0o7777).toString(8).padStart(4, '0'),
+    });
+    expect(byName.get('sub')).toMatchObject({ type: 'dir' });
+    // The default deny list covers private keys; a link out of the allowed tree is not followed.
+    expect(byName.get('id_rsa')).toEqual({ name: 'id_rsa', type: 'file', refused: 'denied' });
+    expect(byName.get('out')).toEqual({ name: 'out', type: 'symlink', refused: 'not_allowed' });
+
+    const capped = (await list(join(browse, 'sub'), '&maxEntries=10').expect(200))
+      .body as DeviceFilesResponse;
+    expect(capped.entries).toHaveLength(10);
+    expect(capped).toMatchObject({ total: 30, truncated: true });
+
+    const escaped = await list(join(browse, 'out')).expect(403);
+    expect(escaped.body).toMatchObject({
+      code: 'DEVICE_FILES_NOT_ALLOWED',
+      details: { reason: 'not_allowed', path: outside },
+    });
+    await list(`${browse}/../../outside`).expect(403);
+    await list(join(browse, 'missing')).expect(404);
+    await list(join(browse, 'app.log')).expect(409);
+
+    // Download from the listing: a fetch of the listed file, its copy byte for byte.
+    const fetched = await finished((await start('fetch', { path: join(browse, 'app.log') })).id);
+    expect(fetched.status).toBe('succeeded');
+    expect((await download(fetched.bundleId!)).toString()).toBe('a line\n');
+
+    const audit = await fleet
+      .api()
+      .get(`/api/audit?action=device_files.list&targetId=${agent.deviceId}`)
+      .set('Authorization', fleet.admin)
+      .expect(200);
+    expect(audit.body.items.length).toBe(6);
+  }, 300_000);
 });

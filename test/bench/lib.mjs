@@ -97,8 +97,8 @@ export async function startBench(env = {}) {
 
   const bindFor = (p) => Array.from({ length: 4 }, (_, i) => `127.0.${p + 1}.${i + 2}`).join(',');
 
-  /** Starts `agents` simulated agents over `processes` simulator processes. */
-  async function simulate(agents, processes = 1) {
+  /** Starts `agents` simulated agents over `processes` simulator processes (`extra`: more simulate options). */
+  async function simulate(agents, processes = 1, extra = []) {
     const { token } = await authed('/api/enrollment-tokens', {
       method: 'POST',
       // The highest rate a token may carry: these benchmarks measure what comes after enrollment.
@@ -123,6 +123,7 @@ export async function startBench(env = {}) {
           bind,
           '--state-dir',
           join(work, `sim-${p}`),
+          ...extra,
         ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );

@@ -124,8 +124,17 @@ export class Fleet {
     return { stateDir, deviceId: state.deviceId };
   }
 
-  runAgent(stateDir: string, extra: string[] = []): Proc {
-    const proc = spawnNode([AGENT_BUNDLE, 'run', '--state-dir', stateDir, ...extra], this.agentEnv);
+  /** `options.env` adds to agentEnv for this agent only; `options.cwd` is its working directory. */
+  runAgent(
+    stateDir: string,
+    extra: string[] = [],
+    options: { env?: Record<string, string>; cwd?: string } = {},
+  ): Proc {
+    const proc = spawnNode(
+      [AGENT_BUNDLE, 'run', '--state-dir', stateDir, ...extra],
+      { ...this.agentEnv, ...options.env },
+      options.cwd,
+    );
     this.agents.add(proc);
     void proc.exited.then(() => this.agents.delete(proc));
     return proc;

@@ -7,6 +7,7 @@ import { collectHeartbeat } from './heartbeat';
 import { InventorySource } from './inventory';
 import { errorMessage, type Logger } from './log';
 import { startReporting } from './reporter';
+import { listDirHandler } from './files/list-dir';
 import { fetchFileHandler } from './transfers/fetch';
 import { pushFileHandler } from './transfers/push';
 import { collectLogsHandler } from './logs/collect';
@@ -84,6 +85,12 @@ export async function runAgent(
     return body;
   };
   const follows = new AgentFollows({
+    deviceId: identity.deviceId,
+    serverPublicKey: identity.serverPublicKey,
+    stateDir,
+    log,
+  });
+  const listDir = listDirHandler({
     deviceId: identity.deviceId,
     serverPublicKey: identity.serverPublicKey,
     stateDir,
@@ -186,6 +193,10 @@ export async function runAgent(
               // A threshold check gets its first verdict from the next heartbeat.
               checks.configure(body);
             },
+            // Answered on the session that asked; if it closed meanwhile, the answer is dropped
+            // and the server's request times out (the technician asks again).
+            onListDir: (body) =>
+              void listDir(body).then((answer) => session.send('dir_listing', answer)),
           });
         },
         onRevoked: () => void finish(ExitCode.REVOKED),

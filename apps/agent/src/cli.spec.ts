@@ -41,6 +41,7 @@ describe('parseCli', () => {
         '--enroll-concurrency',
         '200',
         '--enroll-only',
+        '--collect-logs',
       ]),
     ).toEqual({
       kind: 'simulate',
@@ -53,6 +54,7 @@ describe('parseCli', () => {
       enrollDeadlineMs: 90_000,
       enrollConcurrency: 200,
       enrollOnly: true,
+      collectLogs: true,
     });
   });
 

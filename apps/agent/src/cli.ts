@@ -20,7 +20,7 @@ Commands:
       execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
            [--heartbeat-jitter] [--exec-log FILE] [--enroll-timeout SECONDS]
-           [--enroll-concurrency N] [--enroll-only] [--insecure]
+           [--enroll-concurrency N] [--enroll-only] [--collect-logs] [--insecure]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
@@ -32,6 +32,9 @@ Commands:
       with backoff for up to --enroll-timeout seconds in all (default 600), at most
       --enroll-concurrency at a time (default 20). --enroll-only enrolls the missing
       identities, saves them and exits without connecting (to measure enrollment alone).
+      --collect-logs makes virtual agents perform log collections for real (the files the
+      action names, staged under DIR/agents/<device id>, uploaded in signed chunks), for
+      npm run bench:logs.
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux, launchd on macOS);
       on Windows, print the equivalent commands. --dry-run prints instead of installing.
@@ -78,6 +81,7 @@ export type Command =
       enrollDeadlineMs?: number;
       enrollConcurrency?: number;
       enrollOnly: boolean;
+      collectLogs: boolean;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
   | { kind: 'uninstall-service' }
@@ -118,6 +122,7 @@ const OPTIONS = {
     'enroll-timeout': str,
     'enroll-concurrency': str,
     'enroll-only': flag,
+    'collect-logs': flag,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -289,6 +294,7 @@ export function parseCli(argv: readonly string[]): Command {
         enrollDeadlineMs: enrollDeadlineMs(v),
         enrollConcurrency: enrollConcurrency(v),
         enrollOnly: v['enroll-only'] === true,
+        collectLogs: v['collect-logs'] === true,
       };
     }
     case 'install-service': {

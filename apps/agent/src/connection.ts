@@ -14,6 +14,7 @@ import {
   type AuthOkBody,
   type ChecksBody,
   type HelloBody,
+  type ListDirBody,
   type MessageBodies,
   type ServerMessage,
 } from '@fleetdesk/protocol';
@@ -54,6 +55,8 @@ export interface SessionHandle {
   onChecks?(body: ChecksBody): void;
   /** Live follow commands (protocol 4); without it, a start is answered `unavailable`. */
   onFollow?(message: FollowMessage): void;
+  /** A file browser's directory listing request (protocol 5); without it, logged and dropped. */
+  onListDir?(body: ListDirBody): void;
 }
 
 /** The server messages about live follows. */
@@ -69,6 +72,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
     onMessage: (message) => handles.forEach((h) => h.onMessage?.(message)),
     onChecks: (body) => handles.forEach((h) => h.onChecks?.(body)),
     onFollow: (message) => handles.forEach((h) => h.onFollow?.(message)),
+    onListDir: (body) => handles.forEach((h) => h.onListDir?.(body)),
   };
 }
 
@@ -275,6 +279,8 @@ export class AgentConnection {
       case 'follow_stop':
       case 'follow_keepalive':
         return this.onFollow(attempt, message);
+      case 'list_dir':
+        return this.onListDir(attempt, message.body);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
@@ -403,6 +409,22 @@ export class AgentConnection {
         message: 'this agent does not follow logs',
       }),
     );
+  }
+
+  private onListDir(attempt: Attempt, body: ListDirBody): void {
+    const session = this.session;
+    if (!attempt.authenticated || !session?.onListDir) {
+      this.options.log.warn(
+        'ignoring list_dir: this agent does not list folders',
+        'unhandled list_dir',
+      );
+      return;
+    }
+    try {
+      session.onListDir(body);
+    } catch (err) {
+      this.options.log.error(`list_dir failed: ${errorMessage(err)}`, 'list_dir failed');
+    }
   }
 
   private onJobMessage(attempt: Attempt, message: JobMessage): void {

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,10 @@ import { EnrollError, requestEnrollment, type FetchFn } from './enroll';
 import { ExitCode } from './exit-codes';
 import { Gate } from './gate';
 import { errorMessage, type Logger } from './log';
+import { collectLogsHandler } from './logs/collect';
+import { LogUploader } from './logs/uploader';
 import { startReporting } from './reporter';
+import type { ActionHandler } from './runs/runs';
 import { SimRuns } from './runs/sim-runs';
 import { fakeFacts, fakeInventory, fakeMetrics } from './sim-fakes';
 import { SimIdentityStore, type SimIdentity } from './sim-identities';
@@ -37,6 +41,11 @@ export interface SimulateOptions {
   handshakeConcurrency?: number;
   progressEveryMs?: number;
   fetchFn?: FetchFn;
+  /**
+   * Virtual agents perform `collect_logs` for real: each stages under
+   * `<stateDir>/agents/<device id>` and uploads through the real LogUploader.
+   */
+  collectLogs?: boolean;
   /** Resolves when the simulation should stop; default: SIGINT or SIGTERM. */
   until?: Promise<string>;
   print?: (line: string) => void;
@@ -71,6 +80,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   const agentLog = stats.logger();
   const gate = new Gate(options.handshakeConcurrency ?? 200);
   const agents: AgentConnection[] = [];
+  const uploaders: LogUploader[] = [];
   const revoked = new Set<string>();
   const serverKeys = new Map<string, { key: KeyObject; verified: VerifiedBatches }>();
   let stopping = false;
@@ -86,7 +96,25 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
       serverKeys.set(identity.serverPublicKey, pinned);
     }
     const serverKey = pinned.key;
+    const privateKey = createPrivateKey(identity.privateKey);
+    let collectLogs: ActionHandler<'collect_logs'> | undefined;
+    if (options.collectLogs) {
+      const agentDir = join(options.stateDir, 'agents', deviceId);
+      const uploader = new LogUploader({
+        stateDir: agentDir,
+        serverUrl: options.server,
+        deviceId,
+        privateKey,
+        log: agentLog,
+      });
+      uploaders.push(uploader);
+      collectLogs = collectLogsHandler({
+        stateDir: agentDir,
+        staged: (runId) => uploader.enqueue(runId),
+      });
+    }
     const runs = new SimRuns({
+      collectLogs,
       deviceId,
       hostname,
       serverPublicKey: serverKey,
@@ -100,11 +128,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     });
     const connection = new AgentConnection({
       serverUrl: options.server,
-      identity: {
-        deviceId,
-        privateKey: createPrivateKey(identity.privateKey),
-        serverPublicKey: serverKey,
-      },
+      identity: { deviceId, privateKey, serverPublicKey: serverKey },
       agentVersion: AGENT_VERSION,
       log: agentLog,
       gate,
@@ -166,6 +190,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   await enrolling;
   print(`${reason}: closing ${agents.length} connections`);
   await Promise.all(agents.map((a) => a.close()));
+  await Promise.all(uploaders.map((u) => u.close()));
   await store
     .remove(revoked)
     .catch((err: unknown) => log.warn(`could not drop revoked identities: ${errorMessage(err)}`));

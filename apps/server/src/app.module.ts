@@ -15,6 +15,7 @@ import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LogCollectionModule } from './log-collection/log-collection.module';
+import { DeviceFilesModule } from './device-files/device-files.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { PoliciesModule } from './policies/policies.module';
 import { MaintenanceWindowsModule } from './maintenance-windows/maintenance-windows.module';
@@ -57,6 +58,7 @@ export class AppModule {
         JobsModule,
         AgentUpdatesModule,
         LogCollectionModule,
+        DeviceFilesModule,
         SchedulesModule,
         MaintenanceWindowsModule,
         PoliciesModule,

@@ -42,3 +42,4 @@ export * from './file-transfers';
 export * from './log-searches';
 export * from './log-follow';
 export * from './log-source-rules';
+export * from './device-files';

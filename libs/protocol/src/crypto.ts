@@ -20,6 +20,7 @@ import {
   SIGNATURE_BYTES,
 } from './messages';
 import { decodeBase64Exact } from './validate';
+import type { ListDirBody } from './files';
 import { collectLogsSigningFields } from './logs';
 import { searchLogsSigningFields } from './search';
 import type { FollowKeepaliveBody, FollowStartBody } from './follow';
@@ -42,6 +43,7 @@ export const CHECKS_CONTEXT = 'fleetdesk-checks-v1';
 export const FOLLOW_START_CONTEXT = 'fleetdesk-follow-start-v1';
 export const FOLLOW_STOP_CONTEXT = 'fleetdesk-follow-stop-v1';
 export const FOLLOW_KEEPALIVE_CONTEXT = 'fleetdesk-follow-keepalive-v1';
+export const LIST_DIR_CONTEXT = 'fleetdesk-list-dir-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -556,3 +558,22 @@ export const followKeepaliveSigningPayload = (
     String(body.followIds.length),
     ...body.followIds,
   ]);
+
+/**
+ * What the server signs for a directory listing request: every field, lists counted first,
+ * so the path, the device, the validity window and the allow/deny lists are all as signed.
+ */
+export function listDirSigningPayload(body: Omit<ListDirBody, 'signature'>): Buffer {
+  return canonicalPayload(LIST_DIR_CONTEXT, [
+    body.requestId,
+    body.deviceId,
+    body.path,
+    String(body.maxEntries),
+    String(body.allow.length),
+    ...body.allow,
+    String(body.deny.length),
+    ...body.deny,
+    String(body.issuedAt),
+    String(body.expiresAt),
+  ]);
+}

@@ -19,9 +19,10 @@ import { formatPath, int, object, string, type PathSegment, type Validator } fro
  * The version this build speaks. 2 added batch-signed runs (`run.batch`), results with their
  * output inline (`result.output`) and `results_ack`; 3 added agent checks (`checks`,
  * `check_results`), which the server therefore never sends to an older agent; 4 added live
- * follow (`follow_start`, `follow_stop`, `follow_keepalive`, `follow_status`, `follow_lines`).
+ * follow (`follow_start`, `follow_stop`, `follow_keepalive`, `follow_status`, `follow_lines`); 5
+ * added the file browser's directory listing (`list_dir`, `dir_listing`).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * Versions this build can parse. A newer server keeps older versions here while agents in
@@ -29,7 +30,7 @@ export const PROTOCOL_VERSION = 4;
  * in the oldest version (it does not know the agent's yet) and answers each agent in the
  * version of its `auth` frame, so a version-1 agent never sees a frame it cannot read.
  */
-export const SUPPORTED_VERSIONS = [1, 2, 3, PROTOCOL_VERSION] as const;
+export const SUPPORTED_VERSIONS = [1, 2, 3, 4, PROTOCOL_VERSION] as const;
 /** The version a peer of unknown version is greeted in. */
 export const OLDEST_VERSION: ProtocolVersion = SUPPORTED_VERSIONS[0];
 export type ProtocolVersion = (typeof SUPPORTED_VERSIONS)[number];

@@ -9,6 +9,7 @@ export * from './envelope';
 export * from './crypto';
 export * from './logs';
 export * from './transfers';
+export * from './files';
 export * from './tar';
 export * from './search';
 export * from './follow';

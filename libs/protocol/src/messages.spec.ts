@@ -28,6 +28,7 @@ describe('message type maps', () => {
     expect([...AGENT_MESSAGE_TYPES].sort()).toEqual([
       'auth',
       'check_results',
+      'dir_listing',
       'error',
       'follow_lines',
       'follow_status',
@@ -48,6 +49,7 @@ describe('message type maps', () => {
       'follow_start',
       'follow_stop',
       'hello',
+      'list_dir',
       'result_ack',
       'results_ack',
       'run',
@@ -83,6 +85,8 @@ describe('message type maps', () => {
         case 'follow_status':
         case 'follow_lines':
           return m.body.followId;
+        case 'dir_listing':
+          return m.body.requestId;
         case 'error':
           return m.body.code;
         default: {
@@ -114,6 +118,8 @@ describe('message type maps', () => {
           return m.body.followId;
         case 'follow_keepalive':
           return m.body.followIds.join(',');
+        case 'list_dir':
+          return m.body.path;
         case 'error':
           return m.body.message;
         default: {
@@ -170,6 +176,18 @@ describe('round trip', () => {
       // An agent or server of version 2 never learns of them: such a frame is unknown there.
       const v3 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
       const parsed = parseFrame(JSON.stringify({ ...v3, v: 2 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
+    if (type === 'list_dir' || type === 'dir_listing') {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3, 4] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // A peer of version 4 (live follow, no file browser) never learns of them.
+      const v5 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v5, v: 4 }));
       expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
       return;
     }

@@ -62,6 +62,7 @@ import {
   followStatus,
   followStop,
 } from './follow';
+import { type DirListingBody, dirListing, listDir, type ListDirBody } from './files';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -582,6 +583,7 @@ export interface AgentToServer {
   check_results: CheckResultsBody;
   follow_status: FollowStatusBody;
   follow_lines: FollowLinesBody;
+  dir_listing: DirListingBody;
   error: ErrorBody;
 }
 
@@ -598,6 +600,7 @@ export interface ServerToAgent {
   follow_start: FollowStartBody;
   follow_stop: FollowStopBody;
   follow_keepalive: FollowKeepaliveBody;
+  list_dir: ListDirBody;
   error: ErrorBody;
 }
 
@@ -1041,6 +1044,8 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   follow_keepalive: followKeepalive,
   follow_status: followStatus,
   follow_lines: followLines,
+  list_dir: listDir,
+  dir_listing: dirListing,
   error,
 };
 
@@ -1056,6 +1061,7 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   check_results: true,
   follow_status: true,
   follow_lines: true,
+  dir_listing: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -1071,6 +1077,7 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   follow_start: true,
   follow_stop: true,
   follow_keepalive: true,
+  list_dir: true,
   error: true,
 };
 
@@ -1084,6 +1091,8 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   follow_keepalive: 4,
   follow_status: 4,
   follow_lines: 4,
+  list_dir: 5,
+  dir_listing: 5,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

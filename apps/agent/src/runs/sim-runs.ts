@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { ResultBody, RunBody, VerifiedBatches } from '@fleetdesk/protocol';
+import type { ResultBody, RunActionBody, RunBody, VerifiedBatches } from '@fleetdesk/protocol';
 import type { JobMessage, Session, SessionHandle } from '../connection';
-import type { Logger } from '../log';
+import { errorMessage, type Logger } from '../log';
+import type { ActionHandler } from './runs';
 import { checkActionRun, checkCancel, checkExpiry, checkRun, type Rejection } from './checks';
 
 export interface SimRunsOptions {
@@ -16,6 +17,11 @@ export interface SimRunsOptions {
   log: Logger;
   onRun?(runId: string): void;
   onRejected?(reason: Rejection['reason']): void;
+  /**
+   * `simulate --collect-logs`: the real collection handler (staging under this agent's own
+   * folder, then the real uploader), so log ingest can be measured at fleet scale.
+   */
+  collectLogs?: ActionHandler<'collect_logs'>;
 }
 
 /** Past this many journaled runs, expired ones are forgotten (the expiry check refuses them). */
@@ -33,6 +39,8 @@ export class SimRuns {
   /** Results with their output inline, as sent: a simulated run is over at once. */
   private readonly unacked = new Map<string, ResultBody>();
   private session: Session | null = null;
+  /** Collections under way: a repeat delivery waits for the result instead of being refused. */
+  private readonly collecting = new Set<string>();
 
   constructor(private readonly options: SimRunsOptions) {}
 
@@ -52,6 +60,9 @@ export class SimRuns {
       case 'run':
         return this.onRun(message.body);
       case 'run_action': {
+        if (message.body.spec.action.kind === 'collect_logs' && this.options.collectLogs) {
+          return this.onCollect(message.body, this.options.collectLogs);
+        }
         // Checked like the real agent's, then refused: a virtual agent has no binary to
         // replace, and pretending it updated would fake the server's reconnect check.
         const { runId, action } = message.body.spec;
@@ -111,6 +122,52 @@ export class SimRuns {
     };
     this.unacked.set(runId, result);
     this.resend(runId);
+  }
+
+  /** A log collection, checked like any action run, performed for real by `collect`. */
+  private onCollect(body: RunActionBody, collect: ActionHandler<'collect_logs'>): void {
+    const { spec } = body;
+    const { runId, action } = spec;
+    if (action.kind !== 'collect_logs') return;
+    const now = Date.now();
+    let rejection = checkActionRun(body, this.options);
+    if (!rejection && this.unacked.has(runId)) return this.resend(runId);
+    if (!rejection && this.collecting.has(runId)) return;
+    if (!rejection && this.journal.has(runId)) {
+      rejection = { reason: 'duplicate', message: `run ${runId} already ran on this device` };
+    }
+    rejection ??= checkExpiry(spec, now);
+    if (rejection) {
+      this.options.onRejected?.(rejection.reason);
+      this.session?.send('run_rejected', { runId, ...rejection });
+      return;
+    }
+    this.remember(runId, spec.expiresAt, now);
+    this.options.onRun?.(runId);
+    this.collecting.add(runId);
+    this.session?.send('run_accepted', { runId, startedAt: now });
+    const lines: string[] = [];
+    const finish = (outcome: 'succeeded' | 'failed', error?: string) => {
+      const data = lines.length > 0 ? `${lines.join('\n')}\n`.slice(0, 4096) : '';
+      const result: ResultBody = {
+        runId,
+        outcome,
+        startedAt: now,
+        finishedAt: Date.now(),
+        lastSeq: data ? 0 : -1,
+        outputBytes: Buffer.byteLength(data, 'utf8'),
+        truncated: false,
+        ...(error ? { error: error.slice(0, 1024) } : {}),
+        ...(data ? { output: [{ seq: 0, stream: 'stdout' as const, data }] } : {}),
+      };
+      this.collecting.delete(runId);
+      this.unacked.set(runId, result);
+      this.resend(runId);
+    };
+    void collect(action, { runId, say: (line) => lines.push(line), log: this.options.log }).then(
+      (done) => finish(done.outcome, done.error),
+      (err: unknown) => finish('failed', `collection failed: ${errorMessage(err)}`),
+    );
   }
 
   private resend(runId: string): void {

@@ -33,9 +33,12 @@ export function describeFailure(status: number, body: unknown): ApiError {
         ? `You are not allowed to do this: ${body.message}. Ask an administrator if you need it.`
         : status === 429
           ? `Too many attempts. ${body.message}`
-          : status >= 500
-            ? `The server failed (${body.code}). Try again; if it keeps failing, check the server log.`
-            : body.message;
+          : status === 502 || status === 503 || status === 504
+            ? // A device that could not do it, or did not answer: the server says which.
+              body.message
+            : status >= 500
+              ? `The server failed (${body.code}). Try again; if it keeps failing, check the server log.`
+              : body.message;
     return new ApiError(status, body.code, message, fields);
   }
   if (status === 502 || status === 503 || status === 504) {

@@ -160,12 +160,20 @@ export class AgentConnection {
       heartbeatIntervalMs: this.hooks.heartbeatIntervalMs,
     });
     // A socket that goes silent (half-open TCP, frozen agent) is dropped, which marks it offline.
-    this.livenessTimer = setInterval(
-      () => {
-        if (Date.now() - this.lastSeen > this.hooks.offlineAfterMs) this.ws.terminate();
-      },
-      Math.max(250, Math.floor(this.hooks.heartbeatIntervalMs / 2)),
-    );
+    const period = Math.max(250, Math.floor(this.hooks.heartbeatIntervalMs / 2));
+    let lastCheck = Date.now();
+    this.livenessTimer = setInterval(() => {
+      const now = Date.now();
+      const late = now - lastCheck - period;
+      lastCheck = now;
+      if (now - this.lastSeen > this.hooks.offlineAfterMs) {
+        this.hooks.log(
+          'warn',
+          `device ${this.deviceId}: no frame for ${now - this.lastSeen} ms (check ${late} ms late); closing`,
+        );
+        this.ws.terminate();
+      }
+    }, period);
     await this.hooks.onAuthenticated(this);
   }
 

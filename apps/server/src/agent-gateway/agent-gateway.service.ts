@@ -33,7 +33,8 @@ export type RoutedType =
   | 'result'
   | 'check_results'
   | 'follow_status'
-  | 'follow_lines';
+  | 'follow_lines'
+  | 'dir_listing';
 type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
 /** A device's agent authenticated (not on trial) with this version. */
 export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
@@ -232,6 +233,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       case 'check_results':
       case 'follow_status':
       case 'follow_lines':
+      case 'dir_listing':
         return this.dispatch(deviceId, message);
       case 'error':
         this.logger.warn(

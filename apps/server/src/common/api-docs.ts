@@ -31,6 +31,9 @@ export const ERROR_DESCRIPTIONS = {
   413: 'The body is larger than the server accepts',
   415: 'The body is not JSON',
   429: 'Too many requests; wait for the Retry-After seconds',
+  502: 'A device answered, but could not do it (the reason is in `message`)',
+  503: 'Not available on this server process right now; try again (Retry-After)',
+  504: 'A device did not answer in time',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 

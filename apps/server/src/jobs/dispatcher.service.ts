@@ -196,11 +196,12 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Takes one validated report of a device for the next batched write (flushed within 50 ms). */
-  receive<T extends Exclude<RoutedType, 'check_results' | 'follow_status' | 'follow_lines'>>(
-    type: T,
-    deviceId: string,
-    body: AgentToServer[T],
-  ): void {
+  receive<
+    T extends Exclude<
+      RoutedType,
+      'check_results' | 'follow_status' | 'follow_lines' | 'dir_listing'
+    >,
+  >(type: T, deviceId: string, body: AgentToServer[T]): void {
     const report = { deviceId, body } as Report<never>;
     switch (type) {
       case 'run_accepted':

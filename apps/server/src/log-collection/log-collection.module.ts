@@ -55,6 +55,7 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     LogSearchService,
     LogFollowService,
   ],
-  exports: [LogCollectionService, LogFollowService],
+  // The path lists: the file browser (device-files) sends them with each listing.
+  exports: [LogCollectionService, LogFollowService, LogSettingsService],
 })
 export class LogCollectionModule {}

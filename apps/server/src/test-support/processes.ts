@@ -27,18 +27,23 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-/** Runs `node ARGS` from the repository root with a minimal environment plus `env`. */
-export function spawnNode(args: string[], env: Record<string, string>): Proc {
-  return spawnCommand(process.execPath, args, env);
+/** Runs `node ARGS` from the repository root (or `cwd`) with a minimal environment plus `env`. */
+export function spawnNode(args: string[], env: Record<string, string>, cwd?: string): Proc {
+  return spawnCommand(process.execPath, args, env, cwd);
 }
 
 /** Runs any command the way spawnNode runs node: repository root, minimal environment. */
-export function spawnCommand(command: string, args: string[], env: Record<string, string>): Proc {
+export function spawnCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string = ROOT,
+): Proc {
   let out = '';
   let err = '';
   let all = '';
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -218,6 +218,28 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       skippedBytes: 4096,
       notice: 'the file was truncated; reading from its start',
     },
+    list_dir: {
+      requestId: '7b2e4c1a-9d3f-4e5a-8b6c-0d1e2f3a4b5c',
+      deviceId,
+      path: '/var/log',
+      maxEntries: 1000,
+      allow: ['/var/log/**'],
+      deny: ['**/*.key'],
+      issuedAt: 1_732_450_000_000,
+      expiresAt: 1_732_450_030_000,
+      signature: Buffer.alloc(64, 6).toString('base64'),
+    },
+    dir_listing: {
+      requestId: '7b2e4c1a-9d3f-4e5a-8b6c-0d1e2f3a4b5c',
+      path: '/var/log',
+      entries: [
+        { name: 'nginx', type: 'dir', size: 4096, mtime: 1_732_450_000_000, mode: 0o40755 },
+        { name: 'syslog', type: 'file', size: 1234, mtime: 1_732_450_000_000, mode: 0o100640 },
+        { name: 'server.key', type: 'file', refused: 'denied' },
+      ],
+      total: 4,
+      truncated: true,
+    },
     error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
   };
 }

@@ -41,6 +41,7 @@ import { PendingUpdatesPanel } from './detail/PendingUpdatesPanel';
 import { PoliciesPanel } from './detail/PoliciesPanel';
 import { ChecksPanel } from './detail/ChecksPanel';
 import { LiveLogPanel } from './detail/LiveLogPanel';
+import { FilesPanel } from './detail/FilesPanel';
 import { TagsEditor } from './detail/TagsEditor';
 import { osLabel } from './health';
 import { RevokeDevicesModal } from './RevokeDevicesModal';
@@ -203,6 +204,7 @@ export function DeviceDetailPage() {
           <Tabs.Tab value="checks">Checks</Tabs.Tab>
           <Tabs.Tab value="policies">Policies</Tabs.Tab>
           {canAct && !revoked && <Tabs.Tab value="live-log">Live log</Tabs.Tab>}
+          <Tabs.Tab value="files">Files</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inventory">
           <InventoryPanel device={d} />
@@ -227,6 +229,9 @@ export function DeviceDetailPage() {
             <LiveLogPanel deviceId={d.id} online={d.status === 'online'} />
           </Tabs.Panel>
         )}
+        <Tabs.Panel value="files">
+          <FilesPanel device={d} canAct={canAct} />
+        </Tabs.Panel>
       </Tabs>
 
       {canAct && (

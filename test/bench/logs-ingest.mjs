@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// Log ingest: N simulated agents each collect and upload the same 1 MiB log through the real
+// collection path, then the same bytes go to a bare `ws` receiver writing them to disk.
+//   npm run bench:logs -- [--agents 1000] [--processes 2] [--bytes 1048576]
+//
+// Fleetdesk path: `simulate --collect-logs` runs the real collect_logs handler in every
+// virtual agent (the signed action checked, the file staged under the agent's own state
+// folder with its SHA-256, a manifest) and the real LogUploader (manifest, then gzip chunks
+// of 256 KiB numbered from 0, each with its SHA-256, signed with the device key); the server
+// checks, stores and hashes them into bundles. Timed from the first bundle the server opened
+// to the last it completed (server clock), and end to end from the first POST.
+//
+// Bare path, same run, same machine: one receiver process (a `ws` server, no authentication,
+// no database), the same number of sender processes with the same number of sockets, each
+// socket sending the same gzip chunks one after the other; the receiver writes each chunk to
+// its own file per socket, datasyncs it (as the store does) and acknowledges it, and the next
+// chunk goes only after the ack (as the uploader waits for each PUT's answer).
+//
+// Prints MB/s (of the logs' raw bytes, 10^6 bytes) and lines/s stored for each, and the ratio.
+// Internal modes of this file: --bare-receiver DIR, --bare-sender URL COUNT FILE.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { WebSocket, WebSocketServer } from 'ws';
+
+/** The uploader's raw chunk size (LOG_LIMITS.chunkBytes): the bare senders send the same chunks. */
+const CHUNK_BYTES = 256 * 1024;
+
+async function main() {
+  const { sleep, startBench } = await import('./lib.mjs');
+  const { values } = parseArgs({
+    options: {
+      agents: { type: 'string', default: '1000' },
+      processes: { type: 'string' },
+      bytes: { type: 'string', default: String(1024 * 1024) },
+    },
+  });
+  const N = Number(values.agents);
+  // At most 500 agents a simulator process: each holds a socket and, while uploading, an
+  // HTTP connection and a staged file open (one process may hold at most 20,000 files).
+  const P = Number(values.processes ?? Math.max(1, Math.ceil(N / 500)));
+  const BYTES = Number(values.bytes);
+  if (!(N >= 1 && P >= 1 && P <= N && BYTES >= 1024)) {
+    console.error('usage: --agents N (≥ 1) [--processes P (1..N)] [--bytes B (≥ 1024)]');
+    process.exit(2);
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-logs-'));
+  const logDir = join(work, 'logs');
+  mkdirSync(logDir);
+  const logFile = join(logDir, 'app.log');
+  const lines = writeLog(logFile, BYTES);
+  const wire = chunksOf(readFileSync(logFile));
+
+  const bench = await startBench();
+  const results = { agents: N, processes: P, bytesPerAgent: BYTES, linesPerAgent: lines };
+  let ok = false;
+  try {
+    await bench.api('/api/log-collections/settings', {
+      method: 'PUT',
+      body: JSON.stringify({
+        allow: [`${logDir}/**`],
+        maxBundleBytes: BYTES * 2,
+        maxTotalBytes: Math.max(N * BYTES * 2, 10 * 1024 * 1024 * 1024),
+      }),
+    });
+    results.allOnlineAfterSeconds = round(await bench.simulate(N, P, ['--collect-logs']));
+
+    // GET /api/log-bundles answers at most 500 per query: one collection job per 500 devices.
+    const ids = [];
+    for (let page = 1; ids.length < N; page++) {
+      const got = await bench.api(`/api/devices?status=online&pageSize=200&page=${page}`);
+      ids.push(...got.items.map((d) => d.id));
+      if (got.items.length === 0) throw new Error(`only ${ids.length}/${N} devices listed`);
+    }
+    const t0 = Date.now();
+    const jobs = [];
+    for (let i = 0; i < N; i += 500) {
+      const job = await bench.api('/api/log-collections', {
+        method: 'POST',
+        body: JSON.stringify({
+          name: 'bench:logs',
+          target: { deviceIds: ids.slice(i, i + 500) },
+          sources: [{ type: 'file', path: logFile }],
+          maxBytesPerSource: BYTES * 2,
+        }),
+      });
+      jobs.push({ id: job.id, devices: Math.min(500, N - i) });
+    }
+    let bundles = [];
+    for (;;) {
+      bundles = [];
+      for (const job of jobs)
+        bundles.push(...(await bench.api(`/api/log-bundles?jobId=${job.id}`)));
+      const done = bundles.filter((b) => b.status !== 'uploading').length;
+      if (bundles.length === N && done === N) break;
+      if (Date.now() - t0 > 1_800_000) {
+        throw new Error(`after 30 min: ${bundles.length}/${N} bundles, ${done} finished`);
+      }
+      await sleep(1000);
+    }
+    const failed = bundles.filter((b) => b.status !== 'complete');
+    if (failed.length > 0) throw new Error(`${failed.length} bundles failed: ${failed[0].error}`);
+    const stored = bundles.reduce((n, b) => n + b.files.reduce((m, f) => m + f.size, 0), 0);
+    if (stored !== N * BYTES) throw new Error(`stored ${stored} bytes, expected ${N * BYTES}`);
+    const first = Math.min(...bundles.map((b) => Date.parse(b.createdAt)));
+    const last = Math.max(...bundles.map((b) => Date.parse(b.completedAt)));
+    const fleetSeconds = (last - first) / 1000;
+    results.fleetdesk = rates(N, BYTES, lines, fleetSeconds);
+    results.fleetdesk.endToEndSeconds = round((Date.now() - t0) / 1000);
+
+    results.bare = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire.length));
+    results.ratio = Number((results.fleetdesk.mbPerSecond / results.bare.mbPerSecond).toFixed(3));
+    ok = true;
+  } finally {
+    await bench.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(results, null, 2));
+  process.exit(ok ? 0 : 1);
+}
+
+/** A log of about `bytes` bytes (exactly, padded on the last line): stamped lines of ~76 bytes. */
+function writeLog(file, bytes) {
+  const parts = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const at = new Date(Date.UTC(2026, 10, 20, 10, 0, 0, i)).toISOString();
+    let line = `${at} host app[4242]: INFO request ${i} served in ${(i * 7) % 500} ms\n`;
+    if (size + line.length > bytes) line = `${'x'.repeat(Math.max(0, bytes - size - 1))}\n`;
+    parts.push(line);
+    size += line.length;
+  }
+  const text = parts.join('').slice(0, bytes);
+  writeFileSync(file, text);
+  return text.split('\n').filter((l) => l !== '').length;
+}
+
+/** The gzip chunks the uploader sends for this file (one per 256 KiB of raw bytes). */
+function chunksOf(data) {
+  const chunks = [];
+  for (let at = 0; at < data.length || at === 0; at += CHUNK_BYTES) {
+    chunks.push(gzipSync(data.subarray(at, at + CHUNK_BYTES)));
+    if (data.length === 0) break;
+  }
+  return chunks;
+}
+
+const round = (x) => Math.round(x * 10) / 10;
+
+function rates(agents, bytes, lines, seconds) {
+  return {
+    seconds: round(seconds),
+    mbPerSecond: Number(((agents * bytes) / 1e6 / seconds).toFixed(2)),
+    linesPerSecond: Math.round((agents * lines) / seconds),
+  };
+}
+
+/** The bare floor: one receiver, P sender processes, N sockets; seconds from go to the last ack. */
+async function bare(work, agents, processes, logFile, chunks) {
+  const dir = join(work, 'bare');
+  mkdirSync(dir);
+  const self = new URL(import.meta.url).pathname;
+  const receiver = fork(self, ['--bare-receiver', dir], { stdio: 'inherit' });
+  const senders = [];
+  try {
+    const [{ port }] = await once(receiver, 'message');
+    const per = Math.ceil(agents / processes);
+    for (let p = 0; p < processes; p++) {
+      const count = Math.min(per, agents - p * per);
+      senders.push(
+        fork(self, ['--bare-sender', `ws://127.0.0.1:${port}`, String(count), logFile], {
+          stdio: 'inherit',
+        }),
+      );
+    }
+    await Promise.all(senders.map((s) => once(s, 'message'))); // every socket open
+    const t0 = performance.now();
+    const done = senders.map((s) => once(s, 'message'));
+    for (const s of senders) s.send('go');
+    const answers = (await Promise.all(done)).map(([m]) => m);
+    const seconds = (performance.now() - t0) / 1000;
+    const acked = answers.reduce((n, a) => n + a.acked, 0);
+    if (acked !== agents * chunks)
+      throw new Error(`bare: ${acked}/${agents * chunks} chunks acked`);
+    return seconds;
+  } finally {
+    for (const s of senders) s.kill();
+    receiver.kill();
+  }
+}
+
+async function bareReceiver(dir) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 2 * CHUNK_BYTES });
+  await once(wss, 'listening');
+  let next = 0;
+  wss.on('connection', (ws) => {
+    const id = next++;
+    const opened = open(join(dir, `${id}.gz`), 'w', 0o600);
+    let offset = 0;
+    // One chunk at a time per socket, in order: the sender waits for each ack.
+    let queue = Promise.resolve();
+    ws.on('message', (data) => {
+      queue = queue.then(async () => {
+        const file = await opened;
+        await file.write(data, 0, data.length, offset);
+        offset += data.length;
+        await file.datasync();
+        ws.send('ok');
+      });
+    });
+    ws.on('close', () => void opened.then((f) => f.close()));
+  });
+  process.send({ port: wss.address().port });
+}
+
+async function bareSender(url, count, logFile) {
+  const chunks = chunksOf(readFileSync(logFile));
+  const sockets = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      await once(ws, 'open');
+      return ws;
+    }),
+  );
+  process.send({ ready: count });
+  await once(process, 'message');
+  let acked = 0;
+  await Promise.all(
+    sockets.map(async (ws) => {
+      for (const chunk of chunks) {
+        const ack = once(ws, 'message');
+        ws.send(chunk);
+        await ack;
+        acked += 1;
+      }
+      ws.close();
+    }),
+  );
+  process.send({ acked });
+}
+
+// Last, so every declaration above is initialised when the mode runs.
+const mode = process.argv[2];
+if (mode === '--bare-receiver') await bareReceiver(process.argv[3]);
+else if (mode === '--bare-sender')
+  await bareSender(process.argv[3], Number(process.argv[4]), process.argv[5]);
+else await main();
