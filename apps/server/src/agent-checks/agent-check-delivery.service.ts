@@ -50,8 +50,13 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
   /** A device's tags or group changed here: the revision is moved at the next tick. */
   private facetsChanged = false;
   private offFacets?: () => void;
-  /** The set last sent to each device held here, as its JSON, to send only changes. */
-  private readonly sent = new Map<string, string>();
+  /**
+   * The set last sent to each device held here, as its JSON, and on which socket: a new socket
+   * gets its set again, the same socket only a change. Keyed by the socket rather than cleared
+   * when a device authenticates, because the gateway lists a socket as live (and a tick may
+   * serve it) before it tells its listeners, and clearing then sent the same set twice.
+   */
+  private readonly sent = new Map<string, { conn: object; json: string }>();
   /** Devices just authenticated, served together: a reconnect storm costs a few queries. */
   private readonly arrived = new Set<string>();
   private arrivalTimer?: NodeJS.Timeout;
@@ -74,7 +79,6 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
       this.facetsChanged = true;
     });
     this.gateway.onAuthenticated((deviceId) => {
-      this.sent.delete(deviceId);
       this.arrived.add(deviceId);
       this.arrivalTimer ??= setTimeout(() => {
         this.arrivalTimer = undefined;
@@ -116,7 +120,9 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
       await this.checks.targetsChanged(this.dataSource.manager);
     }
     const changed = await this.load();
-    for (const id of this.sent.keys()) if (!this.gateway.isConnected(id)) this.sent.delete(id);
+    for (const [id, last] of this.sent) {
+      if (this.gateway.connectionOf(id) !== last.conn) this.sent.delete(id);
+    }
     if (!changed && Date.now() - this.refreshedAt < REFRESH_EVERY_MS) return;
     this.refreshedAt = Date.now();
     await this.deliver(this.gateway.connectedDeviceIds());
@@ -124,7 +130,9 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
 
   /** Sends each of these devices (held here, speaking protocol 3) its set, if it changed. */
   async deliver(deviceIds: string[]): Promise<number> {
-    if (this.revision < 0) await this.load();
+    // Re-read if the revision moved since the last tick (one cheap read): a device arriving
+    // just after a check was deleted must not be sent the deleted one until the next tick.
+    await this.load();
     const ids = deviceIds.filter((id) => (this.gateway.protocolVersion(id) ?? 0) >= CHECKS_SINCE);
     let sent = 0;
     for (let i = 0; i < ids.length; i += 1000) {
@@ -137,7 +145,9 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
         const f = facets.get(deviceId);
         const specs = f ? this.applying(deviceId, f).map(toAgentCheckSpec) : [];
         const json = JSON.stringify(specs);
-        if (this.sent.get(deviceId) === json) continue;
+        const conn = this.gateway.connectionOf(deviceId);
+        const last = this.sent.get(deviceId);
+        if (!conn || (last?.conn === conn && last.json === json)) continue;
         const body: Omit<ChecksBody, 'signature'> = {
           deviceId,
           issuedAt: Date.now(),
@@ -146,7 +156,7 @@ export class AgentCheckDelivery implements OnApplicationBootstrap, OnApplication
         };
         const signature = this.serverKeys.sign(checksSigningPayload(body));
         if (this.gateway.send(deviceId, 'checks', { ...body, signature })) {
-          this.sent.set(deviceId, json);
+          this.sent.set(deviceId, { conn, json });
           sent += 1;
         }
       }

@@ -160,16 +160,18 @@ export class AgentChecksService {
     id: string,
     q: PageQueryDto,
   ): Promise<Page<AgentCheckStateResponse>> {
+    // Counted first: a state written between the two reads then shows in the page rather
+    // than being counted and missing from it (a total of 1 with no item).
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM agent_check_state s WHERE ${where}`,
+      [id],
+    );
     const rows = await this.dataSource.query<StateRow[]>(
       `SELECT s.check_id, c.name AS check_name, c.kind AS check_kind, s.device_id, s.status,
               s.message, s.value, s.at
        FROM agent_check_state s JOIN agent_check c ON c.id = s.check_id WHERE ${where}
        ORDER BY (s.status = 'ok'), s.device_id, s.check_id OFFSET $2 LIMIT $3`,
       [id, (q.page - 1) * q.pageSize, q.pageSize],
-    );
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM agent_check_state s WHERE ${where}`,
-      [id],
     );
     // Names through the devices module: its table is its own.
     const facets = await this.devices.facetsOf([...new Set(rows.map((r) => r.device_id))]);

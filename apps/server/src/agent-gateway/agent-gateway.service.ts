@@ -83,6 +83,14 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     return this.live.get(deviceId)?.protocolVersion;
   }
 
+  /**
+   * The device's live socket here as an opaque identity (undefined when it has none): equal
+   * for the same socket, different after a reconnection.
+   */
+  connectionOf(deviceId: string): object | undefined {
+    return this.live.get(deviceId);
+  }
+
   connectedDeviceIds(): string[] {
     return [...this.live.keys()];
   }
