@@ -64,7 +64,9 @@ describe('web console end to end', () => {
     consoleDir = buildConsole();
     fleet = await Fleet.start({ CONSOLE_DIR: consoleDir });
     browser = await launchBrowser();
-    await createScript('Count slowly', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 1; done');
+    // Two seconds a tick: when "tick 2" shows the run has 8 s to go, room for a slow page on a
+    // loaded machine (with 1 s ticks, a CI run once saw the run end before the page drew tick 2).
+    await createScript('Count slowly', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 2; done');
     await createScript('Wait a long time', 'echo started; sleep 600; echo never');
     await createScript('Echo hostile output', HOSTILE_OUTPUT.map((p) => `echo "${p}"`).join('\n'));
     await auth(api().post('/api/users'))
@@ -155,7 +157,7 @@ describe('web console end to end', () => {
     const runRow = page.getByTestId('run-row').first();
     expect(await runRow.getAttribute('data-state')).toBe('running');
     expect(await terminalText(page)).not.toContain('tick 6');
-    await waitFor(async () => (await runRow.getAttribute('data-state')) === 'succeeded', 20_000);
+    await waitFor(async () => (await runRow.getAttribute('data-state')) === 'succeeded', 30_000);
     const text = await terminalText(page);
     for (let i = 1; i <= 6; i += 1) expect(text.split(`tick ${i}`).length - 1).toBe(1);
     await screenshot(page, 'job');
@@ -166,7 +168,7 @@ describe('web console end to end', () => {
     await screenshot(page, 'device-detail');
     await expectClean(page, alarms);
     await page.context().close();
-  });
+  }, 90_000);
 
   it('cancels a long run from the job page', async () => {
     const res = await auth(api().post('/api/jobs'))

@@ -285,7 +285,8 @@ describe('file transfer end to end', () => {
       name: 'app.log',
       type: 'file',
       size: 7,
-      modifiedAt: new Date((await stat(join(browse, 'app.log'))).mtimeMs).toISOString(),
+      // The agent rounds the sub-millisecond mtime; Date would truncate it.
+      modifiedAt: new Date(Math.round((await stat(join(browse, 'app.log'))).mtimeMs)).toISOString(),
       mode: ((await stat(join(browse, 'app.log'))).mode & 0o7777).toString(8).padStart(4, '0'),
     });
     expect(byName.get('sub')).toMatchObject({ type: 'dir' });
