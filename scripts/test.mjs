@@ -2,7 +2,19 @@
 // again on PostgreSQL when TEST_DATABASE_URL is set. Ends with one "N passed, N failed" line.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+
+/**
+ * The browser tests: e2e files that drive Chromium through test/support/browser.ts. They
+ * check the console's pages, whose data comes through the same server code the int-specs and
+ * the agent e2e files exercise on both engines, so they run once, in the embedded run (the
+ * engine `npm start` gives): on PostgreSQL they would add ~7 minutes of CI for no new query.
+ */
+const browserTests = readdirSync('test')
+  .filter((f) => f.endsWith('.e2e-spec.ts'))
+  .filter((f) => readFileSync(`test/${f}`, 'utf8').includes("from './support/browser'"));
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const extra = process.argv.slice(2);
 const runs = [{ engine: 'embedded', args: [] }];
@@ -10,10 +22,12 @@ if (process.env.TEST_DATABASE_URL) {
   // Unit tests (`*.spec.ts`) left out by an ignore pattern rather than a second path pattern:
   // jest ORs path patterns, so a caller's --testPathPatterns would have widened this run to
   // every int/e2e file; ignore patterns AND with it.
-  runs.push({
-    engine: 'postgres',
-    args: ['--testPathIgnorePatterns', '/node_modules/|\\.spec\\.ts$'],
-  });
+  const ignored = [
+    '/node_modules/',
+    '\\.spec\\.ts$',
+    ...browserTests.map((f) => `/test/${escape(f)}$`),
+  ];
+  runs.push({ engine: 'postgres', args: ['--testPathIgnorePatterns', ignored.join('|')] });
 }
 
 // Every PostgreSQL test database of this run is named fleetdesk_t_<run>_…; jest's global
