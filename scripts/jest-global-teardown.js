@@ -10,6 +10,7 @@ const { join } = require('node:path');
 module.exports = async () => {
   const run = process.env.FLEETDESK_TEST_RUN;
   if (!run || !/^[a-z0-9]{1,24}$/.test(run)) return;
+  // The same path as embeddedTemplateDir() in schema-template.ts (this file cannot import TS).
   const template = join(tmpdir(), `fleetdesk-test-template-${run}`);
   rmSync(template, { recursive: true, force: true });
   rmSync(`${template}.lock`, { recursive: true, force: true });

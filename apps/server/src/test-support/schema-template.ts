@@ -21,12 +21,12 @@ const READY = 'ready';
 const BUILD_TIMEOUT_MS = 300_000;
 
 /** The template database's name on the PostgreSQL server: the teardown drops it with the rest. */
-export function postgresTemplateName(): string {
+function postgresTemplateName(): string {
   return `fleetdesk_t_${testRunId()}_template`;
 }
 
 /** The template data dir for PGlite, shared by the workers of this run. */
-export function embeddedTemplateDir(): string {
+function embeddedTemplateDir(): string {
   return join(tmpdir(), `fleetdesk-test-template-${testRunId()}`);
 }
 
