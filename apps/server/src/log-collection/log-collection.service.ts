@@ -195,12 +195,23 @@ export class LogCollectionService {
       }
       throw err;
     });
-    await this.audit.recordAlone(actor, {
-      action: 'log_bundles.downloaded',
-      targetType: 'device',
-      targetId: bundle.deviceId,
-      details: { bundleId: id, files: [{ index, path: file.path, sha256: file.sha256 }] },
-    });
+    try {
+      if (stored.size !== file.size) {
+        throw new LogFileMissingException(
+          `file ${index} of bundle ${id} (${file.sha256}) is stored with ${stored.size} bytes, not ${file.size}`,
+        );
+      }
+      await this.audit.recordAlone(actor, {
+        action: 'log_bundles.downloaded',
+        targetType: 'device',
+        targetId: bundle.deviceId,
+        details: { bundleId: id, files: [{ index, path: file.path, sha256: file.sha256 }] },
+      });
+    } catch (err) {
+      // A bucket's answer left unread would hold its connection.
+      stored.stream.destroy();
+      throw err;
+    }
     return {
       stream: stored.stream,
       size: file.size,

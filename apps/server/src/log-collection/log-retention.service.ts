@@ -17,8 +17,7 @@ const BATCH = 100;
 
 /**
  * Deletes bundles past their retention and the blobs nobody uses any more (from the object
- * store, and from the legacy folder if one is still there). Every server
- * process runs it; each batch is claimed with `FOR UPDATE SKIP LOCKED`, so two processes
+ * store, and from the legacy folder if one is still there). Every server process runs it; each batch is claimed with `FOR UPDATE SKIP LOCKED`, so two processes
  * never work on the same rows and never wait for each other. A blob's row stays locked
  * while its file is removed, which is the same lock an upload takes before it puts a file
  * of that hash in place: a file is never removed under a bundle that has just claimed it.
@@ -60,29 +59,41 @@ export class LogRetentionService implements OnApplicationBootstrap, BeforeApplic
    * names any more is deleted instead. One that fails to move stays on disk, still served,
    * and is tried again at the next start.
    */
-  async moveLegacy(): Promise<{ moved: number; dropped: number }> {
+  async moveLegacy(): Promise<{ moved: number; dropped: number; failed: number }> {
     let moved = 0;
     let dropped = 0;
+    let failed = 0;
+    let firstError = '';
     for (const sha256 of await this.store.legacyHashes()) {
       if (this.stopped) break;
-      await this.dataSource.transaction(async (m) => {
-        const rows = await m.query<unknown[]>(
-          `SELECT 1 FROM "log_blob" WHERE "sha256" = $1 FOR UPDATE`,
-          [sha256],
-        );
-        const keep = rows.length > 0;
-        if (await this.store.moveLegacy(sha256, keep)) {
-          if (keep) moved++;
-          else dropped++;
-        }
-      });
+      try {
+        await this.dataSource.transaction(async (m) => {
+          const rows = await m.query<unknown[]>(
+            `SELECT 1 FROM "log_blob" WHERE "sha256" = $1 FOR UPDATE`,
+            [sha256],
+          );
+          const keep = rows.length > 0;
+          if (await this.store.moveLegacy(sha256, keep)) {
+            if (keep) moved++;
+            else dropped++;
+          }
+        });
+      } catch (err) {
+        failed++;
+        firstError ||= `${sha256}: ${String(err)}`;
+      }
     }
     if (moved + dropped > 0) {
       this.logger.log(
-        `stored log files: moved ${moved} from DATA_DIR/log-store into the ${this.store.kind} store, deleted ${dropped} no bundle used`,
+        `stored log files: moved ${moved} from DATA_DIR/log-store/blobs into the ${this.store.kind} store, deleted ${dropped} no bundle used`,
       );
     }
-    return { moved, dropped };
+    if (failed > 0) {
+      this.logger.error(
+        `stored log files: ${failed} could not be moved from DATA_DIR/log-store/blobs (still served from there; tried again at the next start), first: ${firstError}`,
+      );
+    }
+    return { moved, dropped, failed };
   }
 
   private async tick(): Promise<void> {

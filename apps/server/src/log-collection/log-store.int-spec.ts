@@ -333,7 +333,7 @@ describe.each(['disk', 's3'] as const)(
         .set('Authorization', admin)
         .expect(200);
       expect(audit.body.items[0]).toMatchObject({
-        targetId: first.deviceId,
+        target: { type: 'device', id: first.deviceId },
         details: { bundleId: first.id, files: [{ sha256: sha(shared) }, { sha256: sha(own) }] },
       });
       await request(server.url)
@@ -376,6 +376,7 @@ describe.each(['disk', 's3'] as const)(
       await expect(server.app.get(LogRetentionService).moveLegacy()).resolves.toEqual({
         moved: 1,
         dropped: 1,
+        failed: 0,
       });
       expect(await stored()).toContain(sha(text));
       expect(await stored()).not.toContain(sha(orphan));
@@ -384,6 +385,7 @@ describe.each(['disk', 's3'] as const)(
       await expect(server.app.get(LogRetentionService).moveLegacy()).resolves.toEqual({
         moved: 0,
         dropped: 0,
+        failed: 0,
       });
     }, 120_000);
 
