@@ -17,8 +17,10 @@ import request from 'supertest';
 import { enroll, type Enrolled } from '../test-support/agent-client';
 import { factories } from '../test-support/factories';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
+import { AuditService } from '../audit/audit.service';
 import { ObjectStore } from '../object-store/object-store';
-import { type BlobStore, LOG_OBJECTS } from './blob-store';
+import { S3ObjectStore } from '../object-store/s3-object-store';
+import { BlobStore, LOG_OBJECTS } from './blob-store';
 import { LogRetentionService } from './log-retention.service';
 import { LOG_BLOB_STORE } from './log-upload.service';
 
@@ -373,9 +375,37 @@ describe.each(['disk', 's3'] as const)(
         .expect(200);
       expect((search.body as SearchBundlesResponse).matchCount).toBe(36);
 
+      // A store that cannot be reached: the file stays where it is and is still served; the
+      // orphan, which needs no store, goes.
+      const unreachable = new LogRetentionService(
+        server.dataSource,
+        new BlobStore(
+          join(db.dataDir, 'log-store'),
+          new S3ObjectStore(
+            {
+              endpoint: 'http://127.0.0.1:1',
+              bucket: BUCKET,
+              region: 'us-east-1',
+              accessKeyId: 'S3RVER',
+              secretAccessKey: 'S3RVER',
+              prefix: '',
+            },
+            join(db.dataDir, 'spool'),
+          ),
+        ),
+        server.app.get(AuditService),
+      );
+      await expect(unreachable.moveLegacy()).resolves.toEqual({
+        moved: 0,
+        dropped: 1,
+        failed: 1,
+      });
+      await stat(legacyPath(sha(text)));
+      expect((await fileOf(bundle.id, 0).expect(200)).body).toEqual(text);
+
       await expect(server.app.get(LogRetentionService).moveLegacy()).resolves.toEqual({
         moved: 1,
-        dropped: 1,
+        dropped: 0,
         failed: 0,
       });
       expect(await stored()).toContain(sha(text));
