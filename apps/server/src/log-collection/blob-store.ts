@@ -1,19 +1,56 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  type ByteRange,
+  checkSha256,
+  isSha256,
+  type ObjectStore,
+  type StoredObject,
+} from '../object-store/object-store';
+
+/** The object store's namespace for collected logs and fetched or pushed files. */
+export const LOG_OBJECTS = 'logs';
+
+/** The bytes of a file the database says is stored are in neither place. */
+export class LogBlobMissingError extends Error {
+  constructor(readonly sha256: string) {
+    super(`the stored file ${sha256} is missing from the object store`);
+  }
+}
 
 /**
- * Collected files on disk, named by their SHA-256 (`blobs/ab/abcdef…`): the same log sent by
- * two devices is stored once, and a file's name proves its content. Uploads in progress grow
- * in `partial/` and move into place when their hash checks out. The database says which
- * blobs exist and who uses them (log_blob, log_bundle_file); this class only moves bytes.
+ * Collected files, named by their SHA-256: the same log sent by two devices is stored once,
+ * and a file's name proves its content. Uploads in progress grow on the receiving node's
+ * disk in `<root>/partial/`; once the whole file hashes to what the device announced, it goes
+ * into the object store (namespace `logs`: a bucket when S3_BUCKET is set, else
+ * DATA_DIR/logs/blobs), so with a bucket every node can serve it.
+ *
+ * Before the object store, completed files stayed in `<root>/blobs/ab/abcdef…`. Such a
+ * "legacy" file is still read, and is moved into the store by the retention service at start
+ * (see LogRetentionService.moveLegacy). The database says which blobs exist and who uses them
+ * (log_blob, log_bundle_file); this class only moves bytes.
  */
 export class BlobStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly objects: ObjectStore,
+  ) {}
 
-  private blobPath(sha256: string): string {
-    return join(this.root, 'blobs', sha256.slice(0, 2), sha256);
+  /** Where completed files go: `disk` (DATA_DIR/logs/blobs) or `s3`. */
+  get kind(): 'disk' | 's3' {
+    return this.objects.kind;
+  }
+
+  private legacyDir(): string {
+    return join(this.root, 'blobs');
+  }
+
+  private legacyPath(sha256: string): string {
+    checkSha256(sha256);
+    return join(this.legacyDir(), sha256.slice(0, 2), sha256);
   }
 
   partialPath(bundleId: string, index: number): string {
@@ -46,19 +83,83 @@ export class BlobStore {
     return { sha256: hash.digest('hex'), size };
   }
 
-  /** Moves a verified partial file into the store (replacing an identical copy, if any). */
+  /**
+   * Puts a verified partial file into the object store (replacing an identical copy, if
+   * any); the partial file is gone afterwards.
+   */
   async commit(partial: string, sha256: string): Promise<void> {
-    const dest = this.blobPath(sha256);
-    await mkdir(join(this.root, 'blobs', sha256.slice(0, 2)), { recursive: true });
-    await rename(partial, dest);
+    const { size } = await stat(partial);
+    await this.objects.putFile(LOG_OBJECTS, partial, sha256, size);
+    await rm(partial, { force: true });
   }
 
-  open(sha256: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.blobPath(sha256), range);
+  /**
+   * A stored file's bytes (or `range` of them, inclusive offsets), streamed from wherever
+   * they are: the object store, else the legacy folder. The store is asked again after the
+   * legacy folder, since a file may move between the two looks.
+   */
+  async open(sha256: string, range?: ByteRange): Promise<StoredObject> {
+    const found =
+      (await this.objects.open(LOG_OBJECTS, sha256, range)) ??
+      (await this.openLegacy(sha256, range)) ??
+      (await this.objects.open(LOG_OBJECTS, sha256, range));
+    if (!found) throw new LogBlobMissingError(sha256);
+    return found;
   }
 
+  private async openLegacy(sha256: string, range?: ByteRange): Promise<StoredObject | null> {
+    const path = this.legacyPath(sha256);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      return null;
+    }
+    if (!range) return { stream: createReadStream(path), size };
+    const end = Math.min(range.end, size - 1);
+    if (range.start > end) return { stream: Readable.from([]), size: 0 };
+    return {
+      stream: createReadStream(path, { start: range.start, end }),
+      size: end - range.start + 1,
+    };
+  }
+
+  /** Removes a file from the store and from the legacy folder; a missing one is no error. */
   async remove(sha256: string): Promise<void> {
-    await rm(this.blobPath(sha256), { force: true });
+    await this.objects.remove(LOG_OBJECTS, sha256);
+    await rm(this.legacyPath(sha256), { force: true });
+  }
+
+  /** The hashes of files still in the legacy folder (none on a server that began with the store). */
+  async legacyHashes(): Promise<string[]> {
+    const out: string[] = [];
+    const dirs = await readdir(this.legacyDir()).catch(() => [] as string[]);
+    for (const dir of dirs.sort()) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      const names = await readdir(join(this.legacyDir(), dir)).catch(() => [] as string[]);
+      out.push(...names.filter((n) => isSha256(n) && n.startsWith(dir)));
+    }
+    return out;
+  }
+
+  /**
+   * Moves one legacy file into the object store (`keep`), or just deletes it (no bundle or
+   * upload uses it); false when it was not there. The caller holds the file's log_blob row
+   * lock, as the sweep does.
+   */
+  async moveLegacy(sha256: string, keep: boolean): Promise<boolean> {
+    const path = this.legacyPath(sha256);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => null,
+    );
+    if (size === null) return false;
+    if (keep) await this.objects.putFile(LOG_OBJECTS, path, sha256, size);
+    await rm(path, { force: true });
+    // The two-letter folder and then `blobs/` go once empty; a non-empty one stays.
+    await rmdir(join(this.legacyDir(), sha256.slice(0, 2))).catch(() => undefined);
+    await rmdir(this.legacyDir()).catch(() => undefined);
+    return true;
   }
 
   async removePartials(bundleId: string): Promise<void> {

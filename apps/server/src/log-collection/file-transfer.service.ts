@@ -237,9 +237,8 @@ export class FileTransferService {
     const length = Math.max(0, Math.min(TRANSFER_LIMITS.pushChunkBytes, size - start));
     const parts: Buffer[] = [];
     if (length > 0) {
-      for await (const part of this.store.open(sha256, { start, end: start + length - 1 })) {
-        parts.push(part as Buffer);
-      }
+      const stored = await this.store.open(sha256, { start, end: start + length - 1 });
+      for await (const part of stored.stream as AsyncIterable<Buffer>) parts.push(part);
     }
     const data = Buffer.concat(parts);
     if (data.length !== length) throw new Error(`stored file ${sha256} is shorter than its size`);

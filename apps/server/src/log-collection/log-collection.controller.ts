@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   HttpStatus,
@@ -204,6 +205,20 @@ export class LogBundlesController {
   @Roles('technician')
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<LogBundleResponse> {
     return this.collections.get(id);
+  }
+
+  @ApiRoute('Delete a bundle and the stored files no other bundle uses (audited)', {
+    status: 204,
+    errors: [404],
+  })
+  @Delete(':id')
+  @Roles('technician')
+  @HttpCode(204)
+  remove(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
+    return this.collections.remove(actor, id);
   }
 
   @ApiOperation({ summary: 'Download one file of a bundle (audited)' })

@@ -48,3 +48,11 @@ export class FileTransferNotFoundException extends AppException {
     super('FILE_TRANSFER_NOT_FOUND', message, status);
   }
 }
+
+/** The database lists a file whose bytes the store no longer has (a bucket emptied or swapped). */
+export class LogFileMissingException extends AppException {
+  override readonly operatorAttention = true;
+  constructor(message: string) {
+    super('LOG_FILE_MISSING', message, HttpStatus.INTERNAL_SERVER_ERROR);
+  }
+}

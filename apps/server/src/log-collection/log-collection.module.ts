@@ -7,6 +7,8 @@ import { AuditModule } from '../audit/audit.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { ObjectStore } from '../object-store/object-store';
+import { ObjectStoreModule } from '../object-store/object-store.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
 import { BlobStore } from './blob-store';
 import { FileTransferController } from './file-transfer.controller';
@@ -33,6 +35,7 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     AuditModule,
     DevicesModule,
     JobsModule,
+    ObjectStoreModule,
     ServerKeysModule,
   ],
   controllers: [
@@ -44,8 +47,11 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
   providers: [
     {
       provide: LOG_BLOB_STORE,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new BlobStore(join(config.dataDir, 'log-store')),
+      inject: [APP_CONFIG, ObjectStore],
+      // Partial uploads (and files from before the object store) under DATA_DIR/log-store;
+      // completed files in the object store, on disk or in the bucket.
+      useFactory: (config: AppConfig, objects: ObjectStore) =>
+        new BlobStore(join(config.dataDir, 'log-store'), objects),
     },
     LogSettingsService,
     LogUploadService,

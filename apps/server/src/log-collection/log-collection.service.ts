@@ -16,14 +16,16 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
-import { BlobStore } from './blob-store';
+import { BlobStore, LogBlobMissingError } from './blob-store';
 import type { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogBundleNotFoundException,
   LogBundleNotReadyException,
   LogCollectionInvalidException,
+  LogFileMissingException,
 } from './log-collection.exceptions';
+import { LogRetentionService } from './log-retention.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE } from './log-upload.service';
 import { type TarEntry, tarStream } from './tar';
@@ -79,6 +81,7 @@ export class LogCollectionService {
     private readonly settings: LogSettingsService,
     private readonly audit: AuditService,
     private readonly devices: DevicesService,
+    private readonly retention: LogRetentionService,
   ) {}
 
   async create(actor: Actor, dto: CreateLogCollectionDto): Promise<JobResponse> {
@@ -183,14 +186,34 @@ export class LogCollectionService {
     const file = files.find((f) => f.index === index);
     if (!file) throw new LogBundleNotFoundException(`file ${index} in bundle ${id}`);
     if (!file.complete) throw new LogBundleNotReadyException(`file ${index} of bundle ${id}`);
-    await this.audit.recordAlone(actor, {
-      action: 'log_bundles.downloaded',
-      targetType: 'device',
-      targetId: bundle.deviceId,
-      details: { bundleId: id, files: [{ index, path: file.path, sha256: file.sha256 }] },
+    // Opened before the audit entry: a download that cannot start is not recorded as one.
+    const stored = await this.store.open(file.sha256).catch((err: unknown) => {
+      if (err instanceof LogBlobMissingError) {
+        throw new LogFileMissingException(
+          `file ${index} of bundle ${id} (${file.sha256}) is missing from the store`,
+        );
+      }
+      throw err;
     });
+    try {
+      if (stored.size !== file.size) {
+        throw new LogFileMissingException(
+          `file ${index} of bundle ${id} (${file.sha256}) is stored with ${stored.size} bytes, not ${file.size}`,
+        );
+      }
+      await this.audit.recordAlone(actor, {
+        action: 'log_bundles.downloaded',
+        targetType: 'device',
+        targetId: bundle.deviceId,
+        details: { bundleId: id, files: [{ index, path: file.path, sha256: file.sha256 }] },
+      });
+    } catch (err) {
+      // A bucket's answer left unread would hold its connection.
+      stored.stream.destroy();
+      throw err;
+    }
     return {
-      stream: this.store.open(file.sha256),
+      stream: stored.stream,
       size: file.size,
       name: entryName(file),
       sha256: file.sha256,
@@ -219,7 +242,7 @@ export class LogCollectionService {
       name: `${prefix}/${entryName(f)}`,
       size: f.size,
       mtime: bundle.collectedAt,
-      open: () => this.store.open(f.sha256),
+      open: async () => (await this.store.open(f.sha256)).stream,
     }));
     return { chunks: tarStream(entries), name: `${prefix}.tar.gz` };
   }
@@ -280,11 +303,42 @@ export class LogCollectionService {
           name: `bundle-${b.id.slice(0, 8)}/${entryName(f)}`,
           size: f.size,
           mtime: b.collectedAt,
-          open: () => this.store.open(f.sha256),
+          open: async () => (await this.store.open(f.sha256)).stream,
         })),
     );
     const day = new Date().toISOString().slice(0, 10);
     return { chunks: tarStream(entries), name: `log-bundles-${day}-${unique.length}.tar.gz` };
+  }
+
+  /**
+   * Deletes a bundle in any state (audited with its files), the partial uploads this node
+   * holds for it, and the stored files no other bundle or upload names: a file two bundles
+   * share stays until the second goes.
+   */
+  async remove(actor: Actor, id: string): Promise<void> {
+    const { bundle, files } = await this.load(id);
+    await this.dataSource.transaction(async (m) => {
+      const rows = await m.query<[unknown[], number] | unknown[]>(
+        `DELETE FROM "log_bundle" WHERE "id" = $1 RETURNING "id"`,
+        [id],
+      );
+      const deleted = Array.isArray(rows[0]) ? rows[0] : rows;
+      if (deleted.length === 0) throw new LogBundleNotFoundException(id);
+      await this.audit.record(m, actor, {
+        action: 'log_bundles.deleted',
+        targetType: 'device',
+        targetId: bundle.deviceId,
+        details: {
+          bundleId: id,
+          jobId: bundle.jobId,
+          runId: bundle.runId,
+          status: bundle.status,
+          files: files.map((f) => ({ index: f.index, path: f.path, sha256: f.sha256 })),
+        },
+      });
+    });
+    await this.store.removePartials(id);
+    await this.retention.removeUnusedBlobs(files.map((f) => f.sha256));
   }
 
   private async load(id: string) {

@@ -30,11 +30,13 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
-import { BlobStore } from './blob-store';
+import type { StoredObject } from '../object-store/object-store';
+import { BlobStore, LogBlobMissingError } from './blob-store';
 import type { CreateLogSearchDto, SearchBundlesDto } from './dto/log-search.dto';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogCollectionInvalidException,
+  LogFileMissingException,
   LogUploadInvalidException,
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
@@ -242,9 +244,11 @@ export class LogSearchService {
       };
       for (const file of files.filter((f) => f.bundleId === bundle.id)) {
         const matcher = lineMatcher(query);
+        let stored: StoredObject | undefined;
         try {
           const collector = new MatchCollector(context, budget);
-          await searchLines(this.store.open(file.sha256), { matcher, collector, since, until });
+          stored = await this.store.open(file.sha256);
+          await searchLines(stored.stream, { matcher, collector, since, until });
           result.files.push({
             index: file.index,
             path: file.path,
@@ -254,8 +258,15 @@ export class LogSearchService {
           result.matchCount += collector.matchCount;
         } catch (err) {
           if (err instanceof FilterTimeout) throw new LogCollectionInvalidException(err.message);
+          if (err instanceof LogBlobMissingError) {
+            throw new LogFileMissingException(
+              `file ${file.index} of bundle ${bundle.id} (${file.sha256}) is missing from the store`,
+            );
+          }
           throw err;
         } finally {
+          // A bucket's answer not read to its end would hold its connection.
+          stored?.stream.destroy();
           await matcher.close();
         }
       }

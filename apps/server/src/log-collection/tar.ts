@@ -7,7 +7,8 @@ export interface TarEntry {
   name: string;
   size: number;
   mtime: Date;
-  open(): Readable;
+  /** Called when the entry's turn comes, so one file at a time is open. */
+  open(): Promise<Readable>;
 }
 
 /** Yields the archive's bytes one entry at a time, streaming each file's content. */
@@ -15,7 +16,7 @@ export async function* tarStream(entries: AsyncIterable<TarEntry> | Iterable<Tar
   for await (const entry of entries) {
     yield tarHeader(entry.name, entry.size, entry.mtime);
     let written = 0;
-    for await (const chunk of entry.open() as AsyncIterable<Buffer>) {
+    for await (const chunk of (await entry.open()) as AsyncIterable<Buffer>) {
       written += chunk.length;
       yield chunk;
     }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,37 @@ describe('object store on an S3-compatible bucket (integration)', () => {
       expect(await bucketKeys()).toEqual([]);
       expect(await store.open('software', put.sha256)).toBeNull();
       await store.remove('software', put.sha256); // gone already: not an error
+      expect(await readdir(spoolDir)).toEqual([]);
+    });
+
+    it('stores a checked local file as it is, and reads byte ranges of it', async () => {
+      const store = new S3ObjectStore(s3Config, spoolDir);
+      const bytes = randomBytes(5000);
+      const file = join(spoolDir, 'assembled');
+      await writeFile(file, bytes);
+      await expect(store.putFile('logs', file, sha(bytes), 5001)).rejects.toThrow(
+        /holds 5000 bytes, not 5001/,
+      );
+      expect(await bucketKeys()).toEqual([]);
+      await store.putFile('logs', file, sha(bytes), bytes.length);
+      expect(await bucketKeys()).toEqual([`fleet/one/logs/${sha(bytes)}`]);
+      await rm(file);
+
+      const part = await store.open('logs', sha(bytes), { start: 10, end: 19 });
+      expect(part?.size).toBe(10);
+      expect(await readAll(part!.stream)).toEqual(bytes.subarray(10, 20));
+      const tail = await store.open('logs', sha(bytes), { start: 4990, end: 9999 });
+      expect(tail?.size).toBe(10);
+      expect(await readAll(tail!.stream)).toEqual(bytes.subarray(4990));
+      const past = await store.open('logs', sha(bytes), { start: 6000, end: 7000 });
+      expect(past?.size).toBe(0);
+      expect(await readAll(past!.stream)).toEqual(Buffer.alloc(0));
+      await expect(store.open('logs', sha(bytes), { start: 5, end: 4 })).rejects.toThrow(
+        /byte range/,
+      );
+      expect(await store.open('logs', sha(Buffer.from('none')), { start: 0, end: 1 })).toBeNull();
+      await store.remove('logs', sha(bytes));
+      expect(await bucketKeys()).toEqual([]);
       expect(await readdir(spoolDir)).toEqual([]);
     });
 

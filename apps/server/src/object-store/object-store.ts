@@ -6,6 +6,12 @@ export interface StoredObject {
   size: number;
 }
 
+/** Inclusive byte offsets within an object, `start <= end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /** An upload went past its limit; nothing of it was kept. */
 export class ObjectTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -44,8 +50,19 @@ export abstract class ObjectStore {
     maxBytes: number,
   ): Promise<{ sha256: string; size: number }>;
 
-  /** The stored bytes, or null when there are none under that hash. */
-  abstract open(namespace: string, sha256: string): Promise<StoredObject | null>;
+  /**
+   * Stores a local file whose SHA-256 and size the caller has already checked (a resumable
+   * upload assembled on this node), without copying it through the spool first. The file may
+   * be moved into place (disk) or left where it is (S3): the caller removes it afterwards if
+   * it is still there. A file that is not `size` bytes is refused and nothing is stored.
+   */
+  abstract putFile(namespace: string, path: string, sha256: string, size: number): Promise<void>;
+
+  /**
+   * The stored bytes, or null when there are none under that hash. With `range` (inclusive
+   * byte offsets, as HTTP), only those bytes; `size` is then their count.
+   */
+  abstract open(namespace: string, sha256: string, range?: ByteRange): Promise<StoredObject | null>;
 
   /** Removes the object; removing one that is not there is not an error. */
   abstract remove(namespace: string, sha256: string): Promise<void>;
@@ -58,4 +75,18 @@ export function checkNamespace(namespace: string): void {
 
 export function checkSha256(sha256: string): void {
   if (!isSha256(sha256)) throw new Error('not a SHA-256');
+}
+
+export function checkRange(range: ByteRange | undefined): void {
+  if (
+    range &&
+    !(
+      Number.isSafeInteger(range.start) &&
+      Number.isSafeInteger(range.end) &&
+      range.start >= 0 &&
+      range.end >= range.start
+    )
+  ) {
+    throw new Error(`not a byte range: ${range.start}-${range.end}`);
+  }
 }
