@@ -25,8 +25,8 @@ function frameOfSize(bytes: number): string {
 
 describe('constants', () => {
   it('pins the version, limits and close codes both sides rely on', () => {
-    expect(PROTOCOL_VERSION).toBe(5);
-    expect(SUPPORTED_VERSIONS).toEqual([1, 2, 3, 4, 5]);
+    expect(PROTOCOL_VERSION).toBe(6);
+    expect(SUPPORTED_VERSIONS).toEqual([1, 2, 3, 4, 5, 6]);
     expect(MAX_FRAME_BYTES).toBe(1_048_576);
     expect(CloseCode).toEqual({
       NORMAL: 1000,
@@ -127,7 +127,7 @@ describe('parseFrame errors', () => {
     expect(error.code).toBe('UNSUPPORTED_VERSION');
     expect(error.closeCode).toBe(CloseCode.UNSUPPORTED_VERSION);
     expect(error.message).toBe(
-      `unsupported protocol version ${v}; supported versions: 1, 2, 3, 4, 5`,
+      `unsupported protocol version ${v}; supported versions: 1, 2, 3, 4, 5, 6`,
     );
   });
 
