@@ -27,9 +27,8 @@ describe('website checks run from a device, end to end', () => {
     fleet.runAgent(agent.stateDir);
     await waitFor(
       async () =>
-        (
-          await fleet.api().get(`/api/devices/${deviceId}`).set('Authorization', fleet.admin)
-        ).body.status === 'online',
+        (await fleet.api().get(`/api/devices/${deviceId}`).set('Authorization', fleet.admin)).body
+          .status === 'online',
       30_000,
       200,
     );
@@ -66,7 +65,7 @@ describe('website checks run from a device, end to end', () => {
       runFrom: { deviceIds: [deviceId] },
     })) as { id: string };
     const subject = `website_check:${check.id}:${deviceId}`;
-    const name = (await get(`/api/devices/${deviceId}`)).name as string;
+    const name = (await get(`/api/devices/${deviceId}`)).displayName as string;
     const fromDevice = async () =>
       (await get(`/api/website-checks/${check.id}/results?location=${deviceId}`)).items as {
         deviceId: string;

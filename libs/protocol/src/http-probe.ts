@@ -117,7 +117,10 @@ function describeError(e: unknown, timeoutMs: number): string {
  * critical when it fails any condition, warning when only the certificate expires within
  * `certWarnDays`, ok otherwise. Never throws: a network error is a critical result.
  */
-export async function httpProbe(spec: HttpProbeSpec, now: () => number = Date.now): Promise<HttpProbeResult> {
+export async function httpProbe(
+  spec: HttpProbeSpec,
+  now: () => number = Date.now,
+): Promise<HttpProbeResult> {
   const started = now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), spec.timeoutMs);

@@ -6,7 +6,16 @@ import {
   REDIRECT_POLICIES,
   type RedirectPolicy,
 } from '@fleetdesk/api-types';
-import { array, base64Bytes, int, object, oneOf, optional, string, type Validator } from './validate';
+import {
+  array,
+  base64Bytes,
+  int,
+  object,
+  oneOf,
+  optional,
+  string,
+  type Validator,
+} from './validate';
 
 /**
  * Website checks run from chosen devices (protocol 6): a site seen from inside a network. The

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,7 +102,11 @@ describe('AgentWebChecks', () => {
     ...over,
   });
   const make = () =>
-    (checks = new AgentWebChecks({ deviceId, serverPublicKey: server.publicKey, log: silentLogger }));
+    (checks = new AgentWebChecks({
+      deviceId,
+      serverPublicKey: createPublicKey(server.publicKey),
+      log: silentLogger,
+    }));
 
   it('probes at the interval and sends every result: status, latency, the failure', async () => {
     const c = make();
@@ -119,7 +123,12 @@ describe('AgentWebChecks', () => {
     expect(failed).toMatchObject({ statusCode: 500, message: 'HTTP 500 (expected 200)' });
     status = 200;
     const seen = s.items().length;
-    await until(() => s.items().slice(seen).find((i) => i.outcome === 'ok'));
+    await until(() =>
+      s
+        .items()
+        .slice(seen)
+        .find((i) => i.outcome === 'ok'),
+    );
   });
 
   it('refuses a set signed by another key, for another device, or older than the last', () => {
@@ -150,7 +159,10 @@ describe('AgentWebChecks', () => {
       ]),
     );
     const slow = await until(() => s.items().find((i) => i.checkId === ID_A));
-    expect(slow).toMatchObject({ outcome: 'critical', message: 'no complete answer within 300 ms' });
+    expect(slow).toMatchObject({
+      outcome: 'critical',
+      message: 'no complete answer within 300 ms',
+    });
     // Not a tight bound (a loaded machine): the probe did not wait for the page to end.
     expect(Date.now() - started).toBeLessThan(4_000);
     const huge = await until(() => s.items().find((i) => i.checkId === ID_B));

@@ -86,10 +86,15 @@ export class AgentWebChecks {
   configure(body: WebChecksBody): boolean {
     const { log } = this.options;
     if (body.deviceId !== this.options.deviceId) {
-      log.warn(`ignoring a website-check set for device ${body.deviceId}`, 'web checks for another device');
+      log.warn(
+        `ignoring a website-check set for device ${body.deviceId}`,
+        'web checks for another device',
+      );
       return false;
     }
-    if (!verifyPayload(this.options.serverPublicKey, webChecksSigningPayload(body), body.signature)) {
+    if (
+      !verifyPayload(this.options.serverPublicKey, webChecksSigningPayload(body), body.signature)
+    ) {
       log.warn('ignoring a website-check set not signed by the server', 'web checks badly signed');
       return false;
     }

@@ -195,7 +195,9 @@ export class AlertsService {
   }
 
   /** Subjects of a check's open alerts (one per location it is watched from). */
-  async openSubjectsOfCheck(checkId: string): Promise<{ subject: string; deviceId: string | null }[]> {
+  async openSubjectsOfCheck(
+    checkId: string,
+  ): Promise<{ subject: string; deviceId: string | null }[]> {
     const rows = await this.dataSource.query<{ subject: string; device_id: string | null }[]>(
       `SELECT subject, device_id FROM alert WHERE check_id = $1 AND state <> 'resolved'`,
       [checkId],

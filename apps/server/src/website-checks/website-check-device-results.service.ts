@@ -50,9 +50,7 @@ export class WebsiteCheckDeviceResults implements OnApplicationBootstrap {
   /** Stores and judges one frame; returns how many results were taken. */
   async receive(deviceId: string, body: WebCheckResultsBody): Promise<number> {
     const checks = await this.delivery.checksFor(deviceId);
-    const results = body.results
-      .filter((r) => checks.has(r.checkId))
-      .sort((a, b) => a.at - b.at);
+    const results = body.results.filter((r) => checks.has(r.checkId)).sort((a, b) => a.at - b.at);
     if (results.length === 0) return 0;
     // The device's clock says when; a time ahead of the server's is taken as now, so a
     // skewed device cannot put results in the future of the chart.

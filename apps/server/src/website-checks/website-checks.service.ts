@@ -171,7 +171,8 @@ export class WebsiteChecksService {
         : q.location === SERVER_LOCATION
           ? 'AND device_id IS NULL'
           : 'AND device_id = $2';
-    const params = q.location && q.location !== SERVER_LOCATION ? [id, q.location.toLowerCase()] : [id];
+    const params =
+      q.location && q.location !== SERVER_LOCATION ? [id, q.location.toLowerCase()] : [id];
     const n0 = params.length;
     // Counted first: a result written between the two reads then shows rather than being
     // counted and missing from the page.
@@ -259,9 +260,7 @@ export class WebsiteChecksService {
     const open = (await this.alerts.openSubjectsOfCheck(id)).filter((a) => a.deviceId !== null);
     if (open.length === 0) return;
     const keep = new Set(
-      c?.enabled && runsFromDevices(c)
-        ? await this.devices.resolveTarget({ ...runFromOf(c) })
-        : [],
+      c?.enabled && runsFromDevices(c) ? await this.devices.resolveTarget({ ...runFromOf(c) }) : [],
     );
     for (const a of open)
       if (!keep.has(a.deviceId as string)) await this.alerts.closeSubject(a.subject);

@@ -181,7 +181,9 @@ export class WebsiteCheckResultsQueryDto extends PageQueryDto {
   @IsOmittable()
   @IsString()
   @Matches(
-    new RegExp(`^(${SERVER_LOCATION}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`),
+    new RegExp(
+      `^(${SERVER_LOCATION}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`,
+    ),
     { message: `location must be "${SERVER_LOCATION}" or a device id` },
   )
   location?: string;
