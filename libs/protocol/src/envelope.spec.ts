@@ -122,7 +122,7 @@ describe('parseFrame errors', () => {
     expect(error.closeCode).toBeUndefined();
   });
 
-  it.each([6, 0, -1, 999])('UNSUPPORTED_VERSION for v=%p, naming the supported ones', (v) => {
+  it.each([7, 0, -1, 999])('UNSUPPORTED_VERSION for v=%p, naming the supported ones', (v) => {
     const error = errorOf(parseFrame(rawFrame({ v })));
     expect(error.code).toBe('UNSUPPORTED_VERSION');
     expect(error.closeCode).toBe(CloseCode.UNSUPPORTED_VERSION);

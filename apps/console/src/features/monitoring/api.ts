@@ -150,7 +150,6 @@ export function useCheckResults(
         pageSize,
         location,
       }),
-    placeholderData: keepPreviousData,
     refetchInterval: pollMs(intervalSeconds),
   });
 }
