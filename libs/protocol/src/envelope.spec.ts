@@ -133,7 +133,7 @@ describe('parseFrame errors', () => {
 
   it('checks the version before the rest of the envelope', () => {
     // A future envelope may look different; "wrong version" is the useful answer.
-    expect(errorOf(parseFrame('{"v":6,"kind":"hello"}')).code).toBe('UNSUPPORTED_VERSION');
+    expect(errorOf(parseFrame('{"v":7,"kind":"hello"}')).code).toBe('UNSUPPORTED_VERSION');
   });
 
   it('keeps close-worthy messages short enough for a WebSocket close reason', () => {
