@@ -83,7 +83,7 @@ describe('website checks run from a device, end to end', () => {
     const event = (r: (typeof receiver.got)[number], kind: string) =>
       r.body.events.find((e) => e.event === kind && e.alert.subject === subject);
     const fired = await waitFor(
-      async () => receiver.on('/sites').find((r) => event(r, 'fired')),
+      () => Promise.resolve(receiver.on('/sites').find((r) => event(r, 'fired'))),
       20_000,
       100,
     );
@@ -100,7 +100,11 @@ describe('website checks run from a device, end to end', () => {
     expect((await fromDevice())[0]).toMatchObject({ outcome: 'critical', statusCode: 500 });
 
     siteStatus = 200;
-    await waitFor(async () => receiver.on('/sites').find((r) => event(r, 'resolved')), 20_000, 100);
+    await waitFor(
+      () => Promise.resolve(receiver.on('/sites').find((r) => event(r, 'resolved'))),
+      20_000,
+      100,
+    );
     const locations = (await get(`/api/website-checks/${check.id}/locations`)) as {
       items: { deviceId: string | null; lastOutcome: string | null }[];
     };

@@ -55,9 +55,10 @@ describe('website checks from devices (integration)', () => {
 
   const post = (auth: string, body: object) =>
     request(server.url).post('/api/website-checks').set('Authorization', auth).send(body);
-  const get = async (path: string) =>
+  type Json = ReturnType<typeof JSON.parse>;
+  const get = async (path: string): Promise<Json> =>
     (await request(server.url).get(`/api/${path}`).set('Authorization', viewer).expect(200))
-      .body as ReturnType<typeof JSON.parse>;
+      .body as Json;
 
   it('is validated at the edge, admin-only to change, and audited with its devices', async () => {
     const device = await enroll(server.url, plainToken, 'validated');

@@ -127,6 +127,10 @@ export class WebsiteChecksService {
     id: string,
     dto: UpdateWebsiteCheckDto,
   ): Promise<WebsiteCheckResponse> {
+    const { runFrom, ...rest } = dto;
+    // Checked before the transaction: a read outside it while it holds the row (and, on the
+    // embedded database, its only connection) would wait for it forever.
+    const runFromColumns = runFrom === undefined ? null : await this.runFromColumns(runFrom);
     const saved = await this.dataSource.transaction(async (m) => {
       const c = await m.findOne(WebsiteCheckEntity, {
         where: { id },
@@ -134,10 +138,9 @@ export class WebsiteChecksService {
       });
       if (!c) throw new WebsiteCheckNotFoundException(id);
       const before = describe(c);
-      const { runFrom, ...rest } = dto;
       for (const [k, v] of Object.entries(rest))
         if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
-      if (runFrom !== undefined) Object.assign(c, await this.runFromColumns(runFrom));
+      if (runFromColumns) Object.assign(c, runFromColumns);
       // A changed check runs at once with its new settings.
       c.nextRunAt = new Date();
       c.updatedAt = new Date();
