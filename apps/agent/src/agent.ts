@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { AgentChecks } from './checks/checks';
+import { AgentWebChecks } from './web-checks/web-checks';
 import { AgentConnection, combineSessions } from './connection';
 import { ExitCode } from './exit-codes';
 import { AgentFollows } from './follow/follows';
@@ -74,6 +75,11 @@ export async function runAgent(
   };
   const inventory = new InventorySource(log);
   const checks = new AgentChecks({
+    deviceId: identity.deviceId,
+    serverPublicKey: identity.serverPublicKey,
+    log,
+  });
+  const webChecks = new AgentWebChecks({
     deviceId: identity.deviceId,
     serverPublicKey: identity.serverPublicKey,
     log,
@@ -187,8 +193,15 @@ export async function runAgent(
             log,
           });
           const checkReports = checks.attach(session);
+          const webCheckReports = webChecks.attach(session);
           return combineSessions(reporter, runs.attach(session), follows.attach(session), {
-            close: () => checkReports.close(),
+            close: () => {
+              checkReports.close();
+              webCheckReports.close();
+            },
+            onWebChecks: (body) => {
+              webChecks.configure(body);
+            },
             onChecks: (body) => {
               // A threshold check gets its first verdict from the next heartbeat.
               checks.configure(body);
@@ -245,6 +258,7 @@ export async function runAgent(
       }
       inventory.close();
       checks.close();
+      webChecks.close();
       // Only once this process let go of the journal and outbox, another may take them.
       try {
         afterStop?.();

@@ -17,6 +17,7 @@ import {
   type ListDirBody,
   type MessageBodies,
   type ServerMessage,
+  type WebChecksBody,
 } from '@fleetdesk/protocol';
 import { Backoff } from './backoff';
 import type { Gate } from './gate';
@@ -57,6 +58,8 @@ export interface SessionHandle {
   onFollow?(message: FollowMessage): void;
   /** A file browser's directory listing request (protocol 5); without it, logged and dropped. */
   onListDir?(body: ListDirBody): void;
+  /** The server's website-check set (protocol 6); without it, it is logged and dropped. */
+  onWebChecks?(body: WebChecksBody): void;
 }
 
 /** The server messages about live follows. */
@@ -73,6 +76,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
     onChecks: (body) => handles.forEach((h) => h.onChecks?.(body)),
     onFollow: (message) => handles.forEach((h) => h.onFollow?.(message)),
     onListDir: (body) => handles.forEach((h) => h.onListDir?.(body)),
+    onWebChecks: (body) => handles.forEach((h) => h.onWebChecks?.(body)),
   };
 }
 
@@ -281,6 +285,8 @@ export class AgentConnection {
         return this.onFollow(attempt, message);
       case 'list_dir':
         return this.onListDir(attempt, message.body);
+      case 'web_checks':
+        return this.onWebChecks(attempt, message.body);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
@@ -424,6 +430,22 @@ export class AgentConnection {
       session.onListDir(body);
     } catch (err) {
       this.options.log.error(`list_dir failed: ${errorMessage(err)}`, 'list_dir failed');
+    }
+  }
+
+  private onWebChecks(attempt: Attempt, body: WebChecksBody): void {
+    const session = this.session;
+    if (!attempt.authenticated || !session?.onWebChecks) {
+      this.options.log.warn(
+        'ignoring web_checks: this agent does not run website checks',
+        'unhandled web_checks',
+      );
+      return;
+    }
+    try {
+      session.onWebChecks(body);
+    } catch (err) {
+      this.options.log.error(`web_checks failed: ${errorMessage(err)}`, 'web_checks failed');
     }
   }
 

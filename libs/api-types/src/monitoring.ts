@@ -100,6 +100,10 @@ export const MONITORING_LIMITS = {
   emailRecipients: 20,
   filterTags: 20,
   filterGroups: 20,
+  /** Devices and groups a website check may name to run from (and tags, as filterTags). */
+  runFromIds: 100,
+  /** Locations one check's page lists (the server and this many devices). */
+  locations: 200,
 } as const;
 
 /**
@@ -178,6 +182,13 @@ export function websiteCheckProblems(r: WebsiteCheckRequest): Partial<Record<str
     if (v && v.length > MONITORING_LIMITS.bodyMatchLength)
       p[field] = `At most ${MONITORING_LIMITS.bodyMatchLength} characters`;
   }
+  const from = r.runFrom;
+  if ((from?.deviceIds?.length ?? 0) > MONITORING_LIMITS.runFromIds)
+    p.runFrom = `At most ${MONITORING_LIMITS.runFromIds} devices`;
+  else if ((from?.groupIds?.length ?? 0) > MONITORING_LIMITS.runFromIds)
+    p.runFrom = `At most ${MONITORING_LIMITS.runFromIds} groups`;
+  else if ((from?.tags?.length ?? 0) > MONITORING_LIMITS.filterTags)
+    p.runFrom = `At most ${MONITORING_LIMITS.filterTags} tags`;
   return p;
 }
 
@@ -207,7 +218,42 @@ export interface WebsiteCheckRequest {
   severity?: AlertSeverity;
   tags?: string[];
   enabled?: boolean;
+  /** Devices that also run the check (the server always does); null or empty: none. */
+  runFrom?: Partial<WebsiteCheckRunFrom> | null;
 }
+
+/**
+ * The devices a website check also runs from, to see a site from inside their network:
+ * the union of the devices named, those in the groups and those carrying the tags (the
+ * way agent checks choose devices). Only agents of protocol 6 and later run it.
+ */
+export interface WebsiteCheckRunFrom {
+  deviceIds: string[];
+  groupIds: string[];
+  tags: string[];
+}
+
+/** Where a result was seen from: the server (`deviceId` null) or one device. */
+export interface WebsiteCheckLocation {
+  deviceId: string | null;
+  /** "Server", or the device's name. */
+  name: string;
+  lastOutcome: CheckOutcome | null;
+  lastCheckedAt: string | null;
+  statusCode: number | null;
+  latencyMs: number | null;
+  message: string | null;
+}
+
+export interface WebsiteCheckLocationsResponse {
+  /** The server first, then each device the check runs from (by name). */
+  items: WebsiteCheckLocation[];
+  /** Devices the check runs from, listed or not (at most MONITORING_LIMITS.locations are). */
+  devices: number;
+}
+
+/** The `location` filter of a check's results: the server, or a device id. */
+export const SERVER_LOCATION = 'server';
 
 export interface WebsiteCheckResponse {
   id: string;
@@ -227,6 +273,8 @@ export interface WebsiteCheckResponse {
   severity: AlertSeverity;
   tags: string[];
   enabled: boolean;
+  runFrom: WebsiteCheckRunFrom;
+  /** The server's own last result. */
   lastOutcome: CheckOutcome | null;
   lastCheckedAt: string | null;
   nextRunAt: string;
@@ -235,6 +283,8 @@ export interface WebsiteCheckResponse {
 
 export interface WebsiteCheckResult {
   at: string;
+  /** Where it was seen from: null for the server, else the device. */
+  deviceId: string | null;
   outcome: CheckOutcome;
   statusCode: number | null;
   latencyMs: number | null;

@@ -21,6 +21,7 @@ import {
 } from './messages';
 import { decodeBase64Exact } from './validate';
 import type { ListDirBody } from './files';
+import type { WebChecksBody } from './web-checks';
 import { collectLogsSigningFields } from './logs';
 import { searchLogsSigningFields } from './search';
 import type { FollowKeepaliveBody, FollowStartBody } from './follow';
@@ -44,6 +45,7 @@ export const FOLLOW_START_CONTEXT = 'fleetdesk-follow-start-v1';
 export const FOLLOW_STOP_CONTEXT = 'fleetdesk-follow-stop-v1';
 export const FOLLOW_KEEPALIVE_CONTEXT = 'fleetdesk-follow-keepalive-v1';
 export const LIST_DIR_CONTEXT = 'fleetdesk-list-dir-v1';
+export const WEB_CHECKS_CONTEXT = 'fleetdesk-web-checks-v1';
 
 export interface AuthPayloadFields {
   deviceId: string;
@@ -575,5 +577,32 @@ export function listDirSigningPayload(body: Omit<ListDirBody, 'signature'>): Buf
     ...body.deny,
     String(body.issuedAt),
     String(body.expiresAt),
+  ]);
+}
+
+/**
+ * What the server signs for a device's website-check set: the device, the time, then every
+ * field of every check in a fixed order (an absent one as the empty string, which no present
+ * value can be), so a URL, a phrase or a check cannot be changed, added or dropped on the way.
+ */
+export function webChecksSigningPayload(body: Omit<WebChecksBody, 'signature'>): Buffer {
+  const opt = (v: string | number | undefined) => (v === undefined ? ABSENT : String(v));
+  return canonicalPayload(WEB_CHECKS_CONTEXT, [
+    body.deviceId,
+    String(body.issuedAt),
+    String(body.checks.length),
+    ...body.checks.flatMap((c) => [
+      c.id,
+      c.url,
+      String(c.expectedStatus),
+      opt(c.latencyLimitMs),
+      opt(c.bodyContains),
+      opt(c.bodyNotContains),
+      c.redirectPolicy,
+      String(c.maxRedirects),
+      String(c.certWarnDays),
+      String(c.intervalMs),
+      String(c.timeoutMs),
+    ]),
   ]);
 }

@@ -20,9 +20,10 @@ import { formatPath, int, object, string, type PathSegment, type Validator } fro
  * output inline (`result.output`) and `results_ack`; 3 added agent checks (`checks`,
  * `check_results`), which the server therefore never sends to an older agent; 4 added live
  * follow (`follow_start`, `follow_stop`, `follow_keepalive`, `follow_status`, `follow_lines`); 5
- * added the file browser's directory listing (`list_dir`, `dir_listing`).
+ * added the file browser's directory listing (`list_dir`, `dir_listing`); 6 added website
+ * checks run from chosen devices (`web_checks`, `web_check_results`).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * Versions this build can parse. A newer server keeps older versions here while agents in
@@ -30,7 +31,7 @@ export const PROTOCOL_VERSION = 5;
  * in the oldest version (it does not know the agent's yet) and answers each agent in the
  * version of its `auth` frame, so a version-1 agent never sees a frame it cannot read.
  */
-export const SUPPORTED_VERSIONS = [1, 2, 3, 4, PROTOCOL_VERSION] as const;
+export const SUPPORTED_VERSIONS = [1, 2, 3, 4, 5, PROTOCOL_VERSION] as const;
 /** The version a peer of unknown version is greeted in. */
 export const OLDEST_VERSION: ProtocolVersion = SUPPORTED_VERSIONS[0];
 export type ProtocolVersion = (typeof SUPPORTED_VERSIONS)[number];

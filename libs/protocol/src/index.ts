@@ -15,3 +15,5 @@ export * from './search';
 export * from './follow';
 export * from './line-matcher';
 export * from './line-time';
+export * from './http-probe';
+export * from './web-checks';

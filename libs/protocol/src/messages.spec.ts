@@ -38,6 +38,7 @@ describe('message type maps', () => {
       'result',
       'run_accepted',
       'run_rejected',
+      'web_check_results',
     ]);
     expect([...SERVER_MESSAGE_TYPES].sort()).toEqual([
       'ack',
@@ -54,6 +55,7 @@ describe('message type maps', () => {
       'results_ack',
       'run',
       'run_action',
+      'web_checks',
     ]);
     expect(Object.keys(BODY_VALIDATORS).sort()).toEqual([...ALL_TYPES].sort());
   });
@@ -87,6 +89,8 @@ describe('message type maps', () => {
           return m.body.followId;
         case 'dir_listing':
           return m.body.requestId;
+        case 'web_check_results':
+          return m.body.results[0].checkId;
         case 'error':
           return m.body.code;
         default: {
@@ -120,6 +124,8 @@ describe('message type maps', () => {
           return m.body.followIds.join(',');
         case 'list_dir':
           return m.body.path;
+        case 'web_checks':
+          return String(m.body.issuedAt);
         case 'error':
           return m.body.message;
         default: {
@@ -188,6 +194,18 @@ describe('round trip', () => {
       // A peer of version 4 (live follow, no file browser) never learns of them.
       const v5 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
       const parsed = parseFrame(JSON.stringify({ ...v5, v: 4 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
+    if (type === 'web_checks' || type === 'web_check_results') {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3, 4, 5] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // A peer of version 5 (file browser, no website checks from devices) never learns of them.
+      const v6 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v6, v: 5 }));
       expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
       return;
     }

@@ -63,6 +63,12 @@ import {
   followStop,
 } from './follow';
 import { type DirListingBody, dirListing, listDir, type ListDirBody } from './files';
+import {
+  type WebCheckResultsBody,
+  webCheckResults,
+  webChecks,
+  type WebChecksBody,
+} from './web-checks';
 
 /**
  * Upper bounds on the wire. Exported so senders can trim before encoding instead of
@@ -584,6 +590,7 @@ export interface AgentToServer {
   follow_status: FollowStatusBody;
   follow_lines: FollowLinesBody;
   dir_listing: DirListingBody;
+  web_check_results: WebCheckResultsBody;
   error: ErrorBody;
 }
 
@@ -601,6 +608,7 @@ export interface ServerToAgent {
   follow_stop: FollowStopBody;
   follow_keepalive: FollowKeepaliveBody;
   list_dir: ListDirBody;
+  web_checks: WebChecksBody;
   error: ErrorBody;
 }
 
@@ -1046,6 +1054,8 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   follow_lines: followLines,
   list_dir: listDir,
   dir_listing: dirListing,
+  web_checks: webChecks,
+  web_check_results: webCheckResults,
   error,
 };
 
@@ -1062,6 +1072,7 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   follow_status: true,
   follow_lines: true,
   dir_listing: true,
+  web_check_results: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -1078,6 +1089,7 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   follow_stop: true,
   follow_keepalive: true,
   list_dir: true,
+  web_checks: true,
   error: true,
 };
 
@@ -1093,6 +1105,8 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   follow_lines: 4,
   list_dir: 5,
   dir_listing: 5,
+  web_checks: 6,
+  web_check_results: 6,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

@@ -12,7 +12,7 @@ import {
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
-import { DevicesService } from '../devices/devices.service';
+import { type DeviceFacets, DevicesService } from '../devices/devices.service';
 import type { Actor } from '../common/actor';
 import type { PageQueryDto } from '../common/pagination';
 import {
@@ -22,7 +22,7 @@ import {
   toStateResponse,
 } from './agent-check.entity';
 import { AgentCheckInvalidException, AgentCheckNotFoundException } from './agent-checks.exceptions';
-import { agentCheckSubject } from './check-targets';
+import { agentCheckSubject, checkApplies } from './check-targets';
 import type { CreateAgentCheckDto, UpdateAgentCheckDto } from './dto/agent-check.dto';
 
 /** What an audit entry keeps of a check (the script's text included: it runs on devices). */
@@ -224,6 +224,39 @@ export class AgentChecksService {
     return new Map(
       rows.map((c) => [c.id, { id: c.id, name: c.name, kind: c.kind, enabled: c.enabled }]),
     );
+  }
+
+  /**
+   * Whether devices named this way (ids, groups, tags: the shape of an agent check's target)
+   * take in a device. Other features that run something on chosen devices (website checks
+   * run from devices) choose them by the same rule.
+   */
+  targetApplies(
+    target: { deviceIds: readonly string[]; groupIds: readonly string[]; tags: readonly string[] },
+    deviceId: string,
+    facets: DeviceFacets,
+  ): boolean {
+    return checkApplies(
+      {
+        targetAll: false,
+        targetDeviceIds: [...target.deviceIds],
+        targetGroupIds: [...target.groupIds],
+        targetTags: [...target.tags],
+      },
+      deviceId,
+      facets,
+    );
+  }
+
+  /**
+   * Moves whenever checks' targets may have changed, devices' tags and groups included (from
+   * any process): a feature caching which devices a target takes in re-derives when it moves.
+   */
+  async targetsRevision(): Promise<number> {
+    const [{ revision }] = await this.dataSource.query<{ revision: string }[]>(
+      `SELECT revision::text AS revision FROM agent_check_revision WHERE id = 1`,
+    );
+    return Number(revision);
   }
 
   private async bump(m: EntityManager): Promise<void> {

@@ -34,7 +34,8 @@ export type RoutedType =
   | 'check_results'
   | 'follow_status'
   | 'follow_lines'
-  | 'dir_listing';
+  | 'dir_listing'
+  | 'web_check_results';
 type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
 /** A device's agent authenticated (not on trial) with this version. */
 export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
@@ -242,6 +243,7 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       case 'follow_status':
       case 'follow_lines':
       case 'dir_listing':
+      case 'web_check_results':
         return this.dispatch(deviceId, message);
       case 'error':
         this.logger.warn(

@@ -194,6 +194,17 @@ export class AlertsService {
     this.changed(closed);
   }
 
+  /** Subjects of a check's open alerts (one per location it is watched from). */
+  async openSubjectsOfCheck(
+    checkId: string,
+  ): Promise<{ subject: string; deviceId: string | null }[]> {
+    const rows = await this.dataSource.query<{ subject: string; device_id: string | null }[]>(
+      `SELECT subject, device_id FROM alert WHERE check_id = $1 AND state <> 'resolved'`,
+      [checkId],
+    );
+    return rows.map((r) => ({ subject: r.subject, deviceId: r.device_id }));
+  }
+
   /** Device ids with an open alert of this source. */
   async openDeviceAlerts(source: AlertSource): Promise<string[]> {
     const rows = await this.dataSource.query<{ device_id: string }[]>(

@@ -199,7 +199,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   receive<
     T extends Exclude<
       RoutedType,
-      'check_results' | 'follow_status' | 'follow_lines' | 'dir_listing'
+      'check_results' | 'follow_status' | 'follow_lines' | 'dir_listing' | 'web_check_results'
     >,
   >(type: T, deviceId: string, body: AgentToServer[T]): void {
     const report = { deviceId, body } as Report<never>;

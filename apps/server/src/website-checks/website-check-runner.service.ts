@@ -33,6 +33,9 @@ interface ClaimedCheck {
   success_threshold: number;
   severity: WebsiteCheckEntity['severity'];
   tags: string[];
+  run_from_device_ids: string[];
+  run_from_group_ids: string[];
+  run_from_tags: string[];
 }
 
 /**
@@ -92,6 +95,11 @@ export class WebsiteCheckRunner implements OnApplicationBootstrap, OnApplication
       certWarnDays: c.cert_warn_days,
       timeoutMs: c.timeout_ms,
     });
+    // A check also seen from devices names its location, as each device's alert names its own.
+    const from =
+      c.run_from_device_ids.length + c.run_from_group_ids.length + c.run_from_tags.length > 0
+        ? ' from the server'
+        : '';
     try {
       await this.store(c, result);
       await this.alerts.observe({
@@ -100,8 +108,8 @@ export class WebsiteCheckRunner implements OnApplicationBootstrap, OnApplication
         checkId: c.id,
         ok: result.outcome === 'ok',
         severity: result.outcome === 'warning' ? 'warning' : c.severity,
-        title: `${result.outcome === 'warning' ? 'Website warning' : 'Website down'}: ${c.name}`,
-        message: `${c.url}: ${result.message ?? 'ok'}`,
+        title: `${result.outcome === 'warning' ? 'Website warning' : 'Website down'}: ${c.name}${from}`,
+        message: `${c.url}${from}: ${result.message ?? 'ok'}`,
         failThreshold: c.fail_threshold,
         successThreshold: c.success_threshold,
         tags: c.tags,

@@ -5,6 +5,7 @@ import type {
   RedirectPolicy,
   WebsiteCheckResponse,
   WebsiteCheckResult,
+  WebsiteCheckRunFrom,
 } from '@fleetdesk/api-types';
 
 @Entity({ name: 'website_check' })
@@ -61,6 +62,16 @@ export class WebsiteCheckEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
+  /** Devices that also run the check (WebsiteCheckDelivery): named, by group, by tag. */
+  @Column({ name: 'run_from_device_ids', type: 'uuid', array: true, default: '{}' })
+  runFromDeviceIds!: string[];
+
+  @Column({ name: 'run_from_group_ids', type: 'uuid', array: true, default: '{}' })
+  runFromGroupIds!: string[];
+
+  @Column({ name: 'run_from_tags', type: 'text', array: true, default: '{}' })
+  runFromTags!: string[];
+
   /** Claiming a run is moving this forward by one interval (WebsiteCheckRunner). */
   @Column({ name: 'next_run_at', type: 'timestamptz', default: () => 'now()' })
   nextRunAt!: Date;
@@ -83,6 +94,16 @@ export class WebsiteCheckEntity {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
+export const runFromOf = (c: WebsiteCheckEntity): WebsiteCheckRunFrom => ({
+  deviceIds: c.runFromDeviceIds,
+  groupIds: c.runFromGroupIds,
+  tags: c.runFromTags,
+});
+
+/** Whether any device runs the check besides the server. */
+export const runsFromDevices = (c: WebsiteCheckEntity): boolean =>
+  c.runFromDeviceIds.length + c.runFromGroupIds.length + c.runFromTags.length > 0;
+
 export function toWebsiteCheckResponse(c: WebsiteCheckEntity): WebsiteCheckResponse {
   return {
     id: c.id,
@@ -102,6 +123,7 @@ export function toWebsiteCheckResponse(c: WebsiteCheckEntity): WebsiteCheckRespo
     severity: c.severity,
     tags: c.tags,
     enabled: c.enabled,
+    runFrom: runFromOf(c),
     lastOutcome: c.lastOutcome,
     lastCheckedAt: iso(c.lastCheckedAt),
     nextRunAt: new Date(c.nextRunAt).toISOString(),
@@ -111,6 +133,7 @@ export function toWebsiteCheckResponse(c: WebsiteCheckEntity): WebsiteCheckRespo
 
 export interface ResultRow {
   at: Date;
+  device_id: string | null;
   outcome: CheckOutcome;
   status_code: number | null;
   latency_ms: number | null;
@@ -121,6 +144,7 @@ export interface ResultRow {
 export function toResult(r: ResultRow): WebsiteCheckResult {
   return {
     at: new Date(r.at).toISOString(),
+    deviceId: r.device_id,
     outcome: r.outcome,
     statusCode: r.status_code,
     latencyMs: r.latency_ms,

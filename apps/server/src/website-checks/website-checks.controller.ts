@@ -11,13 +11,22 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Page, WebsiteCheckResponse, WebsiteCheckResult } from '@fleetdesk/api-types';
+import type {
+  Page,
+  WebsiteCheckLocationsResponse,
+  WebsiteCheckResponse,
+  WebsiteCheckResult,
+} from '@fleetdesk/api-types';
 import type { Actor } from '../common/actor';
 import { ApiRoute, PageOf } from '../common/api-docs';
 import { CurrentActor, Roles } from '../common/auth.decorators';
 import { PageQueryDto } from '../common/pagination';
 import * as dto from './dto/website-check-response.dto';
-import { CreateWebsiteCheckDto, UpdateWebsiteCheckDto } from './dto/website-check.dto';
+import {
+  CreateWebsiteCheckDto,
+  UpdateWebsiteCheckDto,
+  WebsiteCheckResultsQueryDto,
+} from './dto/website-check.dto';
 import { WebsiteChecksService } from './website-checks.service';
 
 /**
@@ -77,15 +86,24 @@ export class WebsiteChecksController {
     return this.checks.remove(actor, id);
   }
 
-  @ApiRoute('Results and response times, newest first', {
+  @ApiRoute('Results and response times, newest first, of every location or of one', {
     type: PageOf(dto.WebsiteCheckResult),
-    errors: [404],
+    errors: [400, 404],
   })
   @Get(':id/results')
   results(
     @Param('id', ParseUUIDPipe) id: string,
-    @Query() q: PageQueryDto,
+    @Query() q: WebsiteCheckResultsQueryDto,
   ): Promise<Page<WebsiteCheckResult>> {
     return this.checks.results(id, q);
+  }
+
+  @ApiRoute('Where the check runs from (the server, chosen devices), each with its latest result', {
+    type: dto.WebsiteCheckLocationsResponse,
+    errors: [404],
+  })
+  @Get(':id/locations')
+  locations(@Param('id', ParseUUIDPipe) id: string): Promise<WebsiteCheckLocationsResponse> {
+    return this.checks.locations(id);
   }
 }

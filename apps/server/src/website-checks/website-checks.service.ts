@@ -1,22 +1,58 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Page, WebsiteCheckResponse, WebsiteCheckResult } from '@fleetdesk/api-types';
-import { MONITORING_LIMITS } from '@fleetdesk/api-types';
+import type {
+  Page,
+  WebsiteCheckLocation,
+  WebsiteCheckLocationsResponse,
+  WebsiteCheckResponse,
+  WebsiteCheckResult,
+} from '@fleetdesk/api-types';
+import { MONITORING_LIMITS, SERVER_LOCATION } from '@fleetdesk/api-types';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import type { PageQueryDto } from '../common/pagination';
-import type { CreateWebsiteCheckDto, UpdateWebsiteCheckDto } from './dto/website-check.dto';
+import { DevicesService } from '../devices/devices.service';
+import type {
+  CreateWebsiteCheckDto,
+  UpdateWebsiteCheckDto,
+  WebsiteCheckResultsQueryDto,
+  WebsiteCheckRunFromDto,
+} from './dto/website-check.dto';
 import {
   type ResultRow,
+  runFromOf,
+  runsFromDevices,
   toResult,
   toWebsiteCheckResponse,
   WebsiteCheckEntity,
 } from './website-check.entity';
-import { WebsiteCheckNotFoundException } from './website-checks.exceptions';
+import {
+  WebsiteCheckInvalidException,
+  WebsiteCheckNotFoundException,
+} from './website-checks.exceptions';
 
+/** The server's own results feed this subject; each device's its own (one alert per location). */
 export const websiteCheckSubject = (id: string) => `website_check:${id}`;
+export const websiteCheckDeviceSubject = (id: string, deviceId: string) =>
+  `website_check:${id}:${deviceId}`;
+
+type LatestRow = Omit<ResultRow, 'cert_expires_at'>;
+
+const toLocation = (
+  deviceId: string | null,
+  name: string,
+  r: LatestRow | undefined,
+): WebsiteCheckLocation => ({
+  deviceId,
+  name,
+  lastOutcome: r?.outcome ?? null,
+  lastCheckedAt: r?.at ? new Date(r.at).toISOString() : null,
+  statusCode: r?.status_code ?? null,
+  latencyMs: r?.latency_ms ?? null,
+  message: r?.message ?? null,
+});
 
 /** What an audit entry keeps of a check. */
 function describe(c: WebsiteCheckEntity): Record<string, unknown> {
@@ -39,6 +75,7 @@ export class WebsiteChecksService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly devices: DevicesService,
   ) {}
 
   async create(actor: Actor, dto: CreateWebsiteCheckDto): Promise<WebsiteCheckResponse> {
@@ -60,6 +97,7 @@ export class WebsiteChecksService {
       severity: dto.severity ?? 'critical',
       tags: dto.tags ?? [],
       enabled: dto.enabled ?? true,
+      ...(await this.runFromColumns(dto.runFrom)),
       nextRunAt: new Date(),
       createdBy: actor.userId,
     });
@@ -89,6 +127,10 @@ export class WebsiteChecksService {
     id: string,
     dto: UpdateWebsiteCheckDto,
   ): Promise<WebsiteCheckResponse> {
+    const { runFrom, ...rest } = dto;
+    // Checked before the transaction: a read outside it while it holds the row (and, on the
+    // embedded database, its only connection) would wait for it forever.
+    const runFromColumns = runFrom === undefined ? null : await this.runFromColumns(runFrom);
     const saved = await this.dataSource.transaction(async (m) => {
       const c = await m.findOne(WebsiteCheckEntity, {
         where: { id },
@@ -96,8 +138,9 @@ export class WebsiteChecksService {
       });
       if (!c) throw new WebsiteCheckNotFoundException(id);
       const before = describe(c);
-      for (const [k, v] of Object.entries(dto))
+      for (const [k, v] of Object.entries(rest))
         if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
+      if (runFromColumns) Object.assign(c, runFromColumns);
       // A changed check runs at once with its new settings.
       c.nextRunAt = new Date();
       c.updatedAt = new Date();
@@ -106,6 +149,7 @@ export class WebsiteChecksService {
       return row;
     });
     if (!saved.enabled) await this.alerts.closeSubject(websiteCheckSubject(id));
+    await this.closeDeviceAlerts(saved);
     return toWebsiteCheckResponse(saved);
   }
 
@@ -116,22 +160,113 @@ export class WebsiteChecksService {
       await m.delete(WebsiteCheckEntity, { id });
       await this.record(m, actor, 'website_checks.delete', c, { name: c.name, url: c.url });
     });
-    // Nothing watches the site any more: its open alert resolves rather than staying forever.
+    // Nothing watches the site any more: its open alerts resolve rather than staying forever.
     await this.alerts.closeSubject(websiteCheckSubject(id));
+    await this.closeDeviceAlerts(null, id);
   }
 
-  async results(id: string, q: PageQueryDto): Promise<Page<WebsiteCheckResult>> {
+  /** Results newest first: of every location, or of one (`server` or a device id). */
+  async results(id: string, q: WebsiteCheckResultsQueryDto): Promise<Page<WebsiteCheckResult>> {
     await this.getEntity(id);
-    const rows = await this.dataSource.query<ResultRow[]>(
-      `SELECT at, outcome, status_code, latency_ms, cert_expires_at, message
-       FROM website_check_result WHERE check_id = $1 ORDER BY at DESC, id DESC OFFSET $2 LIMIT $3`,
-      [id, (q.page - 1) * q.pageSize, q.pageSize],
-    );
+    const location =
+      q.location === undefined
+        ? ''
+        : q.location === SERVER_LOCATION
+          ? 'AND device_id IS NULL'
+          : 'AND device_id = $2';
+    const params =
+      q.location && q.location !== SERVER_LOCATION ? [id, q.location.toLowerCase()] : [id];
+    const n0 = params.length;
+    // Counted first: a result written between the two reads then shows rather than being
+    // counted and missing from the page.
     const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM website_check_result WHERE check_id = $1`,
-      [id],
+      `SELECT count(*)::int AS n FROM website_check_result WHERE check_id = $1 ${location}`,
+      params,
+    );
+    const rows = await this.dataSource.query<ResultRow[]>(
+      `SELECT at, device_id, outcome, status_code, latency_ms, cert_expires_at, message
+       FROM website_check_result WHERE check_id = $1 ${location}
+       ORDER BY at DESC, id DESC OFFSET $${n0 + 1} LIMIT $${n0 + 2}`,
+      [...params, (q.page - 1) * q.pageSize, q.pageSize],
     );
     return { items: rows.map(toResult), total: n, page: q.page, pageSize: q.pageSize };
+  }
+
+  /**
+   * Each place the check runs from, with its latest result: the server, then the devices its
+   * `runFrom` takes in now (by name, at most MONITORING_LIMITS.locations).
+   */
+  async locations(id: string): Promise<WebsiteCheckLocationsResponse> {
+    const c = await this.getEntity(id);
+    const ids = runsFromDevices(c)
+      ? await this.devices.resolveTarget({
+          deviceIds: c.runFromDeviceIds,
+          groupIds: c.runFromGroupIds,
+          tags: c.runFromTags,
+        })
+      : [];
+    const facets = await this.devices.facetsOf(ids);
+    const listed = [...facets.entries()]
+      .sort(([a, fa], [b, fb]) => fa.name.localeCompare(fb.name) || a.localeCompare(b))
+      .slice(0, MONITORING_LIMITS.locations);
+    const [server] = await this.dataSource.query<LatestRow[]>(
+      `SELECT at, device_id, outcome, status_code, latency_ms, message FROM website_check_result
+       WHERE check_id = $1 AND device_id IS NULL ORDER BY at DESC, id DESC LIMIT 1`,
+      [id],
+    );
+    const latest = new Map(
+      (
+        await this.dataSource.query<LatestRow[]>(
+          `SELECT d.id AS device_id, r.at, r.outcome, r.status_code, r.latency_ms, r.message
+           FROM unnest($2::uuid[]) AS d(id)
+           JOIN LATERAL (SELECT at, outcome, status_code, latency_ms, message
+                         FROM website_check_result WHERE check_id = $1 AND device_id = d.id
+                         ORDER BY at DESC, id DESC LIMIT 1) r ON true`,
+          [id, listed.map(([deviceId]) => deviceId)],
+        )
+      ).map((r) => [r.device_id as string, r]),
+    );
+    return {
+      items: [
+        toLocation(null, 'Server', server),
+        ...listed.map(([deviceId, f]) => toLocation(deviceId, f.name, latest.get(deviceId))),
+      ],
+      devices: facets.size,
+    };
+  }
+
+  /** The columns of a `runFrom`, each list without repeats; every named device must exist. */
+  private async runFromColumns(
+    r: WebsiteCheckRunFromDto | null | undefined,
+  ): Promise<Pick<WebsiteCheckEntity, 'runFromDeviceIds' | 'runFromGroupIds' | 'runFromTags'>> {
+    const deviceIds = [...new Set((r?.deviceIds ?? []).map((d) => d.toLowerCase()))];
+    if (deviceIds.length) {
+      const known = await this.devices.facetsOf(deviceIds);
+      const unknown = deviceIds.filter((d) => !known.has(d));
+      if (unknown.length)
+        throw new WebsiteCheckInvalidException(
+          `runFrom.deviceIds: no enrolled device with id ${unknown.slice(0, 5).join(', ')}`,
+        );
+    }
+    return {
+      runFromDeviceIds: deviceIds,
+      runFromGroupIds: [...new Set((r?.groupIds ?? []).map((g) => g.toLowerCase()))],
+      runFromTags: [...new Set(r?.tags ?? [])],
+    };
+  }
+
+  /**
+   * Resolves the open alerts of the devices that no longer run the check (all of them when
+   * the check is gone or disabled): nothing would ever resolve them otherwise.
+   */
+  private async closeDeviceAlerts(c: WebsiteCheckEntity | null, id = c?.id ?? ''): Promise<void> {
+    const open = (await this.alerts.openSubjectsOfCheck(id)).filter((a) => a.deviceId !== null);
+    if (open.length === 0) return;
+    const keep = new Set(
+      c?.enabled && runsFromDevices(c) ? await this.devices.resolveTarget({ ...runFromOf(c) }) : [],
+    );
+    for (const a of open)
+      if (!keep.has(a.deviceId as string)) await this.alerts.closeSubject(a.subject);
   }
 
   private async getEntity(id: string): Promise<WebsiteCheckEntity> {

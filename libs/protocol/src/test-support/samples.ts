@@ -240,6 +240,38 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
       total: 4,
       truncated: true,
     },
+    web_checks: {
+      deviceId,
+      issuedAt: 1_732_450_000_000,
+      checks: [
+        {
+          id: '6b2d3f40-5c6e-4d7f-8a81-92a3b4c5d6e7',
+          url: 'https://intranet.example.internal/health',
+          expectedStatus: 200,
+          latencyLimitMs: 2000,
+          bodyContains: 'ok',
+          redirectPolicy: 'follow',
+          maxRedirects: 5,
+          certWarnDays: 14,
+          intervalMs: 60_000,
+          timeoutMs: 10_000,
+        },
+      ],
+      signature: Buffer.alloc(64, 7).toString('base64'),
+    },
+    web_check_results: {
+      results: [
+        {
+          checkId: '6b2d3f40-5c6e-4d7f-8a81-92a3b4c5d6e7',
+          at: 1_732_450_000_000,
+          outcome: 'critical',
+          statusCode: 500,
+          latencyMs: 12,
+          certExpiresAt: 1_740_000_000_000,
+          message: 'HTTP 500 (expected 200)',
+        },
+      ],
+    },
     error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
   };
 }

@@ -10,6 +10,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { SERVER_LOCATION } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
@@ -17,6 +18,7 @@ import { ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { useAlerts, useAlertsLive, useCheckResults, useWebsiteCheck } from './api';
 import { CertExpiry } from './CertExpiry';
+import { LocationsCard } from './LocationsCard';
 import { OUTCOME_COLOR, SEVERITY_COLOR, STATE_LOOK } from './look';
 import { ResponseTimeChart } from './ResponseTimeChart';
 import { WebsiteCheckFormModal } from './WebsiteCheckFormModal';
@@ -41,7 +43,9 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 export function WebsiteCheckDetailPage() {
   const { id = '' } = useParams();
   const check = useWebsiteCheck(id);
-  const results = useCheckResults(id, CHART_POINTS, check.data?.intervalSeconds);
+  // The chart and the table show one location at a time: the server's, or a device's.
+  const [location, setLocation] = useState({ key: SERVER_LOCATION, name: 'Server' });
+  const results = useCheckResults(id, CHART_POINTS, check.data?.intervalSeconds, location.key);
   const alerts = useAlerts({ checkId: id, page: 1, pageSize: 10 });
   const canWrite = useCan('admin');
   const [editing, setEditing] = useState(false);
@@ -50,6 +54,8 @@ export function WebsiteCheckDetailPage() {
   if (check.isError) return <ErrorAlert error={check.error} onRetry={() => void check.refetch()} />;
   if (!check.data) return <Loader aria-label="Loading the check" />;
   const c = check.data;
+  const fromDevices =
+    c.runFrom.deviceIds.length + c.runFrom.groupIds.length + c.runFrom.tags.length > 0;
   const items = results.data?.items ?? [];
   const latest = items.find((r) => r.certExpiresAt);
   const measured = items.filter((r) => r.latencyMs !== null).map((r) => r.latencyMs!);
@@ -77,7 +83,7 @@ export function WebsiteCheckDetailPage() {
               {c.url}
             </Text>
           </Fact>
-          <Fact label="Last result">
+          <Fact label={fromDevices ? 'Last result (server)' : 'Last result'}>
             <OutcomeBadge c={c} />
           </Fact>
           <Fact label="Checked">
@@ -99,9 +105,17 @@ export function WebsiteCheckDetailPage() {
           </Fact>
         </SimpleGrid>
       </Card>
+      {fromDevices && (
+        <LocationsCard
+          checkId={c.id}
+          intervalSeconds={c.intervalSeconds}
+          selected={location.key}
+          onSelect={(key, name) => setLocation({ key, name })}
+        />
+      )}
       <Card withBorder mb="md">
-        <Title order={4} mb="sm">
-          Response time
+        <Title order={4} mb="sm" data-testid="chart-title">
+          Response time{fromDevices && ` from ${location.name}`}
         </Title>
         {results.isError ? (
           <ErrorAlert error={results.error} />

@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { notifySuccess } from '../../lib/notify';
 import { useSaveWebsiteCheck } from './api';
+import { RunFromPicker, type RunFromDraft } from './RunFromPicker';
 
 type Num = number | string;
 
@@ -46,6 +47,7 @@ interface Draft {
   severity: AlertSeverity;
   tags: string[];
   enabled: boolean;
+  runFrom: RunFromDraft;
 }
 
 function draftOf(c: WebsiteCheckResponse | null): Draft {
@@ -66,6 +68,13 @@ function draftOf(c: WebsiteCheckResponse | null): Draft {
     severity: c?.severity ?? 'critical',
     tags: c?.tags ?? [],
     enabled: c?.enabled ?? true,
+    runFrom: {
+      devices: Object.fromEntries(
+        (c?.runFrom.deviceIds ?? []).map((id) => [id, `#${id.slice(0, 8)}`]),
+      ),
+      tags: c?.runFrom.tags ?? [],
+      groupIds: c?.runFrom.groupIds ?? [],
+    },
   };
 }
 
@@ -90,6 +99,11 @@ function requestOf(d: Draft): WebsiteCheckRequest {
     severity: d.severity,
     tags: d.tags,
     enabled: d.enabled,
+    runFrom: {
+      deviceIds: Object.keys(d.runFrom.devices),
+      tags: d.runFrom.tags,
+      groupIds: d.runFrom.groupIds,
+    },
   };
 }
 
@@ -160,7 +174,7 @@ function CheckForm({
         <TextInput
           label="URL"
           required
-          description="http:// or https://; the server fetches it from its own network"
+          description="http:// or https://; the server fetches it from its own network (and the devices below from theirs)"
           value={d.url}
           onChange={(e) => set({ url: e.currentTarget.value })}
           error={err('url')}
@@ -223,6 +237,15 @@ function CheckForm({
           value={d.tags}
           onChange={(tags) => set({ tags })}
           error={serverFields.tags}
+        />
+        <RunFromPicker
+          value={d.runFrom}
+          onChange={(runFrom) => set({ runFrom })}
+          namedIds={check?.runFrom.deviceIds ?? []}
+          error={
+            (tried ? problems.runFrom : undefined) ??
+            Object.entries(serverFields).find(([k]) => k.startsWith('runFrom'))?.[1]
+          }
         />
         <Switch
           label="Enabled"

@@ -10,6 +10,7 @@ import type {
   DeviceAlertCount,
   Page,
   ResolveAlertsResponse,
+  WebsiteCheckLocationsResponse,
   WebsiteCheckRequest,
   WebsiteCheckResponse,
   WebsiteCheckResult,
@@ -26,7 +27,9 @@ export const monitoringKeys = {
   checks: ['website-checks'] as const,
   checkList: (page: number) => ['website-checks', 'list', page] as const,
   check: (id: string) => ['website-checks', 'one', id] as const,
-  results: (id: string, pageSize: number) => ['website-checks', 'results', id, pageSize] as const,
+  results: (id: string, pageSize: number, location?: string) =>
+    ['website-checks', 'results', id, pageSize, location ?? 'all'] as const,
+  locations: (id: string) => ['website-checks', 'locations', id] as const,
   channels: ['notification-channels'] as const,
   channelList: (page: number) => ['notification-channels', 'list', page] as const,
   deliveries: (id: string, page: number) =>
@@ -126,13 +129,38 @@ export function useWebsiteCheck(id: string) {
   });
 }
 
-/** The latest results, newest first, refreshed as the check runs. */
-export function useCheckResults(id: string, pageSize: number, intervalSeconds: number | undefined) {
+const pollMs = (intervalSeconds: number | undefined) =>
+  Math.max(5, Math.min(intervalSeconds ?? 60, 60)) * 1000;
+
+/**
+ * The latest results, newest first, refreshed as the check runs: of one location (`server` or
+ * a device id), or of all when none is given.
+ */
+export function useCheckResults(
+  id: string,
+  pageSize: number,
+  intervalSeconds: number | undefined,
+  location?: string,
+) {
   return useQuery({
-    queryKey: monitoringKeys.results(id, pageSize),
+    queryKey: monitoringKeys.results(id, pageSize, location),
     queryFn: () =>
-      get<Page<WebsiteCheckResult>>(`/website-checks/${id}/results`, { page: 1, pageSize }),
-    refetchInterval: Math.max(5, Math.min(intervalSeconds ?? 60, 60)) * 1000,
+      get<Page<WebsiteCheckResult>>(`/website-checks/${id}/results`, {
+        page: 1,
+        pageSize,
+        location,
+      }),
+    refetchInterval: pollMs(intervalSeconds),
+  });
+}
+
+/** Where the check runs from (the server, its devices), each with its latest result. */
+export function useCheckLocations(id: string, intervalSeconds: number | undefined, enabled = true) {
+  return useQuery({
+    queryKey: monitoringKeys.locations(id),
+    queryFn: () => get<WebsiteCheckLocationsResponse>(`/website-checks/${id}/locations`),
+    refetchInterval: pollMs(intervalSeconds),
+    enabled,
   });
 }
 

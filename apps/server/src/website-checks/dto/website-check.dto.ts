@@ -1,10 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -12,9 +16,15 @@ import {
   ValidateBy,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { ALERT_SEVERITIES, MONITORING_LIMITS as L, REDIRECT_POLICIES } from '@fleetdesk/api-types';
+import {
+  ALERT_SEVERITIES,
+  MONITORING_LIMITS as L,
+  REDIRECT_POLICIES,
+  SERVER_LOCATION,
+} from '@fleetdesk/api-types';
 
-import { IsOmittable, IsTagList, Trim } from '../../common/validators';
+import { PageQueryDto } from '../../common/pagination';
+import { IsNestedObject, IsOmittable, IsTagList, Trim } from '../../common/validators';
 import { checkUrlScheme } from '../probe';
 
 const IsCheckUrl = () =>
@@ -26,6 +36,27 @@ const IsCheckUrl = () =>
         `url ${typeof args?.value === 'string' ? (checkUrlScheme(args.value) ?? '') : 'must be a string'}`.trim(),
     },
   });
+
+/** The devices a check also runs from: named, by group, by tag (as agent checks choose). */
+export class WebsiteCheckRunFromDto implements Partial<api.WebsiteCheckRunFrom> {
+  @ApiPropertyOptional({ type: [String] })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(L.runFromIds)
+  @IsUUID('all', { each: true })
+  deviceIds?: string[];
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(L.runFromIds)
+  @IsUUID('all', { each: true })
+  groupIds?: string[];
+
+  @IsOmittable()
+  @IsTagList(L.filterTags)
+  tags?: string[];
+}
 
 export class CreateWebsiteCheckDto implements api.WebsiteCheckRequest {
   @ApiProperty()
@@ -130,6 +161,30 @@ export class CreateWebsiteCheckDto implements api.WebsiteCheckRequest {
   @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({
+    type: WebsiteCheckRunFromDto,
+    nullable: true,
+    description: 'Devices that also run the check, to see the site from inside their network',
+  })
+  @IsOptional()
+  @IsNestedObject(() => WebsiteCheckRunFromDto)
+  runFrom?: WebsiteCheckRunFromDto | null;
 }
 
 export class UpdateWebsiteCheckDto extends PartialType(CreateWebsiteCheckDto) {}
+
+export class WebsiteCheckResultsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: `"${SERVER_LOCATION}" or a device id: that location's results only; absent: all`,
+  })
+  @IsOmittable()
+  @IsString()
+  @Matches(
+    new RegExp(
+      `^(${SERVER_LOCATION}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`,
+    ),
+    { message: `location must be "${SERVER_LOCATION}" or a device id` },
+  )
+  location?: string;
+}

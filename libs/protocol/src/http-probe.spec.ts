@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkUrlScheme, probe, type ProbeSpec } from './probe';
+import { checkUrlScheme, httpProbe as probe, type HttpProbeSpec as ProbeSpec } from './http-probe';
 
 const spec = (url: string, over: Partial<ProbeSpec> = {}): ProbeSpec => ({
   url,
