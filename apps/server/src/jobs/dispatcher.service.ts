@@ -715,7 +715,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         });
         this.events.emit('job.changed', { jobId: s.id });
       }
-      if (s.open === 0) {
+      if (!s.hasOpen) {
         await this.dataSource.query(
           `UPDATE job SET status = CASE WHEN status = 'running' THEN 'completed' ELSE status END,
              finished_at = coalesce(finished_at, now())
@@ -727,6 +727,6 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     }
     // Finished runs free slots only under a concurrency limit; otherwise a dispatch pass here
     // would only repeat the claim query (every connected device's id) on every 50 ms flush.
-    if (stats.some((s) => s.limited && s.open > 0)) this.kick();
+    if (stats.some((s) => s.limited && s.hasOpen)) this.kick();
   }
 }

@@ -23,6 +23,7 @@ import { AutomationPolicies1764940000000 } from './1764940000000-automation-poli
 import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
 import { PolicyChecks1765030000000 } from './1765030000000-policy-checks';
 import { MetricsCoveringKey1765031000000 } from './1765031000000-metrics-covering-key';
+import { DeviceNameOrder1765070000000 } from './1765070000000-device-name-order';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   RevokedDevices1764950000000,
   PolicyChecks1765030000000,
   MetricsCoveringKey1765031000000,
+  DeviceNameOrder1765070000000,
 ];
