@@ -66,6 +66,7 @@ try {
       await sleep(1500);
       idle = await stopIdle();
     }
+    const db0 = await bench.dbTicks();
     const t0 = performance.now();
     // CLOCK_MONOTONIC in µs, the clock of a --cpu-prof profile's timestamps.
     const mono0 = process.hrtime.bigint() / 1000n;
@@ -89,6 +90,8 @@ try {
           // The server's includes answering the poller; the simulators' is the agents' side.
           serverCpuMs: (bench.ticks() - ticks0) * 10,
           simulatorsCpuMs: (bench.simTicks() - simTicks0) * 10,
+          // PostgreSQL's backends for this database (the poller's queries included).
+          dbCpuMs: await bench.dbCpuMsSince(db0),
           monotonicUs: [String(mono0), String(process.hrtime.bigint() / 1000n)],
           succeeded: j.counts.succeeded,
           during: await stopPoll(),
@@ -112,7 +115,7 @@ try {
       const r = await f.round(`r${i}`);
       if (r.rows !== N) throw new Error(`floor round ${i}: ${r.rows}/${N} results`);
       ms.push(Math.round(r.ms));
-      cpu.push({ serverCpuMs: r.serverCpuMs, agentsCpuMs: r.agentsCpuMs });
+      cpu.push({ serverCpuMs: r.serverCpuMs, agentsCpuMs: r.agentsCpuMs, dbCpuMs: r.dbCpuMs });
       await sleep(1000);
     }
     floor = { rounds: ms, bestMs: Math.min(...ms), cpu };

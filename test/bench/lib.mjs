@@ -40,6 +40,8 @@ export async function startBench(env = {}) {
   const children = [];
   // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The same for the simulator processes (BENCH_SIM_NODE_ARGS).
+  const simNodeArgs = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'apps/server/dist/main.js')], {
     env: {
       ...process.env,
@@ -56,6 +58,7 @@ export async function startBench(env = {}) {
   children.push(server);
   // The data dir goes only after the server has exited: it writes to it while shutting down.
   const stop = async () => {
+    await pgClient?.end().catch(() => undefined);
     for (const c of children) c.kill('SIGTERM');
     if (server.exitCode === null) await new Promise((resolve) => server.once('exit', resolve));
     rmSync(work, { recursive: true, force: true });
@@ -111,6 +114,7 @@ export async function startBench(env = {}) {
       const sim = spawn(
         process.execPath,
         [
+          ...simNodeArgs,
           join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
           'simulate',
           '--server',
@@ -149,6 +153,28 @@ export async function startBench(env = {}) {
     }
   };
   const ticks = () => ticksOf(server.pid);
+  // PostgreSQL is the third process on the same cores: its backends serving the bench's
+  // database, by pid (a backend started in between counts from zero; one that exited in
+  // between takes its ticks with it). Nothing on the embedded engine (it is in the server).
+  let pgClient = null;
+  async function dbTicks() {
+    if (!process.env.DATABASE_URL) return new Map();
+    if (!pgClient) {
+      const { default: pg } = await import('pg');
+      pgClient = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await pgClient.connect();
+    }
+    const { rows } = await pgClient.query(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+    );
+    return new Map(rows.map((r) => [r.pid, ticksOf(r.pid)]));
+  }
+  /** ms of CPU PostgreSQL's backends used since `before` (a dbTicks() result). */
+  const dbCpuMsSince = async (before) => {
+    let n = 0;
+    for (const [pid, t] of await dbTicks()) n += t - (before.get(pid) ?? 0);
+    return n * 10;
+  };
   const simPids = [];
   /** CPU ticks of the simulator processes together. */
   const simTicks = () => simPids.reduce((sum, pid) => sum + ticksOf(pid), 0);
@@ -187,17 +213,31 @@ export async function startBench(env = {}) {
     }
     /** One round: a run to every agent, resolved when every result is committed. */
     const round = async (id) => {
+      const db0 = await dbTicks();
       const t = performance.now();
       const cpu0 = [ticksOf(srv.pid), agentPids.reduce((n, pid) => n + ticksOf(pid), 0)];
       srv.send({ go: id });
       const done = await next();
       const ms = performance.now() - t;
+      const dbCpuMs = await dbCpuMsSince(db0);
       const serverCpuMs = (ticksOf(srv.pid) - cpu0[0]) * 10;
       const agentsCpuMs = (agentPids.reduce((n, pid) => n + ticksOf(pid), 0) - cpu0[1]) * 10;
-      return { ms, rows: done.rows, serverCpuMs, agentsCpuMs };
+      return { ms, rows: done.rows, serverCpuMs, agentsCpuMs, dbCpuMs };
     };
     return { round, pid: srv.pid };
   }
 
-  return { url, api: authed, auth, simulate, floor, stop, ticks, simTicks, rssMiB };
+  return {
+    url,
+    api: authed,
+    auth,
+    simulate,
+    floor,
+    stop,
+    ticks,
+    simTicks,
+    dbTicks,
+    dbCpuMsSince,
+    rssMiB,
+  };
 }

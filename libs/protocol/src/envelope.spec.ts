@@ -3,6 +3,7 @@ import {
   PROTOCOL_VERSION,
   SUPPORTED_VERSIONS,
   encodeFrame,
+  encodeTrustedFrame,
   newMessageId,
   parseFrame,
   type FrameError,
@@ -257,6 +258,26 @@ describe('encodeFrame', () => {
     }
     expect(thrown).toBeInstanceOf(ProtocolError);
     expect(thrown).toMatchObject({ code: 'FRAME_TOO_LARGE' });
+  });
+
+  it('encodeTrustedFrame: the same frame without validating the body, other checks kept', () => {
+    for (const [type, body] of Object.entries(sampleBodies()) as [MessageType, never][]) {
+      const parsed = parseFrame(encodeTrustedFrame(type, body));
+      expect(parsed.ok && parsed.message.body).toEqual(body);
+    }
+    const frame = JSON.parse(encodeTrustedFrame('results_ack', { runIds: ['x'] }, 2));
+    expect(frame).toMatchObject({ v: 2, type: 'results_ack', body: { runIds: ['x'] } });
+    expect(messageId(frame.id).ok).toBe(true);
+    expect(() => encodeTrustedFrame('results_ack', { runIds: ['x'] }, 1)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_TYPE' }),
+    );
+    expect(() => encodeTrustedFrame('reboot' as MessageType, {} as never)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_TYPE' }),
+    );
+    const huge = { ...sampleBodies().error, message: 'é'.repeat(MAX_FRAME_BYTES / 2) };
+    expect(() => encodeTrustedFrame('error', huge)).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
   });
 
   it('newMessageId makes valid, distinct ids', () => {

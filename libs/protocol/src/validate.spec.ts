@@ -232,6 +232,35 @@ describe('base64', () => {
     expect(decodeBase64Exact(42, 32)).toBeNull();
   });
 
+  it('base64Bytes accepts exactly what decodeBase64Exact decodes', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ ';
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const bytes of [1, 2, 3, 4, 5, 31, 32, 33, 64]) {
+      const valid = base64Bytes(bytes);
+      const canonical = Buffer.alloc(bytes, 0xa5).toString('base64');
+      const candidates = [canonical, canonical.slice(1), `${canonical}=`, ''];
+      // Every one-character change of a canonical string, and random strings of its length.
+      for (let i = 0; i < canonical.length; i++) {
+        for (const c of alphabet)
+          candidates.push(canonical.slice(0, i) + c + canonical.slice(i + 1));
+      }
+      for (let k = 0; k < 2000; k++) {
+        candidates.push(
+          Array.from({ length: canonical.length }, () => alphabet[random(alphabet.length)]).join(
+            '',
+          ),
+        );
+      }
+      for (const text of candidates) {
+        expect([text, valid(text).ok]).toEqual([text, decodeBase64Exact(text, bytes) !== null]);
+      }
+    }
+  });
+
   it('base64Bytes validator', () => {
     expect(base64Bytes(64)(Buffer.alloc(64).toString('base64')).ok).toBe(true);
     expect(failure(base64Bytes(64)('abc')).reason).toBe('expected 64 bytes of canonical base64');

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { hash, type KeyObject } from 'node:crypto';
 import {
   actionRunSigningPayload,
   cancelSigningPayload,
@@ -29,8 +29,7 @@ export interface Rejection {
   message: string;
 }
 
-export const sha256Hex = (text: string): string =>
-  createHash('sha256').update(text, 'utf8').digest('hex');
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /**
  * Signature, target device, script hash and spec sanity; null when the run may go ahead.

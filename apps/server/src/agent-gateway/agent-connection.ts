@@ -3,6 +3,7 @@ import {
   type AgentMessage,
   CloseCode,
   encodeFrame,
+  encodeTrustedFrame,
   type ErrorCode,
   type MessageBodies,
   newNonce,
@@ -73,9 +74,20 @@ export class AgentConnection {
     this.send('hello', { serverNonce: this.serverNonce, serverTime: Date.now() });
   }
 
-  send<T extends keyof ServerToAgent>(type: T, body: ServerToAgent[T] & MessageBodies[T]): void {
+  /** False when the socket is no longer open (nothing was encoded or sent). */
+  send<T extends keyof ServerToAgent>(type: T, body: ServerToAgent[T] & MessageBodies[T]): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(encodeFrame(type, body, undefined, this.protocolVersion));
+    return true;
+  }
+
+  /** `send` for a body built from values already validated (see encodeTrustedFrame). */
+  sendTrusted<T extends keyof ServerToAgent>(
+    type: T,
+    body: ServerToAgent[T] & MessageBodies[T],
+  ): void {
     if (this.ws.readyState === this.ws.OPEN) {
-      this.ws.send(encodeFrame(type, body, undefined, this.protocolVersion));
+      this.ws.send(encodeTrustedFrame(type, body, this.protocolVersion));
     }
   }
 

@@ -101,15 +101,28 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     return this.live.get(deviceId)?.agentVersion ?? null;
   }
 
-  /** Sends to a device's live socket on this node; false when it has none. */
+  /** Sends to a device's live socket on this node; false when it has none (or it is closing). */
   send<T extends keyof ServerToAgent>(
+    deviceId: string,
+    type: T,
+    body: ServerToAgent[T] & MessageBodies[T],
+  ): boolean {
+    return this.live.get(deviceId)?.send(type, body) ?? false;
+  }
+
+  /**
+   * `send` without validating the body again, for bodies built from values already validated
+   * (encodeTrustedFrame says which): the dispatcher's runs and result acks, ten thousand a
+   * fan-out.
+   */
+  sendTrusted<T extends keyof ServerToAgent>(
     deviceId: string,
     type: T,
     body: ServerToAgent[T] & MessageBodies[T],
   ): boolean {
     const conn = this.live.get(deviceId);
     if (!conn) return false;
-    conn.send(type, body);
+    conn.sendTrusted(type, body);
     return true;
   }
 

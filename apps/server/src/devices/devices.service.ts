@@ -246,14 +246,19 @@ export class DevicesService {
         { like: likePattern(q.q) },
       );
     }
-    const total = await qb.getCount();
     const direction = q.order === 'desc' ? 'DESC' : 'ASC';
-    const rows = await qb
-      .orderBy(SORT_SQL[q.sort], direction, direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
-      .addOrderBy('d.id', 'ASC')
-      .offset((q.page - 1) * q.pageSize)
-      .limit(q.pageSize)
-      .getMany();
+    // The count and the page side by side (and tags and groups after them): the console polls
+    // this list, and under load each sequential round trip waits for a turn of the event loop.
+    const [total, rows] = await Promise.all([
+      qb.getCount(),
+      qb
+        .clone()
+        .orderBy(SORT_SQL[q.sort], direction, direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
+        .addOrderBy('d.id', 'ASC')
+        .offset((q.page - 1) * q.pageSize)
+        .limit(q.pageSize)
+        .getMany(),
+    ]);
     return { items: await this.toResponses(rows), total, page: q.page, pageSize: q.pageSize };
   }
 
@@ -424,22 +429,22 @@ export class DevicesService {
   private async toResponses(devices: DeviceEntity[]): Promise<DeviceResponse[]> {
     if (devices.length === 0) return [];
     const ids = devices.map((d) => d.id);
-    const tagRows = await this.dataSource.query<{ device_id: string; name: string }[]>(
-      `SELECT dt.device_id, t.name FROM device_tag dt JOIN tag t ON t.id = dt.tag_id
-       WHERE dt.device_id = ANY($1::uuid[]) ORDER BY t.name`,
-      [ids],
-    );
     const groupIds = [
       ...new Set(devices.map((d) => d.groupId).filter((g): g is string => g !== null)),
     ];
-    const groups = groupIds.length
-      ? await this.dataSource.query<
-          {
-            id: string;
-            name: string;
-          }[]
-        >(`SELECT id, name FROM device_group WHERE id = ANY($1::uuid[])`, [groupIds])
-      : [];
+    const [tagRows, groups] = await Promise.all([
+      this.dataSource.query<{ device_id: string; name: string }[]>(
+        `SELECT dt.device_id, t.name FROM device_tag dt JOIN tag t ON t.id = dt.tag_id
+         WHERE dt.device_id = ANY($1::uuid[]) ORDER BY t.name`,
+        [ids],
+      ),
+      groupIds.length
+        ? this.dataSource.query<{ id: string; name: string }[]>(
+            `SELECT id, name FROM device_group WHERE id = ANY($1::uuid[])`,
+            [groupIds],
+          )
+        : Promise.resolve([]),
+    ]);
     const tagsBy = new Map<string, string[]>();
     for (const row of tagRows)
       tagsBy.set(row.device_id, [...(tagsBy.get(row.device_id) ?? []), row.name]);

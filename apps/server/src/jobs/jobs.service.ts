@@ -489,8 +489,9 @@ export class JobsService implements OnApplicationBootstrap {
   }
 
   async get(id: string): Promise<JobResponse> {
-    const job = await this.getEntity(id);
-    const counts = await this.runStore.counts([id]);
+    // Side by side: a console polls this while the job fans out, when every sequential round
+    // trip also waits for a turn of a busy event loop.
+    const [job, counts] = await Promise.all([this.getEntity(id), this.runStore.counts([id])]);
     return toJobResponse(job, counts.get(id) ?? emptyCounts());
   }
 

@@ -24,6 +24,7 @@ import { RevokedDevices1764950000000 } from './1764950000000-revoked-devices';
 import { PolicyChecks1765030000000 } from './1765030000000-policy-checks';
 import { MetricsCoveringKey1765031000000 } from './1765031000000-metrics-covering-key';
 import { WebsiteChecksFromDevices1765040000000 } from './1765040000000-website-checks-from-devices';
+import { DeviceNameOrder1765070000000 } from './1765070000000-device-name-order';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   PolicyChecks1765030000000,
   MetricsCoveringKey1765031000000,
   WebsiteChecksFromDevices1765040000000,
+  DeviceNameOrder1765070000000,
 ];
