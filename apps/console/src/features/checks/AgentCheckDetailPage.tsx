@@ -1,29 +1,15 @@
-import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
-import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
+import { EmptyState, ErrorAlert, Fact, PageHeader } from '../../components/common';
 import { Paging } from '../../components/Paging';
-import { fetchGroups, groupsKey } from '../devices/api';
+import { useGroupName } from '../devices/FacetSelects';
 import { SEVERITY_COLOR } from '../monitoring/look';
 import { STATES_PAGE_SIZE, useAgentCheck, useCheckStates } from './api';
 import { AgentCheckFormModal } from './AgentCheckFormModal';
 import { CheckStatesTable } from './CheckStatesTable';
 import { checkSubject, formatSeconds, KIND_LABELS, targetSummary } from './look';
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Stack gap={0}>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </Stack>
-  );
-}
 
 /** One agent check: its settings, and which devices are ok, warning or critical, and why. */
 export function AgentCheckDetailPage() {
@@ -31,14 +17,13 @@ export function AgentCheckDetailPage() {
   const check = useAgentCheck(id);
   const [page, setPage] = useState(1);
   const states = useCheckStates(id, page);
-  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
+  const groupName = useGroupName();
   const canWrite = useCan('technician');
   const [editing, setEditing] = useState(false);
 
   if (check.isError) return <ErrorAlert error={check.error} onRetry={() => void check.refetch()} />;
   if (!check.data) return <Loader aria-label="Loading the check" />;
   const c = check.data;
-  const groupName = (gid: string) => groups.data?.find((g) => g.id === gid)?.name ?? 'gone';
 
   return (
     <>
@@ -95,7 +80,7 @@ export function AgentCheckDetailPage() {
           />
         </>
       )}
-      <AgentCheckFormModal opened={editing} check={c} onClose={() => setEditing(false)} />
+      <AgentCheckFormModal opened={editing} item={c} onClose={() => setEditing(false)} />
     </>
   );
 }

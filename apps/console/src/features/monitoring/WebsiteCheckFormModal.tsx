@@ -9,21 +9,16 @@ import {
   type WebsiteCheckResponse,
   websiteCheckProblems,
 } from '@fleetdesk/api-types';
-import {
-  Alert,
-  Button,
-  Group,
-  Modal,
-  NumberInput,
-  Select,
-  SimpleGrid,
-  Stack,
-  Switch,
-  TagsInput,
-  TextInput,
-} from '@mantine/core';
+import { NumberInput, Select, SimpleGrid, Stack, TagsInput, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { ApiError, errorMessage } from '../../api/client';
+import {
+  EditForm,
+  EnabledSwitch,
+  ItemFormModal,
+  type ItemFormModalProps,
+  NameField,
+  useFormErrors,
+} from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
 import { useSaveWebsiteCheck } from './api';
 
@@ -101,17 +96,13 @@ function CheckForm({
   onClose: () => void;
 }) {
   const [d, setD] = useState<Draft>(() => draftOf(check));
-  const [tried, setTried] = useState(false);
   const save = useSaveWebsiteCheck();
   const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
   const body = requestOf(d);
-  const problems = websiteCheckProblems(body);
-  // The server's field errors (a rule the form does not know) land on their fields too.
-  const serverFields =
-    save.error instanceof ApiError
-      ? Object.fromEntries(save.error.fieldErrors.map((f) => [f.field, f.reason]))
-      : {};
-  const err = (k: keyof Draft) => (tried ? problems[k] : undefined) ?? serverFields[k];
+  const { err, attempt, serverFields, unplaced } = useFormErrors(
+    websiteCheckProblems(body),
+    save.error,
+  );
   const numberField = (k: keyof typeof B & keyof Draft, label: string, extra?: object) => (
     <NumberInput
       label={label}
@@ -126,8 +117,7 @@ function CheckForm({
   );
 
   const submit = () => {
-    setTried(true);
-    if (Object.keys(problems).length > 0) return;
+    if (!attempt()) return;
     save.mutate(
       { id: check?.id ?? null, body },
       {
@@ -140,22 +130,19 @@ function CheckForm({
   };
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      noValidate
+    <EditForm
+      onSubmit={submit}
+      error={unplaced}
+      onCancel={onClose}
+      submitLabel={check ? 'Save' : 'Create check'}
+      loading={save.isPending}
     >
       <Stack gap="sm">
-        <TextInput
-          label="Name"
-          required
-          maxLength={L.nameLength}
+        <NameField
           value={d.name}
-          onChange={(e) => set({ name: e.currentTarget.value })}
+          onChange={(name) => set({ name })}
+          maxLength={L.nameLength}
           error={err('name')}
-          data-autofocus
         />
         <TextInput
           label="URL"
@@ -224,47 +211,17 @@ function CheckForm({
           onChange={(tags) => set({ tags })}
           error={serverFields.tags}
         />
-        <Switch
-          label="Enabled"
-          checked={d.enabled}
-          onChange={(e) => set({ enabled: e.currentTarget.checked })}
-        />
-        {save.isError && Object.keys(serverFields).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(save.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            {check ? 'Save' : 'Create check'}
-          </Button>
-        </Group>
+        <EnabledSwitch checked={d.enabled} onChange={(enabled) => set({ enabled })} />
       </Stack>
-    </form>
+    </EditForm>
   );
 }
 
 /** Create (check null) or edit a website check; the form is fresh each time it opens. */
-export function WebsiteCheckFormModal({
-  opened,
-  check,
-  onClose,
-}: {
-  opened: boolean;
-  check: WebsiteCheckResponse | null;
-  onClose: () => void;
-}) {
+export function WebsiteCheckFormModal(props: ItemFormModalProps<WebsiteCheckResponse>) {
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={check ? `Edit ${check.name}` : 'New website check'}
-      size="xl"
-    >
-      {opened && <CheckForm key={check?.id ?? 'new'} check={check} onClose={onClose} />}
-    </Modal>
+    <ItemFormModal {...props} newTitle="New website check">
+      {(check) => <CheckForm check={check} onClose={props.onClose} />}
+    </ItemFormModal>
   );
 }
