@@ -33,9 +33,11 @@ export interface PagedTableProps<T> {
   columns: Column<T>[];
   /** Each row's test id and data attributes. */
   rowProps: (item: T) => Record<string, string>;
+  /** Each row's React key. */
+  rowKey: (item: T) => string;
 }
 
-export function PagedTable<T extends { id: string }>({
+export function PagedTable<T>({
   list,
   page,
   onPage,
@@ -46,6 +48,7 @@ export function PagedTable<T extends { id: string }>({
   minWidth,
   columns,
   rowProps,
+  rowKey,
 }: PagedTableProps<T>) {
   return (
     <>
@@ -71,7 +74,7 @@ export function PagedTable<T extends { id: string }>({
               </Table.Thead>
               <Table.Tbody>
                 {list.data.items.map((item) => (
-                  <Table.Tr key={item.id} {...rowProps(item)}>
+                  <Table.Tr key={rowKey(item)} {...rowProps(item)}>
                     {columns.map((c, i) => (
                       <Table.Td key={i} data-testid={c.testId}>
                         {c.cell(item)}
@@ -132,7 +135,7 @@ export function CrudListPage<T extends Named>({
   editable = true,
   children,
   ...table
-}: Omit<PagedTableProps<T>, 'empty' | 'list' | 'page' | 'onPage' | 'loadingLabel'> & {
+}: Omit<PagedTableProps<T>, 'empty' | 'list' | 'page' | 'onPage' | 'loadingLabel' | 'rowKey'> & {
   /** The page's title; the loader and the empty state say it too ("No schedules yet"). */
   title: string;
   createLabel: string;
@@ -194,6 +197,7 @@ export function CrudListPage<T extends Named>({
         list={list}
         page={page}
         onPage={setPage}
+        rowKey={(item) => item.id}
         loadingLabel={`Loading ${title.toLowerCase()}`}
         columns={actions ? [...table.columns, actions] : table.columns}
         empty={

@@ -1,4 +1,14 @@
-import { Alert, Button, Group, Modal, Stack, Switch, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  NumberInput,
+  type NumberInputProps,
+  Stack,
+  Switch,
+  TextInput,
+} from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { Fragment, type ReactNode, useState } from 'react';
 import { ApiError, errorMessage } from '../api/client';
@@ -60,6 +70,37 @@ export function EditForm({
         <FormActions {...actions} />
       </Stack>
     </form>
+  );
+}
+
+/** What a number input holds: '' while empty. */
+export type NumberDraft = number | string;
+
+/** An empty number field is "not given"; anything else goes to the rules as a number. */
+export const optionalNumber = (v: NumberDraft): number | undefined =>
+  v === '' ? undefined : Number(v);
+
+/**
+ * Whole-number inputs for a draft's fields, bounded as the shared rules bound them (`bounds`,
+ * by field name), each showing its field's error.
+ */
+export function numberFields<D extends object>(
+  bounds: Partial<Record<keyof D, { min: number; max: number }>>,
+  draft: D,
+  set: (patch: Partial<D>) => void,
+  err: (k: string) => string | undefined,
+) {
+  return (k: keyof D & string, label: string, extra?: Partial<NumberInputProps>) => (
+    <NumberInput
+      label={label}
+      min={bounds[k]?.min}
+      max={bounds[k]?.max}
+      allowDecimal={false}
+      value={draft[k] as NumberDraft}
+      onChange={(v) => set({ [k]: v } as Partial<D>)}
+      error={err(k)}
+      {...extra}
+    />
   );
 }
 

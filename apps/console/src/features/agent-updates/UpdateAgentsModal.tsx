@@ -7,11 +7,10 @@ import { Alert, Loader, NumberInput, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
-import { FormActions, FormModal } from '../../components/forms';
+import { FormActions, FormModal, optionalNumber } from '../../components/forms';
 import { devicesCount, TargetAndRollout, useJobDraft, useStartJob } from '../jobs/JobFormParts';
 import {
   initialRollout,
-  optionalInt,
   rolloutProblems,
   rolloutRequest,
   type RolloutDraft,
@@ -55,7 +54,7 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
     start.mutate({
       target: built.target,
       ...rolloutRequest(draft),
-      trialTimeoutSeconds: optionalInt(draft.trialSeconds),
+      trialTimeoutSeconds: optionalNumber(draft.trialSeconds),
     });
   };
 

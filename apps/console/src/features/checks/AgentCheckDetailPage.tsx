@@ -3,10 +3,9 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
 import { EmptyState, ErrorAlert, Fact, PageHeader } from '../../components/common';
-import { Paging } from '../../components/Paging';
 import { useGroupName } from '../devices/FacetSelects';
 import { SEVERITY_COLOR } from '../monitoring/look';
-import { STATES_PAGE_SIZE, useAgentCheck, useCheckStates } from './api';
+import { useAgentCheck, useCheckStates } from './api';
 import { AgentCheckFormModal } from './AgentCheckFormModal';
 import { CheckStatesTable } from './CheckStatesTable';
 import { checkSubject, formatSeconds, KIND_LABELS, targetSummary } from './look';
@@ -62,24 +61,17 @@ export function AgentCheckDetailPage() {
       <Text fw={500} mb="xs">
         Devices
       </Text>
-      {states.isError && <ErrorAlert error={states.error} onRetry={() => void states.refetch()} />}
-      {states.data && states.data.total === 0 && (
-        <EmptyState title="No device has reported it yet">
-          Agents report a check’s state with their next summary after it reaches them.
-        </EmptyState>
-      )}
-      {states.data && states.data.total > 0 && (
-        <>
-          <CheckStatesTable states={states.data.items} rowIs="device" />
-          <Paging
-            page={page}
-            pageSize={STATES_PAGE_SIZE}
-            total={states.data.total}
-            onPage={setPage}
-            noun="devices"
-          />
-        </>
-      )}
+      <CheckStatesTable
+        states={states}
+        page={page}
+        onPage={setPage}
+        rowIs="device"
+        empty={
+          <EmptyState title="No device has reported it yet">
+            Agents report a check’s state with their next summary after it reaches them.
+          </EmptyState>
+        }
+      />
       <AgentCheckFormModal opened={editing} item={c} onClose={() => setEditing(false)} />
     </>
   );

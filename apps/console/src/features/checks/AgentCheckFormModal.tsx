@@ -29,6 +29,9 @@ import {
   ItemFormModal,
   type ItemFormModalProps,
   NameField,
+  type NumberDraft as Num,
+  numberFields,
+  optionalNumber as num,
   useFormErrors,
 } from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
@@ -38,8 +41,6 @@ import { DevicePicker, deviceLabel } from '../jobs/TargetPicker';
 import { languageLabel } from '../scripts/languages';
 import { useDeviceNames, useSaveAgentCheck } from './api';
 import { KIND_LABELS } from './look';
-
-type Num = number | string;
 
 interface Draft {
   name: string;
@@ -98,9 +99,6 @@ function draftOf(c: AgentCheckResponse | null): Draft {
   };
 }
 
-/** An empty number field is "not given"; anything else goes to the rules as a number. */
-const num = (v: Num): number | undefined => (v === '' ? undefined : Number(v));
-
 /** The request: only the settings the kind uses, so the shared rules judge what is sent. */
 function requestOf(d: Draft): AgentCheckRequest {
   const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[d.kind]);
@@ -154,22 +152,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   const { err, attempt, unplaced } = useFormErrors(agentCheckProblems(body), save.error);
   const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[d.kind]);
   const probes = !isThresholdCheck(d.kind);
-  const numberField = (
-    k: keyof typeof B & keyof Draft,
-    label: string,
-    extra?: Record<string, unknown>,
-  ) => (
-    <NumberInput
-      label={label}
-      min={B[k].min}
-      max={B[k].max}
-      allowDecimal={false}
-      value={d[k]}
-      onChange={(v) => set({ [k]: v })}
-      error={err(k)}
-      {...extra}
-    />
-  );
+  const numberField = numberFields(B, d, set, err);
   const textField = (
     k: 'mount' | 'service' | 'process' | 'host',
     label: string,

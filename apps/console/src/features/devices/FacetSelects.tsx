@@ -1,5 +1,5 @@
 import { MultiSelect } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { fetchGroups, fetchTags, groupsKey, tagsKey } from './api';
 
 interface FacetSelectProps {
@@ -11,38 +11,42 @@ interface FacetSelectProps {
   maxValues?: number;
 }
 
-/** The fleet's tags to pick from, each with how many devices carry it. */
-export function TagsSelect({ error, ...props }: FacetSelectProps) {
-  const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags });
+/** A facet of the fleet to pick from, each option with how many devices it holds. */
+function FacetSelect<F extends { name: string; deviceCount: number }>({
+  facet,
+  noun,
+  optionValue,
+  error,
+  ...props
+}: FacetSelectProps & {
+  facet: UseQueryResult<F[]>;
+  noun: 'tags' | 'groups';
+  optionValue: (f: F) => string;
+}) {
   return (
     <MultiSelect
       {...props}
-      data={(tags.data ?? []).map((t) => ({
-        value: t.name,
-        label: `${t.name} (${t.deviceCount})`,
+      data={(facet.data ?? []).map((f) => ({
+        value: optionValue(f),
+        label: `${f.name} (${f.deviceCount})`,
       }))}
       searchable
-      nothingFoundMessage={tags.isPending ? 'Loading…' : 'No tags'}
-      error={error ?? (tags.isError ? 'Could not load tags' : undefined)}
+      nothingFoundMessage={facet.isPending ? 'Loading…' : `No ${noun}`}
+      error={error ?? (facet.isError ? `Could not load ${noun}` : undefined)}
     />
   );
 }
 
-/** The fleet's groups to pick from (by id), each with its number of devices. */
-export function GroupsSelect({ error, ...props }: FacetSelectProps) {
+/** The fleet's tags, by name. */
+export function TagsSelect(props: FacetSelectProps) {
+  const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags });
+  return <FacetSelect {...props} facet={tags} noun="tags" optionValue={(t) => t.name} />;
+}
+
+/** The fleet's groups, by id. */
+export function GroupsSelect(props: FacetSelectProps) {
   const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
-  return (
-    <MultiSelect
-      {...props}
-      data={(groups.data ?? []).map((g) => ({
-        value: g.id,
-        label: `${g.name} (${g.deviceCount})`,
-      }))}
-      searchable
-      nothingFoundMessage={groups.isPending ? 'Loading…' : 'No groups'}
-      error={error ?? (groups.isError ? 'Could not load groups' : undefined)}
-    />
-  );
+  return <FacetSelect {...props} facet={groups} noun="groups" optionValue={(g) => g.id} />;
 }
 
 /** A group's name by id, for lists that store ids ("gone" once the group is deleted). */

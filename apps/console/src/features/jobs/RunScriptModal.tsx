@@ -22,7 +22,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
-import { FormActions, FormModal } from '../../components/forms';
+import { FormActions, FormModal, optionalNumber } from '../../components/forms';
 import { notifyError } from '../../lib/notify';
 import { useScript, useScripts } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
@@ -31,7 +31,6 @@ import { devicesCount, TargetAndRollout, useJobDraft, useStartJob } from './JobF
 import { type ParamTexts, ParamValuesForm, paramValueProblem, paramsToSend } from './ParamValues';
 import {
   initialRollout,
-  optionalInt,
   rolloutProblems,
   rolloutRequest,
   type RolloutDraft,
@@ -169,7 +168,7 @@ function RunScriptForm({
         name: name.trim() ? name.trim().slice(0, JOB_LIMITS.nameLength) : undefined,
         command: { language: command.language, body: command.body },
         target: builtTarget.target,
-        timeoutSeconds: optionalInt(rollout.timeout),
+        timeoutSeconds: optionalNumber(rollout.timeout),
         ...rolloutRequest(rollout),
       });
       return;
@@ -181,7 +180,7 @@ function RunScriptForm({
       name: (name.trim() || s.name).slice(0, JOB_LIMITS.nameLength),
       script: { id: s.id, version: s.currentVersion, params: paramsToSend(params, texts) },
       target: builtTarget.target,
-      timeoutSeconds: optionalInt(rollout.timeout),
+      timeoutSeconds: optionalNumber(rollout.timeout),
       ...rolloutRequest(rollout),
     });
   };

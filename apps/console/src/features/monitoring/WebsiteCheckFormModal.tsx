@@ -9,7 +9,7 @@ import {
   type WebsiteCheckResponse,
   websiteCheckProblems,
 } from '@fleetdesk/api-types';
-import { NumberInput, Select, SimpleGrid, Stack, TagsInput, TextInput } from '@mantine/core';
+import { Select, SimpleGrid, Stack, TagsInput, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import {
   EditForm,
@@ -17,12 +17,13 @@ import {
   ItemFormModal,
   type ItemFormModalProps,
   NameField,
+  type NumberDraft as Num,
+  numberFields,
+  optionalNumber as num,
   useFormErrors,
 } from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
 import { useSaveWebsiteCheck } from './api';
-
-type Num = number | string;
 
 interface Draft {
   name: string;
@@ -64,9 +65,6 @@ function draftOf(c: WebsiteCheckResponse | null): Draft {
   };
 }
 
-/** An empty number field is "not given"; anything else goes to the rules as a number. */
-const num = (v: Num): number | undefined => (v === '' ? undefined : Number(v));
-
 function requestOf(d: Draft): WebsiteCheckRequest {
   return {
     name: d.name.trim(),
@@ -103,18 +101,7 @@ function CheckForm({
     websiteCheckProblems(body),
     save.error,
   );
-  const numberField = (k: keyof typeof B & keyof Draft, label: string, extra?: object) => (
-    <NumberInput
-      label={label}
-      min={B[k].min}
-      max={B[k].max}
-      allowDecimal={false}
-      value={d[k]}
-      onChange={(v) => set({ [k]: v })}
-      error={err(k)}
-      {...extra}
-    />
-  );
+  const numberField = numberFields(B, d, set, err);
 
   const submit = () => {
     if (!attempt()) return;
