@@ -43,3 +43,4 @@ export * from './log-searches';
 export * from './log-follow';
 export * from './log-source-rules';
 export * from './device-files';
+export * from './paths';

@@ -1,3 +1,4 @@
+import { ABSOLUTE_PATH } from './paths';
 import type { LogSourceRequest } from './log-collections';
 
 /**
@@ -17,8 +18,6 @@ export const LOG_SOURCE_RULES = {
   eventLogLevel: { min: 1, max: 5 },
 } as const;
 
-/** A path the device can resolve without a working directory: `/…` or a drive (`C:/`, `C:\`). */
-export const ABSOLUTE_LOG_PATH = /^(\/|[A-Za-z]:[\\/])/;
 /** A systemd unit name (`nginx.service`, `getty@tty1.service`): passed to journalctl as is. */
 export const JOURNALD_UNIT_PATTERN = /^[A-Za-z0-9:_.@\\-]+$/;
 /** An Event Log channel (`System`, `Microsoft-Windows-Sysmon/Operational`), put in a query. */
@@ -56,7 +55,7 @@ export function logSourceProblem(s: LogSourceRequest): { field: string; reason: 
       if (s.path.length === 0) return { field: 'path', reason: 'is required' };
       if (s.path.length > R.pathLength)
         return { field: 'path', reason: `must be at most ${R.pathLength} characters` };
-      if (!ABSOLUTE_LOG_PATH.test(s.path))
+      if (!ABSOLUTE_PATH.test(s.path))
         return {
           field: 'path',
           reason: `must be absolute (/var/log/syslog, C:/Logs/app.log), got ${JSON.stringify(s.path)}`,

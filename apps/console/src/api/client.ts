@@ -68,15 +68,20 @@ export function withQuery(path: string, query?: Query): string {
 export async function api<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
-  options: { body?: unknown; query?: Query; signal?: AbortSignal } = {},
+  options: { body?: unknown; file?: Blob; query?: Query; signal?: AbortSignal } = {},
 ): Promise<T> {
+  const { body: json, file } = options;
   let response: Response;
   try {
     response = await fetch(withQuery(`/api${path}`, options.query), {
       method,
       credentials: 'same-origin',
-      headers: options.body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      headers: file
+        ? { 'content-type': 'application/octet-stream' }
+        : json === undefined
+          ? undefined
+          : { 'content-type': 'application/json' },
+      body: file ?? (json === undefined ? undefined : JSON.stringify(json)),
       signal: options.signal,
     });
   } catch (error) {
@@ -108,6 +113,9 @@ export const get = <T>(path: string, query?: Query) => api<T>('GET', path, { que
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, { body });
 export const del = <T = void>(path: string) => api<T>('DELETE', path);
+/** POSTs a file's bytes as the body (the server streams them to disk and hashes them). */
+export const upload = <T>(path: string, query: Query, file: Blob) =>
+  api<T>('POST', path, { query, file });
 
 /** For catch blocks and query errors: any thrown value as a sentence. */
 export function errorMessage(error: unknown): string {

@@ -46,6 +46,20 @@ export function EmptyState({
   );
 }
 
+/** One labelled value of a detail page's summary card. */
+export function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Stack gap={0}>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="sm" component="div">
+        {children}
+      </Text>
+    </Stack>
+  );
+}
+
 export function PageHeader({ title, actions }: { title: ReactNode; actions?: ReactNode }) {
   return (
     // Wraps: on a phone the actions go under the title instead of pushing the page wider.

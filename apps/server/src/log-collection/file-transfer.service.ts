@@ -12,7 +12,6 @@ import {
 import {
   type FetchFileAction,
   fetchFile,
-  formatPath,
   type PushFileAction,
   pushChunkCount,
   pushFile,
@@ -24,6 +23,7 @@ import { DataSource, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
+import { checkAction } from './action-checks';
 import { BlobStore } from './blob-store';
 import type { FetchFileDto, PushFileDto } from './dto/file-transfer.dto';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
@@ -164,7 +164,7 @@ export class FileTransferService {
       allow: policy.allow,
       deny: policy.deny,
     };
-    this.check(fetchFile(action));
+    checkAction(fetchFile(action));
     return this.jobs.createAction(actor, {
       name: dto.name ?? `Fetch ${dto.path}`,
       action,
@@ -189,7 +189,7 @@ export class FileTransferService {
       allow: policy.allow,
       deny: policy.deny,
     };
-    this.check(pushFile(action));
+    checkAction(pushFile(action));
     return this.jobs.createAction(actor, {
       name: dto.name ?? `Push ${upload.name} to ${dto.path}`,
       action,
@@ -323,14 +323,6 @@ export class FileTransferService {
         };
       }),
     };
-  }
-
-  private check(result: { ok: true } | { ok: false; path: (string | number)[]; reason: string }) {
-    if (!result.ok) {
-      throw new LogCollectionInvalidException(
-        `${formatPath(result.path).replace(/^body\.?/, '') || 'request'}: ${result.reason}`,
-      );
-    }
   }
 
   private async uploadRow(id: string, status = HttpStatus.NOT_FOUND): Promise<UploadRow> {

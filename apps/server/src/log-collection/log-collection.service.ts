@@ -4,11 +4,8 @@ import {
   type JobResponse,
   LOG_COLLECTION_RULES,
   type LogBundleResponse,
-  type LogSourceRequest,
-  logPatternProblem,
-  logSourceProblem,
 } from '@fleetdesk/api-types';
-import { type CollectLogsAction, collectLogs, formatPath } from '@fleetdesk/protocol';
+import { type CollectLogsAction, collectLogs } from '@fleetdesk/protocol';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataSource, In } from 'typeorm';
@@ -18,6 +15,7 @@ import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
 import { BlobStore, LogBlobMissingError } from './blob-store';
 import type { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
+import { checkAction, checkLinePattern, checkSources } from './action-checks';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogBundleNotFoundException,
@@ -121,17 +119,9 @@ export class LogCollectionService {
       allow: policy.allow,
       deny: policy.deny,
     };
-    const check = collectLogs(action);
-    if (!check.ok) {
-      throw new LogCollectionInvalidException(
-        `${formatPath(check.path).replace(/^body\.?/, '') || 'request'}: ${check.reason}`,
-      );
-    }
+    checkAction(collectLogs(action));
     checkSources(action.sources);
-    const filterProblem = action.filter && logPatternProblem(action.filter);
-    if (filterProblem) {
-      throw new LogCollectionInvalidException(`filter.pattern ${filterProblem}`);
-    }
+    if (action.filter) checkLinePattern('filter', action.filter);
     const { allow, deny, ...requested } = action;
     return this.jobs.createAction(actor, {
       name:
@@ -350,16 +340,6 @@ export class LogCollectionService {
     });
     return { bundle, files };
   }
-}
-
-/** The shared per-source rules (libs/api-types), the console's form applies the same. */
-export function checkSources(sources: LogSourceRequest[]): void {
-  sources.forEach((s, i) => {
-    const problem = logSourceProblem(s);
-    if (problem) {
-      throw new LogCollectionInvalidException(`sources[${i}].${problem.field} ${problem.reason}`);
-    }
-  });
 }
 
 /** `003-syslog`: unique in the bundle, recognisable, safe as a file name anywhere. */

@@ -5,7 +5,6 @@ import {
   type JobResponse,
   LOG_SEARCH_DEVICE_STATES,
   LOG_SEARCH_RULES,
-  logPatternProblem,
   type LogSearchDeviceResult,
   type LogSearchDeviceState,
   type LogSearchResponse,
@@ -33,6 +32,7 @@ import { JobsService } from '../jobs/jobs.service';
 import type { StoredObject } from '../object-store/object-store';
 import { BlobStore, LogBlobMissingError } from './blob-store';
 import type { CreateLogSearchDto, SearchBundlesDto } from './dto/log-search.dto';
+import { checkAction, checkLinePattern, checkSources } from './action-checks';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogCollectionInvalidException,
@@ -40,7 +40,6 @@ import {
   LogUploadInvalidException,
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
-import { checkSources } from './log-collection.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE } from './log-upload.service';
 
@@ -84,14 +83,9 @@ export class LogSearchService {
       allow: policy.allow,
       deny: policy.deny,
     };
-    const check = searchLogs(action);
-    if (!check.ok) {
-      throw new LogCollectionInvalidException(
-        `${formatPath(check.path).replace(/^body\.?/, '') || 'request'}: ${check.reason}`,
-      );
-    }
+    checkAction(searchLogs(action));
     checkSources(action.sources);
-    checkRegex(action.query);
+    checkLinePattern('query', action.query);
     const { allow, deny, ...asked } = action;
     return this.jobs.createAction(actor, {
       name: dto.name ?? `Search logs for ${JSON.stringify(action.query.pattern).slice(0, 80)}`,
@@ -214,7 +208,7 @@ export class LogSearchService {
       throw new LogCollectionInvalidException('name the bundles: bundleIds, jobId or deviceId');
     }
     const query = toFilter(dto.query);
-    checkRegex(query);
+    checkLinePattern('query', query);
     const bundles = await this.dataSource.manager.find(LogBundleEntity, {
       where: {
         ...(dto.bundleIds?.length ? { id: In(dto.bundleIds) } : {}),
@@ -309,9 +303,4 @@ function window(dto: { since?: string; until?: string }): { since?: number; unti
     ...(dto.since !== undefined ? { since: Date.parse(dto.since) } : {}),
     ...(dto.until !== undefined ? { until: Date.parse(dto.until) } : {}),
   };
-}
-
-function checkRegex(query: LogFilter): void {
-  const problem = logPatternProblem(query);
-  if (problem) throw new LogCollectionInvalidException(`query.pattern ${problem}`);
 }

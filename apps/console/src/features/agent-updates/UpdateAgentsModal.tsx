@@ -2,40 +2,20 @@ import {
   AGENT_UPDATE_RULES,
   type AgentReleaseResponse,
   type CreateAgentUpdateRequest,
-  type JobResponse,
 } from '@fleetdesk/api-types';
-import {
-  Alert,
-  Button,
-  Divider,
-  Fieldset,
-  Group,
-  Loader,
-  Modal,
-  NumberInput,
-  SimpleGrid,
-  Stack,
-  Text,
-  Title,
-} from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
-import { errorMessage, get, post } from '../../api/client';
+import { Alert, Loader, NumberInput, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { get } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
-import { notifySuccess } from '../../lib/notify';
-import { jobKeys } from '../jobs/api';
+import { FormActions, FormModal, optionalNumber } from '../../components/forms';
+import { devicesCount, TargetAndRollout, useJobDraft, useStartJob } from '../jobs/JobFormParts';
 import {
   initialRollout,
-  optionalInt,
-  RolloutFields,
   rolloutProblems,
   rolloutRequest,
   type RolloutDraft,
   wholeOrEmpty,
 } from '../jobs/RolloutFields';
-import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
 
 const TRIAL = AGENT_UPDATE_RULES.trialTimeoutSeconds;
 
@@ -51,38 +31,30 @@ function problems(d: Draft): Partial<Record<keyof Draft, string>> {
 }
 
 function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClose: () => void }) {
-  const client = useQueryClient();
-  const navigate = useNavigate();
   const release = useQuery({
     queryKey: ['agent-updates', 'release'],
     queryFn: () => get<AgentReleaseResponse>('/agent-updates/release'),
   });
-  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(presetIds));
-  const [draft, setDraft] = useState<Draft>({
+  const job = useJobDraft<Draft>(presetIds, () => ({
     ...initialRollout({ concurrency: 10, threshold: 20 }),
     trialSeconds: '',
-  });
-  const [attempted, setAttempted] = useState(false);
-  const built = buildTarget(target, presetIds);
-  const errors = attempted ? problems(draft) : {};
+  }));
+  const { rollout: draft, built } = job;
+  const errors = job.attempted ? problems(draft) : {};
 
-  const start = useMutation({
-    mutationFn: (body: CreateAgentUpdateRequest) => post<JobResponse>('/agent-updates', body),
-    onSuccess: (job) => {
-      void client.invalidateQueries({ queryKey: jobKeys.lists });
-      notifySuccess(`Updating ${job.counts.total} agent${job.counts.total === 1 ? '' : 's'}`);
-      onClose();
-      void navigate(`/jobs/${job.id}`);
-    },
-  });
+  const start = useStartJob<CreateAgentUpdateRequest>(
+    '/agent-updates',
+    (started) => `Updating ${devicesCount(started.counts.total, 'agent')}`,
+    onClose,
+  );
 
   const submit = () => {
-    setAttempted(true);
+    job.setAttempted(true);
     if ('problem' in built || Object.keys(problems(draft)).length > 0) return;
     start.mutate({
       target: built.target,
       ...rolloutRequest(draft),
-      trialTimeoutSeconds: optionalInt(draft.trialSeconds),
+      trialTimeoutSeconds: optionalNumber(draft.trialSeconds),
     });
   };
 
@@ -106,24 +78,12 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
         and replace themselves only if it connects; otherwise they keep their version and the run
         fails with the reason. Devices that are offline get it when they return.
       </Text>
-      <Divider />
-      <Title order={4} size="h5">
-        Target
-      </Title>
-      <TargetPicker
-        value={target}
-        onChange={setTarget}
-        presetIds={presetIds}
-        error={attempted && 'problem' in built ? built.problem : undefined}
-      />
-      <Fieldset legend="Rollout">
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
-          <RolloutFields
-            value={draft}
-            onChange={(update) => setDraft((d) => ({ ...d, ...update(d) }))}
-            errors={errors}
-            noun="updates"
-          />
+      <TargetAndRollout
+        job={job}
+        errors={errors}
+        noun="updates"
+        heading
+        after={
           <NumberInput
             label="Trial time limit (seconds)"
             description="How long the new version has to connect before the agent rolls back"
@@ -132,24 +92,19 @@ function UpdateAgentsForm({ presetIds, onClose }: { presetIds?: string[]; onClos
             max={TRIAL.max}
             allowDecimal={false}
             value={draft.trialSeconds}
-            onChange={(v) => setDraft((d) => ({ ...d, trialSeconds: v }))}
+            onChange={(v) => job.setRollout((d) => ({ ...d, trialSeconds: v }))}
             error={errors.trialSeconds}
           />
-        </SimpleGrid>
-      </Fieldset>
-      {start.isError && (
-        <Alert color="red" role="alert" title="The update was not started">
-          {errorMessage(start.error)}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={start.isPending}>
-          Update agents
-        </Button>
-      </Group>
+        }
+      />
+      <FormActions
+        error={start.error}
+        errorTitle="The update was not started"
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel="Update agents"
+        loading={start.isPending}
+      />
     </Stack>
   );
 }
@@ -160,16 +115,14 @@ export function UpdateAgentsModal(props: {
   onClose: () => void;
   presetIds?: string[];
 }) {
-  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   return (
-    <Modal
+    <FormModal
       opened={props.opened}
       onClose={props.onClose}
       title="Update agents"
-      size="xl"
-      fullScreen={phone}
+      fullScreenOnPhone
     >
-      {props.opened && <UpdateAgentsForm presetIds={props.presetIds} onClose={props.onClose} />}
-    </Modal>
+      <UpdateAgentsForm presetIds={props.presetIds} onClose={props.onClose} />
+    </FormModal>
   );
 }

@@ -1,29 +1,14 @@
-import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
-import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
-import { Paging } from '../../components/Paging';
-import { fetchGroups, groupsKey } from '../devices/api';
+import { EmptyState, ErrorAlert, Fact, PageHeader } from '../../components/common';
+import { useGroupName } from '../devices/FacetSelects';
 import { SEVERITY_COLOR } from '../monitoring/look';
-import { STATES_PAGE_SIZE, useAgentCheck, useCheckStates } from './api';
+import { useAgentCheck, useCheckStates } from './api';
 import { AgentCheckFormModal } from './AgentCheckFormModal';
 import { CheckStatesTable } from './CheckStatesTable';
 import { checkSubject, formatSeconds, KIND_LABELS, targetSummary } from './look';
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Stack gap={0}>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </Stack>
-  );
-}
 
 /** One agent check: its settings, and which devices are ok, warning or critical, and why. */
 export function AgentCheckDetailPage() {
@@ -31,14 +16,13 @@ export function AgentCheckDetailPage() {
   const check = useAgentCheck(id);
   const [page, setPage] = useState(1);
   const states = useCheckStates(id, page);
-  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
+  const groupName = useGroupName();
   const canWrite = useCan('technician');
   const [editing, setEditing] = useState(false);
 
   if (check.isError) return <ErrorAlert error={check.error} onRetry={() => void check.refetch()} />;
   if (!check.data) return <Loader aria-label="Loading the check" />;
   const c = check.data;
-  const groupName = (gid: string) => groups.data?.find((g) => g.id === gid)?.name ?? 'gone';
 
   return (
     <>
@@ -77,25 +61,18 @@ export function AgentCheckDetailPage() {
       <Text fw={500} mb="xs">
         Devices
       </Text>
-      {states.isError && <ErrorAlert error={states.error} onRetry={() => void states.refetch()} />}
-      {states.data && states.data.total === 0 && (
-        <EmptyState title="No device has reported it yet">
-          Agents report a check’s state with their next summary after it reaches them.
-        </EmptyState>
-      )}
-      {states.data && states.data.total > 0 && (
-        <>
-          <CheckStatesTable states={states.data.items} rowIs="device" />
-          <Paging
-            page={page}
-            pageSize={STATES_PAGE_SIZE}
-            total={states.data.total}
-            onPage={setPage}
-            noun="devices"
-          />
-        </>
-      )}
-      <AgentCheckFormModal opened={editing} check={c} onClose={() => setEditing(false)} />
+      <CheckStatesTable
+        states={states}
+        page={page}
+        onPage={setPage}
+        rowIs="device"
+        empty={
+          <EmptyState title="No device has reported it yet">
+            Agents report a check’s state with their next summary after it reaches them.
+          </EmptyState>
+        }
+      />
+      <AgentCheckFormModal opened={editing} item={c} onClose={() => setEditing(false)} />
     </>
   );
 }

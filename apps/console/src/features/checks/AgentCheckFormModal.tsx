@@ -14,33 +14,33 @@ import {
   type ScriptLanguage,
 } from '@fleetdesk/api-types';
 import {
-  Alert,
-  Button,
   Checkbox,
-  Group,
-  Modal,
-  MultiSelect,
   NumberInput,
   Select,
   SimpleGrid,
-  Stack,
-  Switch,
   Text,
   Textarea,
   TextInput,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, errorMessage } from '../../api/client';
+import {
+  EditForm,
+  EnabledSwitch,
+  ItemFormModal,
+  type ItemFormModalProps,
+  NameField,
+  type NumberDraft as Num,
+  numberFields,
+  optionalNumber as num,
+  useFormErrors,
+} from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
-import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
+import { GroupsSelect, TagsSelect } from '../devices/FacetSelects';
 import { shortId } from '../devices/identity';
 import { DevicePicker, deviceLabel } from '../jobs/TargetPicker';
 import { languageLabel } from '../scripts/languages';
 import { useDeviceNames, useSaveAgentCheck } from './api';
 import { KIND_LABELS } from './look';
-
-type Num = number | string;
 
 interface Draft {
   name: string;
@@ -99,9 +99,6 @@ function draftOf(c: AgentCheckResponse | null): Draft {
   };
 }
 
-/** An empty number field is "not given"; anything else goes to the rules as a number. */
-const num = (v: Num): number | undefined => (v === '' ? undefined : Number(v));
-
 /** The request: only the settings the kind uses, so the shared rules judge what is sent. */
 function requestOf(d: Draft): AgentCheckRequest {
   const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[d.kind]);
@@ -139,11 +136,8 @@ function requestOf(d: Draft): AgentCheckRequest {
 
 function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClose: () => void }) {
   const [d, setD] = useState<Draft>(() => draftOf(check));
-  const [tried, setTried] = useState(false);
   const save = useSaveAgentCheck();
   const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
-  const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags });
-  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
   // The devices an existing check names, labelled as the device picker labels them.
   const names = useDeviceNames(check?.target.deviceIds ?? []);
   // Chips of devices the check named before: labelled once their names arrive.
@@ -155,31 +149,10 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   );
 
   const body = requestOf(d);
-  const problems = agentCheckProblems(body);
-  // The server's field errors (a rule the form does not know) land on their fields too.
-  const serverFields =
-    save.error instanceof ApiError
-      ? Object.fromEntries(save.error.fieldErrors.map((f) => [f.field, f.reason]))
-      : {};
-  const err = (k: string) => (tried ? problems[k] : undefined) ?? serverFields[k];
+  const { err, attempt, unplaced } = useFormErrors(agentCheckProblems(body), save.error);
   const uses = new Set<string>(AGENT_CHECK_KIND_FIELDS[d.kind]);
   const probes = !isThresholdCheck(d.kind);
-  const numberField = (
-    k: keyof typeof B & keyof Draft,
-    label: string,
-    extra?: Record<string, unknown>,
-  ) => (
-    <NumberInput
-      label={label}
-      min={B[k].min}
-      max={B[k].max}
-      allowDecimal={false}
-      value={d[k]}
-      onChange={(v) => set({ [k]: v })}
-      error={err(k)}
-      {...extra}
-    />
-  );
+  const numberField = numberFields(B, d, set, err);
   const textField = (
     k: 'mount' | 'service' | 'process' | 'host',
     label: string,
@@ -196,8 +169,7 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   );
 
   const submit = () => {
-    setTried(true);
-    if (Object.keys(problems).length > 0) return;
+    if (!attempt()) return;
     save.mutate(
       { id: check?.id ?? null, body },
       {
@@ -211,207 +183,160 @@ function CheckForm({ check, onClose }: { check: AgentCheckResponse | null; onClo
   const noTarget = !d.all && !Object.keys(d.devices).length && !d.tags.length && !d.groupIds.length;
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      noValidate
+    <EditForm
+      onSubmit={submit}
+      error={unplaced}
+      onCancel={onClose}
+      submitLabel={check ? 'Save' : 'Create check'}
+      loading={save.isPending}
     >
-      <Stack gap="sm">
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput
-            label="Name"
-            required
-            maxLength={L.nameLength}
-            value={d.name}
-            onChange={(e) => set({ name: e.currentTarget.value })}
-            error={err('name')}
-            data-autofocus
-          />
-          <Select
-            label="Kind"
-            allowDeselect={false}
-            disabled={check !== null}
-            description={check ? 'A check keeps its kind: make a new one for another' : undefined}
-            data={AGENT_CHECK_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
-            value={d.kind}
-            onChange={(v) => v && set({ kind: v })}
-          />
-        </SimpleGrid>
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <NameField
+          value={d.name}
+          onChange={(name) => set({ name })}
+          maxLength={L.nameLength}
+          error={err('name')}
+        />
+        <Select
+          label="Kind"
+          allowDeselect={false}
+          disabled={check !== null}
+          description={check ? 'A check keeps its kind: make a new one for another' : undefined}
+          data={AGENT_CHECK_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
+          value={d.kind}
+          onChange={(v) => v && set({ kind: v })}
+        />
+      </SimpleGrid>
 
-        {uses.has('thresholdPercent') && (
-          <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            {d.kind === 'disk' &&
-              textField('mount', 'Mount point', {
-                placeholder: 'Every mount',
-                description: 'As df prints it: /, /data, C:\\',
-              })}
-            <NumberInput
-              label="Unhealthy above (%)"
-              min={L.thresholdPercent.min}
-              max={L.thresholdPercent.max}
-              value={d.thresholdPercent}
-              onChange={(v) => set({ thresholdPercent: v })}
-              error={err('thresholdPercent')}
-            />
-            {numberField('durationSeconds', 'Held for (seconds)', {
-              description: 'Unhealthy this long before the device reports it',
-            })}
-          </SimpleGrid>
-        )}
-        {d.kind === 'service' &&
-          textField('service', 'Service', {
-            description: 'A systemd unit, launchd label or Windows service name',
-          })}
-        {d.kind === 'process' &&
-          textField('process', 'Process', {
-            description: 'The executable’s name as ps -e or tasklist lists it',
-          })}
-        {(d.kind === 'ping' || d.kind === 'tcp') && (
-          <SimpleGrid cols={{ base: 1, sm: d.kind === 'tcp' ? 2 : 1 }}>
-            {textField('host', 'Host', {
-              description: 'A host name or IP address, as the device resolves it',
-            })}
-            {d.kind === 'tcp' && numberField('port', 'Port')}
-          </SimpleGrid>
-        )}
-        {d.kind === 'script' && (
-          <>
-            <Select
-              label="Language"
-              allowDeselect={false}
-              data={SCRIPT_LANGUAGES.map((l) => ({ value: l, label: languageLabel(l) }))}
-              value={d.language}
-              onChange={(v) => v && set({ language: v })}
-              error={err('language')}
-            />
-            <Textarea
-              label="Script"
-              description="Nagios plugin convention: exit 0 ok, 1 warning, 2 critical, 3 unknown; the first line of output is the message"
-              autosize
-              minRows={5}
-              maxRows={16}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-              value={d.script}
-              onChange={(e) => set({ script: e.currentTarget.value })}
-              error={err('script')}
-            />
-          </>
-        )}
-        {probes && (
-          <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            {numberField('intervalSeconds', 'Every (seconds)')}
-            {numberField('timeoutSeconds', 'Timeout (seconds)', {
-              description: 'At most the interval',
-            })}
-            {numberField('durationSeconds', 'Failing for (seconds)', {
-              description: 'Before the device reports it',
-            })}
-          </SimpleGrid>
-        )}
-
+      {uses.has('thresholdPercent') && (
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <Select
-            label="Alert severity"
-            allowDeselect={false}
-            description="A warning result fires as a warning"
-            data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
-            value={d.severity}
-            onChange={(v) => v && set({ severity: v })}
+          {d.kind === 'disk' &&
+            textField('mount', 'Mount point', {
+              placeholder: 'Every mount',
+              description: 'As df prints it: /, /data, C:\\',
+            })}
+          <NumberInput
+            label="Unhealthy above (%)"
+            min={L.thresholdPercent.min}
+            max={L.thresholdPercent.max}
+            value={d.thresholdPercent}
+            onChange={(v) => set({ thresholdPercent: v })}
+            error={err('thresholdPercent')}
           />
-          {numberField('failThreshold', 'Fire after failures', {
-            description: 'Reports in a row',
-          })}
-          {numberField('successThreshold', 'Resolve after successes', {
-            description: 'Keeps a flapping check from flapping alerts',
+          {numberField('durationSeconds', 'Held for (seconds)', {
+            description: 'Unhealthy this long before the device reports it',
           })}
         </SimpleGrid>
+      )}
+      {d.kind === 'service' &&
+        textField('service', 'Service', {
+          description: 'A systemd unit, launchd label or Windows service name',
+        })}
+      {d.kind === 'process' &&
+        textField('process', 'Process', {
+          description: 'The executable’s name as ps -e or tasklist lists it',
+        })}
+      {(d.kind === 'ping' || d.kind === 'tcp') && (
+        <SimpleGrid cols={{ base: 1, sm: d.kind === 'tcp' ? 2 : 1 }}>
+          {textField('host', 'Host', {
+            description: 'A host name or IP address, as the device resolves it',
+          })}
+          {d.kind === 'tcp' && numberField('port', 'Port')}
+        </SimpleGrid>
+      )}
+      {d.kind === 'script' && (
+        <>
+          <Select
+            label="Language"
+            allowDeselect={false}
+            data={SCRIPT_LANGUAGES.map((l) => ({ value: l, label: languageLabel(l) }))}
+            value={d.language}
+            onChange={(v) => v && set({ language: v })}
+            error={err('language')}
+          />
+          <Textarea
+            label="Script"
+            description="Nagios plugin convention: exit 0 ok, 1 warning, 2 critical, 3 unknown; the first line of output is the message"
+            autosize
+            minRows={5}
+            maxRows={16}
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+            value={d.script}
+            onChange={(e) => set({ script: e.currentTarget.value })}
+            error={err('script')}
+          />
+        </>
+      )}
+      {probes && (
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          {numberField('intervalSeconds', 'Every (seconds)')}
+          {numberField('timeoutSeconds', 'Timeout (seconds)', {
+            description: 'At most the interval',
+          })}
+          {numberField('durationSeconds', 'Failing for (seconds)', {
+            description: 'Before the device reports it',
+          })}
+        </SimpleGrid>
+      )}
 
-        <Text fw={500} size="sm" mt="xs">
-          Runs on
-        </Text>
-        <Checkbox
-          label="Every device"
-          checked={d.all}
-          onChange={(e) => set({ all: e.currentTarget.checked })}
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <Select
+          label="Alert severity"
+          allowDeselect={false}
+          description="A warning result fires as a warning"
+          data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
+          value={d.severity}
+          onChange={(v) => v && set({ severity: v })}
         />
-        {!d.all && (
-          <>
-            <DevicePicker value={pickedDevices} onChange={(devices) => set({ devices })} />
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <MultiSelect
-                label="Tags"
-                data={(tags.data ?? []).map((t) => ({
-                  value: t.name,
-                  label: `${t.name} (${t.deviceCount})`,
-                }))}
-                value={d.tags}
-                onChange={(v) => set({ tags: v })}
-                maxValues={L.targetTags}
-                searchable
-                nothingFoundMessage={tags.isPending ? 'Loading…' : 'No tags'}
-              />
-              <MultiSelect
-                label="Groups"
-                data={(groups.data ?? []).map((g) => ({
-                  value: g.id,
-                  label: `${g.name} (${g.deviceCount})`,
-                }))}
-                value={d.groupIds}
-                onChange={(v) => set({ groupIds: v })}
-                searchable
-                nothingFoundMessage={groups.isPending ? 'Loading…' : 'No groups'}
-              />
-            </SimpleGrid>
-            {noTarget && (
-              <Text size="xs" c="dimmed" data-testid="policy-only-hint">
-                Naming nothing here, the check runs only where an automation policy carries it.
-              </Text>
-            )}
-          </>
-        )}
-        <Switch
-          label="Enabled"
-          checked={d.enabled}
-          onChange={(e) => set({ enabled: e.currentTarget.checked })}
-        />
-        {save.isError && Object.keys(serverFields).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(save.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            {check ? 'Save' : 'Create check'}
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+        {numberField('failThreshold', 'Fire after failures', {
+          description: 'Reports in a row',
+        })}
+        {numberField('successThreshold', 'Resolve after successes', {
+          description: 'Keeps a flapping check from flapping alerts',
+        })}
+      </SimpleGrid>
+
+      <Text fw={500} size="sm" mt="xs">
+        Runs on
+      </Text>
+      <Checkbox
+        label="Every device"
+        checked={d.all}
+        onChange={(e) => set({ all: e.currentTarget.checked })}
+      />
+      {!d.all && (
+        <>
+          <DevicePicker value={pickedDevices} onChange={(devices) => set({ devices })} />
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TagsSelect
+              label="Tags"
+              value={d.tags}
+              onChange={(v) => set({ tags: v })}
+              maxValues={L.targetTags}
+            />
+            <GroupsSelect
+              label="Groups"
+              value={d.groupIds}
+              onChange={(v) => set({ groupIds: v })}
+            />
+          </SimpleGrid>
+          {noTarget && (
+            <Text size="xs" c="dimmed" data-testid="policy-only-hint">
+              Naming nothing here, the check runs only where an automation policy carries it.
+            </Text>
+          )}
+        </>
+      )}
+      <EnabledSwitch checked={d.enabled} onChange={(enabled) => set({ enabled })} />
+    </EditForm>
   );
 }
 
 /** Create (check null) or edit an agent check; the form is fresh each time it opens. */
-export function AgentCheckFormModal({
-  opened,
-  check,
-  onClose,
-}: {
-  opened: boolean;
-  check: AgentCheckResponse | null;
-  onClose: () => void;
-}) {
+export function AgentCheckFormModal(props: ItemFormModalProps<AgentCheckResponse>) {
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={check ? `Edit ${check.name}` : 'New agent check'}
-      size="xl"
-    >
-      {opened && <CheckForm key={check?.id ?? 'new'} check={check} onClose={onClose} />}
-    </Modal>
+    <ItemFormModal {...props} newTitle="New agent check">
+      {(check) => <CheckForm check={check} onClose={props.onClose} />}
+    </ItemFormModal>
   );
 }

@@ -1,76 +1,93 @@
-import type { AgentCheckStateResponse } from '@fleetdesk/api-types';
-import { Anchor, Badge, Table, Text } from '@mantine/core';
+import type { AgentCheckStateResponse, Page } from '@fleetdesk/api-types';
+import { Anchor, Badge, Text } from '@mantine/core';
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { RelativeTime } from '../../components/common';
+import { PagedTable } from '../../components/CrudListPage';
 import { shortId } from '../devices/identity';
 import { KIND_LABELS, STATUS_COLOR } from './look';
 
 /**
- * Last states, one row each: on a check's page a row is a device (linking to it), on a
- * device's page a row is a check (linking to it).
+ * Last states, one row each, a page at a time: on a check's page a row is a device (linking
+ * to it), on a device's page a row is a check (linking to it).
  */
 export function CheckStatesTable({
   states,
+  page,
+  onPage,
   rowIs,
+  empty,
 }: {
-  states: AgentCheckStateResponse[];
+  states: UseQueryResult<Page<AgentCheckStateResponse>>;
+  page: number;
+  onPage: (page: number) => void;
   rowIs: 'device' | 'check';
+  empty: ReactNode;
 }) {
   return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table striped verticalSpacing="xs" data-testid="check-states">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{rowIs === 'device' ? 'Device' : 'Check'}</Table.Th>
-            <Table.Th w={110}>Status</Table.Th>
-            <Table.Th>Last message</Table.Th>
-            <Table.Th w={130}>Reported</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {states.map((s) => (
-            <Table.Tr
-              key={`${s.checkId}:${s.deviceId}`}
-              data-testid="check-state-row"
-              data-status={s.status}
-              data-device-id={s.deviceId}
-              data-check-id={s.checkId}
-            >
-              <Table.Td>
-                {rowIs === 'device' ? (
-                  <Anchor component={Link} to={`/devices/${s.deviceId}`} size="sm">
-                    {s.deviceName ?? `Device #${shortId(s.deviceId)} (revoked)`}
-                  </Anchor>
-                ) : (
-                  <>
-                    <Anchor component={Link} to={`/agent-checks/${s.checkId}`} size="sm">
-                      {s.checkName}
-                    </Anchor>
-                    <Text size="xs" c="dimmed">
-                      {KIND_LABELS[s.checkKind]}
-                    </Text>
-                  </>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Badge color={STATUS_COLOR[s.status]} variant="light" data-testid="check-state">
-                  {s.status}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-                  {s.message || '—'}
+    <PagedTable
+      list={states}
+      page={page}
+      onPage={onPage}
+      noun={rowIs === 'device' ? 'devices' : 'checks'}
+      loadingLabel={rowIs === 'device' ? 'Loading states' : 'Loading checks'}
+      empty={empty}
+      testId="check-states"
+      minWidth={640}
+      rowKey={(s) => `${s.checkId}:${s.deviceId}`}
+      rowProps={(s) => ({
+        'data-testid': 'check-state-row',
+        'data-status': s.status,
+        'data-device-id': s.deviceId,
+        'data-check-id': s.checkId,
+      })}
+      columns={[
+        {
+          header: rowIs === 'device' ? 'Device' : 'Check',
+          cell: (s) =>
+            rowIs === 'device' ? (
+              <Anchor component={Link} to={`/devices/${s.deviceId}`} size="sm">
+                {s.deviceName ?? `Device #${shortId(s.deviceId)} (revoked)`}
+              </Anchor>
+            ) : (
+              <>
+                <Anchor component={Link} to={`/agent-checks/${s.checkId}`} size="sm">
+                  {s.checkName}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {KIND_LABELS[s.checkKind]}
                 </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">
-                  <RelativeTime iso={s.at} />
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+              </>
+            ),
+        },
+        {
+          header: 'Status',
+          w: 110,
+          cell: (s) => (
+            <Badge color={STATUS_COLOR[s.status]} variant="light" data-testid="check-state">
+              {s.status}
+            </Badge>
+          ),
+        },
+        {
+          header: 'Last message',
+          cell: (s) => (
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {s.message || '—'}
+            </Text>
+          ),
+        },
+        {
+          header: 'Reported',
+          w: 130,
+          cell: (s) => (
+            <Text size="sm">
+              <RelativeTime iso={s.at} />
+            </Text>
+          ),
+        },
+      ]}
+    />
   );
 }

@@ -11,7 +11,7 @@ import type {
   PushFileRequest,
 } from '@fleetdesk/api-types';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { ApiError, describeFailure, get, post, withQuery } from '../../api/client';
+import { get, post, upload } from '../../api/client';
 
 /**
  * The file browser's calls: the live listing (GET /api/devices/:id/files), and downloads and
@@ -85,27 +85,12 @@ export async function uploadAndPush(
   file: File,
   req: Omit<PushFileRequest, 'uploadId'>,
 ): Promise<JobResponse> {
-  let response: Response;
-  try {
-    response = await fetch(withQuery('/api/file-transfers/uploads', { name: file.name }), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: file,
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'Cannot reach the Fleetdesk server. Check your network.');
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw describeFailure(response.status, body);
-  const upload = body as FileUploadResponse;
-  return post<JobResponse>('/file-transfers/push', { ...req, uploadId: upload.id });
+  const uploaded = await upload<FileUploadResponse>(
+    '/file-transfers/uploads',
+    { name: file.name },
+    file,
+  );
+  return post<JobResponse>('/file-transfers/push', { ...req, uploadId: uploaded.id });
 }
 
 /** A push job's one run, polled until it ends. */

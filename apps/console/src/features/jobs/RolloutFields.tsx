@@ -1,5 +1,6 @@
 import { NumberInput } from '@mantine/core';
 import { JOB_LIMITS } from '@fleetdesk/api-types';
+import { optionalNumber } from '../../components/forms';
 
 const { maxConcurrency: CONCURRENCY, failureThresholdPercent: THRESHOLD } = JOB_LIMITS;
 const MAX_OFFLINE_MINUTES = JOB_LIMITS.offlineExpirySeconds.max / 60;
@@ -22,8 +23,6 @@ export const initialRollout = (over: Partial<RolloutDraft> = {}): RolloutDraft =
 export const wholeOrEmpty = (v: number | string, min: number, max: number) =>
   v === '' || (Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max);
 
-export const optionalInt = (v: number | string) => (v === '' ? undefined : Number(v));
-
 export function rolloutProblems(r: RolloutDraft): Partial<Record<keyof RolloutDraft, string>> {
   const out: Partial<Record<keyof RolloutDraft, string>> = {};
   if (!wholeOrEmpty(r.concurrency, CONCURRENCY.min, CONCURRENCY.max))
@@ -37,8 +36,8 @@ export function rolloutProblems(r: RolloutDraft): Partial<Record<keyof RolloutDr
 
 /** The request fields of a valid draft (see `rolloutProblems`). */
 export const rolloutRequest = (r: RolloutDraft) => ({
-  maxConcurrency: optionalInt(r.concurrency),
-  failureThresholdPercent: optionalInt(r.threshold),
+  maxConcurrency: optionalNumber(r.concurrency),
+  failureThresholdPercent: optionalNumber(r.threshold),
   offlineExpirySeconds: Number(r.offlineMinutes) * 60,
 });
 

@@ -1,7 +1,6 @@
 import {
   type CreateJobRequest,
   JOB_LIMITS,
-  type JobResponse,
   SCRIPT_TIMEOUT_SECONDS,
   type ScriptResponse,
   type ScriptSummaryResponse,
@@ -9,43 +8,34 @@ import {
 import {
   Alert,
   Badge,
-  Button,
-  Divider,
   Fieldset,
   Group,
   Loader,
-  Modal,
   NumberInput,
   SegmentedControl,
   Select,
-  SimpleGrid,
   Stack,
   Text,
   TextInput,
-  Title,
 } from '@mantine/core';
-import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
-import { ApiError, errorMessage, post } from '../../api/client';
+import { ApiError, errorMessage } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
-import { notifyError, notifySuccess } from '../../lib/notify';
+import { FormActions, FormModal, optionalNumber } from '../../components/forms';
+import { notifyError } from '../../lib/notify';
 import { useScript, useScripts } from '../scripts/api';
 import { languageLabel } from '../scripts/languages';
-import { jobKeys } from './api';
 import { CommandBox, type CommandDraft, commandProblem } from './CommandBox';
+import { devicesCount, TargetAndRollout, useJobDraft, useStartJob } from './JobFormParts';
 import { type ParamTexts, ParamValuesForm, paramValueProblem, paramsToSend } from './ParamValues';
 import {
   initialRollout,
-  optionalInt,
-  RolloutFields,
   rolloutProblems,
   rolloutRequest,
   type RolloutDraft,
   wholeOrEmpty,
 } from './RolloutFields';
-import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from './TargetPicker';
 
 export interface RunScriptTarget {
   deviceIds?: string[];
@@ -134,8 +124,6 @@ function RunScriptForm({
   initialScriptId?: string;
   onClose: () => void;
 }) {
-  const client = useQueryClient();
-  const navigate = useNavigate();
   const [mode, setMode] = useState<'script' | 'command'>('script');
   const [command, setCommand] = useState<CommandDraft>({ language: 'bash', body: '' });
   const [scriptId, setScriptId] = useState<string | null>(initialScriptId ?? null);
@@ -143,10 +131,9 @@ function RunScriptForm({
   const [paramServerError, setParamServerError] = useState<{ name: string; reason: string } | null>(
     null,
   );
-  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(preset?.deviceIds));
-  const [rollout, setRollout] = useState<Rollout>({ ...initialRollout(), timeout: '' });
+  const job = useJobDraft<Rollout>(preset?.deviceIds, () => ({ ...initialRollout(), timeout: '' }));
+  const { rollout, attempted, built: builtTarget } = job;
   const [name, setName] = useState('');
-  const [attempted, setAttempted] = useState(false);
   const script = useScript(scriptId);
   const s = script.data;
   const params = s?.parameters ?? [];
@@ -157,30 +144,23 @@ function RunScriptForm({
     if (problem && attempted) paramErrors[p.name] = problem;
     if (paramServerError?.name === p.name) paramErrors[p.name] ??= paramServerError.reason;
   }
-  const builtTarget = buildTarget(target, preset?.deviceIds);
   const rolloutErrors = jobRolloutProblems(rollout);
 
-  const run = useMutation({
-    mutationFn: (body: CreateJobRequest) => post<JobResponse>('/jobs', body),
-    onSuccess: (job) => {
-      void client.invalidateQueries({ queryKey: jobKeys.lists });
-      notifySuccess(
-        `Started “${job.name}” on ${job.counts.total} device${job.counts.total === 1 ? '' : 's'}`,
-      );
-      onClose();
-      void navigate(`/jobs/${job.id}`);
-    },
-    onError: (e) => {
+  const run = useStartJob<CreateJobRequest>(
+    '/jobs',
+    (started) => `Started “${started.name}” on ${devicesCount(started.counts.total)}`,
+    onClose,
+    (e) => {
       // "Parameter NAME: reason" from the server: put it under that field.
       const m =
         e instanceof ApiError ? /^Parameter ([A-Z][A-Z0-9_]*): (.*)$/.exec(e.message) : null;
       if (m) setParamServerError({ name: m[1], reason: m[2] });
       notifyError(e, 'The job was not started');
     },
-  });
+  );
 
   const submit = () => {
-    setAttempted(true);
+    job.setAttempted(true);
     if (mode === 'command') {
       if (commandProblem(command) || 'problem' in builtTarget || Object.keys(rolloutErrors).length)
         return;
@@ -188,7 +168,7 @@ function RunScriptForm({
         name: name.trim() ? name.trim().slice(0, JOB_LIMITS.nameLength) : undefined,
         command: { language: command.language, body: command.body },
         target: builtTarget.target,
-        timeoutSeconds: optionalInt(rollout.timeout),
+        timeoutSeconds: optionalNumber(rollout.timeout),
         ...rolloutRequest(rollout),
       });
       return;
@@ -200,7 +180,7 @@ function RunScriptForm({
       name: (name.trim() || s.name).slice(0, JOB_LIMITS.nameLength),
       script: { id: s.id, version: s.currentVersion, params: paramsToSend(params, texts) },
       target: builtTarget.target,
-      timeoutSeconds: optionalInt(rollout.timeout),
+      timeoutSeconds: optionalNumber(rollout.timeout),
       ...rolloutRequest(rollout),
     });
   };
@@ -281,19 +261,12 @@ function RunScriptForm({
         </>
       )}
 
-      <Divider />
-      <Title order={4} size="h5">
-        Target
-      </Title>
-      <TargetPicker
-        value={target}
-        onChange={setTarget}
-        presetIds={preset?.deviceIds}
-        error={attempted && 'problem' in builtTarget ? builtTarget.problem : undefined}
-      />
-
-      <Fieldset legend="Rollout">
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
+      <TargetAndRollout
+        job={job}
+        errors={rolloutErrors}
+        noun="runs"
+        heading
+        before={
           <NumberInput
             label="Timeout (seconds)"
             description="Each run is stopped after this"
@@ -308,17 +281,11 @@ function RunScriptForm({
             max={TIMEOUT.max}
             allowDecimal={false}
             value={rollout.timeout}
-            onChange={(v) => setRollout((r) => ({ ...r, timeout: v }))}
+            onChange={(v) => job.setRollout((r) => ({ ...r, timeout: v }))}
             error={rolloutErrors.timeout}
           />
-          <RolloutFields
-            value={rollout}
-            onChange={(update) => setRollout((r) => ({ ...r, ...update(r) }))}
-            errors={rolloutErrors}
-            noun="runs"
-          />
-        </SimpleGrid>
-      </Fieldset>
+        }
+      />
 
       <TextInput
         label="Job name"
@@ -331,19 +298,15 @@ function RunScriptForm({
         maxLength={JOB_LIMITS.nameLength}
       />
 
-      {run.isError && (
-        <Alert color="red" role="alert" title="The job was not started">
-          {errorMessage(run.error)}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={run.isPending} disabled={mode === 'script' && archived}>
-          Run
-        </Button>
-      </Group>
+      <FormActions
+        error={run.error}
+        errorTitle="The job was not started"
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel="Run"
+        loading={run.isPending}
+        disabled={mode === 'script' && archived}
+      />
     </Stack>
   );
 }
@@ -356,23 +319,13 @@ export function RunScriptModal(props: {
   /** Preselects a script (from the library or the editor). */
   initialScriptId?: string;
 }) {
-  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   return (
-    <Modal
-      opened={props.opened}
-      onClose={props.onClose}
-      title="Run script"
-      size="xl"
-      fullScreen={phone}
-    >
-      {/* Mounted only while open, so each opening starts from a clean form. */}
-      {props.opened && (
-        <RunScriptForm
-          target={props.target}
-          initialScriptId={props.initialScriptId}
-          onClose={props.onClose}
-        />
-      )}
-    </Modal>
+    <FormModal opened={props.opened} onClose={props.onClose} title="Run script" fullScreenOnPhone>
+      <RunScriptForm
+        target={props.target}
+        initialScriptId={props.initialScriptId}
+        onClose={props.onClose}
+      />
+    </FormModal>
   );
 }

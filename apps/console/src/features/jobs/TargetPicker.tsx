@@ -1,10 +1,4 @@
-import type {
-  DeviceResponse,
-  GroupResponse,
-  JobTarget,
-  Page,
-  TagResponse,
-} from '@fleetdesk/api-types';
+import type { DeviceResponse, JobTarget, Page } from '@fleetdesk/api-types';
 import {
   Alert,
   Checkbox,
@@ -20,6 +14,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { get } from '../../api/client';
+import { GroupsSelect, TagsSelect } from '../devices/FacetSelects';
 import { deviceIdentity, shortId } from '../devices/identity';
 
 export type TargetMode = 'preset' | 'pick' | 'all';
@@ -144,16 +139,6 @@ export function TargetPicker({
   error?: string;
 }) {
   const set = (patch: Partial<TargetDraft>) => onChange({ ...value, ...patch });
-  const tags = useQuery({
-    queryKey: ['jobs', 'target-tags'],
-    queryFn: () => get<TagResponse[]>('/tags'),
-    enabled: value.mode === 'pick',
-  });
-  const groups = useQuery({
-    queryKey: ['jobs', 'target-groups'],
-    queryFn: () => get<GroupResponse[]>('/groups'),
-    enabled: value.mode === 'pick',
-  });
   const modes = [
     ...(presetIds?.length
       ? [
@@ -205,29 +190,12 @@ export function TargetPicker({
           </Text>
           <DevicePicker value={value.devices} onChange={(devices) => set({ devices })} />
           <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-            <MultiSelect
-              label="Tags"
-              data={(tags.data ?? []).map((t) => ({
-                value: t.name,
-                label: `${t.name} (${t.deviceCount})`,
-              }))}
-              value={value.tags}
-              onChange={(v) => set({ tags: v })}
-              searchable
-              nothingFoundMessage={tags.isPending ? 'Loading…' : 'No tags'}
-              error={tags.isError ? 'Could not load tags' : undefined}
-            />
-            <MultiSelect
+            {/* Mounted in this mode only, so the fleet's tags and groups load when needed. */}
+            <TagsSelect label="Tags" value={value.tags} onChange={(v) => set({ tags: v })} />
+            <GroupsSelect
               label="Groups"
-              data={(groups.data ?? []).map((g) => ({
-                value: g.id,
-                label: `${g.name} (${g.deviceCount})`,
-              }))}
               value={value.groupIds}
               onChange={(v) => set({ groupIds: v })}
-              searchable
-              nothingFoundMessage={groups.isPending ? 'Loading…' : 'No groups'}
-              error={groups.isError ? 'Could not load groups' : undefined}
             />
             <MultiSelect
               label="Operating systems"

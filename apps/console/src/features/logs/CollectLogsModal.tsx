@@ -1,30 +1,20 @@
 import { type CreateLogCollectionRequest, LOG_COLLECTION_RULES } from '@fleetdesk/api-types';
 import {
-  Alert,
-  Button,
   Checkbox,
   Fieldset,
   Group,
-  Modal,
   NumberInput,
   SegmentedControl,
   SimpleGrid,
   Stack,
   TextInput,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { errorMessage } from '../../api/client';
+import { FormActions, FormModal } from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
-import {
-  initialRollout,
-  RolloutFields,
-  rolloutProblems,
-  rolloutRequest,
-  type RolloutDraft,
-} from '../jobs/RolloutFields';
-import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
+import { devicesCount, TargetAndRollout, useJobDraft } from '../jobs/JobFormParts';
+import { initialRollout, rolloutProblems, rolloutRequest } from '../jobs/RolloutFields';
 import { useCollectLogs } from './api';
 import { SourcesEditor } from './SourcesEditor';
 import {
@@ -82,8 +72,8 @@ function toRequest(sources: SourceDraft[], o: Options): Omit<CreateLogCollection
 
 function CollectForm({ presetIds, onClose }: { presetIds?: string[]; onClose: () => void }) {
   const navigate = useNavigate();
-  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(presetIds));
-  const [rollout, setRollout] = useState<RolloutDraft>(() => initialRollout());
+  const job = useJobDraft(presetIds, () => initialRollout());
+  const { rollout, attempted, built } = job;
   const [sources, setSources] = useState<SourceDraft[]>([emptySource('file')]);
   const [options, setOptions] = useState<Options>({
     since: '',
@@ -94,26 +84,23 @@ function CollectForm({ presetIds, onClose }: { presetIds?: string[]; onClose: ()
     pattern: '',
     ignoreCase: false,
   });
-  const [attempted, setAttempted] = useState(false);
   const collect = useCollectLogs();
-  const built = buildTarget(target, presetIds);
   const sourceErrors = sourceProblems(sources);
   const errors = attempted ? { ...optionProblems(options), ...rolloutProblems(rollout) } : {};
   const set = (patch: Partial<Options>) => setOptions((o) => ({ ...o, ...patch }));
 
   const submit = () => {
-    setAttempted(true);
+    job.setAttempted(true);
     const problems = { ...optionProblems(options), ...rolloutProblems(rollout) };
     const sourcesBad = sourceErrors.some((e) => Object.keys(e).length > 0);
     if ('problem' in built || sourcesBad || Object.keys(problems).length > 0) return;
     collect.mutate(
       { target: built.target, ...toRequest(sources, options), ...rolloutRequest(rollout) },
       {
-        onSuccess: (job) => {
-          const n = job.counts.total;
-          notifySuccess(`Collecting logs from ${n} device${n === 1 ? '' : 's'}`);
+        onSuccess: (started) => {
+          notifySuccess(`Collecting logs from ${devicesCount(started.counts.total)}`);
           onClose();
-          void navigate(`/jobs/${job.id}`);
+          void navigate(`/jobs/${started.id}`);
         },
       },
     );
@@ -195,35 +182,15 @@ function CollectForm({ presetIds, onClose }: { presetIds?: string[]; onClose: ()
           )}
         </Stack>
       </Fieldset>
-      <TargetPicker
-        value={target}
-        onChange={setTarget}
-        presetIds={presetIds}
-        error={attempted && 'problem' in built ? built.problem : undefined}
+      <TargetAndRollout job={job} errors={errors} noun="collections" />
+      <FormActions
+        error={collect.error}
+        errorTitle="The collection was not started"
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel="Collect"
+        loading={collect.isPending}
       />
-      <Fieldset legend="Rollout">
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
-          <RolloutFields
-            value={rollout}
-            onChange={(update) => setRollout((r) => ({ ...r, ...update(r) }))}
-            errors={errors}
-            noun="collections"
-          />
-        </SimpleGrid>
-      </Fieldset>
-      {collect.isError && (
-        <Alert color="red" role="alert" title="The collection was not started">
-          {errorMessage(collect.error)}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={collect.isPending}>
-          Collect
-        </Button>
-      </Group>
     </Stack>
   );
 }
@@ -237,16 +204,9 @@ export function CollectLogsModal(props: {
   onClose: () => void;
   presetIds?: string[];
 }) {
-  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   return (
-    <Modal
-      opened={props.opened}
-      onClose={props.onClose}
-      title="Collect logs"
-      size="xl"
-      fullScreen={phone}
-    >
-      {props.opened && <CollectForm presetIds={props.presetIds} onClose={props.onClose} />}
-    </Modal>
+    <FormModal opened={props.opened} onClose={props.onClose} title="Collect logs" fullScreenOnPhone>
+      <CollectForm presetIds={props.presetIds} onClose={props.onClose} />
+    </FormModal>
   );
 }

@@ -1,15 +1,15 @@
-import { Alert, Button, Fieldset, Group, SimpleGrid, Stack } from '@mantine/core';
+import { Fieldset, SimpleGrid, Stack } from '@mantine/core';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { errorMessage } from '../../api/client';
+import { FormActions } from '../../components/forms';
+import { useJobDraft } from '../jobs/JobFormParts';
 import {
   initialRollout,
   RolloutFields,
   rolloutProblems,
   rolloutRequest,
-  type RolloutDraft,
 } from '../jobs/RolloutFields';
-import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
+import { TargetPicker } from '../jobs/TargetPicker';
 import { useStartSearch } from './api';
 import {
   initialQuery,
@@ -31,18 +31,14 @@ export function FleetSearchForm() {
   const [sources, setSources] = useState<SourceDraft[]>([
     { ...emptySource('file'), path: '/var/log/syslog' },
   ]);
-  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(undefined));
-  const [rollout, setRollout] = useState<RolloutDraft>(() =>
-    initialRollout({ offlineMinutes: 60 }),
-  );
-  const [attempted, setAttempted] = useState(false);
+  const job = useJobDraft(undefined, () => initialRollout({ offlineMinutes: 60 }));
+  const { rollout, setRollout, attempted, built } = job;
   const start = useStartSearch();
-  const built = buildTarget(target, undefined);
   const sourceErrors = sourceProblems(sources);
   const errors = attempted ? { ...queryProblems(query), ...rolloutProblems(rollout) } : {};
 
   const submit = () => {
-    setAttempted(true);
+    job.setAttempted(true);
     const problems = { ...queryProblems(query), ...rolloutProblems(rollout) };
     const sourcesBad = sourceErrors.some((e) => Object.keys(e).length > 0);
     if ('problem' in built || sourcesBad || Object.keys(problems).length > 0) return;
@@ -72,11 +68,7 @@ export function FleetSearchForm() {
         />
       </Fieldset>
       <Fieldset legend="On">
-        <TargetPicker
-          value={target}
-          onChange={setTarget}
-          error={attempted && 'problem' in built ? built.problem : undefined}
-        />
+        <TargetPicker value={job.target} onChange={job.setTarget} error={job.targetError} />
         <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" verticalSpacing="xs" mt="sm">
           <RolloutFields
             value={rollout}
@@ -86,16 +78,13 @@ export function FleetSearchForm() {
           />
         </SimpleGrid>
       </Fieldset>
-      {start.isError && (
-        <Alert color="red" role="alert" title="The search was not started">
-          {errorMessage(start.error)}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button onClick={submit} loading={start.isPending}>
-          Search devices
-        </Button>
-      </Group>
+      <FormActions
+        error={start.error}
+        errorTitle="The search was not started"
+        onSubmit={submit}
+        submitLabel="Search devices"
+        loading={start.isPending}
+      />
     </Stack>
   );
 }

@@ -10,26 +10,29 @@ import {
   MONITORING_LIMITS as L,
 } from '@fleetdesk/api-types';
 import {
-  Alert,
   Button,
   Code,
   Group,
   Modal,
-  MultiSelect,
   NumberInput,
   Select,
   SimpleGrid,
   Stack,
-  Switch,
   TagsInput,
   Text,
   TextInput,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, errorMessage } from '../../api/client';
+import {
+  EditForm,
+  EnabledSwitch,
+  ItemFormModal,
+  type ItemFormModalProps,
+  NameField,
+  useFormErrors,
+} from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
-import { fetchGroups, groupsKey } from '../devices/api';
+import { GroupsSelect } from '../devices/FacetSelects';
 import { useSaveChannel } from './api';
 import { CHANNEL_KIND_LABELS } from './look';
 
@@ -80,21 +83,16 @@ function ChannelForm({
   onClose: (secret?: string | null) => void;
 }) {
   const [d, setD] = useState<Draft>(() => draftOf(channel));
-  const [tried, setTried] = useState(false);
   const save = useSaveChannel();
-  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
   const set = (patch: Partial<Draft>) => setD((p) => ({ ...p, ...patch }));
   const body = requestOf(d, channel !== null);
-  const problems = channelProblems({ ...body, kind: d.kind });
-  const serverFields =
-    save.error instanceof ApiError
-      ? Object.fromEntries(save.error.fieldErrors.map((f) => [f.field, f.reason]))
-      : {};
-  const err = (k: string) => (tried ? problems[k] : undefined) ?? serverFields[k];
+  const { err, attempt, serverFields, unplaced } = useFormErrors(
+    channelProblems({ ...body, kind: d.kind }),
+    save.error,
+  );
 
   const submit = () => {
-    setTried(true);
-    if (Object.keys(problems).length > 0) return;
+    if (!attempt()) return;
     save.mutate(
       { id: channel?.id ?? null, body },
       {
@@ -108,144 +106,106 @@ function ChannelForm({
   };
 
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
+    <EditForm
+      onSubmit={submit}
+      error={unplaced}
+      onCancel={() => onClose()}
+      submitLabel={channel ? 'Save' : 'Create channel'}
+      loading={save.isPending}
     >
-      <Stack gap="sm">
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput
-            label="Name"
-            required
-            maxLength={L.nameLength}
-            value={d.name}
-            onChange={(e) => set({ name: e.currentTarget.value })}
-            error={err('name')}
-            data-autofocus
-          />
-          <Select
-            label="Kind"
-            allowDeselect={false}
-            disabled={channel !== null}
-            description={channel ? 'Fixed once created' : undefined}
-            data={CHANNEL_KINDS.map((k) => ({ value: k, label: CHANNEL_KIND_LABELS[k] }))}
-            value={d.kind}
-            onChange={(v) => set({ kind: v ?? 'webhook' })}
-          />
-        </SimpleGrid>
-        {d.kind === 'email' ? (
-          <TagsInput
-            label="Recipients"
-            description={`Up to ${L.emailRecipients} addresses; press Enter after each`}
-            maxTags={L.emailRecipients}
-            value={d.emailTo}
-            onChange={(emailTo) => set({ emailTo })}
-            error={err('emailTo')}
-          />
-        ) : (
-          <TextInput
-            label={d.kind === 'webhook' ? 'Webhook URL' : `${CHANNEL_KIND_LABELS[d.kind]} URL`}
-            required
-            placeholder="https://"
-            value={d.url}
-            onChange={(e) => set({ url: e.currentTarget.value })}
-            error={err('url')}
-          />
-        )}
-        <Text size="sm" fw={500}>
-          Which alerts it hears
-        </Text>
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <Select
-            label="At least"
-            allowDeselect={false}
-            data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
-            value={d.minSeverity}
-            onChange={(v) => set({ minSeverity: v ?? 'warning' })}
-          />
-          <MultiSelect
-            label="Groups"
-            placeholder={d.groupIds.length ? undefined : 'Any group'}
-            data={(groups.data ?? []).map((g) => ({ value: g.id, label: g.name }))}
-            value={d.groupIds}
-            onChange={(groupIds) => set({ groupIds })}
-            maxValues={L.filterGroups}
-            searchable
-          />
-          <TagsInput
-            label="Tags"
-            placeholder={d.tags.length ? undefined : 'Any tag'}
-            value={d.tags}
-            onChange={(tags) => set({ tags })}
-            maxTags={L.filterTags}
-            error={serverFields['routing.tags']}
-          />
-        </SimpleGrid>
-        <NumberInput
-          label="Digest window (seconds)"
-          description="Alerts within this many seconds of the first go out as one message; 0 sends each at once"
-          min={L.digestSeconds.min}
-          max={L.digestSeconds.max}
-          allowDecimal={false}
-          value={d.digestSeconds}
-          onChange={(digestSeconds) => set({ digestSeconds })}
-          error={err('digestSeconds')}
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <NameField
+          value={d.name}
+          onChange={(name) => set({ name })}
+          maxLength={L.nameLength}
+          error={err('name')}
         />
-        <Switch
-          label="Enabled"
-          checked={d.enabled}
-          onChange={(e) => set({ enabled: e.currentTarget.checked })}
+        <Select
+          label="Kind"
+          allowDeselect={false}
+          disabled={channel !== null}
+          description={channel ? 'Fixed once created' : undefined}
+          data={CHANNEL_KINDS.map((k) => ({ value: k, label: CHANNEL_KIND_LABELS[k] }))}
+          value={d.kind}
+          onChange={(v) => set({ kind: v ?? 'webhook' })}
         />
-        {save.isError && Object.keys(serverFields).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(save.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => onClose()}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            {channel ? 'Save' : 'Create channel'}
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+      </SimpleGrid>
+      {d.kind === 'email' ? (
+        <TagsInput
+          label="Recipients"
+          description={`Up to ${L.emailRecipients} addresses; press Enter after each`}
+          maxTags={L.emailRecipients}
+          value={d.emailTo}
+          onChange={(emailTo) => set({ emailTo })}
+          error={err('emailTo')}
+        />
+      ) : (
+        <TextInput
+          label={d.kind === 'webhook' ? 'Webhook URL' : `${CHANNEL_KIND_LABELS[d.kind]} URL`}
+          required
+          placeholder="https://"
+          value={d.url}
+          onChange={(e) => set({ url: e.currentTarget.value })}
+          error={err('url')}
+        />
+      )}
+      <Text size="sm" fw={500}>
+        Which alerts it hears
+      </Text>
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <Select
+          label="At least"
+          allowDeselect={false}
+          data={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
+          value={d.minSeverity}
+          onChange={(v) => set({ minSeverity: v ?? 'warning' })}
+        />
+        <GroupsSelect
+          label="Groups"
+          placeholder={d.groupIds.length ? undefined : 'Any group'}
+          value={d.groupIds}
+          onChange={(groupIds) => set({ groupIds })}
+          maxValues={L.filterGroups}
+        />
+        <TagsInput
+          label="Tags"
+          placeholder={d.tags.length ? undefined : 'Any tag'}
+          value={d.tags}
+          onChange={(tags) => set({ tags })}
+          maxTags={L.filterTags}
+          error={serverFields['routing.tags']}
+        />
+      </SimpleGrid>
+      <NumberInput
+        label="Digest window (seconds)"
+        description="Alerts within this many seconds of the first go out as one message; 0 sends each at once"
+        min={L.digestSeconds.min}
+        max={L.digestSeconds.max}
+        allowDecimal={false}
+        value={d.digestSeconds}
+        onChange={(digestSeconds) => set({ digestSeconds })}
+        error={err('digestSeconds')}
+      />
+      <EnabledSwitch checked={d.enabled} onChange={(enabled) => set({ enabled })} />
+    </EditForm>
   );
 }
 
-export function ChannelFormModal({
-  opened,
-  channel,
-  onClose,
-}: {
-  opened: boolean;
-  channel: ChannelResponse | null;
-  onClose: () => void;
-}) {
+export function ChannelFormModal(props: ItemFormModalProps<ChannelResponse>) {
   const [secret, setSecret] = useState<string | null>(null);
   return (
     <>
-      <Modal
-        opened={opened}
-        onClose={onClose}
-        title={channel ? `Edit ${channel.name}` : 'New notification channel'}
-        size="lg"
-      >
-        {opened && (
+      <ItemFormModal {...props} newTitle="New notification channel" size="lg">
+        {(channel) => (
           <ChannelForm
-            key={channel?.id ?? 'new'}
             channel={channel}
             onClose={(s) => {
               if (s) setSecret(s);
-              onClose();
+              props.onClose();
             }}
           />
         )}
-      </Modal>
+      </ItemFormModal>
       <Modal opened={secret !== null} onClose={() => setSecret(null)} title="Signing secret">
         <Stack gap="sm">
           <Text size="sm">

@@ -1,11 +1,9 @@
 import type { ChannelResponse } from '@fleetdesk/api-types';
-import { Badge, Button, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
+import { Badge, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import { ConfirmModal } from '../../components/ConfirmModal';
-import { EmptyState, ErrorAlert, PageHeader } from '../../components/common';
-import { Paging } from '../../components/Paging';
+import { CrudListPage } from '../../components/CrudListPage';
 import { notifyError, notifySuccess } from '../../lib/notify';
-import { CHANNELS_PAGE_SIZE, useChannels, useDeleteChannel, useTestChannel } from './api';
+import { useChannels, useDeleteChannel, useTestChannel } from './api';
 import { ChannelFormModal } from './ChannelFormModal';
 import { DeliveriesTable } from './DeliveriesTable';
 import { CHANNEL_KIND_LABELS, SEVERITY_COLOR } from './look';
@@ -18,17 +16,8 @@ function routingSummary(c: ChannelResponse): string {
   return parts.join(' · ');
 }
 
-function ChannelRow({
-  c,
-  onEdit,
-  onDelete,
-  onHistory,
-}: {
-  c: ChannelResponse;
-  onEdit: () => void;
-  onDelete: () => void;
-  onHistory: () => void;
-}) {
+/** Sends one test message now; its delivery shows in the channel's history. */
+function SendTestButton({ c, onSent }: { c: ChannelResponse; onSent: () => void }) {
   const test = useTestChannel();
   const sendTest = () =>
     test.mutate(c.id, {
@@ -40,127 +29,94 @@ function ChannelRow({
             new Error(last?.error ?? `status ${d.status}`),
             `The test message to ${c.name} failed`,
           );
-        onHistory();
+        onSent();
       },
       onError: (e) => notifyError(e, 'Could not send the test message'),
     });
   return (
-    <Table.Tr data-testid="channel-row" data-channel-id={c.id}>
-      <Table.Td>
-        <Text size="sm" fw={500}>
-          {c.name}
-        </Text>
-        <Text size="xs" c="dimmed" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
-          {c.kind === 'email' ? c.emailTo.join(', ') : c.url}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm">{CHANNEL_KIND_LABELS[c.kind]}</Text>
-        {!c.enabled && (
-          <Badge color="gray" size="xs">
-            disabled
-          </Badge>
-        )}
-      </Table.Td>
-      <Table.Td>
-        <Group gap={4}>
-          <Badge size="xs" color={SEVERITY_COLOR[c.routing.minSeverity]} variant="dot">
-            {routingSummary(c)}
-          </Badge>
-        </Group>
-      </Table.Td>
-      <Table.Td>
-        <Group gap={6} wrap="nowrap">
-          <Button
-            size="xs"
-            variant="light"
-            loading={test.isPending}
-            onClick={sendTest}
-            aria-label={`Send test to ${c.name}`}
-          >
-            Send test
-          </Button>
-          <Button size="xs" variant="default" onClick={onHistory}>
-            Deliveries
-          </Button>
-          <Button size="xs" variant="default" onClick={onEdit}>
-            Edit
-          </Button>
-          <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
-            Delete
-          </Button>
-        </Group>
-      </Table.Td>
-    </Table.Tr>
+    <Button
+      size="xs"
+      variant="light"
+      loading={test.isPending}
+      onClick={sendTest}
+      aria-label={`Send test to ${c.name}`}
+    >
+      Send test
+    </Button>
   );
 }
 
 /** Admins only (the server refuses the routes to others): where alerts are sent. */
 export function ChannelsPage() {
-  const [page, setPage] = useState(1);
-  const channels = useChannels(page);
-  const [editing, setEditing] = useState<ChannelResponse | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<ChannelResponse | null>(null);
   const [history, setHistory] = useState<ChannelResponse | null>(null);
   const remove = useDeleteChannel();
-  const create = <Button onClick={() => setEditing('new')}>New channel</Button>;
 
   return (
-    <>
-      <PageHeader title="Notification channels" actions={create} />
-      {channels.isError && (
-        <ErrorAlert error={channels.error} onRetry={() => void channels.refetch()} />
-      )}
-      {channels.isPending && (
-        <Group justify="center" py="xl">
-          <Loader aria-label="Loading channels" />
-        </Group>
-      )}
-      {channels.data && channels.data.total === 0 && (
-        <EmptyState title="No notification channels yet" action={create}>
-          Alerts reach people through channels: a webhook, Slack, Microsoft Teams or email, each
-          with the severities, groups and tags it hears.
-        </EmptyState>
-      )}
-      {channels.data && channels.data.total > 0 && (
+    <CrudListPage<ChannelResponse>
+      title="Notification channels"
+      createLabel="New channel"
+      canWrite
+      useList={useChannels}
+      noun="channels"
+      emptyText="Alerts reach people through channels: a webhook, Slack, Microsoft Teams or email, each with the severities, groups and tags it hears."
+      testId="channels-table"
+      minWidth={860}
+      rowProps={(c) => ({ 'data-testid': 'channel-row', 'data-channel-id': c.id })}
+      columns={[
+        {
+          header: 'Channel',
+          cell: (c) => (
+            <>
+              <Text size="sm" fw={500}>
+                {c.name}
+              </Text>
+              <Text size="xs" c="dimmed" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                {c.kind === 'email' ? c.emailTo.join(', ') : c.url}
+              </Text>
+            </>
+          ),
+        },
+        {
+          header: 'Kind',
+          w: 150,
+          cell: (c) => (
+            <>
+              <Text size="sm">{CHANNEL_KIND_LABELS[c.kind]}</Text>
+              {!c.enabled && (
+                <Badge color="gray" size="xs">
+                  disabled
+                </Badge>
+              )}
+            </>
+          ),
+        },
+        {
+          header: 'Hears',
+          cell: (c) => (
+            <Group gap={4}>
+              <Badge size="xs" color={SEVERITY_COLOR[c.routing.minSeverity]} variant="dot">
+                {routingSummary(c)}
+              </Badge>
+            </Group>
+          ),
+        },
+      ]}
+      actionsWidth={330}
+      rowActions={(c) => (
         <>
-          <Table.ScrollContainer minWidth={860}>
-            <Table striped verticalSpacing="xs" data-testid="channels-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Channel</Table.Th>
-                  <Table.Th w={150}>Kind</Table.Th>
-                  <Table.Th>Hears</Table.Th>
-                  <Table.Th w={330}>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {channels.data.items.map((c) => (
-                  <ChannelRow
-                    key={c.id}
-                    c={c}
-                    onEdit={() => setEditing(c)}
-                    onDelete={() => setDeleting(c)}
-                    onHistory={() => setHistory(c)}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Paging
-            page={page}
-            pageSize={CHANNELS_PAGE_SIZE}
-            total={channels.data.total}
-            onPage={setPage}
-            noun="channels"
-          />
+          <SendTestButton c={c} onSent={() => setHistory(c)} />
+          <Button size="xs" variant="default" onClick={() => setHistory(c)}>
+            Deliveries
+          </Button>
         </>
       )}
-      <ChannelFormModal
-        opened={editing !== null}
-        channel={editing === 'new' ? null : editing}
-        onClose={() => setEditing(null)}
-      />
+      form={ChannelFormModal}
+      remove={{
+        mutation: remove,
+        confirmLabel: 'Delete channel',
+        consequence: 'Its delivery history goes with it; alerts stop reaching it at once.',
+      }}
+    >
       <Modal
         opened={history !== null}
         onClose={() => setHistory(null)}
@@ -169,28 +125,6 @@ export function ChannelsPage() {
       >
         <Stack>{history && <DeliveriesTable channel={history} />}</Stack>
       </Modal>
-      <ConfirmModal
-        opened={deleting !== null}
-        title={`Delete ${deleting?.name ?? ''}?`}
-        confirmLabel="Delete channel"
-        loading={remove.isPending}
-        error={remove.error}
-        onClose={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              notifySuccess(`Deleted ${deleting.name}`);
-              setDeleting(null);
-            },
-          })
-        }
-      >
-        Its delivery history goes with it; alerts stop reaching it at once.
-      </ConfirmModal>
-    </>
+    </CrudListPage>
   );
 }

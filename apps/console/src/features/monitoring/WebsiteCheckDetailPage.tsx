@@ -14,7 +14,7 @@ import { SERVER_LOCATION } from '@fleetdesk/api-types';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
-import { ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
+import { ErrorAlert, Fact, PageHeader, RelativeTime } from '../../components/common';
 import { formatDateTime } from '../../lib/format';
 import { useAlerts, useAlertsLive, useCheckResults, useWebsiteCheck } from './api';
 import { CertExpiry } from './CertExpiry';
@@ -25,19 +25,6 @@ import { WebsiteCheckFormModal } from './WebsiteCheckFormModal';
 import { OutcomeBadge } from './WebsiteChecksPage';
 
 const CHART_POINTS = 200;
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Stack gap={0}>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </Stack>
-  );
-}
 
 /** A check's settings, response times, certificate and alerts: where an alert's link leads. */
 export function WebsiteCheckDetailPage() {
@@ -189,7 +176,7 @@ export function WebsiteCheckDetailPage() {
           </Stack>
         </Card>
       </SimpleGrid>
-      <WebsiteCheckFormModal opened={editing} check={c} onClose={() => setEditing(false)} />
+      <WebsiteCheckFormModal opened={editing} item={c} onClose={() => setEditing(false)} />
     </>
   );
 }

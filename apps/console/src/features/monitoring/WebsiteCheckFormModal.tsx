@@ -9,26 +9,22 @@ import {
   type WebsiteCheckResponse,
   websiteCheckProblems,
 } from '@fleetdesk/api-types';
-import {
-  Alert,
-  Button,
-  Group,
-  Modal,
-  NumberInput,
-  Select,
-  SimpleGrid,
-  Stack,
-  Switch,
-  TagsInput,
-  TextInput,
-} from '@mantine/core';
+import { Select, SimpleGrid, Stack, TagsInput, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { ApiError, errorMessage } from '../../api/client';
+import {
+  EditForm,
+  EnabledSwitch,
+  ItemFormModal,
+  type ItemFormModalProps,
+  NameField,
+  type NumberDraft as Num,
+  numberFields,
+  optionalNumber as num,
+  useFormErrors,
+} from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
 import { useSaveWebsiteCheck } from './api';
 import { RunFromPicker, type RunFromDraft } from './RunFromPicker';
-
-type Num = number | string;
 
 interface Draft {
   name: string;
@@ -78,9 +74,6 @@ function draftOf(c: WebsiteCheckResponse | null): Draft {
   };
 }
 
-/** An empty number field is "not given"; anything else goes to the rules as a number. */
-const num = (v: Num): number | undefined => (v === '' ? undefined : Number(v));
-
 function requestOf(d: Draft): WebsiteCheckRequest {
   return {
     name: d.name.trim(),
@@ -115,33 +108,17 @@ function CheckForm({
   onClose: () => void;
 }) {
   const [d, setD] = useState<Draft>(() => draftOf(check));
-  const [tried, setTried] = useState(false);
   const save = useSaveWebsiteCheck();
   const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
   const body = requestOf(d);
-  const problems = websiteCheckProblems(body);
-  // The server's field errors (a rule the form does not know) land on their fields too.
-  const serverFields =
-    save.error instanceof ApiError
-      ? Object.fromEntries(save.error.fieldErrors.map((f) => [f.field, f.reason]))
-      : {};
-  const err = (k: keyof Draft) => (tried ? problems[k] : undefined) ?? serverFields[k];
-  const numberField = (k: keyof typeof B & keyof Draft, label: string, extra?: object) => (
-    <NumberInput
-      label={label}
-      min={B[k].min}
-      max={B[k].max}
-      allowDecimal={false}
-      value={d[k]}
-      onChange={(v) => set({ [k]: v })}
-      error={err(k)}
-      {...extra}
-    />
+  const { err, attempt, serverFields, unplaced } = useFormErrors(
+    websiteCheckProblems(body),
+    save.error,
   );
+  const numberField = numberFields(B, d, set, err);
 
   const submit = () => {
-    setTried(true);
-    if (Object.keys(problems).length > 0) return;
+    if (!attempt()) return;
     save.mutate(
       { id: check?.id ?? null, body },
       {
@@ -154,22 +131,19 @@ function CheckForm({
   };
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      noValidate
+    <EditForm
+      onSubmit={submit}
+      error={unplaced}
+      onCancel={onClose}
+      submitLabel={check ? 'Save' : 'Create check'}
+      loading={save.isPending}
     >
       <Stack gap="sm">
-        <TextInput
-          label="Name"
-          required
-          maxLength={L.nameLength}
+        <NameField
           value={d.name}
-          onChange={(e) => set({ name: e.currentTarget.value })}
+          onChange={(name) => set({ name })}
+          maxLength={L.nameLength}
           error={err('name')}
-          data-autofocus
         />
         <TextInput
           label="URL"
@@ -243,51 +217,21 @@ function CheckForm({
           onChange={(runFrom) => set({ runFrom })}
           namedIds={check?.runFrom.deviceIds ?? []}
           error={
-            (tried ? problems.runFrom : undefined) ??
+            err('runFrom') ??
             Object.entries(serverFields).find(([k]) => k.startsWith('runFrom'))?.[1]
           }
         />
-        <Switch
-          label="Enabled"
-          checked={d.enabled}
-          onChange={(e) => set({ enabled: e.currentTarget.checked })}
-        />
-        {save.isError && Object.keys(serverFields).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(save.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            {check ? 'Save' : 'Create check'}
-          </Button>
-        </Group>
+        <EnabledSwitch checked={d.enabled} onChange={(enabled) => set({ enabled })} />
       </Stack>
-    </form>
+    </EditForm>
   );
 }
 
 /** Create (check null) or edit a website check; the form is fresh each time it opens. */
-export function WebsiteCheckFormModal({
-  opened,
-  check,
-  onClose,
-}: {
-  opened: boolean;
-  check: WebsiteCheckResponse | null;
-  onClose: () => void;
-}) {
+export function WebsiteCheckFormModal(props: ItemFormModalProps<WebsiteCheckResponse>) {
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={check ? `Edit ${check.name}` : 'New website check'}
-      size="xl"
-    >
-      {opened && <CheckForm key={check?.id ?? 'new'} check={check} onClose={onClose} />}
-    </Modal>
+    <ItemFormModal {...props} newTitle="New website check">
+      {(check) => <CheckForm check={check} onClose={props.onClose} />}
+    </ItemFormModal>
   );
 }

@@ -1,10 +1,15 @@
 import { POLICY_LIMITS, type PolicyResponse } from '@fleetdesk/api-types';
-import { Button, Group, Modal, MultiSelect, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { MultiSelect, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
-import { ErrorAlert } from '../../components/common';
+import {
+  FormActions,
+  ItemFormModal,
+  type ItemFormModalProps,
+  NameField,
+  useFormErrors,
+} from '../../components/forms';
 import { notifySuccess } from '../../lib/notify';
-import { fetchGroups, fetchTags, groupsKey, tagsKey } from '../devices/api';
+import { GroupsSelect, TagsSelect } from '../devices/FacetSelects';
 import { useAgentChecks } from '../checks/api';
 import { KIND_LABELS } from '../checks/look';
 import { useSchedules } from '../schedules/api';
@@ -30,10 +35,7 @@ const draftOf = (p: PolicyResponse | null): Draft => ({
 
 function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClose: () => void }) {
   const [d, setD] = useState<Draft>(() => draftOf(policy));
-  const [tried, setTried] = useState(false);
   const set = (patch: Partial<Draft>) => setD((prev) => ({ ...prev, ...patch }));
-  const tags = useQuery({ queryKey: tagsKey, queryFn: fetchTags });
-  const groups = useQuery({ queryKey: groupsKey, queryFn: fetchGroups });
   // The schedules to bundle: the first page of 25 is not enough for a real library.
   const schedules = useSchedules(1, 100);
   const checks = useAgentChecks(1, 100);
@@ -43,7 +45,7 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
   if (!d.name.trim()) problems.name = 'Give the policy a name';
   if (d.tags.length === 0 && d.groupIds.length === 0)
     problems.target = 'Attach it to at least one group or tag';
-  const shown = (k: keyof typeof problems) => (tried ? problems[k] : undefined);
+  const { err: shown, attempt } = useFormErrors(problems, save.error);
 
   // Schedules already in the policy stay listed even beyond the first page.
   const scheduleOptions = new Map(
@@ -57,8 +59,7 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
     checkOptions.set(c.id, `${c.name} (${KIND_LABELS[c.kind]})`);
 
   const submit = () => {
-    setTried(true);
-    if (Object.keys(problems).length > 0) return;
+    if (!attempt()) return;
     const body = {
       name: d.name.trim(),
       description: d.description.trim(),
@@ -79,14 +80,11 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
 
   return (
     <Stack>
-      <TextInput
-        label="Name"
+      <NameField
         value={d.name}
+        onChange={(name) => set({ name })}
         maxLength={POLICY_LIMITS.nameLength}
-        onChange={(e) => set({ name: e.currentTarget.value })}
         error={shown('name')}
-        required
-        data-autofocus
       />
       <Textarea
         label="Description"
@@ -101,28 +99,16 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
         of its schedules also runs there, from its next occurrence, and each of its agent checks
         reaches the device’s agent at once, besides their own targets.
       </Text>
-      <MultiSelect
+      <GroupsSelect
         label="Attached to groups"
-        data={(groups.data ?? []).map((g) => ({
-          value: g.id,
-          label: `${g.name} (${g.deviceCount})`,
-        }))}
         value={d.groupIds}
         onChange={(v) => set({ groupIds: v })}
-        searchable
-        nothingFoundMessage={groups.isPending ? 'Loading…' : 'No groups'}
         error={shown('target')}
       />
-      <MultiSelect
+      <TagsSelect
         label="Attached to tags"
-        data={(tags.data ?? []).map((t) => ({
-          value: t.name,
-          label: `${t.name} (${t.deviceCount})`,
-        }))}
         value={d.tags}
         onChange={(v) => set({ tags: v })}
-        searchable
-        nothingFoundMessage={tags.isPending ? 'Loading…' : 'No tags'}
         error={shown('target')}
       />
       <MultiSelect
@@ -145,36 +131,26 @@ function PolicyForm({ policy, onClose }: { policy: PolicyResponse | null; onClos
         nothingFoundMessage={checks.isPending ? 'Loading…' : 'No agent checks'}
         maxValues={POLICY_LIMITS.checks}
       />
-      {save.isError && <ErrorAlert error={save.error} />}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={save.isPending}>
-          {policy ? 'Save policy' : 'Create policy'}
-        </Button>
-      </Group>
+      <FormActions
+        error={save.error}
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel={policy ? 'Save policy' : 'Create policy'}
+        loading={save.isPending}
+      />
     </Stack>
   );
 }
 
-export function PolicyFormModal({
-  opened,
-  policy,
-  onClose,
-}: {
-  opened: boolean;
-  policy: PolicyResponse | null;
-  onClose: () => void;
-}) {
+export function PolicyFormModal(props: ItemFormModalProps<PolicyResponse>) {
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={policy ? `Edit policy: ${policy.name}` : 'New automation policy'}
+    <ItemFormModal
+      {...props}
+      newTitle="New automation policy"
+      editTitle={(name) => `Edit policy: ${name}`}
       size="lg"
     >
-      {opened && <PolicyForm policy={policy} onClose={onClose} />}
-    </Modal>
+      {(policy) => <PolicyForm policy={policy} onClose={props.onClose} />}
+    </ItemFormModal>
   );
 }

@@ -9,13 +9,11 @@ import {
 } from '@fleetdesk/api-types';
 import {
   Alert,
-  Button,
   Chip,
   Fieldset,
   Group,
   List,
   Loader,
-  Modal,
   NumberInput,
   SegmentedControl,
   Select,
@@ -28,6 +26,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { ErrorAlert } from '../../components/common';
+import { FormActions, FormModal, NameField } from '../../components/forms';
 import { formatDateTime } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
 import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
@@ -172,14 +171,7 @@ function ScheduleForm({ onClose }: { onClose: () => void }) {
 
   return (
     <Stack>
-      <TextInput
-        label="Name"
-        value={d.name}
-        onChange={(e) => set({ name: e.currentTarget.value })}
-        error={shown('name')}
-        required
-        data-autofocus
-      />
+      <NameField value={d.name} onChange={(name) => set({ name })} error={shown('name')} />
       <Select
         label="Script"
         placeholder="Pick from the library"
@@ -298,23 +290,21 @@ function ScheduleForm({ onClose }: { onClose: () => void }) {
         </Alert>
       )}
       <NextOccurrences when={whenOf(d)} />
-      {create.isError && <ErrorAlert error={create.error} />}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={create.isPending}>
-          Create schedule
-        </Button>
-      </Group>
+      <FormActions
+        error={create.error}
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel="Create schedule"
+        loading={create.isPending}
+      />
     </Stack>
   );
 }
 
 export function ScheduleFormModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="New schedule" size="lg">
-      {opened && <ScheduleForm onClose={onClose} />}
-    </Modal>
+    <FormModal opened={opened} onClose={onClose} title="New schedule" size="lg">
+      <ScheduleForm onClose={onClose} />
+    </FormModal>
   );
 }

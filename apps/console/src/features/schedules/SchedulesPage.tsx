@@ -3,15 +3,16 @@ import {
   type ScheduleHistoryItem,
   type ScheduleResponse,
 } from '@fleetdesk/api-types';
-import { Badge, Button, Group, Loader, Modal, Table, Text } from '@mantine/core';
+import { Badge, Button, Loader, Modal, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useCan } from '../../auth/auth';
-import { EmptyState, ErrorAlert, PageHeader, RelativeTime } from '../../components/common';
+import { ErrorAlert, RelativeTime } from '../../components/common';
+import { CrudListPage } from '../../components/CrudListPage';
 import { Paging } from '../../components/Paging';
 import { formatDateTime } from '../../lib/format';
 import { jobLook } from '../jobs/states';
-import { PAGE_SIZE, useScheduleHistory, useSchedules, useSetPaused } from './api';
+import { useScheduleHistory, useSchedules, useSetPaused } from './api';
 import { ScheduleFormModal } from './ScheduleFormModal';
 import { describeWhen } from './timing';
 
@@ -81,127 +82,93 @@ function HistoryTable({ schedule }: { schedule: ScheduleResponse }) {
   );
 }
 
-function ScheduleRow({
-  s,
-  canWrite,
-  onHistory,
-}: {
-  s: ScheduleResponse;
-  canWrite: boolean;
-  onHistory: () => void;
-}) {
+function PauseButton({ s }: { s: ScheduleResponse }) {
   const setPaused = useSetPaused();
   return (
-    <Table.Tr data-testid="schedule-row" data-schedule-id={s.id}>
-      <Table.Td>
-        <Text size="sm" fw={500}>
-          {s.name}
-        </Text>
-        <Text size="xs" c="dimmed">
-          {describeWhen(s)}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm">{SCHEDULE_OFFLINE_POLICY_LABELS[s.offlinePolicy]}</Text>
-        {s.spreadMinutes > 0 && (
-          <Text size="xs" c="dimmed">
-            spread over {s.spreadMinutes} min
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td data-testid="schedule-next">
-        {s.paused ? (
-          <Badge color="gray" variant="light">
-            Paused
-          </Badge>
-        ) : s.nextDueAt ? (
-          <Text size="sm" title={formatDateTime(s.nextDueAt)}>
-            <RelativeTime iso={s.nextDueAt} />
-          </Text>
-        ) : (
-          <Text size="sm">Done</Text>
-        )}
-      </Table.Td>
-      <Table.Td>
-        <Group gap={6} wrap="nowrap">
-          <Button size="xs" variant="light" onClick={onHistory}>
-            History
-          </Button>
-          {canWrite && (
-            <Button
-              size="xs"
-              variant="default"
-              loading={setPaused.isPending}
-              aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`}
-              onClick={() => setPaused.mutate({ id: s.id, paused: !s.paused })}
-            >
-              {s.paused ? 'Resume' : 'Pause'}
-            </Button>
-          )}
-        </Group>
-      </Table.Td>
-    </Table.Tr>
+    <Button
+      size="xs"
+      variant="default"
+      loading={setPaused.isPending}
+      aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`}
+      onClick={() => setPaused.mutate({ id: s.id, paused: !s.paused })}
+    >
+      {s.paused ? 'Resume' : 'Pause'}
+    </Button>
   );
 }
 
 export function SchedulesPage() {
-  const [page, setPage] = useState(1);
-  const schedules = useSchedules(page);
   const canWrite = useCan('technician');
-  const [creating, setCreating] = useState(false);
   const [history, setHistory] = useState<ScheduleResponse | null>(null);
-  const create = canWrite ? <Button onClick={() => setCreating(true)}>New schedule</Button> : null;
 
   return (
-    <>
-      <PageHeader title="Schedules" actions={create} />
-      {schedules.isError && (
-        <ErrorAlert error={schedules.error} onRetry={() => void schedules.refetch()} />
-      )}
-      {schedules.isPending && (
-        <Group justify="center" py="xl">
-          <Loader aria-label="Loading schedules" />
-        </Group>
-      )}
-      {schedules.data && schedules.data.total === 0 && (
-        <EmptyState title="No schedules yet" action={create}>
-          A schedule runs a script on its own: nightly clean-ups, Sunday updates, a backup.
-        </EmptyState>
-      )}
-      {schedules.data && schedules.data.total > 0 && (
+    <CrudListPage<ScheduleResponse>
+      title="Schedules"
+      createLabel="New schedule"
+      canWrite={canWrite}
+      editable={false}
+      useList={useSchedules}
+      noun="schedules"
+      emptyText="A schedule runs a script on its own: nightly clean-ups, Sunday updates, a backup."
+      testId="schedules-table"
+      minWidth={760}
+      rowProps={(s) => ({ 'data-testid': 'schedule-row', 'data-schedule-id': s.id })}
+      columns={[
+        {
+          header: 'Schedule',
+          cell: (s) => (
+            <>
+              <Text size="sm" fw={500}>
+                {s.name}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {describeWhen(s)}
+              </Text>
+            </>
+          ),
+        },
+        {
+          header: 'Offline devices',
+          cell: (s) => (
+            <>
+              <Text size="sm">{SCHEDULE_OFFLINE_POLICY_LABELS[s.offlinePolicy]}</Text>
+              {s.spreadMinutes > 0 && (
+                <Text size="xs" c="dimmed">
+                  spread over {s.spreadMinutes} min
+                </Text>
+              )}
+            </>
+          ),
+        },
+        {
+          header: 'Next run',
+          w: 140,
+          testId: 'schedule-next',
+          cell: (s) =>
+            s.paused ? (
+              <Badge color="gray" variant="light">
+                Paused
+              </Badge>
+            ) : s.nextDueAt ? (
+              <Text size="sm" title={formatDateTime(s.nextDueAt)}>
+                <RelativeTime iso={s.nextDueAt} />
+              </Text>
+            ) : (
+              <Text size="sm">Done</Text>
+            ),
+        },
+      ]}
+      actionsWidth={180}
+      rowActions={(s) => (
         <>
-          <Table.ScrollContainer minWidth={760}>
-            <Table striped verticalSpacing="xs" data-testid="schedules-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Schedule</Table.Th>
-                  <Table.Th>Offline devices</Table.Th>
-                  <Table.Th w={140}>Next run</Table.Th>
-                  <Table.Th w={180}>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {schedules.data.items.map((s) => (
-                  <ScheduleRow
-                    key={s.id}
-                    s={s}
-                    canWrite={canWrite}
-                    onHistory={() => setHistory(s)}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Paging
-            page={page}
-            pageSize={PAGE_SIZE}
-            total={schedules.data.total}
-            onPage={setPage}
-            noun="schedules"
-          />
+          <Button size="xs" variant="light" onClick={() => setHistory(s)}>
+            History
+          </Button>
+          {canWrite && <PauseButton s={s} />}
         </>
       )}
-      <ScheduleFormModal opened={creating} onClose={() => setCreating(false)} />
+      form={ScheduleFormModal}
+    >
       <Modal
         opened={history !== null}
         onClose={() => setHistory(null)}
@@ -210,6 +177,6 @@ export function SchedulesPage() {
       >
         {history && <HistoryTable schedule={history} />}
       </Modal>
-    </>
+    </CrudListPage>
   );
 }

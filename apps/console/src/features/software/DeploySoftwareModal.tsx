@@ -1,6 +1,5 @@
 import {
   type CreateJobRequest,
-  type JobResponse,
   type JobSoftwareSpec,
   PACKAGE_MANAGERS,
   type PackageManager,
@@ -14,33 +13,18 @@ import {
   type SoftwareTitleResponse,
 } from '@fleetdesk/api-types';
 import {
-  Alert,
-  Button,
   Checkbox,
   Fieldset,
-  Group,
-  Modal,
   SegmentedControl,
   Select,
   SimpleGrid,
   Stack,
   TextInput,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
-import { errorMessage, post } from '../../api/client';
-import { notifySuccess } from '../../lib/notify';
-import { jobKeys } from '../jobs/api';
-import {
-  initialRollout,
-  RolloutFields,
-  rolloutProblems,
-  rolloutRequest,
-  type RolloutDraft,
-} from '../jobs/RolloutFields';
-import { buildTarget, initialTarget, TargetPicker, type TargetDraft } from '../jobs/TargetPicker';
+import { FormActions, FormModal } from '../../components/forms';
+import { devicesCount, TargetAndRollout, useJobDraft, useStartJob } from '../jobs/JobFormParts';
+import { initialRollout, rolloutProblems, rolloutRequest } from '../jobs/RolloutFields';
 import { useInstallers, useTitles } from './api';
 
 type Source = 'title' | 'installer' | 'package';
@@ -132,14 +116,10 @@ function toSpec(d: Draft): JobSoftwareSpec {
 }
 
 function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () => void }) {
-  const client = useQueryClient();
-  const navigate = useNavigate();
   const titles = useTitles();
   const installers = useInstallers();
-  const [target, setTarget] = useState<TargetDraft>(() => initialTarget(undefined));
-  const [rollout, setRollout] = useState<RolloutDraft>(() =>
-    initialRollout({ concurrency: 10, threshold: 20 }),
-  );
+  const job = useJobDraft(undefined, () => initialRollout({ concurrency: 10, threshold: 20 }));
+  const { rollout, attempted, built } = job;
   const [draft, setDraft] = useState<Draft>({
     operation: 'install',
     source: preset?.installerId ? 'installer' : preset?.titleId ? 'title' : 'title',
@@ -150,26 +130,20 @@ function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () =>
     version: '',
     securityOnly: false,
   });
-  const [attempted, setAttempted] = useState(false);
-  const built = buildTarget(target, undefined);
   const titleList = titles.data ?? [];
   const errors = attempted
     ? { ...softwareProblems(draft, titleList), ...rolloutProblems(rollout) }
     : {};
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
 
-  const start = useMutation({
-    mutationFn: (body: CreateJobRequest) => post<JobResponse>('/jobs', body),
-    onSuccess: (job) => {
-      void client.invalidateQueries({ queryKey: jobKeys.lists });
-      notifySuccess(`Deploying to ${job.counts.total} device${job.counts.total === 1 ? '' : 's'}`);
-      onClose();
-      void navigate(`/jobs/${job.id}`);
-    },
-  });
+  const start = useStartJob<CreateJobRequest>(
+    '/jobs',
+    (started) => `Deploying to ${devicesCount(started.counts.total)}`,
+    onClose,
+  );
 
   const submit = () => {
-    setAttempted(true);
+    job.setAttempted(true);
     const problems = { ...softwareProblems(draft, titleList), ...rolloutProblems(rollout) };
     if ('problem' in built || Object.keys(problems).length > 0) return;
     start.mutate({ target: built.target, software: toSpec(draft), ...rolloutRequest(rollout) });
@@ -254,34 +228,15 @@ function DeployForm({ preset, onClose }: { preset?: DeployPreset; onClose: () =>
           </Stack>
         </Fieldset>
       )}
-      <TargetPicker
-        value={target}
-        onChange={setTarget}
-        error={attempted && 'problem' in built ? built.problem : undefined}
+      <TargetAndRollout job={job} errors={errors} noun="deployments" />
+      <FormActions
+        error={start.error}
+        errorTitle="The deployment was not started"
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel="Deploy"
+        loading={start.isPending}
       />
-      <Fieldset legend="Rollout">
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="xs">
-          <RolloutFields
-            value={rollout}
-            onChange={(update) => setRollout((r) => ({ ...r, ...update(r) }))}
-            errors={errors}
-            noun="deployments"
-          />
-        </SimpleGrid>
-      </Fieldset>
-      {start.isError && (
-        <Alert color="red" role="alert" title="The deployment was not started">
-          {errorMessage(start.error)}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button onClick={submit} loading={start.isPending}>
-          Deploy
-        </Button>
-      </Group>
     </Stack>
   );
 }
@@ -292,16 +247,14 @@ export function DeploySoftwareModal(props: {
   onClose: () => void;
   preset?: DeployPreset;
 }) {
-  const phone = useMediaQuery('(max-width: 48em)') ?? false;
   return (
-    <Modal
+    <FormModal
       opened={props.opened}
       onClose={props.onClose}
       title="Deploy software"
-      size="xl"
-      fullScreen={phone}
+      fullScreenOnPhone
     >
-      {props.opened && <DeployForm preset={props.preset} onClose={props.onClose} />}
-    </Modal>
+      <DeployForm preset={props.preset} onClose={props.onClose} />
+    </FormModal>
   );
 }

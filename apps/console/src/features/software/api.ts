@@ -12,7 +12,7 @@ import type {
   SoftwareTitleResponse,
 } from '@fleetdesk/api-types';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, describeFailure, get, post, withQuery } from '../../api/client';
+import { get, post, upload, withQuery } from '../../api/client';
 import { jobKeys } from '../jobs/api';
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -41,33 +41,15 @@ export const useInstallers = () =>
 export type TitleRequest = CreateSoftwareTitleRequest;
 
 /** The file's bytes as the body (the server streams them to disk and hashes them). */
-export async function uploadInstaller(
+export function uploadInstaller(
   file: File,
   silentArgs: string[],
 ): Promise<SoftwareInstallerResponse> {
-  let response: Response;
-  try {
-    response = await fetch(
-      withQuery('/api/software/installers', { fileName: file.name, silentArgs }),
-      {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: file,
-      },
-    );
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'Cannot reach the Fleetdesk server. Check your network.');
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw describeFailure(response.status, body);
-  return body as SoftwareInstallerResponse;
+  return upload<SoftwareInstallerResponse>(
+    '/software/installers',
+    { fileName: file.name, silentArgs },
+    file,
+  );
 }
 
 export const fetchSoftwareDevices = (q: SoftwareDevicesQuery) =>

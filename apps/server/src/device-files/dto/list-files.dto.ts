@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { DEVICE_FILES_RULES as R } from '@fleetdesk/api-types';
+import { ABSOLUTE_PATH, DEVICE_FILES_RULES as R } from '@fleetdesk/api-types';
 import { IsIntQuery } from '../../common/validators';
 
 export class ListFilesQueryDto {
@@ -8,7 +8,7 @@ export class ListFilesQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(R.pathLength)
-  @Matches(/^(\/|[A-Za-z]:[\\/])/, {
+  @Matches(ABSOLUTE_PATH, {
     message: 'path must be absolute (/var/log, C:/ProgramData)',
   })
   path!: string;

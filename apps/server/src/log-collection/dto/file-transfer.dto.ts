@@ -11,11 +11,10 @@ import {
   MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
-import { FILE_TRANSFER_RULES as R } from '@fleetdesk/api-types';
+import { ABSOLUTE_PATH, FILE_TRANSFER_RULES as R } from '@fleetdesk/api-types';
 import { IsOmittable } from '../../common/validators';
 import { CreateJobDto } from '../../jobs/dto/job.dto';
 
-const ABSOLUTE = /^(\/|[A-Za-z]:[\\/])/;
 const ABSOLUTE_MESSAGE = 'path must be absolute (/etc/app.conf, C:/App/app.conf)';
 
 class TransferJobDto extends OmitType(CreateJobDto, [
@@ -41,7 +40,7 @@ export class FetchFileDto extends TransferJobDto implements api.FetchFileRequest
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
-  @Matches(ABSOLUTE, { message: ABSOLUTE_MESSAGE })
+  @Matches(ABSOLUTE_PATH, { message: ABSOLUTE_MESSAGE })
   path!: string;
 
   @ApiPropertyOptional({
@@ -65,7 +64,7 @@ export class PushFileDto extends TransferJobDto implements api.PushFileRequest {
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
-  @Matches(ABSOLUTE, { message: ABSOLUTE_MESSAGE })
+  @Matches(ABSOLUTE_PATH, { message: ABSOLUTE_MESSAGE })
   path!: string;
 
   @ApiPropertyOptional({ description: 'Octal permission bits, e.g. 0644' })

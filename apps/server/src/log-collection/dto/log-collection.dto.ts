@@ -1,42 +1,22 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
-  IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
-  IsString,
   IsUUID,
   Max,
-  MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { LOG_COLLECTION_RULES as R } from '@fleetdesk/api-types';
 import { commaList, IsNestedObject, IsOmittable } from '../../common/validators';
 import { CreateJobDto } from '../../jobs/dto/job.dto';
+import { LinePatternDto, TimeWindowDto } from './line-pattern.dto';
 
-export class LogFilterDto {
-  @ApiProperty({ enum: ['substring', 'regex'] })
-  @IsIn(['substring', 'regex'])
-  mode!: 'substring' | 'regex';
-
-  @ApiProperty()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
-  pattern!: string;
-
-  @ApiPropertyOptional()
-  @IsOmittable()
-  @IsBoolean()
-  ignoreCase?: boolean;
-
+export class LogFilterDto extends LinePatternDto {
   @ApiPropertyOptional({
     minimum: R.filterTimeoutSeconds.min,
     maximum: R.filterTimeoutSeconds.max,
@@ -52,7 +32,10 @@ export class LogFilterDto {
 
 /** The job form without the script (name, target, rollout), plus what to collect. */
 export class CreateLogCollectionDto
-  extends OmitType(CreateJobDto, ['script', 'command', 'timeoutSeconds'] as const)
+  extends IntersectionType(
+    OmitType(CreateJobDto, ['script', 'command', 'timeoutSeconds'] as const),
+    TimeWindowDto,
+  )
   implements api.CreateLogCollectionRequest
 {
   @ApiProperty({
@@ -66,16 +49,6 @@ export class CreateLogCollectionDto
   @ArrayMaxSize(R.sources)
   @IsObject({ each: true })
   sources!: api.LogSourceRequest[];
-
-  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or after' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  since?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or before' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  until?: string;
 
   @ApiPropertyOptional({ minimum: R.lastLines.min, maximum: R.lastLines.max })
   @IsOmittable()

@@ -1,41 +1,21 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
-  IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
-  IsString,
   IsUUID,
   Max,
-  MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 import type * as api from '@fleetdesk/api-types';
 import { LOG_COLLECTION_RULES, LOG_SEARCH_RULES as R } from '@fleetdesk/api-types';
 import { IsNestedObject, IsOmittable } from '../../common/validators';
 import { CreateJobDto } from '../../jobs/dto/job.dto';
+import { LinePatternDto, TimeWindowDto } from './line-pattern.dto';
 
-export class LogSearchQueryDto implements api.LogSearchQuery {
-  @ApiProperty({ enum: ['substring', 'regex'] })
-  @IsIn(['substring', 'regex'])
-  mode!: 'substring' | 'regex';
-
-  @ApiProperty()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
-  pattern!: string;
-
-  @ApiPropertyOptional()
-  @IsOmittable()
-  @IsBoolean()
-  ignoreCase?: boolean;
-
+export class LogSearchQueryDto extends LinePatternDto implements api.LogSearchQuery {
   @ApiPropertyOptional({
     minimum: R.timeoutSeconds.min,
     maximum: R.timeoutSeconds.max,
@@ -48,20 +28,11 @@ export class LogSearchQueryDto implements api.LogSearchQuery {
   timeoutSeconds?: number;
 }
 
-class SearchOptionsDto {
+/** What a fleet search and a search of stored bundles share: the query, its window, the output. */
+class SearchOptionsDto extends TimeWindowDto {
   @ApiProperty({ type: LogSearchQueryDto })
   @IsNestedObject(() => LogSearchQueryDto)
   query!: LogSearchQueryDto;
-
-  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or after' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  since?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601: only lines stamped at or before' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  until?: string;
 
   @ApiPropertyOptional({
     minimum: R.context.min,
@@ -87,7 +58,10 @@ class SearchOptionsDto {
 }
 
 export class CreateLogSearchDto
-  extends OmitType(CreateJobDto, ['script', 'command', 'software', 'timeoutSeconds'] as const)
+  extends IntersectionType(
+    OmitType(CreateJobDto, ['script', 'command', 'software', 'timeoutSeconds'] as const),
+    SearchOptionsDto,
+  )
   implements api.CreateLogSearchRequest
 {
   @ApiProperty({
@@ -100,42 +74,6 @@ export class CreateLogSearchDto
   @ArrayMaxSize(LOG_COLLECTION_RULES.sources)
   @IsObject({ each: true })
   sources!: api.LogSourceRequest[];
-
-  @ApiProperty({ type: LogSearchQueryDto })
-  @IsNestedObject(() => LogSearchQueryDto)
-  query!: LogSearchQueryDto;
-
-  @ApiPropertyOptional()
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  since?: string;
-
-  @ApiPropertyOptional()
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  until?: string;
-
-  @ApiPropertyOptional({
-    minimum: R.context.min,
-    maximum: R.context.max,
-    default: R.context.default,
-  })
-  @IsOmittable()
-  @IsInt()
-  @Min(R.context.min)
-  @Max(R.context.max)
-  context?: number;
-
-  @ApiPropertyOptional({
-    minimum: R.maxMatches.min,
-    maximum: R.maxMatches.max,
-    default: R.maxMatches.default,
-  })
-  @IsOmittable()
-  @IsInt()
-  @Min(R.maxMatches.min)
-  @Max(R.maxMatches.max)
-  maxMatches?: number;
 
   @ApiPropertyOptional({
     minimum: R.jobTimeoutSeconds.min,
