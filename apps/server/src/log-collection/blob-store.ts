@@ -21,15 +21,24 @@ export class BlobStore {
   }
 
   /**
-   * Writes `data` at `offset`, first cutting the partial file there: whatever a crash left
-   * past the last acknowledged byte is overwritten, never appended after.
+   * Writes `data` (one buffer, or several back to back) at `offset` and datasyncs it, first
+   * cutting the partial file there: whatever a crash left past the last acknowledged byte is
+   * overwritten, never appended after.
    */
-  async writeAt(path: string, offset: number, data: Buffer): Promise<void> {
+  async writeAt(path: string, offset: number, data: Buffer | Buffer[]): Promise<void> {
+    const parts = (Array.isArray(data) ? data : [data]).filter((d) => d.length > 0);
     await mkdir(join(this.root, 'partial'), { recursive: true });
+    // 'w' empties the file itself: no truncate call for a file written from its start.
     const file = await open(path, offset === 0 ? 'w' : 'r+', 0o600);
     try {
-      await file.truncate(offset);
-      if (data.length > 0) await file.write(data, 0, data.length, offset);
+      if (offset > 0) await file.truncate(offset);
+      let at = offset;
+      for (const part of parts) {
+        for (let done = 0; done < part.length; ) {
+          done += (await file.write(part, done, part.length - done, at + done)).bytesWritten;
+        }
+        at += part.length;
+      }
       await file.datasync();
     } finally {
       await file.close();

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   formatPath,
@@ -11,11 +11,12 @@ import {
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
 import { BlobStore } from './blob-store';
+import { type ChunkAnswer, ChunkCommitter } from './chunk-committer';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogStorageFullException,
@@ -26,6 +27,7 @@ import { LogSettingsService } from './log-settings.service';
 
 const gunzip = promisify(gunzipCallback);
 export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const deviceActor = (deviceId: string): Actor => ({
   kind: 'device',
@@ -38,20 +40,22 @@ const deviceActor = (deviceId: string): Actor => ({
 /**
  * The device side of a collection: the manifest (creates the bundle, audits what was sent
  * and refused) and the chunks. A chunk is stored, and its file's resume point moved, under
- * a row lock on the file: any number of server processes may take the same device's
- * retries, and each chunk lands once, at its place.
+ * a row lock on the file (ChunkCommitter, many chunks a transaction): any number of server
+ * processes may take the same device's retries, and each chunk lands once, at its place.
  */
 @Injectable()
 export class LogUploadService {
-  private readonly logger = new Logger('LogUpload');
+  private readonly committer: ChunkCommitter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(LOG_BLOB_STORE) private readonly store: BlobStore,
+    @Inject(LOG_BLOB_STORE) store: BlobStore,
     private readonly jobs: JobsService,
     private readonly settings: LogSettingsService,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.committer = new ChunkCommitter(dataSource, store);
+  }
 
   async manifest(deviceId: string, runId: string, body: unknown): Promise<LogUploadState> {
     const check = logManifest(body);
@@ -163,8 +167,10 @@ export class LogUploadService {
   }
 
   /**
-   * Chunk `seq` of file `index`. An old chunk (already stored) is answered with where the file
-   * stands and changes nothing; one from the future likewise (the agent continues from there).
+   * Chunks `seq`..`seq + count - 1` of file `index`, one gzip of their bytes. An old chunk
+   * (already stored) is answered with where the file stands and changes nothing; one from the
+   * future likewise (the agent continues from there). Stored by the group commit: answered
+   * once the bytes are synced and the resume point committed.
    */
   async chunk(
     deviceId: string,
@@ -173,7 +179,8 @@ export class LogUploadService {
     seq: number,
     sha256: string | undefined,
     body: Buffer,
-  ): Promise<{ nextSeq: number; complete: boolean }> {
+    count = 1,
+  ): Promise<ChunkAnswer> {
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
       throw new LogUploadInvalidException(
         'the chunk has no hex SHA-256 header',
@@ -187,112 +194,24 @@ export class LogUploadService {
         HttpStatus.BAD_REQUEST,
       );
     }
-    return this.dataSource.transaction(async (m) => {
-      const rows = await m.query<
-        {
-          bundle_id: string;
-          next_seq: number;
-          chunks: number;
-          size: string;
-          sha256: string;
-          received_bytes: string;
-          complete: boolean;
-        }[]
-      >(
-        `SELECT f."bundle_id", f."next_seq", f."chunks", f."size", f."sha256", f."received_bytes", f."complete"
-           FROM "log_bundle_file" f JOIN "log_bundle" b ON b."id" = f."bundle_id"
-          WHERE b."run_id" = $1 AND b."device_id" = $2 AND f."idx" = $3
-          FOR UPDATE OF f`,
-        [runId, deviceId, index],
-      );
-      const file = rows[0];
-      if (!file) throw new LogUploadUnknownRunException(runId);
-      if (file.complete || seq !== file.next_seq) {
-        return { nextSeq: file.next_seq, complete: await this.bundleComplete(m, file.bundle_id) };
-      }
-      const size = Number(file.size);
-      const offset = seq * LOG_LIMITS.chunkBytes;
-      const expected = Math.max(0, Math.min(LOG_LIMITS.chunkBytes, size - offset));
+    if (!UUID.test(runId)) throw new LogUploadUnknownRunException(runId);
+    const release = await this.committer.admit(count * LOG_LIMITS.chunkBytes);
+    try {
       let raw: Buffer;
       try {
-        raw = await gunzip(body, { maxOutputLength: LOG_LIMITS.chunkBytes });
+        raw = await gunzip(body, { maxOutputLength: count * LOG_LIMITS.chunkBytes });
       } catch {
         throw new LogUploadInvalidException(
-          'the chunk is not gzip of at most one chunk of data',
+          count === 1
+            ? 'the chunk is not gzip of at most one chunk of data'
+            : `the body is not gzip of at most ${count} chunks of data`,
           HttpStatus.BAD_REQUEST,
         );
       }
-      if (raw.length !== expected) {
-        throw new LogUploadInvalidException(
-          `chunk ${seq} holds ${raw.length} bytes; the manifest makes it ${expected}`,
-          HttpStatus.BAD_REQUEST,
-        );
-      }
-      const partial = this.store.partialPath(file.bundle_id, index);
-      await this.store.writeAt(partial, offset, raw);
-      const nextSeq = seq + 1;
-      await m.query(
-        `UPDATE "log_bundle_file" SET "next_seq" = $3, "received_bytes" = $4 WHERE "bundle_id" = $1 AND "idx" = $2`,
-        [file.bundle_id, index, nextSeq, offset + raw.length],
-      );
-      await m.query(
-        `UPDATE "log_bundle" SET "received_bytes" = "received_bytes" + $2 WHERE "id" = $1`,
-        [file.bundle_id, raw.length],
-      );
-      if (nextSeq < file.chunks) return { nextSeq, complete: false };
-      return {
-        nextSeq,
-        complete: await this.finishFile(m, file.bundle_id, index, partial, file.sha256, size),
-      };
-    });
-  }
-
-  /** The last chunk is in: the whole file must hash to what the agent staged. */
-  private async finishFile(
-    m: EntityManager,
-    bundleId: string,
-    index: number,
-    partial: string,
-    sha256: string,
-    size: number,
-  ): Promise<boolean> {
-    const got = await this.store.hashOf(partial);
-    if (got.sha256 !== sha256 || got.size !== size) {
-      await m.query(`UPDATE "log_bundle" SET "status" = 'failed', "error" = $2 WHERE "id" = $1`, [
-        bundleId,
-        `file ${index}: stored ${got.size} bytes hashing to ${got.sha256}, the agent announced ${size} bytes hashing to ${sha256}`,
-      ]);
-      this.logger.error(`log bundle ${bundleId} file ${index} does not match its manifest`);
-      return false;
+      return await this.committer.submit({ deviceId, runId, index, seq, count, raw });
+    } finally {
+      release();
     }
-    // The blob row is locked before the file moves, so the sweep (which deletes a blob row
-    // and its file under the same lock) cannot remove the file this bundle now points at.
-    await m.query(
-      `INSERT INTO "log_blob" ("sha256", "size") VALUES ($1, $2)
-       ON CONFLICT ("sha256") DO UPDATE SET "size" = EXCLUDED."size"`,
-      [sha256, size],
-    );
-    await this.store.commit(partial, sha256);
-    await m.query(
-      `UPDATE "log_bundle_file" SET "complete" = true WHERE "bundle_id" = $1 AND "idx" = $2`,
-      [bundleId, index],
-    );
-    const complete = await this.bundleComplete(m, bundleId);
-    if (complete) {
-      await m.query(
-        `UPDATE "log_bundle" SET "status" = 'complete', "completed_at" = now() WHERE "id" = $1 AND "status" = 'uploading'`,
-        [bundleId],
-      );
-    }
-    return complete;
-  }
-
-  private async bundleComplete(m: EntityManager, bundleId: string): Promise<boolean> {
-    const [row] = await m.query<{ done: boolean | null }[]>(
-      `SELECT bool_and("complete") AS done FROM "log_bundle_file" WHERE "bundle_id" = $1`,
-      [bundleId],
-    );
-    return row?.done ?? true;
   }
 
   private async state(bundleId: string, complete: boolean): Promise<LogUploadState> {
@@ -300,7 +219,11 @@ export class LogUploadService {
       where: { bundleId },
       order: { index: 'ASC' },
     });
-    return { complete, files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })) };
+    return {
+      complete,
+      files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })),
+      chunksPerRequest: LOG_LIMITS.chunksPerRequest,
+    };
   }
 
   /** The run must be this device's, of a collect_logs or fetch_file job. */
