@@ -5,7 +5,7 @@ import {
   parseDeviceHttpAuthorization,
   verifyPayload,
 } from '@fleetdesk/protocol';
-import { DeviceTelemetryService } from '../devices/device-telemetry.service';
+import { type DeviceIdentity, DeviceTelemetryService } from '../devices/device-telemetry.service';
 import { DeviceAuthFailedException } from './agent-updates.exceptions';
 
 /**
@@ -16,7 +16,46 @@ import { DeviceAuthFailedException } from './agent-updates.exceptions';
  */
 @Injectable()
 export class DeviceHttpAuthService {
+  /** Devices asked for while a lookup runs: they go together in the next one. */
+  private waiting = new Map<string, ((identity: DeviceIdentity | null | Error) => void)[]>();
+  private looking = false;
+
   constructor(private readonly telemetry: DeviceTelemetryService) {}
+
+  /**
+   * One query for all the identities asked for at about the same time: a thousand devices
+   * uploading logs at once cost the database a few lookups, not a thousand. Never cached: a
+   * revoked device is refused from the next lookup on.
+   */
+  private identity(deviceId: string): Promise<DeviceIdentity | null> {
+    return new Promise((resolve, reject) => {
+      const callbacks = this.waiting.get(deviceId) ?? [];
+      callbacks.push((got) => (got instanceof Error ? reject(got) : resolve(got)));
+      this.waiting.set(deviceId, callbacks);
+      if (!this.looking) void this.lookup();
+    });
+  }
+
+  private async lookup(): Promise<void> {
+    this.looking = true;
+    try {
+      while (this.waiting.size > 0) {
+        const batch = this.waiting;
+        this.waiting = new Map();
+        try {
+          const found = await this.telemetry.findIdentities([...batch.keys()]);
+          for (const [id, callbacks] of batch) {
+            for (const callback of callbacks) callback(found.get(id) ?? null);
+          }
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          for (const callbacks of batch.values()) for (const callback of callbacks) callback(error);
+        }
+      }
+    } finally {
+      this.looking = false;
+    }
+  }
 
   /** The device id, or DeviceAuthFailedException with the reason. */
   async verify(header: string | undefined, method: string, path: string): Promise<string> {
@@ -27,7 +66,7 @@ export class DeviceHttpAuthService {
         "the request's time is more than five minutes off the server's clock",
       );
     }
-    const identity = await this.telemetry.findIdentity(parsed.deviceId);
+    const identity = await this.identity(parsed.deviceId);
     if (!identity || identity.revoked) {
       throw new DeviceAuthFailedException('unknown or revoked device');
     }

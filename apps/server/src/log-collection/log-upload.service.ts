@@ -76,7 +76,7 @@ export class LogUploadService {
     const { jobId, asked, audit } = await this.collectionRun(deviceId, runId);
     checkManifestFiles(manifest);
     const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
-    const bundleId = await this.dataSource.transaction(async (m) => {
+    await this.dataSource.transaction(async (m) => {
       // One bundle at a time decides against the total, so two cannot both squeeze in.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
       const settings = await this.settings.get(m);
@@ -161,9 +161,13 @@ export class LogUploadService {
           },
         });
       }
-      return id;
     });
-    return this.state(bundleId, manifest.files.length === 0);
+    // A new bundle: every file starts at chunk 0, no need to read that back.
+    return {
+      complete: manifest.files.length === 0,
+      files: manifest.files.map((f) => ({ index: f.index, nextSeq: 0 })),
+      chunksPerRequest: LOG_LIMITS.chunksPerRequest,
+    };
   }
 
   /**
