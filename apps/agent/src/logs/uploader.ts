@@ -15,7 +15,7 @@ import {
 import { errorMessage, type Logger } from '../log';
 import { dataFile, MANIFEST, uploadsDir } from './collect';
 
-const gzip = promisify(gzipCallback);
+export const gzip = promisify(gzipCallback);
 /** The upload's gzip settings; the ingest benchmark's bare senders send the same bytes. */
 export const GZIP = { level: 6 };
 
@@ -29,6 +29,11 @@ export interface UploaderOptions {
   paceMs?: number;
   fetchImpl?: typeof fetch;
   retry?: { minMs: number; maxMs: number };
+  /**
+   * Compresses a request's bytes; `key` names them (the file's SHA-256 and the byte range).
+   * `simulate` shares one cache among its virtual agents, which all send the same file.
+   */
+  gzip?: (raw: Buffer, key: string) => Promise<Buffer>;
 }
 
 /** The server will never take this bundle (unknown run, too big, refused): drop it. */
@@ -143,7 +148,9 @@ export class LogUploader {
           const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
           const raw = Buffer.alloc(length);
           if (length > 0) await handle.read(raw, 0, length, start);
-          const body = await gzip(raw, GZIP);
+          const body = this.options.gzip
+            ? await this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
+            : await gzip(raw, GZIP);
           const answer = (await this.request(
             'PUT',
             logUploadPaths.chunk(runId, file.index, next),

@@ -3,6 +3,7 @@ import { LOG_LIMITS } from '@fleetdesk/protocol';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BlobStore } from './blob-store';
+import { GroupCommit, type Outcome } from './group-commit';
 import {
   LogUploadInvalidException,
   LogUploadUnknownRunException,
@@ -21,11 +22,6 @@ export interface ChunkWrite {
 export interface ChunkAnswer {
   nextSeq: number;
   complete: boolean;
-}
-
-interface Pending extends ChunkWrite {
-  resolve(answer: ChunkAnswer): void;
-  reject(err: unknown): void;
 }
 
 interface FileRow {
@@ -54,10 +50,6 @@ interface FileWork {
   got?: { sha256: string; size: number };
 }
 
-/** Chunks one transaction takes at most; more wait for the next. */
-const MAX_BATCH = 512;
-/** Batches in flight at once (each holds one database connection while it runs). */
-const MAX_BATCHES = 2;
 /** Unzipped bytes held in memory awaiting their batch; past it, requests wait before unzipping. */
 const MAX_PENDING_BYTES = 256 * 1024 * 1024;
 
@@ -65,25 +57,26 @@ const keyOf = (c: { runId: string; deviceId: string; index: number }) =>
   `${c.runId}/${c.deviceId}/${c.index}`;
 
 /**
- * Group commit for upload chunks. Chunks that arrive while a batch is being stored wait and
- * go together in the next one: one transaction locks all their files' rows, each file's new
- * bytes are written and datasynced once, the resume points move in one statement, and only
- * after COMMIT is any of them acknowledged. Under load a batch holds hundreds of chunks for
- * the cost of one. A chunk that is refused (unknown run, wrong size) or whose file cannot be
- * written fails alone; if the batch's SQL fails, each chunk is retried in a batch of its own,
- * so one device's bad upload never takes another's with it.
+ * Stores upload chunks by group commit (GroupCommit): the chunks of one batch share one
+ * transaction that locks all their files' rows, each file's new bytes are written and
+ * datasynced once, the resume points move in one statement, and none is acknowledged before
+ * COMMIT. A chunk that is refused (unknown run, wrong size) or whose file cannot be written
+ * fails alone.
  */
 export class ChunkCommitter {
   private readonly logger = new Logger('LogUpload');
-  private readonly queue: Pending[] = [];
-  private running = 0;
+  private readonly batches: GroupCommit<ChunkWrite, ChunkAnswer>;
   private pendingBytes = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: BlobStore,
-  ) {}
+  ) {
+    this.batches = new GroupCommit('LogUpload', (batch) =>
+      this.dataSource.transaction((m) => this.commit(m, batch)),
+    );
+  }
 
   /**
    * Reserves room for `bytes` unzipped bytes (a chunk's worth per chunk); the caller unzips
@@ -104,53 +97,16 @@ export class ChunkCommitter {
   }
 
   submit(write: ChunkWrite): Promise<ChunkAnswer> {
-    return new Promise<ChunkAnswer>((resolve, reject) => {
-      this.queue.push({ ...write, resolve, reject });
-      if (this.running < MAX_BATCHES) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running += 1;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        await this.commitOrSplit(batch);
-      }
-    } finally {
-      this.running -= 1;
-    }
-  }
-
-  private async commitOrSplit(batch: Pending[]): Promise<void> {
-    let answers: Map<Pending, ChunkAnswer | { error: unknown }>;
-    try {
-      answers = await this.dataSource.transaction((m) => this.commit(m, batch));
-    } catch (err) {
-      if (batch.length === 1) {
-        batch[0].reject(err);
-        return;
-      }
-      this.logger.warn(
-        `a batch of ${batch.length} chunks failed (${String(err)}); storing them one by one`,
-      );
-      for (const one of batch) await this.commitOrSplit([one]);
-      return;
-    }
-    for (const p of batch) {
-      const a = answers.get(p);
-      if (!a) p.reject(new Error('the chunk was not answered'));
-      else if ('error' in a) p.reject(a.error);
-      else p.resolve(a);
-    }
+    return this.batches.submit(write);
   }
 
   /** One transaction for the whole batch; answers only after it commits (the caller's job). */
   private async commit(
     m: EntityManager,
-    batch: Pending[],
-  ): Promise<Map<Pending, ChunkAnswer | { error: unknown }>> {
-    const answers = new Map<Pending, ChunkAnswer | { error: unknown }>();
+    batch: ChunkWrite[],
+  ): Promise<Map<ChunkWrite, Outcome<ChunkAnswer>>> {
+    const answers = new Map<ChunkWrite, Outcome<ChunkAnswer>>();
+    // Distinct files; the same write twice in a batch (a retry racing itself) locks once.
     const wanted = new Map<string, ChunkWrite>();
     for (const p of batch) wanted.set(keyOf(p), p);
     const keys = [...wanted.values()];
@@ -172,8 +128,8 @@ export class ChunkCommitter {
     }
 
     // In arrival order: a chunk is taken only if it is the one its file wants next.
-    const accepted = new Map<Pending, FileWork>();
-    const answered = new Map<Pending, FileWork>();
+    const accepted = new Map<ChunkWrite, FileWork>();
+    const answered = new Map<ChunkWrite, FileWork>();
     for (const p of batch) {
       const work = files.get(keyOf(p));
       if (!work) {
@@ -321,7 +277,7 @@ export class ChunkCommitter {
         answers.set(p, { error: work.failed });
         continue;
       }
-      answers.set(p, { nextSeq: work.nextSeq, complete: complete.has(work.row.bundle_id) });
+      answers.set(p, { ok: { nextSeq: work.nextSeq, complete: complete.has(work.row.bundle_id) } });
     }
     return answers;
   }

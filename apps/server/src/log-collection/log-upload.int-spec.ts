@@ -91,8 +91,8 @@ describe('log upload chunks (real app, real database)', () => {
       at: Date.now(),
     });
 
-  async function manifest(d: Device, files: Buffer[], announced = files) {
-    const body: LogManifest = {
+  function manifestBody(d: Device, files: Buffer[], announced = files): LogManifest {
+    return {
       runId: d.runId,
       files: files.map((f, index) => ({
         index,
@@ -107,12 +107,18 @@ describe('log upload chunks (real app, real database)', () => {
       refused: [],
       collectedAt: Date.now(),
     };
+  }
+
+  function postManifest(d: Device, body: LogManifest) {
     const path = logUploadPaths.manifest(d.runId);
-    const res = await request(server.url)
+    return request(server.url)
       .post(path)
       .set('Authorization', signed(d, 'POST', path))
-      .send(body)
-      .expect(200);
+      .send(body);
+  }
+
+  async function manifest(d: Device, files: Buffer[], announced = files) {
+    const res = await postManifest(d, manifestBody(d, files, announced)).expect(200);
     return res.body as LogUploadState;
   }
 
@@ -293,5 +299,65 @@ describe('log upload chunks (real app, real database)', () => {
     expect(sha(await download(ba, 0))).toBe(sha(same));
     expect((await download(ba, 1)).length).toBe(0);
     expect(sha(await download(await bundle(b)))).toBe(sha(same));
+  }, 60_000);
+
+  it('decides manifests sent at once against the limits in turn, each bundle audited once', async () => {
+    const [{ used }] = (await server.dataSource.query(
+      `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
+    )) as { used: string }[];
+    await request(server.url)
+      .put('/api/log-collections/settings')
+      .set('Authorization', admin)
+      .send({ maxBundleBytes: 3000, maxTotalBytes: Number(used) + 5000 })
+      .expect(200);
+    try {
+      const [big, ...small] = await devices(4);
+      const withRefusal = manifestBody(small[0], [randomBytes(2000)]);
+      withRefusal.refused = [
+        { source: 0, path: '/etc/shadow', reason: 'denied', message: 'denied by the deny-list' },
+      ];
+      const bodies = [
+        manifestBody(big, [randomBytes(4000)]),
+        withRefusal,
+        ...small.slice(1).map((d) => manifestBody(d, [randomBytes(2000)])),
+      ];
+      const answers = await Promise.all([
+        ...[big, ...small].map((d, i) => postManifest(d, bodies[i])),
+        // The first small device's manifest again, racing itself.
+        postManifest(small[0], withRefusal),
+      ]);
+      expect(answers[0].status).toBe(413);
+      expect(answers[0].body.message).toMatch(/holds 4000 bytes, more than the 3000 allowed/);
+      // Room for two of the three 2000-byte bundles; the refused one is told why.
+      const smallStatuses = answers.slice(1, 4).map((a) => a.status);
+      expect(smallStatuses.filter((st) => st === 200)).toHaveLength(2);
+      expect(smallStatuses.filter((st) => st === 507)).toHaveLength(1);
+      const refused = answers.slice(1, 4).find((a) => a.status === 507)!;
+      expect(refused.body.message).toMatch(/would pass the .*-byte storage limit/);
+      // The repeat got the same answer as the first, and made no second bundle.
+      expect(answers[4].status).toBe(answers[1].status);
+      const runIds = [big, ...small].map((d) => d.runId);
+      const [{ n }] = (await server.dataSource.query(
+        `SELECT count(*)::int AS n FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+        [runIds],
+      )) as { n: number }[];
+      expect(n).toBe(2);
+      const audited = (await server.dataSource.query(
+        `SELECT "action", "details"->>'runId' AS "run" FROM "audit_event"
+          WHERE "details"->>'runId' = ANY($1::text[]) ORDER BY "action"`,
+        [runIds],
+      )) as { action: string; run: string }[];
+      expect(audited.filter((a) => a.action === 'log_collections.collected')).toHaveLength(2);
+      const refusals = audited.filter((a) => a.action === 'log_collections.refused');
+      expect(refusals.map((a) => a.run)).toEqual(
+        answers[1].status === 200 ? [small[0].runId] : [],
+      );
+    } finally {
+      await request(server.url)
+        .put('/api/log-collections/settings')
+        .set('Authorization', admin)
+        .send({ maxBundleBytes: 100 * 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 * 1024 })
+        .expect(200);
+    }
   }, 60_000);
 });

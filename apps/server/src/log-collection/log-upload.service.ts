@@ -7,17 +7,19 @@ import {
   logChunkCount,
   logManifest,
   type LogUploadState,
+  type RunAction,
 } from '@fleetdesk/protocol';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
 import { BlobStore } from './blob-store';
 import { type ChunkAnswer, ChunkCommitter } from './chunk-committer';
-import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
+import { GroupCommit, type Outcome } from './group-commit';
+import { LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogStorageFullException,
   LogUploadInvalidException,
@@ -28,6 +30,23 @@ import { LogSettingsService } from './log-settings.service';
 const gunzip = promisify(gunzipCallback);
 export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface ManifestItem {
+  deviceId: string;
+  runId: string;
+  manifest: LogManifest;
+}
+
+/** A manifest that opens a new bundle, once its run checked out. */
+interface Opening {
+  item: ManifestItem;
+  jobId: string;
+  asked: unknown;
+  audit: 'log_collections' | 'file_transfers';
+  total: number;
+  /** Set once inserted; null when the limits refused it. */
+  bundleId: string | null;
+}
 
 const deviceActor = (deviceId: string): Actor => ({
   kind: 'device',
@@ -46,6 +65,11 @@ const deviceActor = (deviceId: string): Actor => ({
 @Injectable()
 export class LogUploadService {
   private readonly committer: ChunkCommitter;
+  private readonly manifests = new GroupCommit<ManifestItem, LogUploadState>(
+    'LogUpload',
+    (items) => this.openBundles(items),
+    256,
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -68,106 +92,198 @@ export class LogUploadService {
     if (manifest.runId !== runId) {
       throw new LogUploadInvalidException('the manifest names another run than the URL');
     }
-    const existing = await this.dataSource.manager.findOne(LogBundleEntity, { where: { runId } });
-    if (existing) {
-      if (existing.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
-      return this.state(existing.id, existing.status === 'complete');
+    return this.manifests.submit({ deviceId, runId, manifest });
+  }
+
+  /**
+   * A batch of manifests (group commit): the runs and existing bundles read in one query
+   * each, then one transaction decides every new bundle against the limits in arrival order
+   * (under one lock, so two bundles cannot both squeeze in), inserts them and their files and
+   * audits them. A manifest already received is answered with where its files stand.
+   */
+  private async openBundles(items: ManifestItem[]): Promise<Map<ManifestItem, Outcome<LogUploadState>>> {
+    const out = new Map<ManifestItem, Outcome<LogUploadState>>();
+    const runIds = [...new Set(items.map((i) => i.runId))];
+    const existing = new Map(
+      (
+        await this.dataSource.query<{ id: string; run_id: string; device_id: string; status: string }[]>(
+          `SELECT "id", "run_id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+          [runIds],
+        )
+      ).map((b) => [b.run_id, b]),
+    );
+    const missing = runIds.filter((id) => !existing.has(id));
+    const runs = missing.length > 0 ? await this.jobs.runActions(missing) : new Map();
+    const fresh: Opening[] = [];
+    const firsts = new Map<string, Opening>();
+    const repeats: { item: ManifestItem; of: Opening }[] = [];
+    for (const item of items) {
+      const bundle = existing.get(item.runId);
+      if (bundle) {
+        if (bundle.device_id !== item.deviceId) {
+          out.set(item, { error: new LogUploadUnknownRunException(item.runId) });
+        } else {
+          out.set(item, { ok: await this.state(bundle.id, bundle.status === 'complete') });
+        }
+        continue;
+      }
+      try {
+        const run = collectionRun(runs.get(item.runId), item.deviceId, item.runId);
+        const first = firsts.get(item.runId);
+        // The same manifest twice in a batch (a retry racing itself): answered as the first.
+        if (first) {
+          repeats.push({ item, of: first });
+          continue;
+        }
+        checkManifestFiles(item.manifest);
+        const total = item.manifest.files.reduce((sum, f) => sum + f.size, 0);
+        const opening: Opening = { item, ...run, total, bundleId: null };
+        fresh.push(opening);
+        firsts.set(item.runId, opening);
+      } catch (err) {
+        out.set(item, { error: err });
+      }
     }
-    const { jobId, asked, audit } = await this.collectionRun(deviceId, runId);
-    checkManifestFiles(manifest);
-    const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
-    await this.dataSource.transaction(async (m) => {
-      // One bundle at a time decides against the total, so two cannot both squeeze in.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
-      const settings = await this.settings.get(m);
-      if (total > settings.maxBundleBytes) {
-        throw new LogStorageFullException(
-          `the bundle holds ${total} bytes, more than the ${settings.maxBundleBytes} allowed per bundle`,
+    if (fresh.length > 0) {
+      await this.dataSource.transaction(async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
+        const settings = await this.settings.get(m);
+        const [{ used }] = await m.query<{ used: string }[]>(
+          `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
         );
-      }
-      const [{ used }] = await m.query<{ used: string }[]>(
-        `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
-      );
-      if (Number(used) + total > settings.maxTotalBytes) {
-        throw new LogStorageFullException(
-          `storing ${total} more bytes would pass the ${settings.maxTotalBytes}-byte storage limit (${used} used); the retention sweep frees space`,
-          HttpStatus.INSUFFICIENT_STORAGE,
-        );
-      }
-      const inserted = await m.insert(LogBundleEntity, {
-        runId,
-        jobId,
-        deviceId,
-        status: manifest.files.length === 0 ? 'complete' : 'uploading',
-        totalBytes: total,
-        receivedBytes: 0,
-        refused: manifest.refused,
-        error: null,
-        collectedAt: new Date(manifest.collectedAt),
-        completedAt: manifest.files.length === 0 ? new Date() : null,
-        expiresAt: new Date(Date.now() + settings.retentionDays * 86_400_000),
+        let usedBytes = Number(used);
+        const accepted: Opening[] = [];
+        for (const o of fresh) {
+          if (o.total > settings.maxBundleBytes) {
+            out.set(o.item, {
+              error: new LogStorageFullException(
+                `the bundle holds ${o.total} bytes, more than the ${settings.maxBundleBytes} allowed per bundle`,
+              ),
+            });
+          } else if (usedBytes + o.total > settings.maxTotalBytes) {
+            out.set(o.item, {
+              error: new LogStorageFullException(
+                `storing ${o.total} more bytes would pass the ${settings.maxTotalBytes}-byte storage limit (${usedBytes} used); the retention sweep frees space`,
+                HttpStatus.INSUFFICIENT_STORAGE,
+              ),
+            });
+          } else {
+            usedBytes += o.total;
+            accepted.push(o);
+          }
+        }
+        if (accepted.length > 0) await this.insertBundles(m, accepted, settings.retentionDays);
       });
-      const id = (inserted.identifiers[0] as { id: string }).id;
-      if (manifest.files.length > 0) {
-        await m.insert(
-          LogBundleFileEntity,
-          manifest.files.map((f) => ({
-            bundleId: id,
-            index: f.index,
-            source: f.source,
-            path: f.path,
-            realPath: f.realPath,
-            size: f.size,
-            sha256: f.sha256,
-            chunks: f.chunks,
-            nextSeq: 0,
-            receivedBytes: 0,
-            truncated: f.truncated,
-            complete: false,
-          })),
-        );
-      }
-      await this.audit.record(m, deviceActor(deviceId), {
-        action:
-          audit === 'log_collections' ? 'log_collections.collected' : 'file_transfers.fetched',
-        targetType: 'device',
-        targetId: deviceId,
-        details: {
-          jobId,
-          runId,
-          bundleId: id,
-          asked,
-          sent: manifest.files.map((f) => ({
-            path: f.path,
-            realPath: f.realPath,
-            size: f.size,
-            sha256: f.sha256,
-            truncated: f.truncated,
-          })),
-          refused: manifest.refused,
+    }
+    for (const o of fresh) {
+      if (o.bundleId === null) continue;
+      const { manifest } = o.item;
+      out.set(o.item, {
+        ok: {
+          // A new bundle: every file starts at chunk 0, no need to read that back.
+          complete: manifest.files.length === 0,
+          files: manifest.files.map((f) => ({ index: f.index, nextSeq: 0 })),
+          chunksPerRequest: LOG_LIMITS.chunksPerRequest,
         },
       });
-      if (manifest.refused.some((r) => r.reason === 'denied' || r.reason === 'not_allowed')) {
-        await this.audit.record(m, deviceActor(deviceId), {
-          action: `${audit}.refused`,
+    }
+    for (const { item, of } of repeats) out.set(item, out.get(of.item)!);
+    return out;
+  }
+
+  private async insertBundles(m: EntityManager, accepted: Opening[], retentionDays: number) {
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const empty = (o: Opening) => o.item.manifest.files.length === 0;
+    const rows = await m.query<{ id: string; run_id: string }[] | [{ id: string; run_id: string }[], number]>(
+      `INSERT INTO "log_bundle" ("run_id", "job_id", "device_id", "status", "total_bytes",
+         "received_bytes", "refused", "error", "collected_at", "completed_at", "expires_at")
+       SELECT u."run_id", u."job_id", u."device_id", u."status", u."total", 0, u."refused"::jsonb,
+              NULL, u."collected", u."completed", u."expires"
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[],
+                     $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+           AS u("run_id", "job_id", "device_id", "status", "total", "refused", "collected",
+                "completed", "expires")
+       RETURNING "id", "run_id"`,
+      [
+        accepted.map((o) => o.item.runId),
+        accepted.map((o) => o.jobId),
+        accepted.map((o) => o.item.deviceId),
+        accepted.map((o) => (empty(o) ? 'complete' : 'uploading')),
+        accepted.map((o) => o.total),
+        accepted.map((o) => JSON.stringify(o.item.manifest.refused)),
+        accepted.map((o) => iso(o.item.manifest.collectedAt)),
+        accepted.map((o) => (empty(o) ? iso(now) : null)),
+        accepted.map(() => iso(now + retentionDays * 86_400_000)),
+      ],
+    );
+    const inserted = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string; run_id: string }[];
+    const ids = new Map(inserted.map((r) => [r.run_id, r.id]));
+    for (const o of accepted) o.bundleId = ids.get(o.item.runId) ?? null;
+    const files = accepted.flatMap((o) =>
+      o.item.manifest.files.map((f) => ({ bundleId: o.bundleId, ...f })),
+    );
+    if (files.length > 0) {
+      await m.query(
+        `INSERT INTO "log_bundle_file" ("bundle_id", "idx", "source", "path", "real_path", "size",
+           "sha256", "chunks", "next_seq", "received_bytes", "truncated", "complete")
+         SELECT u."bundle_id", u."idx", u."source", u."path", u."real_path", u."size", u."sha256",
+                u."chunks", 0, 0, u."truncated", false
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::bigint[],
+                       $7::text[], $8::int[], $9::bool[])
+             AS u("bundle_id", "idx", "source", "path", "real_path", "size", "sha256", "chunks",
+                  "truncated")`,
+        [
+          files.map((f) => f.bundleId),
+          files.map((f) => f.index),
+          files.map((f) => f.source),
+          files.map((f) => f.path),
+          files.map((f) => f.realPath),
+          files.map((f) => f.size),
+          files.map((f) => f.sha256),
+          files.map((f) => f.chunks),
+          files.map((f) => f.truncated),
+        ],
+      );
+    }
+    const denied = (o: Opening) =>
+      o.item.manifest.refused.filter((r) => r.reason === 'denied' || r.reason === 'not_allowed');
+    await this.audit.recordMany(m, [
+      ...accepted.map((o) => ({
+        actor: deviceActor(o.item.deviceId),
+        entry: {
+          action:
+            o.audit === 'log_collections' ? 'log_collections.collected' : 'file_transfers.fetched',
           targetType: 'device',
-          targetId: deviceId,
+          targetId: o.item.deviceId,
           details: {
-            jobId,
-            runId,
-            refused: manifest.refused.filter(
-              (r) => r.reason === 'denied' || r.reason === 'not_allowed',
-            ),
+            jobId: o.jobId,
+            runId: o.item.runId,
+            bundleId: o.bundleId,
+            asked: o.asked,
+            sent: o.item.manifest.files.map((f) => ({
+              path: f.path,
+              realPath: f.realPath,
+              size: f.size,
+              sha256: f.sha256,
+              truncated: f.truncated,
+            })),
+            refused: o.item.manifest.refused,
           },
-        });
-      }
-    });
-    // A new bundle: every file starts at chunk 0, no need to read that back.
-    return {
-      complete: manifest.files.length === 0,
-      files: manifest.files.map((f) => ({ index: f.index, nextSeq: 0 })),
-      chunksPerRequest: LOG_LIMITS.chunksPerRequest,
-    };
+        },
+      })),
+      ...accepted
+        .filter((o) => denied(o).length > 0)
+        .map((o) => ({
+          actor: deviceActor(o.item.deviceId),
+          entry: {
+            action: `${o.audit}.refused`,
+            targetType: 'device',
+            targetId: o.item.deviceId,
+            details: { jobId: o.jobId, runId: o.item.runId, refused: denied(o) },
+          },
+        })),
+    ]);
   }
 
   /**
@@ -229,27 +345,28 @@ export class LogUploadService {
       chunksPerRequest: LOG_LIMITS.chunksPerRequest,
     };
   }
+}
 
-  /** The run must be this device's, of a collect_logs or fetch_file job. */
-  private async collectionRun(deviceId: string, runId: string) {
-    // Past the last output seq (an integer column): the run without its output.
-    const run = await this.jobs.run(runId, 2_147_483_647).catch(() => null);
-    if (!run || run.device.id !== deviceId) throw new LogUploadUnknownRunException(runId);
-    const job = await this.jobs.getEntity(run.jobId);
-    const action = job.action;
-    if (action?.kind === 'collect_logs') {
-      return { jobId: job.id, asked: action.sources, audit: 'log_collections' };
-    }
-    // A fetched file rides the same upload: a bundle of one file (a folder as a tar).
-    if (action?.kind === 'fetch_file') {
-      return {
-        jobId: job.id,
-        asked: [{ type: 'file', path: action.path }],
-        audit: 'file_transfers',
-      };
-    }
-    throw new LogUploadUnknownRunException(runId);
+/** The run must be this device's, of a collect_logs or fetch_file job. */
+function collectionRun(
+  run: { deviceId: string; jobId: string; action: RunAction | null } | undefined,
+  deviceId: string,
+  runId: string,
+): { jobId: string; asked: unknown; audit: 'log_collections' | 'file_transfers' } {
+  if (!run || run.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
+  const action = run.action;
+  if (action?.kind === 'collect_logs') {
+    return { jobId: run.jobId, asked: action.sources, audit: 'log_collections' };
   }
+  // A fetched file rides the same upload: a bundle of one file (a folder as a tar).
+  if (action?.kind === 'fetch_file') {
+    return {
+      jobId: run.jobId,
+      asked: [{ type: 'file', path: action.path }],
+      audit: 'file_transfers',
+    };
+  }
+  throw new LogUploadUnknownRunException(runId);
 }
 
 /** Indexes 0..n-1 in order, chunk counts that fit the sizes. */
