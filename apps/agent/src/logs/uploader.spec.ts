@@ -28,7 +28,7 @@ interface Put {
  * only if it starts at the chunk the file wants next. `chunksPerRequest` is what its manifest
  * answer advertises (undefined: a server from before it, which says nothing).
  */
-function fakeServer(file: Buffer, chunks: number, chunksPerRequest?: number, startAt = 0) {
+function fakeServer(chunks: number, chunksPerRequest?: number, startAt = 0) {
   let next = startAt;
   const stored: Buffer[] = [];
   const puts: Put[] = [];
@@ -119,7 +119,7 @@ describe('LogUploader', () => {
 
   it('sends one chunk a request to a server that does not say it takes more', async () => {
     const file = randomBytes(3 * C + 5);
-    const server = fakeServer(file, 4);
+    const server = fakeServer(4);
     await upload(file, server);
     expect(server.puts.map((p) => [p.seq, p.count])).toEqual([
       [0, 1],
@@ -132,7 +132,7 @@ describe('LogUploader', () => {
 
   it('sends as many chunks a request as the server takes, the last request short', async () => {
     const file = randomBytes(9 * C + 7);
-    const server = fakeServer(file, 10, 4);
+    const server = fakeServer(10, 4);
     await upload(file, server);
     expect(server.puts.map((p) => [p.seq, p.count, p.raw.length])).toEqual([
       [0, 4, 4 * C],
@@ -145,7 +145,7 @@ describe('LogUploader', () => {
   it('resumes at the chunk the server wants next, sending nothing twice', async () => {
     const file = randomBytes(6 * C);
     // The server holds chunks 0..2 already (from before a disconnect).
-    const server = fakeServer(file, 6, 4, 3);
+    const server = fakeServer(6, 4, 3);
     await upload(file, server);
     expect(server.puts.map((p) => [p.seq, p.count])).toEqual([[3, 3]]);
     expect(Buffer.concat([file.subarray(0, 3 * C), server.stored()]).equals(file)).toBe(true);
@@ -153,7 +153,7 @@ describe('LogUploader', () => {
 
   it('never sends more chunks a request than the protocol allows, whatever the server says', async () => {
     const file = randomBytes(LOG_LIMITS.chunksPerRequest * C + C);
-    const server = fakeServer(file, LOG_LIMITS.chunksPerRequest + 1, 1000);
+    const server = fakeServer(LOG_LIMITS.chunksPerRequest + 1, 1000);
     await upload(file, server);
     expect(server.puts.map((p) => p.count)).toEqual([LOG_LIMITS.chunksPerRequest, 1]);
   });

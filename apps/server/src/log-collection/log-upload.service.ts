@@ -46,6 +46,8 @@ interface Opening {
   total: number;
   /** Set once inserted; null when the limits refused it. */
   bundleId: string | null;
+  /** Opened meanwhile by another batch. */
+  late?: boolean;
 }
 
 const deviceActor = (deviceId: string): Actor => ({
@@ -118,13 +120,8 @@ export class LogUploadService {
     const firsts = new Map<string, Opening>();
     const repeats: { item: ManifestItem; of: Opening }[] = [];
     for (const item of items) {
-      const bundle = existing.get(item.runId);
-      if (bundle) {
-        if (bundle.device_id !== item.deviceId) {
-          out.set(item, { error: new LogUploadUnknownRunException(item.runId) });
-        } else {
-          out.set(item, { ok: await this.state(bundle.id, bundle.status === 'complete') });
-        }
+      if (existing.has(item.runId)) {
+        out.set(item, await this.existingState(item, existing.get(item.runId)));
         continue;
       }
       try {
@@ -147,6 +144,16 @@ export class LogUploadService {
     if (fresh.length > 0) {
       await this.dataSource.transaction(async (m) => {
         await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
+        // A batch committed since the first look (another batch, another server process) may
+        // have opened some of these bundles: those are answered as received before.
+        const opened = await m.query<{ run_id: string }[]>(
+          `SELECT "run_id" FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+          [fresh.map((o) => o.item.runId)],
+        );
+        for (const { run_id } of opened) {
+          const o = firsts.get(run_id)!;
+          o.late = true;
+        }
         const settings = await this.settings.get(m);
         const [{ used }] = await m.query<{ used: string }[]>(
           `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
@@ -154,6 +161,7 @@ export class LogUploadService {
         let usedBytes = Number(used);
         const accepted: Opening[] = [];
         for (const o of fresh) {
+          if (o.late) continue;
           if (o.total > settings.maxBundleBytes) {
             out.set(o.item, {
               error: new LogStorageFullException(
@@ -176,6 +184,10 @@ export class LogUploadService {
       });
     }
     for (const o of fresh) {
+      if (o.late) {
+        out.set(o.item, await this.existingState(o.item));
+        continue;
+      }
       if (o.bundleId === null) continue;
       const { manifest } = o.item;
       out.set(o.item, {
@@ -332,6 +344,25 @@ export class LogUploadService {
     } finally {
       release();
     }
+  }
+
+  /** A manifest for a bundle already opened: where its files stand, if it is this device's. */
+  private async existingState(
+    item: ManifestItem,
+    bundle?: { id: string; device_id: string; status: string },
+  ): Promise<Outcome<LogUploadState>> {
+    const b =
+      bundle ??
+      (
+        await this.dataSource.query<{ id: string; device_id: string; status: string }[]>(
+          `SELECT "id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = $1`,
+          [item.runId],
+        )
+      )[0];
+    if (!b || b.device_id !== item.deviceId) {
+      return { error: new LogUploadUnknownRunException(item.runId) };
+    }
+    return { ok: await this.state(b.id, b.status === 'complete') };
   }
 
   private async state(bundleId: string, complete: boolean): Promise<LogUploadState> {
