@@ -21,7 +21,7 @@
 //
 // Prints MB/s (of the logs' raw bytes, 10^6 bytes) and lines/s stored for each, the ratio,
 // and the CPU seconds the server and the simulators used while Fleetdesk stored the logs.
-// Internal modes of this file: --bare-receiver DIR, --bare-sender URL COUNT FILE.
+// Internal modes of this file: --bare-receiver DIR, --bare-sender URL COUNT FILE CHUNKS.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,8 +182,8 @@ function rates(agents, bytes, lines, seconds) {
 }
 
 /** The bare floor: one receiver, P sender processes, N sockets; seconds from go to the last ack. */
-async function bare(work, agents, processes, logFile, chunks, per) {
-  const dir = join(work, `bare-${per}`);
+async function bare(work, agents, processes, logFile, chunks, chunksPerMessage) {
+  const dir = join(work, `bare-${chunksPerMessage}`);
   mkdirSync(dir);
   const self = new URL(import.meta.url).pathname;
   const receiver = fork(self, ['--bare-receiver', dir], { stdio: 'inherit' });
@@ -196,7 +196,13 @@ async function bare(work, agents, processes, logFile, chunks, per) {
       senders.push(
         fork(
           self,
-          ['--bare-sender', `ws://127.0.0.1:${port}`, String(count), logFile, String(per)],
+          [
+            '--bare-sender',
+            `ws://127.0.0.1:${port}`,
+            String(count),
+            logFile,
+            String(chunksPerMessage),
+          ],
           { stdio: 'inherit' },
         ),
       );
@@ -275,5 +281,10 @@ async function bareSender(url, count, logFile, per) {
 const mode = process.argv[2];
 if (mode === '--bare-receiver') await bareReceiver(process.argv[3]);
 else if (mode === '--bare-sender')
-  await bareSender(process.argv[3], Number(process.argv[4]), process.argv[5], Number(process.argv[6]));
+  await bareSender(
+    process.argv[3],
+    Number(process.argv[4]),
+    process.argv[5],
+    Number(process.argv[6]),
+  );
 else await main();

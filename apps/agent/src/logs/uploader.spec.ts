@@ -32,15 +32,17 @@ function fakeServer(chunks: number, chunksPerRequest?: number, startAt = 0) {
   let next = startAt;
   const stored: Buffer[] = [];
   const puts: Put[] = [];
-  const fetchImpl = (async (url: string | URL, init?: RequestInit) => {
+  const fetchImpl = ((url: string | URL, init?: RequestInit): Promise<Response> => {
     const headers = init?.headers as Record<string, string>;
     if (init?.method === 'POST') {
-      return new Response(
-        JSON.stringify({
-          complete: false,
-          files: [{ index: 0, nextSeq: next }],
-          ...(chunksPerRequest ? { chunksPerRequest } : {}),
-        }),
+      return Promise.resolve(
+        new Response(
+          JSON.stringify({
+            complete: false,
+            files: [{ index: 0, nextSeq: next }],
+            ...(chunksPerRequest ? { chunksPerRequest } : {}),
+          }),
+        ),
       );
     }
     const seq = Number(/chunks\/(\d+)$/.exec(String(url))![1]);
@@ -53,7 +55,9 @@ function fakeServer(chunks: number, chunksPerRequest?: number, startAt = 0) {
       stored.push(raw);
       next = seq + count;
     }
-    return new Response(JSON.stringify({ nextSeq: next, complete: next === chunks }));
+    return Promise.resolve(
+      new Response(JSON.stringify({ nextSeq: next, complete: next === chunks })),
+    );
   }) as typeof fetch;
   return { fetchImpl, puts, stored: () => Buffer.concat(stored), startAt };
 }

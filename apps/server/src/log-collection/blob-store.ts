@@ -34,7 +34,7 @@ export class BlobStore {
       if (offset > 0) await file.truncate(offset);
       let at = offset;
       for (const part of parts) {
-        for (let done = 0; done < part.length; ) {
+        for (let done = 0; done < part.length;) {
           done += (await file.write(part, done, part.length - done, at + done)).bytesWritten;
         }
         at += part.length;

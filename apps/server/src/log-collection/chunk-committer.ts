@@ -215,7 +215,7 @@ export class ChunkCommitter {
     for (const work of written) {
       if (!work.failed) continue;
       this.logger.error(
-        `log bundle ${work.row.bundle_id} file ${work.row.idx}: storing chunks failed: ${String(work.failed)}`,
+        `log bundle ${work.row.bundle_id} file ${work.row.idx}: storing chunks failed: ${work.failed instanceof Error ? work.failed.message : JSON.stringify(work.failed)}`,
       );
       work.nextSeq = work.row.next_seq;
     }
@@ -252,7 +252,9 @@ export class ChunkCommitter {
         `log bundle ${work.row.bundle_id} file ${work.row.idx} does not match its manifest`,
       );
     }
-    const finished = [...new Set(done.filter((w) => w.verdict === 'stored').map((w) => w.row.bundle_id))];
+    const finished = [
+      ...new Set(done.filter((w) => w.verdict === 'stored').map((w) => w.row.bundle_id)),
+    ];
     if (finished.length > 0) {
       await m.query(
         `UPDATE "log_bundle" b SET "status" = 'complete', "completed_at" = now()

@@ -60,9 +60,7 @@ describe('log upload chunks (real app, real database)', () => {
 
   /** `n` devices, each with a collection run of its own (pending: they are offline). */
   async function devices(n: number): Promise<Device[]> {
-    const enrolled = await Promise.all(
-      Array.from({ length: n }, () => enroll(server.url, token)),
-    );
+    const enrolled = await Promise.all(Array.from({ length: n }, () => enroll(server.url, token)));
     const job = await request(server.url)
       .post('/api/log-collections')
       .set('Authorization', admin)
@@ -200,7 +198,7 @@ describe('log upload chunks (real app, real database)', () => {
     expect((await put(d, file, 2).expect(200)).body).toEqual({ nextSeq: 0, complete: false });
     // The same chunk twice at once (a retry racing the first): stored once.
     const twice = await Promise.all([put(d, file, 0).expect(200), put(d, file, 0).expect(200)]);
-    expect(twice.map((r) => r.body.nextSeq)).toEqual([1, 1]);
+    expect(twice.map((r) => (r.body as { nextSeq: number }).nextSeq)).toEqual([1, 1]);
     let b = await bundle(d);
     expect(b.receivedBytes).toBe(C);
     // Acknowledged means on disk: the partial file holds exactly the acknowledged bytes.
@@ -293,9 +291,10 @@ describe('log upload chunks (real app, real database)', () => {
     const [ra, rb] = await Promise.all([put(a, same, 0, 2), put(b, same, 0, 2)]);
     expect(ra.body).toEqual({ nextSeq: 2, complete: false });
     expect(rb.body).toEqual({ nextSeq: 2, complete: true });
-    expect(
-      (await put(a, Buffer.alloc(0), 0, 1, Buffer.alloc(0), 1).expect(200)).body,
-    ).toEqual({ nextSeq: 1, complete: true });
+    expect((await put(a, Buffer.alloc(0), 0, 1, Buffer.alloc(0), 1).expect(200)).body).toEqual({
+      nextSeq: 1,
+      complete: true,
+    });
     const ba = await bundle(a);
     expect(ba.status).toBe('complete');
     expect(sha(await download(ba, 0))).toBe(sha(same));
@@ -351,9 +350,7 @@ describe('log upload chunks (real app, real database)', () => {
       )) as { action: string; run: string }[];
       expect(audited.filter((a) => a.action === 'log_collections.collected')).toHaveLength(2);
       const refusals = audited.filter((a) => a.action === 'log_collections.refused');
-      expect(refusals.map((a) => a.run)).toEqual(
-        answers[1].status === 200 ? [small[0].runId] : [],
-      );
+      expect(refusals.map((a) => a.run)).toEqual(answers[1].status === 200 ? [small[0].runId] : []);
     } finally {
       await request(server.url)
         .put('/api/log-collections/settings')
