@@ -128,6 +128,11 @@ async function main() {
     results.fleetdesk = rates(N, BYTES, lines, fleetSeconds);
     results.fleetdesk.endToEndSeconds = round((Date.now() - t0) / 1000);
     results.fleetdesk.cpuFromPost = cpu;
+    // How the window splits: bundles are opened as agents finish collecting (the runs reach
+    // them over the dispatch), then each is stored.
+    const opened = bundles.map((b) => Date.parse(b.createdAt));
+    results.fleetdesk.lastOpenedAfterSeconds = round((Math.max(...opened) - first) / 1000);
+    results.fleetdesk.firstPostToFirstOpenSeconds = round((first - t0) / 1000);
 
     results.bare = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire.length, 4));
     results.bare256 = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire256.length, 1));

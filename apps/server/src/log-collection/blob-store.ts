@@ -10,6 +10,8 @@ import { join } from 'node:path';
  * blobs exist and who uses them (log_blob, log_bundle_file); this class only moves bytes.
  */
 export class BlobStore {
+  private partialDir?: Promise<unknown>;
+
   constructor(private readonly root: string) {}
 
   private blobPath(sha256: string): string {
@@ -27,9 +29,20 @@ export class BlobStore {
    */
   async writeAt(path: string, offset: number, data: Buffer | Buffer[]): Promise<void> {
     const parts = (Array.isArray(data) ? data : [data]).filter((d) => d.length > 0);
-    await mkdir(join(this.root, 'partial'), { recursive: true });
+    // The folder is made once, and again only if it went missing.
+    this.partialDir ??= mkdir(join(this.root, 'partial'), { recursive: true }).catch(
+      (err: unknown) => {
+        this.partialDir = undefined;
+        throw err;
+      },
+    );
+    await this.partialDir;
     // 'w' empties the file itself: no truncate call for a file written from its start.
-    const file = await open(path, offset === 0 ? 'w' : 'r+', 0o600);
+    const file = await open(path, offset === 0 ? 'w' : 'r+', 0o600).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || offset > 0) throw err;
+      await mkdir(join(this.root, 'partial'), { recursive: true });
+      return open(path, 'w', 0o600);
+    });
     try {
       if (offset > 0) await file.truncate(offset);
       let at = offset;
