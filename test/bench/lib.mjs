@@ -38,7 +38,8 @@ export async function startBench(env = {}) {
   const url = `http://127.0.0.1:${port}`;
   const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-'));
   const children = [];
-  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes.
+  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes
+  // (BENCH_SIM_NODE_ARGS likewise for the simulator processes).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'apps/server/dist/main.js')], {
     env: {
@@ -108,9 +109,11 @@ export async function startBench(env = {}) {
     for (let p = 0; p < processes; p++) {
       const count = Math.min(per, agents - p * per);
       const bind = bindFor(p);
+      const simArgs = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
       const sim = spawn(
         process.execPath,
         [
+          ...simArgs,
           join(ROOT, 'apps/agent/dist/fleetdesk-agent.js'),
           'simulate',
           '--server',

@@ -146,8 +146,14 @@ export class LogUploader {
           const count = Math.min(perRequest, file.chunks - next);
           const start = next * LOG_LIMITS.chunkBytes;
           const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
-          const raw = Buffer.alloc(length);
-          if (length > 0) await handle.read(raw, 0, length, start);
+          // Filled by the read below (a short read is an error): no need to zero it first.
+          const raw = Buffer.allocUnsafe(length);
+          for (let got = 0; got < length;) {
+            const { bytesRead } = await handle.read(raw, got, length - got, start + got);
+            if (bytesRead === 0)
+              throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
+            got += bytesRead;
+          }
           const body = this.options.gzip
             ? await this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
             : await gzip(raw, GZIP);
