@@ -38,9 +38,9 @@ export async function startBench(env = {}) {
   const url = `http://127.0.0.1:${port}`;
   const work = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-'));
   const children = [];
-  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes.
+  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where time goes
+  // (BENCH_SIM_NODE_ARGS likewise for the simulator processes).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The same for the simulator processes (BENCH_SIM_NODE_ARGS).
   const simNodeArgs = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'apps/server/dist/main.js')], {
     env: {

@@ -5,19 +5,23 @@
 //
 // Fleetdesk path: `simulate --collect-logs` runs the real collect_logs handler in every
 // virtual agent (the signed action checked, the file staged under the agent's own state
-// folder with its SHA-256, a manifest) and the real LogUploader (manifest, then gzip chunks
-// of 256 KiB numbered from 0, each with its SHA-256, signed with the device key); the server
-// checks, stores and hashes them into bundles. Timed from the first bundle the server opened
-// to the last it completed (server clock), and end to end from the first POST.
+// folder with its SHA-256, a manifest) and the real LogUploader (manifest, then chunks of
+// 256 KiB numbered from 0, up to 4 consecutive ones a request as one gzip, each request with
+// its SHA-256, signed with the device key); the server checks, stores and hashes them into
+// bundles. Timed from the first bundle the server opened to the last it completed (server
+// clock), and end to end from the first POST.
 //
 // Bare path, same run, same machine: one receiver process (a `ws` server, no authentication,
 // no database), the same number of sender processes with the same number of sockets, each
-// socket sending the same gzip chunks one after the other; the receiver writes each chunk to
-// its own file per socket, datasyncs it (as the store does) and acknowledges it, and the next
-// chunk goes only after the ack (as the uploader waits for each PUT's answer).
+// socket sending the same gzip bodies the uploader sends, one after the other; the receiver
+// writes each to its own file per socket, datasyncs it (as the store does) and acknowledges
+// it, and the next goes only after the ack (as the uploader waits for each PUT's answer).
+// Run twice: with the uploader's bodies (the ratio), and with one 256 KiB chunk a message
+// (the uploader's requests before it sent several chunks in one; `bare256`).
 //
-// Prints MB/s (of the logs' raw bytes, 10^6 bytes) and lines/s stored for each, and the ratio.
-// Internal modes of this file: --bare-receiver DIR, --bare-sender URL COUNT FILE.
+// Prints MB/s (of the logs' raw bytes, 10^6 bytes) and lines/s stored for each, the ratio,
+// and the CPU seconds the server and the simulators used while Fleetdesk stored the logs.
+// Internal modes of this file: --bare-receiver DIR, --bare-sender URL COUNT FILE CHUNKS.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 /** The uploader's raw chunk size (LOG_LIMITS.chunkBytes): the bare senders send the same chunks. */
 const CHUNK_BYTES = 256 * 1024;
+/** Chunks the uploader sends a request (LOG_LIMITS.chunksPerRequest, as the server allows). */
+const CHUNKS_PER_REQUEST = 4;
+/** The uploader's gzip settings (GZIP in apps/agent/src/logs/uploader.ts). */
+const GZIP = { level: 6 };
 
 async function main() {
   const { sleep, startBench } = await import('./lib.mjs');
@@ -55,7 +63,8 @@ async function main() {
   mkdirSync(logDir);
   const logFile = join(logDir, 'app.log');
   const lines = writeLog(logFile, BYTES);
-  const wire = chunksOf(readFileSync(logFile));
+  const wire = chunksOf(readFileSync(logFile), CHUNKS_PER_REQUEST);
+  const wire256 = chunksOf(readFileSync(logFile), 1);
 
   const bench = await startBench();
   const results = { agents: N, processes: P, bytesPerAgent: BYTES, linesPerAgent: lines };
@@ -79,6 +88,7 @@ async function main() {
       if (got.items.length === 0) throw new Error(`only ${ids.length}/${N} devices listed`);
     }
     const t0 = Date.now();
+    const cpu0 = { server: bench.ticks(), simulators: bench.simTicks() };
     const jobs = [];
     for (let i = 0; i < N; i += 500) {
       const job = await bench.api('/api/log-collections', {
@@ -104,6 +114,10 @@ async function main() {
       }
       await sleep(1000);
     }
+    const cpu = {
+      serverSeconds: round((bench.ticks() - cpu0.server) / 100),
+      simulatorsSeconds: round((bench.simTicks() - cpu0.simulators) / 100),
+    };
     const failed = bundles.filter((b) => b.status !== 'complete');
     if (failed.length > 0) throw new Error(`${failed.length} bundles failed: ${failed[0].error}`);
     const stored = bundles.reduce((n, b) => n + b.files.reduce((m, f) => m + f.size, 0), 0);
@@ -113,9 +127,19 @@ async function main() {
     const fleetSeconds = (last - first) / 1000;
     results.fleetdesk = rates(N, BYTES, lines, fleetSeconds);
     results.fleetdesk.endToEndSeconds = round((Date.now() - t0) / 1000);
+    results.fleetdesk.cpuFromPost = cpu;
+    // How the window splits: bundles are opened as agents finish collecting (the runs reach
+    // them over the dispatch), then each is stored.
+    const opened = bundles.map((b) => Date.parse(b.createdAt));
+    results.fleetdesk.lastOpenedAfterSeconds = round((Math.max(...opened) - first) / 1000);
+    results.fleetdesk.firstPostToFirstOpenSeconds = round((first - t0) / 1000);
 
-    results.bare = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire.length));
+    results.bare = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire.length, 4));
+    results.bare256 = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire256.length, 1));
     results.ratio = Number((results.fleetdesk.mbPerSecond / results.bare.mbPerSecond).toFixed(3));
+    results.ratioToBare256 = Number(
+      (results.fleetdesk.mbPerSecond / results.bare256.mbPerSecond).toFixed(3),
+    );
     ok = true;
   } finally {
     await bench.stop();
@@ -141,11 +165,12 @@ function writeLog(file, bytes) {
   return text.split('\n').filter((l) => l !== '').length;
 }
 
-/** The gzip chunks the uploader sends for this file (one per 256 KiB of raw bytes). */
-function chunksOf(data) {
+/** The gzip bodies the uploader sends for this file (one per `per` chunks of 256 KiB). */
+function chunksOf(data, per) {
   const chunks = [];
-  for (let at = 0; at < data.length || at === 0; at += CHUNK_BYTES) {
-    chunks.push(gzipSync(data.subarray(at, at + CHUNK_BYTES)));
+  const step = per * CHUNK_BYTES;
+  for (let at = 0; at < data.length || at === 0; at += step) {
+    chunks.push(gzipSync(data.subarray(at, at + step), GZIP));
     if (data.length === 0) break;
   }
   return chunks;
@@ -162,8 +187,8 @@ function rates(agents, bytes, lines, seconds) {
 }
 
 /** The bare floor: one receiver, P sender processes, N sockets; seconds from go to the last ack. */
-async function bare(work, agents, processes, logFile, chunks) {
-  const dir = join(work, 'bare');
+async function bare(work, agents, processes, logFile, chunks, chunksPerMessage) {
+  const dir = join(work, `bare-${chunksPerMessage}`);
   mkdirSync(dir);
   const self = new URL(import.meta.url).pathname;
   const receiver = fork(self, ['--bare-receiver', dir], { stdio: 'inherit' });
@@ -174,9 +199,17 @@ async function bare(work, agents, processes, logFile, chunks) {
     for (let p = 0; p < processes; p++) {
       const count = Math.min(per, agents - p * per);
       senders.push(
-        fork(self, ['--bare-sender', `ws://127.0.0.1:${port}`, String(count), logFile], {
-          stdio: 'inherit',
-        }),
+        fork(
+          self,
+          [
+            '--bare-sender',
+            `ws://127.0.0.1:${port}`,
+            String(count),
+            logFile,
+            String(chunksPerMessage),
+          ],
+          { stdio: 'inherit' },
+        ),
       );
     }
     await Promise.all(senders.map((s) => once(s, 'message'))); // every socket open
@@ -196,7 +229,11 @@ async function bare(work, agents, processes, logFile, chunks) {
 }
 
 async function bareReceiver(dir) {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 2 * CHUNK_BYTES });
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxPayload: 2 * CHUNKS_PER_REQUEST * CHUNK_BYTES,
+  });
   await once(wss, 'listening');
   let next = 0;
   wss.on('connection', (ws) => {
@@ -219,8 +256,8 @@ async function bareReceiver(dir) {
   process.send({ port: wss.address().port });
 }
 
-async function bareSender(url, count, logFile) {
-  const chunks = chunksOf(readFileSync(logFile));
+async function bareSender(url, count, logFile, per) {
+  const chunks = chunksOf(readFileSync(logFile), per);
   const sockets = await Promise.all(
     Array.from({ length: count }, async () => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -249,5 +286,10 @@ async function bareSender(url, count, logFile) {
 const mode = process.argv[2];
 if (mode === '--bare-receiver') await bareReceiver(process.argv[3]);
 else if (mode === '--bare-sender')
-  await bareSender(process.argv[3], Number(process.argv[4]), process.argv[5]);
+  await bareSender(
+    process.argv[3],
+    Number(process.argv[4]),
+    process.argv[5],
+    Number(process.argv[6]),
+  );
 else await main();

@@ -41,6 +41,12 @@ export const LOG_LIMITS = {
   chunkBytes: 256 * 1024,
   /** A gzip chunk's bytes on the wire (gzip of incompressible data grows a little). */
   maxWireChunkBytes: 256 * 1024 + 4096,
+  /**
+   * Consecutive chunks one request may carry (`x-fleetdesk-chunk-count`, one gzip of their
+   * bytes). Resume stays exact per chunk; a request is acknowledged whole or not at all. The
+   * server says what it takes in LogUploadState.chunksPerRequest (absent: one).
+   */
+  chunksPerRequest: 4,
   journalUnitLength: LOG_SOURCE_RULES.journalUnitLength,
   eventLogNameLength: LOG_SOURCE_RULES.eventLogNameLength,
 } as const;
@@ -291,10 +297,14 @@ export const logManifest = object<LogManifest>({
 export interface LogUploadState {
   complete: boolean;
   files: { index: number; nextSeq: number }[];
+  /** Chunks one request may carry; servers before it leave it out and take one. */
+  chunksPerRequest?: number;
 }
 
 /** Header carrying a chunk's SHA-256 (hex, of the gzip bytes as sent). */
 export const LOG_CHUNK_SHA256_HEADER = 'x-fleetdesk-chunk-sha256';
+/** Header: how many consecutive chunks, from the URL's seq on, the body holds (default 1). */
+export const LOG_CHUNK_COUNT_HEADER = 'x-fleetdesk-chunk-count';
 
 export const logUploadPaths = {
   manifest: (runId: string) => `/api/log-collections/uploads/${runId}`,

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import {
   deviceHttpAuthorization,
+  LOG_CHUNK_COUNT_HEADER,
   LOG_CHUNK_SHA256_HEADER,
   LOG_LIMITS,
   type LogManifest,
@@ -14,7 +15,9 @@ import {
 import { errorMessage, type Logger } from '../log';
 import { dataFile, MANIFEST, uploadsDir } from './collect';
 
-const gzip = promisify(gzipCallback);
+export const gzip = promisify(gzipCallback);
+/** The upload's gzip settings; the ingest benchmark's bare senders send the same bytes. */
+export const GZIP = { level: 6 };
 
 export interface UploaderOptions {
   stateDir: string;
@@ -26,6 +29,11 @@ export interface UploaderOptions {
   paceMs?: number;
   fetchImpl?: typeof fetch;
   retry?: { minMs: number; maxMs: number };
+  /**
+   * Compresses a request's bytes; `key` names them (the file's SHA-256 and the byte range).
+   * `simulate` shares one cache among its virtual agents, which all send the same file.
+   */
+  gzip?: (raw: Buffer, key: string) => Promise<Buffer>;
 }
 
 /** The server will never take this bundle (unknown run, too big, refused): drop it. */
@@ -123,6 +131,11 @@ export class LogUploader {
       { 'content-type': 'application/json' },
     )) as LogUploadState;
     if (state.complete) return;
+    // A server that says nothing about it takes one chunk a request.
+    const perRequest = Math.max(
+      1,
+      Math.min(LOG_LIMITS.chunksPerRequest, Math.floor(Number(state.chunksPerRequest)) || 1),
+    );
     for (const file of manifest.files) {
       let next = state.files.find((f) => f.index === file.index)?.nextSeq ?? 0;
       if (next >= file.chunks) continue;
@@ -130,11 +143,20 @@ export class LogUploader {
       try {
         while (next < file.chunks) {
           if (this.closed) throw new Error('the agent is stopping');
+          const count = Math.min(perRequest, file.chunks - next);
           const start = next * LOG_LIMITS.chunkBytes;
-          const length = Math.max(0, Math.min(LOG_LIMITS.chunkBytes, file.size - start));
-          const raw = Buffer.alloc(length);
-          if (length > 0) await handle.read(raw, 0, length, start);
-          const body = await gzip(raw);
+          const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
+          // Filled by the read below (a short read is an error): no need to zero it first.
+          const raw = Buffer.allocUnsafe(length);
+          for (let got = 0; got < length;) {
+            const { bytesRead } = await handle.read(raw, got, length - got, start + got);
+            if (bytesRead === 0)
+              throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
+            got += bytesRead;
+          }
+          const body = this.options.gzip
+            ? await this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
+            : await gzip(raw, GZIP);
           const answer = (await this.request(
             'PUT',
             logUploadPaths.chunk(runId, file.index, next),
@@ -142,6 +164,7 @@ export class LogUploader {
             {
               'content-type': 'application/octet-stream',
               [LOG_CHUNK_SHA256_HEADER]: createHash('sha256').update(body).digest('hex'),
+              ...(count > 1 ? { [LOG_CHUNK_COUNT_HEADER]: String(count) } : {}),
             },
           )) as { nextSeq: number };
           // The server says which chunk it wants next: normally this one + 1.

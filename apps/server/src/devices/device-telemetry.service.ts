@@ -96,6 +96,19 @@ export class DeviceTelemetryService implements OnApplicationBootstrap, BeforeApp
     return d ? { id: d.id, publicKey: d.publicKey, revoked: d.revokedAt !== null } : null;
   }
 
+  /** Several devices' identities in one query; the unknown ones are missing from the map. */
+  async findIdentities(ids: string[]): Promise<Map<string, DeviceIdentity>> {
+    const rows = await this.dataSource.query<
+      { id: string; public_key: string; revoked: boolean }[]
+    >(
+      `SELECT "id", "public_key", "revoked_at" IS NOT NULL AS "revoked" FROM "device" WHERE "id" = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [r.id, { id: r.id, publicKey: r.public_key, revoked: r.revoked }]),
+    );
+  }
+
   async markOnline(id: string, ip: string | null, agentVersion: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE device SET status = 'online', last_seen_at = now(), last_ip = $2, agent_version = $3

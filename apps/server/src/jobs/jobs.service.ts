@@ -580,6 +580,26 @@ export class JobsService implements OnApplicationBootstrap {
     return this.create(actor, dto, job);
   }
 
+  /**
+   * Each run's device, job and action, for many runs in one query (a burst of log uploads
+   * checks whose run each is); the unknown ones are missing from the map.
+   */
+  async runActions(
+    ids: string[],
+  ): Promise<Map<string, { deviceId: string; jobId: string; action: RunAction | null }>> {
+    const rows = await this.dataSource.query<
+      { id: string; device_id: string; job_id: string; action: RunAction | null }[]
+    >(
+      `SELECT r."id", r."device_id", r."job_id", j."action"
+         FROM "job_run" r JOIN "job" j ON j."id" = r."job_id"
+        WHERE r."id" = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [r.id, { deviceId: r.device_id, jobId: r.job_id, action: r.action }]),
+    );
+  }
+
   async getEntity(id: string): Promise<JobEntity> {
     const job = await this.dataSource.getRepository(JobEntity).findOneBy({ id });
     if (!job) throw new JobNotFoundException(id);

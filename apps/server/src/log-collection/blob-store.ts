@@ -34,6 +34,8 @@ export class LogBlobMissingError extends Error {
  * (log_blob, log_bundle_file); this class only moves bytes.
  */
 export class BlobStore {
+  private partialDir?: Promise<unknown>;
+
   constructor(
     private readonly root: string,
     private readonly objects: ObjectStore,
@@ -58,15 +60,35 @@ export class BlobStore {
   }
 
   /**
-   * Writes `data` at `offset`, first cutting the partial file there: whatever a crash left
-   * past the last acknowledged byte is overwritten, never appended after.
+   * Writes `data` (one buffer, or several back to back) at `offset` and datasyncs it, first
+   * cutting the partial file there: whatever a crash left past the last acknowledged byte is
+   * overwritten, never appended after.
    */
-  async writeAt(path: string, offset: number, data: Buffer): Promise<void> {
-    await mkdir(join(this.root, 'partial'), { recursive: true });
-    const file = await open(path, offset === 0 ? 'w' : 'r+', 0o600);
+  async writeAt(path: string, offset: number, data: Buffer | Buffer[]): Promise<void> {
+    const parts = (Array.isArray(data) ? data : [data]).filter((d) => d.length > 0);
+    // The folder is made once, and again only if it went missing.
+    this.partialDir ??= mkdir(join(this.root, 'partial'), { recursive: true }).catch(
+      (err: unknown) => {
+        this.partialDir = undefined;
+        throw err;
+      },
+    );
+    await this.partialDir;
+    // 'w' empties the file itself: no truncate call for a file written from its start.
+    const file = await open(path, offset === 0 ? 'w' : 'r+', 0o600).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || offset > 0) throw err;
+      await mkdir(join(this.root, 'partial'), { recursive: true });
+      return open(path, 'w', 0o600);
+    });
     try {
-      await file.truncate(offset);
-      if (data.length > 0) await file.write(data, 0, data.length, offset);
+      if (offset > 0) await file.truncate(offset);
+      let at = offset;
+      for (const part of parts) {
+        for (let done = 0; done < part.length;) {
+          done += (await file.write(part, done, part.length - done, at + done)).bytesWritten;
+        }
+        at += part.length;
+      }
       await file.datasync();
     } finally {
       await file.close();

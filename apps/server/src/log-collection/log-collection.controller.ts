@@ -22,7 +22,12 @@ import {
   type LogBundleResponse,
   type LogCollectionSettings,
 } from '@fleetdesk/api-types';
-import { LOG_CHUNK_SHA256_HEADER, LOG_LIMITS, type LogUploadState } from '@fleetdesk/protocol';
+import {
+  LOG_CHUNK_COUNT_HEADER,
+  LOG_CHUNK_SHA256_HEADER,
+  LOG_LIMITS,
+  type LogUploadState,
+} from '@fleetdesk/protocol';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -69,6 +74,19 @@ function wholeNumber(name: string, raw: string): number {
     throw new LogUploadInvalidException(`${name} must be a whole number`, HttpStatus.BAD_REQUEST);
   }
   return Number(raw);
+}
+
+/** How many consecutive chunks the body holds (x-fleetdesk-chunk-count; one without it). */
+function chunkCount(raw: string | string[] | undefined): number {
+  if (raw === undefined) return 1;
+  const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > LOG_LIMITS.chunksPerRequest) {
+    throw new LogUploadInvalidException(
+      `${LOG_CHUNK_COUNT_HEADER} must be a whole number from 1 to ${LOG_LIMITS.chunksPerRequest}`,
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+  return n;
 }
 
 @ApiTags('log-collections')
@@ -132,7 +150,8 @@ export class LogCollectionController {
   }
 
   @ApiOperation({
-    summary: 'A device sends one gzip chunk of a bundle file',
+    summary:
+      'A device sends one gzip chunk of a bundle file (or, with x-fleetdesk-chunk-count, several consecutive ones in one gzip)',
     description: DEVICE_SIGNED,
   })
   @ApiResponse({ status: 200, description: 'The next chunk wanted', schema: { type: 'object' } })
@@ -149,7 +168,8 @@ export class LogCollectionController {
     const deviceId = await this.deviceAuth.verify(req.headers.authorization, 'PUT', pathOf(req));
     const index = wholeNumber('index', indexParam);
     const seq = wholeNumber('seq', seqParam);
-    const body = await readBody(req, LOG_LIMITS.maxWireChunkBytes);
+    const count = chunkCount(req.headers[LOG_CHUNK_COUNT_HEADER]);
+    const body = await readBody(req, count * LOG_LIMITS.maxWireChunkBytes);
     const sha = req.headers[LOG_CHUNK_SHA256_HEADER];
     return this.uploads.chunk(
       deviceId,
@@ -158,6 +178,7 @@ export class LogCollectionController {
       seq,
       typeof sha === 'string' ? sha : undefined,
       body,
+      count,
     );
   }
 }

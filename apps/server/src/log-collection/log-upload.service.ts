@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   formatPath,
@@ -7,16 +7,18 @@ import {
   logChunkCount,
   logManifest,
   type LogUploadState,
+  type RunAction,
 } from '@fleetdesk/protocol';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
 import { BlobStore } from './blob-store';
-import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
+import { type ChunkAnswer, ChunkCommitter } from './chunk-committer';
+import { GroupCommit, type Outcome } from './group-commit';
+import { LogBundleFileEntity } from './log-bundle.entity';
 import {
   LogStorageFullException,
   LogUploadInvalidException,
@@ -24,8 +26,52 @@ import {
 } from './log-collection.exceptions';
 import { LogSettingsService } from './log-settings.service';
 
-const gunzip = promisify(gunzipCallback);
+/**
+ * Unzips `body` into one buffer of at most `max` bytes, inflated in the thread pool. One output
+ * buffer a little larger than the most there can be, so the bytes land once: zlib's default
+ * (16 KiB pieces, then joined) cost the main thread more than the rest of a chunk's path.
+ */
+function gunzip(body: Buffer, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const z = createGunzip({ chunkSize: max + 1024 });
+    const parts: Buffer[] = [];
+    let size = 0;
+    z.on('data', (part: Buffer) => {
+      size += part.length;
+      // maxOutputLength binds only zlib's one-call helpers, not a stream: checked here.
+      if (size > max) {
+        z.destroy();
+        reject(new RangeError(`more than ${max} bytes once unzipped`));
+        return;
+      }
+      parts.push(part);
+    });
+    z.once('end', () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts, size)));
+    z.once('error', reject);
+    z.end(body);
+  });
+}
 export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface ManifestItem {
+  deviceId: string;
+  runId: string;
+  manifest: LogManifest;
+}
+
+/** A manifest that opens a new bundle, once its run checked out. */
+interface Opening {
+  item: ManifestItem;
+  jobId: string;
+  asked: unknown;
+  audit: 'log_collections' | 'file_transfers';
+  total: number;
+  /** Set once inserted; null when the limits refused it. */
+  bundleId: string | null;
+  /** Opened meanwhile by another batch. */
+  late?: boolean;
+}
 
 const deviceActor = (deviceId: string): Actor => ({
   kind: 'device',
@@ -38,20 +84,27 @@ const deviceActor = (deviceId: string): Actor => ({
 /**
  * The device side of a collection: the manifest (creates the bundle, audits what was sent
  * and refused) and the chunks. A chunk is stored, and its file's resume point moved, under
- * a row lock on the file: any number of server processes may take the same device's
- * retries, and each chunk lands once, at its place.
+ * a row lock on the file (ChunkCommitter, many chunks a transaction): any number of server
+ * processes may take the same device's retries, and each chunk lands once, at its place.
  */
 @Injectable()
 export class LogUploadService {
-  private readonly logger = new Logger('LogUpload');
+  private readonly committer: ChunkCommitter;
+  private readonly manifests = new GroupCommit<ManifestItem, LogUploadState>(
+    'LogUpload',
+    (items) => this.openBundles(items),
+    256,
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(LOG_BLOB_STORE) private readonly store: BlobStore,
+    @Inject(LOG_BLOB_STORE) store: BlobStore,
     private readonly jobs: JobsService,
     private readonly settings: LogSettingsService,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.committer = new ChunkCommitter(dataSource, store);
+  }
 
   async manifest(deviceId: string, runId: string, body: unknown): Promise<LogUploadState> {
     const check = logManifest(body);
@@ -64,107 +117,221 @@ export class LogUploadService {
     if (manifest.runId !== runId) {
       throw new LogUploadInvalidException('the manifest names another run than the URL');
     }
-    const existing = await this.dataSource.manager.findOne(LogBundleEntity, { where: { runId } });
-    if (existing) {
-      if (existing.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
-      return this.state(existing.id, existing.status === 'complete');
-    }
-    const { jobId, asked, audit } = await this.collectionRun(deviceId, runId);
-    checkManifestFiles(manifest);
-    const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
-    const bundleId = await this.dataSource.transaction(async (m) => {
-      // One bundle at a time decides against the total, so two cannot both squeeze in.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
-      const settings = await this.settings.get(m);
-      if (total > settings.maxBundleBytes) {
-        throw new LogStorageFullException(
-          `the bundle holds ${total} bytes, more than the ${settings.maxBundleBytes} allowed per bundle`,
-        );
-      }
-      const [{ used }] = await m.query<{ used: string }[]>(
-        `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
-      );
-      if (Number(used) + total > settings.maxTotalBytes) {
-        throw new LogStorageFullException(
-          `storing ${total} more bytes would pass the ${settings.maxTotalBytes}-byte storage limit (${used} used); the retention sweep frees space`,
-          HttpStatus.INSUFFICIENT_STORAGE,
-        );
-      }
-      const inserted = await m.insert(LogBundleEntity, {
-        runId,
-        jobId,
-        deviceId,
-        status: manifest.files.length === 0 ? 'complete' : 'uploading',
-        totalBytes: total,
-        receivedBytes: 0,
-        refused: manifest.refused,
-        error: null,
-        collectedAt: new Date(manifest.collectedAt),
-        completedAt: manifest.files.length === 0 ? new Date() : null,
-        expiresAt: new Date(Date.now() + settings.retentionDays * 86_400_000),
-      });
-      const id = (inserted.identifiers[0] as { id: string }).id;
-      if (manifest.files.length > 0) {
-        await m.insert(
-          LogBundleFileEntity,
-          manifest.files.map((f) => ({
-            bundleId: id,
-            index: f.index,
-            source: f.source,
-            path: f.path,
-            realPath: f.realPath,
-            size: f.size,
-            sha256: f.sha256,
-            chunks: f.chunks,
-            nextSeq: 0,
-            receivedBytes: 0,
-            truncated: f.truncated,
-            complete: false,
-          })),
-        );
-      }
-      await this.audit.record(m, deviceActor(deviceId), {
-        action:
-          audit === 'log_collections' ? 'log_collections.collected' : 'file_transfers.fetched',
-        targetType: 'device',
-        targetId: deviceId,
-        details: {
-          jobId,
-          runId,
-          bundleId: id,
-          asked,
-          sent: manifest.files.map((f) => ({
-            path: f.path,
-            realPath: f.realPath,
-            size: f.size,
-            sha256: f.sha256,
-            truncated: f.truncated,
-          })),
-          refused: manifest.refused,
-        },
-      });
-      if (manifest.refused.some((r) => r.reason === 'denied' || r.reason === 'not_allowed')) {
-        await this.audit.record(m, deviceActor(deviceId), {
-          action: `${audit}.refused`,
-          targetType: 'device',
-          targetId: deviceId,
-          details: {
-            jobId,
-            runId,
-            refused: manifest.refused.filter(
-              (r) => r.reason === 'denied' || r.reason === 'not_allowed',
-            ),
-          },
-        });
-      }
-      return id;
-    });
-    return this.state(bundleId, manifest.files.length === 0);
+    return this.manifests.submit({ deviceId, runId, manifest });
   }
 
   /**
-   * Chunk `seq` of file `index`. An old chunk (already stored) is answered with where the file
-   * stands and changes nothing; one from the future likewise (the agent continues from there).
+   * A batch of manifests (group commit): the runs and existing bundles read in one query
+   * each, then one transaction decides every new bundle against the limits in arrival order
+   * (under one lock, so two bundles cannot both squeeze in), inserts them and their files and
+   * audits them. A manifest already received is answered with where its files stand.
+   */
+  private async openBundles(
+    items: ManifestItem[],
+  ): Promise<Map<ManifestItem, Outcome<LogUploadState>>> {
+    const out = new Map<ManifestItem, Outcome<LogUploadState>>();
+    const runIds = [...new Set(items.map((i) => i.runId))];
+    const existing = new Map(
+      (
+        await this.dataSource.query<
+          { id: string; run_id: string; device_id: string; status: string }[]
+        >(
+          `SELECT "id", "run_id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+          [runIds],
+        )
+      ).map((b) => [b.run_id, b]),
+    );
+    const missing = runIds.filter((id) => !existing.has(id));
+    const runs = missing.length > 0 ? await this.jobs.runActions(missing) : undefined;
+    const fresh: Opening[] = [];
+    const firsts = new Map<string, Opening>();
+    const repeats: { item: ManifestItem; of: Opening }[] = [];
+    for (const item of items) {
+      if (existing.has(item.runId)) {
+        out.set(item, await this.existingState(item, existing.get(item.runId)));
+        continue;
+      }
+      try {
+        const run = collectionRun(runs?.get(item.runId), item.deviceId, item.runId);
+        const first = firsts.get(item.runId);
+        // The same manifest twice in a batch (a retry racing itself): answered as the first.
+        if (first) {
+          repeats.push({ item, of: first });
+          continue;
+        }
+        checkManifestFiles(item.manifest);
+        const total = item.manifest.files.reduce((sum, f) => sum + f.size, 0);
+        const opening: Opening = { item, ...run, total, bundleId: null };
+        fresh.push(opening);
+        firsts.set(item.runId, opening);
+      } catch (err) {
+        out.set(item, { error: err });
+      }
+    }
+    if (fresh.length > 0) {
+      await this.dataSource.transaction(async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtext('log_bundle_total'))`);
+        // A batch committed since the first look (another batch, another server process) may
+        // have opened some of these bundles: those are answered as received before.
+        const opened = await m.query<{ run_id: string }[]>(
+          `SELECT "run_id" FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+          [fresh.map((o) => o.item.runId)],
+        );
+        for (const { run_id } of opened) {
+          const o = firsts.get(run_id)!;
+          o.late = true;
+        }
+        const settings = await this.settings.get(m);
+        const [{ used }] = await m.query<{ used: string }[]>(
+          `SELECT COALESCE(SUM("total_bytes"), 0)::bigint AS used FROM "log_bundle" WHERE "status" <> 'failed'`,
+        );
+        let usedBytes = Number(used);
+        const accepted: Opening[] = [];
+        for (const o of fresh) {
+          if (o.late) continue;
+          if (o.total > settings.maxBundleBytes) {
+            out.set(o.item, {
+              error: new LogStorageFullException(
+                `the bundle holds ${o.total} bytes, more than the ${settings.maxBundleBytes} allowed per bundle`,
+              ),
+            });
+          } else if (usedBytes + o.total > settings.maxTotalBytes) {
+            out.set(o.item, {
+              error: new LogStorageFullException(
+                `storing ${o.total} more bytes would pass the ${settings.maxTotalBytes}-byte storage limit (${usedBytes} used); the retention sweep frees space`,
+                HttpStatus.INSUFFICIENT_STORAGE,
+              ),
+            });
+          } else {
+            usedBytes += o.total;
+            accepted.push(o);
+          }
+        }
+        if (accepted.length > 0) await this.insertBundles(m, accepted, settings.retentionDays);
+      });
+    }
+    for (const o of fresh) {
+      if (o.late) {
+        out.set(o.item, await this.existingState(o.item));
+        continue;
+      }
+      if (o.bundleId === null) continue;
+      const { manifest } = o.item;
+      out.set(o.item, {
+        ok: {
+          // A new bundle: every file starts at chunk 0, no need to read that back.
+          complete: manifest.files.length === 0,
+          files: manifest.files.map((f) => ({ index: f.index, nextSeq: 0 })),
+          chunksPerRequest: LOG_LIMITS.chunksPerRequest,
+        },
+      });
+    }
+    for (const { item, of } of repeats) out.set(item, out.get(of.item)!);
+    return out;
+  }
+
+  private async insertBundles(m: EntityManager, accepted: Opening[], retentionDays: number) {
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const empty = (o: Opening) => o.item.manifest.files.length === 0;
+    const rows = await m.query<
+      { id: string; run_id: string }[] | [{ id: string; run_id: string }[], number]
+    >(
+      `INSERT INTO "log_bundle" ("run_id", "job_id", "device_id", "status", "total_bytes",
+         "received_bytes", "refused", "error", "collected_at", "completed_at", "expires_at")
+       SELECT u."run_id", u."job_id", u."device_id", u."status", u."total", 0, u."refused"::jsonb,
+              NULL, u."collected", u."completed", u."expires"
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[],
+                     $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+           AS u("run_id", "job_id", "device_id", "status", "total", "refused", "collected",
+                "completed", "expires")
+       RETURNING "id", "run_id"`,
+      [
+        accepted.map((o) => o.item.runId),
+        accepted.map((o) => o.jobId),
+        accepted.map((o) => o.item.deviceId),
+        accepted.map((o) => (empty(o) ? 'complete' : 'uploading')),
+        accepted.map((o) => o.total),
+        accepted.map((o) => JSON.stringify(o.item.manifest.refused)),
+        accepted.map((o) => iso(o.item.manifest.collectedAt)),
+        accepted.map((o) => (empty(o) ? iso(now) : null)),
+        accepted.map(() => iso(now + retentionDays * 86_400_000)),
+      ],
+    );
+    const inserted = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string; run_id: string }[];
+    const ids = new Map(inserted.map((r) => [r.run_id, r.id]));
+    for (const o of accepted) o.bundleId = ids.get(o.item.runId) ?? null;
+    const files = accepted.flatMap((o) =>
+      o.item.manifest.files.map((f) => ({ bundleId: o.bundleId, ...f })),
+    );
+    if (files.length > 0) {
+      await m.query(
+        `INSERT INTO "log_bundle_file" ("bundle_id", "idx", "source", "path", "real_path", "size",
+           "sha256", "chunks", "next_seq", "received_bytes", "truncated", "complete")
+         SELECT u."bundle_id", u."idx", u."source", u."path", u."real_path", u."size", u."sha256",
+                u."chunks", 0, 0, u."truncated", false
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::bigint[],
+                       $7::text[], $8::int[], $9::bool[])
+             AS u("bundle_id", "idx", "source", "path", "real_path", "size", "sha256", "chunks",
+                  "truncated")`,
+        [
+          files.map((f) => f.bundleId),
+          files.map((f) => f.index),
+          files.map((f) => f.source),
+          files.map((f) => f.path),
+          files.map((f) => f.realPath),
+          files.map((f) => f.size),
+          files.map((f) => f.sha256),
+          files.map((f) => f.chunks),
+          files.map((f) => f.truncated),
+        ],
+      );
+    }
+    const denied = (o: Opening) =>
+      o.item.manifest.refused.filter((r) => r.reason === 'denied' || r.reason === 'not_allowed');
+    await this.audit.recordMany(m, [
+      ...accepted.map((o) => ({
+        actor: deviceActor(o.item.deviceId),
+        entry: {
+          action:
+            o.audit === 'log_collections' ? 'log_collections.collected' : 'file_transfers.fetched',
+          targetType: 'device',
+          targetId: o.item.deviceId,
+          details: {
+            jobId: o.jobId,
+            runId: o.item.runId,
+            bundleId: o.bundleId,
+            asked: o.asked,
+            sent: o.item.manifest.files.map((f) => ({
+              path: f.path,
+              realPath: f.realPath,
+              size: f.size,
+              sha256: f.sha256,
+              truncated: f.truncated,
+            })),
+            refused: o.item.manifest.refused,
+          },
+        },
+      })),
+      ...accepted
+        .filter((o) => denied(o).length > 0)
+        .map((o) => ({
+          actor: deviceActor(o.item.deviceId),
+          entry: {
+            action: `${o.audit}.refused`,
+            targetType: 'device',
+            targetId: o.item.deviceId,
+            details: { jobId: o.jobId, runId: o.item.runId, refused: denied(o) },
+          },
+        })),
+    ]);
+  }
+
+  /**
+   * Chunks `seq`..`seq + count - 1` of file `index`, one gzip of their bytes. An old chunk
+   * (already stored) is answered with where the file stands and changes nothing; one from the
+   * future likewise (the agent continues from there). Stored by the group commit: answered
+   * once the bytes are synced and the resume point committed.
    */
   async chunk(
     deviceId: string,
@@ -173,7 +340,8 @@ export class LogUploadService {
     seq: number,
     sha256: string | undefined,
     body: Buffer,
-  ): Promise<{ nextSeq: number; complete: boolean }> {
+    count = 1,
+  ): Promise<ChunkAnswer> {
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
       throw new LogUploadInvalidException(
         'the chunk has no hex SHA-256 header',
@@ -187,112 +355,43 @@ export class LogUploadService {
         HttpStatus.BAD_REQUEST,
       );
     }
-    return this.dataSource.transaction(async (m) => {
-      const rows = await m.query<
-        {
-          bundle_id: string;
-          next_seq: number;
-          chunks: number;
-          size: string;
-          sha256: string;
-          received_bytes: string;
-          complete: boolean;
-        }[]
-      >(
-        `SELECT f."bundle_id", f."next_seq", f."chunks", f."size", f."sha256", f."received_bytes", f."complete"
-           FROM "log_bundle_file" f JOIN "log_bundle" b ON b."id" = f."bundle_id"
-          WHERE b."run_id" = $1 AND b."device_id" = $2 AND f."idx" = $3
-          FOR UPDATE OF f`,
-        [runId, deviceId, index],
-      );
-      const file = rows[0];
-      if (!file) throw new LogUploadUnknownRunException(runId);
-      if (file.complete || seq !== file.next_seq) {
-        return { nextSeq: file.next_seq, complete: await this.bundleComplete(m, file.bundle_id) };
-      }
-      const size = Number(file.size);
-      const offset = seq * LOG_LIMITS.chunkBytes;
-      const expected = Math.max(0, Math.min(LOG_LIMITS.chunkBytes, size - offset));
+    if (!UUID.test(runId)) throw new LogUploadUnknownRunException(runId);
+    const release = await this.committer.admit(count * LOG_LIMITS.chunkBytes);
+    try {
       let raw: Buffer;
       try {
-        raw = await gunzip(body, { maxOutputLength: LOG_LIMITS.chunkBytes });
+        raw = await gunzip(body, count * LOG_LIMITS.chunkBytes);
       } catch {
         throw new LogUploadInvalidException(
-          'the chunk is not gzip of at most one chunk of data',
+          count === 1
+            ? 'the chunk is not gzip of at most one chunk of data'
+            : `the body is not gzip of at most ${count} chunks of data`,
           HttpStatus.BAD_REQUEST,
         );
       }
-      if (raw.length !== expected) {
-        throw new LogUploadInvalidException(
-          `chunk ${seq} holds ${raw.length} bytes; the manifest makes it ${expected}`,
-          HttpStatus.BAD_REQUEST,
-        );
-      }
-      const partial = this.store.partialPath(file.bundle_id, index);
-      await this.store.writeAt(partial, offset, raw);
-      const nextSeq = seq + 1;
-      await m.query(
-        `UPDATE "log_bundle_file" SET "next_seq" = $3, "received_bytes" = $4 WHERE "bundle_id" = $1 AND "idx" = $2`,
-        [file.bundle_id, index, nextSeq, offset + raw.length],
-      );
-      await m.query(
-        `UPDATE "log_bundle" SET "received_bytes" = "received_bytes" + $2 WHERE "id" = $1`,
-        [file.bundle_id, raw.length],
-      );
-      if (nextSeq < file.chunks) return { nextSeq, complete: false };
-      return {
-        nextSeq,
-        complete: await this.finishFile(m, file.bundle_id, index, partial, file.sha256, size),
-      };
-    });
+      return await this.committer.submit({ deviceId, runId, index, seq, count, raw });
+    } finally {
+      release();
+    }
   }
 
-  /** The last chunk is in: the whole file must hash to what the agent staged. */
-  private async finishFile(
-    m: EntityManager,
-    bundleId: string,
-    index: number,
-    partial: string,
-    sha256: string,
-    size: number,
-  ): Promise<boolean> {
-    const got = await this.store.hashOf(partial);
-    if (got.sha256 !== sha256 || got.size !== size) {
-      await m.query(`UPDATE "log_bundle" SET "status" = 'failed', "error" = $2 WHERE "id" = $1`, [
-        bundleId,
-        `file ${index}: stored ${got.size} bytes hashing to ${got.sha256}, the agent announced ${size} bytes hashing to ${sha256}`,
-      ]);
-      this.logger.error(`log bundle ${bundleId} file ${index} does not match its manifest`);
-      return false;
+  /** A manifest for a bundle already opened: where its files stand, if it is this device's. */
+  private async existingState(
+    item: ManifestItem,
+    bundle?: { id: string; device_id: string; status: string },
+  ): Promise<Outcome<LogUploadState>> {
+    const b =
+      bundle ??
+      (
+        await this.dataSource.query<{ id: string; device_id: string; status: string }[]>(
+          `SELECT "id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = $1`,
+          [item.runId],
+        )
+      )[0];
+    if (!b || b.device_id !== item.deviceId) {
+      return { error: new LogUploadUnknownRunException(item.runId) };
     }
-    // The blob row is locked before the file moves, so the sweep (which deletes a blob row
-    // and its file under the same lock) cannot remove the file this bundle now points at.
-    await m.query(
-      `INSERT INTO "log_blob" ("sha256", "size") VALUES ($1, $2)
-       ON CONFLICT ("sha256") DO UPDATE SET "size" = EXCLUDED."size"`,
-      [sha256, size],
-    );
-    await this.store.commit(partial, sha256);
-    await m.query(
-      `UPDATE "log_bundle_file" SET "complete" = true WHERE "bundle_id" = $1 AND "idx" = $2`,
-      [bundleId, index],
-    );
-    const complete = await this.bundleComplete(m, bundleId);
-    if (complete) {
-      await m.query(
-        `UPDATE "log_bundle" SET "status" = 'complete', "completed_at" = now() WHERE "id" = $1 AND "status" = 'uploading'`,
-        [bundleId],
-      );
-    }
-    return complete;
-  }
-
-  private async bundleComplete(m: EntityManager, bundleId: string): Promise<boolean> {
-    const [row] = await m.query<{ done: boolean | null }[]>(
-      `SELECT bool_and("complete") AS done FROM "log_bundle_file" WHERE "bundle_id" = $1`,
-      [bundleId],
-    );
-    return row?.done ?? true;
+    return { ok: await this.state(b.id, b.status === 'complete') };
   }
 
   private async state(bundleId: string, complete: boolean): Promise<LogUploadState> {
@@ -300,29 +399,34 @@ export class LogUploadService {
       where: { bundleId },
       order: { index: 'ASC' },
     });
-    return { complete, files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })) };
+    return {
+      complete,
+      files: files.map((f) => ({ index: f.index, nextSeq: f.nextSeq })),
+      chunksPerRequest: LOG_LIMITS.chunksPerRequest,
+    };
   }
+}
 
-  /** The run must be this device's, of a collect_logs or fetch_file job. */
-  private async collectionRun(deviceId: string, runId: string) {
-    // Past the last output seq (an integer column): the run without its output.
-    const run = await this.jobs.run(runId, 2_147_483_647).catch(() => null);
-    if (!run || run.device.id !== deviceId) throw new LogUploadUnknownRunException(runId);
-    const job = await this.jobs.getEntity(run.jobId);
-    const action = job.action;
-    if (action?.kind === 'collect_logs') {
-      return { jobId: job.id, asked: action.sources, audit: 'log_collections' };
-    }
-    // A fetched file rides the same upload: a bundle of one file (a folder as a tar).
-    if (action?.kind === 'fetch_file') {
-      return {
-        jobId: job.id,
-        asked: [{ type: 'file', path: action.path }],
-        audit: 'file_transfers',
-      };
-    }
-    throw new LogUploadUnknownRunException(runId);
+/** The run must be this device's, of a collect_logs or fetch_file job. */
+function collectionRun(
+  run: { deviceId: string; jobId: string; action: RunAction | null } | undefined,
+  deviceId: string,
+  runId: string,
+): { jobId: string; asked: unknown; audit: 'log_collections' | 'file_transfers' } {
+  if (!run || run.deviceId !== deviceId) throw new LogUploadUnknownRunException(runId);
+  const action = run.action;
+  if (action?.kind === 'collect_logs') {
+    return { jobId: run.jobId, asked: action.sources, audit: 'log_collections' };
   }
+  // A fetched file rides the same upload: a bundle of one file (a folder as a tar).
+  if (action?.kind === 'fetch_file') {
+    return {
+      jobId: run.jobId,
+      asked: [{ type: 'file', path: action.path }],
+      audit: 'file_transfers',
+    };
+  }
+  throw new LogUploadUnknownRunException(runId);
 }
 
 /** Indexes 0..n-1 in order, chunk counts that fit the sizes. */

@@ -1,0 +1,304 @@
+import { HttpStatus, Logger } from '@nestjs/common';
+import { LOG_LIMITS } from '@fleetdesk/protocol';
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { BlobStore } from './blob-store';
+import { GroupCommit, type Outcome } from './group-commit';
+import {
+  LogUploadInvalidException,
+  LogUploadUnknownRunException,
+} from './log-collection.exceptions';
+
+/** A checked, unzipped request: `count` consecutive chunks of one file from `seq` on. */
+export interface ChunkWrite {
+  deviceId: string;
+  runId: string;
+  index: number;
+  seq: number;
+  count: number;
+  raw: Buffer;
+}
+
+export interface ChunkAnswer {
+  nextSeq: number;
+  complete: boolean;
+}
+
+interface FileRow {
+  run_id: string;
+  device_id: string;
+  bundle_id: string;
+  idx: number;
+  next_seq: number;
+  chunks: number;
+  size: string;
+  sha256: string;
+  complete: boolean;
+}
+
+/** What one batch does to one file: bytes appended from `start`, its resume point moved. */
+interface FileWork {
+  row: FileRow;
+  nextSeq: number;
+  start: number;
+  parts: Buffer[];
+  added: number;
+  /** Writing or moving the file failed: nothing of this batch is acknowledged for it. */
+  failed?: unknown;
+  /** Set once its last chunk is in: the whole file hashed to the manifest's SHA-256 or not. */
+  verdict?: 'stored' | 'mismatch';
+  got?: { sha256: string; size: number };
+}
+
+/** Unzipped bytes held in memory awaiting their batch; past it, requests wait before unzipping. */
+const MAX_PENDING_BYTES = 256 * 1024 * 1024;
+
+const keyOf = (c: { runId: string; deviceId: string; index: number }) =>
+  `${c.runId}/${c.deviceId}/${c.index}`;
+
+/**
+ * Stores upload chunks by group commit (GroupCommit): the chunks of one batch share one
+ * transaction that locks all their files' rows, each file's new bytes are written and
+ * datasynced once, the resume points move in one statement, and none is acknowledged before
+ * COMMIT. A chunk that is refused (unknown run, wrong size) or whose file cannot be written
+ * fails alone.
+ */
+export class ChunkCommitter {
+  private readonly logger = new Logger('LogUpload');
+  private readonly batches: GroupCommit<ChunkWrite, ChunkAnswer>;
+  private pendingBytes = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: BlobStore,
+  ) {
+    this.batches = new GroupCommit('LogUpload', (batch) =>
+      this.dataSource.transaction((m) => this.commit(m, batch)),
+    );
+  }
+
+  /**
+   * Reserves room for `bytes` unzipped bytes (a chunk's worth per chunk); the caller unzips
+   * only once admitted, and releases after its answer.
+   */
+  async admit(bytes: number): Promise<() => void> {
+    while (this.pendingBytes > 0 && this.pendingBytes + bytes > MAX_PENDING_BYTES) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.pendingBytes += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pendingBytes -= bytes;
+      for (const wake of this.waiting.splice(0)) wake();
+    };
+  }
+
+  submit(write: ChunkWrite): Promise<ChunkAnswer> {
+    return this.batches.submit(write);
+  }
+
+  /** One transaction for the whole batch; answers only after it commits (the caller's job). */
+  private async commit(
+    m: EntityManager,
+    batch: ChunkWrite[],
+  ): Promise<Map<ChunkWrite, Outcome<ChunkAnswer>>> {
+    const answers = new Map<ChunkWrite, Outcome<ChunkAnswer>>();
+    // Distinct files; the same write twice in a batch (a retry racing itself) locks once.
+    const wanted = new Map<string, ChunkWrite>();
+    for (const p of batch) wanted.set(keyOf(p), p);
+    const keys = [...wanted.values()];
+    // Locked in one order (bundle, file), so two server processes' batches never deadlock.
+    const rows = await m.query<FileRow[]>(
+      `SELECT b."run_id", b."device_id", f."bundle_id", f."idx", f."next_seq", f."chunks",
+              f."size", f."sha256", f."complete"
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS k("run_id", "device_id", "idx")
+         JOIN "log_bundle" b ON b."run_id" = k."run_id" AND b."device_id" = k."device_id"
+         JOIN "log_bundle_file" f ON f."bundle_id" = b."id" AND f."idx" = k."idx"
+        ORDER BY f."bundle_id", f."idx"
+          FOR UPDATE OF f`,
+      [keys.map((k) => k.runId), keys.map((k) => k.deviceId), keys.map((k) => k.index)],
+    );
+    const files = new Map<string, FileWork>();
+    for (const row of rows) {
+      const key = keyOf({ runId: row.run_id, deviceId: row.device_id, index: row.idx });
+      files.set(key, { row, nextSeq: row.next_seq, start: -1, parts: [], added: 0 });
+    }
+
+    // In arrival order: a chunk is taken only if it is the one its file wants next.
+    const accepted = new Map<ChunkWrite, FileWork>();
+    const answered = new Map<ChunkWrite, FileWork>();
+    for (const p of batch) {
+      const work = files.get(keyOf(p));
+      if (!work) {
+        answers.set(p, { error: new LogUploadUnknownRunException(p.runId) });
+        continue;
+      }
+      const { row } = work;
+      if (row.complete || p.seq !== work.nextSeq) {
+        // Already stored, or from the future: the answer says where the file stands.
+        answered.set(p, work);
+        continue;
+      }
+      if (p.seq + p.count > row.chunks) {
+        answers.set(p, {
+          error: new LogUploadInvalidException(
+            `chunks ${p.seq}..${p.seq + p.count - 1} run past the file's ${row.chunks} chunks`,
+            HttpStatus.BAD_REQUEST,
+          ),
+        });
+        continue;
+      }
+      const size = Number(row.size);
+      const offset = p.seq * LOG_LIMITS.chunkBytes;
+      const expected = Math.max(0, Math.min(p.count * LOG_LIMITS.chunkBytes, size - offset));
+      if (p.raw.length !== expected) {
+        const which = p.count === 1 ? `chunk ${p.seq}` : `chunks ${p.seq}..${p.seq + p.count - 1}`;
+        answers.set(p, {
+          error: new LogUploadInvalidException(
+            `${which} hold${p.count === 1 ? 's' : ''} ${p.raw.length} bytes; the manifest makes it ${expected}`,
+            HttpStatus.BAD_REQUEST,
+          ),
+        });
+        continue;
+      }
+      if (work.start < 0) work.start = offset;
+      work.parts.push(p.raw);
+      work.added += p.raw.length;
+      work.nextSeq = p.seq + p.count;
+      accepted.set(p, work);
+      answered.set(p, work);
+    }
+
+    const written = [...files.values()].filter((w) => w.start >= 0);
+    await Promise.all(
+      written.map(async (work) => {
+        const partial = this.store.partialPath(work.row.bundle_id, work.row.idx);
+        try {
+          await this.store.writeAt(partial, work.start, work.parts);
+          if (work.nextSeq >= work.row.chunks) work.verdict = await this.verify(work, partial);
+        } catch (err) {
+          work.failed = err;
+        }
+      }),
+    );
+
+    // The blob rows are locked before the files move, so the retention sweep (which deletes
+    // a blob row and its file under the same lock) cannot remove a file a bundle now points at.
+    const stored = written.filter((w) => !w.failed && w.verdict === 'stored');
+    const blobs = new Map(stored.map((w) => [w.row.sha256, Number(w.row.size)]));
+    if (blobs.size > 0) {
+      const shas = [...blobs.keys()].sort();
+      await m.query(
+        `INSERT INTO "log_blob" ("sha256", "size")
+         SELECT * FROM unnest($1::text[], $2::bigint[])
+         ON CONFLICT ("sha256") DO UPDATE SET "size" = EXCLUDED."size"`,
+        [shas, shas.map((s) => blobs.get(s))],
+      );
+    }
+    await Promise.all(
+      stored.map(async (work) => {
+        try {
+          await this.store.commit(
+            this.store.partialPath(work.row.bundle_id, work.row.idx),
+            work.row.sha256,
+          );
+        } catch (err) {
+          work.failed = err;
+        }
+      }),
+    );
+
+    const done = written.filter((w) => !w.failed);
+    for (const work of written) {
+      if (!work.failed) continue;
+      this.logger.error(
+        `log bundle ${work.row.bundle_id} file ${work.row.idx}: storing chunks failed: ${work.failed instanceof Error ? work.failed.message : JSON.stringify(work.failed)}`,
+      );
+      work.nextSeq = work.row.next_seq;
+    }
+    if (done.length > 0) {
+      await m.query(
+        `UPDATE "log_bundle_file" f
+            SET "next_seq" = u."next_seq", "received_bytes" = u."received", "complete" = u."complete"
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::bigint[], $5::bool[])
+             AS u("bundle_id", "idx", "next_seq", "received", "complete")
+          WHERE f."bundle_id" = u."bundle_id" AND f."idx" = u."idx"`,
+        [
+          done.map((w) => w.row.bundle_id),
+          done.map((w) => w.row.idx),
+          done.map((w) => w.nextSeq),
+          done.map((w) => w.start + w.added),
+          done.map((w) => w.verdict === 'stored'),
+        ],
+      );
+      const added = new Map<string, number>();
+      for (const w of done) added.set(w.row.bundle_id, (added.get(w.row.bundle_id) ?? 0) + w.added);
+      await m.query(
+        `UPDATE "log_bundle" b SET "received_bytes" = b."received_bytes" + u."added"
+           FROM unnest($1::uuid[], $2::bigint[]) AS u("id", "added")
+          WHERE b."id" = u."id"`,
+        [[...added.keys()], [...added.values()]],
+      );
+    }
+    for (const work of done.filter((w) => w.verdict === 'mismatch')) {
+      await m.query(`UPDATE "log_bundle" SET "status" = 'failed', "error" = $2 WHERE "id" = $1`, [
+        work.row.bundle_id,
+        `file ${work.row.idx}: stored ${work.got?.size} bytes hashing to ${work.got?.sha256}, the agent announced ${work.row.size} bytes hashing to ${work.row.sha256}`,
+      ]);
+      this.logger.error(
+        `log bundle ${work.row.bundle_id} file ${work.row.idx} does not match its manifest`,
+      );
+    }
+    const finished = [
+      ...new Set(done.filter((w) => w.verdict === 'stored').map((w) => w.row.bundle_id)),
+    ];
+    if (finished.length > 0) {
+      await m.query(
+        `UPDATE "log_bundle" b SET "status" = 'complete', "completed_at" = now()
+          WHERE b."id" = ANY($1::uuid[]) AND b."status" = 'uploading'
+            AND NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."bundle_id" = b."id" AND NOT f."complete")`,
+        [finished],
+      );
+    }
+
+    const bundles = [...new Set([...answered.values()].map((w) => w.row.bundle_id))];
+    const complete = new Set<string>();
+    if (bundles.length > 0) {
+      const states = await m.query<{ bundle_id: string; done: boolean }[]>(
+        `SELECT "bundle_id", bool_and("complete") AS "done" FROM "log_bundle_file"
+          WHERE "bundle_id" = ANY($1::uuid[]) GROUP BY "bundle_id"`,
+        [bundles],
+      );
+      for (const s of states) if (s.done) complete.add(s.bundle_id);
+    }
+    for (const [p, work] of answered) {
+      if (accepted.has(p) && work.failed) {
+        answers.set(p, { error: work.failed });
+        continue;
+      }
+      answers.set(p, { ok: { nextSeq: work.nextSeq, complete: complete.has(work.row.bundle_id) } });
+    }
+    return answers;
+  }
+
+  /**
+   * The last chunk is in: the whole file must hash to what the agent staged. When this batch
+   * wrote the file from its first byte, the bytes are at hand; otherwise it is read back.
+   */
+  private async verify(work: FileWork, partial: string): Promise<'stored' | 'mismatch'> {
+    const size = Number(work.row.size);
+    let got: { sha256: string; size: number };
+    if (work.start === 0) {
+      const hash = createHash('sha256');
+      for (const part of work.parts) hash.update(part);
+      got = { sha256: hash.digest('hex'), size: work.added };
+    } else {
+      got = await this.store.hashOf(partial);
+    }
+    work.got = got;
+    return got.sha256 === work.row.sha256 && got.size === size ? 'stored' : 'mismatch';
+  }
+}
