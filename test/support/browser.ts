@@ -14,6 +14,10 @@ export const SCREENSHOTS = process.env.FLEETDESK_SCREENSHOTS ?? join(ROOT, 'docs
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+// With pages allowed 60 s (watchedContext), a browser test's own default is raised to match;
+// a test that names its timeout keeps it.
+jest.setTimeout(150_000);
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -65,6 +69,9 @@ export async function watchedContext(
       w.__xssCalls.push(['csp', e.violatedDirective, e.blockedURI]);
     });
   });
+  // Every browser test now runs in the embedded-engine run only, beside the heaviest e2e files
+  // (twenty real agents): a page that is ready in 2 s alone took over 30 s there (CI, load 5–9).
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const alarms: PageAlarms = {
     xss: () => page.evaluate(() => (window as unknown as { __xssCalls: unknown[] }).__xssCalls),
