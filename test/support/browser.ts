@@ -6,6 +6,7 @@ import {
   type BrowserContextOptions,
   chromium,
   type Page,
+  type Request,
 } from 'playwright-core';
 import { ROOT } from './processes';
 
@@ -17,6 +18,79 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // With pages allowed 60 s (watchedContext), a browser test's own default is raised to match;
 // a test that names its timeout keeps it.
 jest.setTimeout(150_000);
+
+/**
+ * What each open page did lately, to say why a test failed: a test that passes closes its
+ * context, so a context still open after a test belongs to one that failed (or forgot), and
+ * its page's last requests, their statuses and times, and its console errors are printed.
+ * Three CI runs failed waiting for a page that took 2 s alone; this is what tells why.
+ */
+interface PageRecord {
+  page: Page;
+  events: string[];
+  /** Requests not answered yet, with when they were sent. */
+  waiting: Map<Request, number>;
+}
+const openContexts = new Map<BrowserContext, PageRecord>();
+const RECENT_EVENTS = 40;
+
+function recordPageEvents(context: BrowserContext, page: Page): void {
+  const events: string[] = [];
+  const started = Date.now();
+  const note = (line: string) => {
+    events.push(`+${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+    if (events.length > RECENT_EVENTS) events.shift();
+  };
+  const asked = new Map<Request, number>();
+  page.on('request', (r) => asked.set(r, Date.now()));
+  page.on('requestfinished', (r) => {
+    const ms = Date.now() - (asked.get(r) ?? Date.now());
+    asked.delete(r);
+    // Static files answered in time only crowd out the API calls that matter.
+    if (r.url().includes('/assets/') && ms < 5000) return;
+    void r
+      .response()
+      .then((res) => note(`${r.method()} ${r.url()} → ${res?.status() ?? '?'} in ${ms} ms`))
+      .catch(() => undefined);
+  });
+  page.on('requestfailed', (r) => {
+    asked.delete(r);
+    note(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText ?? '?'}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') note(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) note(`navigated to ${f.url()}`);
+  });
+  openContexts.set(context, { page, events, waiting: asked });
+  context.on('close', () => openContexts.delete(context));
+}
+
+afterEach(async () => {
+  for (const [context, { page, events, waiting }] of openContexts) {
+    openContexts.delete(context);
+    // Requests still waiting when the test gave up are the likeliest culprits.
+    const pending = [...waiting].map(
+      ([r, t]) => `${r.method()} ${r.url()} waiting ${Date.now() - t} ms`,
+    );
+    const text = await page
+      .evaluate(() => document.body?.innerText ?? '')
+      .then((t) => t.replace(/\s+/g, ' ').slice(0, 600))
+      .catch((e: unknown) => `(unreadable: ${(e as Error).message})`);
+    process.stderr.write(
+      [
+        `--- a browser page left open by "${expect.getState().currentTestName ?? '?'}" ---`,
+        `url: ${page.url()}`,
+        `text: ${text}`,
+        `pending: ${pending.length ? `\n  ${pending.join('\n  ')}` : 'none'}`,
+        `last events:\n  ${events.join('\n  ')}`,
+        '',
+      ].join('\n'),
+    );
+    await context.close().catch(() => undefined);
+  }
+});
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -73,6 +147,7 @@ export async function watchedContext(
   // (twenty real agents): a page that is ready in 2 s alone took over 30 s there (CI, load 5–9).
   context.setDefaultTimeout(60_000);
   const page = await context.newPage();
+  recordPageEvents(context, page);
   const alarms: PageAlarms = {
     xss: () => page.evaluate(() => (window as unknown as { __xssCalls: unknown[] }).__xssCalls),
     cspViolations: [],

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -52,7 +52,8 @@ export class Fleet {
     this.server = spawnNode([SERVER_MAIN], {
       PORT: String(this.port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      // A kept log (below) shows each request and its time.
+      LOG_LEVEL: process.env.FLEETDESK_TEST_SERVER_LOGS ? 'info' : 'warn',
       DATA_DIR: this.db.dataDir,
       ...(this.db.databaseUrl ? { DATABASE_URL: this.db.databaseUrl } : {}),
       FLEETDESK_ADMIN_EMAIL: ADMIN.email,
@@ -68,6 +69,15 @@ export class Fleet {
   async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.server?.child.kill(signal);
     await this.server?.exited;
+    // A server that stopped answering says why only in its own log, which a failed test
+    // otherwise never shows: the embedded engine's connection watch is the one such report.
+    const log = this.server?.output() ?? '';
+    if (log.includes("embedded engine's only connection")) {
+      process.stderr.write(`server log of ${this.url}:\n${log}\n`);
+    }
+    // For a hunt: FLEETDESK_TEST_SERVER_LOGS=<dir> keeps every test server's log.
+    const keep = process.env.FLEETDESK_TEST_SERVER_LOGS;
+    if (keep) await writeFile(join(keep, `server-${this.port}-${Date.now()}.log`), log);
   }
 
   api() {

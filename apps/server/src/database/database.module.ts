@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { MIGRATIONS } from './migrations';
 import { runMigrationsLocked } from './run-migrations';
+import { watchSingleConnection } from './single-connection-watch';
 
 /** Carried from the options factory to the DataSource factory, which sees only the options. */
 type FleetdeskOptions = TypeOrmModuleOptions & { embeddedDataDir?: string };
@@ -62,6 +63,21 @@ type FleetdeskOptions = TypeOrmModuleOptions & { embeddedDataDir?: string };
           throw error;
         }
         if (embedded) {
+          watchSingleConnection(
+            (
+              dataSource.driver as unknown as {
+                master: Parameters<typeof watchSingleConnection>[0];
+              }
+            ).master,
+            ({ waitedMs, waiter, holder }) =>
+              logger.warn(
+                `A query has waited ${Math.round(waitedMs / 1000)} s for the embedded engine's only connection` +
+                  (holder
+                    ? `, held for ${Math.round(holder.heldMs / 1000)} s by a query asked for at\n${holder.stack}`
+                    : ' (no holder recorded)') +
+                  `\nThe waiting query was asked for at\n${waiter}`,
+              ),
+          );
           // Nest destroys the DataSource on shutdown; the embedded engine must close after it.
           const destroy = dataSource.destroy.bind(dataSource);
           dataSource.destroy = async () => {
