@@ -14,6 +14,10 @@ module.exports = async () => {
   const template = join(tmpdir(), `fleetdesk-test-template-${run}`);
   rmSync(template, { recursive: true, force: true });
   rmSync(`${template}.lock`, { recursive: true, force: true });
+  // What test/support/processes.ts builds once per run (the console, the "built" marker).
+  for (const name of ['console', 'built']) {
+    rmSync(join(tmpdir(), `fleetdesk-${name}-${run}`), { recursive: true, force: true });
+  }
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return;
   const client = new Client({ connectionString: url });

@@ -16,6 +16,27 @@ const browserTests = readdirSync('test')
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Integration and e2e files under `dir`, recursively, as paths from the repository root. */
+function specFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory())
+      return e.name === 'node_modules' || e.name === 'dist' ? [] : specFiles(path);
+    return /\.(int|e2e)-spec\.ts$/.test(e.name) ? [path] : [];
+  });
+}
+
+/**
+ * Files that start no Fleetdesk database at all (no TestDatabase, no test app, no Fleet):
+ * building the agent's executables, PGlite's own listener, the apt adapter. They test nothing
+ * that depends on the engine, so the PostgreSQL run leaves them out too (~2 minutes).
+ */
+const engineFree = ['apps', 'libs', 'test']
+  .flatMap(specFiles)
+  .filter(
+    (f) => !/TestDatabase|test-app'|support\/fleet/.test(readFileSync(f, 'utf8')),
+  );
+
 const extra = process.argv.slice(2);
 const runs = [{ engine: 'embedded', args: [] }];
 if (process.env.TEST_DATABASE_URL) {
@@ -26,6 +47,7 @@ if (process.env.TEST_DATABASE_URL) {
     '/node_modules/',
     '\\.spec\\.ts$',
     ...browserTests.map((f) => `/test/${escape(f)}$`),
+    ...engineFree.map((f) => `/${escape(f)}$`),
   ];
   runs.push({ engine: 'postgres', args: ['--testPathIgnorePatterns', ignored.join('|')] });
 }

@@ -50,7 +50,6 @@ describe('agent updates in the console', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
     if (buildsDir) await rm(buildsDir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, PHONE, screenshot, signIn, watchedContext } from './support/browser';
 import { Fleet } from './support/fleet';
@@ -47,7 +46,6 @@ describe('console: agent checks', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   const nav = (page: Page, name: string) =>

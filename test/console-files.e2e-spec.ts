@@ -52,7 +52,6 @@ describe('console: the file browser on the device page', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
     if (work) await rm(work, { recursive: true, force: true });
   });
 

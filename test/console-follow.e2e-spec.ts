@@ -1,4 +1,4 @@
-import { appendFile, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditEventResponse } from '@fleetdesk/api-types';
@@ -54,7 +54,6 @@ describe('console: live follow of a log file', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   async function openLiveLog(page: Page, path: string) {

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { oneLiners } from '../apps/console/src/features/enrollment/commands';
 import { launchBrowser, screenshot, signIn, watchedContext } from './support/browser';
@@ -20,7 +19,6 @@ describe('console: one-line install on the enroll page', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('shows the Linux/macOS and Windows one-liners for a new token, each with a copy button', async () => {

@@ -72,7 +72,6 @@ describe('console: log collection, viewer and fleet search', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
     if (work) await rm(work, { recursive: true, force: true });
   });
 

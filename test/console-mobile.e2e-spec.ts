@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   launchBrowser,
@@ -92,7 +91,6 @@ describe('web console on a phone, outcomes and same-named devices', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   async function phonePage(): Promise<{ page: Page; alarms: PageAlarms; context: BrowserContext }> {

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot, signIn, watchedContext } from './support/browser';
 import { Fleet } from './support/fleet';
@@ -33,7 +32,6 @@ describe('console: alerts, website checks, notification channels', () => {
     await browser?.close();
     await fleet?.stop();
     await Promise.all([failing?.close(), healthy?.close(), receiver?.close()]);
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   const nav = (page: Page, name: string) =>

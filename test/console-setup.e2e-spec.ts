@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, watchedContext } from './support/browser';
 import { Fleet } from './support/fleet';
@@ -28,7 +27,6 @@ describe('web console first-admin setup', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('refuses a wrong token in words, then creates the admin from the logged one', async () => {

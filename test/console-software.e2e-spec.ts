@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import type { SoftwareDevicesPage } from '@fleetdesk/api-types';
 import { launchBrowser, screenshot, signIn, watchedContext } from './support/browser';
@@ -37,7 +36,6 @@ describe('console: fleet software search', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('finds the devices that have a package, that lack one, and exports them', async () => {

@@ -79,7 +79,6 @@ describe('web console end to end', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   async function adminPage(): Promise<{ page: Page; alarms: PageAlarms }> {

@@ -122,7 +122,10 @@ describe('a hostile device next to a real agent', () => {
 
   beforeAll(async () => {
     buildAll();
-    fleet = await Fleet.start();
+    // Offline after 2.5 heartbeats: at the e2e default (1 s) a CI run at load 8 saw the real
+    // agent pass 2.5 s unseen with no hostile help; 2 s heartbeats leave 5 s, while a server
+    // starved by the hostile frames would still miss them by far more.
+    fleet = await Fleet.start({ AGENT_HEARTBEAT_INTERVAL_MS: '2000' });
   }, 180_000);
   afterAll(async () => {
     await hostile?.stop();
@@ -186,7 +189,7 @@ describe('a hostile device next to a real agent', () => {
       // The real agent's heartbeats still land: its metrics move on.
       metricsMoved = await waitFor(
         async () => (await device(real.deviceId)).metrics?.at !== metricsAt,
-        5000,
+        10_000,
       ).then(
         () => true,
         () => false,

@@ -5,5 +5,6 @@ module.exports = {
   moduleNameMapper: { '^@fleetdesk/(.*)$': '<rootDir>/../libs/$1/src' },
   testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
   testTimeout: 60000,
+  testEnvironment: '<rootDir>/support/environment.js',
   setupFilesAfterEnv: ['<rootDir>/../apps/server/src/test-support/close-leftovers.ts'],
 };

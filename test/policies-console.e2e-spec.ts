@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { enroll } from '../apps/server/src/test-support/agent-client';
 import { launchBrowser, signIn, watchedContext } from './support/browser';
@@ -66,7 +65,6 @@ describe('console: automation policies', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('a technician attaches a policy to a group; the device page shows it applies and why', async () => {

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, signIn, watchedContext } from './support/browser';
 import { Fleet } from './support/fleet';
@@ -36,7 +35,6 @@ describe('console: schedules', () => {
   afterAll(async () => {
     await browser?.close();
     await fleet?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
   });
 
   it('a technician creates a nightly schedule from a script and sees its next occurrences', async () => {
