@@ -255,9 +255,8 @@ export interface WebsiteCheckLocationsResponse {
 /** The `location` filter of a check's results: the server, or a device id. */
 export const SERVER_LOCATION = 'server';
 
-export interface WebsiteCheckResponse {
-  id: string;
-  name: string;
+/** What one probe of a website check asks for: the same on the server and on an agent. */
+export interface HttpProbeSpec {
   url: string;
   expectedStatus: number;
   latencyLimitMs: number | null;
@@ -266,8 +265,13 @@ export interface WebsiteCheckResponse {
   redirectPolicy: RedirectPolicy;
   maxRedirects: number;
   certWarnDays: number;
-  intervalSeconds: number;
   timeoutMs: number;
+}
+
+export interface WebsiteCheckResponse extends HttpProbeSpec {
+  id: string;
+  name: string;
+  intervalSeconds: number;
   failThreshold: number;
   successThreshold: number;
   severity: AlertSeverity;

@@ -1,4 +1,4 @@
-import { checkUrlProblem, type CheckOutcome, type RedirectPolicy } from '@fleetdesk/api-types';
+import { checkUrlProblem, type CheckOutcome, type HttpProbeSpec } from '@fleetdesk/api-types';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -8,19 +8,10 @@ import type { TLSSocket } from 'node:tls';
  * server (website-checks) and, for checks run from chosen devices, the agent (protocol 6). The
  * same judgement on both sides, so a site is up or down by one rule wherever it is seen from.
  * Bounded: at most HTTP_PROBE_MAX_BODY_BYTES of a page is read and the whole probe (connect, redirects,
- * body) ends within `timeoutMs`.
+ * body) ends within `timeoutMs`. What a probe asks for (HttpProbeSpec) is part of the REST
+ * contract too (a website check is one), so it lives in api-types.
  */
-export interface HttpProbeSpec {
-  url: string;
-  expectedStatus: number;
-  latencyLimitMs: number | null;
-  bodyContains: string | null;
-  bodyNotContains: string | null;
-  redirectPolicy: RedirectPolicy;
-  maxRedirects: number;
-  certWarnDays: number;
-  timeoutMs: number;
-}
+export type { HttpProbeSpec };
 
 export interface HttpProbeResult {
   outcome: CheckOutcome;

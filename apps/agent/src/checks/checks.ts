@@ -6,23 +6,20 @@ import {
   type ChecksBody,
   checksSigningPayload,
   type HeartbeatBody,
-  verifyPayload,
 } from '@fleetdesk/protocol';
 import type { Session } from '../connection';
 import { errorMessage, type Logger } from '../log';
 import { Hold, thresholdVerdict, type Verdict } from './evaluate';
 import { probe } from './probes';
+import { SignedCheckSet } from './signed-check-set';
 
 /** Changes of one moment go out in one frame. */
 const CHANGE_BATCH_MS = 200;
 
-interface Running {
-  spec: AgentCheckSpec;
+interface State {
   hold: Hold;
-  /** What was last reported (or would be, when offline): null before the first evaluation. */
-  reported: (Verdict & { at: number }) | null;
-  timer?: NodeJS.Timeout;
-  probing: boolean;
+  /** What was last reported (or would be, when offline): absent before the first evaluation. */
+  reported?: Verdict & { at: number };
 }
 
 export interface AgentChecksOptions {
@@ -35,128 +32,91 @@ export interface AgentChecksOptions {
 }
 
 /**
- * The checks this device runs, as the server last pushed them (signed). Threshold checks
- * read the heartbeat's figures (no probe, no timer of their own); the others each own one
- * timer. State changes are sent at once, a summary of all states every summaryIntervalMs.
- * Lives across reconnects, so a state held for a duration is not forgotten by a reconnect;
- * `close()` stops every timer.
+ * The checks this device runs, as the server last pushed them (a SignedCheckSet). Threshold
+ * checks read the heartbeat's figures (no probe, no timer of their own); the others each own
+ * one timer. State changes are sent at once, a summary of all states every
+ * summaryIntervalMs. Lives across reconnects, so a state held for a duration is not forgotten
+ * by a reconnect; `close()` stops every timer.
  */
 export class AgentChecks {
-  private readonly checks = new Map<string, Running>();
-  private session: Session | null = null;
-  private issuedAt = 0;
+  private readonly set: SignedCheckSet<AgentCheckSpec, Verdict, ChecksBody>;
+  private readonly states = new Map<string, State>();
   private summaryIntervalMs = 300_000;
   private summaryTimer?: NodeJS.Timeout;
   private changeTimer?: NodeJS.Timeout;
   private readonly changed = new Set<string>();
   private closed = false;
   private readonly now: () => number;
-  private readonly probe: (spec: AgentCheckSpec) => Promise<Verdict>;
 
-  constructor(private readonly options: AgentChecksOptions) {
+  constructor(options: AgentChecksOptions) {
     this.now = options.now ?? Date.now;
-    this.probe = options.probe ?? probe;
+    const run = options.probe ?? probe;
+    this.set = new SignedCheckSet<AgentCheckSpec, Verdict, ChecksBody>({
+      ...options,
+      noun: 'check',
+      signingPayload: checksSigningPayload,
+      timed: (spec) => !isThresholdCheck(spec.kind),
+      probe: (spec) =>
+        run(spec).catch((err: unknown): Verdict => ({
+          status: 'unknown',
+          message: `probe failed: ${errorMessage(err)}`,
+        })),
+      onResult: (spec, verdict) => this.record(spec, verdict),
+      onStop: (id) => {
+        this.states.delete(id);
+        this.changed.delete(id);
+      },
+    });
   }
 
   get size(): number {
-    return this.checks.size;
+    return this.set.size;
   }
 
   /** Takes a new set from the server; refused (logged) if not signed for this device or older. */
   configure(body: ChecksBody): boolean {
-    const { log } = this.options;
-    if (body.deviceId !== this.options.deviceId) {
-      log.warn(`ignoring a check set for device ${body.deviceId}`, 'checks for another device');
-      return false;
-    }
-    if (!verifyPayload(this.options.serverPublicKey, checksSigningPayload(body), body.signature)) {
-      log.warn('ignoring a check set not signed by the server', 'checks badly signed');
-      return false;
-    }
-    if (body.issuedAt < this.issuedAt) {
-      log.warn('ignoring an older check set', 'checks replayed');
-      return false;
-    }
-    this.issuedAt = body.issuedAt;
-    const next = new Map(body.checks.map((c) => [c.id, c]));
-    for (const [id, r] of this.checks) {
-      // A check whose settings changed starts over: its old state says nothing now.
-      if (JSON.stringify(next.get(id)) !== JSON.stringify(r.spec)) {
-        clearTimeout(r.timer);
-        this.checks.delete(id);
-        this.changed.delete(id);
-      }
-    }
-    for (const spec of body.checks) {
-      if (this.checks.has(spec.id)) continue;
-      const r: Running = { spec, hold: new Hold(), reported: null, probing: false };
-      this.checks.set(spec.id, r);
-      if (!isThresholdCheck(spec.kind)) this.schedule(r, 0);
-    }
+    if (!this.set.configure(body)) return false;
     // An agent without checks keeps no timer at all.
-    if (this.checks.size === 0) {
+    if (this.set.size === 0) {
       clearInterval(this.summaryTimer);
       this.summaryTimer = undefined;
     } else if (body.summaryIntervalMs !== this.summaryIntervalMs || !this.summaryTimer) {
       this.summaryIntervalMs = body.summaryIntervalMs;
       this.armSummary();
     }
-    log.info(`running ${this.checks.size} check(s)`);
     return true;
   }
 
   /** Judges the threshold checks on a heartbeat's figures. */
   onHeartbeat(hb: HeartbeatBody): void {
-    for (const r of this.checks.values()) {
-      if (isThresholdCheck(r.spec.kind)) this.record(r, thresholdVerdict(r.spec, hb));
+    for (const spec of this.set.specs()) {
+      if (isThresholdCheck(spec.kind)) this.record(spec, thresholdVerdict(spec, hb));
     }
   }
 
   /** Reports go out on this session from now on; it gets every known state at once. */
   attach(session: Session): { close(): void } {
-    this.session = session;
-    this.sendAll();
-    return {
-      close: () => {
-        if (this.session === session) this.session = null;
-      },
-    };
+    return this.set.attach(session, () => this.sendAll());
   }
 
   close(): void {
     this.closed = true;
-    for (const r of this.checks.values()) clearTimeout(r.timer);
-    this.checks.clear();
+    this.set.close();
+    this.states.clear();
     clearInterval(this.summaryTimer);
     clearTimeout(this.changeTimer);
   }
 
-  private schedule(r: Running, delay: number): void {
-    if (this.closed) return;
-    r.timer = setTimeout(() => void this.runProbe(r), delay);
-  }
-
-  private async runProbe(r: Running): Promise<void> {
-    if (r.probing || this.checks.get(r.spec.id) !== r) return;
-    r.probing = true;
-    try {
-      this.record(r, await this.probe(r.spec));
-    } catch (err) {
-      this.record(r, { status: 'unknown', message: `probe failed: ${errorMessage(err)}` });
-    } finally {
-      r.probing = false;
-      if (this.checks.get(r.spec.id) === r) this.schedule(r, r.spec.intervalMs);
-    }
-  }
-
-  private record(r: Running, raw: Verdict): void {
-    if (this.checks.get(r.spec.id) !== r) return;
+  private record(spec: AgentCheckSpec, raw: Verdict): void {
+    if (!this.set.current(spec)) return;
+    let state = this.states.get(spec.id);
+    if (!state) this.states.set(spec.id, (state = { hold: new Hold() }));
     const now = this.now();
-    const v = r.hold.apply(raw, r.spec.durationMs, now, r.reported);
-    const changed = !r.reported || r.reported.status !== v.status;
-    r.reported = { ...v, at: now };
+    const v = state.hold.apply(raw, spec.durationMs, now, state.reported ?? null);
+    const changed = !state.reported || state.reported.status !== v.status;
+    state.reported = { ...v, at: now };
     if (changed) {
-      this.changed.add(r.spec.id);
+      this.changed.add(spec.id);
       this.changeTimer ??= setTimeout(() => this.flushChanges(), CHANGE_BATCH_MS);
     }
   }
@@ -175,11 +135,11 @@ export class AgentChecks {
   }
 
   private sendAll(): void {
-    this.send([...this.checks.keys()].flatMap((id) => this.item(id)));
+    this.send([...this.set.ids()].flatMap((id) => this.item(id)));
   }
 
   private item(id: string): CheckResultItem[] {
-    const r = this.checks.get(id)?.reported;
+    const r = this.states.get(id)?.reported;
     if (!r) return [];
     const item: CheckResultItem = {
       checkId: id,
@@ -193,7 +153,7 @@ export class AgentChecks {
 
   /** Offline, results are dropped: the summary after the next connect carries the states. */
   private send(items: CheckResultItem[]): void {
-    const session = this.session;
+    const session = this.set.session;
     if (!session || items.length === 0) return;
     for (let i = 0; i < items.length; i += AGENT_CHECK_LIMITS.resultsPerFrame) {
       session.send('check_results', {

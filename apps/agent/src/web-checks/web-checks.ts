@@ -3,7 +3,6 @@ import {
   httpProbe,
   type HttpProbeResult,
   type HttpProbeSpec,
-  verifyPayload,
   WEB_CHECK_LIMITS,
   type WebCheckResultItem,
   type WebChecksBody,
@@ -11,16 +10,11 @@ import {
   webChecksSigningPayload,
 } from '@fleetdesk/protocol';
 import type { Session } from '../connection';
+import { SignedCheckSet } from '../checks/signed-check-set';
 import { errorMessage, type Logger } from '../log';
 
 /** Results of one moment go out in one frame. */
 const SEND_BATCH_MS = 100;
-
-interface Running {
-  spec: WebCheckSpec;
-  timer?: NodeJS.Timeout;
-  probing: boolean;
-}
 
 export interface AgentWebChecksOptions {
   deviceId: string;
@@ -57,117 +51,59 @@ export function toResultItem(checkId: string, at: number, r: HttpProbeResult): W
   return item;
 }
 
+/** What a probe that threw (it never should) reports: the site is not known to be up. */
+function probeFailed(err: unknown): HttpProbeResult {
+  return {
+    outcome: 'critical',
+    statusCode: null,
+    latencyMs: null,
+    certExpiresAt: null,
+    message: `probe failed: ${errorMessage(err)}`,
+  };
+}
+
 /**
- * The website checks this device runs (protocol 6), as the server last pushed them (signed:
- * they make this device fetch URLs inside its network). Each check owns one timer and runs at
- * most one probe at a time, every `intervalMs` after the last one ended; the probe itself is
+ * The website checks this device runs (protocol 6), as the server last pushed them (a
+ * SignedCheckSet: they make this device fetch URLs inside its network). The probe itself is
  * bounded (it reads at most 1 MiB and ends within `timeoutMs`). Every result is sent (they
  * are the site's response times from here); while offline the newest `offlineBacklog` wait
  * for the next session. Lives across reconnects; `close()` stops every timer.
  */
 export class AgentWebChecks {
-  private readonly checks = new Map<string, Running>();
-  private session: Session | null = null;
-  private issuedAt = 0;
+  private readonly set: SignedCheckSet<WebCheckSpec, HttpProbeResult, WebChecksBody>;
   private pending: WebCheckResultItem[] = [];
   private sendTimer?: NodeJS.Timeout;
-  private closed = false;
-  private readonly probe: (spec: HttpProbeSpec) => Promise<HttpProbeResult>;
 
-  constructor(private readonly options: AgentWebChecksOptions) {
-    this.probe = options.probe ?? httpProbe;
+  constructor(options: AgentWebChecksOptions) {
+    const run = options.probe ?? httpProbe;
+    this.set = new SignedCheckSet<WebCheckSpec, HttpProbeResult, WebChecksBody>({
+      ...options,
+      noun: 'website-check',
+      signingPayload: webChecksSigningPayload,
+      timed: () => true,
+      probe: (spec) => run(toProbeSpec(spec)).catch(probeFailed),
+      onResult: (spec, result, at) => this.queue(toResultItem(spec.id, at, result)),
+    });
   }
 
   get size(): number {
-    return this.checks.size;
+    return this.set.size;
   }
 
   /** Takes a new set from the server; refused (logged) if not signed for this device or older. */
   configure(body: WebChecksBody): boolean {
-    const { log } = this.options;
-    if (body.deviceId !== this.options.deviceId) {
-      log.warn(
-        `ignoring a website-check set for device ${body.deviceId}`,
-        'web checks for another device',
-      );
-      return false;
-    }
-    if (
-      !verifyPayload(this.options.serverPublicKey, webChecksSigningPayload(body), body.signature)
-    ) {
-      log.warn('ignoring a website-check set not signed by the server', 'web checks badly signed');
-      return false;
-    }
-    if (body.issuedAt < this.issuedAt) {
-      log.warn('ignoring an older website-check set', 'web checks replayed');
-      return false;
-    }
-    this.issuedAt = body.issuedAt;
-    const next = new Map(body.checks.map((c) => [c.id, c]));
-    for (const [id, r] of this.checks) {
-      // A removed or changed check stops; a changed one starts again with its new settings.
-      if (JSON.stringify(next.get(id)) !== JSON.stringify(r.spec)) {
-        clearTimeout(r.timer);
-        this.checks.delete(id);
-      }
-    }
-    for (const spec of body.checks) {
-      if (this.checks.has(spec.id)) continue;
-      const r: Running = { spec, probing: false };
-      this.checks.set(spec.id, r);
-      this.schedule(r, 0);
-    }
-    log.info(`running ${this.checks.size} website check(s)`);
-    return true;
+    return this.set.configure(body);
   }
 
   /** Results go out on this session from now on, starting with those kept while offline. */
   attach(session: Session): { close(): void } {
-    this.session = session;
-    this.flush();
-    return {
-      close: () => {
-        if (this.session === session) this.session = null;
-      },
-    };
+    return this.set.attach(session, () => this.flush());
   }
 
   close(): void {
-    this.closed = true;
-    for (const r of this.checks.values()) clearTimeout(r.timer);
-    this.checks.clear();
+    this.set.close();
     clearTimeout(this.sendTimer);
     this.sendTimer = undefined;
-  }
-
-  private schedule(r: Running, delay: number): void {
-    if (this.closed) return;
-    r.timer = setTimeout(() => void this.run(r), delay);
-  }
-
-  private async run(r: Running): Promise<void> {
-    if (r.probing || this.checks.get(r.spec.id) !== r) return;
-    r.probing = true;
-    const at = Date.now();
-    let result: HttpProbeResult;
-    try {
-      result = await this.probe(toProbeSpec(r.spec));
-    } catch (err) {
-      // The probe never throws by contract; if it does, the site is not known to be up.
-      result = {
-        outcome: 'critical',
-        statusCode: null,
-        latencyMs: null,
-        certExpiresAt: null,
-        message: `probe failed: ${errorMessage(err)}`,
-      };
-    } finally {
-      r.probing = false;
-    }
-    // A check removed or changed while it ran: its result speaks of settings no longer asked for.
-    if (this.checks.get(r.spec.id) !== r) return;
-    this.queue(toResultItem(r.spec.id, at, result));
-    this.schedule(r, r.spec.intervalMs);
   }
 
   private queue(item: WebCheckResultItem): void {
@@ -181,7 +117,7 @@ export class AgentWebChecks {
   }
 
   private flush(): void {
-    const session = this.session;
+    const session = this.set.session;
     if (!session || this.pending.length === 0) return;
     const items = this.pending;
     this.pending = [];

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   WEB_CHECK_LIMITS,
@@ -15,7 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import { AgentChecksService } from '../agent-checks/agent-checks.service';
 import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
-import { Periodic } from '../common/periodic';
+import { SetPushSource, SignedSetPusher } from '../common/signed-set-push';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { type DeviceFacets, DevicesService } from '../devices/devices.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
@@ -23,9 +17,6 @@ import { runFromOf, runsFromDevices, WebsiteCheckEntity } from './website-check.
 
 /** The first protocol version with `web_checks`: older agents are never sent one. */
 export const WEB_CHECKS_SINCE = 6;
-/** A change signal was lost, or a device's facets changed unseen: sets are re-derived this often. */
-const REFRESH_EVERY_MS = 5 * 60_000;
-const ARRIVAL_BATCH_MS = 100;
 
 export function toWebCheckSpec(c: WebsiteCheckEntity): WebCheckSpec {
   const spec: WebCheckSpec = {
@@ -45,25 +36,22 @@ export function toWebCheckSpec(c: WebsiteCheckEntity): WebCheckSpec {
 }
 
 /**
- * Pushes each connected agent (protocol 6 and later) the website checks it runs: right after
- * it authenticates, and whenever the set may have changed. Every process watches a cheap
- * fingerprint of the checks (count and latest change) and the agent checks' targets revision
- * (which moves when devices' tags or groups change, from any process), and re-derives the sets
- * of the agents it holds when either moves, sending only to those whose set changed. Devices
- * are chosen as agent checks choose theirs (AgentChecksService.targetApplies).
+ * Pushes each connected agent (protocol 6 and later) the website checks it runs
+ * (SignedSetPusher): right after it authenticates, and whenever the set may have changed.
+ * Every process watches a cheap fingerprint of the checks (count and latest change) and the
+ * agent checks' targets revision (which moves when devices' tags or groups change, from any
+ * process), and re-derives the sets of the agents it holds when either moves, sending only to
+ * those whose set changed. Devices are chosen as agent checks choose theirs
+ * (AgentChecksService.targetApplies).
  */
 @Injectable()
-export class WebsiteCheckDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(WebsiteCheckDelivery.name);
-  private readonly loop: Periodic;
+export class WebsiteCheckDelivery
+  implements OnApplicationBootstrap, OnApplicationShutdown, SetPushSource<WebCheckSpec[]>
+{
+  private readonly pusher: SignedSetPusher<WebCheckSpec[]>;
   private fingerprint = '';
-  private refreshedAt = 0;
   /** Enabled checks that run from some device. */
   private running: WebsiteCheckEntity[] = [];
-  /** The set last sent to each device held here, as JSON, and on which socket (see agent checks). */
-  private readonly sent = new Map<string, { conn: object; json: string }>();
-  private readonly arrived = new Set<string>();
-  private arrivalTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -73,33 +61,22 @@ export class WebsiteCheckDelivery implements OnApplicationBootstrap, OnApplicati
     private readonly serverKeys: ServerKeysService,
     private readonly agentChecks: AgentChecksService,
   ) {
-    this.loop = new Periodic('WebsiteCheckDelivery', config.monitorTickMs, () => this.tick());
+    this.pusher = new SignedSetPusher('WebsiteCheckDelivery', gateway, this, {
+      sinceProtocol: WEB_CHECKS_SINCE,
+      tickMs: config.monitorTickMs,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.gateway.onAuthenticated((deviceId) => {
-      this.arrived.add(deviceId);
-      this.arrivalTimer ??= setTimeout(() => {
-        this.arrivalTimer = undefined;
-        const ids = [...this.arrived];
-        this.arrived.clear();
-        void this.deliver(ids).catch((e: unknown) =>
-          this.logger.error(
-            `website checks for ${ids.length} device(s) not sent: ${(e as Error).message}`,
-          ),
-        );
-      }, ARRIVAL_BATCH_MS);
-    });
-    this.loop.start();
+    this.pusher.start();
   }
 
   onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.arrivalTimer);
-    return this.loop.stop();
+    return this.pusher.stop();
   }
 
   /** Re-reads the checks when the fingerprint moved; true when it did. */
-  private async load(): Promise<boolean> {
+  async load(): Promise<boolean> {
     const [{ n, changed }] = await this.dataSource.query<{ n: number; changed: string | null }[]>(
       `SELECT count(*)::int AS n, max(updated_at)::text AS changed FROM website_check`,
     );
@@ -113,52 +90,28 @@ export class WebsiteCheckDelivery implements OnApplicationBootstrap, OnApplicati
     return true;
   }
 
-  private async tick(): Promise<void> {
-    const changed = await this.load();
-    for (const [id, last] of this.sent) {
-      if (this.gateway.connectionOf(id) !== last.conn) this.sent.delete(id);
-    }
-    if (!changed && Date.now() - this.refreshedAt < REFRESH_EVERY_MS) return;
-    this.refreshedAt = Date.now();
-    await this.deliver(this.gateway.connectedDeviceIds());
+  async setsOf(deviceIds: string[]): Promise<Map<string, WebCheckSpec[]>> {
+    const facets = this.running.length
+      ? await this.devices.facetsOf(deviceIds)
+      : new Map<string, never>();
+    return new Map(
+      deviceIds.map((id) => {
+        const f = facets.get(id);
+        const specs = (f ? this.applying(id, f) : []).slice(0, WEB_CHECK_LIMITS.perDevice);
+        return [id, specs.map(toWebCheckSpec)];
+      }),
+    );
+  }
+
+  send(deviceId: string, checks: WebCheckSpec[]): boolean {
+    const body: Omit<WebChecksBody, 'signature'> = { deviceId, issuedAt: Date.now(), checks };
+    const signature = this.serverKeys.sign(webChecksSigningPayload(body));
+    return this.gateway.send(deviceId, 'web_checks', { ...body, signature });
   }
 
   /** Sends each of these devices (held here, speaking protocol 6) its set, if it changed. */
-  async deliver(deviceIds: string[]): Promise<number> {
-    await this.load();
-    const ids = deviceIds.filter(
-      (id) => (this.gateway.protocolVersion(id) ?? 0) >= WEB_CHECKS_SINCE,
-    );
-    let sent = 0;
-    for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = ids.slice(i, i + 1000);
-      const facets = this.running.length
-        ? await this.devices.facetsOf(chunk)
-        : new Map<string, never>();
-      for (const deviceId of chunk) {
-        const f = facets.get(deviceId);
-        const specs = (f ? this.applying(deviceId, f) : [])
-          .slice(0, WEB_CHECK_LIMITS.perDevice)
-          .map(toWebCheckSpec);
-        const json = JSON.stringify(specs);
-        const conn = this.gateway.connectionOf(deviceId);
-        const last = this.sent.get(deviceId);
-        // A new socket always gets its set, empty or not: the agent keeps the set it had
-        // across reconnects, and it may have changed meanwhile.
-        if (!conn || (last?.conn === conn && last.json === json)) continue;
-        const body: Omit<WebChecksBody, 'signature'> = {
-          deviceId,
-          issuedAt: Date.now(),
-          checks: specs,
-        };
-        const signature = this.serverKeys.sign(webChecksSigningPayload(body));
-        if (this.gateway.send(deviceId, 'web_checks', { ...body, signature })) {
-          this.sent.set(deviceId, { conn, json });
-          sent += 1;
-        }
-      }
-    }
-    return sent;
+  deliver(deviceIds: string[]): Promise<number> {
+    return this.pusher.deliver(deviceIds);
   }
 
   /**
