@@ -33,9 +33,7 @@ function specFiles(dir) {
  */
 const engineFree = ['apps', 'libs', 'test']
   .flatMap(specFiles)
-  .filter(
-    (f) => !/TestDatabase|test-app'|support\/fleet/.test(readFileSync(f, 'utf8')),
-  );
+  .filter((f) => !/TestDatabase|test-app'|support\/fleet/.test(readFileSync(f, 'utf8')));
 
 const extra = process.argv.slice(2);
 const runs = [{ engine: 'embedded', args: [] }];
