@@ -17,6 +17,8 @@ import { checkApplies } from './check-targets';
 const CHECKS_SINCE = 3;
 /** What a device is sent (at most this many checks). */
 const PER_DEVICE = 100;
+/** Devices whose check states are looked at together when a revision moves. */
+const STRAY_SCAN_DEVICES = 1000;
 
 /**
  * Pushes each connected agent its check set (SignedSetPusher): right after it authenticates,
@@ -88,7 +90,32 @@ export class AgentCheckDelivery
       .find({ where: { enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
     this.extra = await this.sources.extraTargets();
     this.revision = r;
+    await this.dropStrays();
     return true;
+  }
+
+  /**
+   * Ends the state (and open alert) of each device an enabled check no longer takes in: a
+   * target narrowed, a device's tags or group changed, a policy moved. Runs when the revision
+   * moves, which every such change does; a disabled or deleted check's alerts are closed by
+   * AgentChecksService itself.
+   */
+  private async dropStrays(): Promise<void> {
+    const enabled = new Map(this.enabled.map((c) => [c.id, c]));
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const { deviceIds, pairs } = await this.checks.statePairs(after, STRAY_SCAN_DEVICES);
+      if (deviceIds.length === 0) return;
+      after = deviceIds[deviceIds.length - 1];
+      const facets = await this.devices.facetsOf(deviceIds);
+      const strays = pairs.filter((p) => {
+        const c = enabled.get(p.checkId);
+        const f = facets.get(p.deviceId);
+        // A device gone or revoked keeps its history; only a live device left out is ended.
+        return c && f && !checkApplies(c, p.deviceId, f, this.extra.get(c.id));
+      });
+      await this.checks.dropStates(strays);
+    }
   }
 
   async setsOf(deviceIds: string[]): Promise<Map<string, AgentCheckSpec[]>> {

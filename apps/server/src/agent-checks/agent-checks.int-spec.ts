@@ -180,4 +180,59 @@ describe('agent checks (integration)', () => {
     v2.close();
     v3.close();
   }, 60_000);
+
+  it('ends the state and resolves the alert of a device that leaves the check’s tags', async () => {
+    const device: Enrolled = await enroll(server.url, token, 'leaver');
+    const agent = await connectAgent(server.url, device, 3);
+    await agent.next('checks');
+    const check = (
+      await post(tech, {
+        name: 'leaver disk',
+        kind: 'disk',
+        mount: '/',
+        thresholdPercent: 90,
+        target: { tags: ['db'] },
+        failThreshold: 1,
+      }).expect(201)
+    ).body as { id: string };
+    expect((await agent.next('checks', 10_000)).body.checks).toHaveLength(1);
+    agent.send('check_results', {
+      results: [
+        { checkId: check.id, status: 'critical', message: 'full', value: 99, at: Date.now() },
+      ],
+    });
+    const alerts = async () =>
+      (
+        await request(server.url)
+          .get(`/api/alerts?checkId=${check.id}`)
+          .set('Authorization', viewer)
+          .expect(200)
+      ).body as { items: { state: string }[] };
+    await waitFor(async () => (await alerts()).items[0]?.state === 'firing', 5000);
+
+    // A technician takes the tag away: the device no longer runs the check, so nothing it
+    // sends would ever resolve the alert; the server ends both itself.
+    await request(server.url)
+      .delete(`/api/devices/${device.deviceId}/tags/db`)
+      .set('Authorization', tech)
+      .expect(200);
+    expect((await agent.next('checks', 10_000)).body.checks).toEqual([]);
+    await waitFor(async () => (await alerts()).items[0]?.state === 'resolved', 10_000);
+    const states = (
+      await request(server.url)
+        .get(`/api/agent-checks/${check.id}/states`)
+        .set('Authorization', viewer)
+        .expect(200)
+    ).body as { items: { deviceId: string }[] };
+    expect(states.items.map((s) => s.deviceId)).not.toContain(device.deviceId);
+    // A late report from the device is not taken: it no longer runs the check.
+    agent.send('check_results', {
+      results: [
+        { checkId: check.id, status: 'critical', message: 'late', value: 99, at: Date.now() },
+      ],
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await alerts()).items.map((a) => a.state)).toEqual(['resolved']);
+    agent.close();
+  }, 60_000);
 });

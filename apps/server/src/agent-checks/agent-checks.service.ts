@@ -123,7 +123,7 @@ export class AgentChecksService {
       return row;
     });
     // Disabled: its open alerts resolve rather than stay forever. (A device left out of a
-    // changed target stops reporting it; its alert stays until the check is disabled.)
+    // changed target is ended by AgentCheckDelivery once the revision moves: dropStates.)
     if (!saved.enabled) await this.closeAlerts(id);
     return toAgentCheckResponse(saved);
   }
@@ -203,6 +203,44 @@ export class AgentChecksService {
       [id],
     );
     for (const s of states) await this.alerts.closeSubject(agentCheckSubject(id, s.device_id));
+  }
+
+  /**
+   * Ends each of these (check, device) pairs: the check no longer takes the device in (it
+   * left the check's tags, group or policy), so it stops reporting and nothing would resolve
+   * its alert. Claimed by the DELETE: when several processes find the same pairs, each state
+   * is deleted, and its alert closed, by one of them.
+   */
+  async dropStates(pairs: { checkId: string; deviceId: string }[]): Promise<number> {
+    if (pairs.length === 0) return 0;
+    const [rows] = await this.dataSource.query<[{ check_id: string; device_id: string }[], number]>(
+      `DELETE FROM agent_check_state s
+       USING unnest($1::uuid[], $2::uuid[]) AS p(check_id, device_id)
+       WHERE s.check_id = p.check_id AND s.device_id = p.device_id
+       RETURNING s.check_id, s.device_id`,
+      [pairs.map((p) => p.checkId), pairs.map((p) => p.deviceId)],
+    );
+    for (const r of rows)
+      await this.alerts.closeSubject(agentCheckSubject(r.check_id, r.device_id));
+    return rows.length;
+  }
+
+  /** The (check, device) pairs with a state, for devices after `afterDeviceId`, by device. */
+  async statePairs(
+    afterDeviceId: string,
+    devices: number,
+  ): Promise<{ deviceIds: string[]; pairs: { checkId: string; deviceId: string }[] }> {
+    const rows = await this.dataSource.query<{ check_id: string; device_id: string }[]>(
+      `SELECT s.check_id, s.device_id FROM agent_check_state s
+       WHERE s.device_id IN (SELECT DISTINCT device_id FROM agent_check_state
+                             WHERE device_id > $1 ORDER BY device_id LIMIT $2)
+       ORDER BY s.device_id`,
+      [afterDeviceId, devices],
+    );
+    return {
+      deviceIds: [...new Set(rows.map((r) => r.device_id))],
+      pairs: rows.map((r) => ({ checkId: r.check_id, deviceId: r.device_id })),
+    };
   }
 
   /**

@@ -14,6 +14,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { type DeviceFacets, DevicesService } from '../devices/devices.service';
 import { ServerKeysService } from '../server-keys/server-keys.service';
 import { runFromOf, runsFromDevices, WebsiteCheckEntity } from './website-check.entity';
+import { WebsiteChecksService } from './website-checks.service';
 
 /** The first protocol version with `web_checks`: older agents are never sent one. */
 export const WEB_CHECKS_SINCE = 6;
@@ -60,6 +61,7 @@ export class WebsiteCheckDelivery
     private readonly devices: DevicesService,
     private readonly serverKeys: ServerKeysService,
     private readonly agentChecks: AgentChecksService,
+    private readonly websiteChecks: WebsiteChecksService,
   ) {
     this.pusher = new SignedSetPusher('WebsiteCheckDelivery', gateway, this, {
       sinceProtocol: WEB_CHECKS_SINCE,
@@ -87,6 +89,7 @@ export class WebsiteCheckDelivery
       .find({ where: { enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
     this.running = enabled.filter(runsFromDevices);
     this.fingerprint = fingerprint;
+    await this.websiteChecks.closeStrayDeviceAlerts(enabled);
     return true;
   }
 

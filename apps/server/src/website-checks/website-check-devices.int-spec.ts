@@ -285,6 +285,32 @@ describe('website checks from devices (integration)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await deviceResults()).length).toBe(before);
 
+    // Back in by its tag, fires again, then loses the tag: its set empties and its alert
+    // resolves through the device's tags alone, with no edit of the check.
+    await request(server.url)
+      .patch(`/api/website-checks/${check.id}`)
+      .set('Authorization', admin)
+      .send({ runFrom: { tags: ['branch'] } })
+      .expect(200);
+    expect((await v6.next('web_checks', 10_000)).body.checks).toHaveLength(1);
+    report('critical', t + 7);
+    report('critical', t + 8);
+    await waitFor(
+      async () =>
+        (await alerts()).some((a) => a.deviceId === modern.deviceId && a.state === 'firing'),
+      5000,
+    );
+    await request(server.url)
+      .delete(`/api/devices/${modern.deviceId}/tags/branch`)
+      .set('Authorization', admin)
+      .expect(200);
+    expect((await v6.next('web_checks', 10_000)).body.checks).toEqual([]);
+    await waitFor(
+      async () =>
+        (await alerts()).every((a) => a.deviceId !== modern.deviceId || a.state === 'resolved'),
+      10_000,
+    );
+
     // The version-5 agent never got a frame it cannot read, and is still served.
     expect(v5.received.filter((m) => (m.type as string) === 'web_checks')).toEqual([]);
     expect(v5.ws.readyState).toBe(v5.ws.OPEN);

@@ -256,6 +256,15 @@ export class WebsiteChecksService {
   }
 
   /**
+   * For each of these checks, resolves the open alerts of the devices that no longer run it:
+   * called when the checks or the devices' tags and groups moved (WebsiteCheckDelivery), since
+   * a device that left a check's tags or group stops reporting and nothing else would.
+   */
+  async closeStrayDeviceAlerts(checks: WebsiteCheckEntity[]): Promise<void> {
+    for (const c of checks) await this.closeDeviceAlerts(c);
+  }
+
+  /**
    * Resolves the open alerts of the devices that no longer run the check (all of them when
    * the check is gone or disabled): nothing would ever resolve them otherwise.
    */
