@@ -5,7 +5,7 @@ import {
   deviceHttpAuthPayload,
   parseDeviceHttpAuthorization,
   parsePublicKey,
-  verifyPayload,
+  verifyPayloadAsync,
 } from '@fleetdesk/protocol';
 import { type DeviceIdentity, DeviceTelemetryService } from '../devices/device-telemetry.service';
 import { DeviceAuthFailedException } from './agent-updates.exceptions';
@@ -95,7 +95,8 @@ export class DeviceHttpAuthService {
       path,
       at: parsed.at,
     });
-    if (!verifyPayload(this.keyOf(identity.publicKey), payload, parsed.signature)) {
+    // In the thread pool: a fleet's uploads at once would otherwise queue behind each check.
+    if (!(await verifyPayloadAsync(this.keyOf(identity.publicKey), payload, parsed.signature))) {
       throw new DeviceAuthFailedException('the signature does not match the enrolled device key');
     }
     return parsed.deviceId;
