@@ -180,8 +180,13 @@ async function main() {
     results.endToEnd.stagingSeconds = round((stagedAt - t0) / 1000);
     results.endToEnd.cpu = cpu;
 
-    results.bare = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire.length, 4));
-    results.bare256 = rates(N, BYTES, lines, await bare(work, N, P, logFile, wire256.length, 1));
+    const floor = await bare(work, N, P, logFile, wire.length, 4);
+    results.bare = { ...rates(N, BYTES, lines, floor.seconds), cpu: floor.receiverCpuSeconds };
+    const floor256 = await bare(work, N, P, logFile, wire256.length, 1);
+    results.bare256 = {
+      ...rates(N, BYTES, lines, floor256.seconds),
+      cpu: floor256.receiverCpuSeconds,
+    };
     results.ratio = Number((results.fleetdesk.mbPerSecond / results.bare.mbPerSecond).toFixed(3));
     results.ratioToBare256 = Number(
       (results.fleetdesk.mbPerSecond / results.bare256.mbPerSecond).toFixed(3),
@@ -232,7 +237,16 @@ function rates(agents, bytes, lines, seconds) {
   };
 }
 
-/** The bare floor: one receiver, P sender processes, N sockets; seconds from go to the last ack. */
+/** user + system CPU ticks (10 ms) of a process. */
+function ticksOf(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/**
+ * The bare floor: one receiver, P sender processes, N sockets; seconds from go to the last
+ * ack, and the CPU seconds the receiver used meanwhile (to set beside the server's).
+ */
 async function bare(work, agents, processes, logFile, chunks, chunksPerMessage) {
   const dir = join(work, `bare-${chunksPerMessage}`);
   mkdirSync(dir);
@@ -261,13 +275,15 @@ async function bare(work, agents, processes, logFile, chunks, chunksPerMessage) 
     await Promise.all(senders.map((s) => once(s, 'message'))); // every socket open
     const t0 = performance.now();
     const done = senders.map((s) => once(s, 'message'));
+    const cpu0 = ticksOf(receiver.pid);
     for (const s of senders) s.send('go');
     const answers = (await Promise.all(done)).map(([m]) => m);
     const seconds = (performance.now() - t0) / 1000;
+    const receiverCpuSeconds = round((ticksOf(receiver.pid) - cpu0) / 100);
     const acked = answers.reduce((n, a) => n + a.acked, 0);
     if (acked !== agents * chunks)
       throw new Error(`bare: ${acked}/${agents * chunks} chunks acked`);
-    return seconds;
+    return { seconds, receiverCpuSeconds };
   } finally {
     for (const s of senders) s.kill();
     receiver.kill();
