@@ -178,6 +178,10 @@ export async function startBench(env = {}) {
   const simPids = [];
   /** CPU ticks of the simulator processes together. */
   const simTicks = () => simPids.reduce((sum, pid) => sum + ticksOf(pid), 0);
+  /** The go signal of `simulate --hold-uploads`: every simulator starts sending its staged bundles. */
+  const releaseUploads = () => {
+    for (const pid of simPids) process.kill(pid, 'SIGUSR2');
+  };
   const rssMiB = () =>
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
   /**
@@ -236,6 +240,7 @@ export async function startBench(env = {}) {
     stop,
     ticks,
     simTicks,
+    releaseUploads,
     dbTicks,
     dbCpuMsSince,
     rssMiB,

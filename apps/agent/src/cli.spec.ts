@@ -42,6 +42,7 @@ describe('parseCli', () => {
         '200',
         '--enroll-only',
         '--collect-logs',
+        '--hold-uploads',
       ]),
     ).toEqual({
       kind: 'simulate',
@@ -55,7 +56,12 @@ describe('parseCli', () => {
       enrollConcurrency: 200,
       enrollOnly: true,
       collectLogs: true,
+      holdUploads: true,
     });
+    // Holding uploads means nothing without collections to upload.
+    expect(() =>
+      parseCli(['simulate', '--server', 'http://127.0.0.1:1', '--count', '1', '--hold-uploads']),
+    ).toThrow(/--hold-uploads needs --collect-logs/);
   });
 
   it('parses uninstall-service and refuses options it does not take', () => {

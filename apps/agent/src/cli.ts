@@ -20,7 +20,8 @@ Commands:
       execute at once (default 4, at most 64); the rest wait their turn.
   simulate --server URL --token TOKEN --count N [--bind IP,IP,...] [--state-dir DIR]
            [--heartbeat-jitter] [--exec-log FILE] [--enroll-timeout SECONDS]
-           [--enroll-concurrency N] [--enroll-only] [--collect-logs] [--insecure]
+           [--enroll-concurrency N] [--enroll-only] [--collect-logs [--hold-uploads]]
+           [--insecure]
       Run N virtual agents in this process for load testing. Identities are kept in
       DIR/sim-identities.jsonl and reused on the next run (--token is then only needed
       for agents not yet enrolled). --bind spreads sockets over local source addresses;
@@ -34,7 +35,8 @@ Commands:
       identities, saves them and exits without connecting (to measure enrollment alone).
       --collect-logs makes virtual agents perform log collections for real (the files the
       action names, staged under DIR/agents/<device id>, uploaded in signed chunks), for
-      npm run bench:logs.
+      npm run bench:logs. --hold-uploads also compresses each staged bundle's requests and
+      sends none of them until the process receives SIGUSR2 (the benchmark's go signal).
   install-service [--state-dir DIR] [--dry-run]
       Install and start the agent as a system service (systemd on Linux, launchd on macOS);
       on Windows, print the equivalent commands. --dry-run prints instead of installing.
@@ -82,6 +84,7 @@ export type Command =
       enrollConcurrency?: number;
       enrollOnly: boolean;
       collectLogs: boolean;
+      holdUploads: boolean;
     }
   | { kind: 'install-service'; stateDir?: string; dryRun: boolean }
   | { kind: 'uninstall-service' }
@@ -123,6 +126,7 @@ const OPTIONS = {
     'enroll-concurrency': str,
     'enroll-only': flag,
     'collect-logs': flag,
+    'hold-uploads': flag,
     ...help,
   },
   'install-service': { 'state-dir': str, 'dry-run': flag, ...help },
@@ -282,6 +286,9 @@ export function parseCli(argv: readonly string[]): Command {
     case 'simulate': {
       const v = parseOptions(command, rest);
       if (v.help) return { kind: 'help' };
+      if (v['hold-uploads'] === true && v['collect-logs'] !== true) {
+        throw new UsageError(`${command}: --hold-uploads needs --collect-logs`);
+      }
       return {
         kind: 'simulate',
         server: server(v, command),
@@ -295,6 +302,7 @@ export function parseCli(argv: readonly string[]): Command {
         enrollConcurrency: enrollConcurrency(v),
         enrollOnly: v['enroll-only'] === true,
         collectLogs: v['collect-logs'] === true,
+        holdUploads: v['hold-uploads'] === true,
       };
     }
     case 'install-service': {

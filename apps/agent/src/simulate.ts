@@ -46,6 +46,13 @@ export interface SimulateOptions {
    * `<stateDir>/agents/<device id>` and uploads through the real LogUploader.
    */
   collectLogs?: boolean;
+  /**
+   * With collectLogs: each bundle is staged and its requests compressed before the run is
+   * reported, and nothing is uploaded until `uploadsReleased` resolves (default: the process
+   * receives SIGUSR2), so `npm run bench:logs` times the server's ingest of ready bytes.
+   */
+  holdUploads?: boolean;
+  uploadsReleased?: Promise<void>;
   /** Resolves when the simulation should stop; default: SIGINT or SIGTERM. */
   until?: Promise<string>;
   print?: (line: string) => void;
@@ -93,6 +100,9 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     }
     return body;
   };
+  const released = options.holdUploads
+    ? (options.uploadsReleased ?? onceSignal('SIGUSR2'))
+    : undefined;
   const revoked = new Set<string>();
   const serverKeys = new Map<string, { key: KeyObject; verified: VerifiedBatches }>();
   let stopping = false;
@@ -119,12 +129,26 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
         privateKey,
         log: agentLog,
         gzip: sharedGzip,
+        released,
       });
       uploaders.push(uploader);
-      collectLogs = collectLogsHandler({
+      const collect = collectLogsHandler({
         stateDir: agentDir,
         staged: (runId) => uploader.enqueue(runId),
       });
+      // Held: the run is reported only once its requests are compressed too, so a finished
+      // run means this agent has nothing left to do but send.
+      collectLogs = released
+        ? async (action, ctx) => {
+            const outcome = await collect(action, ctx);
+            if (outcome.outcome === 'succeeded') {
+              await uploader.prepare(ctx.runId).catch((err: unknown) => {
+                agentLog.warn(`could not compress run ${ctx.runId} ahead: ${errorMessage(err)}`);
+              });
+            }
+            return outcome;
+          }
+        : collect;
     }
     const runs = new SimRuns({
       collectLogs,
@@ -212,6 +236,11 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   return reason === 'no agents' || reason === 'enrollment incomplete'
     ? ExitCode.FAILURE
     : ExitCode.OK;
+}
+
+/** Resolves the first time the process receives `signal` (installed at once: no default exit). */
+function onceSignal(signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => process.once(signal, () => resolve()));
 }
 
 function untilSignal(): Promise<string> {

@@ -28,6 +28,7 @@ import {
   serverAuthPayload,
   signPayload,
   verifyPayload,
+  verifyPayloadAsync,
 } from './crypto';
 import { encodeFrame, parseFrame } from './envelope';
 import { sampleBodies } from './test-support/samples';
@@ -259,6 +260,28 @@ describe('sign and verify', () => {
 
   it('rejects the wrong key', () => {
     expect(verifyPayload(server.publicKey, payload, sig)).toBe(false);
+  });
+
+  it('answers the same in the thread pool (verifyPayloadAsync), never rejecting', async () => {
+    const tampered = Buffer.from(payload);
+    tampered[3] ^= 0x01;
+    const cases: [unknown, Uint8Array, unknown][] = [
+      [device.publicKey, payload, sig],
+      [createPublicKey(device.publicKey), payload, sig],
+      [device.publicKey, tampered, sig],
+      [server.publicKey, payload, sig],
+      [device.publicKey, payload, sig.slice(0, -1)],
+      [device.publicKey, payload, null],
+      [device.privateKey, payload, sig],
+      ['garbage', payload, sig],
+    ];
+    for (const [key, data, signature] of cases) {
+      const want = verifyPayload(key as string, data, signature as string);
+      await expect(verifyPayloadAsync(key as string, data, signature as string)).resolves.toBe(
+        want,
+      );
+    }
+    await expect(verifyPayloadAsync(device.publicKey, payload, sig)).resolves.toBe(true);
   });
 
   it('returns false, never throws, on garbage signatures', () => {

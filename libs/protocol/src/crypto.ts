@@ -483,6 +483,28 @@ export function verifyPayload(
   }
 }
 
+/**
+ * verifyPayload, with the Ed25519 check run in libuv's thread pool instead of the caller's
+ * thread: a server taking thousands of signed uploads at once keeps its event loop for the
+ * rest of each request. Same answers, never rejects.
+ */
+export function verifyPayloadAsync(
+  publicKey: KeyObject | string,
+  payload: Uint8Array,
+  signature: string,
+): Promise<boolean> {
+  try {
+    const key = parsePublicKey(publicKey);
+    const sig = decodeBase64Exact(signature, SIGNATURE_BYTES);
+    if (!key || !sig || !(payload instanceof Uint8Array)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      verify(null, payload, key, sig, (err, ok) => resolve(!err && ok));
+    });
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
 export interface PemKeyPair {
   /** SPKI PEM: what the server stores (device key) or the agent pins (server key). */
   publicKey: string;

@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:c
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   LOG_CHUNK_COUNT_HEADER,
   LOG_CHUNK_SHA256_HEADER,
@@ -160,5 +160,59 @@ describe('LogUploader', () => {
     const server = fakeServer(LOG_LIMITS.chunksPerRequest + 1, 1000);
     await upload(file, server);
     expect(server.puts.map((p) => p.count)).toEqual([LOG_LIMITS.chunksPerRequest, 1]);
+  });
+
+  it('held: compresses ahead through its gzip, sends nothing until released, then the same bytes', async () => {
+    const file = randomBytes(5 * C + 11);
+    const server = fakeServer(6, 4);
+    const runId = await stage(file);
+    const keys: string[] = [];
+    const cache = new Map<string, Buffer>();
+    let release!: () => void;
+    const uploader = new LogUploader({
+      stateDir,
+      serverUrl: 'http://server.invalid',
+      deviceId: randomUUID(),
+      privateKey,
+      log: silentLogger,
+      fetchImpl: server.fetchImpl,
+      retry: { minMs: 1, maxMs: 1 },
+      released: new Promise<void>((r) => (release = r)),
+      gzip: (raw, key) => {
+        keys.push(key);
+        if (!cache.has(key)) cache.set(key, gzipSync(raw));
+        return Promise.resolve(cache.get(key)!);
+      },
+    });
+    await uploader.prepare(runId);
+    const prepared = [...keys];
+    expect(prepared).toHaveLength(2); // chunks 0..3, then 4..5
+    uploader.enqueue(runId);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.puts).toEqual([]);
+    release();
+    for (let i = 0; i < 500 && (await readdir(uploadsDir(stateDir))).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await uploader.close();
+    // The upload asked for exactly the bodies prepared: each found ready in the cache.
+    expect(keys.slice(prepared.length)).toEqual(prepared);
+    expect(server.stored().equals(file)).toBe(true);
+  });
+
+  it('held and never released: close() still returns, nothing sent', async () => {
+    const server = fakeServer(1, 4);
+    const uploader = new LogUploader({
+      stateDir,
+      serverUrl: 'http://server.invalid',
+      deviceId: randomUUID(),
+      privateKey,
+      log: silentLogger,
+      fetchImpl: server.fetchImpl,
+      released: new Promise<void>(() => undefined),
+    });
+    uploader.enqueue(await stage(randomBytes(100)));
+    await uploader.close();
+    expect(server.puts).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -9,6 +9,7 @@ import {
   LOG_CHUNK_SHA256_HEADER,
   LOG_LIMITS,
   type LogManifest,
+  type LogManifestFile,
   type LogUploadState,
   logUploadPaths,
 } from '@fleetdesk/protocol';
@@ -34,6 +35,12 @@ export interface UploaderOptions {
    * `simulate` shares one cache among its virtual agents, which all send the same file.
    */
   gzip?: (raw: Buffer, key: string) => Promise<Buffer>;
+  /**
+   * Nothing is sent before this resolves (`simulate --hold-uploads`): the ingest benchmark
+   * has every virtual agent staged first, then releases them together, as its bare senders
+   * start with their bytes ready.
+   */
+  released?: Promise<void>;
 }
 
 /** The server will never take this bundle (unknown run, too big, refused): drop it. */
@@ -85,6 +92,10 @@ export class LogUploader {
   private async loop(): Promise<void> {
     const retry = this.options.retry ?? { minMs: 1000, maxMs: 60_000 };
     let delay = retry.minMs;
+    // close() wakes this wait too, so a held uploader can still be stopped.
+    if (this.options.released) {
+      await Promise.race([this.options.released, new Promise<void>((r) => (this.wake = r))]);
+    }
     while (!this.closed && this.queue.length > 0) {
       const runId = this.queue[0];
       try {
@@ -107,6 +118,49 @@ export class LogUploader {
         delay = Math.min(retry.maxMs, delay * 2);
       }
     }
+  }
+
+  /**
+   * Compresses a staged bundle's requests ahead of the upload, as many chunks a request as the
+   * server may offer, through `gzip` (simulate's shared cache keeps the result; the upload
+   * then finds it there). Without a cache this only costs time.
+   */
+  async prepare(runId: string): Promise<void> {
+    const dir = join(uploadsDir(this.options.stateDir), runId);
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
+    for (const file of manifest.files) {
+      const handle = await open(dataFile(dir, file.index), 'r');
+      try {
+        for (let next = 0; next < file.chunks; next += LOG_LIMITS.chunksPerRequest) {
+          const count = Math.min(LOG_LIMITS.chunksPerRequest, file.chunks - next);
+          await this.body(handle, file, next, count);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  /** The gzip body of `count` chunks of a staged file from chunk `next`. */
+  private async body(
+    handle: FileHandle,
+    file: LogManifestFile,
+    next: number,
+    count: number,
+  ): Promise<Buffer> {
+    const start = next * LOG_LIMITS.chunkBytes;
+    const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
+    // Filled by the read below (a short read is an error): no need to zero it first.
+    const raw = Buffer.allocUnsafe(length);
+    for (let got = 0; got < length;) {
+      const { bytesRead } = await handle.read(raw, got, length - got, start + got);
+      if (bytesRead === 0)
+        throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
+      got += bytesRead;
+    }
+    return this.options.gzip
+      ? this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
+      : gzip(raw, GZIP);
   }
 
   private async forget(runId: string): Promise<void> {
@@ -144,19 +198,7 @@ export class LogUploader {
         while (next < file.chunks) {
           if (this.closed) throw new Error('the agent is stopping');
           const count = Math.min(perRequest, file.chunks - next);
-          const start = next * LOG_LIMITS.chunkBytes;
-          const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
-          // Filled by the read below (a short read is an error): no need to zero it first.
-          const raw = Buffer.allocUnsafe(length);
-          for (let got = 0; got < length;) {
-            const { bytesRead } = await handle.read(raw, got, length - got, start + got);
-            if (bytesRead === 0)
-              throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
-            got += bytesRead;
-          }
-          const body = this.options.gzip
-            ? await this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
-            : await gzip(raw, GZIP);
+          const body = await this.body(handle, file, next, count);
           const answer = (await this.request(
             'PUT',
             logUploadPaths.chunk(runId, file.index, next),

@@ -12,9 +12,10 @@ import {
   type ProtocolVersion,
   serverAuthPayload,
   type ServerToAgent,
-  verifyPayload,
+  verifyPayloadAsync,
 } from '@fleetdesk/protocol';
 import type { WebSocket } from 'ws';
+import { parsedPublicKey } from '../common/public-keys';
 
 /** How many bad frames an authenticated agent may send before it is cut off. */
 const MAX_STRIKES = 20;
@@ -152,7 +153,9 @@ export class AgentConnection {
     }
     if (identity.revoked) return this.close(CloseCode.REVOKED, 'device revoked');
     const payload = agentAuthPayload({ deviceId, serverNonce: this.serverNonce, agentNonce });
-    if (!verifyPayload(identity.publicKey, payload, signature)) {
+    // The key parsed once per process (shared with the device's signed uploads), the check in
+    // the thread pool: a thousand agents reconnecting at once queue behind neither.
+    if (!(await verifyPayloadAsync(parsedPublicKey(identity.publicKey), payload, signature))) {
       this.hooks.onAuthFailed(deviceId, 'bad_signature');
       this.sendError('AUTH_FAILED', 'signature does not match the enrolled device key');
       return this.close(CloseCode.AUTH_FAILED, 'bad signature');

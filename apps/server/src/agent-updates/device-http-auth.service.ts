@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { KeyObject } from 'node:crypto';
 import {
   DEVICE_HTTP_AUTH_WINDOW_MS,
   deviceHttpAuthPayload,
   parseDeviceHttpAuthorization,
-  parsePublicKey,
-  verifyPayload,
+  verifyPayloadAsync,
 } from '@fleetdesk/protocol';
+import { parsedPublicKey } from '../common/public-keys';
 import { type DeviceIdentity, DeviceTelemetryService } from '../devices/device-telemetry.service';
 import { DeviceAuthFailedException } from './agent-updates.exceptions';
 
@@ -21,7 +20,6 @@ export class DeviceHttpAuthService {
   /** Devices asked for while a lookup runs: they go together in the next one. */
   private waiting = new Map<string, ((identity: DeviceIdentity | null | Error) => void)[]>();
   private looking = false;
-  private readonly keys = new Map<string, KeyObject>();
 
   constructor(private readonly telemetry: DeviceTelemetryService) {}
 
@@ -60,22 +58,6 @@ export class DeviceHttpAuthService {
     }
   }
 
-  /**
-   * The parsed public key of a PEM (parsing was a tenth of an upload request's CPU). Keyed by
-   * the PEM itself, so a re-enrolled key is a new entry; public keys, nothing secret held.
-   */
-  private keyOf(pem: string): KeyObject | string {
-    let key = this.keys.get(pem);
-    if (!key) {
-      const parsed = parsePublicKey(pem);
-      if (!parsed) return pem;
-      if (this.keys.size >= 20_000) this.keys.clear();
-      key = parsed;
-      this.keys.set(pem, key);
-    }
-    return key;
-  }
-
   /** The device id, or DeviceAuthFailedException with the reason. */
   async verify(header: string | undefined, method: string, path: string): Promise<string> {
     const parsed = parseDeviceHttpAuthorization(header);
@@ -95,7 +77,10 @@ export class DeviceHttpAuthService {
       path,
       at: parsed.at,
     });
-    if (!verifyPayload(this.keyOf(identity.publicKey), payload, parsed.signature)) {
+    // In the thread pool: a fleet's uploads at once would otherwise queue behind each check.
+    if (
+      !(await verifyPayloadAsync(parsedPublicKey(identity.publicKey), payload, parsed.signature))
+    ) {
       throw new DeviceAuthFailedException('the signature does not match the enrolled device key');
     }
     return parsed.deviceId;

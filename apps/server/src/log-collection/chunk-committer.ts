@@ -1,6 +1,6 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import { LOG_LIMITS } from '@fleetdesk/protocol';
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BlobStore } from './blob-store';
 import { GroupCommit, type Outcome } from './group-commit';
@@ -291,7 +291,12 @@ export class ChunkCommitter {
   private async verify(work: FileWork, partial: string): Promise<'stored' | 'mismatch'> {
     const size = Number(work.row.size);
     let got: { sha256: string; size: number };
-    if (work.start === 0) {
+    if (work.start === 0 && work.parts.length === 1) {
+      // WebCrypto's digest runs in the thread pool: the files of a batch hash side by side,
+      // off the event loop (1 MiB is ~0.7 ms of it otherwise, a GiB-sized batch 0.7 s).
+      const digest = await webcrypto.subtle.digest('SHA-256', work.parts[0]);
+      got = { sha256: Buffer.from(digest).toString('hex'), size: work.added };
+    } else if (work.start === 0) {
       const hash = createHash('sha256');
       for (const part of work.parts) hash.update(part);
       got = { sha256: hash.digest('hex'), size: work.added };
