@@ -244,6 +244,22 @@ export class RunStore {
   }
 
   /**
+   * Whether any run could be claimed now (pending, of a running job, due, not expired),
+   * whichever device it is for: one probe of IDX_job_run_open. The dispatcher asks before
+   * claim(), whose parameter is every connected device's id (ten thousand uuids to encode,
+   * send and parse once a second, for a claim that finds nothing nearly every time).
+   */
+  async anyClaimable(): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ any: boolean }[]>(
+      `SELECT EXISTS (
+         SELECT 1 FROM job_run r JOIN job j ON j.id = r.job_id
+         WHERE r.status IN (${FROM.claim}) AND j.status = 'running' AND r.expires_at > now()
+           AND (r.not_before IS NULL OR r.not_before <= now())) AS any`,
+    );
+    return row.any;
+  }
+
+  /**
    * claim: up to `limit` pending runs of running jobs for these (connected) devices, within
    * each job's free concurrency slots. SKIP LOCKED keeps replicas from claiming the same run.
    */
