@@ -3,7 +3,9 @@ import type { DeviceConnectionStatus } from '@fleetdesk/api-types';
 import type { HeartbeatBody } from '@fleetdesk/protocol';
 
 @Entity({ name: 'device' })
-@Index('IDX_device_status', ['status', 'lastSeenAt'])
+// Not lastSeenAt: heartbeats set it, and an indexed column would make every heartbeat a
+// non-HOT update writing all of the row's indexes (migration 1765090000000).
+@Index('IDX_device_status', ['status'])
 @Index('IDX_device_os_platform', ['osPlatform'])
 @Index('IDX_device_group_id', ['groupId'])
 @Index('IDX_device_enrolled_at', ['enrolledAt'])

@@ -25,6 +25,7 @@ import { PolicyChecks1765030000000 } from './1765030000000-policy-checks';
 import { MetricsCoveringKey1765031000000 } from './1765031000000-metrics-covering-key';
 import { WebsiteChecksFromDevices1765040000000 } from './1765040000000-website-checks-from-devices';
 import { DeviceNameOrder1765070000000 } from './1765070000000-device-name-order';
+import { DeviceStatusHot1765090000000 } from './1765090000000-device-status-hot';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   MetricsCoveringKey1765031000000,
   WebsiteChecksFromDevices1765040000000,
   DeviceNameOrder1765070000000,
+  DeviceStatusHot1765090000000,
 ];
