@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AGENT_CHECK_LIMITS } from '@fleetdesk/api-types';
 import { type AgentCheckSpec, checksSigningPayload, type ChecksBody } from '@fleetdesk/protocol';
 import { DataSource } from 'typeorm';
 import { AgentGatewayService } from '../agent-gateway/agent-gateway.service';
@@ -15,8 +16,6 @@ import { checkApplies } from './check-targets';
 
 /** The first protocol version with `checks`: older agents are never sent one. */
 const CHECKS_SINCE = 3;
-/** What a device is sent (at most this many checks). */
-const PER_DEVICE = 100;
 /** Devices whose check states are looked at together when a revision moves. */
 const STRAY_SCAN_DEVICES = 1000;
 
@@ -126,7 +125,12 @@ export class AgentCheckDelivery
     return new Map(
       deviceIds.map((id) => {
         const f = facets.get(id);
-        return [id, f ? this.applying(id, f).slice(0, PER_DEVICE).map(toAgentCheckSpec) : []];
+        return [
+          id,
+          f
+            ? this.applying(id, f).slice(0, AGENT_CHECK_LIMITS.perDevice).map(toAgentCheckSpec)
+            : [],
+        ];
       }),
     );
   }
