@@ -214,8 +214,12 @@ async function whole(stream: Readable, size: number): Promise<{ sha256: string; 
   for await (const part of stream as AsyncIterable<Buffer>) parts.push(part);
   let raw: Buffer;
   try {
-    // One byte past the announced size is enough to know it is wrong.
-    raw = await gunzip(Buffer.concat(parts), { maxOutputLength: size + 1 });
+    // One byte past the announced size is enough to know it is wrong. One output buffer of
+    // that size: zlib's default 16 KiB pieces cost a main-thread callback each, and then a copy.
+    raw = await gunzip(Buffer.concat(parts), {
+      maxOutputLength: size + 1,
+      chunkSize: Math.max(64, size + 1),
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       return { sha256: '', size: size + 1 };
