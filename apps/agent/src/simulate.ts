@@ -12,6 +12,7 @@ import { ExitCode } from './exit-codes';
 import { Gate } from './gate';
 import { errorMessage, type Logger } from './log';
 import { collectLogsHandler } from './logs/collect';
+import { SocketUploads } from './logs/transport';
 import { GZIP, gzip, LogUploader } from './logs/uploader';
 import { startReporting } from './reporter';
 import type { ActionHandler } from './runs/runs';
@@ -120,7 +121,8 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     const serverKey = pinned.key;
     const privateKey = createPrivateKey(identity.privateKey);
     let collectLogs: ActionHandler<'collect_logs'> | undefined;
-    if (options.collectLogs) {
+    const socketUploads = options.collectLogs ? new SocketUploads() : undefined;
+    if (socketUploads) {
       const agentDir = join(options.stateDir, 'agents', deviceId);
       const uploader = new LogUploader({
         stateDir: agentDir,
@@ -130,6 +132,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
         log: agentLog,
         gzip: sharedGzip,
         released,
+        socket: () => socketUploads.transport(),
       });
       uploaders.push(uploader);
       const collect = collectLogsHandler({
@@ -185,6 +188,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
             onSent: (type) => (type === 'heartbeat' ? stats.heartbeats++ : stats.inventories++),
           }),
           runs.attach(session),
+          ...(socketUploads ? [socketUploads.attach(session)] : []),
         ),
       onRevoked: () => {
         stats.revoked += 1;

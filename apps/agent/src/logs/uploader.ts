@@ -15,6 +15,7 @@ import {
 } from '@fleetdesk/protocol';
 import { errorMessage, type Logger } from '../log';
 import { dataFile, MANIFEST, uploadsDir } from './collect';
+import { type ChunkRequest, Permanent, Unsendable, type UploadTransport } from './transport';
 
 export const gzip = promisify(gzipCallback);
 /** The upload's gzip settings; the ingest benchmark's bare senders send the same bytes. */
@@ -41,10 +42,12 @@ export interface UploaderOptions {
    * start with their bytes ready.
    */
   released?: Promise<void>;
+  /**
+   * The agent's socket as a transport (SocketUploads.transport): used for each upload
+   * attempt that finds it up with a protocol-7 server, HTTPS otherwise.
+   */
+  socket?: () => UploadTransport | null;
 }
-
-/** The server will never take this bundle (unknown run, too big, refused): drop it. */
-class Permanent extends Error {}
 
 /**
  * Sends staged bundles to the server and forgets them only once it holds every chunk. Asks
@@ -58,6 +61,20 @@ export class LogUploader {
   private closed = false;
   private wake: (() => void) | null = null;
   private sleepTimer: NodeJS.Timeout | null = null;
+
+  private readonly http: UploadTransport = {
+    name: 'http',
+    manifest: async (runId, manifest) =>
+      (await this.request('POST', logUploadPaths.manifest(runId), JSON.stringify(manifest), {
+        'content-type': 'application/json',
+      })) as LogUploadState,
+    chunk: async (r: ChunkRequest) =>
+      (await this.request('PUT', logUploadPaths.chunk(r.runId, r.index, r.seq), r.body, {
+        'content-type': 'application/octet-stream',
+        [LOG_CHUNK_SHA256_HEADER]: r.sha256,
+        ...(r.count > 1 ? { [LOG_CHUNK_COUNT_HEADER]: String(r.count) } : {}),
+      })) as { nextSeq: number },
+  };
 
   constructor(private readonly options: UploaderOptions) {}
 
@@ -178,13 +195,19 @@ export class LogUploader {
   private async upload(runId: string): Promise<void> {
     const dir = join(uploadsDir(this.options.stateDir), runId);
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
-    const state = (await this.request(
-      'POST',
-      logUploadPaths.manifest(runId),
-      JSON.stringify(manifest),
-      { 'content-type': 'application/json' },
-    )) as LogUploadState;
-    if (state.complete) return;
+    // Chosen per attempt: a socket that drops fails this attempt, and the retry takes
+    // whatever is there then (the next socket, or HTTPS); the server's answer says where
+    // each file stands either way.
+    let transport = this.options.socket?.() ?? this.http;
+    let state: LogUploadState;
+    try {
+      state = await transport.manifest(runId, manifest);
+    } catch (err) {
+      if (!(err instanceof Unsendable)) throw err;
+      transport = this.http;
+      state = await transport.manifest(runId, manifest);
+    }
+    if (state.complete) return this.sent(runId, transport);
     // A server that says nothing about it takes one chunk a request.
     const perRequest = Math.max(
       1,
@@ -199,16 +222,14 @@ export class LogUploader {
           if (this.closed) throw new Error('the agent is stopping');
           const count = Math.min(perRequest, file.chunks - next);
           const body = await this.body(handle, file, next, count);
-          const answer = (await this.request(
-            'PUT',
-            logUploadPaths.chunk(runId, file.index, next),
+          const answer = await transport.chunk({
+            runId,
+            index: file.index,
+            seq: next,
+            count,
+            sha256: createHash('sha256').update(body).digest('hex'),
             body,
-            {
-              'content-type': 'application/octet-stream',
-              [LOG_CHUNK_SHA256_HEADER]: createHash('sha256').update(body).digest('hex'),
-              ...(count > 1 ? { [LOG_CHUNK_COUNT_HEADER]: String(count) } : {}),
-            },
-          )) as { nextSeq: number };
+          });
           // The server says which chunk it wants next: normally this one + 1.
           next = answer.nextSeq;
           if (this.options.paceMs) await this.sleep(this.options.paceMs);
@@ -217,6 +238,13 @@ export class LogUploader {
         await handle.close();
       }
     }
+    this.sent(runId, transport);
+  }
+
+  private sent(runId: string, transport: UploadTransport): void {
+    this.options.log.info(
+      `log bundle of run ${runId} uploaded over ${transport.name === 'socket' ? 'the socket' : 'HTTP'}`,
+    );
   }
 
   private async request(

@@ -26,6 +26,7 @@ import { LogSearchService } from './log-search.service';
 import { LogFollowService } from './log-follow.service';
 import { LogSettingsService } from './log-settings.service';
 import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
+import { LogUploadSocket } from './log-upload.socket';
 
 @Module({
   imports: [
@@ -55,6 +56,7 @@ import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
     },
     LogSettingsService,
     LogUploadService,
+    LogUploadSocket,
     LogCollectionService,
     LogRetentionService,
     FileTransferService,
