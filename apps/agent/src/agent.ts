@@ -117,7 +117,9 @@ export async function runAgent(
     privateKey: identity.privateKey,
     log,
     paceMs: options.logUploadPaceMs,
-    socket: options.logUploadTransport === 'http' ? undefined : () => socketUploads.transport(),
+    ...(options.logUploadTransport === 'http'
+      ? {}
+      : { socket: () => socketUploads.transport(), released: socketUploads.ready(10_000) }),
   });
   let runs: RunManager;
   try {

@@ -52,9 +52,25 @@ interface Pending {
  */
 export class SocketUploads {
   private current: SessionUploads | null = null;
+  private connected!: () => void;
+  private readonly firstSession = new Promise<void>((resolve) => (this.connected = resolve));
+
+  /**
+   * Resolves once the first socket is authenticated (whatever its version), or after
+   * `timeoutMs`: bundles left from before a restart wait for it rather than going over HTTPS
+   * because the uploader started a moment before the socket.
+   */
+  ready(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.firstSession,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs).unref())),
+    ]).finally(() => clearTimeout(timer));
+  }
 
   /** Hooks a new socket's session; its handle's close() fails what still waits on it. */
   attach(session: Session): SessionHandle {
+    this.connected();
     const uploads = new SessionUploads(session);
     if (session.protocolVersion >= SOCKET_UPLOAD_VERSION) this.current = uploads;
     return {

@@ -39,7 +39,8 @@ export interface UploaderOptions {
   /**
    * Nothing is sent before this resolves (`simulate --hold-uploads`): the ingest benchmark
    * has every virtual agent staged first, then releases them together, as its bare senders
-   * start with their bytes ready.
+   * start with their bytes ready. The agent passes its first socket (SocketUploads.ready), so
+   * bundles left from before a restart go over it.
    */
   released?: Promise<void>;
   /**
