@@ -111,7 +111,14 @@ describe('file transfer end to end', () => {
           return false;
         }
         if (run.direction === 'fetch' && run.status === 'succeeded') {
-          return run.totalBytes !== null && run.transferredBytes === run.totalBytes && run;
+          if (run.totalBytes === null || run.transferredBytes !== run.totalBytes) return false;
+          // Received, then checked against its manifest before it is served.
+          const bundle = await fleet
+            .api()
+            .get(`/api/log-bundles/${run.bundleId}`)
+            .set('Authorization', fleet.admin)
+            .expect(200);
+          return (bundle.body as { status: string }).status !== 'uploading' && run;
         }
         return run;
       },

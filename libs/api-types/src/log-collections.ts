@@ -172,6 +172,9 @@ export interface LogBundleResponse {
   refused: LogBundleRefusalResponse[];
   error: string | null;
   collectedAt: string;
+  /** Every byte stored (the device is done); the files are then checked against the manifest. */
+  receivedAt: string | null;
+  /** Every file checked: the bundle is `complete`. */
   completedAt: string | null;
   expiresAt: string;
   createdAt: string;

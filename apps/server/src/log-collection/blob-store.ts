@@ -3,6 +3,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import {
   type ByteRange,
   checkSha256,
@@ -11,8 +13,19 @@ import {
   type StoredObject,
 } from '../object-store/object-store';
 
+export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
+
 /** The object store's namespace for collected logs and fetched or pushed files. */
 export const LOG_OBJECTS = 'logs';
+
+/** What `openCollected` needs of a log_bundle_file row. */
+export interface CollectedFile {
+  sha256: string;
+  size: number;
+  storedSha256: string | null;
+  storedBytes: number;
+  encoding: 'identity' | 'gzip';
+}
 
 /** The bytes of a file the database says is stored are in neither place. */
 export class LogBlobMissingError extends Error {
@@ -144,6 +157,24 @@ export class BlobStore {
       stream: createReadStream(path, { start: range.start, end }),
       size: end - range.start + 1,
     };
+  }
+
+  /**
+   * A collected file's own bytes: unzipped on the way when it is kept as the gzip it came in
+   * (`encoding` gzip, under `storedSha256`). `size` is then the file's size, and the stored
+   * object must hold the `storedBytes` the upload wrote, or it is reported missing.
+   */
+  async openCollected(file: CollectedFile): Promise<StoredObject> {
+    if (file.encoding !== 'gzip' || !file.storedSha256) return this.open(file.sha256);
+    const stored = await this.open(file.storedSha256);
+    if (stored.size !== file.storedBytes) {
+      stored.stream.destroy();
+      throw new LogBlobMissingError(file.storedSha256);
+    }
+    const raw = createGunzip();
+    // Errors either way end both: a reader that stops early closes the object's stream.
+    pipeline(stored.stream, raw).catch(() => undefined);
+    return { stream: raw, size: file.size };
   }
 
   /** Removes a file from the store and from the legacy folder; a missing one is no error. */

@@ -24,7 +24,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
 import { checkAction } from './action-checks';
-import { BlobStore } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE } from './blob-store';
 import type { FetchFileDto, PushFileDto } from './dto/file-transfer.dto';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
 import {
@@ -34,7 +34,6 @@ import {
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
 import { LogSettingsService } from './log-settings.service';
-import { LOG_BLOB_STORE } from './log-upload.service';
 
 /** Request bodies are written to the partial file in pieces of this size. */
 const WRITE_PIECE = 4 * 1024 * 1024;

@@ -17,12 +17,20 @@ export class LogBundleEntity {
   @Column({ type: 'jsonb' }) refused!: LogManifestRefusal[];
   @Column({ type: 'varchar', length: 1000, nullable: true }) error!: string | null;
   @Column({ name: 'collected_at', type: 'timestamptz' }) collectedAt!: Date;
+  /** When the last byte was stored (the agent forgets the bundle then). */
+  @Column({ name: 'received_at', type: 'timestamptz', nullable: true }) receivedAt!: Date | null;
+  /** When every file was verified against the manifest (status `complete`). */
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
-/** A file of a bundle; `nextSeq` is the upload's resume point, `complete` once its blob is stored. */
+/**
+ * A file of a bundle; `nextSeq` is the upload's resume point, `complete` once all of it is
+ * stored, `verifiedAt` once it was found to be what the manifest announced. Since
+ * 1765110000000 a file is kept as the gzip it arrived in (`encoding`), under the SHA-256 of
+ * those bytes (`storedSha256`); older ones are kept as is, under `sha256`.
+ */
 @Entity({ name: 'log_bundle_file' })
 export class LogBundleFileEntity {
   @PrimaryColumn({ name: 'bundle_id', type: 'uuid' }) bundleId!: string;
@@ -37,6 +45,11 @@ export class LogBundleFileEntity {
   @Column({ name: 'received_bytes', ...bigint }) receivedBytes!: number;
   @Column({ type: 'boolean' }) truncated!: boolean;
   @Column({ type: 'boolean' }) complete!: boolean;
+  @Column({ name: 'stored_sha256', type: 'char', length: 64, nullable: true })
+  storedSha256!: string | null;
+  @Column({ name: 'stored_bytes', ...bigint }) storedBytes!: number;
+  @Column({ type: 'varchar', length: 8 }) encoding!: 'identity' | 'gzip';
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true }) verifiedAt!: Date | null;
 }
 
 /** The admin's path policy and storage limits; at most one row (id 1), defaults without it. */

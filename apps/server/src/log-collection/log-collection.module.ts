@@ -10,7 +10,7 @@ import { JobsModule } from '../jobs/jobs.module';
 import { ObjectStore } from '../object-store/object-store';
 import { ObjectStoreModule } from '../object-store/object-store.module';
 import { ServerKeysModule } from '../server-keys/server-keys.module';
-import { BlobStore } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE } from './blob-store';
 import { FileTransferController } from './file-transfer.controller';
 import { FileTransferService } from './file-transfer.service';
 import {
@@ -25,8 +25,9 @@ import { LogSearchController } from './log-search.controller';
 import { LogSearchService } from './log-search.service';
 import { LogFollowService } from './log-follow.service';
 import { LogSettingsService } from './log-settings.service';
-import { LOG_BLOB_STORE, LogUploadService } from './log-upload.service';
+import { LogUploadService } from './log-upload.service';
 import { LogUploadSocket } from './log-upload.socket';
+import { LogVerifierService } from './log-verifier.service';
 
 @Module({
   imports: [
@@ -57,6 +58,7 @@ import { LogUploadSocket } from './log-upload.socket';
     LogSettingsService,
     LogUploadService,
     LogUploadSocket,
+    LogVerifierService,
     LogCollectionService,
     LogRetentionService,
     FileTransferService,

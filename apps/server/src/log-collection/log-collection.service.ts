@@ -13,7 +13,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
-import { BlobStore, LogBlobMissingError } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE, LogBlobMissingError } from './blob-store';
 import type { CreateLogCollectionDto, LogBundleQueryDto } from './dto/log-collection.dto';
 import { checkAction, checkLinePattern, checkSources } from './action-checks';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
@@ -25,7 +25,6 @@ import {
 } from './log-collection.exceptions';
 import { LogRetentionService } from './log-retention.service';
 import { LogSettingsService } from './log-settings.service';
-import { LOG_BLOB_STORE } from './log-upload.service';
 import { type TarEntry, tarStream } from './tar';
 
 const LIST_LIMIT = 500;
@@ -53,11 +52,13 @@ export function toLogBundleResponse(
       sha256: f.sha256,
       truncated: f.truncated,
       receivedBytes: f.receivedBytes,
-      complete: f.complete,
+      // Readable once checked: a file still being verified is not offered yet.
+      complete: f.complete && f.verifiedAt !== null,
     })),
     refused: b.refused,
     error: b.error,
     collectedAt: b.collectedAt.toISOString(),
+    receivedAt: b.receivedAt?.toISOString() ?? null,
     completedAt: b.completedAt?.toISOString() ?? null,
     expiresAt: b.expiresAt.toISOString(),
     createdAt: b.createdAt.toISOString(),
@@ -175,9 +176,11 @@ export class LogCollectionService {
     const { bundle, files } = await this.load(id);
     const file = files.find((f) => f.index === index);
     if (!file) throw new LogBundleNotFoundException(`file ${index} in bundle ${id}`);
-    if (!file.complete) throw new LogBundleNotReadyException(`file ${index} of bundle ${id}`);
+    if (!file.complete || !file.verifiedAt) {
+      throw new LogBundleNotReadyException(`file ${index} of bundle ${id}`);
+    }
     // Opened before the audit entry: a download that cannot start is not recorded as one.
-    const stored = await this.store.open(file.sha256).catch((err: unknown) => {
+    const stored = await this.store.openCollected(file).catch((err: unknown) => {
       if (err instanceof LogBlobMissingError) {
         throw new LogFileMissingException(
           `file ${index} of bundle ${id} (${file.sha256}) is missing from the store`,
@@ -232,7 +235,7 @@ export class LogCollectionService {
       name: `${prefix}/${entryName(f)}`,
       size: f.size,
       mtime: bundle.collectedAt,
-      open: async () => (await this.store.open(f.sha256)).stream,
+      open: async () => (await this.store.openCollected(f)).stream,
     }));
     return { chunks: tarStream(entries), name: `${prefix}.tar.gz` };
   }
@@ -293,7 +296,7 @@ export class LogCollectionService {
           name: `bundle-${b.id.slice(0, 8)}/${entryName(f)}`,
           size: f.size,
           mtime: b.collectedAt,
-          open: async () => (await this.store.open(f.sha256)).stream,
+          open: async () => (await this.store.openCollected(f)).stream,
         })),
     );
     const day = new Date().toISOString().slice(0, 10);
@@ -328,7 +331,7 @@ export class LogCollectionService {
       });
     });
     await this.store.removePartials(id);
-    await this.retention.removeUnusedBlobs(files.map((f) => f.sha256));
+    await this.retention.removeUnusedBlobs(files.map((f) => f.storedSha256 ?? f.sha256));
   }
 
   private async load(id: string) {

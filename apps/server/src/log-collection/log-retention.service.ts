@@ -9,8 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR } from '../common/actor';
-import { BlobStore } from './blob-store';
-import { LOG_BLOB_STORE } from './log-upload.service';
+import { BlobStore, LOG_BLOB_STORE } from './blob-store';
 
 export const RETENTION_SWEEP_MS = 10 * 60_000;
 const BATCH = 100;
@@ -157,6 +156,7 @@ export class LogRetentionService implements OnApplicationBootstrap, BeforeApplic
         const rows = await m.query<{ sha256: string }[]>(
           `SELECT b."sha256" FROM "log_blob" b
             WHERE NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."sha256" = b."sha256")
+              AND NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."stored_sha256" = b."sha256")
               AND NOT EXISTS (SELECT 1 FROM "file_upload" u WHERE u."sha256" = b."sha256")
               ${only ? 'AND b."sha256" = ANY($1::text[])' : ''}
             LIMIT ${BATCH} FOR UPDATE OF b SKIP LOCKED`,

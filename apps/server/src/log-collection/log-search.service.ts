@@ -24,13 +24,13 @@ import {
   searchResultBody,
   type SearchResultBody,
 } from '@fleetdesk/protocol';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { DevicesService } from '../devices/devices.service';
 import { JobsService } from '../jobs/jobs.service';
 import type { StoredObject } from '../object-store/object-store';
-import { BlobStore, LogBlobMissingError } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE, LogBlobMissingError } from './blob-store';
 import type { CreateLogSearchDto, SearchBundlesDto } from './dto/log-search.dto';
 import { checkAction, checkLinePattern, checkSources } from './action-checks';
 import { LogBundleEntity, LogBundleFileEntity } from './log-bundle.entity';
@@ -41,7 +41,6 @@ import {
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
 import { LogSettingsService } from './log-settings.service';
-import { LOG_BLOB_STORE } from './log-upload.service';
 
 const FAILED = new Set(['failed', 'timed_out', 'lost', 'expired', 'cancelled']);
 
@@ -222,7 +221,12 @@ export class LogSearchService {
       bundles.length === 0
         ? []
         : await this.dataSource.manager.find(LogBundleFileEntity, {
-            where: { bundleId: In(bundles.map((b) => b.id)), complete: true },
+            // Only files checked against their manifest are searched.
+            where: {
+              bundleId: In(bundles.map((b) => b.id)),
+              complete: true,
+              verifiedAt: Not(IsNull()),
+            },
             order: { index: 'ASC' },
           });
     const { since, until } = window(dto);
@@ -241,7 +245,7 @@ export class LogSearchService {
         let stored: StoredObject | undefined;
         try {
           const collector = new MatchCollector(context, budget);
-          stored = await this.store.open(file.sha256);
+          stored = await this.store.openCollected(file);
           await searchLines(stored.stream, { matcher, collector, since, until });
           result.files.push({
             index: file.index,

@@ -20,9 +20,8 @@ import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../tes
 import { AuditService } from '../audit/audit.service';
 import { ObjectStore } from '../object-store/object-store';
 import { S3ObjectStore } from '../object-store/s3-object-store';
-import { BlobStore, LOG_OBJECTS } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE, LOG_OBJECTS } from './blob-store';
 import { LogRetentionService } from './log-retention.service';
-import { LOG_BLOB_STORE } from './log-upload.service';
 
 const BUCKET = 'fleetdesk-logs';
 const PREFIX = 'fleet/logs-test';
@@ -201,13 +200,29 @@ describe.each(['disk', 's3'] as const)(
         }
       }
       expect(complete).toBe(true);
-      const bundles = await request(server.url)
-        .get(`/api/log-bundles?runId=${runId}`)
-        .set('Authorization', technician)
-        .expect(200);
-      const bundle = (bundles.body as LogBundleResponse[])[0];
-      expect(bundle.status).toBe('complete');
-      return bundle;
+      // Received; then the verifier checks each file against the manifest.
+      for (const until = Date.now() + 20_000; ;) {
+        const bundles = await request(server.url)
+          .get(`/api/log-bundles?runId=${runId}`)
+          .set('Authorization', technician)
+          .expect(200);
+        const bundle = (bundles.body as LogBundleResponse[])[0];
+        if (bundle.status !== 'uploading' || Date.now() > until) {
+          expect(bundle.status).toBe('complete');
+          return bundle;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    /** The store's name of a collected file: the SHA-256 of the gzip bytes it is kept as. */
+    const keyOf = async (bundle: LogBundleResponse, index: number): Promise<string> => {
+      const [row] = (await server.dataSource.query(
+        `SELECT "stored_sha256", "encoding" FROM "log_bundle_file" WHERE "bundle_id" = $1 AND "idx" = $2`,
+        [bundle.id, index],
+      )) as { stored_sha256: string; encoding: string }[];
+      expect(row.encoding).toBe('gzip');
+      return row.stored_sha256;
     };
 
     const fileOf = (bundleId: string, index: number) =>
@@ -225,7 +240,11 @@ describe.each(['disk', 's3'] as const)(
       const small = logText('small', 20);
       const bundle = await collect(dev, [big, small]);
 
-      expect(await stored()).toEqual(expect.arrayContaining([sha(big), sha(small)]));
+      // Kept as the gzip bodies the device sent, back to back, named by their SHA-256.
+      const keys = [await keyOf(bundle, 0), await keyOf(bundle, 1)];
+      expect(keys[1]).toBe(sha(gzipSync(small)));
+      expect(await stored()).toEqual(expect.arrayContaining(keys));
+      expect(await stored()).not.toContain(sha(big));
       expect(await partials()).toEqual([]);
       if (kind === 's3') {
         // Nothing of the files under DATA_DIR: not in the disk store, not in the old folder.
@@ -313,7 +332,10 @@ describe.each(['disk', 's3'] as const)(
       const own = logText('own', 30);
       const first = await collect(await device(), [shared, own]);
       const second = await collect(await device(), [shared]);
-      expect((await stored()).filter((h) => h === sha(shared))).toHaveLength(1);
+      const sharedKey = await keyOf(second, 0);
+      const ownKey = await keyOf(first, 1);
+      expect(await keyOf(first, 0)).toBe(sharedKey);
+      expect((await stored()).filter((h) => h === sharedKey)).toHaveLength(1);
 
       await request(server.url)
         .delete(`/api/log-bundles/${first.id}`)
@@ -327,8 +349,8 @@ describe.each(['disk', 's3'] as const)(
         .get(`/api/log-bundles/${first.id}`)
         .set('Authorization', technician)
         .expect(404);
-      expect(await stored()).toContain(sha(shared));
-      expect(await stored()).not.toContain(sha(own));
+      expect(await stored()).toContain(sharedKey);
+      expect(await stored()).not.toContain(ownKey);
       expect((await fileOf(second.id, 0).expect(200)).body).toEqual(shared);
       const audit = await request(server.url)
         .get('/api/audit?action=log_bundles.deleted')
@@ -351,16 +373,29 @@ describe.each(['disk', 's3'] as const)(
       const swept = await server.app.get(LogRetentionService).sweep();
       expect(swept.bundles).toBe(1);
       expect(swept.blobs).toBeGreaterThanOrEqual(1);
-      expect(await stored()).not.toContain(sha(shared));
+      expect(await stored()).not.toContain(sharedKey);
     }, 120_000);
 
     it('serves files kept on disk before the object store, then moves them into it', async () => {
       const text = logText('legacy', 250);
       const bundle = await collect(await device(), [text]);
-      // As an older server left it: DATA_DIR/log-store/blobs/ab/<sha256>, not in the store.
+      // As an older server left it: DATA_DIR/log-store/blobs/ab/<sha256>, the file's own
+      // bytes (as the migration marks such rows), not in the store.
+      await server.app.get(ObjectStore).remove(LOG_OBJECTS, await keyOf(bundle, 0));
+      await server.dataSource.query(
+        `UPDATE "log_bundle_file" SET "encoding" = 'identity', "stored_sha256" = NULL
+          WHERE "bundle_id" = $1`,
+        [bundle.id],
+      );
+      await server.dataSource.query(`DELETE FROM "log_blob" WHERE "sha256" <> ALL($1::text[])`, [
+        await stored(),
+      ]);
+      await server.dataSource.query(
+        `INSERT INTO "log_blob" ("sha256", "size") VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [sha(text), text.length],
+      );
       await mkdir(join(legacyPath(sha(text)), '..'), { recursive: true });
       await writeFile(legacyPath(sha(text)), text);
-      await server.app.get(ObjectStore).remove(LOG_OBJECTS, sha(text));
       expect(await stored()).not.toContain(sha(text));
       // And a file no bundle names any more (left by a crash of an older server).
       const orphan = randomBytes(100);
@@ -422,7 +457,7 @@ describe.each(['disk', 's3'] as const)(
     it('answers LOG_FILE_MISSING, and audits no download, when the store lost a file', async () => {
       const text = logText('lost', 10);
       const bundle = await collect(await device(), [text]);
-      await server.app.get(ObjectStore).remove(LOG_OBJECTS, sha(text));
+      await server.app.get(ObjectStore).remove(LOG_OBJECTS, await keyOf(bundle, 0));
       const res = await request(server.url)
         .get(`/api/log-bundles/${bundle.id}/files/0`)
         .set('Authorization', technician)

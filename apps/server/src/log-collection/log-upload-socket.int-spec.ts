@@ -128,12 +128,17 @@ describe('log uploads over the agent socket (real app, real database)', () => {
     return id;
   }
 
-  async function bundleOf(runId: string): Promise<LogBundleResponse> {
-    const res = await request(server.url)
-      .get(`/api/log-bundles?runId=${runId}`)
-      .set('Authorization', admin)
-      .expect(200);
-    return (res.body as LogBundleResponse[])[0];
+  /** The run's bundle; once received, as the verifier leaves it (complete or failed). */
+  async function bundleOf(runId: string): Promise<LogBundleResponse | undefined> {
+    for (const until = Date.now() + 20_000; ;) {
+      const res = await request(server.url)
+        .get(`/api/log-bundles?runId=${runId}`)
+        .set('Authorization', admin)
+        .expect(200);
+      const b = (res.body as LogBundleResponse[])[0];
+      if (!b || b.status !== 'uploading' || b.receivedAt === null || Date.now() > until) return b;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async function download(b: LogBundleResponse): Promise<Buffer> {
@@ -174,7 +179,7 @@ describe('log uploads over the agent socket (real app, real database)', () => {
     expect(last).toMatchObject({ type: 'log_chunk_ack', body: { nextSeq: 6, complete: true } });
     const b = await bundleOf(runId);
     expect(b).toMatchObject({ status: 'complete', receivedBytes: file.length });
-    expect(sha(await download(b))).toBe(sha(file));
+    expect(sha(await download(b!))).toBe(sha(file));
     // The manifest again: where the bundle stands.
     const done = await answerTo(
       agent,
@@ -227,7 +232,7 @@ describe('log uploads over the agent socket (real app, real database)', () => {
     length.writeUInt16BE(bad.length);
     agent.sendRaw(Buffer.concat([length, bad, Buffer.from('body')]));
     expect(await errorOf('bad-header-000001')).toMatchObject({ code: 'INVALID_BODY' });
-    expect((await bundleOf(runId)).receivedBytes).toBe(0);
+    expect((await bundleOf(runId))?.receivedBytes).toBe(0);
     // The socket is still served.
     const ok = await answerTo(agent, sendChunk(agent, runId, file, 0));
     expect(ok).toMatchObject({ type: 'log_chunk_ack', body: { nextSeq: 1 } });
@@ -250,7 +255,7 @@ describe('log uploads over the agent socket (real app, real database)', () => {
     expect(acked.length + limited.length).toBe(ids.length);
     const b = await bundleOf(runId);
     expect(b).toMatchObject({ status: 'complete', receivedBytes: file.length });
-    expect(sha(await download(b))).toBe(sha(file));
+    expect(sha(await download(b!))).toBe(sha(file));
     agent.close();
   }, 60_000);
 

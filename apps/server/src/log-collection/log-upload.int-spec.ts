@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { LogBundleResponse, RunResponse } from '@fleetdesk/api-types';
 import {
@@ -134,12 +134,17 @@ describe('log upload chunks (real app, real database)', () => {
     return req.send(body);
   }
 
+  /** The device's bundle; once received, as the verifier leaves it (complete or failed). */
   async function bundle(d: Device): Promise<LogBundleResponse> {
-    const res = await request(server.url)
-      .get(`/api/log-bundles?runId=${d.runId}`)
-      .set('Authorization', admin)
-      .expect(200);
-    return (res.body as LogBundleResponse[])[0];
+    for (const until = Date.now() + 20_000; ;) {
+      const res = await request(server.url)
+        .get(`/api/log-bundles?runId=${d.runId}`)
+        .set('Authorization', admin)
+        .expect(200);
+      const b = (res.body as LogBundleResponse[])[0];
+      if (b.status !== 'uploading' || b.receivedAt === null || Date.now() > until) return b;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async function download(b: LogBundleResponse, index = 0): Promise<Buffer> {
@@ -202,9 +207,9 @@ describe('log upload chunks (real app, real database)', () => {
     expect(twice.map((r) => (r.body as { nextSeq: number }).nextSeq)).toEqual([1, 1]);
     let b = await bundle(d);
     expect(b.receivedBytes).toBe(C);
-    // Acknowledged means on disk: the partial file holds exactly the acknowledged bytes.
-    expect((await stat(partialOf(b))).size).toBe(C);
-    expect((await readFile(partialOf(b))).equals(file.subarray(0, C))).toBe(true);
+    // Acknowledged means on disk: the partial file holds exactly the acknowledged bytes, as
+    // the gzip they came in.
+    expect(gunzipSync(await readFile(partialOf(b))).equals(file.subarray(0, C))).toBe(true);
     // An old chunk again: nothing moves.
     expect((await put(d, file, 0).expect(200)).body).toEqual({ nextSeq: 1, complete: false });
     // A count out of range is refused.
@@ -265,9 +270,10 @@ describe('log upload chunks (real app, real database)', () => {
     expect(unzip.status).toBe(400);
     expect(unzip.body.message).toMatch(/not gzip/);
     expect(unknown.status).toBe(404);
-    // Stored, then found not to match the manifest: the bundle fails, with the reason.
+    // Stored (the device is done), then found not to match the manifest: the bundle fails,
+    // with the reason.
     expect(lie.status).toBe(200);
-    expect(lie.body).toEqual({ nextSeq: 2, complete: false });
+    expect(lie.body).toEqual({ nextSeq: 2, complete: true });
     const lied = await bundle(lying);
     expect(lied.status).toBe('failed');
     expect(lied.error).toMatch(/file 0: stored 262243 bytes hashing to/);
@@ -282,6 +288,47 @@ describe('log upload chunks (real app, real database)', () => {
     // The refused device sends its chunk right and is stored.
     await put(shortChunk, files[1], 0, 2).expect(200);
     expect(sha(await download(await bundle(shortChunk)))).toBe(sha(files[1]));
+  }, 60_000);
+
+  it('fails, once received, a bundle whose gzip is damaged or unzips past its announced size', async () => {
+    const [damaged, longer] = await devices(2);
+    const file = randomBytes(C);
+    await manifest(damaged, [file]);
+    await manifest(longer, [file]);
+    // Header and trailer intact (so the request is taken), one byte of the deflate data flipped.
+    const body = gzipSync(file);
+    body[body.length >> 1] ^= 0xff;
+    const path = logUploadPaths.chunk(damaged.runId, 0, 0);
+    const taken = await request(server.url)
+      .put(path)
+      .set('Authorization', signed(damaged, 'PUT', path))
+      .set('content-type', 'application/octet-stream')
+      .set(LOG_CHUNK_SHA256_HEADER, sha(body))
+      .send(body)
+      .expect(200);
+    expect(taken.body).toEqual({ nextSeq: 1, complete: true });
+    // A trailer that claims one chunk for two chunks' worth of bytes.
+    const more = gzipSync(Buffer.alloc(2 * C, 'a'));
+    more.writeUInt32LE(C, more.length - 4);
+    const p2 = logUploadPaths.chunk(longer.runId, 0, 0);
+    await request(server.url)
+      .put(p2)
+      .set('Authorization', signed(longer, 'PUT', p2))
+      .set('content-type', 'application/octet-stream')
+      .set(LOG_CHUNK_SHA256_HEADER, sha(more))
+      .send(more)
+      .expect(200);
+    const [bd, bl] = [await bundle(damaged), await bundle(longer)];
+    expect(bd).toMatchObject({ status: 'failed', completedAt: null });
+    expect(bd.error).toMatch(/file 0: not valid gzip/);
+    expect(bd.files[0].complete).toBe(false);
+    expect(bl.status).toBe('failed');
+    expect(bl.error).toMatch(/file 0: unzips to more than the 262144 bytes the agent announced/);
+    // Neither is served.
+    await request(server.url)
+      .get(`/api/log-bundles/${bd.id}/files/0`)
+      .set('Authorization', admin)
+      .expect(409);
   }, 60_000);
 
   it('stores an empty file (one empty chunk) and two devices sending the same bytes', async () => {

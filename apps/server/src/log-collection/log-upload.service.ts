@@ -10,12 +10,11 @@ import {
   type RunAction,
 } from '@fleetdesk/protocol';
 import { createHash } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { JobsService } from '../jobs/jobs.service';
-import { BlobStore } from './blob-store';
+import { BlobStore, LOG_BLOB_STORE } from './blob-store';
 import { type ChunkAnswer, ChunkCommitter } from './chunk-committer';
 import { GroupCommit, type Outcome } from './group-commit';
 import { LogBundleFileEntity } from './log-bundle.entity';
@@ -25,33 +24,18 @@ import {
   LogUploadUnknownRunException,
 } from './log-collection.exceptions';
 import { LogSettingsService } from './log-settings.service';
+import { LogVerifierService } from './log-verifier.service';
 
 /**
- * Unzips `body` into one buffer of at most `max` bytes, inflated in the thread pool. One output
- * buffer a little larger than the most there can be, so the bytes land once: zlib's default
- * (16 KiB pieces, then joined) cost the main thread more than the rest of a chunk's path.
+ * What a request body's gzip trailer says it unzips to, or null if it is not one gzip member
+ * (ID1 ID2, deflate, room for a header and a trailer). The bytes are unzipped and checked
+ * later, whole, by the verifier; the trailer lets a wrong-sized request be refused now, while
+ * the agent can still send it right.
  */
-function gunzip(body: Buffer, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = createGunzip({ chunkSize: max + 1024 });
-    const parts: Buffer[] = [];
-    let size = 0;
-    z.on('data', (part: Buffer) => {
-      size += part.length;
-      // maxOutputLength binds only zlib's one-call helpers, not a stream: checked here.
-      if (size > max) {
-        z.destroy();
-        reject(new RangeError(`more than ${max} bytes once unzipped`));
-        return;
-      }
-      parts.push(part);
-    });
-    z.once('end', () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts, size)));
-    z.once('error', reject);
-    z.end(body);
-  });
+function gzipLength(body: Buffer): number | null {
+  if (body.length < 18 || body[0] !== 0x1f || body[1] !== 0x8b || body[2] !== 8) return null;
+  return body.readUInt32LE(body.length - 4);
 }
-export const LOG_BLOB_STORE = Symbol('LOG_BLOB_STORE');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface ManifestItem {
@@ -102,8 +86,9 @@ export class LogUploadService {
     private readonly jobs: JobsService,
     private readonly settings: LogSettingsService,
     private readonly audit: AuditService,
+    verifier: LogVerifierService,
   ) {
-    this.committer = new ChunkCommitter(dataSource, store);
+    this.committer = new ChunkCommitter(dataSource, store, () => verifier.kick());
   }
 
   async manifest(deviceId: string, runId: string, body: unknown): Promise<LogUploadState> {
@@ -238,9 +223,10 @@ export class LogUploadService {
       { id: string; run_id: string }[] | [{ id: string; run_id: string }[], number]
     >(
       `INSERT INTO "log_bundle" ("run_id", "job_id", "device_id", "status", "total_bytes",
-         "received_bytes", "refused", "error", "collected_at", "completed_at", "expires_at")
+         "received_bytes", "refused", "error", "collected_at", "received_at", "completed_at",
+         "expires_at")
        SELECT u."run_id", u."job_id", u."device_id", u."status", u."total", 0, u."refused"::jsonb,
-              NULL, u."collected", u."completed", u."expires"
+              NULL, u."collected", u."completed", u."completed", u."expires"
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[],
                      $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
            AS u("run_id", "job_id", "device_id", "status", "total", "refused", "collected",
@@ -267,9 +253,9 @@ export class LogUploadService {
     if (files.length > 0) {
       await m.query(
         `INSERT INTO "log_bundle_file" ("bundle_id", "idx", "source", "path", "real_path", "size",
-           "sha256", "chunks", "next_seq", "received_bytes", "truncated", "complete")
+           "sha256", "chunks", "next_seq", "received_bytes", "truncated", "complete", "encoding")
          SELECT u."bundle_id", u."idx", u."source", u."path", u."real_path", u."size", u."sha256",
-                u."chunks", 0, 0, u."truncated", false
+                u."chunks", 0, 0, u."truncated", false, 'gzip'
            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::bigint[],
                        $7::text[], $8::int[], $9::bool[])
              AS u("bundle_id", "idx", "source", "path", "real_path", "size", "sha256", "chunks",
@@ -330,8 +316,8 @@ export class LogUploadService {
   /**
    * Chunks `seq`..`seq + count - 1` of file `index`, one gzip of their bytes. An old chunk
    * (already stored) is answered with where the file stands and changes nothing; one from the
-   * future likewise (the agent continues from there). Stored by the group commit: answered
-   * once the bytes are synced and the resume point committed.
+   * future likewise (the agent continues from there). Stored by the group commit, as the
+   * gzip it is: answered once the bytes are synced and the resume point committed.
    */
   async chunk(
     deviceId: string,
@@ -356,20 +342,27 @@ export class LogUploadService {
       );
     }
     if (!UUID.test(runId)) throw new LogUploadUnknownRunException(runId);
-    const release = await this.committer.admit(count * LOG_LIMITS.chunkBytes);
+    const rawLength = gzipLength(body);
+    if (rawLength === null || rawLength > count * LOG_LIMITS.chunkBytes) {
+      throw new LogUploadInvalidException(
+        count === 1
+          ? 'the chunk is not gzip of at most one chunk of data'
+          : `the body is not gzip of at most ${count} chunks of data`,
+        HttpStatus.BAD_REQUEST,
+      );
+    }
+    const release = await this.committer.admit(body.length);
     try {
-      let raw: Buffer;
-      try {
-        raw = await gunzip(body, count * LOG_LIMITS.chunkBytes);
-      } catch {
-        throw new LogUploadInvalidException(
-          count === 1
-            ? 'the chunk is not gzip of at most one chunk of data'
-            : `the body is not gzip of at most ${count} chunks of data`,
-          HttpStatus.BAD_REQUEST,
-        );
-      }
-      return await this.committer.submit({ deviceId, runId, index, seq, count, raw });
+      return await this.committer.submit({
+        deviceId,
+        runId,
+        index,
+        seq,
+        count,
+        body,
+        bodySha256: sha256,
+        rawLength,
+      });
     } finally {
       release();
     }
