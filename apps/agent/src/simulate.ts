@@ -92,12 +92,14 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   // Virtual agents sending the same file send the same gzip bytes: compressed once per
   // process, as the ingest benchmark's bare senders do (on a real fleet each device pays it).
   const compressed = new Map<string, Promise<Buffer>>();
-  const sharedGzip = (raw: Buffer, key: string): Promise<Buffer> => {
+  const sharedGzip = (key: string, read: () => Promise<Buffer>): Promise<Buffer> => {
     let body = compressed.get(key);
     if (!body) {
       if (compressed.size >= 64) compressed.clear();
-      body = gzip(raw, GZIP);
+      body = read().then((raw) => gzip(raw, GZIP));
       compressed.set(key, body);
+      // A failed read is not kept: the next agent reads its own copy.
+      body.catch(() => compressed.get(key) === body && compressed.delete(key));
     }
     return body;
   };

@@ -18,6 +18,28 @@ import { dataFile, MANIFEST, uploadsDir } from './collect';
 import { type ChunkRequest, Permanent, Unsendable, type UploadTransport } from './transport';
 
 export const gzip = promisify(gzipCallback);
+/** SHA-256 of bodies shared by simulate's virtual agents, computed once per body. */
+const bodyHashes = new WeakMap<Buffer, string>();
+const sha256Of = (body: Buffer): string => {
+  let hash = bodyHashes.get(body);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(body).digest('hex');
+    bodyHashes.set(body, hash);
+  }
+  return hash;
+};
+
+/** A staged file opened on first read (a body found in simulate's cache needs none). */
+class StagedFile {
+  private handle?: Promise<FileHandle>;
+  constructor(private readonly path: string) {}
+  read(): Promise<FileHandle> {
+    return (this.handle ??= open(this.path, 'r'));
+  }
+  async close(): Promise<void> {
+    await (await this.handle?.catch(() => undefined))?.close();
+  }
+}
 /** The upload's gzip settings; the ingest benchmark's bare senders send the same bytes. */
 export const GZIP = { level: 6 };
 
@@ -32,10 +54,12 @@ export interface UploaderOptions {
   fetchImpl?: typeof fetch;
   retry?: { minMs: number; maxMs: number };
   /**
-   * Compresses a request's bytes; `key` names them (the file's SHA-256 and the byte range).
-   * `simulate` shares one cache among its virtual agents, which all send the same file.
+   * A request's gzip body; `key` names its bytes (the file's SHA-256 and the byte range),
+   * `read` reads them from the staged file. `simulate` shares one cache among its virtual
+   * agents, which all send the same file: a body found there is neither read nor compressed
+   * again, as the benchmark's bare senders hold theirs in memory.
    */
-  gzip?: (raw: Buffer, key: string) => Promise<Buffer>;
+  gzip?: (key: string, read: () => Promise<Buffer>) => Promise<Buffer>;
   /**
    * Nothing is sent before this resolves (`simulate --hold-uploads`): the ingest benchmark
    * has every virtual agent staged first, then releases them together, as its bare senders
@@ -147,38 +171,42 @@ export class LogUploader {
     const dir = join(uploadsDir(this.options.stateDir), runId);
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
     for (const file of manifest.files) {
-      const handle = await open(dataFile(dir, file.index), 'r');
+      const staged = new StagedFile(dataFile(dir, file.index));
       try {
         for (let next = 0; next < file.chunks; next += LOG_LIMITS.chunksPerRequest) {
           const count = Math.min(LOG_LIMITS.chunksPerRequest, file.chunks - next);
-          await this.body(handle, file, next, count);
+          await this.body(staged, file, next, count);
         }
       } finally {
-        await handle.close();
+        await staged.close();
       }
     }
   }
 
   /** The gzip body of `count` chunks of a staged file from chunk `next`. */
   private async body(
-    handle: FileHandle,
+    staged: StagedFile,
     file: LogManifestFile,
     next: number,
     count: number,
   ): Promise<Buffer> {
     const start = next * LOG_LIMITS.chunkBytes;
     const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
-    // Filled by the read below (a short read is an error): no need to zero it first.
-    const raw = Buffer.allocUnsafe(length);
-    for (let got = 0; got < length;) {
-      const { bytesRead } = await handle.read(raw, got, length - got, start + got);
-      if (bytesRead === 0)
-        throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
-      got += bytesRead;
-    }
+    const read = async () => {
+      const handle = await staged.read();
+      // Filled by the read below (a short read is an error): no need to zero it first.
+      const raw = Buffer.allocUnsafe(length);
+      for (let got = 0; got < length;) {
+        const { bytesRead } = await handle.read(raw, got, length - got, start + got);
+        if (bytesRead === 0)
+          throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
+        got += bytesRead;
+      }
+      return raw;
+    };
     return this.options.gzip
-      ? this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
-      : gzip(raw, GZIP);
+      ? this.options.gzip(`${file.sha256}:${start}:${length}`, read)
+      : gzip(await read(), GZIP);
   }
 
   private async forget(runId: string): Promise<void> {
@@ -217,18 +245,18 @@ export class LogUploader {
     for (const file of manifest.files) {
       let next = state.files.find((f) => f.index === file.index)?.nextSeq ?? 0;
       if (next >= file.chunks) continue;
-      const handle = await open(dataFile(dir, file.index), 'r');
+      const staged = new StagedFile(dataFile(dir, file.index));
       try {
         while (next < file.chunks) {
           if (this.closed) throw new Error('the agent is stopping');
           const count = Math.min(perRequest, file.chunks - next);
-          const body = await this.body(handle, file, next, count);
+          const body = await this.body(staged, file, next, count);
           const answer = await transport.chunk({
             runId,
             index: file.index,
             seq: next,
             count,
-            sha256: createHash('sha256').update(body).digest('hex'),
+            sha256: sha256Of(body),
             body,
           });
           // The server says which chunk it wants next: normally this one + 1.
@@ -236,7 +264,7 @@ export class LogUploader {
           if (this.options.paceMs) await this.sleep(this.options.paceMs);
         }
       } finally {
-        await handle.close();
+        await staged.close();
       }
     }
     this.sent(runId, transport);
