@@ -354,50 +354,62 @@ describe('log collection end to end', () => {
       .expect(403);
   }, 60_000);
 
-  it('resumes an upload cut by killing the agent: the stored file is byte-identical', async () => {
-    const big = join(logs, 'big.log');
-    // Random bytes do not compress, so the upload takes many chunks (256 KiB each).
-    const content = randomBytes(3 * 1024 * 1024 + 12345);
-    await writeFile(big, content);
-    const other = await fleet.enrollAgent();
-    // Slow uploads down so the kill lands half way.
-    fleet.agentEnv = { ...fleet.agentEnv, FLEETDESK_LOG_UPLOAD_PACE_MS: '150' };
-    let proc: Proc = fleet.runAgent(other.stateDir);
-    agentProcs.push(proc);
-    await waitFor(async () => (await device(other.deviceId)).status === 'online', 15_000);
-    const job = await collect({ sources: [{ type: 'file', path: big }] }, other.deviceId);
-    const partial = await waitFor(
-      async () => {
-        const res = await fleet
-          .api()
-          .get(`/api/log-bundles?jobId=${job.id}`)
-          .set('Authorization', fleet.admin)
-          .expect(200);
-        const [b] = res.body as LogBundleResponse[];
-        return b && b.receivedBytes >= 3 * 256 * 1024 && b;
-      },
-      30_000,
-      20,
-    );
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-    expect(partial.status).toBe('uploading');
-    expect(partial.receivedBytes).toBeLessThan(content.length);
-
-    const { FLEETDESK_LOG_UPLOAD_PACE_MS: _pace, ...env } = fleet.agentEnv;
-    fleet.agentEnv = env;
-    proc = fleet.runAgent(other.stateDir);
-    agentProcs.push(proc);
-    const bundle = await bundleOf(job.id, 'complete', 30_000);
-    expect(bundle.receivedBytes).toBe(content.length);
-    expect(bundle.files[0]).toMatchObject({ size: content.length, sha256: sha256(content) });
-    expect(sha256(await download(bundle.id, 0))).toBe(sha256(content));
-    // The staged copy on the device is gone once the server holds it all.
-    await waitFor(async () => {
-      const left = await access(join(other.stateDir, 'log-uploads', bundle.runId)).catch(
-        (err: NodeJS.ErrnoException) => err.code,
+  // The socket (protocol 7) unless the agent is told to use HTTP, as against an older server.
+  it.each([
+    ['the socket', {}],
+    ['HTTP', { FLEETDESK_LOG_UPLOAD_TRANSPORT: 'http' }],
+  ] as const)(
+    'resumes an upload over %s cut by killing the agent: the stored file is byte-identical',
+    async (transport, transportEnv) => {
+      const big = join(logs, 'big.log');
+      // Random bytes do not compress, so the upload takes many chunks (256 KiB each).
+      const content = randomBytes(3 * 1024 * 1024 + 12345);
+      await writeFile(big, content);
+      const other = await fleet.enrollAgent();
+      // Slow uploads down so the kill lands half way.
+      const baseEnv = fleet.agentEnv;
+      fleet.agentEnv = { ...baseEnv, ...transportEnv, FLEETDESK_LOG_UPLOAD_PACE_MS: '150' };
+      let proc: Proc = fleet.runAgent(other.stateDir);
+      agentProcs.push(proc);
+      await waitFor(async () => (await device(other.deviceId)).status === 'online', 15_000);
+      const job = await collect({ sources: [{ type: 'file', path: big }] }, other.deviceId);
+      const partial = await waitFor(
+        async () => {
+          const res = await fleet
+            .api()
+            .get(`/api/log-bundles?jobId=${job.id}`)
+            .set('Authorization', fleet.admin)
+            .expect(200);
+          const [b] = res.body as LogBundleResponse[];
+          return b && b.receivedBytes >= 3 * 256 * 1024 && b;
+        },
+        30_000,
+        20,
       );
-      return left === 'ENOENT';
-    }, 10_000);
-  }, 90_000);
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+      expect(partial.status).toBe('uploading');
+      expect(partial.receivedBytes).toBeLessThan(content.length);
+
+      fleet.agentEnv = { ...baseEnv, ...transportEnv };
+      proc = fleet.runAgent(other.stateDir);
+      fleet.agentEnv = baseEnv;
+      agentProcs.push(proc);
+      const bundle = await bundleOf(job.id, 'complete', 30_000);
+      expect(bundle.receivedBytes).toBe(content.length);
+      expect(bundle.files[0]).toMatchObject({ size: content.length, sha256: sha256(content) });
+      expect(sha256(await download(bundle.id, 0))).toBe(sha256(content));
+      // The staged copy on the device is gone once the server holds it all.
+      await waitFor(async () => {
+        const left = await access(join(other.stateDir, 'log-uploads', bundle.runId)).catch(
+          (err: NodeJS.ErrnoException) => err.code,
+        );
+        return left === 'ENOENT';
+      }, 10_000);
+      expect(proc.output()).toContain(
+        `log bundle of run ${bundle.runId} uploaded over ${transport}`,
+      );
+    },
+    90_000,
+  );
 });

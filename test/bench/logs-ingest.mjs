@@ -7,7 +7,8 @@
 // virtual agent (the signed action checked, the file staged under the agent's own state
 // folder with its SHA-256, a manifest) and the real LogUploader (manifest, then chunks of
 // 256 KiB numbered from 0, up to 4 consecutive ones a request as one gzip, each request with
-// its SHA-256, signed with the device key); the server checks, stores and hashes them into
+// its SHA-256; since protocol 7 over the agent's authenticated socket, the manifest as a JSON
+// frame and each request as one binary frame); the server checks, stores and hashes them into
 // bundles. With `--hold-uploads` every virtual agent stages its bundle and compresses its
 // requests first, then waits; the bench waits for all runs to report, sends the go signal
 // (SIGUSR2) and times from the go to the last bundle the server completed (server clock):
@@ -52,8 +53,8 @@ async function main() {
     },
   });
   const N = Number(values.agents);
-  // At most 500 agents a simulator process: each holds a socket and, while uploading, an
-  // HTTP connection and a staged file open (one process may hold at most 20,000 files).
+  // At most 500 agents a simulator process: each holds a socket and, while uploading, a
+  // staged file open (one process may hold at most 20,000 files).
   const P = Number(values.processes ?? Math.max(1, Math.ceil(N / 500)));
   const BYTES = Number(values.bytes);
   if (!(N >= 1 && P >= 1 && P <= N && BYTES >= 1024)) {

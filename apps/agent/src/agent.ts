@@ -13,6 +13,7 @@ import { fetchFileHandler } from './transfers/fetch';
 import { pushFileHandler } from './transfers/push';
 import { collectLogsHandler } from './logs/collect';
 import { searchLogsHandler } from './logs/search';
+import { SocketUploads } from './logs/transport';
 import { LogUploader } from './logs/uploader';
 import { RunManager } from './runs/runs';
 import { isSingleExecutable } from './runtime';
@@ -29,6 +30,11 @@ export interface RunAgentOptions {
   maxConcurrentRuns?: number;
   /** A pause between log upload chunks (FLEETDESK_LOG_UPLOAD_PACE_MS). */
   logUploadPaceMs?: number;
+  /**
+   * `http` sends log uploads over HTTPS even when the socket could take them
+   * (FLEETDESK_LOG_UPLOAD_TRANSPORT=http; default: the socket when the server speaks protocol 7).
+   */
+  logUploadTransport?: 'auto' | 'http';
 }
 
 /** `run`: stay connected until revoked (exit 3) or told to stop by SIGTERM/SIGINT (exit 0). */
@@ -103,6 +109,7 @@ export async function runAgent(
     log,
   });
   let reporter: ReturnType<typeof startReporting> | null = null;
+  const socketUploads = new SocketUploads();
   const uploader = new LogUploader({
     stateDir,
     serverUrl: identity.serverUrl,
@@ -110,6 +117,9 @@ export async function runAgent(
     privateKey: identity.privateKey,
     log,
     paceMs: options.logUploadPaceMs,
+    ...(options.logUploadTransport === 'http'
+      ? {}
+      : { socket: () => socketUploads.transport(), released: socketUploads.ready(10_000) }),
   });
   let runs: RunManager;
   try {
@@ -194,23 +204,29 @@ export async function runAgent(
           });
           const checkReports = checks.attach(session);
           const webCheckReports = webChecks.attach(session);
-          return combineSessions(reporter, runs.attach(session), follows.attach(session), {
-            close: () => {
-              checkReports.close();
-              webCheckReports.close();
+          return combineSessions(
+            reporter,
+            runs.attach(session),
+            follows.attach(session),
+            socketUploads.attach(session),
+            {
+              close: () => {
+                checkReports.close();
+                webCheckReports.close();
+              },
+              onWebChecks: (body) => {
+                webChecks.configure(body);
+              },
+              onChecks: (body) => {
+                // A threshold check gets its first verdict from the next heartbeat.
+                checks.configure(body);
+              },
+              // Answered on the session that asked; if it closed meanwhile, the answer is dropped
+              // and the server's request times out (the technician asks again).
+              onListDir: (body) =>
+                void listDir(body).then((answer) => session.send('dir_listing', answer)),
             },
-            onWebChecks: (body) => {
-              webChecks.configure(body);
-            },
-            onChecks: (body) => {
-              // A threshold check gets its first verdict from the next heartbeat.
-              checks.configure(body);
-            },
-            // Answered on the session that asked; if it closed meanwhile, the answer is dropped
-            // and the server's request times out (the technician asks again).
-            onListDir: (body) =>
-              void listDir(body).then((answer) => session.send('dir_listing', answer)),
-          });
+          );
         },
         onRevoked: () => void finish(ExitCode.REVOKED),
       });

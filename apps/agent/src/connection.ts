@@ -39,7 +39,17 @@ export interface Session {
   send<T extends AgentMessageType>(type: T, body: MessageBodies[T]): boolean;
   /** For frames the caller encoded itself (the inventory, trimmed to fit). */
   sendFrame(frame: string): boolean;
+  /** The version the server answered the handshake in: what it understands from us. */
+  readonly protocolVersion: number;
+  /** A binary frame (protocol 7: a log chunk); false when the socket is gone. */
+  sendBinary(frame: Buffer): boolean;
 }
+
+/** Answers to this agent's log upload frames (protocol 7), and errors naming a frame. */
+export type UploadReply = Extract<
+  ServerMessage,
+  { type: 'log_upload_state' | 'log_chunk_ack' | 'error' }
+>;
 
 /** The server messages about runs, handed to the session that is current when they arrive. */
 export type JobMessage = Extract<
@@ -60,6 +70,8 @@ export interface SessionHandle {
   onListDir?(body: ListDirBody): void;
   /** The server's website-check set (protocol 6); without it, it is logged and dropped. */
   onWebChecks?(body: WebChecksBody): void;
+  /** Answers to log upload frames, and every `error` naming a frame (protocol 7). */
+  onUploadReply?(message: UploadReply): void;
 }
 
 /** The server messages about live follows. */
@@ -77,6 +89,7 @@ export function combineSessions(...handles: SessionHandle[]): SessionHandle {
     onFollow: (message) => handles.forEach((h) => h.onFollow?.(message)),
     onListDir: (body) => handles.forEach((h) => h.onListDir?.(body)),
     onWebChecks: (body) => handles.forEach((h) => h.onWebChecks?.(body)),
+    onUploadReply: (message) => handles.forEach((h) => h.onUploadReply?.(message)),
   };
 }
 
@@ -267,7 +280,7 @@ export class AgentConnection {
       case 'hello':
         return this.onHello(attempt, message.body);
       case 'auth_ok':
-        return this.onAuthOk(attempt, message.body);
+        return this.onAuthOk(attempt, message.body, message.v);
       case 'ack':
         // Nothing waits for message acks: results wait for result_ack instead.
         return;
@@ -287,12 +300,16 @@ export class AgentConnection {
         return this.onListDir(attempt, message.body);
       case 'web_checks':
         return this.onWebChecks(attempt, message.body);
+      case 'log_upload_state':
+      case 'log_chunk_ack':
+        return this.onUploadReply(attempt, message);
       case 'error':
         this.options.log.warn(
           `server reported ${message.body.code}: ${message.body.message}` +
             (message.body.refId ? ` (re: ${message.body.refId})` : ''),
           `server error ${message.body.code}`,
         );
+        if (message.body.refId) this.onUploadReply(attempt, message);
         return;
     }
   }
@@ -327,7 +344,7 @@ export class AgentConnection {
     );
   }
 
-  private onAuthOk(attempt: Attempt, body: AuthOkBody): void {
+  private onAuthOk(attempt: Attempt, body: AuthOkBody, version: number): void {
     if (!attempt.agentNonce || attempt.authenticated) {
       this.options.log.warn('ignoring auth_ok that does not answer our auth', 'unexpected auth_ok');
       return;
@@ -366,7 +383,9 @@ export class AgentConnection {
       `connected to ${this.url} as device ${deviceId} (heartbeat every ${body.heartbeatIntervalMs / 1000} s)`,
     );
     try {
-      this.session = this.options.startSession(this.sessionFor(attempt, body.heartbeatIntervalMs));
+      this.session = this.options.startSession(
+        this.sessionFor(attempt, body.heartbeatIntervalMs, version),
+      );
     } catch (err) {
       this.options.log.error(`could not start reporting: ${errorMessage(err)}`, 'session failed');
     }
@@ -449,6 +468,18 @@ export class AgentConnection {
     }
   }
 
+  private onUploadReply(attempt: Attempt, message: UploadReply): void {
+    if (!attempt.authenticated) return;
+    try {
+      this.session?.onUploadReply?.(message);
+    } catch (err) {
+      this.options.log.error(
+        `${message.type} failed: ${errorMessage(err)}`,
+        `${message.type} failed`,
+      );
+    }
+  }
+
   private onJobMessage(attempt: Attempt, message: JobMessage): void {
     if (!attempt.authenticated) {
       this.options.log.warn(
@@ -475,8 +506,12 @@ export class AgentConnection {
     }
   }
 
-  private sessionFor(attempt: Attempt, heartbeatIntervalMs: number): Session {
-    const sendFrame = (frame: string): boolean => {
+  private sessionFor(
+    attempt: Attempt,
+    heartbeatIntervalMs: number,
+    protocolVersion: number,
+  ): Session {
+    const sendFrame = (frame: string | Buffer): boolean => {
       const { ws } = attempt;
       if (this.attempt !== attempt || attempt.distrusted || ws.readyState !== WebSocket.OPEN) {
         return false;
@@ -487,7 +522,9 @@ export class AgentConnection {
     return {
       deviceId: this.options.identity.deviceId,
       heartbeatIntervalMs,
+      protocolVersion,
       sendFrame,
+      sendBinary: sendFrame,
       send: (type, body) => {
         try {
           return sendFrame(encodeFrame(type, body));

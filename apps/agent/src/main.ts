@@ -34,6 +34,7 @@ async function execute(command: Command): Promise<ExitCode> {
       return runAgent(stateDir(command.stateDir), log, {
         maxConcurrentRuns: command.maxConcurrentRuns,
         logUploadPaceMs: paceMs(process.env.FLEETDESK_LOG_UPLOAD_PACE_MS),
+        logUploadTransport: process.env.FLEETDESK_LOG_UPLOAD_TRANSPORT === 'http' ? 'http' : 'auto',
       });
     case 'update-trial':
       return runUpdateTrial(resolve(command.stateDir), command.runId, log);

@@ -12,6 +12,8 @@ function fakeSession(heartbeatIntervalMs = 10_000) {
     deviceId: 'd',
     heartbeatIntervalMs,
     send: (type) => sent.push({ type, at: Date.now() }) > 0,
+    protocolVersion: 7,
+    sendBinary: () => true,
     sendFrame: (frame) =>
       sent.push({ type: (JSON.parse(frame) as { type: string }).type, at: Date.now() }) > 0,
   };

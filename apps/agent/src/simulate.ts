@@ -12,6 +12,7 @@ import { ExitCode } from './exit-codes';
 import { Gate } from './gate';
 import { errorMessage, type Logger } from './log';
 import { collectLogsHandler } from './logs/collect';
+import { SocketUploads } from './logs/transport';
 import { GZIP, gzip, LogUploader } from './logs/uploader';
 import { startReporting } from './reporter';
 import type { ActionHandler } from './runs/runs';
@@ -91,12 +92,14 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
   // Virtual agents sending the same file send the same gzip bytes: compressed once per
   // process, as the ingest benchmark's bare senders do (on a real fleet each device pays it).
   const compressed = new Map<string, Promise<Buffer>>();
-  const sharedGzip = (raw: Buffer, key: string): Promise<Buffer> => {
+  const sharedGzip = (key: string, read: () => Promise<Buffer>): Promise<Buffer> => {
     let body = compressed.get(key);
     if (!body) {
       if (compressed.size >= 64) compressed.clear();
-      body = gzip(raw, GZIP);
+      body = read().then((raw) => gzip(raw, GZIP));
       compressed.set(key, body);
+      // A failed read is not kept: the next agent reads its own copy.
+      body.catch(() => compressed.get(key) === body && compressed.delete(key));
     }
     return body;
   };
@@ -120,7 +123,8 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
     const serverKey = pinned.key;
     const privateKey = createPrivateKey(identity.privateKey);
     let collectLogs: ActionHandler<'collect_logs'> | undefined;
-    if (options.collectLogs) {
+    const socketUploads = options.collectLogs ? new SocketUploads() : undefined;
+    if (socketUploads) {
       const agentDir = join(options.stateDir, 'agents', deviceId);
       const uploader = new LogUploader({
         stateDir: agentDir,
@@ -130,6 +134,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
         log: agentLog,
         gzip: sharedGzip,
         released,
+        socket: () => socketUploads.transport(),
       });
       uploaders.push(uploader);
       const collect = collectLogsHandler({
@@ -185,6 +190,7 @@ export async function simulate(options: SimulateOptions, log: Logger): Promise<E
             onSent: (type) => (type === 'heartbeat' ? stats.heartbeats++ : stats.inventories++),
           }),
           runs.attach(session),
+          ...(socketUploads ? [socketUploads.attach(session)] : []),
         ),
       onRevoked: () => {
         stats.revoked += 1;

@@ -26,8 +26,8 @@ function frameOfSize(bytes: number): string {
 
 describe('constants', () => {
   it('pins the version, limits and close codes both sides rely on', () => {
-    expect(PROTOCOL_VERSION).toBe(6);
-    expect(SUPPORTED_VERSIONS).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(PROTOCOL_VERSION).toBe(7);
+    expect(SUPPORTED_VERSIONS).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(MAX_FRAME_BYTES).toBe(1_048_576);
     expect(CloseCode).toEqual({
       NORMAL: 1000,
@@ -123,18 +123,18 @@ describe('parseFrame errors', () => {
     expect(error.closeCode).toBeUndefined();
   });
 
-  it.each([7, 0, -1, 999])('UNSUPPORTED_VERSION for v=%p, naming the supported ones', (v) => {
+  it.each([8, 0, -1, 999])('UNSUPPORTED_VERSION for v=%p, naming the supported ones', (v) => {
     const error = errorOf(parseFrame(rawFrame({ v })));
     expect(error.code).toBe('UNSUPPORTED_VERSION');
     expect(error.closeCode).toBe(CloseCode.UNSUPPORTED_VERSION);
     expect(error.message).toBe(
-      `unsupported protocol version ${v}; supported versions: 1, 2, 3, 4, 5, 6`,
+      `unsupported protocol version ${v}; supported versions: 1, 2, 3, 4, 5, 6, 7`,
     );
   });
 
   it('checks the version before the rest of the envelope', () => {
     // A future envelope may look different; "wrong version" is the useful answer.
-    expect(errorOf(parseFrame('{"v":7,"kind":"hello"}')).code).toBe('UNSUPPORTED_VERSION');
+    expect(errorOf(parseFrame('{"v":8,"kind":"hello"}')).code).toBe('UNSUPPORTED_VERSION');
   });
 
   it('keeps close-worthy messages short enough for a WebSocket close reason', () => {
@@ -192,7 +192,7 @@ describe('parseFrame errors', () => {
       frameOfSize(MAX_FRAME_BYTES + 1),
       '{',
       '[]',
-      rawFrame({ v: 7 }),
+      rawFrame({ v: 8 }),
       rawFrame({ type: 'nope' }),
       rawFrame({ body: {} }),
     ];

@@ -21,9 +21,11 @@ import { formatPath, int, object, string, type PathSegment, type Validator } fro
  * `check_results`), which the server therefore never sends to an older agent; 4 added live
  * follow (`follow_start`, `follow_stop`, `follow_keepalive`, `follow_status`, `follow_lines`); 5
  * added the file browser's directory listing (`list_dir`, `dir_listing`); 6 added website
- * checks run from chosen devices (`web_checks`, `web_check_results`).
+ * checks run from chosen devices (`web_checks`, `web_check_results`); 7 added log uploads over
+ * the socket (`log_manifest`, `log_upload_state`, `log_chunk_ack` and binary chunk frames, see
+ * log-chunk-frame.ts).
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /**
  * Versions this build can parse. A newer server keeps older versions here while agents in
@@ -31,12 +33,16 @@ export const PROTOCOL_VERSION = 6;
  * in the oldest version (it does not know the agent's yet) and answers each agent in the
  * version of its `auth` frame, so a version-1 agent never sees a frame it cannot read.
  */
-export const SUPPORTED_VERSIONS = [1, 2, 3, 4, 5, PROTOCOL_VERSION] as const;
+export const SUPPORTED_VERSIONS = [1, 2, 3, 4, 5, 6, PROTOCOL_VERSION] as const;
 /** The version a peer of unknown version is greeted in. */
 export const OLDEST_VERSION: ProtocolVersion = SUPPORTED_VERSIONS[0];
 export type ProtocolVersion = (typeof SUPPORTED_VERSIONS)[number];
 
-/** Default frame size limit. Give `ws` the same value as maxPayload. */
+/**
+ * The size limit of every JSON frame. A binary log chunk frame (protocol 7) may be larger:
+ * `ws`'s maxPayload is MAX_LOG_CHUNK_FRAME_BYTES where such frames are taken, and each JSON
+ * frame is checked against this limit when it is parsed.
+ */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface Envelope<T extends string = string, B = unknown> {

@@ -55,9 +55,32 @@ export const ERROR_CODES = [
   'UNEXPECTED_MESSAGE',
   'RATE_LIMITED',
   'INTERNAL_ERROR',
+  /** Log uploads over the socket (protocol 7), as the HTTP path's statuses: */
+  /** 404: the run is not a log collection or file fetch of this device. Permanent. */
+  'LOG_UPLOAD_UNKNOWN_RUN',
+  /** 400/422: the manifest or chunk breaks the protocol; sending it again changes nothing. */
+  'LOG_UPLOAD_INVALID',
+  /** 413: the bundle is over the server's limits. Permanent. */
+  'LOG_UPLOAD_TOO_LARGE',
+  /** 507: the store is full for now; retry later. */
+  'LOG_STORAGE_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Answers to a log upload frame that sending it again cannot change (the uploader drops the
+ * bundle, as it does on HTTP 400/403/404/410/413/422); any other code is retried with backoff.
+ */
+export const LOG_UPLOAD_PERMANENT_ERRORS: readonly ErrorCode[] = [
+  'LOG_UPLOAD_UNKNOWN_RUN',
+  'LOG_UPLOAD_INVALID',
+  'LOG_UPLOAD_TOO_LARGE',
+  'FRAME_TOO_LARGE',
+  'INVALID_JSON',
+  'INVALID_ENVELOPE',
+  'INVALID_BODY',
+];
 
 /** Thrown only for sender-side programming errors (see `encodeFrame`); parsing never throws. */
 export class ProtocolError extends Error {

@@ -8,6 +8,7 @@ export * from './messages';
 export * from './envelope';
 export * from './crypto';
 export * from './logs';
+export * from './log-chunk-frame';
 export * from './transfers';
 export * from './files';
 export * from './tar';

@@ -138,7 +138,7 @@ export const logSource: Validator<LogSource> = (input) => {
   return SOURCE_VALIDATORS[type as LogSource['type']](input);
 };
 
-const trueOrFalse = (input: unknown): Check<boolean> =>
+export const trueOrFalse = (input: unknown): Check<boolean> =>
   typeof input === 'boolean'
     ? { ok: true, value: input }
     : { ok: false, path: [], reason: 'expected a boolean' };

@@ -34,6 +34,7 @@ describe('message type maps', () => {
       'follow_status',
       'heartbeat',
       'inventory',
+      'log_manifest',
       'output',
       'result',
       'run_accepted',
@@ -51,6 +52,8 @@ describe('message type maps', () => {
       'follow_stop',
       'hello',
       'list_dir',
+      'log_chunk_ack',
+      'log_upload_state',
       'result_ack',
       'results_ack',
       'run',
@@ -91,6 +94,8 @@ describe('message type maps', () => {
           return m.body.requestId;
         case 'web_check_results':
           return m.body.results[0].checkId;
+        case 'log_manifest':
+          return m.body.runId;
         case 'error':
           return m.body.code;
         default: {
@@ -126,6 +131,9 @@ describe('message type maps', () => {
           return m.body.path;
         case 'web_checks':
           return String(m.body.issuedAt);
+        case 'log_upload_state':
+        case 'log_chunk_ack':
+          return m.body.refId;
         case 'error':
           return m.body.message;
         default: {
@@ -206,6 +214,18 @@ describe('round trip', () => {
       // A peer of version 5 (file browser, no website checks from devices) never learns of them.
       const v6 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
       const parsed = parseFrame(JSON.stringify({ ...v6, v: 5 }));
+      expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
+      return;
+    }
+    if (type === 'log_manifest' || type === 'log_upload_state' || type === 'log_chunk_ack') {
+      const body = sampleBodies()[type];
+      for (const v of [1, 2, 3, 4, 5, 6] as const)
+        expect(() => encodeFrame<MessageType>(type, body, undefined, v)).toThrow(
+          `protocol version ${v} has no '${type}' message`,
+        );
+      // A peer of version 6 (uploads over HTTPS only) never learns of them.
+      const v7 = JSON.parse(encodeFrame<MessageType>(type, body)) as Record<string, unknown>;
+      const parsed = parseFrame(JSON.stringify({ ...v7, v: 6 }));
       expect(parsed.ok || parsed.error.code).toBe('UNKNOWN_TYPE');
       return;
     }

@@ -47,7 +47,15 @@ import {
   tuple,
   type Validator,
 } from './validate';
-import { type CollectLogsAction, collectLogs } from './logs';
+import {
+  type CollectLogsAction,
+  collectLogs,
+  LOG_LIMITS,
+  type LogManifest,
+  logManifest,
+  type LogUploadState,
+  trueOrFalse,
+} from './logs';
 import { type SearchLogsAction, searchLogs } from './search';
 import { type FetchFileAction, fetchFile, type PushFileAction, pushFile } from './transfers';
 import {
@@ -571,6 +579,31 @@ export interface CheckResultsBody {
   results: CheckResultItem[];
 }
 
+// ---- log uploads over the socket (protocol 7) -------------------------------------------
+
+/**
+ * agent → server: the HTTP upload's manifest (POST /api/log-collections/uploads/:runId) over
+ * the authenticated socket. Answered by `log_upload_state` (or `error`) naming this frame's id.
+ * The chunks that follow travel as binary frames (log-chunk-frame.ts), answered by
+ * `log_chunk_ack`.
+ */
+export interface LogManifestBody {
+  runId: string;
+  manifest: LogManifest;
+}
+
+/** server → agent: where each file stands, as the HTTP manifest answer, for frame `refId`. */
+export interface LogUploadStateBody extends LogUploadState {
+  refId: string;
+}
+
+/** server → agent: the binary chunk frame `refId` is stored; the file wants `nextSeq` next. */
+export interface LogChunkAckBody {
+  refId: string;
+  nextSeq: number;
+  complete: boolean;
+}
+
 // ---- the type maps -----------------------------------------------------------------------
 
 /**
@@ -591,6 +624,7 @@ export interface AgentToServer {
   follow_lines: FollowLinesBody;
   dir_listing: DirListingBody;
   web_check_results: WebCheckResultsBody;
+  log_manifest: LogManifestBody;
   error: ErrorBody;
 }
 
@@ -609,6 +643,8 @@ export interface ServerToAgent {
   follow_keepalive: FollowKeepaliveBody;
   list_dir: ListDirBody;
   web_checks: WebChecksBody;
+  log_upload_state: LogUploadStateBody;
+  log_chunk_ack: LogChunkAckBody;
   error: ErrorBody;
 }
 
@@ -1028,6 +1064,26 @@ const checkResults = object<CheckResultsBody>({
   ),
 });
 
+const logManifestMessage = object<LogManifestBody>({ runId: uuid, manifest: logManifest });
+/** A file's next chunk: at most one past its last (a complete file). */
+const nextSeq = int({
+  min: 0,
+  max: Math.ceil(LOG_LIMITS.maxBytesPerSource.max / LOG_LIMITS.chunkBytes),
+});
+const logUploadState = object<LogUploadStateBody>({
+  refId: messageId,
+  complete: trueOrFalse,
+  files: array(
+    object<LogUploadState['files'][number]>({
+      index: int({ min: 0, max: LOG_LIMITS.filesPerBundle - 1 }),
+      nextSeq,
+    }),
+    { max: LOG_LIMITS.filesPerBundle },
+  ),
+  chunksPerRequest: optional(int({ min: 1, max: 1024 })),
+});
+const logChunkAck = object<LogChunkAckBody>({ refId: messageId, nextSeq, complete: trueOrFalse });
+
 /** One validator per message type; the mapped type makes a missing entry a compile error. */
 export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBodies[K]> } = {
   hello,
@@ -1056,6 +1112,9 @@ export const BODY_VALIDATORS: { readonly [K in MessageType]: Validator<MessageBo
   dir_listing: dirListing,
   web_checks: webChecks,
   web_check_results: webCheckResults,
+  log_manifest: logManifestMessage,
+  log_upload_state: logUploadState,
+  log_chunk_ack: logChunkAck,
   error,
 };
 
@@ -1073,6 +1132,7 @@ const AGENT_TYPES: Record<AgentMessageType, true> = {
   follow_lines: true,
   dir_listing: true,
   web_check_results: true,
+  log_manifest: true,
   error: true,
 };
 const SERVER_TYPES: Record<ServerMessageType, true> = {
@@ -1090,6 +1150,8 @@ const SERVER_TYPES: Record<ServerMessageType, true> = {
   follow_keepalive: true,
   list_dir: true,
   web_checks: true,
+  log_upload_state: true,
+  log_chunk_ack: true,
   error: true,
 };
 
@@ -1107,6 +1169,9 @@ export const MESSAGE_SINCE_VERSION: { readonly [K in MessageType]?: number } = {
   dir_listing: 5,
   web_checks: 6,
   web_check_results: 6,
+  log_manifest: 7,
+  log_upload_state: 7,
+  log_chunk_ack: 7,
 };
 
 export const AGENT_MESSAGE_TYPES = Object.keys(AGENT_TYPES) as readonly AgentMessageType[];

@@ -47,6 +47,8 @@ function fakeSession() {
       return true;
     },
     sendFrame: () => true,
+    protocolVersion: 7,
+    sendBinary: () => true,
   };
   return { session, sent };
 }

@@ -97,6 +97,8 @@ function harness(options: { journalctl?: string; platform?: NodeJS.Platform } = 
       return true;
     },
     sendFrame: () => open,
+    protocolVersion: 7,
+    sendBinary: () => open,
   };
   const handle = follows.attach(session);
   const start = (body: FollowStartBody) =>

@@ -178,10 +178,10 @@ describe('LogUploader', () => {
       fetchImpl: server.fetchImpl,
       retry: { minMs: 1, maxMs: 1 },
       released: new Promise<void>((r) => (release = r)),
-      gzip: (raw, key) => {
+      gzip: async (key, read) => {
         keys.push(key);
-        if (!cache.has(key)) cache.set(key, gzipSync(raw));
-        return Promise.resolve(cache.get(key)!);
+        if (!cache.has(key)) cache.set(key, gzipSync(await read()));
+        return cache.get(key)!;
       },
     });
     await uploader.prepare(runId);

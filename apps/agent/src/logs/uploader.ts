@@ -15,8 +15,31 @@ import {
 } from '@fleetdesk/protocol';
 import { errorMessage, type Logger } from '../log';
 import { dataFile, MANIFEST, uploadsDir } from './collect';
+import { type ChunkRequest, Permanent, Unsendable, type UploadTransport } from './transport';
 
 export const gzip = promisify(gzipCallback);
+/** SHA-256 of bodies shared by simulate's virtual agents, computed once per body. */
+const bodyHashes = new WeakMap<Buffer, string>();
+const sha256Of = (body: Buffer): string => {
+  let hash = bodyHashes.get(body);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(body).digest('hex');
+    bodyHashes.set(body, hash);
+  }
+  return hash;
+};
+
+/** A staged file opened on first read (a body found in simulate's cache needs none). */
+class StagedFile {
+  private handle?: Promise<FileHandle>;
+  constructor(private readonly path: string) {}
+  read(): Promise<FileHandle> {
+    return (this.handle ??= open(this.path, 'r'));
+  }
+  async close(): Promise<void> {
+    await (await this.handle?.catch(() => undefined))?.close();
+  }
+}
 /** The upload's gzip settings; the ingest benchmark's bare senders send the same bytes. */
 export const GZIP = { level: 6 };
 
@@ -31,20 +54,25 @@ export interface UploaderOptions {
   fetchImpl?: typeof fetch;
   retry?: { minMs: number; maxMs: number };
   /**
-   * Compresses a request's bytes; `key` names them (the file's SHA-256 and the byte range).
-   * `simulate` shares one cache among its virtual agents, which all send the same file.
+   * A request's gzip body; `key` names its bytes (the file's SHA-256 and the byte range),
+   * `read` reads them from the staged file. `simulate` shares one cache among its virtual
+   * agents, which all send the same file: a body found there is neither read nor compressed
+   * again, as the benchmark's bare senders hold theirs in memory.
    */
-  gzip?: (raw: Buffer, key: string) => Promise<Buffer>;
+  gzip?: (key: string, read: () => Promise<Buffer>) => Promise<Buffer>;
   /**
    * Nothing is sent before this resolves (`simulate --hold-uploads`): the ingest benchmark
    * has every virtual agent staged first, then releases them together, as its bare senders
-   * start with their bytes ready.
+   * start with their bytes ready. The agent passes its first socket (SocketUploads.ready), so
+   * bundles left from before a restart go over it.
    */
   released?: Promise<void>;
+  /**
+   * The agent's socket as a transport (SocketUploads.transport): used for each upload
+   * attempt that finds it up with a protocol-7 server, HTTPS otherwise.
+   */
+  socket?: () => UploadTransport | null;
 }
-
-/** The server will never take this bundle (unknown run, too big, refused): drop it. */
-class Permanent extends Error {}
 
 /**
  * Sends staged bundles to the server and forgets them only once it holds every chunk. Asks
@@ -58,6 +86,20 @@ export class LogUploader {
   private closed = false;
   private wake: (() => void) | null = null;
   private sleepTimer: NodeJS.Timeout | null = null;
+
+  private readonly http: UploadTransport = {
+    name: 'http',
+    manifest: async (runId, manifest) =>
+      (await this.request('POST', logUploadPaths.manifest(runId), JSON.stringify(manifest), {
+        'content-type': 'application/json',
+      })) as LogUploadState,
+    chunk: async (r: ChunkRequest) =>
+      (await this.request('PUT', logUploadPaths.chunk(r.runId, r.index, r.seq), r.body, {
+        'content-type': 'application/octet-stream',
+        [LOG_CHUNK_SHA256_HEADER]: r.sha256,
+        ...(r.count > 1 ? { [LOG_CHUNK_COUNT_HEADER]: String(r.count) } : {}),
+      })) as { nextSeq: number },
+  };
 
   constructor(private readonly options: UploaderOptions) {}
 
@@ -129,38 +171,42 @@ export class LogUploader {
     const dir = join(uploadsDir(this.options.stateDir), runId);
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
     for (const file of manifest.files) {
-      const handle = await open(dataFile(dir, file.index), 'r');
+      const staged = new StagedFile(dataFile(dir, file.index));
       try {
         for (let next = 0; next < file.chunks; next += LOG_LIMITS.chunksPerRequest) {
           const count = Math.min(LOG_LIMITS.chunksPerRequest, file.chunks - next);
-          await this.body(handle, file, next, count);
+          await this.body(staged, file, next, count);
         }
       } finally {
-        await handle.close();
+        await staged.close();
       }
     }
   }
 
   /** The gzip body of `count` chunks of a staged file from chunk `next`. */
   private async body(
-    handle: FileHandle,
+    staged: StagedFile,
     file: LogManifestFile,
     next: number,
     count: number,
   ): Promise<Buffer> {
     const start = next * LOG_LIMITS.chunkBytes;
     const length = Math.max(0, Math.min(count * LOG_LIMITS.chunkBytes, file.size - start));
-    // Filled by the read below (a short read is an error): no need to zero it first.
-    const raw = Buffer.allocUnsafe(length);
-    for (let got = 0; got < length;) {
-      const { bytesRead } = await handle.read(raw, got, length - got, start + got);
-      if (bytesRead === 0)
-        throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
-      got += bytesRead;
-    }
+    const read = async () => {
+      const handle = await staged.read();
+      // Filled by the read below (a short read is an error): no need to zero it first.
+      const raw = Buffer.allocUnsafe(length);
+      for (let got = 0; got < length;) {
+        const { bytesRead } = await handle.read(raw, got, length - got, start + got);
+        if (bytesRead === 0)
+          throw new Error(`the staged file ${file.index} is shorter than its manifest says`);
+        got += bytesRead;
+      }
+      return raw;
+    };
     return this.options.gzip
-      ? this.options.gzip(raw, `${file.sha256}:${start}:${length}`)
-      : gzip(raw, GZIP);
+      ? this.options.gzip(`${file.sha256}:${start}:${length}`, read)
+      : gzip(await read(), GZIP);
   }
 
   private async forget(runId: string): Promise<void> {
@@ -178,13 +224,19 @@ export class LogUploader {
   private async upload(runId: string): Promise<void> {
     const dir = join(uploadsDir(this.options.stateDir), runId);
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as LogManifest;
-    const state = (await this.request(
-      'POST',
-      logUploadPaths.manifest(runId),
-      JSON.stringify(manifest),
-      { 'content-type': 'application/json' },
-    )) as LogUploadState;
-    if (state.complete) return;
+    // Chosen per attempt: a socket that drops fails this attempt, and the retry takes
+    // whatever is there then (the next socket, or HTTPS); the server's answer says where
+    // each file stands either way.
+    let transport = this.options.socket?.() ?? this.http;
+    let state: LogUploadState;
+    try {
+      state = await transport.manifest(runId, manifest);
+    } catch (err) {
+      if (!(err instanceof Unsendable)) throw err;
+      transport = this.http;
+      state = await transport.manifest(runId, manifest);
+    }
+    if (state.complete) return this.sent(runId, transport);
     // A server that says nothing about it takes one chunk a request.
     const perRequest = Math.max(
       1,
@@ -193,30 +245,35 @@ export class LogUploader {
     for (const file of manifest.files) {
       let next = state.files.find((f) => f.index === file.index)?.nextSeq ?? 0;
       if (next >= file.chunks) continue;
-      const handle = await open(dataFile(dir, file.index), 'r');
+      const staged = new StagedFile(dataFile(dir, file.index));
       try {
         while (next < file.chunks) {
           if (this.closed) throw new Error('the agent is stopping');
           const count = Math.min(perRequest, file.chunks - next);
-          const body = await this.body(handle, file, next, count);
-          const answer = (await this.request(
-            'PUT',
-            logUploadPaths.chunk(runId, file.index, next),
+          const body = await this.body(staged, file, next, count);
+          const answer = await transport.chunk({
+            runId,
+            index: file.index,
+            seq: next,
+            count,
+            sha256: sha256Of(body),
             body,
-            {
-              'content-type': 'application/octet-stream',
-              [LOG_CHUNK_SHA256_HEADER]: createHash('sha256').update(body).digest('hex'),
-              ...(count > 1 ? { [LOG_CHUNK_COUNT_HEADER]: String(count) } : {}),
-            },
-          )) as { nextSeq: number };
+          });
           // The server says which chunk it wants next: normally this one + 1.
           next = answer.nextSeq;
           if (this.options.paceMs) await this.sleep(this.options.paceMs);
         }
       } finally {
-        await handle.close();
+        await staged.close();
       }
     }
+    this.sent(runId, transport);
+  }
+
+  private sent(runId: string, transport: UploadTransport): void {
+    this.options.log.info(
+      `log bundle of run ${runId} uploaded over ${transport.name === 'socket' ? 'the socket' : 'HTTP'}`,
+    );
   }
 
   private async request(

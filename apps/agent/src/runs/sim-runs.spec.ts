@@ -26,6 +26,8 @@ function harness(collectLogs?: ActionHandler<'collect_logs'>) {
       return true;
     },
     sendFrame: () => true,
+    protocolVersion: 7,
+    sendBinary: () => true,
   };
   const runs = new SimRuns({
     deviceId,

@@ -35,6 +35,8 @@ function fakeSession(online = true) {
       return true;
     },
     sendFrame: () => true,
+    protocolVersion: 7,
+    sendBinary: () => true,
   };
   const items = (): WebCheckResultItem[] => sent.flatMap((f) => f.results);
   return { session, sent, items };

@@ -29,6 +29,8 @@ export interface ConnectionHooks {
   onAuthFailed(deviceId: string, reason: 'unknown_device' | 'bad_signature'): void;
   onAuthenticated(conn: AgentConnection): Promise<void>;
   onMessage(conn: AgentConnection, message: AgentMessage): Promise<void>;
+  /** A binary frame from an authenticated protocol-7 agent (a log chunk); it answers itself. */
+  onBinary(conn: AgentConnection, data: Buffer): Promise<void>;
   onClosed(conn: AgentConnection): void;
   log(level: 'warn' | 'debug', message: string): void;
 }
@@ -103,8 +105,18 @@ export class AgentConnection {
   }
 
   private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
+    if (isBinary && this.authenticated && !this.trial && this.protocolVersion >= 7) {
+      this.lastSeen = Date.now();
+      try {
+        await this.hooks.onBinary(this, data);
+      } catch (error) {
+        this.hooks.log('warn', `device ${this.deviceId}: binary frame failed: ${String(error)}`);
+        this.sendError('INTERNAL_ERROR', 'could not process a binary frame');
+      }
+      return;
+    }
     if (isBinary) {
-      this.sendError('INVALID_JSON', 'binary frames are not part of the protocol');
+      this.sendError('INVALID_JSON', 'binary frames are not part of this protocol version');
       // Before the handshake nothing but a valid auth frame is worth keeping a socket open for.
       if (!this.authenticated) {
         return this.close(

@@ -9,7 +9,8 @@ import {
   type AgentMessage,
   type AgentToServer,
   CloseCode,
-  MAX_FRAME_BYTES,
+  MAX_LOG_CHUNK_FRAME_BYTES,
+  MESSAGE_SINCE_VERSION,
   type MessageBodies,
   type ProtocolVersion,
   type ServerToAgent,
@@ -35,8 +36,28 @@ export type RoutedType =
   | 'follow_status'
   | 'follow_lines'
   | 'dir_listing'
-  | 'web_check_results';
-type RoutedHandler<T extends RoutedType> = (deviceId: string, body: AgentToServer[T]) => void;
+  | 'web_check_results'
+  | 'log_manifest';
+/** The socket a message came on, for a feature that answers it there (and nowhere else). */
+export interface AgentReply {
+  /** The message's envelope id: the answer's `refId`. */
+  readonly id: string;
+  /** Equal for frames of the same socket, different after a reconnection. */
+  readonly connection: object;
+  readonly protocolVersion: ProtocolVersion;
+  send<T extends keyof ServerToAgent>(type: T, body: ServerToAgent[T] & MessageBodies[T]): boolean;
+}
+type RoutedHandler<T extends RoutedType> = (
+  deviceId: string,
+  body: AgentToServer[T],
+  from: AgentReply,
+) => void;
+/** A binary frame (protocol 7: a log chunk); the handler parses it and answers on `from`. */
+export type BinaryHandler = (
+  deviceId: string,
+  data: Buffer,
+  from: Omit<AgentReply, 'id'>,
+) => Promise<void>;
 /** A device's agent authenticated (not on trial) with this version. */
 export type AuthenticatedListener = (deviceId: string, agentVersion: string) => void;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -48,11 +69,16 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 @Injectable()
 export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AgentGateway');
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // Sized for a binary log chunk frame; every JSON frame is held to MAX_FRAME_BYTES when parsed.
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_LOG_CHUNK_FRAME_BYTES,
+  });
   private readonly live = new Map<string, AgentConnection>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly routes: { [T in RoutedType]?: RoutedHandler<T> } = {};
   private readonly authenticatedListeners: AuthenticatedListener[] = [];
+  private binaryHandler?: BinaryHandler;
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return;
@@ -128,6 +154,11 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
 
   route<T extends RoutedType>(type: T, handler: RoutedHandler<T>): void {
     (this.routes as Record<T, RoutedHandler<T>>)[type] = handler;
+  }
+
+  /** One feature takes binary frames (log uploads); without it they are refused. */
+  routeBinary(handler: BinaryHandler): void {
+    this.binaryHandler = handler;
   }
 
   onAuthenticated(listener: AuthenticatedListener): void {
@@ -218,6 +249,13 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       for (const listener of this.authenticatedListeners) listener(deviceId, conn.agentVersion);
     },
     onMessage: (conn, message) => this.handle(conn, message),
+    onBinary: async (conn, data) => {
+      if (!this.binaryHandler) {
+        conn.send('error', { code: 'UNEXPECTED_MESSAGE', message: 'binary frames are not taken' });
+        return;
+      }
+      await this.binaryHandler(conn.deviceId as string, data, replyOf(conn));
+    },
     onClosed: (conn) => {
       if (!conn.deviceId || this.live.get(conn.deviceId) !== conn) return;
       this.live.delete(conn.deviceId);
@@ -240,6 +278,16 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       });
       return;
     }
+    // A frame stamped with a newer version than the socket's handshake: answered in the
+    // socket's version, which has no answer for it.
+    if ((MESSAGE_SINCE_VERSION[message.type] ?? 1) > conn.protocolVersion) {
+      conn.send('error', {
+        code: 'UNEXPECTED_MESSAGE',
+        message: `${message.type} is not part of protocol version ${conn.protocolVersion}`,
+        refId: message.id,
+      });
+      return;
+    }
     switch (message.type) {
       case 'heartbeat':
         this.telemetry.recordHeartbeat(deviceId, message.body);
@@ -257,7 +305,8 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
       case 'follow_lines':
       case 'dir_listing':
       case 'web_check_results':
-        return this.dispatch(deviceId, message);
+      case 'log_manifest':
+        return this.dispatch(conn, message);
       case 'error':
         this.logger.warn(
           `device ${deviceId} reported ${message.body.code}: ${message.body.message}`,
@@ -273,12 +322,22 @@ export class AgentGatewayService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  private dispatch(deviceId: string, message: Extract<AgentMessage, { type: RoutedType }>): void {
+  private dispatch(
+    conn: AgentConnection,
+    message: Extract<AgentMessage, { type: RoutedType }>,
+  ): void {
+    const deviceId = conn.deviceId as string;
     const handler = this.routes[message.type] as RoutedHandler<typeof message.type> | undefined;
     if (!handler) {
       this.logger.warn(`no handler for ${message.type} from ${deviceId}`);
       return;
     }
-    handler(deviceId, message.body);
+    handler(deviceId, message.body, { ...replyOf(conn), id: message.id });
   }
 }
+
+const replyOf = (conn: AgentConnection): Omit<AgentReply, 'id'> => ({
+  connection: conn,
+  protocolVersion: conn.protocolVersion,
+  send: (type, body) => conn.send(type, body),
+});

@@ -26,6 +26,7 @@ import { LogSearchService } from './log-search.service';
 import { LogFollowService } from './log-follow.service';
 import { LogSettingsService } from './log-settings.service';
 import { LogUploadService } from './log-upload.service';
+import { LogUploadSocket } from './log-upload.socket';
 import { LogVerifierService } from './log-verifier.service';
 
 @Module({
@@ -56,6 +57,7 @@ import { LogVerifierService } from './log-verifier.service';
     },
     LogSettingsService,
     LogUploadService,
+    LogUploadSocket,
     LogVerifierService,
     LogCollectionService,
     LogRetentionService,

@@ -272,6 +272,36 @@ export function sampleBodies(): { [K in MessageType]: MessageBodies[K] } {
         },
       ],
     },
+    log_manifest: {
+      runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d',
+      manifest: {
+        runId: '6e1d9b4f-3a82-4c0f-b7d5-1e9f2a3b4c5d',
+        files: [
+          {
+            index: 0,
+            source: 0,
+            path: '/var/log/syslog',
+            realPath: '/var/log/syslog',
+            size: 300_000,
+            sha256: 'b'.repeat(64),
+            chunks: 2,
+            truncated: false,
+            lines: 4000,
+          },
+        ],
+        refused: [
+          { source: 1, path: '/etc/shadow', reason: 'denied', message: 'denied by the policy' },
+        ],
+        collectedAt: 1_732_450_000_000,
+      },
+    },
+    log_upload_state: {
+      refId: 'c'.repeat(16),
+      complete: false,
+      files: [{ index: 0, nextSeq: 1 }],
+      chunksPerRequest: 4,
+    },
+    log_chunk_ack: { refId: 'd'.repeat(16), nextSeq: 2, complete: true },
     error: { code: 'UNEXPECTED_MESSAGE', message: 'heartbeat before auth', refId: 'a'.repeat(16) },
   };
 }
