@@ -3,7 +3,7 @@ import request from 'supertest';
 import { enroll, type Enrolled } from '../test-support/agent-client';
 import { ADMIN, login, startServer, TestDatabase, type TestServer } from '../test-support/test-app';
 import { DispatcherService } from './dispatcher.service';
-import { LOST_GRACE_MS } from './run-states';
+import { emptyCounts, LOST_GRACE_MS } from './run-states';
 import { type RunChange, RUN_TRANSITIONS, type RunTransition, RunStore } from './run-store';
 
 interface Case {
@@ -190,6 +190,24 @@ describe('RunStore transitions (integration, every state × transition)', () => 
     }
     // One object per transition, so a failure shows the whole row of the table at once.
     expect(seen).toEqual(expected);
+
+    // The counts job_run_count's triggers keep agree with the runs after the transition, the
+    // direct UPDATEs above, and a deleted run.
+    const expectCountsOfRuns = async () => {
+      const counted = await server.dataSource.query<{ status: RunState; n: number }[]>(
+        `SELECT status, count(*)::int AS n FROM job_run WHERE job_id = $1 GROUP BY status`,
+        [jobId],
+      );
+      const want = emptyCounts();
+      for (const { status, n } of counted) {
+        want[status] = n;
+        want.total += n;
+      }
+      expect((await store.counts([jobId])).get(jobId)).toEqual(want);
+    };
+    await expectCountsOfRuns();
+    await server.dataSource.query(`DELETE FROM job_run WHERE id = $1`, [byState.get('running')]);
+    await expectCountsOfRuns();
 
     // Out of the way of the next transition's claim.
     await server.dataSource.query(`UPDATE job SET status = 'completed' WHERE id = $1`, [jobId]);

@@ -26,6 +26,7 @@ import { MetricsCoveringKey1765031000000 } from './1765031000000-metrics-coverin
 import { WebsiteChecksFromDevices1765040000000 } from './1765040000000-website-checks-from-devices';
 import { DeviceNameOrder1765070000000 } from './1765070000000-device-name-order';
 import { DeviceStatusHot1765090000000 } from './1765090000000-device-status-hot';
+import { JobRunCounts1765100000000 } from './1765100000000-job-run-counts';
 import { LogGzipStore1765110000000 } from './1765110000000-log-gzip-store';
 
 /** Listed explicitly so the bundle and the tests load exactly the same set, in order. */
@@ -58,5 +59,6 @@ export const MIGRATIONS = [
   WebsiteChecksFromDevices1765040000000,
   DeviceNameOrder1765070000000,
   DeviceStatusHot1765090000000,
+  JobRunCounts1765100000000,
   LogGzipStore1765110000000,
 ];
