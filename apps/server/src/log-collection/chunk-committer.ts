@@ -241,6 +241,8 @@ export class ChunkCommitter {
     );
 
     const done = written.filter((w) => !w.failed);
+    /** Per bundle: received whole (the device may forget it). */
+    const states = new Map<string, boolean>();
     for (const work of written) {
       if (!work.failed) continue;
       this.logger.error(
@@ -268,39 +270,50 @@ export class ChunkCommitter {
       );
       const added = new Map<string, number>();
       for (const w of done) added.set(w.row.bundle_id, (added.get(w.row.bundle_id) ?? 0) + w.added);
-      await m.query(
-        `UPDATE "log_bundle" b SET "received_bytes" = b."received_bytes" + u."added"
+      // The bundle's count moves; it is received once none of its files is short (this
+      // statement sees the file rows just updated). What it returns answers its requests.
+      const rows = await m.query<
+        { id: string; received: boolean }[] | [{ id: string; received: boolean }[], number]
+      >(
+        `UPDATE "log_bundle" b
+            SET "received_bytes" = b."received_bytes" + u."added",
+                "received_at" = CASE
+                  WHEN b."received_at" IS NULL AND b."status" = 'uploading'
+                   AND NOT EXISTS (SELECT 1 FROM "log_bundle_file" f
+                                    WHERE f."bundle_id" = b."id" AND NOT f."complete")
+                  THEN now() ELSE b."received_at" END
            FROM unnest($1::uuid[], $2::bigint[]) AS u("id", "added")
-          WHERE b."id" = u."id"`,
+          WHERE b."id" = u."id"
+      RETURNING b."id", b."received_at" IS NOT NULL AS "received"`,
         [[...added.keys()], [...added.values()]],
       );
-    }
-    const finished = [...new Set(done.filter((w) => w.stored).map((w) => w.row.bundle_id))];
-    if (finished.length > 0) {
-      await m.query(
-        `UPDATE "log_bundle" b SET "received_at" = now()
-          WHERE b."id" = ANY($1::uuid[]) AND b."status" = 'uploading' AND b."received_at" IS NULL
-            AND NOT EXISTS (SELECT 1 FROM "log_bundle_file" f WHERE f."bundle_id" = b."id" AND NOT f."complete")`,
-        [finished],
-      );
+      for (const r of (Array.isArray(rows[0]) ? rows[0] : rows) as {
+        id: string;
+        received: boolean;
+      }[]) {
+        states.set(r.id, r.received);
+      }
     }
 
-    const bundles = [...new Set([...answered.values()].map((w) => w.row.bundle_id))];
-    const complete = new Set<string>();
-    if (bundles.length > 0) {
-      const states = await m.query<{ bundle_id: string; done: boolean }[]>(
-        `SELECT "bundle_id", bool_and("complete") AS "done" FROM "log_bundle_file"
-          WHERE "bundle_id" = ANY($1::uuid[]) GROUP BY "bundle_id"`,
-        [bundles],
+    // Bundles answered without a write of theirs in this batch (old or future chunks).
+    const unread = [...new Set([...answered.values()].map((w) => w.row.bundle_id))].filter(
+      (id) => !states.has(id),
+    );
+    if (unread.length > 0) {
+      const rows = await m.query<{ id: string; received: boolean }[]>(
+        `SELECT "id", "received_at" IS NOT NULL AS "received" FROM "log_bundle" WHERE "id" = ANY($1::uuid[])`,
+        [unread],
       );
-      for (const s of states) if (s.done) complete.add(s.bundle_id);
+      for (const r of rows) states.set(r.id, r.received);
     }
     for (const [p, work] of answered) {
       if (accepted.has(p) && work.failed) {
         answers.set(p, { error: work.failed });
         continue;
       }
-      answers.set(p, { ok: { nextSeq: work.nextSeq, complete: complete.has(work.row.bundle_id) } });
+      answers.set(p, {
+        ok: { nextSeq: work.nextSeq, complete: states.get(work.row.bundle_id) === true },
+      });
     }
     return answers;
   }

@@ -9,7 +9,7 @@ import {
   type LogUploadState,
   type RunAction,
 } from '@fleetdesk/protocol';
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -119,9 +119,10 @@ export class LogUploadService {
     const existing = new Map(
       (
         await this.dataSource.query<
-          { id: string; run_id: string; device_id: string; status: string }[]
+          { id: string; run_id: string; device_id: string; received: boolean }[]
         >(
-          `SELECT "id", "run_id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
+          `SELECT "id", "run_id", "device_id", "received_at" IS NOT NULL AS "received"
+             FROM "log_bundle" WHERE "run_id" = ANY($1::uuid[])`,
           [runIds],
         )
       ).map((b) => [b.run_id, b]),
@@ -334,7 +335,9 @@ export class LogUploadService {
         HttpStatus.BAD_REQUEST,
       );
     }
-    if (createHash('sha256').update(body).digest('hex') !== sha256) {
+    // Hashed in the thread pool (WebCrypto): the event loop is the ingest's narrowest part.
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
+    if (digest !== sha256) {
       // Damaged on the way: the agent sends it again.
       throw new LogUploadInvalidException(
         'the chunk does not match its SHA-256',
@@ -371,20 +374,21 @@ export class LogUploadService {
   /** A manifest for a bundle already opened: where its files stand, if it is this device's. */
   private async existingState(
     item: ManifestItem,
-    bundle?: { id: string; device_id: string; status: string },
+    bundle?: { id: string; device_id: string; received: boolean },
   ): Promise<Outcome<LogUploadState>> {
     const b =
       bundle ??
       (
-        await this.dataSource.query<{ id: string; device_id: string; status: string }[]>(
-          `SELECT "id", "device_id", "status" FROM "log_bundle" WHERE "run_id" = $1`,
+        await this.dataSource.query<{ id: string; device_id: string; received: boolean }[]>(
+          `SELECT "id", "device_id", "received_at" IS NOT NULL AS "received" FROM "log_bundle" WHERE "run_id" = $1`,
           [item.runId],
         )
       )[0];
     if (!b || b.device_id !== item.deviceId) {
       return { error: new LogUploadUnknownRunException(item.runId) };
     }
-    return { ok: await this.state(b.id, b.status === 'complete') };
+    // Received whole: the device may forget it (the check that follows is the server's).
+    return { ok: await this.state(b.id, b.received) };
   }
 
   private async state(bundleId: string, complete: boolean): Promise<LogUploadState> {
