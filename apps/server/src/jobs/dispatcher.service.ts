@@ -200,7 +200,12 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   receive<
     T extends Exclude<
       RoutedType,
-      'check_results' | 'follow_status' | 'follow_lines' | 'dir_listing' | 'web_check_results'
+      | 'check_results'
+      | 'follow_status'
+      | 'follow_lines'
+      | 'dir_listing'
+      | 'web_check_results'
+      | 'log_manifest'
     >,
   >(type: T, deviceId: string, body: AgentToServer[T]): void {
     const report = { deviceId, body } as Report<never>;
