@@ -9,7 +9,7 @@ import {
   type LogUploadState,
   type RunAction,
 } from '@fleetdesk/protocol';
-import { webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -335,9 +335,9 @@ export class LogUploadService {
         HttpStatus.BAD_REQUEST,
       );
     }
-    // Hashed in the thread pool (WebCrypto): the event loop is the ingest's narrowest part.
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
-    if (digest !== sha256) {
+    // On the event loop (~0.1 ms a body): WebCrypto's digest, tried for the thread pool, spent
+    // more of the loop copying its input and setting up the job than this hash takes.
+    if (createHash('sha256').update(body).digest('hex') !== sha256) {
       // Damaged on the way: the agent sends it again.
       throw new LogUploadInvalidException(
         'the chunk does not match its SHA-256',
