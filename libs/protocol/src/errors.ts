@@ -82,6 +82,28 @@ export const LOG_UPLOAD_PERMANENT_ERRORS: readonly ErrorCode[] = [
   'INVALID_BODY',
 ];
 
+/**
+ * The HTTP status of a refused log upload request as the protocol's error code: what the
+ * server answers a socket upload with, and how the uploader reads an HTTPS answer.
+ */
+export function logUploadErrorCode(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return 'LOG_UPLOAD_UNKNOWN_RUN';
+    case 413:
+      return 'LOG_UPLOAD_TOO_LARGE';
+    case 507:
+      return 'LOG_STORAGE_FULL';
+    case 400:
+    case 403:
+    case 410:
+    case 422:
+      return 'LOG_UPLOAD_INVALID';
+    default:
+      return 'INTERNAL_ERROR';
+  }
+}
+
 /** Thrown only for sender-side programming errors (see `encodeFrame`); parsing never throws. */
 export class ProtocolError extends Error {
   constructor(

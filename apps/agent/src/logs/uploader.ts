@@ -8,8 +8,10 @@ import {
   LOG_CHUNK_COUNT_HEADER,
   LOG_CHUNK_SHA256_HEADER,
   LOG_LIMITS,
+  LOG_UPLOAD_PERMANENT_ERRORS,
   type LogManifest,
   type LogManifestFile,
+  logUploadErrorCode,
   type LogUploadState,
   logUploadPaths,
 } from '@fleetdesk/protocol';
@@ -298,8 +300,11 @@ export class LogUploader {
     const text = await response.text();
     if (response.ok || response.status === 409) return JSON.parse(text) as unknown;
     const why = `${method} ${path}: ${response.status} ${text.slice(0, 300)}`;
-    // 404 (no such run here), 400/413/422 (refused as sent): sending again changes nothing.
-    if ([400, 403, 404, 410, 413, 422].includes(response.status)) throw new Permanent(why);
+    // 404 (no such run here), 400/413/422 (refused as sent): sending again changes nothing,
+    // as for the same answers over the socket.
+    if (LOG_UPLOAD_PERMANENT_ERRORS.includes(logUploadErrorCode(response.status))) {
+      throw new Permanent(why);
+    }
     throw new Error(why);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { type ErrorCode, parseLogChunkFrame } from '@fleetdesk/protocol';
+import { logUploadErrorCode, parseLogChunkFrame } from '@fleetdesk/protocol';
 import { type AgentReply, AgentGatewayService } from '../agent-gateway/agent-gateway.service';
 import { AppException } from '../common/app-exception';
 import { LogUploadService } from './log-upload.service';
@@ -10,28 +10,6 @@ import { LogUploadService } from './log-upload.service';
  * honest uploader retries after its backoff).
  */
 export const MAX_CHUNK_FRAMES_IN_FLIGHT = 4;
-
-/**
- * The HTTP statuses LogUploadService's exceptions carry, as the protocol's error codes; the
- * uploader treats them as it treats the statuses (log-chunk-frame.ts, LOG_UPLOAD_PERMANENT_ERRORS).
- */
-export function uploadErrorCode(status: number): ErrorCode {
-  switch (status) {
-    case 404:
-      return 'LOG_UPLOAD_UNKNOWN_RUN';
-    case 413:
-      return 'LOG_UPLOAD_TOO_LARGE';
-    case 507:
-      return 'LOG_STORAGE_FULL';
-    case 400:
-    case 403:
-    case 410:
-    case 422:
-      return 'LOG_UPLOAD_INVALID';
-    default:
-      return 'INTERNAL_ERROR';
-  }
-}
 
 /**
  * Log uploads over the agent's socket (protocol 7): the same manifest and chunks as the HTTP
@@ -108,7 +86,7 @@ export class LogUploadSocket implements OnModuleInit {
     refId: string,
   ): void {
     const status = error instanceof AppException ? error.status : 500;
-    const code = uploadErrorCode(status);
+    const code = logUploadErrorCode(status);
     if (code === 'INTERNAL_ERROR' || (error instanceof AppException && error.operatorAttention)) {
       this.logger.error(`log upload from device ${deviceId} failed: ${String(error)}`);
     }
