@@ -27,6 +27,19 @@ export interface CollectedFile {
   encoding: 'identity' | 'gzip';
 }
 
+/** The SHA-256 and length of a stream's bytes. */
+export async function hashStream(
+  source: AsyncIterable<Buffer>,
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 /** The bytes of a file the database says is stored are in neither place. */
 export class LogBlobMissingError extends Error {
   constructor(readonly sha256: string) {
@@ -108,14 +121,8 @@ export class BlobStore {
     }
   }
 
-  async hashOf(path: string): Promise<{ sha256: string; size: number }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
+  hashOf(path: string): Promise<{ sha256: string; size: number }> {
+    return hashStream(createReadStream(path));
   }
 
   /**
@@ -160,17 +167,26 @@ export class BlobStore {
   }
 
   /**
-   * A collected file's own bytes: unzipped on the way when it is kept as the gzip it came in
-   * (`encoding` gzip, under `storedSha256`). `size` is then the file's size, and the stored
-   * object must hold the `storedBytes` the upload wrote, or it is reported missing.
+   * The gzip a collected file is kept as, unopened; it must hold the `storedBytes` the upload
+   * wrote, or it is reported missing.
    */
-  async openCollected(file: CollectedFile): Promise<StoredObject> {
-    if (file.encoding !== 'gzip' || !file.storedSha256) return this.open(file.sha256);
+  async openStored(file: CollectedFile & { storedSha256: string }): Promise<StoredObject> {
     const stored = await this.open(file.storedSha256);
     if (stored.size !== file.storedBytes) {
       stored.stream.destroy();
       throw new LogBlobMissingError(file.storedSha256);
     }
+    return stored;
+  }
+
+  /**
+   * A collected file's own bytes: unzipped on the way when it is kept as the gzip it came in
+   * (`encoding` gzip, under `storedSha256`, checked by openStored). `size` is then the
+   * file's size.
+   */
+  async openCollected(file: CollectedFile): Promise<StoredObject> {
+    if (file.encoding !== 'gzip' || !file.storedSha256) return this.open(file.sha256);
+    const stored = await this.openStored({ ...file, storedSha256: file.storedSha256 });
     const raw = createGunzip();
     // Errors either way end both: a reader that stops early closes the object's stream.
     pipeline(stored.stream, raw).catch(() => undefined);

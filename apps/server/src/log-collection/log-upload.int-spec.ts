@@ -331,6 +331,26 @@ describe('log upload chunks (real app, real database)', () => {
       .expect(409);
   }, 60_000);
 
+  it('verifies a file too big to unzip in one piece as it streams it (over 32 MiB)', async () => {
+    const [d] = await devices(1);
+    // Compressible, so the requests stay small: 33 MiB of stamped lines.
+    const line = (i: number) => `${String(i).padStart(8, '0')} INFO served the request\n`;
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 33 * 1024 * 1024; i++) {
+      lines.push(line(i));
+      size += line(i).length;
+    }
+    const file = Buffer.from(lines.join(''));
+    await manifest(d, [file]);
+    const chunks = logChunkCount(file.length);
+    for (let seq = 0; seq < chunks; seq += LOG_LIMITS.chunksPerRequest) {
+      await put(d, file, seq, Math.min(LOG_LIMITS.chunksPerRequest, chunks - seq)).expect(200);
+    }
+    const b = await bundle(d);
+    expect(b).toMatchObject({ status: 'complete', receivedBytes: file.length });
+    expect(sha(await download(b))).toBe(sha(file));
+  }, 120_000);
+
   it('stores an empty file (one empty chunk) and two devices sending the same bytes', async () => {
     const [a, b] = await devices(2);
     const same = randomBytes(2 * C);

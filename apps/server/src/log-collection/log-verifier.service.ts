@@ -6,13 +6,12 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, webcrypto } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
-import { createGunzip, gunzip as gunzipCallback } from 'node:zlib';
+import { gunzip as gunzipCallback } from 'node:zlib';
 import { DataSource } from 'typeorm';
-import { BlobStore, LOG_BLOB_STORE, LogBlobMissingError } from './blob-store';
+import type { StoredObject } from '../object-store/object-store';
+import { BlobStore, hashStream, LOG_BLOB_STORE, LogBlobMissingError } from './blob-store';
 
 const gunzip = promisify(gunzipCallback);
 
@@ -32,6 +31,7 @@ interface Claimed {
   size: string;
   sha256: string;
   stored_sha256: string | null;
+  stored_bytes: string;
   encoding: 'identity' | 'gzip';
 }
 
@@ -121,21 +121,28 @@ export class LogVerifierService implements OnApplicationBootstrap, BeforeApplica
                   AND ("verify_lease" IS NULL OR "verify_lease" < now())
                 ORDER BY "bundle_id", "idx" LIMIT $1 FOR UPDATE SKIP LOCKED) c
         WHERE f."bundle_id" = c."bundle_id" AND f."idx" = c."idx"
-        RETURNING f."bundle_id", f."idx", f."size", f."sha256", f."stored_sha256", f."encoding"`,
+        RETURNING f."bundle_id", f."idx", f."size", f."sha256", f."stored_sha256",
+                  f."stored_bytes", f."encoding"`,
       [CLAIM],
     );
     return (Array.isArray(rows[0]) ? rows[0] : rows) as Claimed[];
   }
 
   private async check(file: Claimed): Promise<Verdict> {
-    const key = file.stored_sha256 ?? file.sha256;
     const size = Number(file.size);
+    const collected = {
+      sha256: file.sha256,
+      size,
+      storedSha256: file.stored_sha256,
+      storedBytes: Number(file.stored_bytes),
+      encoding: file.encoding,
+    };
     try {
-      const stored = await this.store.open(key);
+      const { storedSha256 } = collected;
       const got =
-        file.encoding === 'gzip' && size <= WHOLE_BYTES
-          ? await whole(stored.stream, size)
-          : await streamed(stored.stream, file.encoding === 'gzip');
+        storedSha256 && collected.encoding === 'gzip' && size <= WHOLE_BYTES
+          ? await whole(await this.store.openStored({ ...collected, storedSha256 }), size)
+          : await streamed(await this.store.openCollected(collected));
       if (got.sha256 === file.sha256 && got.size === size) return { ok: true };
       if (got.size > size) {
         return {
@@ -209,9 +216,12 @@ export class LogVerifierService implements OnApplicationBootstrap, BeforeApplica
 class NotGzip extends Error {}
 
 /** Unzipped in one call and hashed by WebCrypto: both in the thread pool. */
-async function whole(stream: Readable, size: number): Promise<{ sha256: string; size: number }> {
+async function whole(
+  stored: StoredObject,
+  size: number,
+): Promise<{ sha256: string; size: number }> {
   const parts: Buffer[] = [];
-  for await (const part of stream as AsyncIterable<Buffer>) parts.push(part);
+  for await (const part of stored.stream as AsyncIterable<Buffer>) parts.push(part);
   let raw: Buffer;
   try {
     // One byte past the announced size is enough to know it is wrong. One output buffer of
@@ -230,26 +240,14 @@ async function whole(stream: Readable, size: number): Promise<{ sha256: string; 
   return { sha256: Buffer.from(digest).toString('hex'), size: raw.length };
 }
 
-async function streamed(
-  stream: Readable,
-  gzipped: boolean,
-): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const sink = async (source: AsyncIterable<Buffer>) => {
-    for await (const part of source) {
-      hash.update(part);
-      size += part.length;
-    }
-  };
+/** Unzipped (by openCollected) and hashed as it is read: files too big to hold whole. */
+async function streamed(stored: StoredObject): Promise<{ sha256: string; size: number }> {
   try {
-    if (gzipped) await pipeline(stream, createGunzip(), sink);
-    else await pipeline(stream, sink);
+    return await hashStream(stored.stream);
   } catch (err) {
-    if (gzipped && (err as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) {
       throw new NotGzip(`not valid gzip: ${(err as Error).message}`);
     }
     throw err;
   }
-  return { sha256: hash.digest('hex'), size };
 }
